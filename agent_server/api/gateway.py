@@ -1,0 +1,127 @@
+"""The WebSocket gateway: the same API for clients without gRPC, such as GDScript.
+
+Frames carry the service's proto messages in the canonical proto3 JSON mapping inside
+a small envelope (protos/README.md). Every request is answered, errors included, with
+the code and reason gRPC would give; a bad frame never closes the connection. Requests
+on one connection run concurrently and are matched to replies by id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+import grpc
+from google.protobuf import json_format
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+
+from agent_server.api.methods import METHODS, Method
+from agent_server.errors import InvalidArgument, ResourceExhausted, Unimplemented, status_of
+from agent_server.service import SimulacraService
+
+log = logging.getLogger(__name__)
+
+
+class Gateway:
+    def __init__(self, service: SimulacraService, max_frame_bytes: int) -> None:
+        self._service = service
+        self._max_frame_bytes = max_frame_bytes
+
+    async def start(self, host: str, port: int) -> tuple[Server, int]:
+        server = await serve(
+            self._serve_connection,
+            host,
+            port,
+            # Frames up to 16x the limit are read and refused with an error reply;
+            # only beyond that does the connection close (code 1009).
+            max_size=max(16 * self._max_frame_bytes, 16 << 20),
+            ping_interval=20,
+            ping_timeout=60,
+        )
+        bound = next(iter(server.sockets)).getsockname()[1]
+        return server, bound
+
+    async def _serve_connection(self, ws: ServerConnection) -> None:
+        peer = ws.remote_address
+        log.info("gateway: client %s connected", peer)
+        tasks: set[asyncio.Task] = set()
+        try:
+            async for frame in ws:
+                task = asyncio.create_task(self._answer(ws, frame))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+        except ConnectionClosed:
+            pass
+        finally:
+            for task in tasks:
+                task.cancel()
+            log.info("gateway: client %s disconnected", peer)
+
+    async def _answer(self, ws: ServerConnection, frame: str | bytes) -> None:
+        request_id = ""
+        try:
+            envelope = self._envelope(frame)
+            request_id = _request_id(envelope)
+            method, payload = _method_and_payload(envelope)
+            request = json_format.ParseDict(payload, method.request_type())
+            implementation = getattr(self._service, method.name)
+            if method.server_streaming:
+                async for message in implementation(request):
+                    await self._send(ws, request_id, done=False, payload=message)
+                await self._send(ws, request_id, done=True)
+            else:
+                await self._send(ws, request_id, done=True, payload=await implementation(request))
+        except ConnectionClosed:
+            return
+        except json_format.ParseError as exc:
+            await self._send_error(ws, request_id, InvalidArgument(f"payload does not match the request message: {exc}"))
+        except Exception as exc:
+            await self._send_error(ws, request_id, exc)
+
+    def _envelope(self, frame: str | bytes) -> dict:
+        if isinstance(frame, bytes):
+            raise InvalidArgument("binary frames are not supported; send the JSON envelope as a text frame")
+        if len(frame.encode("utf-8")) > self._max_frame_bytes:
+            raise ResourceExhausted(f"frame is larger than the {self._max_frame_bytes}-byte limit")
+        try:
+            envelope = json.loads(frame)
+        except json.JSONDecodeError as exc:
+            raise InvalidArgument(f"frame is not valid JSON: {exc}") from None
+        if not isinstance(envelope, dict):
+            raise InvalidArgument('frame must be a JSON object: {"id": ..., "method": ..., "payload": {...}}')
+        return envelope
+
+    async def _send(self, ws: ServerConnection, request_id: str, *, done: bool, payload=None) -> None:
+        reply: dict[str, Any] = {"id": request_id, "done": done}
+        if payload is not None:
+            reply["payload"] = json_format.MessageToDict(payload)
+        await ws.send(json.dumps(reply, ensure_ascii=False))
+
+    async def _send_error(self, ws: ServerConnection, request_id: str, exc: BaseException) -> None:
+        code, reason = status_of(exc)
+        if code == grpc.StatusCode.INTERNAL:
+            log.error("gateway request %s failed", request_id, exc_info=exc)
+        try:
+            await ws.send(json.dumps({"id": request_id, "done": True, "error": {"code": code.name, "message": reason}}))
+        except ConnectionClosed:
+            pass
+
+
+def _request_id(envelope: dict) -> str:
+    request_id = envelope.get("id")
+    if isinstance(request_id, bool) or not isinstance(request_id, (str, int)):
+        raise InvalidArgument('"id" must be a string (or an integer)')
+    return str(request_id)
+
+
+def _method_and_payload(envelope: dict) -> tuple[Method, dict]:
+    name = envelope.get("method")
+    if not isinstance(name, str) or name not in METHODS:
+        raise Unimplemented(f"unknown method {name!r}; known: {', '.join(METHODS)}")
+    payload = envelope.get("payload", {})
+    if not isinstance(payload, dict):
+        raise InvalidArgument('"payload" must be a JSON object')
+    return METHODS[name], payload

@@ -1,0 +1,63 @@
+"""The canonical door: a grpc.aio server over SimulacraService."""
+
+from __future__ import annotations
+
+import logging
+
+import grpc
+
+from agent_server.api.methods import METHODS, SERVICE, Method
+from agent_server.errors import status_of
+from agent_server.service import SimulacraService
+
+log = logging.getLogger(__name__)
+
+
+def _handler(service: SimulacraService, method: Method) -> grpc.RpcMethodHandler:
+    implementation = getattr(service, method.name)
+
+    async def unary(request, context: grpc.aio.ServicerContext):
+        try:
+            return await implementation(request)
+        except Exception as exc:
+            await _abort(context, method, exc)
+
+    async def streaming(request, context: grpc.aio.ServicerContext):
+        try:
+            async for message in implementation(request):
+                yield message
+        except Exception as exc:
+            await _abort(context, method, exc)
+
+    make = grpc.unary_stream_rpc_method_handler if method.server_streaming else grpc.unary_unary_rpc_method_handler
+    return make(
+        streaming if method.server_streaming else unary,
+        request_deserializer=method.request_type.FromString,
+        response_serializer=method.response_type.SerializeToString,
+    )
+
+
+async def _abort(context: grpc.aio.ServicerContext, method: Method, exc: Exception) -> None:
+    if isinstance(exc, grpc.aio.AbortError):
+        raise exc
+    code, reason = status_of(exc)
+    if code == grpc.StatusCode.INTERNAL:
+        log.exception("%s failed", method.name)
+    await context.abort(code, reason)
+
+
+async def start_grpc(service: SimulacraService, host: str, port: int, max_message_bytes: int) -> tuple[grpc.aio.Server, int]:
+    """Start serving; returns the server and the port it bound (port 0 picks one)."""
+    server = grpc.aio.server(
+        options=[
+            ("grpc.max_receive_message_length", max_message_bytes),
+            ("grpc.max_send_message_length", max(max_message_bytes, 16 << 20)),
+        ]
+    )
+    handlers = {name: _handler(service, method) for name, method in METHODS.items()}
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE.full_name, handlers),))
+    bound = server.add_insecure_port(f"{host}:{port}")
+    if bound == 0:
+        raise OSError(f"cannot bind gRPC to {host}:{port}")
+    await server.start()
+    return server, bound

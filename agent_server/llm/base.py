@@ -1,0 +1,43 @@
+"""The one interface every language-model backend implements.
+
+A backend has one abstract method, `stream`, a blocking generator of text pieces;
+everything else derives from it. Backends are blocking on purpose: the scheduler
+owns the model and runs them on its worker thread, so the event loop never waits.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class LLMRequest:
+    """A chat-formatted request, optionally constrained by a GBNF grammar."""
+
+    messages: list[dict[str, str]]
+    max_tokens: int = 128
+    temperature: float = 0.7
+    grammar: str | None = None
+    stop: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    completion_tokens: int
+
+
+class LanguageModel(ABC):
+    """A model that turns chat messages into text, piece by piece."""
+
+    name: str = "model"
+
+    @abstractmethod
+    def stream(self, request: LLMRequest) -> Iterator[str]:
+        """Yield the answer's text pieces (about one token each), blocking."""
+
+    def complete(self, request: LLMRequest) -> Completion:
+        pieces = list(self.stream(request))
+        return Completion(text="".join(pieces), completion_tokens=len(pieces))

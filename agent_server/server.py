@@ -1,0 +1,93 @@
+"""Wiring: one asyncio process with the model, the scheduler, the service and two doors."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+from websockets.asyncio.server import Server
+
+from agent_server.api.gateway import Gateway
+from agent_server.api.grpc_server import start_grpc
+from agent_server.llm.base import LanguageModel
+from agent_server.llm.llama_cpp import LlamaCppModel
+from agent_server.scenario import Scenario
+from agent_server.scheduler import LLMScheduler
+from agent_server.service import SimulacraService
+from agent_server.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunningServer:
+    service: SimulacraService
+    scheduler: LLMScheduler
+    grpc_server: grpc.aio.Server
+    ws_server: Server
+    grpc_port: int
+    ws_port: int
+    host: str
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://{self.host}:{self.ws_port}"
+
+    async def stop(self) -> None:
+        self.ws_server.close()
+        await self.ws_server.wait_closed()
+        await self.grpc_server.stop(grace=1.0)
+        await self.scheduler.close()
+
+
+def load_model(settings: Settings) -> LanguageModel:
+    return LlamaCppModel(
+        settings.model_path,
+        n_ctx=settings.n_ctx,
+        n_threads=settings.n_threads,
+        n_gpu_layers=settings.n_gpu_layers,
+        seed=settings.seed,
+    )
+
+
+async def start_server(settings: Settings, model: LanguageModel | None = None) -> RunningServer:
+    """Load the scenario and the model, and open both doors. `model` replaces the
+    configured one (tests pass a scripted double here)."""
+    scenario = Scenario.load(settings.scenario_path)
+    if model is None:
+        model = await asyncio.to_thread(load_model, settings)
+    scheduler = LLMScheduler(model)
+    await scheduler.start()
+    service = SimulacraService(scenario, scheduler, settings)
+    grpc_server, grpc_port = await start_grpc(service, settings.host, settings.grpc_port, settings.max_frame_bytes)
+    ws_server, ws_port = await Gateway(service, settings.max_frame_bytes).start(settings.host, settings.ws_port)
+    log.info(
+        "serving scenario %r (%d agents, town %r) with model %s",
+        scenario.proto.name, len(scenario.agents), scenario.town.name, model.name,
+    )
+    return RunningServer(service, scheduler, grpc_server, ws_server, grpc_port, ws_port, settings.host)
+
+
+async def serve(settings: Settings, ready_file: Path | None = None) -> None:
+    """Serve until SIGINT or SIGTERM."""
+    running = await start_server(settings)
+    ready = {"grpc": f"{settings.host}:{running.grpc_port}", "ws": running.ws_url}
+    print(f"simulacra: serving gRPC on {ready['grpc']} and WebSocket on {ready['ws']}", flush=True)
+    if ready_file:
+        ready_file.write_text(json.dumps(ready))
+    await wait_for_stop_signal()
+    log.info("stopping")
+    await running.stop()
+
+
+async def wait_for_stop_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()

@@ -1,0 +1,34 @@
+"""A scripted language model for control-flow tests: answers are queued in advance,
+and every request is kept for assertions. Tests of real behaviour use the real model."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterator
+
+from agent_server.llm.base import LanguageModel, LLMRequest
+
+
+class ScriptedModel(LanguageModel):
+    name = "scripted"
+
+    def __init__(self) -> None:
+        self._answers: deque[str] = deque()
+        self.history: list[LLMRequest] = []
+        self.release = threading.Event()
+        self.release.set()
+
+    def enqueue(self, *answers: str) -> None:
+        self._answers.extend(answers)
+
+    def stream(self, request: LLMRequest) -> Iterator[str]:
+        self.release.wait(timeout=30)
+        self.history.append(request)
+        if not self._answers:
+            raise RuntimeError("ScriptedModel has no answer queued")
+        answer = self._answers.popleft()
+        # About one "token" per word, as a real model streams.
+        words = answer.split(" ")
+        for i, word in enumerate(words):
+            yield word if i == len(words) - 1 else word + " "
