@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Iterator
 from functools import lru_cache
@@ -41,6 +42,9 @@ class LlamaCppModel(LanguageModel):
         from llama_cpp import Llama
 
         self.name = path.stem
+        # Each request samples with the next seed: runs are reproducible, yet two
+        # similar prompts do not get the same answer.
+        self._seeds = itertools.count(seed)
         self._llm = Llama(
             model_path=str(path),
             n_ctx=n_ctx,
@@ -58,6 +62,7 @@ class LlamaCppModel(LanguageModel):
             temperature=request.temperature,
             grammar=_compiled_grammar(request.grammar) if request.grammar else None,
             stop=request.stop or None,
+            seed=next(self._seeds),
             stream=True,
         )
         for chunk in chunks:

@@ -24,7 +24,7 @@ Places in town:
 Where do you go now, {first_name}, and what for? Answer in one sentence."""
 
 MINUTES = [15, 30, 45, 60, 90, 120]
-PURPOSE_CHARS = 60
+PURPOSE_CHARS = 40
 
 _EMOJI_BY_WORD = [
     ("coffee", "☕"), ("tea", "🍵"), ("pastr", "🥐"), ("bread", "🍞"), ("bak", "🥐"),
@@ -53,7 +53,8 @@ def output_grammar(place_labels: list[str]) -> str:
         [
             'root ::= "I go to " place " to " purpose ". I will be there for " minutes " minutes."',
             f"place ::= {grammar.one_of(place_labels)}",
-            f"purpose ::= [a-z] {grammar.short_text(PURPOSE_CHARS - 1)}",
+            # No commas: one short purpose, not a run-on list of errands.
+            "purpose ::= [a-z] " + grammar.short_text(PURPOSE_CHARS - 1, charset="a-z '"),
             f"minutes ::= {grammar.one_of([str(m) for m in MINUTES])}",
         ]
     )
@@ -91,7 +92,7 @@ def build(
     )
 
 
-_TAIL = re.compile(r" to (?P<purpose>[a-z][a-z ,']*)\. I will be there for (?P<minutes>\d+) minutes\.$")
+_TAIL = re.compile(r" to (?P<purpose>[a-z][a-z ']*)\. I will be there for (?P<minutes>\d+) minutes\.$")
 
 
 def parse(text: str, place_labels: list[str]) -> NextAction:
@@ -103,7 +104,7 @@ def parse(text: str, place_labels: list[str]) -> NextAction:
         if rest.startswith(label):
             match = _TAIL.fullmatch(rest[len(label):])
             if match:
-                purpose = re.sub(r"[ ,]+$", "", " ".join(match["purpose"].split()))
+                purpose = " ".join(match["purpose"].split())
                 return NextAction(label, purpose, int(match["minutes"]))
     raise ValueError(f"unexpected answer: {text!r}")
 
