@@ -1,0 +1,39 @@
+# Simulacra: `make run` and `make test` do all the set-up they need.
+VENV      := .venv
+MODEL     := models/SmolLM2-135M-Instruct.Q4_1.gguf
+GODOT     := scripts/godot
+RUN_ARGS  ?=
+PYTEST_ARGS ?=
+
+.PHONY: setup run serve test proto clean
+
+## setup: Python environment, default model and Godot (idempotent)
+setup: $(VENV)/.installed $(MODEL) $(GODOT)
+
+$(VENV)/.installed: pyproject.toml scripts/install_python.sh
+	bash scripts/install_python.sh
+
+$(MODEL): $(VENV)/.installed scripts/install_model.sh
+	bash scripts/install_model.sh
+
+$(GODOT): scripts/install_godot.sh
+	bash scripts/install_godot.sh
+
+## run: the agent server and the town (a window with a display, else headless with a live timeline)
+run: setup
+	$(VENV)/bin/simulacra run $(RUN_ARGS)
+
+## serve: the agent server alone
+serve: $(VENV)/.installed $(MODEL)
+	$(VENV)/bin/simulacra serve $(RUN_ARGS)
+
+## test: the whole suite, real model and real Godot included
+test: setup
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+## proto: regenerate the Python API package simulacra/ from protos/
+proto: $(VENV)/.installed
+	$(VENV)/bin/python scripts/gen_proto.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .artifacts $(GODOT) godot_project/.godot
