@@ -17,10 +17,11 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Any
 
 from agent_server.errors import ResourceExhausted, Unavailable
 from agent_server.llm.base import Completion, LanguageModel, LLMRequest
@@ -53,10 +54,12 @@ class UsageStats:
 class _Job:
     priority: int
     seq: int
-    request: LLMRequest = field(compare=False)
+    # What to run on the worker thread: the model in, an iterator of results out.
+    work: Callable[[LanguageModel], Iterator[Any]] = field(compare=False)
     purpose: str = field(compare=False)
     pieces: asyncio.Queue = field(compare=False)
     enqueued_at: float = field(compare=False)
+    counts_tokens: bool = field(compare=False, default=True)
     cancelled: threading.Event = field(compare=False, default_factory=threading.Event)
 
 
@@ -94,11 +97,32 @@ class LLMScheduler:
 
     async def stream(self, request: LLMRequest, priority: Priority, purpose: str) -> AsyncIterator[str]:
         """Yield the model's answer piece by piece once the request's turn comes."""
+        async for piece in self._submit(lambda model: model.stream(request), priority, purpose):
+            yield piece
+
+    async def complete(self, request: LLMRequest, priority: Priority, purpose: str) -> Completion:
+        pieces = [piece async for piece in self.stream(request, priority, purpose)]
+        return Completion(text="".join(pieces), completion_tokens=len(pieces))
+
+    async def score_options(
+        self, request: LLMRequest, options: list[str], priority: Priority, purpose: str
+    ) -> list[float]:
+        """Log-probability of each option as the answer (see LanguageModel.score_options)."""
+        async for scores in self._submit(
+            lambda model: iter([model.score_options(request, options)]), priority, purpose, counts_tokens=False
+        ):
+            return scores
+        raise Unavailable("the model gave no scores")
+
+    async def _submit(
+        self, work: Callable[[LanguageModel], Iterator[Any]], priority: Priority, purpose: str,
+        counts_tokens: bool = True,
+    ) -> AsyncIterator[Any]:
         if self._worker is None:
             raise Unavailable("the model scheduler is not running")
         if self._queue.qsize() >= self._max_pending:
             raise ResourceExhausted(f"the model is busy: {self._queue.qsize()} requests are waiting")
-        job = _Job(int(priority), next(self._seq), request, purpose, asyncio.Queue(), time.monotonic())
+        job = _Job(int(priority), next(self._seq), work, purpose, asyncio.Queue(), time.monotonic(), counts_tokens)
         self._queue.put_nowait(job)
         try:
             while True:
@@ -111,10 +135,6 @@ class LLMScheduler:
         finally:
             job.cancelled.set()
 
-    async def complete(self, request: LLMRequest, priority: Priority, purpose: str) -> Completion:
-        pieces = [piece async for piece in self.stream(request, priority, purpose)]
-        return Completion(text="".join(pieces), completion_tokens=len(pieces))
-
     async def _work(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
@@ -125,21 +145,21 @@ class LLMScheduler:
 
     def _run(self, job: _Job) -> None:
         """On the worker thread: run one request, handing pieces back to the loop."""
-        assert self._loop is not None
+        loop = self._loop
         put = job.pieces.put_nowait
         stats = self.stats[job.purpose]
         started = time.monotonic()
         stats.calls += 1
         stats.queue_seconds += started - job.enqueued_at
         try:
-            for piece in self.model.stream(job.request):
-                stats.completion_tokens += 1
-                self._loop.call_soon_threadsafe(put, piece)
+            for item in job.work(self.model):
+                stats.completion_tokens += job.counts_tokens
+                loop.call_soon_threadsafe(put, item)
                 if job.cancelled.is_set():
                     break
-            self._loop.call_soon_threadsafe(put, _END)
+            loop.call_soon_threadsafe(put, _END)
         except Exception as exc:  # handed to the awaiting caller
             log.exception("model request for %s failed", job.purpose)
-            self._loop.call_soon_threadsafe(put, exc)
+            loop.call_soon_threadsafe(put, exc)
         finally:
             stats.model_seconds += time.monotonic() - started

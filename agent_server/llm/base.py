@@ -41,3 +41,21 @@ class LanguageModel(ABC):
     def complete(self, request: LLMRequest) -> Completion:
         pieces = list(self.stream(request))
         return Completion(text="".join(pieces), completion_tokens=len(pieces))
+
+    def score_options(self, request: LLMRequest, options: list[str]) -> list[float]:
+        """Log-probability of each option as the answer's beginning.
+
+        Reading probabilities discriminates far better than sampling one token from a
+        small model. This fallback, for backends that cannot read probabilities, picks
+        one option greedily under a grammar: 0.0 for it, -inf for the others.
+        """
+        from agent_server.llm.grammar import one_of
+
+        choice = LLMRequest(
+            messages=request.messages,
+            max_tokens=max(len(o) for o in options) * 2 + 8,
+            temperature=0.0,
+            grammar=f"root ::= {one_of(options)}",
+        )
+        answer = self.complete(choice).text
+        return [0.0 if o == answer else float("-inf") for o in options]

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 from agent_server.errors import Unavailable
 from agent_server.llm.base import LanguageModel, LLMRequest
 
@@ -40,6 +42,7 @@ class LlamaCppModel(LanguageModel):
                 "or set model_path"
             )
         from llama_cpp import Llama
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         self.name = path.stem
         # Each request samples with the next seed: runs are reproducible, yet two
@@ -52,6 +55,11 @@ class LlamaCppModel(LanguageModel):
             n_gpu_layers=n_gpu_layers,
             seed=seed,
             verbose=False,
+        )
+        self._formatter = Jinja2ChatFormatter(
+            template=self._llm.metadata["tokenizer.chat_template"],
+            eos_token=self._llm._model.token_get_text(self._llm.token_eos()),
+            bos_token=self._llm._model.token_get_text(self._llm.token_bos()),
         )
         log.info("loaded model %s (context %d tokens)", self.name, n_ctx)
 
@@ -70,5 +78,58 @@ class LlamaCppModel(LanguageModel):
             if piece:
                 yield piece
 
+    def score_options(self, request: LLMRequest, options: list[str]) -> list[float]:
+        """Exact log-probabilities of each option continuing the assistant's turn.
+
+        The prompt is evaluated once (reusing the KV cache for a prefix shared with the
+        previous request); each option is then decoded in one batch with logits at
+        every position, so scoring many options costs little more than reading them.
+        """
+        prompt = self._formatter(messages=request.messages).prompt
+        base = self._llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+        self._eval_reusing_prefix(base)
+        first = _log_softmax(self._last_logits())
+        scores = []
+        for option in options:
+            tokens = self._llm.tokenize(option.encode("utf-8"), add_bos=False, special=False)
+            total = float(first[tokens[0]])
+            if len(tokens) > 1:
+                rows = _log_softmax(self._decode_with_all_logits(tokens[:-1], n_past=len(base)))
+                total += float(rows[np.arange(len(tokens) - 1), tokens[1:]].sum())
+            scores.append(total)
+        self._llm.n_tokens = len(base)
+        return scores
+
+    def _eval_reusing_prefix(self, tokens: list[int]) -> None:
+        cached = self._llm.input_ids[: self._llm.n_tokens]
+        shared = 0
+        for a, b in zip(cached, tokens):
+            if a != b:
+                break
+            shared += 1
+        # The last token is evaluated again so that its logits are current.
+        self._llm.n_tokens = min(shared, len(tokens) - 1)
+        self._llm.eval(tokens[self._llm.n_tokens:])
+
+    def _last_logits(self) -> np.ndarray:
+        return np.ctypeslib.as_array(self._llm._ctx.get_logits(), shape=(self._llm.n_vocab(),)).copy()
+
+    def _decode_with_all_logits(self, tokens: list[int], n_past: int) -> np.ndarray:
+        """Decode tokens after n_past, returning the logits at every position (n, vocab)."""
+        llm = self._llm
+        if len(tokens) > llm.n_batch:
+            raise ValueError(f"an option of {len(tokens)} tokens exceeds the batch size {llm.n_batch}")
+        llm._ctx.kv_cache_seq_rm(-1, n_past, -1)
+        llm._batch.set_batch(batch=tokens, n_past=n_past, logits_all=True)
+        llm._ctx.decode(llm._batch)
+        llm.input_ids[n_past : n_past + len(tokens)] = tokens
+        llm.n_tokens = n_past + len(tokens)
+        return np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(len(tokens), llm.n_vocab())).copy()
+
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))

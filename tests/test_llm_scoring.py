@@ -1,0 +1,49 @@
+"""Reading the model's probabilities over a fixed set of answers."""
+
+import math
+
+import pytest
+
+from agent_server.llm.base import LLMRequest
+from agent_server.llm.llama_cpp import LlamaCppModel
+from agent_server.scheduler import LLMScheduler, Priority
+from tests.scripted_model import ScriptedModel
+
+
+@pytest.fixture(scope="module")
+def model(real_model_path):
+    return LlamaCppModel(real_model_path, n_ctx=1024)
+
+
+@pytest.mark.model
+def test_options_get_log_probabilities_that_follow_the_prompt(model):
+    yes = LLMRequest(messages=[{"role": "user", "content": "Reply with exactly this word: Yes"}])
+    scores = model.score_options(yes, ["Yes", "No", "Yes, it is"])
+    assert all(s < 0 for s in scores)
+    assert scores[0] > scores[1]
+    assert scores[2] < scores[0]  # a longer continuation can only be less likely than its first token
+
+
+@pytest.mark.model
+def test_scoring_is_the_same_with_a_warm_or_cold_cache(model):
+    request = LLMRequest(messages=[{"role": "user", "content": "Name a fruit."}])
+    options = ["An apple.", "A banana.", "A car."]
+    cold = model.score_options(request, options)
+    model.score_options(LLMRequest(messages=[{"role": "user", "content": "Name a colour."}]), ["Red."])
+    warm = model.score_options(request, options)
+    assert warm == pytest.approx(cold, abs=1e-3)
+
+
+async def test_backends_without_probabilities_fall_back_to_a_constrained_choice():
+    model = ScriptedModel()
+    model.enqueue("No")
+    scheduler = LLMScheduler(model)
+    await scheduler.start()
+    try:
+        scores = await scheduler.score_options(
+            LLMRequest(messages=[{"role": "user", "content": "?"}]), ["Yes", "No"], Priority.IMPORTANCE, "test"
+        )
+    finally:
+        await scheduler.close()
+    assert scores == [-math.inf, 0.0]
+    assert model.history[0].grammar == 'root ::= "Yes" | "No"'
