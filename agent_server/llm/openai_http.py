@@ -1,0 +1,294 @@
+"""A backend that calls an OpenAI-compatible HTTP server instead of running the model in process.
+
+Works with llama.cpp's `llama-server`, llama-cpp-python's server and vLLM, which run
+bigger models, or on a GPU, or on another machine. Answers are streamed: one POST to
+`/chat/completions` with `stream: true`, read back as server-sent events.
+
+The server must constrain sampling with GBNF grammars: every prompt that is parsed
+relies on it, and a server that ignores the grammar gives answers the parsers refuse.
+There is no standard field for it, so its name is an option (`grammar_field`):
+
+- `grammar` (the default): llama-server and llama-cpp-python's server;
+- `structured_outputs.grammar`: vLLM 0.12 and later (a dotted name nests);
+- `guided_grammar`: older vLLM.
+
+Ollama takes no grammar, so it cannot serve this project.
+
+Only the standard library is used. Every failure to reach or understand the server
+is `Unavailable` (a `ModelServerError` when the server answered with an error), so
+callers see the same code whichever backend runs.
+"""
+
+from __future__ import annotations
+
+import http.client
+import itertools
+import json
+import logging
+import socket
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+from agent_server.errors import Unavailable
+from agent_server.llm.base import LanguageModel, LLMRequest
+
+log = logging.getLogger(__name__)
+
+_MAX_LINE = 1 << 20  # one server-sent event line; a chunk is a few hundred bytes
+_EXCERPT = 300  # characters of an error body kept in a message
+
+
+class ModelServerError(Unavailable):
+    """The model server answered, but with an error status or a stream that breaks the protocol."""
+
+    def __init__(self, message: str, *, status: int | None = None, body: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
+
+
+class OpenAIHTTPModel(LanguageModel):
+    """A model served over HTTP. Blocking, like every backend: the scheduler runs it on its thread.
+
+    Constructing it does no I/O; `connect` also checks the server before the first request.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str = "",
+        *,
+        api_key: str | None = None,
+        grammar_field: str = "grammar",
+        seed: int = 1234,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 120.0,
+    ) -> None:
+        """`base_url` ends where `/chat/completions` starts, e.g. http://127.0.0.1:8080/v1.
+        `read_timeout` bounds each wait for the server, the first token's included."""
+        url = urlsplit(base_url)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ValueError(f"the model server URL must be http(s)://host[:port]/path, not {base_url!r}")
+        if not grammar_field or not all(grammar_field.split(".")):
+            raise ValueError(f"grammar_field must be a field name, or dotted names, not {grammar_field!r}")
+        self.name = model
+        self.base_url = base_url.rstrip("/")
+        self._url = url
+        self._path = url.path.rstrip("/")
+        self._api_key = api_key
+        self._grammar_path = grammar_field.split(".")
+        self._connect_timeout = connect_timeout
+        self._read_timeout = read_timeout
+        # Each request samples with the next seed, as the in-process backend does.
+        self._seeds = itertools.count(seed)
+
+    @classmethod
+    def connect(cls, base_url: str, model: str = "", **options: Any) -> OpenAIHTTPModel:
+        """A backend whose server has answered: start-up fails at once if it is unreachable,
+        as it does for a missing model file. Without `model`, the first model the server lists."""
+        backend = cls(base_url, model, **options)
+        served = backend.served_models()
+        if not model:
+            if not served:
+                raise Unavailable(f"the model server at {backend.base_url} lists no model; set the model name")
+            backend.name = served[0]
+        elif model not in served:
+            # llama.cpp servers answer with their one model whatever the name; vLLM will refuse it.
+            log.warning("model %r is not among those %s lists: %s", model, backend.base_url, served)
+        log.info("using model %s at %s", backend.name, backend.base_url)
+        return backend
+
+    def served_models(self) -> list[str]:
+        """The model names the server lists at /models."""
+        connection, response = self._send("GET", "/models")
+        try:
+            listing = json.loads(response.read())
+            return [entry["id"] for entry in listing["data"]]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ModelServerError(f"{self.base_url}/models is not an OpenAI model list", status=200) from exc
+        except (OSError, http.client.HTTPException) as exc:
+            raise self._stopped_answering(exc) from exc
+        finally:
+            connection.close()
+
+    def stream(self, request: LLMRequest) -> Iterator[str]:
+        # Sent at the first next(), like the in-process backend; closing the generator
+        # (a consumer that stops listening) closes the connection, and the server stops.
+        connection, response = self._send("POST", "/chat/completions", self._body(request))
+        try:
+            finished = False
+            for event, data in _server_sent_events(response):
+                if event == "error":  # llama-server reports a failure mid-stream this way
+                    raise ModelServerError(
+                        f"the model server failed mid-answer: {_excerpt(data)}", status=response.status, body=data
+                    )
+                if data == "[DONE]":
+                    return
+                piece, finish_reason = _parse_chunk(data, response.status)
+                if piece:
+                    yield piece
+                finished = finished or bool(finish_reason)
+            if not finished:
+                raise Unavailable(f"the model server at {self.base_url} closed the stream before the answer ended")
+        except (OSError, http.client.HTTPException) as exc:
+            raise self._stopped_answering(exc) from exc
+        finally:
+            response.close()
+            connection.close()
+
+    def _body(self, request: LLMRequest) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.name,
+            "messages": request.messages,
+            "max_tokens": request.max_tokens,
+            "temperature": request.temperature,
+            "seed": next(self._seeds),
+            "stream": True,
+        }
+        if request.stop:
+            body["stop"] = list(request.stop)
+        if request.grammar:
+            *parents, leaf = self._grammar_path
+            target = body
+            for name in parents:
+                target = target.setdefault(name, {})
+            target[leaf] = request.grammar
+        return body
+
+    def _stopped_answering(self, exc: BaseException) -> Unavailable:
+        return Unavailable(
+            f"the model server at {self.base_url} stopped answering: {_reason(exc, self._read_timeout)}"
+        )
+
+    def _send(
+        self, method: str, path: str, body: dict[str, Any] | None = None
+    ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+        """An open connection and a 200 response; every failure raises, with the connection closed."""
+        connection_class = (
+            http.client.HTTPSConnection if self._url.scheme == "https" else http.client.HTTPConnection
+        )
+        connection = connection_class(self._url.hostname, self._url.port, timeout=self._connect_timeout)
+        headers = {"Accept": "text/event-stream" if body and body.get("stream") else "application/json"}
+        if self._api_key:
+            headers["Authorization"] = f"Bearer {self._api_key}"
+        payload = None
+        if body is not None:
+            payload = json.dumps(body).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        try:
+            try:
+                connection.connect()
+            except OSError as exc:
+                reason = _reason(exc, self._connect_timeout)
+                raise Unavailable(f"cannot reach the model server at {self.base_url}: {reason}") from exc
+            connection.sock.settimeout(self._read_timeout)
+            try:
+                connection.request(method, self._path + path, body=payload, headers=headers)
+                response = connection.getresponse()
+            except (OSError, http.client.HTTPException) as exc:
+                raise self._stopped_answering(exc) from exc
+            if response.status != 200:
+                try:
+                    text = response.read(64 * 1024).decode("utf-8", "replace")
+                except (OSError, http.client.HTTPException):
+                    text = ""
+                raise ModelServerError(
+                    f"the model server answered {method} {self.base_url}{path} with HTTP {response.status} "
+                    f"{response.reason}: {_excerpt(text)}",
+                    status=response.status,
+                    body=text,
+                )
+        except BaseException:
+            connection.close()
+            raise
+        return connection, response
+
+
+def _server_sent_events(response: http.client.HTTPResponse) -> Iterator[tuple[str, str]]:
+    """(event name, data) for each event of a text/event-stream body, until it ends."""
+    event, data = "message", []
+    while True:
+        raw = response.readline(_MAX_LINE)
+        if not raw:
+            break
+        if not raw.endswith(b"\n") and len(raw) >= _MAX_LINE:
+            raise ModelServerError(f"the model server sent a stream line over {_MAX_LINE} bytes", status=200)
+        try:
+            line = raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError as exc:
+            raise ModelServerError("the model server sent a stream that is not UTF-8", status=200) from exc
+        if not line:
+            if data:
+                yield event, "\n".join(data)
+            event, data = "message", []
+            continue
+        if line.startswith(":"):  # a comment: keep-alive pings
+            continue
+        field, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if field == "data":
+            data.append(value)
+        elif field == "event":
+            event = value
+        elif field == "error":  # not standard SSE, but how llama-server reports a failure
+            event, data = "error", [value]
+    if data:
+        yield event, "\n".join(data)
+
+
+def _parse_chunk(data: str, status: int) -> tuple[str | None, str | None]:
+    """The content piece and the finish reason of one `chat.completion.chunk`."""
+    try:
+        chunk = json.loads(data)
+    except ValueError:
+        raise ModelServerError(
+            f"the model server sent a stream event that is not JSON: {_excerpt(data)}", status=status, body=data
+        ) from None
+    if isinstance(chunk, dict) and "error" in chunk:  # vLLM reports a failure mid-stream this way
+        raise ModelServerError(f"the model server failed mid-answer: {_excerpt(data)}", status=status, body=data)
+    try:
+        choices = chunk["choices"]
+        if not choices:  # a usage-only chunk
+            return None, None
+        piece = (choices[0].get("delta") or {}).get("content")
+        finish_reason = choices[0].get("finish_reason")
+        if isinstance(piece, (str, type(None))) and isinstance(finish_reason, (str, type(None))):
+            return piece, finish_reason
+    except (KeyError, TypeError, AttributeError, IndexError):
+        pass
+    raise ModelServerError(
+        f"the model server sent an event that is not a chat completion chunk: {_excerpt(data)}",
+        status=status,
+        body=data,
+    )
+
+
+def _reason(exc: BaseException, timeout: float) -> str:
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused (is the server running?)"
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return f"nothing within {timeout:g} s"
+    if isinstance(exc, socket.gaierror):
+        return f"unknown host ({exc.strerror})"
+    if isinstance(exc, http.client.RemoteDisconnected):
+        return "the connection was closed without an answer"
+    if isinstance(exc, http.client.IncompleteRead):
+        return "the connection was closed mid-answer"
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+
+
+def _excerpt(text: str) -> str:
+    """An error body made short and readable: the message of an OpenAI or FastAPI error, else the text."""
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict):
+        error = parsed.get("error", parsed.get("detail", parsed))
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            text = error["message"]
+        elif isinstance(error, str):
+            text = error
+    text = " ".join(text.split())
+    return text if len(text) <= _EXCERPT else text[: _EXCERPT - 1] + "…"
