@@ -304,5 +304,8 @@ async def test_the_scheduler_runs_the_backend(backend):
         request, labels = next(_next_action_requests())
         answer = await scheduler.complete(request, Priority.PLANNING, "next_action")
         assert next_action.parse(answer.text, labels).place_label in labels
+        # No probabilities over HTTP: scoring falls back to one greedy, grammar-constrained choice.
+        scores = await scheduler.score_options(_ask("Favourite colour?"), COLORS, Priority.IMPORTANCE, "score")
+        assert sorted(scores) == [float("-inf")] * 3 + [0.0]
     finally:
         await scheduler.close()
