@@ -1,0 +1,316 @@
+extends Node
+## The connection to the Simulacra server (autoload "AgentClient").
+##
+## Speaks the WebSocket gateway's envelope (protos/README.md): every request is
+## {"id", "method", "payload"} and every reply carries the request's id back, so
+## requests may overlap. Messages are the canonical proto3 JSON mapping: field names
+## in lowerCamelCase, and fields at their default value left out, so read them with
+## Dictionary.get(key, default).
+##
+## The server URL is the user argument "--server ws://HOST:PORT" (after "--" on the
+## Godot command line), else the project setting "simulacra/server_url", else
+## ws://127.0.0.1:8765. The client connects on ready and reconnects whenever the
+## connection drops, waiting 0.5 s, then twice as long each failed attempt, up to 8 s.
+
+## The connection opened.
+signal connected_to_server
+## An open connection closed; requests still waiting were failed with UNAVAILABLE.
+signal disconnected_from_server
+## A connection attempt failed; the next one starts in retry_in_s seconds.
+signal connection_failed(retry_in_s: float)
+## A call failed: an error reply, a timeout, or no connection. error has "code" and "message".
+signal request_failed(method: String, error: Dictionary)
+## One message of a server-streaming call started with stream_rpc().
+signal stream_message_received(request_id: String, payload: Dictionary)
+## A server-streaming call ended; error is empty when it ended normally.
+signal stream_finished(request_id: String, error: Dictionary)
+
+const DEFAULT_SERVER_URL: String = "ws://127.0.0.1:8765"
+const SERVER_URL_SETTING: String = "simulacra/server_url"
+const SERVER_ARG: String = "--server"
+# The town and long chat histories can exceed Godot's 64 KiB default buffers.
+const BUFFER_SIZE: int = 4 * 1024 * 1024
+const MIN_RECONNECT_DELAY_S: float = 0.5
+const MAX_RECONNECT_DELAY_S: float = 8.0
+# An attempt stuck in CONNECTING (a silently dropping firewall) counts as failed.
+const CONNECT_TIMEOUT_S: float = 10.0
+# A stream fails when no message arrives for this long.
+const STREAM_IDLE_TIMEOUT_S: float = 120.0
+
+## The URL this client connects to.
+var server_url: String = DEFAULT_SERVER_URL
+
+var _socket: WebSocketPeer = null
+var _open: bool = false
+var _attempt_started_ms: int = 0
+var _reconnect_delay_s: float = MIN_RECONNECT_DELAY_S
+var _reconnect_at_ms: int = 0
+var _next_id: int = 1
+# Request id -> _PendingCall, for unary calls.
+var _pending: Dictionary = {}
+# Request id -> _PendingStream, for server-streaming calls.
+var _streams: Dictionary = {}
+
+
+func _ready() -> void:
+	server_url = _configured_url()
+	_open_socket()
+
+
+func _process(_delta: float) -> void:
+	var now_ms: int = Time.get_ticks_msec()
+	if _socket == null:
+		if now_ms >= _reconnect_at_ms:
+			_open_socket()
+	else:
+		_poll_socket(now_ms)
+	_expire_requests(now_ms)
+
+
+func _notification(what: int) -> void:
+	if what == NOTIFICATION_PREDELETE and _socket != null:
+		_socket.close()
+
+
+## True while the connection is open.
+func is_connected_to_server() -> bool:
+	return _open
+
+
+## Calls a unary RPC and returns, once awaited, {"ok": true, "payload": {...}} or
+## {"ok": false, "error": {"code": ..., "message": ...}}. Never waits longer than
+## timeout_s, and fails at once when there is no connection.
+func call_rpc(method: String, payload: Dictionary = {}, timeout_s: float = 30.0) -> Dictionary:
+	if not _open:
+		return _fail(method, "UNAVAILABLE", "not connected to %s" % server_url)
+	var request_id: String = _new_request_id()
+	var pending: _PendingCall = _PendingCall.new()
+	pending.method = method
+	pending.deadline_ms = Time.get_ticks_msec() + int(timeout_s * 1000.0)
+	var err: Error = _send(request_id, method, payload)
+	if err != OK:
+		return _fail(method, "UNAVAILABLE", "could not send to %s: %s" % [server_url, error_string(err)])
+	_pending[request_id] = pending
+	var result: Dictionary = await pending.completed
+	if not result.get("ok", false):
+		request_failed.emit(method, result.get("error", {}))
+	return result
+
+
+## Starts a server-streaming RPC (Chat) and returns its request id. Its messages
+## arrive as stream_message_received, and its end as stream_finished. Without a
+## connection the call fails: stream_finished comes, deferred, with the error.
+func stream_rpc(method: String, payload: Dictionary) -> String:
+	var request_id: String = _new_request_id()
+	if not _open:
+		_finish_stream_deferred(request_id, method, "UNAVAILABLE", "not connected to %s" % server_url)
+		return request_id
+	var err: Error = _send(request_id, method, payload)
+	if err != OK:
+		_finish_stream_deferred(request_id, method, "UNAVAILABLE", "could not send: %s" % error_string(err))
+		return request_id
+	var stream: _PendingStream = _PendingStream.new()
+	stream.method = method
+	stream.deadline_ms = Time.get_ticks_msec() + int(STREAM_IDLE_TIMEOUT_S * 1000.0)
+	_streams[request_id] = stream
+	return request_id
+
+
+## GetTown: the town the server's scenario runs in (a simulacra.v1.Town).
+func get_town() -> Dictionary:
+	return await call_rpc("GetTown")
+
+
+## ListAgents: {"agents": [Agent, ...]}.
+func list_agents() -> Dictionary:
+	return await call_rpc("ListAgents")
+
+
+## NextAction: the next AgentCommand for an agent that has finished what it was doing.
+func next_action(agent_id: String, game_time: int) -> Dictionary:
+	return await call_rpc("NextAction", {"agentId": agent_id, "gameTime": game_time})
+
+
+## SyncWorld: reports every agent's state (AgentState dicts); the reply's "commands"
+## are the server's interruptions since the last sync.
+func sync_world(game_time: int, agents: Array) -> Dictionary:
+	return await call_rpc("SyncWorld", {"gameTime": game_time, "agents": agents})
+
+
+## InspectAgent: what an agent is doing, intends and remembers.
+func inspect_agent(agent_id: String) -> Dictionary:
+	return await call_rpc("InspectAgent", {"agentId": agent_id})
+
+
+## Chat: starts streaming an agent's answer to the player; returns the request id.
+func chat(agent_id: String, text: String, player_name: String, game_time: int) -> String:
+	return stream_rpc("Chat", {
+		"agentId": agent_id,
+		"text": text,
+		"playerName": player_name,
+		"gameTime": game_time,
+	})
+
+
+func _configured_url() -> String:
+	var args: PackedStringArray = OS.get_cmdline_user_args()
+	for i: int in args.size():
+		if args[i] == SERVER_ARG and i + 1 < args.size():
+			return args[i + 1]
+		if args[i].begins_with(SERVER_ARG + "="):
+			return args[i].substr(SERVER_ARG.length() + 1)
+	var configured: String = str(ProjectSettings.get_setting(SERVER_URL_SETTING, ""))
+	return configured if not configured.is_empty() else DEFAULT_SERVER_URL
+
+
+func _open_socket() -> void:
+	_socket = WebSocketPeer.new()
+	_socket.inbound_buffer_size = BUFFER_SIZE
+	_socket.outbound_buffer_size = BUFFER_SIZE
+	_attempt_started_ms = Time.get_ticks_msec()
+	var err: Error = _socket.connect_to_url(server_url)
+	if err != OK:
+		_on_socket_closed()
+
+
+func _poll_socket(now_ms: int) -> void:
+	_socket.poll()
+	match _socket.get_ready_state():
+		WebSocketPeer.STATE_OPEN:
+			if not _open:
+				_open = true
+				_reconnect_delay_s = MIN_RECONNECT_DELAY_S
+				connected_to_server.emit()
+			# A handler may close the socket (and drop it) while we read.
+			while _socket != null and _socket.get_available_packet_count() > 0:
+				var packet: PackedByteArray = _socket.get_packet()
+				_handle_frame(packet.get_string_from_utf8())
+		WebSocketPeer.STATE_CONNECTING:
+			if now_ms - _attempt_started_ms > int(CONNECT_TIMEOUT_S * 1000.0):
+				_socket.close()
+				_on_socket_closed()
+		WebSocketPeer.STATE_CLOSED:
+			_on_socket_closed()
+
+
+func _on_socket_closed() -> void:
+	var was_open: bool = _open
+	_open = false
+	_socket = null
+	var retry_in_s: float = _reconnect_delay_s
+	_reconnect_at_ms = Time.get_ticks_msec() + int(retry_in_s * 1000.0)
+	_reconnect_delay_s = minf(_reconnect_delay_s * 2.0, MAX_RECONNECT_DELAY_S)
+	_fail_all("UNAVAILABLE", "connection to %s lost" % server_url)
+	if was_open:
+		disconnected_from_server.emit()
+	else:
+		connection_failed.emit(retry_in_s)
+
+
+func _handle_frame(text: String) -> void:
+	var parsed: Variant = JSON.parse_string(text)
+	if not parsed is Dictionary:
+		request_failed.emit("", {"code": "INTERNAL", "message": "server sent a frame that is not a JSON object"})
+		return
+	var frame: Dictionary = parsed
+	var request_id: String = str(frame.get("id", ""))
+	var done: bool = frame.get("done", false)
+	var error: Dictionary = frame.get("error", {})
+	var payload: Dictionary = frame.get("payload", {})
+	if _pending.has(request_id):
+		var pending: _PendingCall = _pending[request_id]
+		_pending.erase(request_id)
+		if error.is_empty():
+			pending.completed.emit({"ok": true, "payload": payload})
+		else:
+			pending.completed.emit({"ok": false, "error": error})
+	elif _streams.has(request_id):
+		var stream: _PendingStream = _streams[request_id]
+		if not error.is_empty():
+			_streams.erase(request_id)
+			request_failed.emit(stream.method, error)
+			stream_finished.emit(request_id, error)
+			return
+		if not payload.is_empty():
+			stream.deadline_ms = Time.get_ticks_msec() + int(STREAM_IDLE_TIMEOUT_S * 1000.0)
+			stream_message_received.emit(request_id, payload)
+		if done:
+			_streams.erase(request_id)
+			stream_finished.emit(request_id, {})
+	elif not error.is_empty():
+		# A reply to no request of ours: the server could not read a frame (id "").
+		request_failed.emit("", error)
+
+
+func _expire_requests(now_ms: int) -> void:
+	for request_id: String in _pending.keys():
+		var pending: _PendingCall = _pending[request_id]
+		if now_ms >= pending.deadline_ms:
+			_pending.erase(request_id)
+			pending.completed.emit(_error_result("DEADLINE_EXCEEDED", "%s got no reply in time" % pending.method))
+	for request_id: String in _streams.keys():
+		var stream: _PendingStream = _streams[request_id]
+		if now_ms >= stream.deadline_ms:
+			_streams.erase(request_id)
+			var error: Dictionary = {"code": "DEADLINE_EXCEEDED", "message": "%s stream went silent" % stream.method}
+			request_failed.emit(stream.method, error)
+			stream_finished.emit(request_id, error)
+
+
+func _fail_all(code: String, message: String) -> void:
+	var pending_calls: Dictionary = _pending
+	var streams: Dictionary = _streams
+	_pending = {}
+	_streams = {}
+	for request_id: String in pending_calls:
+		var pending: _PendingCall = pending_calls[request_id]
+		pending.completed.emit(_error_result(code, message))
+	for request_id: String in streams:
+		var stream: _PendingStream = streams[request_id]
+		var error: Dictionary = {"code": code, "message": message}
+		request_failed.emit(stream.method, error)
+		stream_finished.emit(request_id, error)
+
+
+func _send(request_id: String, method: String, payload: Dictionary) -> Error:
+	var frame: Dictionary = {"id": request_id, "method": method}
+	if not payload.is_empty():
+		frame["payload"] = payload
+	return _socket.send_text(JSON.stringify(frame))
+
+
+func _new_request_id() -> String:
+	var request_id: String = str(_next_id)
+	_next_id += 1
+	return request_id
+
+
+func _fail(method: String, code: String, message: String) -> Dictionary:
+	var result: Dictionary = _error_result(code, message)
+	request_failed.emit(method, result["error"])
+	return result
+
+
+func _finish_stream_deferred(request_id: String, method: String, code: String, message: String) -> void:
+	var error: Dictionary = {"code": code, "message": message}
+	request_failed.emit(method, error)
+	stream_finished.emit.call_deferred(request_id, error)
+
+
+static func _error_result(code: String, message: String) -> Dictionary:
+	return {"ok": false, "error": {"code": code, "message": message}}
+
+
+# A unary call waiting for its reply.
+class _PendingCall:
+	extends RefCounted
+	signal completed(result: Dictionary)
+	var method: String = ""
+	var deadline_ms: int = 0
+
+
+# A server-streaming call still receiving messages.
+class _PendingStream:
+	extends RefCounted
+	var method: String = ""
+	var deadline_ms: int = 0

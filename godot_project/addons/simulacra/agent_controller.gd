@@ -1,0 +1,367 @@
+class_name SimulacraAgentController
+extends Node
+## Turns the Simulacra server's commands into an NPC's walking and doing.
+##
+## Add it as a child of a CharacterBody3D that also has a NavigationAgent3D child
+## (path_desired_distance 0.5 and target_desired_distance 0.3 suit a walking
+## person), set agent_id and clock, and call start(). When idle it asks the server
+## (NextAction) what to do, walks the navmesh to the command's moveTo.position,
+## performs its activity for durationMinutes of game time, then asks again.
+## Commands from elsewhere (SyncWorld's interruptions) go to apply_command() and
+## replace the current one at once.
+##
+## Every command is kept in `commands` as received, and every walk in `trips`,
+## with what it proves: the distance actually walked frame by frame, the largest
+## single step (no teleporting), and how close the body got to the destination.
+
+## A command arrived (from NextAction or apply_command), before it is carried out.
+signal command_received(command: Dictionary)
+## The body reached the destination of the current command's moveTo.
+signal arrived(place_id: String)
+## The current command's activity began; command is the whole AgentCommand.
+signal activity_started(command: Dictionary)
+## The current command's activity lasted its full duration.
+signal activity_finished(command: Dictionary)
+## A trip ended; trip["outcome"] says how: arrived, stuck, unreachable, interrupted
+## or unfinished.
+signal trip_finished(trip: Dictionary)
+## NextAction failed; the controller retries after retry_in_s real seconds.
+signal action_failed(error: Dictionary, retry_in_s: float)
+
+enum State { STOPPED, IDLE, REQUESTING, WALKING, ACTING, BACKING_OFF }
+
+const GRAVITY: float = 9.8
+const MIN_BACKOFF_S: float = 1.0
+const MAX_BACKOFF_S: float = 10.0
+# A body that has not moved this far in STUCK_TIMEOUT_S real seconds is stuck.
+const STUCK_TIMEOUT_S: float = 5.0
+const STUCK_PROGRESS_M: float = 0.25
+# A command that asks for nothing (no walk, no activity) is followed by this wait
+# so that the controller does not ask the server again in a tight loop.
+const EMPTY_COMMAND_WAIT_MINUTES: float = 1.0
+# After the navmesh path, the body walks straight on until this close to the
+# destination, if the path ended no farther than target_desired_distance plus
+# FINAL_APPROACH_SLACK_M from it.
+const EXACT_ARRIVAL_M: float = 0.05
+const FINAL_APPROACH_SLACK_M: float = 0.2
+# How far the navmesh may lie from the body's feet and still be the floor it stands on.
+const NAVMESH_SNAP_M: float = 1.0
+
+## The server's id of the agent this NPC embodies.
+@export var agent_id: String = ""
+## Walking speed, metres per real second.
+@export var walk_speed: float = 1.6
+## A trip counts as arrived when it ends this close (horizontally) to the destination.
+@export var arrival_tolerance: float = 1.0
+## The NavigationAgent3D to steer with; the body's first NavigationAgent3D child if empty.
+@export var navigation_agent: NavigationAgent3D = null
+
+## Returns the current game time, seconds since the simulation epoch. Without one,
+## real seconds since the engine started stand in.
+var clock: Callable = Callable()
+## Every command received, as received, in order (one that arrived after an
+## interruption had replaced it is kept too, though not carried out).
+var commands: Array[Dictionary] = []
+## Every trip walked, oldest first; the last one may still be in progress.
+var trips: Array[Dictionary] = []
+## The command being carried out; empty before the first one.
+var current_command: Dictionary = {}
+## What the controller is doing.
+var state: State = State.STOPPED
+
+var _trip: Dictionary = {}
+var _destination: Vector3 = Vector3.ZERO
+var _last_position: Vector3 = Vector3.ZERO
+var _activity_ends_at: float = 0.0
+var _backoff_s: float = 0.0
+# Separate from _backoff_s, which a good reply resets: a server that keeps sending
+# the agent somewhere it cannot reach must not be asked again every frame.
+var _trip_backoff_s: float = 0.0
+var _retry_at_ms: int = 0
+var _stuck_anchor: Vector3 = Vector3.ZERO
+var _stuck_anchor_ms: int = 0
+# Bumped by every applied command, so that a NextAction reply that arrives after
+# an interruption does not override it.
+var _command_serial: int = 0
+
+@onready var _body: CharacterBody3D = get_parent() as CharacterBody3D
+
+
+func _ready() -> void:
+	if _body == null:
+		push_warning("SimulacraAgentController must be a child of a CharacterBody3D")
+		set_physics_process(false)
+		set_process(false)
+		return
+	if navigation_agent == null:
+		for child: Node in _body.get_children():
+			if child is NavigationAgent3D:
+				navigation_agent = child
+				break
+	if navigation_agent == null:
+		push_warning("SimulacraAgentController needs a NavigationAgent3D sibling")
+		set_physics_process(false)
+		set_process(false)
+
+
+func _process(_delta: float) -> void:
+	match state:
+		State.IDLE:
+			_request_next_action()
+		State.ACTING:
+			if game_time() >= _activity_ends_at:
+				_finish_activity()
+		State.BACKING_OFF:
+			if Time.get_ticks_msec() >= _retry_at_ms:
+				state = State.IDLE
+
+
+func _physics_process(delta: float) -> void:
+	if state == State.WALKING:
+		_steer(delta)
+	else:
+		_body.velocity.x = 0.0
+		_body.velocity.z = 0.0
+	if _body.is_on_floor():
+		_body.velocity.y = 0.0
+	else:
+		_body.velocity.y -= GRAVITY * delta
+	_body.move_and_slide()
+	if state == State.WALKING:
+		_track_walk()
+
+
+## Starts asking the server for commands.
+func start() -> void:
+	if state == State.STOPPED:
+		state = State.IDLE
+
+
+## Stops the body where it is; a trip in progress is recorded as unfinished.
+func stop() -> void:
+	if state == State.WALKING:
+		_end_trip("unfinished")
+	state = State.STOPPED
+	_body.velocity = Vector3.ZERO
+
+
+## Carries out command (an AgentCommand dict) now, replacing the current one. A
+## command with neither moveTo nor activity (only an utterance or a conversation
+## event) is announced but does not interrupt what the agent is doing.
+func apply_command(command: Dictionary) -> void:
+	commands.append(command)
+	var move_to: Dictionary = command.get("moveTo", {})
+	var activity: Dictionary = command.get("activity", {})
+	if state == State.STOPPED or (move_to.is_empty() and activity.is_empty()):
+		command_received.emit(command)
+		return
+	_command_serial += 1
+	if state == State.WALKING:
+		_end_trip("interrupted")
+	command_received.emit(command)
+	current_command = command
+	if not move_to.is_empty():
+		_start_trip(command, move_to)
+	else:
+		_start_activity()
+
+
+## True while the body walks to a destination.
+func is_moving() -> bool:
+	return state == State.WALKING
+
+
+## The current command's activity, if the agent is doing it now (not walking to it).
+func current_activity() -> Dictionary:
+	if state != State.ACTING:
+		return {}
+	return current_command.get("activity", {})
+
+
+## The current game time, seconds since the simulation epoch.
+func game_time() -> float:
+	if clock.is_valid():
+		return float(clock.call())
+	return Time.get_ticks_msec() / 1000.0
+
+
+func _request_next_action() -> void:
+	state = State.REQUESTING
+	var serial: int = _command_serial
+	var result: Dictionary = await AgentClient.next_action(agent_id, int(game_time()))
+	if serial != _command_serial or state != State.REQUESTING:
+		# Superseded by an interruption, or stopped: kept as received, not carried out.
+		if result.get("ok", false):
+			commands.append(result.get("payload", {}))
+		return
+	if not result.get("ok", false):
+		_backoff_s = _next_backoff(_backoff_s)
+		_back_off(_backoff_s)
+		action_failed.emit(result.get("error", {}), _backoff_s)
+		return
+	_backoff_s = 0.0
+	apply_command(result.get("payload", {}))
+	if state == State.REQUESTING:
+		# Nothing to walk to or do: wait a little before asking again.
+		current_command = {}
+		_activity_ends_at = game_time() + EMPTY_COMMAND_WAIT_MINUTES * 60.0
+		state = State.ACTING
+
+
+func _start_trip(command: Dictionary, move_to: Dictionary) -> void:
+	var position: Dictionary = move_to.get("position", {})
+	_destination = Vector3(
+		float(position.get("x", 0.0)), float(position.get("y", 0.0)), float(position.get("z", 0.0)))
+	var origin: Vector3 = _body.global_position
+	_trip = {
+		"command_id": str(command.get("commandId", "")),
+		"place_id": str(move_to.get("placeId", "")),
+		"destination": _vec_dict(_destination),
+		"start": _vec_dict(origin),
+		"arrival": null,
+		"end": null,
+		"arrived": false,
+		"outcome": "walking",
+		"distance_to_destination": _flat_distance(origin, _destination),
+		"path_length": 0.0,
+		"straight_distance": _flat_distance(origin, _destination),
+		"nav_path_length": 0.0,
+		"max_step": 0.0,
+		"started_at": int(game_time()),
+		"arrived_at": null,
+	}
+	trips.append(_trip)
+	_last_position = origin
+	_stuck_anchor = origin
+	_stuck_anchor_ms = Time.get_ticks_msec()
+	_match_navmesh_height()
+	navigation_agent.target_position = _destination
+	# Plans the path now, so that its length is known even for a zero-length trip.
+	navigation_agent.get_next_path_position()
+	_trip["nav_path_length"] = _path_length(navigation_agent.get_current_navigation_path())
+	state = State.WALKING
+
+
+# A baked navmesh floats a little above the floor it was baked from (here, a few
+# cells). NavigationAgent3D compares the body's origin with path points in 3D, so
+# without this offset it never counts a waypoint as reached and the body stalls.
+func _match_navmesh_height() -> void:
+	var here: Vector3 = _body.global_position
+	var on_mesh: Vector3 = NavigationServer3D.map_get_closest_point(navigation_agent.get_navigation_map(), here)
+	if _flat_distance(here, on_mesh) <= NAVMESH_SNAP_M:
+		navigation_agent.path_height_offset = clampf(on_mesh.y - here.y, -NAVMESH_SNAP_M, NAVMESH_SNAP_M)
+
+
+func _steer(delta: float) -> void:
+	var position: Vector3 = _body.global_position
+	var remaining: float = _flat_distance(position, _destination)
+	var next: Vector3 = Vector3.ZERO
+	var final_approach: bool = false
+	if navigation_agent.is_navigation_finished() or remaining <= navigation_agent.target_desired_distance:
+		# The navmesh path is done. Step the last few centimetres straight onto the
+		# stand point, which is clear floor, so that the agent stands where the
+		# server said; a path that ended farther away ends the trip.
+		if remaining <= EXACT_ARRIVAL_M or remaining > navigation_agent.target_desired_distance + FINAL_APPROACH_SLACK_M:
+			_body.velocity.x = 0.0
+			_body.velocity.z = 0.0
+			_end_trip("arrived")
+			return
+		next = _destination
+		final_approach = true
+	else:
+		next = navigation_agent.get_next_path_position()
+	var direction: Vector3 = Vector3(next.x - position.x, 0.0, next.z - position.z)
+	var distance: float = direction.length()
+	if distance < 0.001:
+		_body.velocity.x = 0.0
+		_body.velocity.z = 0.0
+		return
+	direction /= distance
+	var speed: float = walk_speed
+	if final_approach and delta > 0.0:
+		speed = minf(walk_speed, remaining / delta)  # Never overshoot the stand point.
+	_body.velocity.x = direction.x * speed
+	_body.velocity.z = direction.z * speed
+	_body.rotation.y = atan2(-direction.x, -direction.z)
+
+
+func _track_walk() -> void:
+	var position: Vector3 = _body.global_position
+	var step: float = _flat_distance(_last_position, position)
+	_last_position = position
+	_trip["path_length"] = float(_trip["path_length"]) + step
+	_trip["max_step"] = maxf(float(_trip["max_step"]), step)
+	var now_ms: int = Time.get_ticks_msec()
+	if _flat_distance(_stuck_anchor, position) >= STUCK_PROGRESS_M:
+		_stuck_anchor = position
+		_stuck_anchor_ms = now_ms
+	elif now_ms - _stuck_anchor_ms > int(STUCK_TIMEOUT_S * 1000.0):
+		_end_trip("stuck")
+
+
+# Closes the current trip. An arrival goes on to the command's activity; a trip
+# that failed asks the server again, after a back-off that grows while trips fail.
+func _end_trip(outcome: String) -> void:
+	var position: Vector3 = _body.global_position
+	var distance: float = _flat_distance(position, _destination)
+	if outcome == "arrived" and distance > arrival_tolerance:
+		outcome = "unreachable"  # The navmesh path ended short of the destination.
+	var trip: Dictionary = _trip
+	trip["outcome"] = outcome
+	trip["arrived"] = outcome == "arrived"
+	trip["distance_to_destination"] = distance
+	trip["end"] = _vec_dict(position)
+	if outcome == "arrived":
+		trip["arrival"] = _vec_dict(position)
+		trip["arrived_at"] = int(game_time())
+	_trip = {}
+	state = State.IDLE
+	if outcome == "arrived":
+		_trip_backoff_s = 0.0
+	elif outcome in ["stuck", "unreachable"]:
+		_trip_backoff_s = _next_backoff(_trip_backoff_s)
+		_back_off(_trip_backoff_s)
+	trip_finished.emit(trip)
+	if outcome == "arrived":
+		arrived.emit(str(trip["place_id"]))
+		if not current_command.get("activity", {}).is_empty():
+			_start_activity()
+
+
+func _start_activity() -> void:
+	var activity: Dictionary = current_command.get("activity", {})
+	_activity_ends_at = game_time() + float(activity.get("durationMinutes", 0)) * 60.0
+	state = State.ACTING
+	activity_started.emit(current_command)
+
+
+func _finish_activity() -> void:
+	state = State.IDLE
+	if not current_command.get("activity", {}).is_empty():
+		activity_finished.emit(current_command)
+
+
+# Waits delay_s real seconds before asking the server again.
+func _back_off(delay_s: float) -> void:
+	_retry_at_ms = Time.get_ticks_msec() + int(delay_s * 1000.0)
+	state = State.BACKING_OFF
+
+
+func _path_length(path: PackedVector3Array) -> float:
+	var length: float = 0.0
+	for i: int in range(1, path.size()):
+		length += _flat_distance(path[i - 1], path[i])
+	return length
+
+
+# 1 s, then twice as long each time, up to MAX_BACKOFF_S.
+static func _next_backoff(previous_s: float) -> float:
+	return MIN_BACKOFF_S if previous_s <= 0.0 else minf(previous_s * 2.0, MAX_BACKOFF_S)
+
+
+static func _flat_distance(a: Vector3, b: Vector3) -> float:
+	return Vector2(a.x - b.x, a.z - b.z).length()
+
+
+static func _vec_dict(v: Vector3) -> Dictionary:
+	return {"x": v.x, "y": v.y, "z": v.z}
