@@ -182,3 +182,15 @@ def test_bad_retrieval_arguments_are_invalid(retriever, arguments, problem):
 def test_negative_weights_are_invalid():
     with pytest.raises(InvalidArgument, match="relevance"):
         RetrievalWeights(relevance=-1)
+
+
+def test_a_retrieval_without_touch_changes_nothing(tmp_path, embedder):
+    from agent_server.memory import MemoryStore, Retriever
+
+    store = MemoryStore(tmp_path / "m.db", embedder)
+    store.add("ann", "observation", "Ann baked bread", created_at=0, importance=3)
+    retriever = Retriever(store, embedder)
+    found = retriever.retrieve("ann", "bread", now=7200, touch=False)
+    assert found and store.get(found[0].node.id).last_accessed == 0
+    assert retriever.last_scores("ann") == []
+    store.close()

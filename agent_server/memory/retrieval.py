@@ -99,17 +99,19 @@ class Retriever:
         token_budget: int | None = None,
         count_tokens: Callable[[str], int] | None = None,
         kinds: set[str] | None = None,
+        touch: bool = True,
     ) -> list[ScoredMemory]:
         """The agent's best memories for `query` at game time `now`, best first.
 
         At most `limit`, then, if `token_budget` is given, each in turn that still
         fits the budget (one too long is skipped, shorter ones after it may fit).
         Equal scores go to the newer memory. Every memory returned has its
-        last_accessed set to `now`.
+        last_accessed set to `now`, and becomes the agent's `last_scores`, unless
+        `touch` is false.
         """
         return self.retrieve_embedding(
             agent_id, self.embedder.embed(query), now=now, limit=limit,
-            token_budget=token_budget, count_tokens=count_tokens, kinds=kinds,
+            token_budget=token_budget, count_tokens=count_tokens, kinds=kinds, touch=touch,
         )
 
     def retrieve_embedding(
@@ -122,6 +124,7 @@ class Retriever:
         token_budget: int | None = None,
         count_tokens: Callable[[str], int] | None = None,
         kinds: set[str] | None = None,
+        touch: bool = True,
     ) -> list[ScoredMemory]:
         """`retrieve` for a query already embedded (say, several questions in one batch)."""
         now, limit = _non_negative(now, "now"), _non_negative(limit, "limit")
@@ -154,6 +157,9 @@ class Retriever:
         ]
         if token_budget is not None:
             scored = _within_budget(scored, token_budget, count_tokens or estimate_tokens)
+        if not touch:
+            # A look from outside the world (an interview): no access is recorded.
+            return scored
         self.store.touch([s.node.id for s in scored], now, agent_id=agent_id)
         for s in scored:
             s.node.last_accessed = now
