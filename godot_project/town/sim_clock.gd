@@ -16,6 +16,7 @@ const SECONDS_PER_DAY: int = 24 * 3600
 ## Game time when the clock starts, seconds since the epoch.
 @export var start_time: int = DEFAULT_START_TIME
 
+## True while the clock advances.
 var running: bool = false
 
 var _elapsed: float = 0.0

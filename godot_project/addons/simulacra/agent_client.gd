@@ -53,6 +53,8 @@ var _streams: Dictionary = {}
 
 
 func _ready() -> void:
+	# Keep talking to the server while the game is paused (a menu, a dialogue).
+	process_mode = Node.PROCESS_MODE_ALWAYS
 	server_url = _configured_url()
 	_open_socket()
 
