@@ -7,11 +7,14 @@ PYTEST_ARGS ?=
 
 .PHONY: setup run serve test proto clean
 
-## setup: Python environment, default model and Godot (idempotent)
-setup: $(VENV)/.installed $(MODEL) $(GODOT)
+## setup: Python environment, default model, sentence embedder and Godot (idempotent)
+setup: $(VENV)/.installed $(VENV)/.embedder $(MODEL) $(GODOT)
 
 $(VENV)/.installed: pyproject.toml scripts/install_python.sh
 	bash scripts/install_python.sh
+
+$(VENV)/.embedder: $(VENV)/.installed scripts/install_embedder.sh
+	bash scripts/install_embedder.sh
 
 $(MODEL): $(VENV)/.installed scripts/install_model.sh
 	bash scripts/install_model.sh
@@ -24,7 +27,7 @@ run: setup
 	$(VENV)/bin/simulacra run $(RUN_ARGS)
 
 ## serve: the agent server alone
-serve: $(VENV)/.installed $(MODEL)
+serve: $(VENV)/.installed $(VENV)/.embedder $(MODEL)
 	$(VENV)/bin/simulacra serve $(RUN_ARGS)
 
 ## test: the whole suite, real model and real Godot included
