@@ -45,6 +45,7 @@ class Priority(IntEnum):
 @dataclass
 class UsageStats:
     calls: int = 0
+    prompt_tokens: int = 0
     completion_tokens: int = 0
     model_seconds: float = 0.0
     queue_seconds: float = 0.0
@@ -56,6 +57,7 @@ class _Job:
     seq: int
     # What to run on the worker thread: the model in, an iterator of results out.
     work: Callable[[LanguageModel], Iterator[Any]] = field(compare=False)
+    request: LLMRequest = field(compare=False)
     purpose: str = field(compare=False)
     pieces: asyncio.Queue = field(compare=False)
     enqueued_at: float = field(compare=False)
@@ -97,7 +99,7 @@ class LLMScheduler:
 
     async def stream(self, request: LLMRequest, priority: Priority, purpose: str) -> AsyncIterator[str]:
         """Yield the model's answer piece by piece once the request's turn comes."""
-        async for piece in self._submit(lambda model: model.stream(request), priority, purpose):
+        async for piece in self._submit(lambda model: model.stream(request), request, priority, purpose):
             yield piece
 
     async def complete(self, request: LLMRequest, priority: Priority, purpose: str) -> Completion:
@@ -105,24 +107,26 @@ class LLMScheduler:
         return Completion(text="".join(pieces), completion_tokens=len(pieces))
 
     async def score_options(
-        self, request: LLMRequest, options: list[str], priority: Priority, purpose: str
+        self, request: LLMRequest, options: list[str], priority: Priority, purpose: str, *, per_token: bool = False
     ) -> list[float]:
         """Log-probability of each option as the answer (see LanguageModel.score_options)."""
         async for scores in self._submit(
-            lambda model: iter([model.score_options(request, options)]), priority, purpose, counts_tokens=False
+            lambda model: iter([model.score_options(request, options, per_token=per_token)]), request, priority,
+            purpose,
+            counts_tokens=False,
         ):
             return scores
         raise Unavailable("the model gave no scores")
 
     async def _submit(
-        self, work: Callable[[LanguageModel], Iterator[Any]], priority: Priority, purpose: str,
+        self, work: Callable[[LanguageModel], Iterator[Any]], request: LLMRequest, priority: Priority, purpose: str,
         counts_tokens: bool = True,
     ) -> AsyncIterator[Any]:
         if self._worker is None:
             raise Unavailable("the model scheduler is not running")
         if self._queue.qsize() >= self._max_pending:
             raise ResourceExhausted(f"the model is busy: {self._queue.qsize()} requests are waiting")
-        job = _Job(int(priority), next(self._seq), work, purpose, asyncio.Queue(), time.monotonic(), counts_tokens)
+        job = _Job(int(priority), next(self._seq), work, request, purpose, asyncio.Queue(), time.monotonic(), counts_tokens)
         self._queue.put_nowait(job)
         try:
             while True:
@@ -152,6 +156,7 @@ class LLMScheduler:
         stats.calls += 1
         stats.queue_seconds += started - job.enqueued_at
         try:
+            stats.prompt_tokens += self.model.count_prompt_tokens(job.request)
             for item in job.work(self.model):
                 stats.completion_tokens += job.counts_tokens
                 loop.call_soon_threadsafe(put, item)

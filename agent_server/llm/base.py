@@ -42,8 +42,13 @@ class LanguageModel(ABC):
         pieces = list(self.stream(request))
         return Completion(text="".join(pieces), completion_tokens=len(pieces))
 
-    def score_options(self, request: LLMRequest, options: list[str]) -> list[float]:
-        """Log-probability of each option as the answer's beginning.
+    def count_prompt_tokens(self, request: LLMRequest) -> int:
+        """The prompt's length in tokens; backends that can tokenize say exactly."""
+        return sum(len(m["content"]) for m in request.messages) // 4
+
+    def score_options(self, request: LLMRequest, options: list[str], *, per_token: bool = False) -> list[float]:
+        """Log-probability of each option as the answer's beginning (with `per_token`, the
+        mean over the option's tokens, so that long names are not penalised for length).
 
         Reading probabilities discriminates far better than sampling one token from a
         small model. This fallback, for backends that cannot read probabilities, picks

@@ -45,3 +45,19 @@ def json_object(fields: list[tuple[str, str]]) -> str:
         prefix = ("{" if i == 0 else ", ") + json.dumps(key) + ": "
         parts.append(f"{literal(prefix)} {value}")
     return " ".join(parts) + ' "}"'
+
+
+SENTENCE_CHARS = "a-zA-Z0-9 ,;:'!?()-"
+
+
+def sentence(max_chars: int) -> str:
+    """One plain sentence: a capital or digit first, no line breaks, a full stop last."""
+    return f'[A-Z0-9] [{SENTENCE_CHARS}]{{1,{max_chars}}} "."'
+
+
+def numbered_lines(count_min: int, count_max: int, rule: str) -> str:
+    """`count_min`..`count_max` lines "1. <rule>", "2. <rule>", ..., each ending in a line
+    break; the numbers are fixed by the grammar, so they are always in order."""
+    parts = [f'"{i}. " {rule} "\\n"' for i in range(1, count_min + 1)]
+    optional = "".join(f' ("{i}. " {rule} "\\n"' for i in range(count_min + 1, count_max + 1))
+    return " ".join(parts) + optional + ")?" * (count_max - count_min)

@@ -78,7 +78,7 @@ class LlamaCppModel(LanguageModel):
             if piece:
                 yield piece
 
-    def score_options(self, request: LLMRequest, options: list[str]) -> list[float]:
+    def score_options(self, request: LLMRequest, options: list[str], *, per_token: bool = False) -> list[float]:
         """Exact log-probabilities of each option continuing the assistant's turn.
 
         The prompt is evaluated once (reusing the KV cache for a prefix shared with the
@@ -96,7 +96,7 @@ class LlamaCppModel(LanguageModel):
             if len(tokens) > 1:
                 rows = _log_softmax(self._decode_with_all_logits(tokens[:-1], n_past=len(base)))
                 total += float(rows[np.arange(len(tokens) - 1), tokens[1:]].sum())
-            scores.append(total)
+            scores.append(total / len(tokens) if per_token else total)
         self._llm.n_tokens = len(base)
         return scores
 
@@ -126,8 +126,9 @@ class LlamaCppModel(LanguageModel):
         llm.n_tokens = n_past + len(tokens)
         return np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(len(tokens), llm.n_vocab())).copy()
 
-    def count_tokens(self, text: str) -> int:
-        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+    def count_prompt_tokens(self, request: LLMRequest) -> int:
+        prompt = self._formatter(messages=request.messages).prompt
+        return len(self._llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
 
 
 def _log_softmax(logits: np.ndarray) -> np.ndarray:
