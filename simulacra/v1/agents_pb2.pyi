@@ -81,12 +81,14 @@ class Activity(_message.Message):
     def __init__(self, description: _Optional[str] = ..., emoji: _Optional[str] = ..., duration_minutes: _Optional[int] = ...) -> None: ...
 
 class Utterance(_message.Message):
-    __slots__ = ("text", "to_agent_id")
+    __slots__ = ("text", "to_agent_id", "speaker_id")
     TEXT_FIELD_NUMBER: _ClassVar[int]
     TO_AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    SPEAKER_ID_FIELD_NUMBER: _ClassVar[int]
     text: str
     to_agent_id: str
-    def __init__(self, text: _Optional[str] = ..., to_agent_id: _Optional[str] = ...) -> None: ...
+    speaker_id: str
+    def __init__(self, text: _Optional[str] = ..., to_agent_id: _Optional[str] = ..., speaker_id: _Optional[str] = ...) -> None: ...
 
 class ConversationEvent(_message.Message):
     __slots__ = ("kind", "conversation_id", "participant_ids")
@@ -127,15 +129,61 @@ class AgentCommand(_message.Message):
     def __init__(self, agent_id: _Optional[str] = ..., command_id: _Optional[str] = ..., issued_at: _Optional[int] = ..., move_to: _Optional[_Union[MoveTo, _Mapping]] = ..., activity: _Optional[_Union[Activity, _Mapping]] = ..., utterance: _Optional[_Union[Utterance, _Mapping]] = ..., conversation: _Optional[_Union[ConversationEvent, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class MemoryView(_message.Message):
-    __slots__ = ("id", "kind", "description", "created_at", "importance")
+    __slots__ = ("id", "kind", "description", "created_at", "importance", "last_accessed", "evidence_ids")
     ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     IMPORTANCE_FIELD_NUMBER: _ClassVar[int]
+    LAST_ACCESSED_FIELD_NUMBER: _ClassVar[int]
+    EVIDENCE_IDS_FIELD_NUMBER: _ClassVar[int]
     id: str
     kind: str
     description: str
     created_at: int
     importance: int
-    def __init__(self, id: _Optional[str] = ..., kind: _Optional[str] = ..., description: _Optional[str] = ..., created_at: _Optional[int] = ..., importance: _Optional[int] = ...) -> None: ...
+    last_accessed: int
+    evidence_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[str] = ..., description: _Optional[str] = ..., created_at: _Optional[int] = ..., importance: _Optional[int] = ..., last_accessed: _Optional[int] = ..., evidence_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ScoredMemory(_message.Message):
+    __slots__ = ("memory", "recency", "importance", "relevance", "score")
+    MEMORY_FIELD_NUMBER: _ClassVar[int]
+    RECENCY_FIELD_NUMBER: _ClassVar[int]
+    IMPORTANCE_FIELD_NUMBER: _ClassVar[int]
+    RELEVANCE_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    memory: MemoryView
+    recency: float
+    importance: float
+    relevance: float
+    score: float
+    def __init__(self, memory: _Optional[_Union[MemoryView, _Mapping]] = ..., recency: _Optional[float] = ..., importance: _Optional[float] = ..., relevance: _Optional[float] = ..., score: _Optional[float] = ...) -> None: ...
+
+class PlanItem(_message.Message):
+    __slots__ = ("start_time", "duration_minutes", "description", "place_id")
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    DURATION_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    PLACE_ID_FIELD_NUMBER: _ClassVar[int]
+    start_time: int
+    duration_minutes: int
+    description: str
+    place_id: str
+    def __init__(self, start_time: _Optional[int] = ..., duration_minutes: _Optional[int] = ..., description: _Optional[str] = ..., place_id: _Optional[str] = ...) -> None: ...
+
+class ConversationView(_message.Message):
+    __slots__ = ("conversation_id", "participant_ids", "started_at", "ended_at", "lines", "summary")
+    CONVERSATION_ID_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPANT_IDS_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    ENDED_AT_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    conversation_id: str
+    participant_ids: _containers.RepeatedScalarFieldContainer[str]
+    started_at: int
+    ended_at: int
+    lines: _containers.RepeatedCompositeFieldContainer[Utterance]
+    summary: str
+    def __init__(self, conversation_id: _Optional[str] = ..., participant_ids: _Optional[_Iterable[str]] = ..., started_at: _Optional[int] = ..., ended_at: _Optional[int] = ..., lines: _Optional[_Iterable[_Union[Utterance, _Mapping]]] = ..., summary: _Optional[str] = ...) -> None: ...

@@ -73,17 +73,83 @@ class InspectAgentRequest(_message.Message):
     def __init__(self, agent_id: _Optional[str] = ...) -> None: ...
 
 class AgentInspection(_message.Message):
-    __slots__ = ("agent", "state", "current", "plan", "recent_memories", "history")
+    __slots__ = ("agent", "state", "current", "plan", "recent_memories", "history", "summary", "day_plan", "hourly_plan", "actions", "last_retrieval", "reflections", "conversations", "current_action_index")
     AGENT_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     CURRENT_FIELD_NUMBER: _ClassVar[int]
     PLAN_FIELD_NUMBER: _ClassVar[int]
     RECENT_MEMORIES_FIELD_NUMBER: _ClassVar[int]
     HISTORY_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    DAY_PLAN_FIELD_NUMBER: _ClassVar[int]
+    HOURLY_PLAN_FIELD_NUMBER: _ClassVar[int]
+    ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    LAST_RETRIEVAL_FIELD_NUMBER: _ClassVar[int]
+    REFLECTIONS_FIELD_NUMBER: _ClassVar[int]
+    CONVERSATIONS_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_ACTION_INDEX_FIELD_NUMBER: _ClassVar[int]
     agent: _agents_pb2.Agent
     state: _agents_pb2.AgentState
     current: _agents_pb2.AgentCommand
     plan: _containers.RepeatedScalarFieldContainer[str]
     recent_memories: _containers.RepeatedCompositeFieldContainer[_agents_pb2.MemoryView]
     history: _containers.RepeatedCompositeFieldContainer[_agents_pb2.AgentCommand]
-    def __init__(self, agent: _Optional[_Union[_agents_pb2.Agent, _Mapping]] = ..., state: _Optional[_Union[_agents_pb2.AgentState, _Mapping]] = ..., current: _Optional[_Union[_agents_pb2.AgentCommand, _Mapping]] = ..., plan: _Optional[_Iterable[str]] = ..., recent_memories: _Optional[_Iterable[_Union[_agents_pb2.MemoryView, _Mapping]]] = ..., history: _Optional[_Iterable[_Union[_agents_pb2.AgentCommand, _Mapping]]] = ...) -> None: ...
+    summary: str
+    day_plan: _containers.RepeatedCompositeFieldContainer[_agents_pb2.PlanItem]
+    hourly_plan: _containers.RepeatedCompositeFieldContainer[_agents_pb2.PlanItem]
+    actions: _containers.RepeatedCompositeFieldContainer[_agents_pb2.PlanItem]
+    last_retrieval: _containers.RepeatedCompositeFieldContainer[_agents_pb2.ScoredMemory]
+    reflections: _containers.RepeatedCompositeFieldContainer[_agents_pb2.MemoryView]
+    conversations: _containers.RepeatedCompositeFieldContainer[_agents_pb2.ConversationView]
+    current_action_index: int
+    def __init__(self, agent: _Optional[_Union[_agents_pb2.Agent, _Mapping]] = ..., state: _Optional[_Union[_agents_pb2.AgentState, _Mapping]] = ..., current: _Optional[_Union[_agents_pb2.AgentCommand, _Mapping]] = ..., plan: _Optional[_Iterable[str]] = ..., recent_memories: _Optional[_Iterable[_Union[_agents_pb2.MemoryView, _Mapping]]] = ..., history: _Optional[_Iterable[_Union[_agents_pb2.AgentCommand, _Mapping]]] = ..., summary: _Optional[str] = ..., day_plan: _Optional[_Iterable[_Union[_agents_pb2.PlanItem, _Mapping]]] = ..., hourly_plan: _Optional[_Iterable[_Union[_agents_pb2.PlanItem, _Mapping]]] = ..., actions: _Optional[_Iterable[_Union[_agents_pb2.PlanItem, _Mapping]]] = ..., last_retrieval: _Optional[_Iterable[_Union[_agents_pb2.ScoredMemory, _Mapping]]] = ..., reflections: _Optional[_Iterable[_Union[_agents_pb2.MemoryView, _Mapping]]] = ..., conversations: _Optional[_Iterable[_Union[_agents_pb2.ConversationView, _Mapping]]] = ..., current_action_index: _Optional[int] = ...) -> None: ...
+
+class InterviewRequest(_message.Message):
+    __slots__ = ("agent_id", "question")
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    QUESTION_FIELD_NUMBER: _ClassVar[int]
+    agent_id: str
+    question: str
+    def __init__(self, agent_id: _Optional[str] = ..., question: _Optional[str] = ...) -> None: ...
+
+class InterviewResponse(_message.Message):
+    __slots__ = ("answer", "memories_used")
+    ANSWER_FIELD_NUMBER: _ClassVar[int]
+    MEMORIES_USED_FIELD_NUMBER: _ClassVar[int]
+    answer: str
+    memories_used: _containers.RepeatedCompositeFieldContainer[_agents_pb2.ScoredMemory]
+    def __init__(self, answer: _Optional[str] = ..., memories_used: _Optional[_Iterable[_Union[_agents_pb2.ScoredMemory, _Mapping]]] = ...) -> None: ...
+
+class GetStatsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class UsageStat(_message.Message):
+    __slots__ = ("purpose", "calls", "prompt_tokens", "completion_tokens", "model_seconds")
+    PURPOSE_FIELD_NUMBER: _ClassVar[int]
+    CALLS_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    COMPLETION_TOKENS_FIELD_NUMBER: _ClassVar[int]
+    MODEL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    purpose: str
+    calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    model_seconds: float
+    def __init__(self, purpose: _Optional[str] = ..., calls: _Optional[int] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., model_seconds: _Optional[float] = ...) -> None: ...
+
+class ServerStats(_message.Message):
+    __slots__ = ("game_time", "start_time", "agents", "usage", "memories", "model")
+    GAME_TIME_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    AGENTS_FIELD_NUMBER: _ClassVar[int]
+    USAGE_FIELD_NUMBER: _ClassVar[int]
+    MEMORIES_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    game_time: int
+    start_time: int
+    agents: int
+    usage: _containers.RepeatedCompositeFieldContainer[UsageStat]
+    memories: int
+    model: str
+    def __init__(self, game_time: _Optional[int] = ..., start_time: _Optional[int] = ..., agents: _Optional[int] = ..., usage: _Optional[_Iterable[_Union[UsageStat, _Mapping]]] = ..., memories: _Optional[int] = ..., model: _Optional[str] = ...) -> None: ...

@@ -66,6 +66,16 @@ class SimulacraStub:
                 request_serializer=simulacra_dot_v1_dot_service__pb2.InspectAgentRequest.SerializeToString,
                 response_deserializer=simulacra_dot_v1_dot_service__pb2.AgentInspection.FromString,
                 _registered_method=True)
+        self.Interview = channel.unary_unary(
+                '/simulacra.v1.Simulacra/Interview',
+                request_serializer=simulacra_dot_v1_dot_service__pb2.InterviewRequest.SerializeToString,
+                response_deserializer=simulacra_dot_v1_dot_service__pb2.InterviewResponse.FromString,
+                _registered_method=True)
+        self.GetStats = channel.unary_unary(
+                '/simulacra.v1.Simulacra/GetStats',
+                request_serializer=simulacra_dot_v1_dot_service__pb2.GetStatsRequest.SerializeToString,
+                response_deserializer=simulacra_dot_v1_dot_service__pb2.ServerStats.FromString,
+                _registered_method=True)
 
 
 class SimulacraServicer:
@@ -114,6 +124,21 @@ class SimulacraServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Interview(self, request, context):
+        """Ask an agent a question outside the world (the paper's evaluation method): it
+        answers from its memories, and the question is not an in-world event.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStats(self, request, context):
+        """Model usage by cognitive function, and the size of the minds.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SimulacraServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -146,6 +171,16 @@ def add_SimulacraServicer_to_server(servicer, server):
                     servicer.InspectAgent,
                     request_deserializer=simulacra_dot_v1_dot_service__pb2.InspectAgentRequest.FromString,
                     response_serializer=simulacra_dot_v1_dot_service__pb2.AgentInspection.SerializeToString,
+            ),
+            'Interview': grpc.unary_unary_rpc_method_handler(
+                    servicer.Interview,
+                    request_deserializer=simulacra_dot_v1_dot_service__pb2.InterviewRequest.FromString,
+                    response_serializer=simulacra_dot_v1_dot_service__pb2.InterviewResponse.SerializeToString,
+            ),
+            'GetStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStats,
+                    request_deserializer=simulacra_dot_v1_dot_service__pb2.GetStatsRequest.FromString,
+                    response_serializer=simulacra_dot_v1_dot_service__pb2.ServerStats.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -310,6 +345,60 @@ class Simulacra:
             '/simulacra.v1.Simulacra/InspectAgent',
             simulacra_dot_v1_dot_service__pb2.InspectAgentRequest.SerializeToString,
             simulacra_dot_v1_dot_service__pb2.AgentInspection.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Interview(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simulacra.v1.Simulacra/Interview',
+            simulacra_dot_v1_dot_service__pb2.InterviewRequest.SerializeToString,
+            simulacra_dot_v1_dot_service__pb2.InterviewResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simulacra.v1.Simulacra/GetStats',
+            simulacra_dot_v1_dot_service__pb2.GetStatsRequest.SerializeToString,
+            simulacra_dot_v1_dot_service__pb2.ServerStats.FromString,
             options,
             channel_credentials,
             insecure,
