@@ -27,14 +27,20 @@ def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--grpc-port", type=int, help="gRPC port (0: any free port)")
     parser.add_argument("--ws-port", type=int, help="WebSocket gateway port (0: any free port)")
     parser.add_argument("--model", dest="model_path", help="GGUF model file, or a file name in models/")
+    parser.add_argument("--llm-backend", choices=["llama_cpp", "openai"],
+                        help="in-process model, or an OpenAI-compatible server")
+    parser.add_argument("--openai-base-url", help="model server API root, e.g. http://127.0.0.1:8080/v1")
+    parser.add_argument("--openai-model", help="model name on that server (default: the first it lists)")
     parser.add_argument("--scenario", dest="scenario_path", help="scenario file")
+    parser.add_argument("--save", dest="save_name", help="which save in the data directory to run or resume")
     parser.add_argument("--data-dir", help="where simulation saves are kept")
     parser.add_argument("--n-threads", type=int, help="CPU threads for the model")
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING, ...")
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    names = ["host", "grpc_port", "ws_port", "model_path", "scenario_path", "data_dir", "n_threads", "log_level"]
+    names = ["host", "grpc_port", "ws_port", "model_path", "scenario_path", "data_dir", "n_threads", "log_level",
+             "llm_backend", "openai_base_url", "openai_model", "save_name"]
     return load_settings(**{n: getattr(args, n) for n in names})
 
 

@@ -1,87 +1,182 @@
-"""Planning: deciding what an agent does next, at a real place in the town.
-
-For now an agent plans one step at a time: when it is idle, the model chooses its
-next destination (constrained to the town's objects) and what it will do there.
+"""Planning: the agent summary description, the wake-up time, the day plan in broad
+strokes, its hour-long chunks, and (shortly ahead of time) 5-15-minute actions, each
+at a place in the town tree that the agent knows. Plans are memories too.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
 import logging
 
-from agent_server.llm.base import LLMRequest
-from agent_server.prompts import next_action
-from agent_server.scenario import SECONDS_PER_DAY, format_game_time
-from agent_server.scheduler import LLMScheduler, Priority
-from agent_server.town import OBJECT, Town
-from simulacra.v1 import agents_pb2
+import numpy as np
+
+from agent_server.mind import Mind, Step, day_of
+from agent_server.prompts import choose_place, day_plan, decompose, hourly_plan, summary
+from agent_server.scenario import SECONDS_PER_DAY
+from agent_server.scheduler import Priority
+from agent_server.town import ARENA, OBJECT
+from simulacra.v1 import town_pb2
 
 log = logging.getLogger(__name__)
 
-
-def part_of_day(game_time: int) -> str:
-    hour = game_time % SECONDS_PER_DAY // 3600
-    if 5 <= hour < 12:
-        return "morning"
-    if 12 <= hour < 17:
-        return "afternoon"
-    if 17 <= hour < 21:
-        return "evening"
-    return "night"
+BEDTIME_HOUR = 23
+# How much the semantic match between an action and a place's description counts in
+# the choice of place, beside the model's (per-token) log-probability of its name.
+PLACE_MATCH_WEIGHT = 5.0
 
 
-class NextActionPlanner:
-    """Chooses an idle agent's next destination and activity with the model."""
+class Planner:
+    def __init__(self) -> None:
+        self._place_vectors: dict[str, np.ndarray] = {}
 
-    def __init__(self, scheduler: LLMScheduler, town: Town, *, temperature: float = 0.7) -> None:
-        self._scheduler = scheduler
-        self._town = town
-        self._temperature = temperature
-        self._ids = itertools.count(1)
-        # The offered destinations: every object, labelled by object and sector.
-        self._destinations = {
-            f"the {p.name} at {town.sector_of(p.id).name}": p for p in town.places(OBJECT)
-        }
-        if len(self._destinations) != len(town.places(OBJECT)):
-            raise ValueError("two objects in one sector share a name; destinations would be ambiguous")
+    async def step_at(self, mind: Mind, now: int) -> Step:
+        """What the agent should be doing at `now`, planning whatever is not planned yet."""
+        if day_of(now) != mind.state.day:
+            await self.plan_day(mind, now)
+        day_start = day_of(now) * SECONDS_PER_DAY
+        wake = day_start + mind.state.wake_hour * 3600
+        bedtime = day_start + BEDTIME_HOUR * 3600
+        if now < wake:
+            return Step(day_start, (wake - day_start) // 60, "sleeping", mind.agent.home_place_id)
+        if now >= bedtime:
+            return Step(bedtime, (SECONDS_PER_DAY - BEDTIME_HOUR * 3600) // 60, "sleeping", mind.agent.home_place_id)
+        step = next((s for s in mind.state.actions if s.covers(now)), None)
+        if step is None:
+            chunk = mind.chunk_at(now) or Step(now - now % 3600, 60, "going about the day")
+            mind.state.actions = await self.decompose(mind, chunk, start=now - now % 300, end=chunk.end)
+            step = mind.state.actions[0]
+        return step
 
-    async def decide(
-        self, agent: agents_pb2.Agent, game_time: int, here: str, recent: list[str]
-    ) -> agents_pb2.AgentCommand:
-        request = self._request(agent, game_time, here, recent)
-        labels = list(self._destinations)
-        text = (await self._scheduler.complete(request, Priority.PLANNING, "next_action")).text
-        try:
-            choice = next_action.parse(text, labels)
-        except ValueError:
-            # Only a truncated answer can miss the grammar; ask once more, greedily.
-            log.warning("%s: unparseable next action %r; retrying", agent.id, text)
-            greedy = dataclasses.replace(request, temperature=0.0, max_tokens=160)
-            text = (await self._scheduler.complete(greedy, Priority.PLANNING, "next_action")).text
-            choice = next_action.parse(text, labels)
-        place = self._destinations[choice.place_label]
-        return agents_pb2.AgentCommand(
-            agent_id=agent.id,
-            command_id=f"{agent.id}-{next(self._ids)}",
-            issued_at=game_time,
-            move_to=agents_pb2.MoveTo(place_id=place.id, position=place.position),
-            activity=agents_pb2.Activity(
-                description=choice.purpose,
-                emoji=next_action.emoji_for(choice.purpose, place.name),
-                duration_minutes=choice.minutes,
-            ),
-            reason=f"to {choice.purpose}",
+    # ---- the day ---------------------------------------------------------------------
+
+    async def plan_day(self, mind: Mind, now: int) -> None:
+        day = day_of(now)
+        await self.refresh_summary(mind, now)
+        hours = day_plan.WAKE_HOURS
+        wake = int(hours[await mind.choose(day_plan.wake_request(mind.name, mind.summary), hours,
+                                           Priority.PLANNING, "wake_up")])
+        yesterday = "; ".join(s.description for s in mind.state.day_plan)
+        text = await mind.ask(
+            day_plan.plan_request(name=mind.name, summary=mind.summary, yesterday=yesterday, day=day + 1,
+                                  wake_hour=wake),
+            Priority.PLANNING, "day_plan",
+        )
+        items = day_plan.parse_plan(text)
+        day_start = day * SECONDS_PER_DAY
+        broad = [
+            Step(day_start + minute * 60, max(0, (nxt - minute)), description)
+            for (minute, description), (nxt, _) in zip(items, items[1:] + [(BEDTIME_HOUR * 60, "")])
+        ]
+        mind.state.day, mind.state.wake_hour, mind.state.day_plan = day, wake, broad
+        mind.state.actions = []
+        await self.plan_hours(mind, now, first_hour=wake)
+        await mind.remember(
+            "plan",
+            [f"{mind.name}'s plan for day {day + 1}: wake up at {wake}:00 am, then "
+             + "; ".join(f"{_clock(s.start)} {s.description}" for s in broad)],
+            now,
         )
 
-    def _request(self, agent: agents_pb2.Agent, game_time: int, here: str, recent: list[str]) -> LLMRequest:
-        return next_action.build(
-            name=agent.name,
-            persona=agent.persona,
-            clock=format_game_time(game_time),
-            part_of_day=part_of_day(game_time),
-            here=here,
-            recent=recent,
-            places={label: p.description for label, p in self._destinations.items()},
-            temperature=self._temperature,
+    async def plan_hours(self, mind: Mind, now: int, *, first_hour: int, context: str = "") -> None:
+        """(Re)write the hour-long chunks from `first_hour` to bedtime."""
+        day_start = day_of(now) * SECONDS_PER_DAY
+        hours = list(range(first_hour, BEDTIME_HOUR))
+        if not hours:
+            return
+        plan = "; ".join(f"{_clock(s.start)} {s.description}" for s in mind.state.day_plan)
+        text = await mind.ask(
+            hourly_plan.build(name=mind.name, summary=mind.summary, plan=plan, hours=hours, context=context),
+            Priority.PLANNING, "hourly_plan",
         )
+        chunks = [Step(day_start + h * 3600, 60, d) for h, d in hourly_plan.parse(text, hours, mind.name)]
+        kept = [s for s in mind.state.hourly if s.start < day_start + first_hour * 3600 and day_of(s.start) == day_of(now)]
+        mind.state.hourly = kept + chunks
+
+    async def replan(self, mind: Mind, now: int, because: str) -> None:
+        """A reaction: rewrite the rest of the day from the next hour, and drop the
+        current hour's remaining actions so they are decomposed again."""
+        if day_of(now) != mind.state.day:
+            return
+        next_hour = now // 3600 % 24 + 1
+        await self.plan_hours(mind, now, first_hour=next_hour, context=f"Something changed: {because}")
+        mind.state.actions = [s for s in mind.state.actions if s.start <= now]
+        await mind.remember("plan", [f"{mind.name} changed plans because {because}; now: {mind.remaining_plan(now)}"], now)
+
+    async def refresh_summary(self, mind: Mind, now: int) -> None:
+        """The agent summary description, from three retrievals; refreshed once a day."""
+        if mind.state.summary_day == day_of(now):
+            return
+        seen: dict[str, None] = {}
+        for query in summary.QUERIES:
+            for scored in mind.recall(query.format(name=mind.name), now, limit=6):
+                seen.setdefault(scored.node.description)
+        text = await mind.ask(summary.build(mind.name, list(seen)), Priority.PLANNING, "summary")
+        core, occupation, feeling = summary.parse(text)
+        mind.state.summary = f"{core} {occupation} {feeling}"
+        mind.state.summary_day = day_of(now)
+
+    # ---- the hour --------------------------------------------------------------------
+
+    async def decompose(self, mind: Mind, chunk: Step, *, start: int, end: int) -> list[Step]:
+        """The chunk from `start` to `end` as 5-15-minute actions, each at a known place."""
+        minutes = max(5, (end - start) // 60)
+        text = await mind.ask(
+            decompose.build(name=mind.name, summary=mind.summary, clock=mind.clock(start), chunk=chunk.description),
+            Priority.PLANNING, "decompose",
+        )
+        steps, at = [], start
+        for duration, action in decompose.parse(text, minutes):
+            place = await self.choose_place(mind, action, chunk.description)
+            steps.append(Step(at, duration, action, place))
+            at += duration * 60
+        await mind.remember(
+            "plan", [f"At {_clock(start)} {mind.name} will " + "; then ".join(s.description for s in steps)], start
+        )
+        return steps
+
+    async def choose_place(self, mind: Mind, action: str, chunk: str) -> str:
+        """A place id for an action, chosen sector -> arena -> object among known places."""
+        cached = mind.state.place_cache.get(action)
+        if cached:
+            return cached
+        town = mind.f.town
+        here = mind.current.place_id if mind.current and mind.current.place_id else mind.agent.home_place_id
+        fields = dict(name=mind.name, home=town.sector_of(mind.agent.home_place_id).name,
+                      here=town.label(here), action=action, chunk=chunk)
+        sectors = [town.place(s) for s in mind.state.known_sectors]
+        sector = await self._pick(mind, "sector", sectors, fields)
+        if sector is None:
+            return mind.agent.home_place_id
+        arena = await self._pick(mind, "arena", [p for p in town.children(sector.id) if p.kind == ARENA],
+                                 {**fields, "sector": sector.name})
+        if arena is None:
+            return sector.id
+        objects = [p for p in town.children(arena.id) if p.kind == OBJECT]
+        obj = await self._pick(mind, "object", objects, {**fields, "sector": sector.name, "arena": arena.name})
+        place_id = (obj or arena).id
+        mind.state.place_cache[action] = place_id
+        return place_id
+
+    async def _pick(self, mind: Mind, level: str, places: list[town_pb2.Place], fields: dict) -> town_pb2.Place | None:
+        """The model's choice among places, by its per-token log-probability of each name,
+        helped by how well each place's description matches the action: a small model
+        alone picks by name length and position more than by meaning."""
+        if len(places) <= 1:
+            return places[0] if places else None
+        options = [p.name for p in places]
+        request = choose_place.build(level=level, options=options, **fields)
+        scores = await mind.f.scheduler.score_options(request, options, Priority.PLANNING, "choose_place",
+                                                      per_token=True)
+        embedder = mind.f.retriever.embedder
+        action = embedder.embed(f"{fields['action']} ({fields['chunk']})")
+        match = [float(self._place_vector(embedder, p) @ action) for p in places]
+        best = max(range(len(places)), key=lambda i: scores[i] + PLACE_MATCH_WEIGHT * match[i])
+        return places[best]
+
+    def _place_vector(self, embedder, place: town_pb2.Place) -> np.ndarray:
+        if place.id not in self._place_vectors:
+            self._place_vectors[place.id] = embedder.embed(f"{place.name}: {place.description}")
+        return self._place_vectors[place.id]
+
+
+def _clock(game_time: int) -> str:
+    return f"{game_time % SECONDS_PER_DAY // 3600:02d}:{game_time % 3600 // 60:02d}"

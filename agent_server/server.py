@@ -14,12 +14,18 @@ from websockets.asyncio.server import Server
 
 from agent_server.api.gateway import Gateway
 from agent_server.api.grpc_server import start_grpc
+from agent_server.importance import ImportanceRater
 from agent_server.llm.base import LanguageModel
 from agent_server.llm.llama_cpp import LlamaCppModel
+from agent_server.llm.openai_http import OpenAIHTTPModel
+from agent_server.memory import Embedder, MemoryStore, MiniLMEmbedder, RetrievalWeights, Retriever
+from agent_server.mind import Faculties
+from agent_server.saves import SaveFile
 from agent_server.scenario import Scenario
 from agent_server.scheduler import LLMScheduler
 from agent_server.service import SimulacraService
 from agent_server.settings import Settings
+from agent_server.society import Society
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +33,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class RunningServer:
     service: SimulacraService
+    society: Society
     scheduler: LLMScheduler
     grpc_server: grpc.aio.Server
     ws_server: Server
@@ -42,10 +49,22 @@ class RunningServer:
         self.ws_server.close()
         await self.ws_server.wait_closed()
         await self.grpc_server.stop(grace=1.0)
+        await self.society.close()
         await self.scheduler.close()
+        self.society.f.memory.close()
+        self.society.save.close()
 
 
 def load_model(settings: Settings) -> LanguageModel:
+    if settings.llm_backend == "openai":
+        return OpenAIHTTPModel.connect(
+            settings.openai_base_url,
+            settings.openai_model,
+            api_key=settings.openai_api_key.get_secret_value() if settings.openai_api_key else None,
+            grammar_field=settings.openai_grammar_field,
+            seed=settings.seed,
+            read_timeout=settings.openai_read_timeout,
+        )
     return LlamaCppModel(
         settings.model_path,
         n_ctx=settings.n_ctx,
@@ -55,22 +74,45 @@ def load_model(settings: Settings) -> LanguageModel:
     )
 
 
-async def start_server(settings: Settings, model: LanguageModel | None = None) -> RunningServer:
-    """Load the scenario and the model, and open both doors. `model` replaces the
-    configured one (tests pass a scripted double here)."""
+def save_path(settings: Settings, scenario: Scenario) -> Path:
+    return settings.data_dir / (settings.save_name or scenario.proto.name) / "simulation.db"
+
+
+async def start_server(
+    settings: Settings, model: LanguageModel | None = None, embedder: Embedder | None = None
+) -> RunningServer:
+    """Load the scenario, the model and the save, and open both doors. `model` and
+    `embedder` replace the configured ones (tests pass doubles or shared instances)."""
     scenario = Scenario.load(settings.scenario_path)
     if model is None:
         model = await asyncio.to_thread(load_model, settings)
+    if embedder is None:
+        embedder = await asyncio.to_thread(MiniLMEmbedder)
     scheduler = LLMScheduler(model)
     await scheduler.start()
-    service = SimulacraService(scenario, scheduler, settings)
+    path = save_path(settings, scenario)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    memory = MemoryStore(path, embedder)
+    weights = RetrievalWeights(settings.weight_recency, settings.weight_importance, settings.weight_relevance)
+    faculties = Faculties(
+        scheduler=scheduler,
+        memory=memory,
+        retriever=Retriever(memory, embedder, weights=weights),
+        importance=ImportanceRater(scheduler, method=settings.importance_method),
+        town=scenario.town,
+    )
+    society = Society(scenario, faculties, SaveFile(path), chat_max_tokens=settings.chat_max_tokens,
+                      temperature=settings.temperature)
+    society.reflector.threshold = settings.reflection_threshold
+    await society.open()
+    service = SimulacraService(society)
     grpc_server, grpc_port = await start_grpc(service, settings.host, settings.grpc_port, settings.max_frame_bytes)
     ws_server, ws_port = await Gateway(service, settings.max_frame_bytes).start(settings.host, settings.ws_port)
     log.info(
         "serving scenario %r (%d agents, town %r) with model %s",
         scenario.proto.name, len(scenario.agents), scenario.town.name, model.name,
     )
-    return RunningServer(service, scheduler, grpc_server, ws_server, grpc_port, ws_port, settings.host)
+    return RunningServer(service, society, scheduler, grpc_server, ws_server, grpc_port, ws_port, settings.host)
 
 
 async def serve(settings: Settings, ready_file: Path | None = None) -> None:

@@ -3,7 +3,7 @@
 One method per RPC, named as in protos/simulacra/v1/service.proto. Both doors, gRPC
 and the WebSocket gateway, call these same methods; neither holds logic of its own.
 Methods validate everything before changing anything, so a bad request leaves the
-stored state as it was.
+stored state as it was. The thinking itself is the Society's (society.py).
 """
 
 from __future__ import annotations
@@ -13,12 +13,9 @@ import re
 from collections.abc import AsyncIterator
 
 from agent_server.errors import InvalidArgument, NotFound
-from agent_server.planning import NextActionPlanner
-from agent_server.prompts import player_chat
-from agent_server.scenario import Scenario, format_game_time
-from agent_server.scheduler import LLMScheduler, Priority
-from agent_server.settings import Settings
-from agent_server.world import AgentRecord, World
+from agent_server.memory import MemoryNode, ScoredMemory
+from agent_server.mind import Mind
+from agent_server.society import Society
 from simulacra.v1 import agents_pb2, service_pb2, town_pb2
 
 log = logging.getLogger(__name__)
@@ -29,13 +26,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class SimulacraService:
-    def __init__(self, scenario: Scenario, scheduler: LLMScheduler, settings: Settings) -> None:
-        self.scenario = scenario
-        self.town = scenario.town
-        self.scheduler = scheduler
-        self.settings = settings
-        self.world = World(scenario.agents, scenario.proto.start_time)
-        self.planner = NextActionPlanner(scheduler, self.town, temperature=settings.temperature)
+    def __init__(self, society: Society) -> None:
+        self.society = society
+        self.town = society.town
+        self.world = society.world
 
     # ---- RPCs ---------------------------------------------------------------
 
@@ -43,52 +37,32 @@ class SimulacraService:
         return self.town.proto
 
     async def ListAgents(self, request: service_pb2.ListAgentsRequest) -> service_pb2.ListAgentsResponse:
-        return service_pb2.ListAgentsResponse(agents=self.scenario.agents)
+        return service_pb2.ListAgentsResponse(agents=self.society.scenario.agents)
 
     async def SyncWorld(self, request: service_pb2.SyncWorldRequest) -> service_pb2.SyncWorldResponse:
         _check_time(request.game_time)
         seen: set[str] = set()
         for state in request.agents:
-            self._record(state.agent_id)
+            self._mind(state.agent_id)
             if state.agent_id in seen:
                 raise InvalidArgument(f"agent {state.agent_id!r} appears twice in one SyncWorld")
             seen.add(state.agent_id)
             if state.place_id and state.place_id not in self.town:
                 raise InvalidArgument(f"agent {state.agent_id!r} reports unknown place {state.place_id!r}")
-        self.world.observe_time(request.game_time)
-        commands: list[agents_pb2.AgentCommand] = []
-        for state in request.agents:
-            self.world.agents[state.agent_id].state.CopyFrom(state)
-            commands.extend(self.world.take_outbox(state.agent_id))
+            for perception in state.perceptions:
+                if perception.HasField("agent") and perception.agent.agent_id not in self.society.minds:
+                    raise InvalidArgument(f"agent {state.agent_id!r} perceives unknown agent "
+                                          f"{perception.agent.agent_id!r}")
+        commands = self.society.sync(list(request.agents), request.game_time)
         return service_pb2.SyncWorldResponse(commands=commands)
 
     async def NextAction(self, request: service_pb2.NextActionRequest) -> agents_pb2.AgentCommand:
-        record = self._record(request.agent_id)
+        self._mind(request.agent_id)
         _check_time(request.game_time)
-        self.world.observe_time(request.game_time)
-        command = await self.planner.decide(
-            record.agent, request.game_time, self._where(record), self._recent(record)
-        )
-        self.world.record_command(command)
-        self.world.remember(
-            record.agent.id,
-            "plan",
-            f"{record.agent.name} plans to go to {self.town.label(command.move_to.place_id)} "
-            f"{command.reason} for {command.activity.duration_minutes} minutes",
-        )
-        log.info(
-            "[%s] %s -> %s: %s %s (%d min)",
-            format_game_time(request.game_time),
-            record.agent.name,
-            self.town.label(command.move_to.place_id),
-            command.activity.emoji,
-            command.activity.description,
-            command.activity.duration_minutes,
-        )
-        return command
+        return await self.society.next_action(request.agent_id, request.game_time or self.world.game_time)
 
     async def Chat(self, request: service_pb2.ChatRequest) -> AsyncIterator[service_pb2.ChatChunk]:
-        record = self._record(request.agent_id)
+        self._mind(request.agent_id)
         text = _CONTROL.sub(" ", request.text).strip()
         if not text:
             raise InvalidArgument("text is empty; say something to the agent")
@@ -99,67 +73,86 @@ class SimulacraService:
             raise InvalidArgument(f"playerName is longer than {MAX_PLAYER_NAME_CHARS} characters")
         _check_time(request.game_time)
         self.world.observe_time(request.game_time)
-        history = record.chats.setdefault(player, [])
-        llm_request = player_chat.build(
-            name=record.agent.name,
-            persona=record.agent.persona,
-            clock=format_game_time(self.world.game_time),
-            doing=self._doing(record),
-            player=player,
-            history=history[-4:],
-            text=text,
-            max_tokens=self.settings.chat_max_tokens,
-            temperature=self.settings.temperature,
-        )
         pieces: list[str] = []
-        try:
-            async for piece in self.scheduler.stream(llm_request, Priority.PLAYER, "player_chat"):
-                pieces.append(piece)
-                yield service_pb2.ChatChunk(text=piece)
-        finally:
-            answer = "".join(pieces).strip()
-            history.append((text, answer))
-            self.world.remember(record.agent.id, "dialogue", f'{player} said to {record.agent.name}: "{text}"')
-            if answer:
-                self.world.remember(record.agent.id, "dialogue", f'{record.agent.name} answered: "{answer}"')
-        yield service_pb2.ChatChunk(done=True, full_text=answer)
+        async for piece in self.society.chat(request.agent_id, player, text, self.world.game_time):
+            pieces.append(piece)
+            yield service_pb2.ChatChunk(text=piece)
+        yield service_pb2.ChatChunk(done=True, full_text="".join(pieces).strip())
+
+    async def Interview(self, request: service_pb2.InterviewRequest) -> service_pb2.InterviewResponse:
+        self._mind(request.agent_id)
+        question = _CONTROL.sub(" ", request.question).strip()
+        if not question:
+            raise InvalidArgument("question is empty")
+        if len(question) > MAX_CHAT_CHARS:
+            raise InvalidArgument(f"question is {len(question)} characters; the limit is {MAX_CHAT_CHARS}")
+        answer, used = await self.society.interview(request.agent_id, question)
+        return service_pb2.InterviewResponse(answer=answer, memories_used=[_scored_view(s) for s in used])
 
     async def InspectAgent(self, request: service_pb2.InspectAgentRequest) -> service_pb2.AgentInspection:
-        record = self._record(request.agent_id)
+        mind = self._mind(request.agent_id)
+        record = self.world.agents[mind.id]
+        memory = self.society.f.memory
+        now = self.world.game_time
+        actions = mind.state.actions
+        current = next((i for i, s in enumerate(actions) if s.covers(now)), -1)
+        reflections = [n for n in memory.recent(mind.id, 200) if n.kind == "reflection"][:20]
         return service_pb2.AgentInspection(
-            agent=record.agent,
+            agent=mind.agent,
             state=record.state,
             current=record.current,
-            plan=[c.reason for c in reversed(record.history[-10:])],
-            recent_memories=list(reversed(record.journal[-20:])),
+            plan=[s.description for s in mind.state.hourly if s.end > now],
+            recent_memories=[_memory_view(n) for n in memory.recent(mind.id, 30)],
             history=record.history,
+            summary=mind.state.summary,
+            day_plan=[s.to_proto() for s in mind.state.day_plan],
+            hourly_plan=[s.to_proto() for s in mind.state.hourly],
+            actions=[s.to_proto() for s in actions],
+            current_action_index=current,
+            last_retrieval=[_scored_view(s) for s in self.society.f.retriever.last_scores(mind.id)],
+            reflections=[_memory_view(n) for n in reflections],
+            conversations=[c.to_proto() for c in reversed(self.society.conversations) if mind.id in c.participant_ids],
+        )
+
+    async def GetStats(self, request: service_pb2.GetStatsRequest) -> service_pb2.ServerStats:
+        scheduler = self.society.f.scheduler
+        return service_pb2.ServerStats(
+            game_time=self.world.game_time,
+            start_time=self.society.scenario.proto.start_time,
+            agents=len(self.society.minds),
+            usage=[
+                service_pb2.UsageStat(purpose=purpose, calls=u.calls, prompt_tokens=u.prompt_tokens,
+                                      completion_tokens=u.completion_tokens, model_seconds=u.model_seconds)
+                for purpose, u in sorted(scheduler.stats.items())
+            ],
+            memories=sum(self.society.f.memory.count(a) for a in self.society.minds),
+            model=scheduler.model.name,
         )
 
     # ---- helpers ------------------------------------------------------------
 
-    def _record(self, agent_id: str) -> AgentRecord:
+    def _mind(self, agent_id: str) -> Mind:
         if not agent_id:
             raise InvalidArgument("agentId is required")
         try:
-            return self.world.agents[agent_id]
+            return self.society.minds[agent_id]
         except KeyError:
             raise NotFound(f"unknown agent {agent_id!r}; ListAgents gives the known ones") from None
 
-    def _where(self, record: AgentRecord) -> str:
-        place_id = record.state.place_id
-        return self.town.label(place_id) if place_id else "outdoors"
 
-    def _recent(self, record: AgentRecord) -> list[str]:
-        return [
-            f"to the {self.town.place(c.move_to.place_id).name} at "
-            f"{self.town.sector_of(c.move_to.place_id).name} {c.reason}"
-            for c in record.history[-3:]
-        ]
+def _memory_view(node: MemoryNode) -> agents_pb2.MemoryView:
+    return agents_pb2.MemoryView(
+        id=str(node.id), kind=node.kind, description=node.description, created_at=node.created_at,
+        importance=node.importance, last_accessed=node.last_accessed,
+        evidence_ids=[str(i) for i in node.evidence_ids],
+    )
 
-    def _doing(self, record: AgentRecord) -> str:
-        if record.current is None:
-            return f"at {self._where(record)}"
-        return f"at {self._where(record)}, here to {record.current.activity.description}"
+
+def _scored_view(scored: ScoredMemory) -> agents_pb2.ScoredMemory:
+    return agents_pb2.ScoredMemory(
+        memory=_memory_view(scored.node), recency=scored.recency, importance=scored.importance,
+        relevance=scored.relevance, score=scored.score,
+    )
 
 
 def _check_time(game_time: int) -> None:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -34,11 +34,31 @@ class Settings(BaseSettings):
     )
     grpc_port: int = Field(50051, ge=0, le=65535, description="gRPC port; 0 picks a free one.")
     ws_port: int = Field(8765, ge=0, le=65535, description="WebSocket gateway port; 0 picks a free one.")
+    llm_backend: Literal["llama_cpp", "openai"] = Field(
+        "llama_cpp",
+        description="Where the model runs: in process from model_path (llama_cpp), or behind an "
+        "OpenAI-compatible HTTP server that accepts GBNF grammars (openai: llama-server, "
+        "llama-cpp-python's server, vLLM; not Ollama).",
+    )
+    openai_base_url: str = Field(
+        "http://127.0.0.1:8080/v1", description="The model server's API root, where /chat/completions starts."
+    )
+    openai_model: str = Field("", description="Model name on that server; empty: the first model it lists.")
+    openai_api_key: SecretStr | None = Field(None, description="Bearer token, if the model server wants one.")
+    openai_grammar_field: str = Field(
+        "grammar",
+        pattern=r"^\w+(\.\w+)*$",
+        description="Request field carrying the GBNF grammar: grammar (llama-server, llama-cpp-python), "
+        "structured_outputs.grammar (vLLM 0.12+), guided_grammar (older vLLM).",
+    )
+    openai_read_timeout: float = Field(
+        120.0, gt=0, le=3600, description="Longest wait for the model server, first token included, seconds."
+    )
     model_path: Path = Field(
         DEFAULT_MODEL,
         description="GGUF model file, or a file name inside models/.",
     )
-    n_ctx: int = Field(2048, ge=256, le=131072, description="Model context length, tokens.")
+    n_ctx: int = Field(4096, ge=256, le=131072, description="Model context length, tokens.")
     n_threads: int = Field(
         max(1, os.cpu_count() or 1), ge=1, le=256, description="CPU threads for the model."
     )
@@ -49,6 +69,19 @@ class Settings(BaseSettings):
     temperature: float = Field(0.7, ge=0.0, le=2.0, description="Sampling temperature for free text.")
     scenario_path: Path = Field(DEFAULT_SCENARIO, description="Scenario file (JSON) to load.")
     data_dir: Path = Field(PROJECT_ROOT / "data", description="Where simulation saves are kept.")
+    save_name: str = Field(
+        "", pattern=r"^[A-Za-z0-9_.-]*$",
+        description="Which save to run in data_dir (created if new, resumed if it exists); "
+        "default: the scenario's name.",
+    )
+    importance_method: Literal["contrast", "rating"] = Field(
+        "contrast",
+        description="How the model rates importance: 'contrast' (best for small models) or 'rating' (the paper's 1-10 prompt, for large ones).",
+    )
+    weight_recency: float = Field(1.0, ge=0, description="Retrieval weight of recency (the paper: 1).")
+    weight_importance: float = Field(1.0, ge=0, description="Retrieval weight of importance (the paper: 1).")
+    weight_relevance: float = Field(1.0, ge=0, description="Retrieval weight of relevance (the paper: 1).")
+    reflection_threshold: int = Field(150, ge=1, description="Summed importance that triggers a reflection.")
     max_frame_bytes: int = Field(
         1 << 20, ge=1024, le=64 << 20, description="Largest WebSocket frame or gRPC message accepted."
     )

@@ -1,18 +1,17 @@
-"""What the server knows of the world: the game time and, per agent, its latest state,
-what it is doing, and a journal of what it did and heard.
+"""What the server knows of the world: the game time and, per agent, the state the world
+last reported, the command it is carrying out, and commands waiting to be delivered.
 
 The world (Godot) is the authority on positions and perceptions; the server only
-records what it reports. The journal is what the inspector shows as recent memories.
+records what it reports.
 """
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 
 from simulacra.v1 import agents_pb2
 
-JOURNAL_LIMIT = 200
+HISTORY_LIMIT = 500
 
 
 @dataclass
@@ -21,17 +20,14 @@ class AgentRecord:
     state: agents_pb2.AgentState
     current: agents_pb2.AgentCommand | None = None
     history: list[agents_pb2.AgentCommand] = field(default_factory=list)
-    journal: list[agents_pb2.MemoryView] = field(default_factory=list)
-    # Earlier (player line, answer) pairs, per player name.
-    chats: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    # Commands decided outside NextAction, delivered on the next SyncWorld.
+    # Commands decided outside NextAction (utterances, interruptions), delivered on
+    # the next SyncWorld.
     outbox: list[agents_pb2.AgentCommand] = field(default_factory=list)
 
 
 class World:
     def __init__(self, agents: list[agents_pb2.Agent], start_time: int) -> None:
         self.game_time = start_time
-        self._memory_ids = itertools.count(1)
         self.agents: dict[str, AgentRecord] = {
             a.id: AgentRecord(agent=a, state=agents_pb2.AgentState(agent_id=a.id, place_id=a.home_place_id))
             for a in agents
@@ -42,21 +38,14 @@ class World:
 
     def record_command(self, command: agents_pb2.AgentCommand) -> None:
         record = self.agents[command.agent_id]
-        record.current = command
+        if command.HasField("move_to") or command.HasField("activity"):
+            record.current = command
         record.history.append(command)
+        del record.history[:-HISTORY_LIMIT]
 
-    def remember(self, agent_id: str, kind: str, description: str, importance: int = 0) -> None:
-        journal = self.agents[agent_id].journal
-        journal.append(
-            agents_pb2.MemoryView(
-                id=f"m{next(self._memory_ids)}",
-                kind=kind,
-                description=description,
-                created_at=self.game_time,
-                importance=importance,
-            )
-        )
-        del journal[:-JOURNAL_LIMIT]
+    def send(self, command: agents_pb2.AgentCommand) -> None:
+        """Queue a command for delivery with the next SyncWorld."""
+        self.agents[command.agent_id].outbox.append(command)
 
     def take_outbox(self, agent_id: str) -> list[agents_pb2.AgentCommand]:
         record = self.agents[agent_id]

@@ -1,17 +1,19 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import itertools
+import json
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from websockets.asyncio.client import connect
 
+from agent_server.memory import MiniLMEmbedder
 from agent_server.server import start_server
 from agent_server.settings import DEFAULT_MODEL, PROJECT_ROOT, Settings
 from tests.scripted_model import ScriptedModel
+from tests.town_script import TownScript
 
 ARTIFACTS = PROJECT_ROOT / ".artifacts"
 
@@ -20,14 +22,34 @@ def make_settings(tmp_path: Path, **overrides) -> Settings:
     return Settings(grpc_port=0, ws_port=0, data_dir=tmp_path / "data", **overrides)
 
 
+@pytest.fixture(scope="session")
+def embedder() -> MiniLMEmbedder:
+    return MiniLMEmbedder()
+
+
 @pytest.fixture
-def scripted_model() -> ScriptedModel:
-    return ScriptedModel()
+def town_script() -> TownScript:
+    return TownScript()
+
+
+@pytest.fixture
+def scripted_model(town_script) -> ScriptedModel:
+    return ScriptedModel(town_script)
+
+
+async def start_scripted(tmp_path: Path, model: ScriptedModel, embedder, **overrides):
+    """A real server (both doors, real memory) whose model is scripted; importance is
+    read as the paper's 1-10 rating, which a scripted model can answer. Returns once
+    the minds have planned ahead, so the test's own script starts from a quiet town."""
+    running = await start_server(make_settings(tmp_path, importance_method="rating", **overrides),
+                                 model=model, embedder=embedder)
+    await running.society.settle()
+    return running
 
 
 @pytest_asyncio.fixture
-async def scripted_server(tmp_path, scripted_model):
-    running = await start_server(make_settings(tmp_path), model=scripted_model)
+async def scripted_server(tmp_path, scripted_model, embedder):
+    running = await start_scripted(tmp_path, scripted_model, embedder)
     yield running
     await running.stop()
 

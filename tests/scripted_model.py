@@ -1,11 +1,12 @@
-"""A scripted language model for control-flow tests: answers are queued in advance,
-and every request is kept for assertions. Tests of real behaviour use the real model."""
+"""A scripted language model for control-flow tests: answers come from a queue, or from
+a responder function that looks at the request; every request is kept for assertions.
+Tests of real behaviour use the real model."""
 
 from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from agent_server.llm.base import LanguageModel, LLMRequest
 
@@ -13,8 +14,9 @@ from agent_server.llm.base import LanguageModel, LLMRequest
 class ScriptedModel(LanguageModel):
     name = "scripted"
 
-    def __init__(self) -> None:
+    def __init__(self, respond: Callable[[LLMRequest], str] | None = None) -> None:
         self._answers: deque[str] = deque()
+        self._respond = respond
         self.history: list[LLMRequest] = []
         self.release = threading.Event()
         self.release.set()
@@ -25,9 +27,12 @@ class ScriptedModel(LanguageModel):
     def stream(self, request: LLMRequest) -> Iterator[str]:
         self.release.wait(timeout=30)
         self.history.append(request)
-        if not self._answers:
+        if self._answers:
+            answer = self._answers.popleft()
+        elif self._respond is not None:
+            answer = self._respond(request)
+        else:
             raise RuntimeError("ScriptedModel has no answer queued")
-        answer = self._answers.popleft()
         # About one "token" per word, as a real model streams.
         words = answer.split(" ")
         for i, word in enumerate(words):

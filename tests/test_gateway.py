@@ -3,7 +3,6 @@
 import asyncio
 import json
 
-from tests.test_grpc import COFFEE
 
 
 async def test_unary_call_returns_canonical_json(gateway):
@@ -13,11 +12,10 @@ async def test_unary_call_returns_canonical_json(gateway):
     assert kinds == {"PLACE_KIND_SECTOR", "PLACE_KIND_ARENA", "PLACE_KIND_OBJECT"}
 
 
-async def test_next_action_over_the_gateway(gateway, scripted_model):
-    scripted_model.enqueue(COFFEE)
-    reply = await gateway.call("NextAction", {"agentId": "john_lin", "gameTime": 30000})
-    assert reply["payload"]["moveTo"]["placeId"] == "hobbs_cafe.counter.coffee_machine"
-    assert reply["payload"]["activity"]["durationMinutes"] == 30
+async def test_next_action_over_the_gateway(gateway):
+    reply = await gateway.call("NextAction", {"agentId": "john_lin", "gameTime": 28800})
+    assert reply["payload"]["moveTo"]["placeId"]
+    assert reply["payload"]["activity"] == {"description": "make coffee", "emoji": "☕", "durationMinutes": 15}
 
 
 async def test_chat_streams_over_the_gateway(gateway, scripted_model):
@@ -90,12 +88,12 @@ async def test_bad_sync_keeps_what_was_stored(gateway):
 
 
 async def test_overlapping_requests_are_matched_by_id(gateway, scripted_model):
-    scripted_model.release.clear()  # hold the model so the NextAction is still running
-    scripted_model.enqueue(COFFEE)
-    await gateway.send_raw(json.dumps({"id": "slow", "method": "NextAction", "payload": {"agentId": "isabella"}}))
+    scripted_model.release.clear()  # hold the model so the interview is still running
+    await gateway.send_raw(json.dumps({"id": "slow", "method": "Interview",
+                                       "payload": {"agentId": "isabella", "question": "How are you?"}}))
     await gateway.send_raw(json.dumps({"id": "fast", "method": "ListAgents"}))
     first = await gateway.recv()
     scripted_model.release.set()
     second = await gateway.recv()
     assert (first["id"], second["id"]) == ("fast", "slow")
-    assert second["payload"]["moveTo"]["placeId"] == "hobbs_cafe.counter.coffee_machine"
+    assert second["payload"]["answer"] == "I am fine, thank you."

@@ -5,8 +5,6 @@ import pytest
 
 from simulacra.v1 import service_pb2, service_pb2_grpc
 
-COFFEE = "I go to the coffee machine at Hobbs Cafe to brew coffee for the morning rush. I will be there for 30 minutes."
-
 
 @pytest.fixture
 async def stub(scripted_server):
@@ -21,17 +19,20 @@ async def test_get_town_and_list_agents(stub):
     assert [a.id for a in agents.agents] == ["isabella", "john_lin", "mei_lin"]
 
 
-async def test_next_action_returns_the_models_place_as_a_command(stub, scripted_model):
-    scripted_model.enqueue(COFFEE)
-    command = await stub.NextAction(service_pb2.NextActionRequest(agent_id="isabella", game_time=28800))
-    assert command.move_to.place_id == "hobbs_cafe.counter.coffee_machine"
-    assert (command.move_to.position.x, command.move_to.position.z) == pytest.approx((-16, -12.6))
-    assert command.activity.description == "brew coffee for the morning rush"
+async def test_next_action_returns_the_planned_action_at_a_real_place(stub, scripted_server):
+    command = await stub.NextAction(service_pb2.NextActionRequest(agent_id="isabella", game_time=8 * 3600 + 300))
+    town = scripted_server.society.town
+    place = town.place(command.move_to.place_id)
+    assert (command.move_to.position.x, command.move_to.position.z) == pytest.approx((place.position.x, place.position.z))
+    assert command.activity.description == "make coffee"  # the scripted decomposition's first step
     assert command.activity.emoji == "☕"
-    assert command.activity.duration_minutes == 30
+    assert 5 <= command.activity.duration_minutes <= 15
+    assert command.reason == "part of: work at the cafe"
     inspection = await stub.InspectAgent(service_pb2.InspectAgentRequest(agent_id="isabella"))
     assert inspection.current.command_id == command.command_id
-    assert inspection.recent_memories[0].kind == "plan"
+    assert [i.description for i in inspection.day_plan][:2] == ["wake up and get ready", "open the cafe"]
+    assert inspection.actions[inspection.current_action_index].description == "make coffee"
+    assert {m.kind for m in inspection.recent_memories} >= {"plan", "observation"}
 
 
 async def test_unknown_agent_is_not_found(stub):
@@ -47,9 +48,9 @@ async def test_chat_streams_the_answer_in_pieces(stub, scripted_model):
     assert len(chunks) > 2 and chunks[-1].done
     assert "".join(c.text for c in chunks[:-1]) == chunks[-1].full_text == "Good morning! Would you like a croissant?"
     # The player's words reach the model as quoted data in the user turn, never in the system turn.
-    request = scripted_model.history[-1]
+    request = next(r for r in scripted_model.history if r.messages[-1]["content"] == 'Sam says: "Hi!"')
+    assert request.messages[-1]["role"] == "user"
     assert "Hi!" not in request.messages[0]["content"]
-    assert request.messages[-1] == {"role": "user", "content": 'Sam says: "Hi!"'}
 
 
 async def test_empty_chat_is_an_invalid_argument(stub):

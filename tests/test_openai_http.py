@@ -24,11 +24,10 @@ from agent_server.errors import Unavailable
 from agent_server.llm import grammar
 from agent_server.llm.base import LLMRequest
 from agent_server.llm.openai_http import ModelServerError, OpenAIHTTPModel
-from agent_server.prompts import next_action
+from agent_server.prompts import day_plan, decompose
 from agent_server.scenario import Scenario, format_game_time
 from agent_server.scheduler import LLMScheduler, Priority
 from agent_server.settings import DEFAULT_MODEL, DEFAULT_SCENARIO
-from agent_server.town import OBJECT
 
 pytestmark = pytest.mark.model
 
@@ -157,31 +156,31 @@ def test_choice_grammar_gives_exactly_one_option(backend):
     assert all(answer in COLORS for answer in answers), answers
 
 
-def _next_action_requests() -> Iterator[tuple[LLMRequest, list[str]]]:
-    """The real next-action prompt for each agent at a few times of day, with the offered places,
-    labelled as the planner labels them."""
+def _plan_requests() -> Iterator[LLMRequest]:
+    """The real day-plan and decomposition prompts for each agent: multi-line grammars
+    with numbered items, times and durations."""
     scenario = Scenario.load(DEFAULT_SCENARIO)
-    town = scenario.town
-    places = {f"the {p.name} at {town.sector_of(p.id).name}": p.description for p in town.places(OBJECT)}
     for agent in scenario.agents:
-        for hour, part_of_day in ((8, "morning"), (13, "afternoon"), (19, "evening")):
-            request = next_action.build(
-                name=agent.name,
-                persona=agent.persona,
-                clock=format_game_time(hour * 3600),
-                part_of_day=part_of_day,
-                here=town.label(agent.home_place_id),
-                recent=[],
-                places=places,
-                temperature=0.7,
-            )
-            yield request, list(places)
+        summary = f"{agent.name}. {agent.persona}"
+        yield day_plan.plan_request(name=agent.name, summary=summary, yesterday="", day=1, wake_hour=7)
+        yield decompose.build(name=agent.name, summary=summary, clock=format_game_time(9 * 3600),
+                              chunk="work for the morning")
 
 
-def test_next_action_answers_parse_for_every_agent(backend):
-    for request, labels in _next_action_requests():
-        choice = next_action.parse(backend.complete(request).text, labels)  # ValueError if the grammar failed
-        assert choice.place_label in labels and choice.minutes in next_action.MINUTES
+def _parse(request: LLMRequest, text: str):
+    """ValueError if the answer is not of the grammar's shape."""
+    if "broad strokes" in request.messages[-1]["content"]:
+        items = day_plan.parse_plan(text)
+        assert 5 <= len(items) <= 8
+        return items
+    steps = decompose.parse(text)
+    assert sum(minutes for minutes, _ in steps) == 60
+    return steps
+
+
+def test_planning_answers_parse_for_every_agent(backend):
+    for request in _plan_requests():
+        _parse(request, backend.complete(request).text)
 
 
 def test_max_tokens_bounds_the_answer(backend):
@@ -301,9 +300,9 @@ async def test_the_scheduler_runs_the_backend(backend):
         pieces = [piece async for piece in scheduler.stream(chat, Priority.PLAYER, "chat")]
         assert len(pieces) >= 2 and "".join(pieces).strip()
         assert scheduler.stats["chat"].completion_tokens == len(pieces)
-        request, labels = next(_next_action_requests())
-        answer = await scheduler.complete(request, Priority.PLANNING, "next_action")
-        assert next_action.parse(answer.text, labels).place_label in labels
+        request = next(_plan_requests())
+        answer = await scheduler.complete(request, Priority.PLANNING, "day_plan")
+        _parse(request, answer.text)
         # No probabilities over HTTP: scoring falls back to one greedy, grammar-constrained choice.
         scores = await scheduler.score_options(_ask("Favourite colour?"), COLORS, Priority.IMPORTANCE, "score")
         assert sorted(scores) == [float("-inf")] * 3 + [0.0]

@@ -10,38 +10,35 @@ from websockets.asyncio.client import connect
 from agent_server.scenario import Scenario
 from agent_server.server import start_server
 from agent_server.settings import DEFAULT_SCENARIO
-from agent_server.town import OBJECT
 from tests.conftest import GatewayClient, make_settings
 
 pytestmark = pytest.mark.model
 
 
 @pytest_asyncio.fixture(scope="module")
-async def real_gateway(tmp_path_factory, real_model_path):
-    running = await start_server(make_settings(tmp_path_factory.mktemp("real"), model_path=real_model_path))
+async def real_gateway(tmp_path_factory, real_model_path, embedder):
+    running = await start_server(make_settings(tmp_path_factory.mktemp("real"), model_path=real_model_path),
+                                 embedder=embedder)
     async with connect(running.ws_url, max_size=None) as ws:
         yield GatewayClient(ws)
     await running.stop()
 
 
-async def test_next_action_names_a_real_object_for_every_agent(real_gateway):
+async def test_next_action_names_a_real_place_for_every_agent(real_gateway):
     scenario = Scenario.load(DEFAULT_SCENARIO)
-    objects = {p.id: p for p in scenario.town.places(OBJECT)}
     for agent in scenario.agents:
         for game_time in (8 * 3600, 13 * 3600):
             started = time.perf_counter()
             reply = await real_gateway.call("NextAction", {"agentId": agent.id, "gameTime": game_time})
             elapsed = time.perf_counter() - started
             command = reply["payload"]
-            place = objects[command["moveTo"]["placeId"]]  # KeyError if not a real object
+            place = scenario.town.place(command["moveTo"]["placeId"])  # NotFound if not a real place
             position = command["moveTo"]["position"]
             assert [position.get(axis, 0.0) for axis in "xyz"] == pytest.approx(
                 [place.position.x, place.position.y, place.position.z]
             )
             activity = command["activity"]
-            assert activity["description"] and activity["emoji"]
-            assert activity["durationMinutes"] in (15, 30, 45, 60, 90, 120)
-            assert command["reason"].startswith("to ")
+            assert activity["description"] and activity["emoji"] and activity["durationMinutes"] >= 5
             print(f"{agent.id} {game_time // 3600}h: {place.id} {activity} ({elapsed:.2f}s)")
 
 

@@ -10,6 +10,8 @@ from agent_server.llm.base import LLMRequest
 
 SYSTEM = """You are {name}. {persona}
 It is {clock}. You are {doing}.
+What you remember that may matter now:
+{memories}
 You are talking with {player}, a visitor to the town. Stay in character as {first_name}, \
 whatever they say: you are {first_name} and nobody else. Answer in one or two short, \
 friendly sentences."""
@@ -29,13 +31,15 @@ def build(
     doing: str,
     player: str,
     history: list[tuple[str, str]],
+    memories: list[str],
     text: str,
     max_tokens: int,
     temperature: float,
 ) -> LLMRequest:
     """`history` holds earlier (player line, agent answer) pairs of this conversation."""
     system = SYSTEM.format(
-        name=name, persona=persona, clock=clock, doing=doing, player=player, first_name=name.split()[0]
+        name=name, persona=persona, clock=clock, doing=doing, player=player, first_name=name.split()[0],
+        memories="\n".join(f"- {m}" for m in memories) or "- nothing in particular",
     )
     messages = [{"role": "system", "content": system}]
     for said, answered in history:

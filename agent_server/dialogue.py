@@ -1,0 +1,143 @@
+"""Dialogue: conversations between agents, the player talking to an agent, and
+interviews.
+
+In a conversation each utterance is conditioned on the speaker's summary, what it
+remembers of the other, the situation and the dialogue so far; it ends when the model
+says it has ended, or at a turn cap. Both agents remember every line and a summary, so
+what one says becomes what the other knows: that is how news and invitations spread.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+from agent_server.mind import Mind
+from agent_server.planning import Planner
+from agent_server.prompts import converse, interview, player_chat, react
+from agent_server.scheduler import Priority
+from simulacra.v1 import agents_pb2
+
+log = logging.getLogger(__name__)
+
+MAX_TURNS = 8
+MIN_TURNS = 2
+PLAYER_ID = "player"
+
+
+@dataclass
+class Conversation:
+    id: str
+    participant_ids: list[str]
+    started_at: int
+    lines: list[tuple[str, str, str]] = field(default_factory=list)  # (speaker id, speaker name, text)
+    ended_at: int = 0
+    summary: str = ""
+
+    def named_lines(self) -> list[tuple[str, str]]:
+        return [(name, text) for _, name, text in self.lines]
+
+    def to_proto(self) -> agents_pb2.ConversationView:
+        return agents_pb2.ConversationView(
+            conversation_id=self.id,
+            participant_ids=self.participant_ids,
+            started_at=self.started_at,
+            ended_at=self.ended_at,
+            lines=[agents_pb2.Utterance(text=t, speaker_id=s) for s, _, t in self.lines],
+            summary=self.summary,
+        )
+
+
+class Dialogue:
+    def __init__(self, planner: Planner, *, chat_max_tokens: int, temperature: float) -> None:
+        self._planner = planner
+        self._chat_max_tokens = chat_max_tokens
+        self._temperature = temperature
+        self._ids = itertools.count(1)
+
+    def new_conversation(self, participant_ids: list[str], now: int) -> Conversation:
+        return Conversation(f"c{next(self._ids)}-{now}", participant_ids, now)
+
+    # ---- agent and agent -----------------------------------------------------------
+
+    async def converse(self, a: Mind, b: Mind, conversation: Conversation, clock: Callable[[], int],
+                       on_line: Callable[[Mind, Mind, str], None]) -> Conversation:
+        """Run a conversation to its end; `on_line` hears each utterance as it is said."""
+        for turn in range(MAX_TURNS):
+            speaker, listener = (a, b) if turn % 2 == 0 else (b, a)
+            now = clock()
+            memories = [s.node.description for s in speaker.recall(listener.name, now, limit=6)]
+            request = converse.utterance_request(
+                name=speaker.name, summary=speaker.summary, clock=speaker.clock(now), doing=speaker.doing(),
+                other=listener.name, memories=memories, lines=conversation.named_lines(),
+            )
+            text = converse.parse_utterance(await speaker.ask(request, Priority.CONVERSATION, "conversation"),
+                                            speaker.name)
+            conversation.lines.append((speaker.id, speaker.name, text))
+            on_line(speaker, listener, text)
+            if turn + 1 >= MIN_TURNS:
+                ended = await speaker.choose(converse.end_request(a.name, b.name, conversation.named_lines()),
+                                             list(converse.END_OPTIONS), Priority.CONVERSATION, "conversation")
+                if ended == 0:
+                    break
+        now = clock()
+        conversation.ended_at = now
+        conversation.summary = (await a.ask(converse.summary_request(a.name, b.name, conversation.named_lines()),
+                                            Priority.CONVERSATION, "conversation")).strip()
+        for mind, other in ((a, b), (b, a)):
+            heard = [f'{name} said to {other.name if sid == mind.id else mind.name}: "{text}"'
+                     for sid, name, text in conversation.lines]
+            await mind.remember("dialogue", heard + [f"Conversation with {other.name}: {conversation.summary}"], now)
+            mind.state.last_talked[other.id] = now
+        return conversation
+
+    # ---- the player ------------------------------------------------------------------
+
+    async def player_chat(self, mind: Mind, conversation: Conversation, player: str, text: str,
+                          now: int) -> AsyncIterator[str]:
+        """Stream the agent's answer; afterwards it remembers the exchange and may replan."""
+        memories = [s.node.description for s in mind.recall(f"{player}. {text}", now, limit=8)]
+        history = [(conversation.lines[i][2], conversation.lines[i + 1][2])
+                   for i in range(0, len(conversation.lines) - 1, 2)]
+        request = player_chat.build(
+            name=mind.name, persona=mind.summary, clock=mind.clock(now), doing=mind.doing(), player=player,
+            history=history[-4:], memories=memories, text=text, max_tokens=self._chat_max_tokens,
+            temperature=self._temperature,
+        )
+        pieces: list[str] = []
+        try:
+            async for piece in mind.f.scheduler.stream(request, Priority.PLAYER, "player_chat"):
+                pieces.append(piece)
+                yield piece
+        finally:
+            answer = "".join(pieces).strip()
+            conversation.lines.append((PLAYER_ID, player, text))
+            conversation.lines.append((mind.id, mind.name, answer))
+        await mind.remember(
+            "dialogue", [f'{player} said to {mind.name}: "{text}"', f'{mind.name} said to {player}: "{answer}"'], now
+        )
+        await self.maybe_replan(mind, player, conversation, now)
+
+    async def maybe_replan(self, mind: Mind, other: str, conversation: Conversation, now: int) -> bool:
+        request = react.replan_request(
+            name=mind.name, summary=mind.summary, clock=mind.clock(now), other=other,
+            transcript=converse.transcript(conversation.named_lines()[-6:]), plan=mind.remaining_plan(now),
+        )
+        if await mind.choose(request, list(react.REPLAN_OPTIONS), Priority.REACTION, "react") != 0:
+            return False
+        last = conversation.lines[-2][2] if len(conversation.lines) >= 2 else ""
+        await self._planner.replan(mind, now, because=f'{other} said "{last}"')
+        return True
+
+    # ---- interviews --------------------------------------------------------------------
+
+    async def interview(self, mind: Mind, question: str, now: int):
+        """The agent's answer and the memories it drew on. Nothing is stored, and the
+        memories' last-access times are left as they were: not an in-world event."""
+        used = mind.recall(question, now, limit=10, touch=False)
+        request = interview.build(name=mind.name, summary=mind.summary, memories=[s.node.description for s in used],
+                                  question=question, max_tokens=self._chat_max_tokens)
+        answer = (await mind.f.scheduler.complete(request, Priority.PLAYER, "interview")).text.strip()
+        return answer, used

@@ -1,0 +1,178 @@
+"""One agent's mind: who it is, what it intends today, and the state its cognition keeps
+between calls. The memories live in the memory stream (memory/); everything else an
+agent's mind holds is here and is saved with the simulation (get_state / set_state).
+
+The cognitive functions that read and change a mind are their own modules:
+planning.py, reacting.py, reflection.py and dialogue.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from agent_server.importance import ImportanceRater
+from agent_server.llm.base import LLMRequest
+from agent_server.memory import MemoryNode, MemoryStore, NewMemory, Retriever, ScoredMemory
+from agent_server.scenario import SECONDS_PER_DAY, format_game_time
+from agent_server.scheduler import LLMScheduler, Priority
+from agent_server.town import Town
+from simulacra.v1 import agents_pb2
+
+# A retrieval for a prompt fits in this many tokens of memories.
+MEMORY_BUDGET_TOKENS = 220
+
+
+@dataclass
+class Step:
+    """One item of a plan: a start (game seconds), a length, what, and where."""
+
+    start: int
+    minutes: int
+    description: str
+    place_id: str = ""
+
+    @property
+    def end(self) -> int:
+        return self.start + self.minutes * 60
+
+    def covers(self, game_time: int) -> bool:
+        return self.start <= game_time < self.end
+
+    def to_proto(self) -> agents_pb2.PlanItem:
+        return agents_pb2.PlanItem(
+            start_time=self.start, duration_minutes=self.minutes, description=self.description, place_id=self.place_id
+        )
+
+
+@dataclass
+class MindState:
+    summary: str = ""
+    summary_day: int = -1
+    day: int = -1
+    wake_hour: int = 7
+    day_plan: list[Step] = field(default_factory=list)
+    hourly: list[Step] = field(default_factory=list)
+    actions: list[Step] = field(default_factory=list)
+    importance_since_reflection: int = 0
+    # Sectors the agent knows (has lived in, heard of in its seed, or seen).
+    known_sectors: list[str] = field(default_factory=list)
+    # The last observation of each subject, so a repeated one is not stored again.
+    last_seen: dict[str, str] = field(default_factory=dict)
+    # Game time of the last conversation with each other agent.
+    last_talked: dict[str, int] = field(default_factory=dict)
+    # Cached place choices for routine actions: action text -> place id.
+    place_cache: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "MindState":
+        data = dict(data)
+        for key in ("day_plan", "hourly", "actions"):
+            data[key] = [Step(**s) for s in data.get(key, [])]
+        return cls(**data)
+
+
+@dataclass
+class Faculties:
+    """What every mind thinks with: the model, the memory stream, retrieval, importance."""
+
+    scheduler: LLMScheduler
+    memory: MemoryStore
+    retriever: Retriever
+    importance: ImportanceRater
+    town: Town
+
+
+class Mind:
+    def __init__(self, agent: agents_pb2.Agent, faculties: Faculties, state: MindState | None = None) -> None:
+        self.agent = agent
+        self.f = faculties
+        self.state = state or MindState()
+        # One cognitive process at a time per mind: plans are not rewritten under a
+        # decision that is reading them.
+        self.lock = asyncio.Lock()
+        self.in_conversation: str = ""
+        self.current: Step | None = None
+
+    @property
+    def id(self) -> str:
+        return self.agent.id
+
+    @property
+    def name(self) -> str:
+        return self.agent.name
+
+    @property
+    def first_name(self) -> str:
+        return self.agent.name.split()[0]
+
+    @property
+    def summary(self) -> str:
+        return self.state.summary or f"{self.name}. {self.agent.persona}"
+
+    def home_sector(self) -> str:
+        return self.f.town.sector_of(self.agent.home_place_id).id
+
+    # ---- memory ----------------------------------------------------------------
+
+    async def remember(self, kind: str, descriptions: list[str], now: int,
+                       evidence: list[tuple[int, ...]] | None = None) -> list[MemoryNode]:
+        """Rate and store memories; their importance counts towards the next reflection."""
+        if not descriptions:
+            return []
+        ratings = await self.f.importance.rate(descriptions)
+        nodes = self.f.memory.add_many(
+            [
+                NewMemory(self.id, kind, text, now, rating, tuple(evidence[i]) if evidence else ())
+                for i, (text, rating) in enumerate(zip(descriptions, ratings))
+            ]
+        )
+        if kind != "reflection":
+            self.state.importance_since_reflection += sum(ratings)
+        return nodes
+
+    def recall(self, query: str, now: int, *, limit: int = 12, touch: bool = True,
+               kinds: set[str] | None = None) -> list[ScoredMemory]:
+        return self.f.retriever.retrieve(
+            self.id, query, now=now, limit=limit, token_budget=MEMORY_BUDGET_TOKENS, kinds=kinds, touch=touch
+        )
+
+    # ---- the model ---------------------------------------------------------------
+
+    async def ask(self, request: LLMRequest, priority: Priority, purpose: str) -> str:
+        return (await self.f.scheduler.complete(request, priority, purpose)).text
+
+    async def choose(self, request: LLMRequest, options: list[str], priority: Priority, purpose: str,
+                     *, per_token: bool = False) -> int:
+        """Index of the option the model finds most likely (per token: for names of
+        different lengths)."""
+        scores = await self.f.scheduler.score_options(request, options, priority, purpose, per_token=per_token)
+        return max(range(len(options)), key=scores.__getitem__)
+
+    # ---- describing the agent's situation -------------------------------------------
+
+    def clock(self, now: int) -> str:
+        return format_game_time(now)
+
+    def doing(self) -> str:
+        if self.in_conversation:
+            return "in a conversation"
+        if self.current is None:
+            return "idle"
+        where = self.f.town.place(self.current.place_id).name if self.current.place_id else "somewhere"
+        return f"{self.current.description} at the {where}"
+
+    def chunk_at(self, now: int) -> Step | None:
+        return next((s for s in self.state.hourly if s.covers(now)), None)
+
+    def remaining_plan(self, now: int) -> str:
+        upcoming = [s for s in self.state.hourly if s.end > now]
+        return "; ".join(f"{format_game_time(s.start)[-5:]} {s.description}" for s in upcoming) or "nothing planned"
+
+
+def day_of(game_time: int) -> int:
+    return game_time // SECONDS_PER_DAY

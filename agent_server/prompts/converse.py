@@ -1,0 +1,64 @@
+"""Agent-agent conversation: each utterance conditioned on the speaker's summary, what it
+remembers of the other, the situation and the dialogue so far; and the decision to end."""
+
+from __future__ import annotations
+
+from agent_server.llm import grammar
+from agent_server.llm.base import LLMRequest
+
+_SPEAK = """{summary}
+It is {clock}. {name} is {doing}, and meets {other}.
+What {name} remembers about {other}:
+{memories}
+{transcript}
+What does {name} say to {other} next? One or two sentences."""
+
+_END = """{transcript}
+Has the conversation between {a} and {b} come to an end?"""
+END_OPTIONS = ("Yes", "No")
+
+_SUMMARY = """{transcript}
+Summarise this conversation between {a} and {b} in one sentence."""
+
+UTTERANCE_CHARS = 160
+
+
+def transcript(lines: list[tuple[str, str]]) -> str:
+    if not lines:
+        return "They have not spoken yet."
+    return "Conversation so far:\n" + "\n".join(f'{speaker}: "{text}"' for speaker, text in lines)
+
+
+def utterance_request(*, name: str, summary: str, clock: str, doing: str, other: str, memories: list[str],
+                      lines: list[tuple[str, str]]) -> LLMRequest:
+    remembered = "\n".join(f"- {m}" for m in memories) or "- nothing yet"
+    return LLMRequest(
+        messages=[{"role": "user", "content": _SPEAK.format(
+            summary=summary, clock=clock, name=name, doing=doing, other=other, memories=remembered,
+            transcript=transcript(lines),
+        )}],
+        max_tokens=len(name) + UTTERANCE_CHARS + 6,  # never cut short
+        temperature=0.8,
+        grammar=f"root ::= {grammar.literal(name + ': ' + chr(34))} said {grammar.literal(chr(34))}\n"
+        f"said ::= [A-Z] [{grammar.SENTENCE_CHARS}.]{{1,{UTTERANCE_CHARS}}}",
+    )
+
+
+def parse_utterance(text: str, name: str) -> str:
+    prefix = f'{name}: "'
+    if not text.startswith(prefix) or not text.endswith('"'):
+        raise ValueError(f"unexpected utterance {text!r}")
+    return text[len(prefix):-1].strip()
+
+
+def end_request(a: str, b: str, lines: list[tuple[str, str]]) -> LLMRequest:
+    return LLMRequest(messages=[{"role": "user", "content": _END.format(transcript=transcript(lines), a=a, b=b)}])
+
+
+def summary_request(a: str, b: str, lines: list[tuple[str, str]]) -> LLMRequest:
+    return LLMRequest(
+        messages=[{"role": "user", "content": _SUMMARY.format(transcript=transcript(lines), a=a, b=b)}],
+        max_tokens=150,  # never cut short
+        temperature=0.3,
+        grammar=f"root ::= {grammar.sentence(140)}",
+    )

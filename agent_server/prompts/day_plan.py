@@ -1,0 +1,67 @@
+"""The day in broad strokes: when the agent wakes up, then 5-8 items with times.
+
+Each item is written as "7:00 am: Isabella will <do something>": small models plan in
+the future tense far more sensibly than they fill in bare lists."""
+
+from __future__ import annotations
+
+import re
+
+from agent_server.llm import grammar
+from agent_server.llm.base import LLMRequest
+from agent_server.prompts.phrases import tidy
+
+WAKE_HOURS = [str(h) for h in range(6, 10)]
+
+_WAKE = """{summary}
+{name} usually goes to bed around 11 pm. At what hour does {name} wake up tomorrow morning? \
+Answer with the hour only."""
+
+_PLAN = """{summary}
+Yesterday {first} did: {yesterday}
+Today is day {day}. {first} wakes up at {wake}:00 am.
+Write {first}'s plan for today: 5 to 8 items, each with a time and what {first} will do, \
+from waking up until the evening."""
+
+ITEM_CHARS = 50
+_LINE = re.compile(r"^\d+\. (\d{1,2}):(\d\d) (am|pm): \w+ will (.+)$")
+
+
+def wake_request(name: str, summary: str) -> LLMRequest:
+    return LLMRequest(messages=[{"role": "user", "content": _WAKE.format(name=name, summary=summary)}])
+
+
+def plan_request(*, name: str, summary: str, yesterday: str, day: int, wake_hour: int) -> LLMRequest:
+    first = name.split()[0]
+    will = grammar.literal(f": {first} will ")
+    line_chars = len(f"8. 12:30 pm: {first} will ") + ITEM_CHARS + 1
+    return LLMRequest(
+        messages=[
+            {"role": "user", "content": _PLAN.format(
+                summary=summary, first=first, yesterday=yesterday or "nothing in particular", day=day, wake=wake_hour
+            )}
+        ],
+        max_tokens=8 * line_chars,  # a token is at least one character: never cut short
+        temperature=0.7,
+        grammar="\n".join(
+            [
+                f"root ::= {grammar.numbered_lines(5, 8, 'item')}",
+                f'item ::= hour ":" ("00" | "30") " " ("am" | "pm") {will} text',
+                'hour ::= [1-9] | "1" [0-2]',
+                f"text ::= [a-z] {grammar.short_text(ITEM_CHARS - 1)}",
+            ]
+        ),
+    )
+
+
+def parse_plan(text: str) -> list[tuple[int, str]]:
+    """(minute of the day, what) items, sorted by time; of two at one time, the first."""
+    items: dict[int, str] = {}
+    for line in text.strip().split("\n"):
+        match = _LINE.match(line.strip())
+        if not match:
+            raise ValueError(f"unexpected plan line {line!r}")
+        hour, minute, half, description = int(match[1]), int(match[2]), match[3], tidy(match[4])
+        hour = hour % 12 + (12 if half == "pm" else 0)
+        items.setdefault(hour * 60 + minute, description)
+    return sorted(items.items())

@@ -1,0 +1,57 @@
+"""An hour-long chunk of the plan, decomposed into 5-15-minute actions:
+"1. Isabella will <do something> (10 minutes)"."""
+
+from __future__ import annotations
+
+import re
+
+from agent_server.llm import grammar
+from agent_server.llm.base import LLMRequest
+from agent_server.prompts.phrases import tidy
+
+DURATIONS = ("5", "10", "15")
+ACTION_CHARS = 45
+
+_USER = """{summary}
+From {clock}, {first} will {chunk}. What will {first} do, step by step? \
+Give 3 to 6 steps of 5, 10 or 15 minutes each."""
+
+_LINE = re.compile(r"^\d+\. \w+ will (.+) \((5|10|15) minutes\)$")
+
+
+def build(*, name: str, summary: str, clock: str, chunk: str) -> LLMRequest:
+    first = name.split()[0]
+    line_chars = len(f"6. {first} will ") + ACTION_CHARS + len(" (15 minutes)") + 1
+    return LLMRequest(
+        messages=[{"role": "user", "content": _USER.format(summary=summary, clock=clock, first=first, chunk=chunk)}],
+        max_tokens=6 * line_chars,  # never cut short
+        temperature=0.7,
+        grammar="\n".join(
+            [
+                f"root ::= {grammar.numbered_lines(3, 6, 'step')}",
+                f'step ::= {grammar.literal(first + " will ")} action " (" ({grammar.one_of(DURATIONS)}) " minutes)"',
+                f"action ::= [a-z] {grammar.short_text(ACTION_CHARS - 1)}",
+            ]
+        ),
+    )
+
+
+def parse(text: str, minutes: int = 60) -> list[tuple[int, str]]:
+    """(duration, action) steps filling exactly `minutes`: the last step is stretched or
+    the list cut where the model's durations do not add up."""
+    steps = []
+    for line in text.strip().split("\n"):
+        match = _LINE.match(line.strip())
+        if not match:
+            raise ValueError(f"unexpected step {line!r}")
+        steps.append((int(match[2]), tidy(match[1])))
+    filled, total = [], 0
+    for duration, action in steps:
+        duration = min(duration, minutes - total)
+        if duration <= 0:
+            break
+        filled.append((duration, action))
+        total += duration
+    last_duration, last_action = filled[-1]
+    filled[-1] = (last_duration + minutes - total, last_action)
+    return filled

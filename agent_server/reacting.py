@@ -1,0 +1,111 @@
+"""Reacting: every perception the world reports becomes an observation in the memory
+stream (a repeated, unchanged one is not stored again), and for each newly observed
+agent a constrained decision says whether to keep to the plan, talk to it, or do
+something else, which replans from now."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from agent_server.mind import Mind, Step
+from agent_server.planning import Planner
+from agent_server.prompts import react
+from agent_server.scheduler import Priority
+from simulacra.v1 import agents_pb2
+
+log = logging.getLogger(__name__)
+
+# An agent does not reconsider the same agent more often than this (game seconds).
+REACTION_COOLDOWN = 30 * 60
+# Nor starts another conversation with it sooner than this.
+CONVERSATION_COOLDOWN = 3 * 3600
+# Conversations start between agents at most this far apart (metres).
+TALKING_DISTANCE = 6.0
+
+
+@dataclass(frozen=True)
+class Reaction:
+    kind: str  # "talk" or "change"
+    other_id: str
+    instead: str = ""
+
+
+class Reactor:
+    def __init__(self, planner: Planner) -> None:
+        self._planner = planner
+
+    async def perceive(self, mind: Mind, state: agents_pb2.AgentState, now: int,
+                       names: dict[str, str], busy: set[str]) -> Reaction | None:
+        """Store what is new in the agent's perceptions; return a reaction, if any."""
+        town = mind.f.town
+        if state.place_id:
+            self._learn_place(mind, state.place_id)
+        new: list[tuple[str, str, float]] = []
+        for perception in state.perceptions:
+            subject = perception.WhichOneof("subject")
+            if subject == "agent" and perception.agent.agent_id in names:
+                other = perception.agent
+                text = f"{names[other.agent_id]} is {other.activity or 'standing around'}"
+                key = other.agent_id
+            elif subject == "object" and perception.object.place_id in town:
+                place = town.place(perception.object.place_id)
+                self._learn_place(mind, place.id)
+                text = f"the {place.name} in {town.sector_of(place.id).name} is {perception.object.state or 'idle'}"
+                key = place.id
+            else:
+                continue
+            if mind.state.last_seen.get(key) != text:
+                mind.state.last_seen[key] = text
+                new.append((key, text, perception.distance))
+        if not new:
+            return None
+        await mind.remember("observation", [text for _, text, _ in new], now)
+        for key, text, distance in new:
+            if key not in names or key in busy or mind.in_conversation:
+                continue
+            if now - mind.state.last_talked.get("react:" + key, -REACTION_COOLDOWN) < REACTION_COOLDOWN:
+                continue
+            mind.state.last_talked["react:" + key] = now
+            reaction = await self.decide(mind, key, names[key], text, now,
+                                         can_talk=distance <= TALKING_DISTANCE
+                                         and now - mind.state.last_talked.get(key, -CONVERSATION_COOLDOWN)
+                                         >= CONVERSATION_COOLDOWN)
+            if reaction:
+                return reaction
+        return None
+
+    async def decide(self, mind: Mind, other_id: str, other_name: str, observation: str, now: int,
+                     *, can_talk: bool) -> Reaction | None:
+        """The paper's two retrievals (the relationship, and what the other is doing) give
+        the context; the choice is read from the model's probabilities."""
+        memories = [s.node.description for s in mind.recall(f"{mind.name}'s relationship with {other_name}", now, limit=5)]
+        memories += [s.node.description for s in mind.recall(observation, now, limit=3)
+                     if s.node.description not in memories]
+        fields = dict(name=mind.name, summary=mind.summary, clock=mind.clock(now), doing=mind.doing(),
+                      observation=observation, other=other_name, memories=memories)
+        request, options = react.choice_request(**fields)
+        if not can_talk:
+            options = [options[0], options[2]]
+        choice = options[await mind.choose(request, options, Priority.REACTION, "react")]
+        if choice == react.OPTIONS[0]:
+            return None
+        if choice.startswith("Talk"):
+            return Reaction("talk", other_id)
+        text = await mind.ask(react.instead_request(**fields), Priority.REACTION, "react")
+        instead = react.parse_instead(text, mind.name)
+        await self.change_course(mind, instead, now, because=f"{observation}")
+        return Reaction("change", other_id, instead)
+
+    async def change_course(self, mind: Mind, instead: str, now: int, because: str) -> None:
+        """Replan from now: the new action for 15 minutes, then the rest of the hour anew."""
+        chunk = mind.chunk_at(now)
+        place = await self._planner.choose_place(mind, instead, chunk.description if chunk else instead)
+        mind.state.actions = [Step(now, 15, instead, place)]
+        await mind.remember("plan", [f"{mind.name} decided to {instead} because {because}"], now)
+
+    @staticmethod
+    def _learn_place(mind: Mind, place_id: str) -> None:
+        sector = mind.f.town.sector_of(place_id).id
+        if sector not in mind.state.known_sectors:
+            mind.state.known_sectors.append(sector)

@@ -1,0 +1,58 @@
+"""Reflection: when the summed importance of what an agent has experienced since its
+last reflection passes a threshold (150, as in the paper), it asks itself the three
+most salient questions about its 100 most recent memories, retrieves for each, and
+stores up to five insights per question as reflections citing their evidence, so
+reflections form trees over observations and earlier reflections."""
+
+from __future__ import annotations
+
+import logging
+
+from agent_server.mind import Mind
+from agent_server.prompts import reflection
+from agent_server.scheduler import Priority
+
+log = logging.getLogger(__name__)
+
+THRESHOLD = 150
+RECENT = 100
+# The recent memories shown when asking for questions are cut to fit the prompt.
+RECENT_CHARS = 5000
+EVIDENCE_PER_QUESTION = 10
+
+
+class Reflector:
+    def __init__(self, threshold: int = THRESHOLD) -> None:
+        self.threshold = threshold
+
+    def due(self, mind: Mind) -> bool:
+        return mind.state.importance_since_reflection > self.threshold
+
+    async def reflect(self, mind: Mind, now: int) -> list[int]:
+        """Reflect once; returns the ids of the reflections stored."""
+        mind.state.importance_since_reflection = 0
+        recent = mind.f.memory.recent(mind.id, RECENT)
+        if not recent:
+            return []
+        statements, size = [], 0
+        for memory in recent:  # newest first, so the newest are kept
+            size += len(memory.description) + 5
+            if size > RECENT_CHARS:
+                break
+            statements.insert(0, memory.description)
+        text = await mind.ask(reflection.questions_request(statements), Priority.REFLECTION, "reflection")
+        stored: list[int] = []
+        for question in reflection.parse_questions(text):
+            evidence = [s.node for s in mind.recall(question, now, limit=EVIDENCE_PER_QUESTION)]
+            if not evidence:
+                continue
+            answer = await mind.ask(reflection.insights_request(mind.name, [n.description for n in evidence]),
+                                    Priority.REFLECTION, "reflection")
+            insights = reflection.parse_insights(answer, len(evidence))
+            nodes = await mind.remember(
+                "reflection", [insight for insight, _ in insights], now,
+                evidence=[tuple(evidence[i].id for i in cited) for _, cited in insights],
+            )
+            stored.extend(n.id for n in nodes)
+            log.info("%s reflected on %r: %s", mind.name, question, [n.description for n in nodes])
+        return stored

@@ -1,0 +1,48 @@
+"""A simulation save: one SQLite file (WAL) holding the memory stream (memory/stream.py
+writes its own tables) and, here, each mind's state, the conversations, and the clock.
+Everything is committed as it changes, so a save survives the server being killed."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS minds (agent_id TEXT PRIMARY KEY, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS conversations (id TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class SaveFile:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def minds(self) -> dict[str, dict[str, Any]]:
+        return {agent_id: json.loads(state) for agent_id, state in self._db.execute("SELECT agent_id, state FROM minds")}
+
+    def save_mind(self, agent_id: str, state: dict[str, Any]) -> None:
+        self._db.execute("INSERT OR REPLACE INTO minds VALUES (?, ?)", (agent_id, json.dumps(state)))
+
+    def conversations(self) -> list[dict[str, Any]]:
+        return [json.loads(data) for (data,) in self._db.execute("SELECT data FROM conversations ORDER BY rowid")]
+
+    def save_conversation(self, conversation_id: str, data: dict[str, Any]) -> None:
+        self._db.execute("INSERT OR REPLACE INTO conversations VALUES (?, ?)", (conversation_id, json.dumps(data)))
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set(self, key: str, value: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def close(self) -> None:
+        self._db.close()

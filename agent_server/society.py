@@ -1,0 +1,254 @@
+"""The town's minds together: it seeds or restores every agent's mind from the save,
+turns the world's reports into perceptions, runs the background thinking (reactions,
+reflections, conversations) so the game never waits on it, and hands the world the
+commands that come of it.
+
+Per agent, one cognitive process runs at a time (Mind.lock); different agents think
+concurrently, and the scheduler orders their model calls by priority.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import itertools
+import logging
+import re
+from collections.abc import AsyncIterator, Coroutine
+
+from agent_server.dialogue import Conversation, Dialogue
+from agent_server.emoji import emoji_for
+from agent_server.mind import Faculties, Mind, MindState, Step
+from agent_server.planning import Planner
+from agent_server.reacting import Reaction, Reactor
+from agent_server.reflection import Reflector
+from agent_server.saves import SaveFile
+from agent_server.scenario import Scenario, format_game_time
+from agent_server.world import World
+from simulacra.v1 import agents_pb2
+
+log = logging.getLogger(__name__)
+
+
+class Society:
+    def __init__(self, scenario: Scenario, faculties: Faculties, save: SaveFile, *,
+                 chat_max_tokens: int = 96, temperature: float = 0.7) -> None:
+        self.scenario = scenario
+        self.town = scenario.town
+        self.f = faculties
+        self.save = save
+        self.planner = Planner()
+        self.reactor = Reactor(self.planner)
+        self.reflector = Reflector()
+        self.dialogue = Dialogue(self.planner, chat_max_tokens=chat_max_tokens, temperature=temperature)
+        self.world = World(scenario.agents, scenario.proto.start_time)
+        self.minds: dict[str, Mind] = {}
+        self.conversations: list[Conversation] = []
+        self.player_conversations: dict[tuple[str, str], Conversation] = {}
+        self._ids = itertools.count(1)
+        self._tasks: set[asyncio.Task] = set()
+        self._perceiving: set[str] = set()
+        self._reflecting: set[str] = set()
+
+    # ---- lifecycle ------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Restore the minds from the save, or seed them from the scenario."""
+        saved = self.save.minds()
+        self.world.game_time = int(self.save.get("game_time", str(self.world.game_time)))
+        for agent in self.scenario.agents:
+            if agent.id in saved:
+                self.minds[agent.id] = Mind(agent, self.f, MindState.from_dict(saved[agent.id]))
+                continue
+            mind = Mind(agent, self.f, MindState(known_sectors=self._sectors_known_from_seed(agent)))
+            self.minds[agent.id] = mind
+            # The seed paragraph, split into sentences, is the agent's first memories.
+            seed = [s.strip() for s in re.split(r"(?<=[.;])\s+", agent.persona) if s.strip()]
+            await mind.remember("observation", seed, self.world.game_time)
+            mind.state.importance_since_reflection = 0
+            self._save_mind(mind)
+        # Plan ahead in the background, so the first NextAction finds the day planned.
+        for mind in self.minds.values():
+            self._spawn(self._plan_ahead(mind, self.world.game_time))
+        for data in self.save.conversations():
+            data["lines"] = [tuple(line) for line in data["lines"]]
+            self.conversations.append(Conversation(**data))
+        log.info("minds ready: %s", ", ".join(f"{m.name} ({self.f.memory.count(m.id)} memories)"
+                                              for m in self.minds.values()))
+
+    async def settle(self) -> None:
+        """Wait until no background thinking is left (tests, and a clean save)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for mind in self.minds.values():
+            self._save_mind(mind)
+        self.save.set("game_time", str(self.world.game_time))
+
+    # ---- what the world asks ----------------------------------------------------------
+
+    async def next_action(self, agent_id: str, now: int) -> agents_pb2.AgentCommand:
+        mind = self.minds[agent_id]
+        self.world.observe_time(now)
+        async with mind.lock:
+            step = await self.planner.step_at(mind, now)
+            mind.current = step
+            self._save_mind(mind)
+        command = self._command_for(mind, step, now)
+        self.world.record_command(command)
+        log.info("[%s] %s -> %s: %s %s (%d min) - %s", format_game_time(now), mind.name,
+                 self.town.label(command.move_to.place_id), command.activity.emoji,
+                 command.activity.description, command.activity.duration_minutes, command.reason)
+        return command
+
+    def sync(self, states: list[agents_pb2.AgentState], now: int) -> list[agents_pb2.AgentCommand]:
+        """Record the world's report, start perceiving in the background, and hand back
+        the commands waiting for each agent."""
+        self.world.observe_time(now)
+        self.save.set("game_time", str(self.world.game_time))
+        commands = []
+        for state in states:
+            self.world.agents[state.agent_id].state.CopyFrom(state)
+            if state.agent_id not in self._perceiving and state.perceptions:
+                self._perceiving.add(state.agent_id)
+                snapshot = agents_pb2.AgentState()
+                snapshot.CopyFrom(state)
+                self._spawn(self._perceive(self.minds[state.agent_id], snapshot, now),
+                            done=lambda a=state.agent_id: self._perceiving.discard(a))
+            commands.extend(self.world.take_outbox(state.agent_id))
+        return commands
+
+    async def chat(self, agent_id: str, player: str, text: str, now: int) -> AsyncIterator[str]:
+        mind = self.minds[agent_id]
+        key = (agent_id, player)
+        conversation = self.player_conversations.get(key)
+        if conversation is None or now - conversation.started_at > 3600:
+            conversation = self.dialogue.new_conversation([agent_id, "player"], now)
+            self.player_conversations[key] = conversation
+            self.conversations.append(conversation)
+        async for piece in self.dialogue.player_chat(mind, conversation, player, text, now):
+            yield piece
+        conversation.ended_at = now
+        self._save_conversation(conversation)
+        self._save_mind(mind)
+
+    async def interview(self, agent_id: str, question: str):
+        return await self.dialogue.interview(self.minds[agent_id], question, self.world.game_time)
+
+    # ---- background thinking -----------------------------------------------------------
+
+    async def _perceive(self, mind: Mind, state: agents_pb2.AgentState, now: int) -> None:
+        names = {a: self.minds[a].name for a in self.minds if a != mind.id}
+        busy = {a for a, m in self.minds.items() if m.in_conversation}
+        async with mind.lock:
+            reaction = await self.reactor.perceive(mind, state, now, names, busy)
+            self._save_mind(mind)
+        if reaction:
+            await self._act_on(mind, reaction, now)
+        if self.reflector.due(mind) and mind.id not in self._reflecting:
+            self._reflecting.add(mind.id)
+            self._spawn(self._reflect(mind), done=lambda: self._reflecting.discard(mind.id))
+
+    async def _act_on(self, mind: Mind, reaction: Reaction, now: int) -> None:
+        if reaction.kind == "change":
+            step = mind.state.actions[0]
+            mind.current = step
+            command = self._command_for(mind, step, now)
+            self.world.send(command)
+            log.info("[%s] %s reacts: %s", format_game_time(now), mind.name, step.description)
+            return
+        other = self.minds[reaction.other_id]
+        if mind.in_conversation or other.in_conversation:
+            return
+        conversation = self.dialogue.new_conversation([mind.id, other.id], now)
+        mind.in_conversation = other.in_conversation = conversation.id
+        self.conversations.append(conversation)
+        self._announce(conversation, agents_pb2.ConversationEvent.KIND_START)
+        log.info("[%s] %s starts talking to %s", format_game_time(now), mind.name, other.name)
+        self._spawn(self._converse(mind, other, conversation))
+
+    async def _converse(self, a: Mind, b: Mind, conversation: Conversation) -> None:
+        def on_line(speaker: Mind, listener: Mind, text: str) -> None:
+            log.info('[%s] %s to %s: "%s"', format_game_time(self.world.game_time), speaker.name, listener.name, text)
+            self.world.send(agents_pb2.AgentCommand(
+                agent_id=speaker.id, command_id=self._command_id(speaker.id), issued_at=self.world.game_time,
+                utterance=agents_pb2.Utterance(text=text, to_agent_id=listener.id, speaker_id=speaker.id),
+            ))
+
+        try:
+            await self.dialogue.converse(a, b, conversation, lambda: self.world.game_time, on_line)
+            for mind, other in ((a, b), (b, a)):
+                await self.dialogue.maybe_replan(mind, other.name, conversation, self.world.game_time)
+        finally:
+            a.in_conversation = b.in_conversation = ""
+            conversation.ended_at = conversation.ended_at or self.world.game_time
+            self._announce(conversation, agents_pb2.ConversationEvent.KIND_END)
+            self._save_conversation(conversation)
+            self._save_mind(a)
+            self._save_mind(b)
+
+    async def _plan_ahead(self, mind: Mind, now: int) -> None:
+        async with mind.lock:
+            await self.planner.step_at(mind, now)
+            self._save_mind(mind)
+
+    async def _reflect(self, mind: Mind) -> None:
+        async with mind.lock:
+            await self.reflector.reflect(mind, self.world.game_time)
+            self._save_mind(mind)
+
+    # ---- helpers -------------------------------------------------------------------
+
+    def _command_for(self, mind: Mind, step: Step, now: int) -> agents_pb2.AgentCommand:
+        place = self.town.place(step.place_id or mind.agent.home_place_id)
+        chunk = mind.chunk_at(now)
+        remaining = max(5, (step.end - now) // 60)
+        return agents_pb2.AgentCommand(
+            agent_id=mind.id,
+            command_id=self._command_id(mind.id),
+            issued_at=now,
+            move_to=agents_pb2.MoveTo(place_id=place.id, position=place.position),
+            activity=agents_pb2.Activity(description=step.description, emoji=emoji_for(step.description, place.name),
+                                         duration_minutes=remaining),
+            reason=f"part of: {chunk.description}" if chunk else "",
+        )
+
+    def _announce(self, conversation: Conversation, kind: int) -> None:
+        for agent_id in conversation.participant_ids:
+            self.world.send(agents_pb2.AgentCommand(
+                agent_id=agent_id, command_id=self._command_id(agent_id), issued_at=self.world.game_time,
+                conversation=agents_pb2.ConversationEvent(
+                    kind=kind, conversation_id=conversation.id, participant_ids=conversation.participant_ids),
+            ))
+
+    def _command_id(self, agent_id: str) -> str:
+        return f"{agent_id}-{next(self._ids)}"
+
+    def _sectors_known_from_seed(self, agent: agents_pb2.Agent) -> list[str]:
+        """An agent knows its home and every sector its seed paragraph names."""
+        home = self.town.sector_of(agent.home_place_id).id
+        named = [s.id for s in self.town.places(1) if s.name.split(" and ")[0].lower() in agent.persona.lower()]
+        return [home] + [s for s in named if s != home]
+
+    def _save_mind(self, mind: Mind) -> None:
+        self.save.save_mind(mind.id, mind.state.to_dict())
+
+    def _save_conversation(self, conversation: Conversation) -> None:
+        self.save.save_conversation(conversation.id, dataclasses.asdict(conversation))
+
+    def _spawn(self, coroutine: Coroutine, done=None) -> None:
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+
+        def finished(t: asyncio.Task) -> None:
+            self._tasks.discard(t)
+            if done:
+                done()
+            if not t.cancelled() and t.exception():
+                log.error("background thinking failed", exc_info=t.exception())
+
+        task.add_done_callback(finished)

@@ -1,0 +1,163 @@
+"""Control flow of the minds, with a scripted model (tests/town_script.py) behind the real
+server, memory and retrieval: reflection, reactions, conversations, persistence."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent_server.reflection import THRESHOLD
+from simulacra.v1 import agents_pb2
+from tests.conftest import start_scripted
+from tests.scripted_model import ScriptedModel
+from tests.town_script import TownScript
+
+EIGHT_AM = 8 * 3600
+
+
+def _sees(agent_id: str, other_id: str, activity: str, distance: float = 3.0) -> agents_pb2.AgentState:
+    return agents_pb2.AgentState(
+        agent_id=agent_id,
+        place_id="oak_park.lawn",
+        perceptions=[agents_pb2.Perception(agent=agents_pb2.PerceivedAgent(agent_id=other_id, activity=activity),
+                                           distance=distance)],
+    )
+
+
+async def _sync(society, states, now):
+    """One SyncWorld, the background thinking it starts, then every agent's waiting commands."""
+    commands = society.sync(states, now)
+    await society.settle()
+    return commands + [c for agent_id in society.minds for c in society.world.take_outbox(agent_id)]
+
+
+@pytest.fixture
+async def running(tmp_path, embedder, town_script):
+    server = await start_scripted(tmp_path, ScriptedModel(town_script), embedder)
+    yield server
+    await server.stop()
+
+
+async def test_seed_paragraph_becomes_first_memories(running):
+    memory = running.society.f.memory
+    seeds = [m.description for m in memory.all("isabella") if m.kind == "observation"]
+    assert seeds == [
+        "Isabella Rodriguez is the owner of Hobbs Cafe.",
+        "She is warm, outgoing and loves making people feel welcome.",
+        "She opens the cafe every morning, bakes pastries and chats with her customers.",
+        "She lives in the Rodriguez Apartment and likes to walk in Oak Park after work.",
+    ]
+
+
+async def test_next_action_follows_the_plan_and_sleeps_before_waking(running):
+    society = running.society
+    asleep = await society.next_action("mei_lin", 3 * 3600)  # before the scripted 6 am wake-up
+    assert asleep.activity.description == "sleeping"
+    assert asleep.move_to.place_id == "lin_house.kitchen.stove"  # her home place in the scenario
+    # The minds planned ahead at the start (08:00): make coffee, serve customers, clean
+    # tables, bake bread, 15 minutes each; an agent asking mid-step gets what is left of it.
+    awake = await society.next_action("mei_lin", EIGHT_AM + 20 * 60)
+    assert (awake.activity.description, awake.activity.duration_minutes) == ("serve customers", 10)
+    later = await society.next_action("mei_lin", EIGHT_AM + 40 * 60)
+    assert (later.activity.description, later.activity.duration_minutes) == ("clean tables", 5)
+    # An hour not yet decomposed is decomposed from the moment it is asked for.
+    next_hour = await society.next_action("mei_lin", EIGHT_AM + 80 * 60)
+    assert (next_hour.activity.description, next_hour.activity.duration_minutes) == ("make coffee", 15)
+    mind = society.minds["mei_lin"]
+    assert [s.start for s in mind.state.hourly] == sorted(s.start for s in mind.state.hourly)
+    assert all(s.place_id in society.town for s in mind.state.actions)
+    # Places are chosen among the sectors the agent knows: her home and those her seed names.
+    assert {society.town.sector_of(s.place_id).id for s in mind.state.actions} <= set(mind.state.known_sectors)
+
+
+async def test_reflection_fires_when_importance_passes_the_threshold(tmp_path, embedder):
+    script = TownScript(importance="8")
+    server = await start_scripted(tmp_path, ScriptedModel(script), embedder)
+    try:
+        society = server.society
+        mind = society.minds["isabella"]
+        n = 0
+        while mind.state.importance_since_reflection <= THRESHOLD - 8:
+            n += 1
+            await _sync(society, [agents_pb2.AgentState(agent_id="isabella", perceptions=[agents_pb2.Perception(
+                object=agents_pb2.PerceivedObject(place_id="hobbs_cafe.counter.coffee_machine", state=f"brewing cup {n}"))])],
+                EIGHT_AM + n * 60)
+        assert not society.f.memory.recent("isabella", 200)[0].kind == "reflection"
+        await _sync(society, [agents_pb2.AgentState(agent_id="isabella", perceptions=[agents_pb2.Perception(
+            object=agents_pb2.PerceivedObject(place_id="hobbs_cafe.counter.coffee_machine", state="broken"))])],
+            EIGHT_AM + 3600)
+        reflections = [m for m in society.f.memory.all("isabella") if m.kind == "reflection"]
+        assert [r.description for r in reflections[:2]] == ["Isabella cares about her cafe", "Isabella is busy"]
+        for reflection in reflections:
+            assert reflection.evidence_ids and all(society.f.memory.get(i).agent_id == "isabella"
+                                                   for i in reflection.evidence_ids)
+        assert mind.state.importance_since_reflection == 0
+    finally:
+        await server.stop()
+
+
+async def test_a_repeated_observation_is_stored_once(running):
+    society = running.society
+    before = society.f.memory.count("john_lin")
+    for minute in range(3):
+        await _sync(society, [_sees("john_lin", "mei_lin", "reading a book", distance=20)], EIGHT_AM + minute * 60)
+    assert society.f.memory.count("john_lin") == before + 1
+
+
+async def test_a_reaction_replans_from_now(tmp_path, embedder):
+    script = TownScript(reaction="Do something else.")
+    server = await start_scripted(tmp_path, ScriptedModel(script), embedder)
+    try:
+        society = server.society
+        await society.next_action("isabella", EIGHT_AM)
+        commands = await _sync(society, [_sees("isabella", "john_lin", "crying on the bench", distance=20)],
+                               EIGHT_AM + 600)
+        assert [c.activity.description for c in commands] == ["bake bread for the party"]
+        assert society.minds["isabella"].state.actions[0].description == "bake bread for the party"
+        assert any("decided to bake bread for the party" in m.description
+                   for m in society.f.memory.recent("isabella", 5))
+    finally:
+        await server.stop()
+
+
+async def test_conversation_turns_alternate_and_end(tmp_path, embedder):
+    script = TownScript(reaction="Talk to", end_conversation_after=4)
+    server = await start_scripted(tmp_path, ScriptedModel(script), embedder)
+    try:
+        society = server.society
+        commands = await _sync(society, [_sees("isabella", "john_lin", "walking in the park")], EIGHT_AM)
+        conversation = society.conversations[-1]
+        speakers = [speaker for speaker, _, _ in conversation.lines]
+        assert speakers == ["isabella", "john_lin", "isabella", "john_lin"]
+        assert conversation.ended_at and conversation.summary == "They talked about the party."
+        start, end = agents_pb2.ConversationEvent.KIND_START, agents_pb2.ConversationEvent.KIND_END
+        for agent_id in ("isabella", "john_lin"):
+            events = [c.conversation.kind for c in commands if c.agent_id == agent_id and c.HasField("conversation")]
+            assert events == [start, end]
+        said = [c.utterance.text for c in commands if c.HasField("utterance")]
+        assert sorted(said) == sorted(text for _, _, text in conversation.lines)
+        # Both remember what was said: what one says becomes what the other knows.
+        heard = [m.description for m in society.f.memory.all("john_lin") if m.kind == "dialogue"]
+        assert any("are you coming to the party?" in h for h in heard)
+        assert not any(m.in_conversation for m in society.minds.values())
+    finally:
+        await server.stop()
+
+
+async def test_minds_and_memories_persist_across_a_restart(tmp_path, embedder):
+    server = await start_scripted(tmp_path, ScriptedModel(TownScript()), embedder)
+    await server.society.next_action("john_lin", EIGHT_AM)
+    chunks = [p async for p in server.society.chat("john_lin", "Ann", "Hello John!", EIGHT_AM + 60)]
+    count = server.society.f.memory.count("john_lin")
+    plan = [s.description for s in server.society.minds["john_lin"].state.hourly]
+    await server.stop()
+
+    again = await start_scripted(tmp_path, ScriptedModel(TownScript()), embedder)
+    try:
+        society = again.society
+        assert society.f.memory.count("john_lin") == count
+        assert [s.description for s in society.minds["john_lin"].state.hourly] == plan
+        assert society.conversations[-1].lines[0][2] == "Hello John!"
+        assert society.world.game_time >= EIGHT_AM
+        assert chunks
+    finally:
+        await again.stop()
