@@ -42,6 +42,10 @@ var _sync_in_flight: bool = false
 var _since_sync_s: float = 0.0
 var _applying_sync: bool = false
 var _started_ms: int = 0
+# Conversation id -> true, once its start (or its end) is in the timeline: every
+# participant gets the event, the timeline says it once.
+var _conversations_started: Dictionary = {}
+var _conversations_ended: Dictionary = {}
 
 @onready var _clock: SimClock = $SimClock
 @onready var _town_builder: TownBuilder = $Town
@@ -126,11 +130,14 @@ func _spawn(agent: Dictionary) -> void:
 	else:
 		_error("agent %s has an unknown home place '%s'; starting at the origin" % [agent.get("id", ""), home])
 	_npc_root.add_child(npc)
-	npc.setup(agent, _clock.now)
+	npc.setup(agent, _clock.now, _npc_by_id, _name_of)
 	npc.controller.command_received.connect(_on_command_received.bind(npc))
 	npc.controller.trip_finished.connect(_on_trip_finished.bind(npc))
 	npc.controller.activity_finished.connect(_on_activity_finished.bind(npc))
 	npc.controller.action_failed.connect(_on_action_failed.bind(npc))
+	npc.controller.conversation_started.connect(_on_conversation_started.bind(npc))
+	npc.controller.conversation_ended.connect(_on_conversation_ended.bind(npc))
+	npc.controller.utterance_received.connect(_on_utterance_received.bind(npc))
 	_npcs.append(npc)
 	_log("%s is at %s" % [npc.display_name(), _town.path_name(home)])
 
@@ -198,6 +205,8 @@ func _agent_states() -> Array:
 
 # What others see an agent doing, in words.
 func _activity_of(npc: Npc) -> String:
+	if npc.controller.in_conversation():
+		return "talking with %s" % npc.talking_with()
 	if npc.controller.is_moving():
 		var move_to: Dictionary = npc.controller.current_command.get("moveTo", {})
 		return "walking to %s" % _town.place_name(str(move_to.get("placeId", "")))
@@ -210,6 +219,32 @@ func _npc_by_id(agent_id: String) -> Npc:
 		if npc.agent_id() == agent_id:
 			return npc
 	return null
+
+
+# An agent's name, or its id when it is not in town.
+func _name_of(agent_id: String) -> String:
+	var npc: Npc = _npc_by_id(agent_id)
+	return npc.display_name() if npc != null else agent_id
+
+
+# The names of a ConversationEvent's participants, in its order; the agent that
+# received it stands in for an event that names no one.
+func _participant_names(conversation: Dictionary, npc: Npc) -> PackedStringArray:
+	var names: PackedStringArray = PackedStringArray()
+	for participant: Variant in conversation.get("participantIds", []):
+		names.append(_name_of(str(participant)))
+	if names.is_empty():
+		names.append(npc.display_name())
+	return names
+
+
+# The other participants' names, in words.
+func _partner_names(conversation: Dictionary, npc: Npc) -> String:
+	var names: PackedStringArray = PackedStringArray()
+	for participant: Variant in conversation.get("participantIds", []):
+		if str(participant) != npc.agent_id():
+			names.append(_name_of(str(participant)))
+	return Npc.names_in_words(names)
 
 
 # Ends the run: stops everyone, tells the server the final state, writes the report.
@@ -237,6 +272,8 @@ func _write_report(exit_code: int) -> void:
 			"name": npc.display_name(),
 			"commands": npc.controller.commands,
 			"trips": npc.controller.trips,
+			"utterances": npc.controller.utterances,
+			"conversations": npc.controller.conversations,
 			"final_position": TownData.vec3_message(npc.global_position),
 		})
 	var game_minutes: float = _minutes if _minutes >= 0.0 and exit_code == 0 else _clock.elapsed() / 60.0
@@ -300,25 +337,9 @@ func _on_command_received(command: Dictionary, npc: Npc) -> void:
 			line += " — because " + reason
 		if _applying_sync:
 			line += " (interruption)"
+		if npc.controller.in_conversation():
+			line += " (after the conversation)"
 		_log(line)
-	var utterance: Dictionary = command.get("utterance", {})
-	if not str(utterance.get("text", "")).is_empty():
-		var to_id: String = str(utterance.get("toAgentId", ""))
-		var listener: Npc = _npc_by_id(to_id)
-		var to_text: String = ""
-		if not to_id.is_empty():
-			to_text = " to " + (listener.display_name() if listener != null else to_id)
-		_log("%s says%s: \"%s\"" % [npc.display_name(), to_text, str(utterance.get("text", ""))])
-	var conversation: Dictionary = command.get("conversation", {})
-	if not conversation.is_empty():
-		var kind: String = str(conversation.get("kind", ""))
-		var verb: String = "ends" if kind == "KIND_END" else "starts"
-		var participants: PackedStringArray = PackedStringArray()
-		for participant: Variant in conversation.get("participantIds", []):
-			var participant_npc: Npc = _npc_by_id(str(participant))
-			participants.append(participant_npc.display_name() if participant_npc != null else str(participant))
-		_log("conversation %s %s: %s" % [
-			str(conversation.get("conversationId", "")), verb, ", ".join(participants)])
 
 
 func _on_trip_finished(trip: Dictionary, npc: Npc) -> void:
@@ -344,6 +365,44 @@ func _on_trip_finished(trip: Dictionary, npc: Npc) -> void:
 func _on_activity_finished(command: Dictionary, npc: Npc) -> void:
 	var activity: Dictionary = command.get("activity", {})
 	_log("%s finished %s" % [npc.display_name(), str(activity.get("description", ""))])
+
+
+func _on_conversation_started(conversation: Dictionary, npc: Npc) -> void:
+	var conversation_id: String = str(conversation.get("conversationId", ""))
+	if _conversations_started.has(conversation_id):
+		return
+	_conversations_started[conversation_id] = true
+	var names: PackedStringArray = _participant_names(conversation, npc)
+	_log("%s starts talking with %s" % [names[0], Npc.names_in_words(names.slice(1))])
+
+
+func _on_conversation_ended(conversation: Dictionary, outcome: String, npc: Npc) -> void:
+	var conversation_id: String = str(conversation.get("conversationId", ""))
+	match outcome:
+		"ended":
+			if _conversations_ended.has(conversation_id):
+				return
+			_conversations_ended[conversation_id] = true
+			_log("%s stop talking" % Npc.names_in_words(_participant_names(conversation, npc)))
+		"timed_out":
+			_error("%s gave up on the conversation %s with %s: no end and no line from the server for %d s" % [
+				npc.display_name(), conversation_id, _partner_names(conversation, npc),
+				int(npc.controller.conversation_timeout_s)])
+		"replaced":
+			_log("%s leaves the conversation with %s for another" % [
+				npc.display_name(), _partner_names(conversation, npc)])
+
+
+func _on_utterance_received(text: String, to_agent_id: String, npc: Npc) -> void:
+	if to_agent_id.is_empty():
+		_log("%s: \"%s\"" % [npc.display_name(), text])
+	else:
+		_log("%s to %s: \"%s\"" % [npc.display_name(), _name_of(to_agent_id), text])
+	# One line at a time: the partners' earlier lines leave their bubbles.
+	for partner_id: String in npc.controller.conversation_partners():
+		var partner: Npc = _npc_by_id(partner_id)
+		if partner != null:
+			partner.end_line()
 
 
 func _read_options(options: Dictionary) -> bool:

@@ -10,9 +10,19 @@ extends Node
 ## Commands from elsewhere (SyncWorld's interruptions) go to apply_command() and
 ## replace the current one at once.
 ##
+## Conversations come as commands too: a ConversationEvent KIND_START pauses the
+## agent (a walk ends as "interrupted", an activity's timer stops) and turns it to
+## face its partners, whose bodies it finds with find_body; it asks nothing of the
+## server until KIND_END, then carries on: the rest of the paused activity, or the
+## paused walk and its activity from the start, or else a new NextAction. Lines
+## (Utterance) in between are announced with utterance_received. An END that never
+## comes (a restarted server) is given up conversation_timeout_s real seconds after
+## the last sign of the conversation.
+##
 ## Every command is kept in `commands` as received, and every walk in `trips`,
 ## with what it proves: the distance actually walked frame by frame, the largest
 ## single step (no teleporting), and how close the body got to the destination.
+## Every conversation is kept in `conversations` and every line said in `utterances`.
 
 ## A command arrived (from NextAction or apply_command), before it is carried out.
 signal command_received(command: Dictionary)
@@ -27,8 +37,22 @@ signal activity_finished(command: Dictionary)
 signal trip_finished(trip: Dictionary)
 ## NextAction failed; the controller retries after retry_in_s real seconds.
 signal action_failed(error: Dictionary, retry_in_s: float)
+## The agent stopped what it was doing to talk; conversation is the KIND_START
+## ConversationEvent (conversationId, participantIds) as received.
+signal conversation_started(conversation: Dictionary)
+## The agent's conversation is over and it went back to what it was doing.
+## conversation is the KIND_START event; outcome is "ended" (the server's KIND_END),
+## "timed_out" (no END, nor any line, for conversation_timeout_s real seconds) or
+## "replaced" (a KIND_START for another conversation came first).
+signal conversation_ended(conversation: Dictionary, outcome: String)
+## The agent says text, to the agent to_agent_id (empty: to no one in particular).
+signal utterance_received(text: String, to_agent_id: String)
 
-enum State { STOPPED, IDLE, REQUESTING, WALKING, ACTING, BACKING_OFF }
+enum State { STOPPED, IDLE, REQUESTING, WALKING, ACTING, BACKING_OFF, TALKING }
+# What the agent does when its conversation is over: ask the server anew, carry out
+# current_command from its start (walk, then the whole activity), or do the rest of
+# an activity it had begun.
+enum _Resume { ASK, RESTART, CONTINUE }
 
 const GRAVITY: float = 9.8
 const MIN_BACKOFF_S: float = 1.0
@@ -46,6 +70,8 @@ const EXACT_ARRIVAL_M: float = 0.05
 const FINAL_APPROACH_SLACK_M: float = 0.2
 # How far the navmesh may lie from the body's feet and still be the floor it stands on.
 const NAVMESH_SNAP_M: float = 1.0
+# Radians per real second: a half turn towards a partner takes half a second.
+const TURN_SPEED: float = TAU
 
 ## The server's id of the agent this NPC embodies.
 @export var agent_id: String = ""
@@ -55,15 +81,30 @@ const NAVMESH_SNAP_M: float = 1.0
 @export var arrival_tolerance: float = 1.0
 ## The NavigationAgent3D to steer with; the body's first NavigationAgent3D child if empty.
 @export var navigation_agent: NavigationAgent3D = null
+## A conversation whose KIND_END has not come this many real seconds after its start
+## or its latest line is given up (the server may have restarted and forgotten it).
+@export var conversation_timeout_s: float = 180.0
 
 ## Returns the current game time, seconds since the simulation epoch. Without one,
 ## real seconds since the engine started stand in.
 var clock: Callable = Callable()
+## Takes another agent's id and returns its body (a Node3D), or null when there is
+## none; the agent turns to face its conversation partners with it. Without one it
+## does not turn.
+var find_body: Callable = Callable()
 ## Every command received, as received, in order (one that arrived after an
 ## interruption had replaced it is kept too, though not carried out).
 var commands: Array[Dictionary] = []
 ## Every trip walked, oldest first; the last one may still be in progress.
 var trips: Array[Dictionary] = []
+## Every conversation, oldest first: {"id", "with": [the other participants' ids],
+## "started_at", "ended_at" (game seconds; null until it ends), "outcome"}; outcome is
+## "talking" while it lasts, then "ended", "timed_out", "replaced" or "unfinished"
+## (the controller stopped first).
+var conversations: Array[Dictionary] = []
+## Every line the agent said, oldest first: {"at": game seconds, "text", "to": the
+## listener's id, empty when speaking to no one in particular}.
+var utterances: Array[Dictionary] = []
 ## The command being carried out; empty before the first one.
 var current_command: Dictionary = {}
 ## What the controller is doing.
@@ -83,6 +124,20 @@ var _stuck_anchor_ms: int = 0
 # Bumped by every applied command, so that a NextAction reply that arrives after
 # an interruption does not override it.
 var _command_serial: int = 0
+# Bumped by every NextAction request, so that only the latest one's reply counts.
+var _request_serial: int = 0
+# True while the latest NextAction request waits for its reply: a conversation that
+# ends meanwhile waits for that reply rather than asking again.
+var _awaiting_reply: bool = false
+# The KIND_START event of the conversation in progress; empty when not talking.
+var _conversation: Dictionary = {}
+# Its entry in conversations.
+var _conversation_record: Dictionary = {}
+var _partners: PackedStringArray = PackedStringArray()
+var _conversation_deadline_ms: int = 0
+var _resume: _Resume = _Resume.ASK
+# Game seconds left of the activity the conversation paused.
+var _paused_activity_s: float = 0.0
 
 @onready var _body: CharacterBody3D = get_parent() as CharacterBody3D
 
@@ -114,6 +169,9 @@ func _process(_delta: float) -> void:
 		State.BACKING_OFF:
 			if Time.get_ticks_msec() >= _retry_at_ms:
 				state = State.IDLE
+		State.TALKING:
+			if Time.get_ticks_msec() >= _conversation_deadline_ms:
+				_end_conversation("timed_out")
 
 
 func _physics_process(delta: float) -> void:
@@ -122,6 +180,8 @@ func _physics_process(delta: float) -> void:
 	else:
 		_body.velocity.x = 0.0
 		_body.velocity.z = 0.0
+	if state == State.TALKING:
+		_face_partners(delta)
 	if _body.is_on_floor():
 		_body.velocity.y = 0.0
 	else:
@@ -137,30 +197,46 @@ func start() -> void:
 		state = State.IDLE
 
 
-## Stops the body where it is; a trip in progress is recorded as unfinished.
+## Stops the body where it is; a trip in progress is recorded as unfinished, and
+## so is a conversation.
 func stop() -> void:
 	if state == State.WALKING:
 		_end_trip("unfinished")
+	if state == State.TALKING:
+		_close_conversation("unfinished")
 	state = State.STOPPED
 	_body.velocity = Vector3.ZERO
 
 
-## Carries out command (an AgentCommand dict) now, replacing the current one. A
-## command with neither moveTo nor activity (only an utterance or a conversation
-## event) is announced but does not interrupt what the agent is doing.
+## Carries out command (an AgentCommand dict). Its moveTo and activity replace what
+## the agent is doing at once, unless it is talking: then they replace what it
+## takes up when the conversation is over. Its conversation event and utterance
+## apply at once: KIND_START pauses the agent, KIND_END lets it go on.
 func apply_command(command: Dictionary) -> void:
 	commands.append(command)
 	var move_to: Dictionary = command.get("moveTo", {})
 	var activity: Dictionary = command.get("activity", {})
-	if state == State.STOPPED or (move_to.is_empty() and activity.is_empty()):
+	if state == State.STOPPED:
 		command_received.emit(command)
+		return
+	var conversation: Dictionary = command.get("conversation", {})
+	var kind: String = str(conversation.get("kind", ""))
+	if move_to.is_empty() and activity.is_empty():
+		command_received.emit(command)
+		_apply_talk(command, kind)
 		return
 	_command_serial += 1
 	if state == State.WALKING:
 		_end_trip("interrupted")
 	command_received.emit(command)
+	if kind == "KIND_END":
+		# This command's walk and activity come next, not what the conversation paused.
+		_resume = _Resume.ASK
+	_apply_talk(command, kind)
 	current_command = command
-	if not move_to.is_empty():
+	if state == State.TALKING:
+		_resume = _Resume.RESTART
+	elif not move_to.is_empty():
 		_start_trip(command, move_to)
 	else:
 		_start_activity()
@@ -171,11 +247,23 @@ func is_moving() -> bool:
 	return state == State.WALKING
 
 
-## The current command's activity, if the agent is doing it now (not walking to it).
+## The current command's activity, if the agent is doing it now (not walking to
+## it, nor pausing it to talk).
 func current_activity() -> Dictionary:
 	if state != State.ACTING:
 		return {}
 	return current_command.get("activity", {})
+
+
+## True while the agent is in a conversation.
+func in_conversation() -> bool:
+	return state == State.TALKING
+
+
+## The ids of the other participants of the conversation in progress; empty when
+## the agent is not talking.
+func conversation_partners() -> PackedStringArray:
+	return _partners if state == State.TALKING else PackedStringArray()
 
 
 ## The current game time, seconds since the simulation epoch.
@@ -188,8 +276,15 @@ func game_time() -> float:
 func _request_next_action() -> void:
 	state = State.REQUESTING
 	var serial: int = _command_serial
+	_request_serial += 1
+	var request: int = _request_serial
+	_awaiting_reply = true
 	var result: Dictionary = await AgentClient.next_action(agent_id, int(game_time()))
-	if serial != _command_serial or state != State.REQUESTING:
+	if request == _request_serial:
+		_awaiting_reply = false
+	var superseded: bool = serial != _command_serial or request != _request_serial
+	# A reply that comes while the agent talks is what it does afterwards.
+	if superseded or state not in [State.REQUESTING, State.TALKING]:
 		# Superseded by an interruption, or stopped: kept as received, not carried out.
 		if result.get("ok", false):
 			commands.append(result.get("payload", {}))
@@ -341,10 +436,140 @@ func _finish_activity() -> void:
 		activity_finished.emit(current_command)
 
 
-# Waits delay_s real seconds before asking the server again.
+# Waits delay_s real seconds before asking the server again (once the conversation
+# is over, if the agent is talking).
 func _back_off(delay_s: float) -> void:
 	_retry_at_ms = Time.get_ticks_msec() + int(delay_s * 1000.0)
-	state = State.BACKING_OFF
+	if state != State.TALKING:
+		state = State.BACKING_OFF
+
+
+# The command's conversation event and utterance, in the order that makes sense of
+# a command carrying both: a conversation starts before its line, ends after it.
+func _apply_talk(command: Dictionary, kind: String) -> void:
+	var conversation: Dictionary = command.get("conversation", {})
+	if kind == "KIND_START":
+		_start_conversation(conversation)
+	_apply_utterance(command.get("utterance", {}))
+	if kind == "KIND_END" and state == State.TALKING:
+		# An END for another conversation (an old one, given up) changes nothing.
+		if str(conversation.get("conversationId", "")) == str(_conversation.get("conversationId", "")):
+			_end_conversation("ended")
+
+
+func _start_conversation(conversation: Dictionary) -> void:
+	if state == State.TALKING:
+		if str(conversation.get("conversationId", "")) == str(_conversation.get("conversationId", "")):
+			_touch_conversation()  # The same START again.
+			return
+		# The agent leaves one conversation for another; what they paused stays paused.
+		var previous: Dictionary = _conversation
+		_close_conversation("replaced")
+		conversation_ended.emit(previous, "replaced")
+	else:
+		_pause()
+	_conversation = conversation
+	_partners = PackedStringArray()
+	for participant: Variant in conversation.get("participantIds", []):
+		if str(participant) != agent_id and not _partners.has(str(participant)):
+			_partners.append(str(participant))
+	_conversation_record = {
+		"id": str(conversation.get("conversationId", "")),
+		"with": Array(_partners),
+		"started_at": int(game_time()),
+		"ended_at": null,
+		"outcome": "talking",
+	}
+	conversations.append(_conversation_record)
+	_touch_conversation()
+	state = State.TALKING
+	conversation_started.emit(conversation)
+
+
+# Stops whatever the agent is doing, remembering how to take it up again.
+func _pause() -> void:
+	match state:
+		State.WALKING:
+			_end_trip("interrupted")
+			_resume = _Resume.RESTART
+		State.ACTING:
+			if current_command.get("activity", {}).is_empty():
+				_resume = _Resume.ASK  # Only the wait after an empty command.
+			else:
+				_resume = _Resume.CONTINUE
+				_paused_activity_s = maxf(_activity_ends_at - game_time(), 0.0)
+		_:
+			_resume = _Resume.ASK
+
+
+func _end_conversation(outcome: String) -> void:
+	var conversation: Dictionary = _conversation
+	_close_conversation(outcome)
+	match _resume:
+		_Resume.RESTART:
+			var move_to: Dictionary = current_command.get("moveTo", {})
+			if not move_to.is_empty():
+				_start_trip(current_command, move_to)
+			else:
+				_start_activity()
+		_Resume.CONTINUE:
+			_activity_ends_at = game_time() + _paused_activity_s
+			state = State.ACTING
+		_:
+			if _awaiting_reply:
+				state = State.REQUESTING
+			elif Time.get_ticks_msec() < _retry_at_ms:
+				state = State.BACKING_OFF
+			else:
+				state = State.IDLE
+	conversation_ended.emit(conversation, outcome)
+
+
+func _close_conversation(outcome: String) -> void:
+	_conversation_record["outcome"] = outcome
+	if outcome != "unfinished":
+		_conversation_record["ended_at"] = int(game_time())
+	_conversation = {}
+	_conversation_record = {}
+	_partners = PackedStringArray()
+
+
+# Puts the give-up time off: the conversation is still going on.
+func _touch_conversation() -> void:
+	_conversation_deadline_ms = Time.get_ticks_msec() + int(conversation_timeout_s * 1000.0)
+
+
+func _apply_utterance(utterance: Dictionary) -> void:
+	var text: String = str(utterance.get("text", ""))
+	if text.is_empty():
+		return
+	if state == State.TALKING:
+		_touch_conversation()
+	var speaker_id: String = str(utterance.get("speakerId", ""))
+	if not speaker_id.is_empty() and speaker_id != agent_id:
+		return  # A line this agent heard: the speaker's own command shows it.
+	var to_agent_id: String = str(utterance.get("toAgentId", ""))
+	utterances.append({"at": int(game_time()), "text": text, "to": to_agent_id})
+	utterance_received.emit(text, to_agent_id)
+
+
+# Turns the body, at TURN_SPEED, towards the partners (the middle of them, if several).
+func _face_partners(delta: float) -> void:
+	if not find_body.is_valid():
+		return
+	var sum: Vector3 = Vector3.ZERO
+	var found: int = 0
+	for partner_id: String in _partners:
+		var partner: Node3D = find_body.call(partner_id) as Node3D
+		if partner != null and partner != _body:
+			sum += partner.global_position
+			found += 1
+	if found == 0:
+		return
+	var toward: Vector3 = sum / found - _body.global_position
+	if Vector2(toward.x, toward.z).length() < 0.01:
+		return
+	_body.rotation.y = rotate_toward(_body.rotation.y, atan2(-toward.x, -toward.z), TURN_SPEED * delta)
 
 
 func _path_length(path: PackedVector3Array) -> float:
