@@ -261,6 +261,10 @@ func _finish(exit_code: int) -> void:
 	if not _report_path.is_empty():
 		_write_report(exit_code)
 	_log("run over after %.1f game minutes (exit code %d)" % [_clock.elapsed() / 60.0, exit_code])
+	# A NextAction still in flight (a slow model) would leave its coroutine behind at
+	# exit. The run is over: what the cancelled calls failed with is no error of it.
+	AgentClient.request_failed.disconnect(_on_request_failed)
+	AgentClient.cancel_all()
 	get_tree().quit(exit_code)
 
 

@@ -118,6 +118,13 @@ func stream_rpc(method: String, payload: Dictionary) -> String:
 	return request_id
 
 
+## Fails every call still waiting for a reply, and every stream, with CANCELLED, so
+## that the code awaiting them goes on. Call it before quitting: a coroutine still
+## awaiting a reply at exit is reported as a leaked object.
+func cancel_all() -> void:
+	_fail_all("CANCELLED", "cancelled by the client")
+
+
 ## GetTown: the town the server's scenario runs in (a simulacra.v1.Town).
 func get_town() -> Dictionary:
 	return await call_rpc("GetTown")
