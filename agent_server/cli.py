@@ -57,6 +57,8 @@ def godot_binary() -> str:
 async def run_town(settings: Settings, *, headless: bool, minutes: int | None, speed: float, report: Path | None) -> int:
     """Serve, start the Godot town against this server, and stop when either ends."""
     running = await start_server(settings)
+    print("simulacra: the agents are planning their day...", flush=True)
+    await running.society.settle()
     print(f"simulacra: server ready on {running.ws_url}; starting the town"
           f"{' headless' if headless else ''}", flush=True)
     args = [godot_binary(), "--path", str(GODOT_PROJECT)]

@@ -42,9 +42,26 @@ class Planner:
         step = next((s for s in mind.state.actions if s.covers(now)), None)
         if step is None:
             chunk = mind.chunk_at(now) or Step(now - now % 3600, 60, "going about the day")
-            mind.state.actions = await self.decompose(mind, chunk, start=now - now % 300, end=chunk.end)
-            step = mind.state.actions[0]
+            steps = await self.decompose(mind, chunk, start=now - now % 300, end=chunk.end)
+            self._keep(mind, steps, now)
+            step = steps[0]
         return step
+
+    async def prepare_next_hour(self, mind: Mind, now: int) -> None:
+        """Decompose the coming hour shortly ahead of time, so the agent does not wait for
+        it when the hour starts."""
+        start = now - now % 3600 + 3600
+        chunk = mind.chunk_at(start)
+        if chunk is None or any(s.covers(start) for s in mind.state.actions):
+            return
+        self._keep(mind, await self.decompose(mind, chunk, start=start, end=chunk.end), now)
+
+    @staticmethod
+    def _keep(mind: Mind, steps: list[Step], now: int) -> None:
+        """Add decomposed steps, dropping those they replace and those long past."""
+        first = steps[0].start
+        kept = [s for s in mind.state.actions if s.end > now - 3600 and s.start < first]
+        mind.state.actions = kept + steps
 
     # ---- the day ---------------------------------------------------------------------
 

@@ -98,6 +98,7 @@ class Society:
             step = await self.planner.step_at(mind, now)
             mind.current = step
             self._save_mind(mind)
+        self._spawn(self._prepare_next_hour(mind, now))
         command = self._command_for(mind, step, now)
         self.world.record_command(command)
         log.info("[%s] %s -> %s: %s %s (%d min) - %s", format_game_time(now), mind.name,
@@ -144,9 +145,10 @@ class Society:
     async def _perceive(self, mind: Mind, state: agents_pb2.AgentState, now: int) -> None:
         names = {a: self.minds[a].name for a in self.minds if a != mind.id}
         busy = {a for a, m in self.minds.items() if m.in_conversation}
-        async with mind.lock:
-            reaction = await self.reactor.perceive(mind, state, now, names, busy)
-            self._save_mind(mind)
+        # Not under the mind's lock: rating and storing observations must not hold up
+        # the agent's next action (importance is the scheduler's lowest priority).
+        reaction = await self.reactor.perceive(mind, state, now, names, busy)
+        self._save_mind(mind)
         if reaction:
             await self._act_on(mind, reaction, now)
         if self.reflector.due(mind) and mind.id not in self._reflecting:
@@ -155,6 +157,9 @@ class Society:
 
     async def _act_on(self, mind: Mind, reaction: Reaction, now: int) -> None:
         if reaction.kind == "change":
+            async with mind.lock:
+                await self.reactor.change_course(mind, reaction.instead, now, because=reaction.because)
+                self._save_mind(mind)
             step = mind.state.actions[0]
             mind.current = step
             command = self._command_for(mind, step, now)
@@ -196,10 +201,15 @@ class Society:
             await self.planner.step_at(mind, now)
             self._save_mind(mind)
 
-    async def _reflect(self, mind: Mind) -> None:
+    async def _prepare_next_hour(self, mind: Mind, now: int) -> None:
         async with mind.lock:
-            await self.reflector.reflect(mind, self.world.game_time)
+            await self.planner.prepare_next_hour(mind, now)
             self._save_mind(mind)
+
+    async def _reflect(self, mind: Mind) -> None:
+        # Reflection only adds memories: it runs beside the agent's planning, not before it.
+        await self.reflector.reflect(mind, self.world.game_time)
+        self._save_mind(mind)
 
     # ---- helpers -------------------------------------------------------------------
 
