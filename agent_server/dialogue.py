@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
@@ -22,7 +23,7 @@ from simulacra.v1 import agents_pb2
 
 log = logging.getLogger(__name__)
 
-MAX_TURNS = 8
+MAX_TURNS = 6
 MIN_TURNS = 2
 PLAYER_ID = "player"
 
@@ -75,6 +76,8 @@ class Dialogue:
             )
             text = converse.parse_utterance(await speaker.ask(request, Priority.CONVERSATION, "conversation"),
                                             speaker.name)
+            if _said_before(text, conversation):
+                break  # the talk is going round in circles: that is an end too
             conversation.lines.append((speaker.id, speaker.name, text))
             on_line(speaker, listener, text)
             if turn + 1 >= MIN_TURNS:
@@ -84,6 +87,8 @@ class Dialogue:
                     break
         now = clock()
         conversation.ended_at = now
+        if not conversation.lines:
+            return conversation
         conversation.summary = (await a.ask(converse.summary_request(a.name, b.name, conversation.named_lines()),
                                             Priority.CONVERSATION, "conversation")).strip()
         for mind, other in ((a, b), (b, a)):
@@ -141,3 +146,12 @@ class Dialogue:
                                   question=question, max_tokens=self._chat_max_tokens)
         answer = (await mind.f.scheduler.complete(request, Priority.PLAYER, "interview")).text.strip()
         return answer, used
+
+
+def _said_before(text: str, conversation: Conversation) -> bool:
+    words = set(re.findall(r"[a-z']+", text.lower()))
+    for _, _, earlier in conversation.lines:
+        before = set(re.findall(r"[a-z']+", earlier.lower()))
+        if words and len(words & before) / len(words | before) > 0.8:
+            return True
+    return False

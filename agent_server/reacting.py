@@ -29,6 +29,7 @@ class Reaction:
     kind: str  # "talk" or "change"
     other_id: str
     instead: str = ""
+    because: str = ""
 
 
 class Reactor:
@@ -61,8 +62,9 @@ class Reactor:
         if not new:
             return None
         await mind.remember("observation", [text for _, text, _ in new], now)
+        asleep = mind.current is not None and mind.current.description == "sleeping"
         for key, text, distance in new:
-            if key not in names or key in busy or mind.in_conversation:
+            if key not in names or key in busy or mind.in_conversation or asleep or text.endswith(" is sleeping"):
                 continue
             if now - mind.state.last_talked.get("react:" + key, -REACTION_COOLDOWN) < REACTION_COOLDOWN:
                 continue
@@ -93,9 +95,7 @@ class Reactor:
         if choice.startswith("Talk"):
             return Reaction("talk", other_id)
         text = await mind.ask(react.instead_request(**fields), Priority.REACTION, "react")
-        instead = react.parse_instead(text, mind.name)
-        await self.change_course(mind, instead, now, because=f"{observation}")
-        return Reaction("change", other_id, instead)
+        return Reaction("change", other_id, react.parse_instead(text, mind.name), because=observation)
 
     async def change_course(self, mind: Mind, instead: str, now: int, because: str) -> None:
         """Replan from now: the new action for 15 minutes, then the rest of the hour anew."""

@@ -59,9 +59,14 @@ async def test_next_action_follows_the_plan_and_sleeps_before_waking(running):
     assert (awake.activity.description, awake.activity.duration_minutes) == ("serve customers", 10)
     later = await society.next_action("mei_lin", EIGHT_AM + 40 * 60)
     assert (later.activity.description, later.activity.duration_minutes) == ("clean tables", 5)
-    # An hour not yet decomposed is decomposed from the moment it is asked for.
-    next_hour = await society.next_action("mei_lin", EIGHT_AM + 80 * 60)
-    assert (next_hour.activity.description, next_hour.activity.duration_minutes) == ("make coffee", 15)
+    # Meanwhile the next hour is decomposed ahead of time, from its start...
+    await society.settle()
+    prepared = await society.next_action("mei_lin", EIGHT_AM + 80 * 60)
+    assert (prepared.activity.description, prepared.activity.duration_minutes) == ("serve customers", 10)
+    # ...and an hour nobody prepared is decomposed from the moment it is asked for.
+    await society.settle()
+    on_demand = await society.next_action("mei_lin", EIGHT_AM + 200 * 60)
+    assert (on_demand.activity.description, on_demand.activity.duration_minutes) == ("make coffee", 15)
     mind = society.minds["mei_lin"]
     assert [s.start for s in mind.state.hourly] == sorted(s.start for s in mind.state.hourly)
     assert all(s.place_id in society.town for s in mind.state.actions)
@@ -139,6 +144,18 @@ async def test_conversation_turns_alternate_and_end(tmp_path, embedder):
         heard = [m.description for m in society.f.memory.all("john_lin") if m.kind == "dialogue"]
         assert any("are you coming to the party?" in h for h in heard)
         assert not any(m.in_conversation for m in society.minds.values())
+    finally:
+        await server.stop()
+
+
+async def test_a_conversation_going_round_in_circles_ends(tmp_path, embedder):
+    script = TownScript(reaction="Talk to", end_conversation_after=99, lines=("Nice weather today.", "Hello there.",
+                                                                           "Nice weather today!"))
+    server = await start_scripted(tmp_path, ScriptedModel(script), embedder)
+    try:
+        society = server.society
+        await _sync(society, [_sees("isabella", "john_lin", "walking in the park")], EIGHT_AM)
+        assert [text for _, _, text in society.conversations[-1].lines] == ["Nice weather today.", "Hello there."]
     finally:
         await server.stop()
 

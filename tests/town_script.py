@@ -17,6 +17,14 @@ class TownScript:
     importance: str = "3"
     end_conversation_after: int = 4
     replan_after_talk: str = "No"
+    lines: tuple[str, ...] = (
+        "Good morning, are you coming to the party?",
+        "Which party do you mean?",
+        "Isabella is hosting one at Hobbs Cafe at five tonight.",
+        "Then I will be there, thank you for telling me!",
+        "Wonderful, see you later.",
+        "Goodbye for now.",
+    )
     utterances: int = field(default=0, init=False)
 
     def __call__(self, request: LLMRequest) -> str:
@@ -51,7 +59,7 @@ class TownScript:
         if "say to" in prompt and "next" in prompt:
             self.utterances += 1
             name = re.match(r'root ::= "([^"]+): \\""', grammar)[1]
-            return f'{name}: "Hello number {self.utterances}, are you coming to the party?"'
+            return f'{name}: "{self.lines[(self.utterances - 1) % len(self.lines)]}"'
         if "Summarise this conversation" in prompt:
             return "They talked about the party."
         return "I am fine, thank you."
