@@ -3,77 +3,45 @@ headless. NPCs must walk the navmesh to places the server chose."""
 
 from __future__ import annotations
 
-import json
+import asyncio
 import math
-import os
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-import grpc
 import pytest
 
-from agent_server.settings import DEFAULT_SCENARIO, PROJECT_ROOT
 from agent_server.scenario import Scenario
-from simulacra.v1 import service_pb2, service_pb2_grpc
+from agent_server.settings import DEFAULT_SCENARIO
+from simulacra.v1 import service_pb2
+from tests import town_harness as harness
 from tests.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.model, pytest.mark.godot]
 
-GODOT = PROJECT_ROOT / "scripts" / "godot"
 GAME_MINUTES = 60
 SPEED = 60  # game seconds per real second
-ERROR_MARKERS = ("SCRIPT ERROR", "Parse Error", "ERROR:")
 
 
 @pytest.fixture(scope="module")
 def server_process(tmp_path_factory, real_model_path):
-    tmp = tmp_path_factory.mktemp("server")
-    ready = tmp / "ready.json"
-    log = open(tmp / "server.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "agent_server", "serve", "--grpc-port", "0", "--ws-port", "0",
-         "--ready-file", str(ready), "--data-dir", str(tmp / "data")],
-        stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
-    )
-    deadline = time.monotonic() + 60
-    while not ready.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"server did not start: {(tmp / 'server.log').read_text()}")
-        time.sleep(0.1)
-    yield json.loads(ready.read_text())
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=30) == 0, "server did not stop cleanly on SIGTERM"
-    log.close()
+    with harness.server_process(tmp_path_factory.mktemp("server")) as addresses:
+        yield addresses
 
 
 @pytest.fixture(scope="module")
-def town_run(server_process, tmp_path_factory):
-    if not GODOT.exists():
-        pytest.fail("scripts/godot is missing: `make setup` installs Godot")
+def town_run(server_process):
     ARTIFACTS.mkdir(exist_ok=True)
     report_path = ARTIFACTS / "e2e_report.json"
-    report_path.unlink(missing_ok=True)
     started = time.monotonic()
-    result = subprocess.run(
-        [str(GODOT), "--headless", "--path", str(PROJECT_ROOT / "godot_project"), "--",
-         "--headless-run", "--minutes", str(GAME_MINUTES), "--speed", str(SPEED),
-         "--report", str(report_path), "--server", server_process["ws"]],
-        capture_output=True, text=True, timeout=GAME_MINUTES * 60 / SPEED + 240,
-        env={**os.environ, "DISPLAY": ""},
-    )
-    output = result.stdout + result.stderr
-    (ARTIFACTS / "e2e_godot.log").write_text(output)
+    town = harness.start_town(server_process["ws"], minutes=GAME_MINUTES, speed=SPEED, report=report_path)
+    report, output = harness.finish_town(town, report_path, ARTIFACTS / "e2e_godot.log",
+                                         timeout=GAME_MINUTES * 60 / SPEED + 240)
     print(f"town ran {GAME_MINUTES} game minutes in {time.monotonic() - started:.1f} s")
-    assert result.returncode == 0, output[-4000:]
-    return json.loads(report_path.read_text()), output
+    return report, output
 
 
 def test_godot_prints_no_script_errors(town_run):
     _, output = town_run
-    bad = [line for line in output.splitlines() if any(m in line for m in ERROR_MARKERS)]
+    bad = harness.script_errors(output)
     assert not bad, "\n".join(bad[:20])
 
 
@@ -90,12 +58,9 @@ def test_every_npc_received_server_chosen_destinations(town_run, server_process)
     assert sorted(a["id"] for a in report["agents"]) == sorted(a.id for a in scenario.agents)
 
     async def server_history(agent_id: str) -> list[str]:
-        async with grpc.aio.insecure_channel(server_process["grpc"]) as channel:
-            stub = service_pb2_grpc.SimulacraStub(channel)
+        async with harness.stub(server_process["grpc"]) as stub:
             inspection = await stub.InspectAgent(service_pb2.InspectAgentRequest(agent_id=agent_id))
             return [c.command_id for c in inspection.history]
-
-    import asyncio
 
     for agent in report["agents"]:
         received = [c for c in agent["commands"] if c.get("moveTo")]

@@ -1,0 +1,100 @@
+"""Running the real thing for end-to-end tests: the agent server as its own process (the
+real model), and the real Godot town headless against it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+
+import grpc
+import pytest
+
+from agent_server.settings import PROJECT_ROOT
+from simulacra.v1 import service_pb2, service_pb2_grpc
+
+GODOT = PROJECT_ROOT / "scripts" / "godot"
+ERROR_MARKERS = ("SCRIPT ERROR", "Parse Error", "ERROR:")
+
+
+@asynccontextmanager
+async def stub(address: str):
+    async with grpc.aio.insecure_channel(address) as channel:
+        yield service_pb2_grpc.SimulacraStub(channel)
+
+
+@contextmanager
+def server_process(folder: Path, *extra: str) -> Iterator[dict]:
+    """`simulacra serve` on free ports, with its save in `folder`; yields its addresses
+    once every agent's day is planned, and checks that it stops cleanly on SIGTERM."""
+    ready = folder / "ready.json"
+    log_path = folder / "server.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "agent_server", "serve", "--grpc-port", "0", "--ws-port", "0",
+             "--ready-file", str(ready), "--data-dir", str(folder / "data"), *extra],
+            stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while not ready.exists():
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"server did not start: {log_path.read_text()[-3000:]}")
+                time.sleep(0.1)
+            addresses = json.loads(ready.read_text()) | {"log": str(log_path)}
+            _wait_until_days_are_planned(addresses["grpc"], deadline=time.monotonic() + 600)
+            yield addresses
+        finally:
+            process.send_signal(signal.SIGTERM)
+            code = process.wait(timeout=60)
+    assert code == 0, f"server did not stop cleanly on SIGTERM: {log_path.read_text()[-3000:]}"
+
+
+def _wait_until_days_are_planned(address: str, deadline: float) -> None:
+    """The server plans every agent's day as it starts; a run begins once it has, as a
+    game would start after a loading screen."""
+
+    async def planned() -> bool:
+        async with stub(address) as s:
+            for agent in (await s.ListAgents(service_pb2.ListAgentsRequest())).agents:
+                inspection = await s.InspectAgent(service_pb2.InspectAgentRequest(agent_id=agent.id))
+                if not inspection.hourly_plan:
+                    return False
+            return True
+
+    while not asyncio.run(planned()):
+        if time.monotonic() > deadline:
+            pytest.fail("the server did not plan the agents' days in time")
+        time.sleep(2)
+
+
+def start_town(server_ws: str, *, minutes: int, speed: float, report: Path) -> subprocess.Popen:
+    """Godot headless running the town for `minutes` game minutes; output to a pipe."""
+    if not GODOT.exists():
+        pytest.fail("scripts/godot is missing: `make setup` installs Godot")
+    report.unlink(missing_ok=True)
+    return subprocess.Popen(
+        [str(GODOT), "--headless", "--path", str(PROJECT_ROOT / "godot_project"), "--",
+         "--headless-run", "--minutes", str(minutes), "--speed", str(speed),
+         "--report", str(report), "--server", server_ws],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "DISPLAY": ""},
+    )
+
+
+def finish_town(town: subprocess.Popen, report: Path, log: Path, timeout: float) -> tuple[dict, str]:
+    """Wait for the town to end; returns its report and output (also written to `log`)."""
+    output, _ = town.communicate(timeout=timeout)
+    log.write_text(output)
+    assert town.returncode == 0, output[-4000:]
+    return json.loads(report.read_text()), output
+
+
+def script_errors(output: str) -> list[str]:
+    return [line for line in output.splitlines() if any(m in line for m in ERROR_MARKERS)]
