@@ -63,14 +63,8 @@ class SimulacraService:
 
     async def Chat(self, request: service_pb2.ChatRequest) -> AsyncIterator[service_pb2.ChatChunk]:
         self._mind(request.agent_id)
-        text = _CONTROL.sub(" ", request.text).strip()
-        if not text:
-            raise InvalidArgument("text is empty; say something to the agent")
-        if len(text) > MAX_CHAT_CHARS:
-            raise InvalidArgument(f"text is {len(text)} characters; the limit is {MAX_CHAT_CHARS}")
-        player = _CONTROL.sub(" ", request.player_name).strip() or "the player"
-        if len(player) > MAX_PLAYER_NAME_CHARS:
-            raise InvalidArgument(f"playerName is longer than {MAX_PLAYER_NAME_CHARS} characters")
+        text = _text(request.text, "text", MAX_CHAT_CHARS)
+        player = _text(request.player_name, "playerName", MAX_PLAYER_NAME_CHARS, default="the player")
         _check_time(request.game_time)
         self.world.observe_time(request.game_time)
         pieces: list[str] = []
@@ -81,11 +75,7 @@ class SimulacraService:
 
     async def Interview(self, request: service_pb2.InterviewRequest) -> service_pb2.InterviewResponse:
         self._mind(request.agent_id)
-        question = _CONTROL.sub(" ", request.question).strip()
-        if not question:
-            raise InvalidArgument("question is empty")
-        if len(question) > MAX_CHAT_CHARS:
-            raise InvalidArgument(f"question is {len(question)} characters; the limit is {MAX_CHAT_CHARS}")
+        question = _text(request.question, "question", MAX_CHAT_CHARS)
         answer, used = await self.society.interview(request.agent_id, question)
         return service_pb2.InterviewResponse(answer=answer, memories_used=[_scored_view(s) for s in used])
 
@@ -153,6 +143,17 @@ def _scored_view(scored: ScoredMemory) -> agents_pb2.ScoredMemory:
         memory=_memory_view(scored.node), recency=scored.recency, importance=scored.importance,
         relevance=scored.relevance, score=scored.score,
     )
+
+
+def _text(value: str, field: str, limit: int, default: str = "") -> str:
+    """Player-supplied text: control characters become spaces; it must be non-empty
+    (unless a default stands in) and within the limit. It is data, never instructions."""
+    text = _CONTROL.sub(" ", value).strip() or default
+    if not text:
+        raise InvalidArgument(f"{field} is empty")
+    if len(text) > limit:
+        raise InvalidArgument(f"{field} is {len(text)} characters; the limit is {limit}")
+    return text
 
 
 def _check_time(game_time: int) -> None:

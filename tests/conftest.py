@@ -9,7 +9,7 @@ import pytest
 import pytest_asyncio
 from websockets.asyncio.client import connect
 
-from agent_server.memory import MiniLMEmbedder
+from agent_server.memory import MemoryStore, MiniLMEmbedder
 from agent_server.server import start_server
 from agent_server.settings import DEFAULT_MODEL, PROJECT_ROOT, Settings
 from tests.scripted_model import ScriptedModel
@@ -25,6 +25,13 @@ def make_settings(tmp_path: Path, **overrides) -> Settings:
 @pytest.fixture(scope="session")
 def embedder() -> MiniLMEmbedder:
     return MiniLMEmbedder()
+
+
+@pytest.fixture
+def store(tmp_path, embedder):
+    """An empty memory stream in a fresh save file."""
+    with MemoryStore(tmp_path / "save.db", embedder) as store:
+        yield store
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """The WebSocket gateway through a real websocket client: same API, bad input answered."""
 
-import asyncio
 import json
 
 

@@ -13,18 +13,12 @@ import time
 import pytest
 
 from agent_server.errors import InvalidArgument
-from agent_server.memory.embedding import MiniLMEmbedder
 from agent_server.memory.node import NewMemory
 from agent_server.memory.retrieval import Retriever
 from agent_server.memory.stream import MemoryStore
 from agent_server.settings import PROJECT_ROOT
 
 HOUR = 3600
-
-
-@pytest.fixture(scope="module")
-def embedder() -> MiniLMEmbedder:
-    return MiniLMEmbedder()
 
 
 def test_memories_persist_across_closing_and_reopening(tmp_path, embedder):

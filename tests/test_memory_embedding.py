@@ -11,11 +11,6 @@ from agent_server.errors import Unavailable
 from agent_server.memory.embedding import Embedder, MiniLMEmbedder
 
 
-@pytest.fixture(scope="module")
-def embedder() -> MiniLMEmbedder:
-    return MiniLMEmbedder()
-
-
 def cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.dot(a, b))
 

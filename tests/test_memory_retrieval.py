@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from agent_server.errors import InvalidArgument
-from agent_server.memory.embedding import MiniLMEmbedder
 from agent_server.memory.node import NewMemory
 from agent_server.memory.retrieval import RetrievalWeights, Retriever, estimate_tokens
 from agent_server.memory.stream import MemoryStore
@@ -36,17 +35,6 @@ MUNDANE = [
     "Isabella Rodriguez is checking the weather outside",
 ]
 PARTY = "Isabella Rodriguez is planning a Valentine's Day party at Hobbs Cafe on February 14th from 5pm"
-
-
-@pytest.fixture(scope="module")
-def embedder() -> MiniLMEmbedder:
-    return MiniLMEmbedder()
-
-
-@pytest.fixture
-def store(tmp_path, embedder):
-    with MemoryStore(tmp_path / "save.db", embedder) as store:
-        yield store
 
 
 @pytest.fixture

@@ -9,22 +9,11 @@ import numpy as np
 import pytest
 
 from agent_server.errors import DataError, InvalidArgument, NotFound, Unavailable
-from agent_server.memory.embedding import Embedder, MiniLMEmbedder
+from agent_server.memory.embedding import Embedder
 from agent_server.memory.node import NewMemory
 from agent_server.memory.stream import MemoryStore
 
 HOUR = 3600
-
-
-@pytest.fixture(scope="module")
-def embedder() -> MiniLMEmbedder:
-    return MiniLMEmbedder()
-
-
-@pytest.fixture
-def store(tmp_path, embedder):
-    with MemoryStore(tmp_path / "save.db", embedder) as store:
-        yield store
 
 
 def rows_in_file(store: MemoryStore) -> tuple[int, int]:
