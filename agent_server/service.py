@@ -117,6 +117,7 @@ class SimulacraService:
             ],
             memories=sum(self.society.f.memory.count(a) for a in self.society.minds),
             model=scheduler.model.name,
+            ready=self.society.ready,
         )
 
     # ---- helpers ------------------------------------------------------------

@@ -49,6 +49,7 @@ class Society:
         self._tasks: set[asyncio.Task] = set()
         self._perceiving: set[str] = set()
         self._reflecting: set[str] = set()
+        self.ready = False
 
     # ---- lifecycle ------------------------------------------------------------------
 
@@ -68,8 +69,7 @@ class Society:
             mind.state.importance_since_reflection = 0
             self._save_mind(mind)
         # Plan ahead in the background, so the first NextAction finds the day planned.
-        for mind in self.minds.values():
-            self._spawn(self._plan_ahead(mind, self.world.game_time))
+        self._spawn(self._plan_everyone_ahead(self.world.game_time))
         for data in self.save.conversations():
             data["lines"] = [tuple(line) for line in data["lines"]]
             self.conversations.append(Conversation(**data))
@@ -195,6 +195,11 @@ class Society:
             self._save_conversation(conversation)
             self._save_mind(a)
             self._save_mind(b)
+
+    async def _plan_everyone_ahead(self, now: int) -> None:
+        await asyncio.gather(*(self._plan_ahead(mind, now) for mind in self.minds.values()))
+        self.ready = True
+        log.info("every agent has planned ahead")
 
     async def _plan_ahead(self, mind: Mind, now: int) -> None:
         async with mind.lock:

@@ -17,7 +17,7 @@ from tests.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.model, pytest.mark.godot]
 
-GAME_MINUTES = 60
+GAME_MINUTES = 120
 SPEED = 60  # game seconds per real second
 
 

@@ -58,3 +58,11 @@ async def test_empty_chat_is_an_invalid_argument(stub):
         async for _ in stub.Chat(service_pb2.ChatRequest(agent_id="isabella", text="  ")):
             pass
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_stats_say_when_the_minds_are_ready_and_what_the_model_did(stub):
+    stats = await stub.GetStats(service_pb2.GetStatsRequest())
+    assert stats.ready and stats.agents == 3 and stats.model == "scripted"
+    usage = {u.purpose: u for u in stats.usage}
+    assert usage["day_plan"].calls == 3 and usage["day_plan"].prompt_tokens > 0
+    assert stats.memories >= 12  # four seed memories per agent, and their plans

@@ -63,11 +63,7 @@ def _wait_until_days_are_planned(address: str, deadline: float) -> None:
 
     async def planned() -> bool:
         async with stub(address) as s:
-            for agent in (await s.ListAgents(service_pb2.ListAgentsRequest())).agents:
-                inspection = await s.InspectAgent(service_pb2.InspectAgentRequest(agent_id=agent.id))
-                if not inspection.hourly_plan:
-                    return False
-            return True
+            return (await s.GetStats(service_pb2.GetStatsRequest())).ready
 
     while not asyncio.run(planned()):
         if time.monotonic() > deadline:

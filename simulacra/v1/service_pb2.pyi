@@ -139,17 +139,19 @@ class UsageStat(_message.Message):
     def __init__(self, purpose: _Optional[str] = ..., calls: _Optional[int] = ..., prompt_tokens: _Optional[int] = ..., completion_tokens: _Optional[int] = ..., model_seconds: _Optional[float] = ...) -> None: ...
 
 class ServerStats(_message.Message):
-    __slots__ = ("game_time", "start_time", "agents", "usage", "memories", "model")
+    __slots__ = ("game_time", "start_time", "agents", "usage", "memories", "model", "ready")
     GAME_TIME_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     AGENTS_FIELD_NUMBER: _ClassVar[int]
     USAGE_FIELD_NUMBER: _ClassVar[int]
     MEMORIES_FIELD_NUMBER: _ClassVar[int]
     MODEL_FIELD_NUMBER: _ClassVar[int]
+    READY_FIELD_NUMBER: _ClassVar[int]
     game_time: int
     start_time: int
     agents: int
     usage: _containers.RepeatedCompositeFieldContainer[UsageStat]
     memories: int
     model: str
-    def __init__(self, game_time: _Optional[int] = ..., start_time: _Optional[int] = ..., agents: _Optional[int] = ..., usage: _Optional[_Iterable[_Union[UsageStat, _Mapping]]] = ..., memories: _Optional[int] = ..., model: _Optional[str] = ...) -> None: ...
+    ready: bool
+    def __init__(self, game_time: _Optional[int] = ..., start_time: _Optional[int] = ..., agents: _Optional[int] = ..., usage: _Optional[_Iterable[_Union[UsageStat, _Mapping]]] = ..., memories: _Optional[int] = ..., model: _Optional[str] = ..., ready: _Optional[bool] = ...) -> None: ...

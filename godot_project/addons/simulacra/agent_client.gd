@@ -36,6 +36,7 @@ const MAX_RECONNECT_DELAY_S: float = 8.0
 const CONNECT_TIMEOUT_S: float = 10.0
 # A stream fails when no message arrives for this long.
 const STREAM_IDLE_TIMEOUT_S: float = 120.0
+const NEXT_ACTION_TIMEOUT_S: float = 180.0
 
 ## The URL this client connects to.
 var server_url: String = DEFAULT_SERVER_URL
@@ -136,8 +137,10 @@ func list_agents() -> Dictionary:
 
 
 ## NextAction: the next AgentCommand for an agent that has finished what it was doing.
+## The server may have to plan first, behind other agents' thinking on a shared model,
+## so this waits longer than other calls: an answer given up on is a decision wasted.
 func next_action(agent_id: String, game_time: int) -> Dictionary:
-	return await call_rpc("NextAction", {"agentId": agent_id, "gameTime": game_time})
+	return await call_rpc("NextAction", {"agentId": agent_id, "gameTime": game_time}, NEXT_ACTION_TIMEOUT_S)
 
 
 ## SyncWorld: reports every agent's state (AgentState dicts); the reply's "commands"
