@@ -20,8 +20,10 @@ from agent_server.scheduler import LLMScheduler, Priority
 from agent_server.town import Town
 from simulacra.v1 import agents_pb2
 
-# A retrieval for a prompt fits in this many tokens of memories.
+# A retrieval for a prompt fits in this many tokens of memories; answering a person (the
+# player, an interviewer) may draw on more, since the whole answer rests on recall.
 MEMORY_BUDGET_TOKENS = 220
+ANSWER_BUDGET_TOKENS = 700
 
 
 @dataclass
@@ -136,9 +138,9 @@ class Mind:
         return nodes
 
     def recall(self, query: str, now: int, *, limit: int = 12, touch: bool = True,
-               kinds: set[str] | None = None) -> list[ScoredMemory]:
+               kinds: set[str] | None = None, budget: int = MEMORY_BUDGET_TOKENS) -> list[ScoredMemory]:
         return self.f.retriever.retrieve(
-            self.id, query, now=now, limit=limit, token_budget=MEMORY_BUDGET_TOKENS, kinds=kinds, touch=touch
+            self.id, query, now=now, limit=limit, token_budget=budget, kinds=kinds, touch=touch
         )
 
     # ---- the model ---------------------------------------------------------------
