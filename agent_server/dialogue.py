@@ -15,7 +15,7 @@ import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
-from agent_server.mind import ANSWER_BUDGET_TOKENS, Mind
+from agent_server.mind import Mind
 from agent_server.planning import Planner
 from agent_server.prompts import converse, interview, player_chat, react
 from agent_server.scheduler import Priority
@@ -103,8 +103,7 @@ class Dialogue:
     async def player_chat(self, mind: Mind, conversation: Conversation, player: str, text: str,
                           now: int) -> AsyncIterator[str]:
         """Stream the agent's answer; afterwards it remembers the exchange and may replan."""
-        memories = [s.node.description for s in mind.recall(f"{player}. {text}", now, limit=12,
-                                                             budget=ANSWER_BUDGET_TOKENS)]
+        memories = [s.node.description for s in mind.recall_for_answer(f"{player}. {text}", now)]
         history = [(conversation.lines[i][2], conversation.lines[i + 1][2])
                    for i in range(0, len(conversation.lines) - 1, 2)]
         request = player_chat.build(
@@ -142,7 +141,7 @@ class Dialogue:
     async def interview(self, mind: Mind, question: str, now: int):
         """The agent's answer and the memories it drew on. Nothing is stored, and the
         memories' last-access times are left as they were: not an in-world event."""
-        used = mind.recall(question, now, limit=15, touch=False, budget=ANSWER_BUDGET_TOKENS)
+        used = mind.recall_for_answer(question, now, touch=False)
         request = interview.build(name=mind.name, summary=mind.summary, memories=[s.node.description for s in used],
                                   question=question, max_tokens=self._chat_max_tokens)
         answer = (await mind.f.scheduler.complete(request, Priority.PLAYER, "interview")).text.strip()

@@ -14,7 +14,7 @@ from typing import Any
 
 from agent_server.importance import ImportanceRater
 from agent_server.llm.base import LLMRequest
-from agent_server.memory import MemoryNode, MemoryStore, NewMemory, Retriever, ScoredMemory
+from agent_server.memory import MemoryNode, MemoryStore, NewMemory, RetrievalWeights, Retriever, ScoredMemory
 from agent_server.scenario import SECONDS_PER_DAY, format_game_time
 from agent_server.scheduler import LLMScheduler, Priority
 from agent_server.town import Town
@@ -24,6 +24,10 @@ from simulacra.v1 import agents_pb2
 # player, an interviewer) may draw on more, since the whole answer rests on recall.
 MEMORY_BUDGET_TOKENS = 220
 ANSWER_BUDGET_TOKENS = 700
+# ...only the memories most related to the question compete for it, and relevance counts
+# double: a person asking about one thing wants that, not the day's latest news.
+ANSWER_RELEVANCE_POOL = 20
+ANSWER_RELEVANCE_FACTOR = 2.0
 
 
 @dataclass
@@ -138,9 +142,20 @@ class Mind:
         return nodes
 
     def recall(self, query: str, now: int, *, limit: int = 12, touch: bool = True,
-               kinds: set[str] | None = None, budget: int = MEMORY_BUDGET_TOKENS) -> list[ScoredMemory]:
+               kinds: set[str] | None = None, budget: int = MEMORY_BUDGET_TOKENS,
+               relevance_pool: int | None = None) -> list[ScoredMemory]:
         return self.f.retriever.retrieve(
-            self.id, query, now=now, limit=limit, token_budget=budget, kinds=kinds, touch=touch
+            self.id, query, now=now, limit=limit, token_budget=budget, kinds=kinds, touch=touch,
+            relevance_pool=relevance_pool,
+        )
+
+    def recall_for_answer(self, query: str, now: int, *, touch: bool = True) -> list[ScoredMemory]:
+        """Memories to answer a person's question or remark with (see ANSWER_*)."""
+        w = self.f.retriever.weights
+        return self.f.retriever.retrieve(
+            self.id, query, now=now, limit=15, token_budget=ANSWER_BUDGET_TOKENS, touch=touch,
+            relevance_pool=ANSWER_RELEVANCE_POOL,
+            weights=RetrievalWeights(w.recency, w.importance, w.relevance * ANSWER_RELEVANCE_FACTOR),
         )
 
     # ---- the model ---------------------------------------------------------------

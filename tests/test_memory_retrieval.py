@@ -182,3 +182,24 @@ def test_a_retrieval_without_touch_changes_nothing(tmp_path, embedder):
     assert found and store.get(found[0].node.id).last_accessed == 0
     assert retriever.last_scores("ann") == []
     store.close()
+
+
+def test_a_focused_retrieval_lets_an_old_relevant_memory_win(tmp_path, embedder):
+    from agent_server.memory import MemoryStore, RetrievalWeights, Retriever
+
+    store = MemoryStore(tmp_path / "m.db", embedder)
+    store.add("mei", "dialogue", "Sam invited Mei to a picnic in Oak Park on Saturday", created_at=0, importance=6)
+    topics = ["cooked rice for dinner", "read about philosophy", "watered the tulips", "taught a class on ethics",
+              "talked with John about the weather", "washed the dishes", "wrote a letter to her sister",
+              "walked to the market for bread", "graded student essays", "fixed the kitchen tap"]
+    for hour in range(1, 31):
+        store.add("mei", "plan", f"At {hour % 24}:00 Mei {topics[hour % len(topics)]}", created_at=hour * HOUR,
+                  importance=2 + hour * 7 % 8)
+    retriever = Retriever(store, embedder)
+    question = "Do you know about a picnic? Who told you about it?"
+    everything = retriever.retrieve("mei", question, now=31 * HOUR, limit=3, touch=False)
+    focused = retriever.retrieve("mei", question, now=31 * HOUR, limit=3, touch=False, relevance_pool=10,
+                                 weights=RetrievalWeights(relevance=2.0))
+    assert all("picnic" not in s.node.description for s in everything)
+    assert "picnic" in focused[0].node.description
+    store.close()

@@ -100,6 +100,8 @@ class Retriever:
         count_tokens: Callable[[str], int] | None = None,
         kinds: set[str] | None = None,
         touch: bool = True,
+        relevance_pool: int | None = None,
+        weights: RetrievalWeights | None = None,
     ) -> list[ScoredMemory]:
         """The agent's best memories for `query` at game time `now`, best first.
 
@@ -112,6 +114,7 @@ class Retriever:
         return self.retrieve_embedding(
             agent_id, self.embedder.embed(query), now=now, limit=limit,
             token_budget=token_budget, count_tokens=count_tokens, kinds=kinds, touch=touch,
+            relevance_pool=relevance_pool, weights=weights,
         )
 
     def retrieve_embedding(
@@ -125,6 +128,8 @@ class Retriever:
         count_tokens: Callable[[str], int] | None = None,
         kinds: set[str] | None = None,
         touch: bool = True,
+        relevance_pool: int | None = None,
+        weights: RetrievalWeights | None = None,
     ) -> list[ScoredMemory]:
         """`retrieve` for a query already embedded (say, several questions in one batch)."""
         now, limit = _non_negative(now, "now"), _non_negative(limit, "limit")
@@ -137,6 +142,11 @@ class Retriever:
         rows = np.arange(len(found.ids))
         if kinds is not None and len(rows):
             rows = np.flatnonzero(np.isin(found.kinds, [KIND_CODES[k] for k in kinds]))
+        if relevance_pool is not None and len(rows) > relevance_pool:
+            # Only the memories most related to the query compete (and are normalised
+            # together): a question about one thing is not answered with the day's
+            # most recent, most important memories about others.
+            rows = rows[np.argsort(-found.relevance[rows], kind="stable")[:relevance_pool]]
         if len(rows) == 0 or limit == 0:
             self._last[agent_id] = []
             return []
@@ -146,7 +156,7 @@ class Retriever:
         recency = min_max(np.exp(hours * np.float32(self._log_decay / SECONDS_PER_HOUR)))
         importance = min_max(found.importance[rows])
         relevance = min_max(found.relevance[rows])
-        w = self.weights
+        w = weights or self.weights
         score = w.recency * recency + w.importance * importance + w.relevance * relevance
 
         best = _top(score, found.ids[rows], limit)

@@ -55,13 +55,17 @@ def plan_request(*, name: str, summary: str, yesterday: str, day: int, wake_hour
 
 
 def parse_plan(text: str) -> list[tuple[int, str]]:
-    """(minute of the day, what) items, sorted by time; of two at one time, the first."""
-    items: dict[int, str] = {}
+    """(minute of the day, what) items in the model's order, their times made to run
+    forwards: an item timed at or before the one above it starts 30 minutes after it
+    (small models often repeat a time, or write "1:30 am" for lunch)."""
+    items: list[tuple[int, str]] = []
     for line in text.strip().split("\n"):
         match = _LINE.match(line.strip())
         if not match:
             raise ValueError(f"unexpected plan line {line!r}")
         hour, minute, half, description = int(match[1]), int(match[2]), match[3], tidy(match[4])
-        hour = hour % 12 + (12 if half == "pm" else 0)
-        items.setdefault(hour * 60 + minute, description)
-    return sorted(items.items())
+        at = (hour % 12 + (12 if half == "pm" else 0)) * 60 + minute
+        if items and at <= items[-1][0]:
+            at = items[-1][0] + 30
+        items.append((at, description))
+    return items
