@@ -169,7 +169,7 @@ def _plan_requests() -> Iterator[LLMRequest]:
 
 def _parse(request: LLMRequest, text: str):
     """ValueError if the answer is not of the grammar's shape."""
-    if "broad strokes" in request.messages[-1]["content"]:
+    if "step by step" not in request.messages[-1]["content"]:
         items = day_plan.parse_plan(text)
         assert 5 <= len(items) <= 8
         return items
