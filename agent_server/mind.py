@@ -120,9 +120,6 @@ class Mind:
     def summary(self) -> str:
         return self.state.summary or f"{self.name}. {self.agent.persona}"
 
-    def home_sector(self) -> str:
-        return self.f.town.sector_of(self.agent.home_place_id).id
-
     # ---- memory ----------------------------------------------------------------
 
     async def remember(self, kind: str, descriptions: list[str], now: int,

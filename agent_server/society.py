@@ -24,6 +24,7 @@ from agent_server.reacting import Reaction, Reactor
 from agent_server.reflection import Reflector
 from agent_server.saves import SaveFile
 from agent_server.scenario import Scenario, format_game_time
+from agent_server.town import SECTOR
 from agent_server.world import World
 from simulacra.v1 import agents_pb2
 
@@ -246,7 +247,7 @@ class Society:
     def _sectors_known_from_seed(self, agent: agents_pb2.Agent) -> list[str]:
         """An agent knows its home and every sector its seed paragraph names."""
         home = self.town.sector_of(agent.home_place_id).id
-        named = [s.id for s in self.town.places(1) if s.name.split(" and ")[0].lower() in agent.persona.lower()]
+        named = [s.id for s in self.town.places(SECTOR) if s.name.split(" and ")[0].lower() in agent.persona.lower()]
         return [home] + [s for s in named if s != home]
 
     def _save_mind(self, mind: Mind) -> None:
