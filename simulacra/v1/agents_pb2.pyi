@@ -9,18 +9,34 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Agent(_message.Message):
-    __slots__ = ("id", "name", "persona", "home_place_id", "color")
+    __slots__ = ("id", "name", "persona", "home_place_id", "color", "appearance")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PERSONA_FIELD_NUMBER: _ClassVar[int]
     HOME_PLACE_ID_FIELD_NUMBER: _ClassVar[int]
     COLOR_FIELD_NUMBER: _ClassVar[int]
+    APPEARANCE_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     persona: str
     home_place_id: str
     color: str
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., persona: _Optional[str] = ..., home_place_id: _Optional[str] = ..., color: _Optional[str] = ...) -> None: ...
+    appearance: Appearance
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., persona: _Optional[str] = ..., home_place_id: _Optional[str] = ..., color: _Optional[str] = ..., appearance: _Optional[_Union[Appearance, _Mapping]] = ...) -> None: ...
+
+class Appearance(_message.Message):
+    __slots__ = ("height", "skin", "hair", "shirt", "trousers")
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    SKIN_FIELD_NUMBER: _ClassVar[int]
+    HAIR_FIELD_NUMBER: _ClassVar[int]
+    SHIRT_FIELD_NUMBER: _ClassVar[int]
+    TROUSERS_FIELD_NUMBER: _ClassVar[int]
+    height: float
+    skin: str
+    hair: str
+    shirt: str
+    trousers: str
+    def __init__(self, height: _Optional[float] = ..., skin: _Optional[str] = ..., hair: _Optional[str] = ..., shirt: _Optional[str] = ..., trousers: _Optional[str] = ...) -> None: ...
 
 class Perception(_message.Message):
     __slots__ = ("agent", "object", "distance")

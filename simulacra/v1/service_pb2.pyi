@@ -155,3 +155,67 @@ class ServerStats(_message.Message):
     model: str
     ready: bool
     def __init__(self, game_time: _Optional[int] = ..., start_time: _Optional[int] = ..., agents: _Optional[int] = ..., usage: _Optional[_Iterable[_Union[UsageStat, _Mapping]]] = ..., memories: _Optional[int] = ..., model: _Optional[str] = ..., ready: _Optional[bool] = ...) -> None: ...
+
+class WorldSnapshot(_message.Message):
+    __slots__ = ("game_time", "speed", "agents", "current_commands", "player_position", "player_yaw")
+    GAME_TIME_FIELD_NUMBER: _ClassVar[int]
+    SPEED_FIELD_NUMBER: _ClassVar[int]
+    AGENTS_FIELD_NUMBER: _ClassVar[int]
+    CURRENT_COMMANDS_FIELD_NUMBER: _ClassVar[int]
+    PLAYER_POSITION_FIELD_NUMBER: _ClassVar[int]
+    PLAYER_YAW_FIELD_NUMBER: _ClassVar[int]
+    game_time: int
+    speed: float
+    agents: _containers.RepeatedCompositeFieldContainer[_agents_pb2.AgentState]
+    current_commands: _containers.RepeatedCompositeFieldContainer[_agents_pb2.AgentCommand]
+    player_position: _town_pb2.Vec3
+    player_yaw: float
+    def __init__(self, game_time: _Optional[int] = ..., speed: _Optional[float] = ..., agents: _Optional[_Iterable[_Union[_agents_pb2.AgentState, _Mapping]]] = ..., current_commands: _Optional[_Iterable[_Union[_agents_pb2.AgentCommand, _Mapping]]] = ..., player_position: _Optional[_Union[_town_pb2.Vec3, _Mapping]] = ..., player_yaw: _Optional[float] = ...) -> None: ...
+
+class SaveGameRequest(_message.Message):
+    __slots__ = ("name", "world")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    WORLD_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    world: WorldSnapshot
+    def __init__(self, name: _Optional[str] = ..., world: _Optional[_Union[WorldSnapshot, _Mapping]] = ...) -> None: ...
+
+class SaveInfo(_message.Message):
+    __slots__ = ("name", "game_time", "saved_at")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    GAME_TIME_FIELD_NUMBER: _ClassVar[int]
+    SAVED_AT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    game_time: int
+    saved_at: int
+    def __init__(self, name: _Optional[str] = ..., game_time: _Optional[int] = ..., saved_at: _Optional[int] = ...) -> None: ...
+
+class SaveGameResponse(_message.Message):
+    __slots__ = ("save",)
+    SAVE_FIELD_NUMBER: _ClassVar[int]
+    save: SaveInfo
+    def __init__(self, save: _Optional[_Union[SaveInfo, _Mapping]] = ...) -> None: ...
+
+class LoadGameRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class LoadGameResponse(_message.Message):
+    __slots__ = ("save", "world")
+    SAVE_FIELD_NUMBER: _ClassVar[int]
+    WORLD_FIELD_NUMBER: _ClassVar[int]
+    save: SaveInfo
+    world: WorldSnapshot
+    def __init__(self, save: _Optional[_Union[SaveInfo, _Mapping]] = ..., world: _Optional[_Union[WorldSnapshot, _Mapping]] = ...) -> None: ...
+
+class ListSavesRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListSavesResponse(_message.Message):
+    __slots__ = ("saves",)
+    SAVES_FIELD_NUMBER: _ClassVar[int]
+    saves: _containers.RepeatedCompositeFieldContainer[SaveInfo]
+    def __init__(self, saves: _Optional[_Iterable[_Union[SaveInfo, _Mapping]]] = ...) -> None: ...

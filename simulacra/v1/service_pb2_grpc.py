@@ -76,6 +76,21 @@ class SimulacraStub:
                 request_serializer=simulacra_dot_v1_dot_service__pb2.GetStatsRequest.SerializeToString,
                 response_deserializer=simulacra_dot_v1_dot_service__pb2.ServerStats.FromString,
                 _registered_method=True)
+        self.SaveGame = channel.unary_unary(
+                '/simulacra.v1.Simulacra/SaveGame',
+                request_serializer=simulacra_dot_v1_dot_service__pb2.SaveGameRequest.SerializeToString,
+                response_deserializer=simulacra_dot_v1_dot_service__pb2.SaveGameResponse.FromString,
+                _registered_method=True)
+        self.LoadGame = channel.unary_unary(
+                '/simulacra.v1.Simulacra/LoadGame',
+                request_serializer=simulacra_dot_v1_dot_service__pb2.LoadGameRequest.SerializeToString,
+                response_deserializer=simulacra_dot_v1_dot_service__pb2.LoadGameResponse.FromString,
+                _registered_method=True)
+        self.ListSaves = channel.unary_unary(
+                '/simulacra.v1.Simulacra/ListSaves',
+                request_serializer=simulacra_dot_v1_dot_service__pb2.ListSavesRequest.SerializeToString,
+                response_deserializer=simulacra_dot_v1_dot_service__pb2.ListSavesResponse.FromString,
+                _registered_method=True)
 
 
 class SimulacraServicer:
@@ -139,6 +154,29 @@ class SimulacraServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SaveGame(self, request, context):
+        """Stores the whole simulation under a name: the minds (server) together with
+        the world's snapshot (positions, current commands, clock) that the world sends.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LoadGame(self, request, context):
+        """Restores a named save: the server's minds are replaced by the saved ones, and
+        the answer carries the world snapshot stored with them.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSaves(self, request, context):
+        """The named saves, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SimulacraServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -181,6 +219,21 @@ def add_SimulacraServicer_to_server(servicer, server):
                     servicer.GetStats,
                     request_deserializer=simulacra_dot_v1_dot_service__pb2.GetStatsRequest.FromString,
                     response_serializer=simulacra_dot_v1_dot_service__pb2.ServerStats.SerializeToString,
+            ),
+            'SaveGame': grpc.unary_unary_rpc_method_handler(
+                    servicer.SaveGame,
+                    request_deserializer=simulacra_dot_v1_dot_service__pb2.SaveGameRequest.FromString,
+                    response_serializer=simulacra_dot_v1_dot_service__pb2.SaveGameResponse.SerializeToString,
+            ),
+            'LoadGame': grpc.unary_unary_rpc_method_handler(
+                    servicer.LoadGame,
+                    request_deserializer=simulacra_dot_v1_dot_service__pb2.LoadGameRequest.FromString,
+                    response_serializer=simulacra_dot_v1_dot_service__pb2.LoadGameResponse.SerializeToString,
+            ),
+            'ListSaves': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSaves,
+                    request_deserializer=simulacra_dot_v1_dot_service__pb2.ListSavesRequest.FromString,
+                    response_serializer=simulacra_dot_v1_dot_service__pb2.ListSavesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -399,6 +452,87 @@ class Simulacra:
             '/simulacra.v1.Simulacra/GetStats',
             simulacra_dot_v1_dot_service__pb2.GetStatsRequest.SerializeToString,
             simulacra_dot_v1_dot_service__pb2.ServerStats.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SaveGame(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simulacra.v1.Simulacra/SaveGame',
+            simulacra_dot_v1_dot_service__pb2.SaveGameRequest.SerializeToString,
+            simulacra_dot_v1_dot_service__pb2.SaveGameResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LoadGame(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simulacra.v1.Simulacra/LoadGame',
+            simulacra_dot_v1_dot_service__pb2.LoadGameRequest.SerializeToString,
+            simulacra_dot_v1_dot_service__pb2.LoadGameResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSaves(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simulacra.v1.Simulacra/ListSaves',
+            simulacra_dot_v1_dot_service__pb2.ListSavesRequest.SerializeToString,
+            simulacra_dot_v1_dot_service__pb2.ListSavesResponse.FromString,
             options,
             channel_credentials,
             insecure,
