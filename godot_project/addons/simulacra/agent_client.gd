@@ -154,6 +154,22 @@ func inspect_agent(agent_id: String) -> Dictionary:
 	return await call_rpc("InspectAgent", {"agentId": agent_id})
 
 
+## SaveGame: stores the minds with the world's snapshot (a WorldSnapshot dict) under
+## name ([A-Za-z0-9_.-], 1-64 characters); the payload is {"save": SaveInfo}.
+func save_game(save_name: String, world: Dictionary, timeout_s: float = 60.0) -> Dictionary:
+	return await call_rpc("SaveGame", {"name": save_name, "world": world}, timeout_s)
+
+
+## LoadGame: restores a named save; the payload is {"save": SaveInfo, "world": WorldSnapshot}.
+func load_game(save_name: String, timeout_s: float = 60.0) -> Dictionary:
+	return await call_rpc("LoadGame", {"name": save_name}, timeout_s)
+
+
+## ListSaves: {"saves": [SaveInfo, ...]}, newest first (SaveInfo: name, gameTime, savedAt).
+func list_saves() -> Dictionary:
+	return await call_rpc("ListSaves")
+
+
 ## Chat: starts streaming an agent's answer to the player; returns the request id.
 func chat(agent_id: String, text: String, player_name: String, game_time: int) -> String:
 	return stream_rpc("Chat", {
