@@ -125,6 +125,21 @@ class Dialogue:
         )
         await self.maybe_replan(mind, player, conversation, now)
 
+    async def greet(self, mind: Mind, player: str, conversation: Conversation, now: int) -> str:
+        """One line the agent says to the player it has noticed, remembered as said."""
+        memories = [s.node.description for s in mind.recall(player, now, limit=6)]
+        request = converse.utterance_request(
+            name=mind.name, summary=mind.summary, clock=mind.clock(now), doing=mind.doing(),
+            other=player, memories=memories, lines=conversation.named_lines(),
+        )
+        text = converse.parse_utterance(await mind.ask(request, Priority.CONVERSATION, "conversation"), mind.name)
+        if not text or _said_before(text, conversation):
+            return ""
+        conversation.lines.append((mind.id, mind.name, text))
+        conversation.ended_at = now
+        await mind.remember("dialogue", [f'{mind.name} said to {player}: "{text}"'], now)
+        return text
+
     async def maybe_replan(self, mind: Mind, other: str, conversation: Conversation, now: int) -> bool:
         request = react.replan_request(
             name=mind.name, summary=mind.summary, clock=mind.clock(now), other=other,

@@ -14,17 +14,15 @@ from websockets.asyncio.server import Server
 
 from agent_server.api.gateway import Gateway
 from agent_server.api.grpc_server import start_grpc
-from agent_server.importance import ImportanceRater
 from agent_server.llm.base import LanguageModel
 from agent_server.llm.llama_cpp import LlamaCppModel
 from agent_server.llm.openai_http import OpenAIHTTPModel
-from agent_server.memory import Embedder, MemoryStore, MiniLMEmbedder, RetrievalWeights, Retriever
-from agent_server.mind import Faculties
-from agent_server.saves import SaveFile
+from agent_server.memory import Embedder, MiniLMEmbedder, RetrievalWeights
 from agent_server.scenario import Scenario
 from agent_server.scheduler import LLMScheduler
 from agent_server.service import SimulacraService
 from agent_server.settings import Settings
+from agent_server.simulation import Simulation
 from agent_server.society import Society
 
 log = logging.getLogger(__name__)
@@ -33,13 +31,18 @@ log = logging.getLogger(__name__)
 @dataclass
 class RunningServer:
     service: SimulacraService
-    society: Society
+    simulation: Simulation
     scheduler: LLMScheduler
     grpc_server: grpc.aio.Server
     ws_server: Server
     grpc_port: int
     ws_port: int
     host: str
+
+    @property
+    def society(self) -> Society:
+        """The minds now open (a LoadGame replaces them)."""
+        return self.simulation.society
 
     @property
     def ws_url(self) -> str:
@@ -49,10 +52,8 @@ class RunningServer:
         self.ws_server.close()
         await self.ws_server.wait_closed()
         await self.grpc_server.stop(grace=1.0)
-        await self.society.close()
+        await self.simulation.close()
         await self.scheduler.close()
-        self.society.f.memory.close()
-        self.society.save.close()
 
 
 def load_model(settings: Settings) -> LanguageModel:
@@ -90,29 +91,26 @@ async def start_server(
         embedder = await asyncio.to_thread(MiniLMEmbedder)
     scheduler = LLMScheduler(model)
     await scheduler.start()
-    path = save_path(settings, scenario)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    memory = MemoryStore(path, embedder)
-    weights = RetrievalWeights(settings.weight_recency, settings.weight_importance, settings.weight_relevance)
-    faculties = Faculties(
-        scheduler=scheduler,
-        memory=memory,
-        retriever=Retriever(memory, embedder, weights=weights),
-        importance=ImportanceRater(scheduler, method=settings.importance_method),
-        town=scenario.town,
+
+    def configure(society: Society) -> None:
+        society.reflector.threshold = settings.reflection_threshold
+
+    simulation = Simulation(
+        scenario, save_path(settings, scenario), scheduler, embedder,
+        weights=RetrievalWeights(settings.weight_recency, settings.weight_importance, settings.weight_relevance),
+        importance_method=settings.importance_method,
+        configure=configure,
+        society_options=dict(chat_max_tokens=settings.chat_max_tokens, temperature=settings.temperature),
     )
-    society = Society(scenario, faculties, SaveFile(path), chat_max_tokens=settings.chat_max_tokens,
-                      temperature=settings.temperature)
-    society.reflector.threshold = settings.reflection_threshold
-    await society.open()
-    service = SimulacraService(society)
+    await simulation.open()
+    service = SimulacraService(simulation)
     grpc_server, grpc_port = await start_grpc(service, settings.host, settings.grpc_port, settings.max_frame_bytes)
     ws_server, ws_port = await Gateway(service, settings.max_frame_bytes).start(settings.host, settings.ws_port)
     log.info(
         "serving scenario %r (%d agents, town %r) with model %s",
         scenario.proto.name, len(scenario.agents), scenario.town.name, model.name,
     )
-    return RunningServer(service, society, scheduler, grpc_server, ws_server, grpc_port, ws_port, settings.host)
+    return RunningServer(service, simulation, scheduler, grpc_server, ws_server, grpc_port, ws_port, settings.host)
 
 
 async def serve(settings: Settings, ready_file: Path | None = None) -> None:

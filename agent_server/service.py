@@ -12,9 +12,11 @@ import logging
 import re
 from collections.abc import AsyncIterator
 
+from agent_server.dialogue import PLAYER_ID
 from agent_server.errors import InvalidArgument, NotFound
 from agent_server.memory import MemoryNode, ScoredMemory
 from agent_server.mind import Mind
+from agent_server.simulation import Simulation
 from agent_server.society import Society
 from simulacra.v1 import agents_pb2, service_pb2, town_pb2
 
@@ -26,10 +28,18 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class SimulacraService:
-    def __init__(self, society: Society) -> None:
-        self.society = society
-        self.town = society.town
-        self.world = society.world
+    def __init__(self, simulation: Simulation) -> None:
+        self.simulation = simulation
+        self.town = simulation.scenario.town
+
+    @property
+    def society(self) -> Society:
+        # Looked up per call: LoadGame replaces the minds.
+        return self.simulation.current()
+
+    @property
+    def world(self):
+        return self.society.world
 
     # ---- RPCs ---------------------------------------------------------------
 
@@ -50,9 +60,12 @@ class SimulacraService:
             if state.place_id and state.place_id not in self.town:
                 raise InvalidArgument(f"agent {state.agent_id!r} reports unknown place {state.place_id!r}")
             for perception in state.perceptions:
-                if perception.HasField("agent") and perception.agent.agent_id not in self.society.minds:
+                if perception.HasField("agent") and perception.agent.agent_id not in self.society.minds \
+                        and perception.agent.agent_id != PLAYER_ID:
                     raise InvalidArgument(f"agent {state.agent_id!r} perceives unknown agent "
                                           f"{perception.agent.agent_id!r}")
+        if request.player_name:
+            self.society.player_name = _text(request.player_name, "playerName", MAX_PLAYER_NAME_CHARS)
         commands = self.society.sync(list(request.agents), request.game_time)
         return service_pb2.SyncWorldResponse(commands=commands)
 
@@ -64,7 +77,7 @@ class SimulacraService:
     async def Chat(self, request: service_pb2.ChatRequest) -> AsyncIterator[service_pb2.ChatChunk]:
         self._mind(request.agent_id)
         text = _text(request.text, "text", MAX_CHAT_CHARS)
-        player = _text(request.player_name, "playerName", MAX_PLAYER_NAME_CHARS, default="the player")
+        player = _text(request.player_name, "playerName", MAX_PLAYER_NAME_CHARS, default=self.society.player_name)
         _check_time(request.game_time)
         self.world.observe_time(request.game_time)
         pieces: list[str] = []
@@ -120,7 +133,31 @@ class SimulacraService:
             ready=self.society.ready,
         )
 
+    async def SaveGame(self, request: service_pb2.SaveGameRequest) -> service_pb2.SaveGameResponse:
+        self._check_world(request.world)
+        return service_pb2.SaveGameResponse(save=await self.simulation.save_as(request.name, request.world))
+
+    async def LoadGame(self, request: service_pb2.LoadGameRequest) -> service_pb2.LoadGameResponse:
+        info, world = await self.simulation.load(request.name)
+        return service_pb2.LoadGameResponse(save=info, world=world)
+
+    async def ListSaves(self, request: service_pb2.ListSavesRequest) -> service_pb2.ListSavesResponse:
+        return service_pb2.ListSavesResponse(saves=self.simulation.list_saves())
+
     # ---- helpers ------------------------------------------------------------
+
+    def _check_world(self, world: service_pb2.WorldSnapshot) -> None:
+        """A world snapshot names only this town's agents and places."""
+        _check_time(world.game_time)
+        for state in world.agents:
+            self._mind(state.agent_id)
+            if state.place_id and state.place_id not in self.town:
+                raise InvalidArgument(f"the world snapshot puts {state.agent_id!r} at unknown place {state.place_id!r}")
+        for command in world.current_commands:
+            self._mind(command.agent_id)
+            if command.move_to.place_id and command.move_to.place_id not in self.town:
+                raise InvalidArgument(f"the world snapshot sends {command.agent_id!r} to unknown place "
+                                      f"{command.move_to.place_id!r}")
 
     def _mind(self, agent_id: str) -> Mind:
         if not agent_id:

@@ -16,7 +16,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Coroutine
 
-from agent_server.dialogue import Conversation, Dialogue
+from agent_server.dialogue import PLAYER_ID, Conversation, Dialogue
 from agent_server.emoji import emoji_for
 from agent_server.mind import Faculties, Mind, MindState, Step
 from agent_server.planning import Planner
@@ -51,6 +51,8 @@ class Society:
         self._perceiving: set[str] = set()
         self._reflecting: set[str] = set()
         self.ready = False
+        # The name agents know the player by (the world reports it with SyncWorld).
+        self.player_name = "a visitor"
 
     # ---- lifecycle ------------------------------------------------------------------
 
@@ -86,6 +88,11 @@ class Society:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """Write every mind's state and the clock to the save (it is written as things
+        change too; this makes sure the latest is there before a copy is taken)."""
         for mind in self.minds.values():
             self._save_mind(mind)
         self.save.set("game_time", str(self.world.game_time))
@@ -126,12 +133,8 @@ class Society:
 
     async def chat(self, agent_id: str, player: str, text: str, now: int) -> AsyncIterator[str]:
         mind = self.minds[agent_id]
-        key = (agent_id, player)
-        conversation = self.player_conversations.get(key)
-        if conversation is None or now - conversation.started_at > 3600:
-            conversation = self.dialogue.new_conversation([agent_id, "player"], now)
-            self.player_conversations[key] = conversation
-            self.conversations.append(conversation)
+        conversation = self._player_conversation(agent_id, player, now)
+        mind.state.last_talked[PLAYER_ID] = now
         async for piece in self.dialogue.player_chat(mind, conversation, player, text, now):
             yield piece
         conversation.ended_at = now
@@ -144,7 +147,7 @@ class Society:
     # ---- background thinking -----------------------------------------------------------
 
     async def _perceive(self, mind: Mind, state: agents_pb2.AgentState, now: int) -> None:
-        names = {a: self.minds[a].name for a in self.minds if a != mind.id}
+        names = {a: self.minds[a].name for a in self.minds if a != mind.id} | {PLAYER_ID: self.player_name}
         busy = {a for a, m in self.minds.items() if m.in_conversation}
         # Not under the mind's lock: rating and storing observations must not hold up
         # the agent's next action (importance is the scheduler's lowest priority).
@@ -166,6 +169,9 @@ class Society:
             command = self._command_for(mind, step, now)
             self.world.send(command)
             log.info("[%s] %s reacts: %s", format_game_time(now), mind.name, step.description)
+            return
+        if reaction.other_id == PLAYER_ID:
+            await self._greet_player(mind, now)
             return
         other = self.minds[reaction.other_id]
         if mind.in_conversation or other.in_conversation:
@@ -196,6 +202,34 @@ class Society:
             self._save_conversation(conversation)
             self._save_mind(a)
             self._save_mind(b)
+
+    async def _greet_player(self, mind: Mind, now: int) -> None:
+        """The agent says a line to the player it has noticed; it opens (or continues)
+        their conversation, so the player's answer follows on from it."""
+        player = self.player_name
+        conversation = self._player_conversation(mind.id, player, now)
+        text = await self.dialogue.greet(mind, player, conversation, now)
+        if not text:
+            return
+        mind.state.last_talked[PLAYER_ID] = now
+        log.info('[%s] %s to %s: "%s"', format_game_time(now), mind.name, player, text)
+        self.world.send(agents_pb2.AgentCommand(
+            agent_id=mind.id, command_id=self._command_id(mind.id), issued_at=now,
+            utterance=agents_pb2.Utterance(text=text, to_agent_id=PLAYER_ID, speaker_id=mind.id),
+        ))
+        self._save_conversation(conversation)
+        self._save_mind(mind)
+
+    def _player_conversation(self, agent_id: str, player: str, now: int) -> Conversation:
+        """The agent's conversation with the player: the one under way, or a new one
+        when they last spoke more than an hour ago."""
+        key = (agent_id, player)
+        conversation = self.player_conversations.get(key)
+        if conversation is None or now - (conversation.ended_at or conversation.started_at) > 3600:
+            conversation = self.dialogue.new_conversation([agent_id, PLAYER_ID], now)
+            self.player_conversations[key] = conversation
+            self.conversations.append(conversation)
+        return conversation
 
     async def _plan_everyone_ahead(self, now: int) -> None:
         await asyncio.gather(*(self._plan_ahead(mind, now) for mind in self.minds.values()))

@@ -23,12 +23,14 @@ class ListAgentsResponse(_message.Message):
     def __init__(self, agents: _Optional[_Iterable[_Union[_agents_pb2.Agent, _Mapping]]] = ...) -> None: ...
 
 class SyncWorldRequest(_message.Message):
-    __slots__ = ("game_time", "agents")
+    __slots__ = ("game_time", "agents", "player_name")
     GAME_TIME_FIELD_NUMBER: _ClassVar[int]
     AGENTS_FIELD_NUMBER: _ClassVar[int]
+    PLAYER_NAME_FIELD_NUMBER: _ClassVar[int]
     game_time: int
     agents: _containers.RepeatedCompositeFieldContainer[_agents_pb2.AgentState]
-    def __init__(self, game_time: _Optional[int] = ..., agents: _Optional[_Iterable[_Union[_agents_pb2.AgentState, _Mapping]]] = ...) -> None: ...
+    player_name: str
+    def __init__(self, game_time: _Optional[int] = ..., agents: _Optional[_Iterable[_Union[_agents_pb2.AgentState, _Mapping]]] = ..., player_name: _Optional[str] = ...) -> None: ...
 
 class SyncWorldResponse(_message.Message):
     __slots__ = ("commands",)
