@@ -5,10 +5,11 @@ GODOT     := scripts/godot
 RUN_ARGS  ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup run serve test proto clean
+.PHONY: setup run serve test proto clean xvfb
 
-## setup: Python environment, default model, sentence embedder and Godot (idempotent)
-setup: $(VENV)/.installed $(VENV)/.embedder $(MODEL) $(GODOT)
+## setup: Python environment, default model, sentence embedder, Godot and a virtual
+## screen for the visual tests (idempotent)
+setup: $(VENV)/.installed $(VENV)/.embedder $(MODEL) $(GODOT) xvfb
 
 $(VENV)/.installed: pyproject.toml scripts/install_python.sh
 	bash scripts/install_python.sh
@@ -21,6 +22,9 @@ $(MODEL): $(VENV)/.installed scripts/install_model.sh
 
 $(GODOT): scripts/install_godot.sh
 	bash scripts/install_godot.sh
+
+xvfb:
+	@bash scripts/install_xvfb.sh
 
 ## run: the agent server and the town (a window with a display, else headless with a live timeline)
 run: setup

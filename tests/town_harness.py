@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -71,17 +72,55 @@ def _wait_until_days_are_planned(address: str, deadline: float) -> None:
         time.sleep(2)
 
 
-def start_town(server_ws: str, *, minutes: int, speed: float, report: Path) -> subprocess.Popen:
-    """Godot headless running the town for `minutes` game minutes; output to a pipe."""
+def town_command(server_ws: str, *, minutes: int | None, speed: float, report: Path, extra: tuple[str, ...] = (),
+                 rendered: bool = False) -> list[str]:
+    """The Godot command line for a run of the town: headless, or (rendered) drawing real
+    frames with Mesa on a virtual screen (xvfb-run)."""
     if not GODOT.exists():
         pytest.fail("scripts/godot is missing: `make setup` installs Godot")
     report.unlink(missing_ok=True)
+    args = [str(GODOT), "--path", str(PROJECT_ROOT / "godot_project")]
+    if rendered:
+        if not shutil.which("xvfb-run"):
+            pytest.fail("xvfb-run is missing: `make setup` installs it (scripts/install_xvfb.sh)")
+        args = ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", *args, "--rendering-driver", "opengl3"]
+    else:
+        args.insert(1, "--headless")
+    args += ["--", "--headless-run", "--speed", str(speed), "--report", str(report), "--server", server_ws, *extra]
+    if minutes is not None:
+        args += ["--minutes", str(minutes)]
+    return args
+
+
+def start_town(server_ws: str, *, minutes: int, speed: float, report: Path) -> subprocess.Popen:
+    """Godot headless running the town for `minutes` game minutes; output to a pipe."""
     return subprocess.Popen(
-        [str(GODOT), "--headless", "--path", str(PROJECT_ROOT / "godot_project"), "--",
-         "--headless-run", "--minutes", str(minutes), "--speed", str(speed),
-         "--report", str(report), "--server", server_ws],
+        town_command(server_ws, minutes=minutes, speed=speed, report=report),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "DISPLAY": ""},
     )
+
+
+async def run_town_async(server_ws: str, *, report: Path, log: Path, timeout: float, **options) -> tuple[dict, str]:
+    """Runs the town to its end without blocking the event loop (for a server running
+    in this process); returns its report and output (also written to `log`)."""
+    environment = {**os.environ}
+    if not options.get("rendered"):
+        environment["DISPLAY"] = ""
+    process = await asyncio.create_subprocess_exec(
+        *town_command(server_ws, report=report, **options),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=environment,
+    )
+    try:
+        output, _ = await asyncio.wait_for(process.communicate(), timeout)
+    except TimeoutError:
+        process.kill()
+        output, _ = await process.communicate()
+        log.write_text(output.decode(errors="replace"))
+        pytest.fail(f"the town did not finish in {timeout:.0f} s: {output.decode(errors='replace')[-3000:]}")
+    text = output.decode(errors="replace")
+    log.write_text(text)
+    assert process.returncode == 0, text[-4000:]
+    return json.loads(report.read_text()), text
 
 
 def finish_town(town: subprocess.Popen, report: Path, log: Path, timeout: float) -> tuple[dict, str]:
