@@ -1,0 +1,484 @@
+extends Control
+## The heads-up display: a top bar with the game clock, pause/play, the speeds 1×,
+## 2×, 4×, 8× (1× = 60 game seconds per real second), a status line, Save and Load,
+## and the connection to the server; a line of control hints at the bottom.
+##
+## A full-screen Control that lets the mouse through except on its own widgets; add
+## it under a CanvasLayer.
+##
+##   const Hud: GDScript = preload("res://ui/hud.gd")
+##   var hud: Hud = Hud.new()
+##   hud_layer.add_child(hud)
+##   hud.set_clock(clock)                        # shows its time; drives pause and speed
+##   hud.input_blocker = chat.has_focus_input    # no hotkeys while typing
+##   hud.save_requested.connect(_save)           # the game composes the snapshot and
+##   hud.load_requested.connect(_load)           # calls SaveGame / LoadGame, then:
+##   hud.show_status("Saved 'quicksave' at Day 1 09:12", false)
+##
+## Public API
+##   set_clock(clock)            a town/sim_clock.gd node; pause and speed changes
+##                               are applied to it (and still signalled).
+##   set_paused(paused), toggle_pause(), choose_speed(multiplier)
+##   is_paused() -> bool, speed_multiplier() -> float
+##   show_status(text, is_error) a message in the top bar (fades after a while).
+##   status_text() -> String
+##   open_save_dialog(), open_load_dialog() (this one lists saves with ListSaves)
+##   close_dialogs(), dialog_open() -> bool
+##   set_hints(text)
+##   input_blocker               Callable returning true while hotkeys must not fire.
+##   client                      the AgentClient node (default: the autoload).
+## Signals: pause_toggled(paused), speed_chosen(multiplier), save_requested(name),
+## load_requested(name). The HUD never calls SaveGame or LoadGame itself.
+## Keys (ignored while a text field has focus or input_blocker says so): Space pause,
+## 1 2 3 4 speeds, F5 quick save, F9 quick load ("quicksave"), Escape closes a dialog.
+
+signal pause_toggled(paused: bool)
+signal speed_chosen(multiplier: float)
+signal save_requested(save_name: String)
+signal load_requested(save_name: String)
+
+const UiTheme: GDScript = preload("res://ui/theme.gd")
+const SimClock: GDScript = preload("res://town/sim_clock.gd")
+const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client.gd")
+## Game seconds per real second at 1×.
+const BASE_SPEED: float = 60.0
+const SPEEDS: Array[float] = [1.0, 2.0, 4.0, 8.0]
+const QUICKSAVE: String = "quicksave"
+const DEFAULT_HINTS: String = "WASD move · Shift run · E talk · Tab map · click an NPC to inspect · Space pause · 1-4 speed · F5 save · F9 load · Esc close"
+const STATUS_SECONDS: float = 6.0
+const ERROR_STATUS_SECONDS: float = 12.0
+const SAVE_NAME_PATTERN: String = "^[A-Za-z0-9_.-]{1,64}$"
+
+## Returns true while hotkeys must not fire (e.g. the chat panel's has_focus_input).
+var input_blocker: Callable = Callable()
+## The AgentClient to ask for ListSaves; null means the "AgentClient" autoload.
+var client: AgentClientScript = null
+
+var _clock: SimClock = null
+var _paused: bool = false
+var _multiplier: float = 1.0
+var _status_until_ms: int = 0
+var _shown_clock: String = ""
+var _was_connected: int = -1
+var _save_name_regex: RegEx = RegEx.create_from_string(SAVE_NAME_PATTERN)
+
+var _clock_label: Label = null
+var _pause_button: Button = null
+var _speed_buttons: Array[Button] = []
+var _status: Label = null
+var _connection_dot: Label = null
+var _connection_label: Label = null
+var _hints: Label = null
+var _save_dialog: PanelContainer = null
+var _save_name: LineEdit = null
+var _save_error: Label = null
+var _load_dialog: PanelContainer = null
+var _load_list: VBoxContainer = null
+var _load_message: Label = null
+var _dim: ColorRect = null
+
+
+func _init() -> void:
+	name = "Hud"
+	theme = UiTheme.get_theme()
+	set_anchors_preset(Control.PRESET_FULL_RECT)
+	mouse_filter = Control.MOUSE_FILTER_IGNORE
+	_build()
+
+
+func _process(_delta: float) -> void:
+	var text: String = "Day – · --:--"
+	if _clock != null:
+		text = _clock_text(_clock.now())
+		if _clock.paused != _paused:
+			_paused = _clock.paused
+			_update_time_controls()
+		var multiplier: float = _clock.speed / BASE_SPEED
+		if not is_equal_approx(multiplier, _multiplier):
+			_multiplier = multiplier
+			_update_time_controls()
+	if text != _shown_clock:
+		_shown_clock = text
+		_clock_label.text = text
+	if _status_until_ms > 0 and Time.get_ticks_msec() > _status_until_ms:
+		_status_until_ms = 0
+		_status.text = ""
+	_update_connection()
+
+
+func _unhandled_input(event: InputEvent) -> void:
+	var key: InputEventKey = event as InputEventKey
+	if key == null or not key.pressed or key.echo:
+		return
+	if dialog_open():
+		if key.keycode == KEY_ESCAPE:
+			close_dialogs()
+			get_viewport().set_input_as_handled()
+		return
+	if _typing():
+		return
+	var handled: bool = true
+	match key.keycode:
+		KEY_SPACE:
+			toggle_pause()
+		KEY_1, KEY_KP_1:
+			choose_speed(SPEEDS[0])
+		KEY_2, KEY_KP_2:
+			choose_speed(SPEEDS[1])
+		KEY_3, KEY_KP_3:
+			choose_speed(SPEEDS[2])
+		KEY_4, KEY_KP_4:
+			choose_speed(SPEEDS[3])
+		KEY_F5:
+			save_requested.emit(QUICKSAVE)
+		KEY_F9:
+			load_requested.emit(QUICKSAVE)
+		_:
+			handled = false
+	if handled:
+		get_viewport().set_input_as_handled()
+
+
+func set_clock(clock: SimClock) -> void:
+	_clock = clock
+	_paused = clock.paused
+	_multiplier = clock.speed / BASE_SPEED
+	_update_time_controls()
+
+
+func set_paused(paused: bool) -> void:
+	if _clock != null:
+		_clock.set_paused(paused)
+	if paused == _paused:
+		return
+	_paused = paused
+	_update_time_controls()
+	pause_toggled.emit(paused)
+
+
+func toggle_pause() -> void:
+	set_paused(not _paused)
+
+
+func is_paused() -> bool:
+	return _paused
+
+
+func choose_speed(multiplier: float) -> void:
+	if multiplier <= 0.0:
+		return
+	if _clock != null:
+		_clock.set_speed(BASE_SPEED * multiplier)
+	_multiplier = multiplier
+	_update_time_controls()
+	speed_chosen.emit(multiplier)
+
+
+func speed_multiplier() -> float:
+	return _multiplier
+
+
+func show_status(text: String, is_error: bool) -> void:
+	_status.text = ("⚠ " if is_error else "") + text
+	_status.add_theme_color_override("font_color", UiTheme.ERROR if is_error else UiTheme.TEXT)
+	_status.tooltip_text = text
+	_status_until_ms = Time.get_ticks_msec() + int((ERROR_STATUS_SECONDS if is_error else STATUS_SECONDS) * 1000.0)
+
+
+func status_text() -> String:
+	return _status.text
+
+
+func set_hints(text: String) -> void:
+	_hints.text = text
+	_hints.get_parent().visible = not text.is_empty()
+
+
+func dialog_open() -> bool:
+	return _save_dialog.visible or _load_dialog.visible
+
+
+func close_dialogs() -> void:
+	_save_dialog.visible = false
+	_load_dialog.visible = false
+	_dim.visible = false
+	_save_name.release_focus()
+
+
+func open_save_dialog() -> void:
+	close_dialogs()
+	_dim.visible = true
+	_save_dialog.visible = true
+	_save_name.text = QUICKSAVE
+	_save_error.text = ""
+	_save_name.grab_focus()
+	_save_name.select_all()
+
+
+func open_load_dialog() -> void:
+	close_dialogs()
+	_dim.visible = true
+	_load_dialog.visible = true
+	_fill_load_list([], "Looking for saves…", false)
+	var reply: Dictionary = await _client().list_saves()
+	if not _load_dialog.visible:
+		return
+	if not reply.get("ok", false):
+		var error: Dictionary = reply.get("error", {})
+		_fill_load_list([], "Could not list the saves: %s %s" % [error.get("code", ""), error.get("message", "")], true)
+		return
+	var saves: Array = reply.get("payload", {}).get("saves", [])
+	_fill_load_list(saves, "No saves yet. Save with F5 or the Save button." if saves.is_empty() else "", false)
+
+
+## Shows these SaveInfo dicts in the load dialog (it does so itself with ListSaves).
+func show_saves(saves: Array) -> void:
+	_dim.visible = true
+	_save_dialog.visible = false
+	_load_dialog.visible = true
+	_fill_load_list(saves, "" if not saves.is_empty() else "No saves yet.", false)
+
+
+func _client() -> AgentClientScript:
+	if client != null:
+		return client
+	return get_tree().root.get_node("AgentClient") as AgentClientScript
+
+
+func _typing() -> bool:
+	if input_blocker.is_valid() and bool(input_blocker.call()):
+		return true
+	var focused: Control = get_viewport().gui_get_focus_owner()
+	return focused is LineEdit or focused is TextEdit
+
+
+static func _clock_text(game_seconds: float) -> String:
+	var day: int = floori(game_seconds / UiTheme.SECONDS_PER_DAY) + 1
+	return "Day %d · %s" % [day, UiTheme.clock_hhmm(game_seconds)]
+
+
+func _update_time_controls() -> void:
+	_pause_button.text = "▶" if _paused else "❚❚"
+	_pause_button.tooltip_text = "Resume (Space)" if _paused else "Pause (Space)"
+	_pause_button.set_pressed_no_signal(_paused)
+	for i: int in _speed_buttons.size():
+		_speed_buttons[i].set_pressed_no_signal(is_equal_approx(SPEEDS[i], _multiplier))
+	_clock_label.add_theme_color_override("font_color", UiTheme.TEXT_MUTED if _paused else Color.WHITE)
+
+
+func _update_connection() -> void:
+	var online: bool = is_inside_tree() and _client() != null and _client().is_connected_to_server()
+	var state: int = 1 if online else 0
+	if state == _was_connected:
+		return
+	_was_connected = state
+	_connection_dot.add_theme_color_override("font_color", UiTheme.GOOD if online else UiTheme.WARN)
+	_connection_label.text = "online" if online else "reconnecting…"
+	_connection_label.tooltip_text = "Server: %s" % _client().server_url
+
+
+# ---- layout ------------------------------------------------------------------
+
+func _build() -> void:
+	var bar: PanelContainer = PanelContainer.new()
+	bar.name = "TopBar"
+	bar.set_anchors_preset(Control.PRESET_TOP_WIDE)
+	bar.offset_left = 12
+	bar.offset_right = -12
+	bar.offset_top = 10
+	bar.mouse_filter = Control.MOUSE_FILTER_STOP
+	bar.add_theme_stylebox_override("panel", UiTheme.panel_style(UiTheme.PANEL_BG, 6))
+	add_child(bar)
+	var row: HBoxContainer = HBoxContainer.new()
+	row.add_theme_constant_override("separation", 6)
+	bar.add_child(row)
+
+	_clock_label = Label.new()
+	_clock_label.theme_type_variation = "TitleLabel"
+	_clock_label.custom_minimum_size = Vector2(150, 0)
+	row.add_child(_clock_label)
+	_pause_button = _button("❚❚", "Pause (Space)", true)
+	_pause_button.custom_minimum_size = Vector2(40, 0)
+	_pause_button.pressed.connect(toggle_pause)
+	row.add_child(_pause_button)
+	var speeds: HBoxContainer = HBoxContainer.new()
+	speeds.add_theme_constant_override("separation", 2)
+	row.add_child(speeds)
+	for i: int in SPEEDS.size():
+		var multiplier: float = SPEEDS[i]
+		var speed_button: Button = _button("%d×" % int(multiplier), "%d game minute%s per second (%d)" % [int(multiplier), "" if multiplier == 1.0 else "s", i + 1], true)
+		speed_button.custom_minimum_size = Vector2(40, 0)
+		speed_button.pressed.connect(choose_speed.bind(multiplier))
+		speeds.add_child(speed_button)
+		_speed_buttons.append(speed_button)
+
+	_status = Label.new()
+	_status.size_flags_horizontal = Control.SIZE_EXPAND_FILL
+	_status.horizontal_alignment = HORIZONTAL_ALIGNMENT_CENTER
+	_status.text_overrun_behavior = TextServer.OVERRUN_TRIM_ELLIPSIS
+	_status.mouse_filter = Control.MOUSE_FILTER_PASS
+	_status.custom_minimum_size = Vector2(80, 0)
+	row.add_child(_status)
+
+	var save_button: Button = _button("Save", "Save the game (F5 saves as 'quicksave')", false)
+	save_button.pressed.connect(open_save_dialog)
+	row.add_child(save_button)
+	var load_button: Button = _button("Load", "Load a saved game (F9 loads 'quicksave')", false)
+	load_button.pressed.connect(open_load_dialog)
+	row.add_child(load_button)
+	row.add_child(VSeparator.new())
+	_connection_dot = Label.new()
+	_connection_dot.text = "●"
+	row.add_child(_connection_dot)
+	_connection_label = Label.new()
+	_connection_label.theme_type_variation = "MutedLabel"
+	_connection_label.mouse_filter = Control.MOUSE_FILTER_PASS
+	_connection_label.custom_minimum_size = Vector2(96, 0)
+	row.add_child(_connection_label)
+
+	var hints_panel: PanelContainer = PanelContainer.new()
+	hints_panel.name = "Hints"
+	hints_panel.set_anchors_preset(Control.PRESET_CENTER_BOTTOM)
+	hints_panel.grow_horizontal = Control.GROW_DIRECTION_BOTH
+	hints_panel.grow_vertical = Control.GROW_DIRECTION_BEGIN
+	hints_panel.offset_bottom = -8
+	hints_panel.mouse_filter = Control.MOUSE_FILTER_IGNORE
+	hints_panel.add_theme_stylebox_override("panel", UiTheme.panel_style(Color(0, 0, 0, 0.45), 4, 6, Color(0, 0, 0, 0)))
+	add_child(hints_panel)
+	_hints = Label.new()
+	_hints.theme_type_variation = "MutedLabel"
+	_hints.text = DEFAULT_HINTS
+	hints_panel.add_child(_hints)
+
+	_dim = ColorRect.new()
+	_dim.color = Color(0, 0, 0, 0.45)
+	_dim.set_anchors_preset(Control.PRESET_FULL_RECT)
+	_dim.mouse_filter = Control.MOUSE_FILTER_STOP
+	_dim.visible = false
+	_dim.gui_input.connect(_on_dim_input)
+	add_child(_dim)
+	_build_save_dialog()
+	_build_load_dialog()
+	_update_time_controls()
+
+
+func _build_save_dialog() -> void:
+	_save_dialog = _dialog("Save the game")
+	var box: VBoxContainer = _save_dialog.get_child(0)
+	box.add_child(_muted("Name (letters, digits, _ . -)"))
+	_save_name = LineEdit.new()
+	_save_name.max_length = 64
+	_save_name.text_submitted.connect(func(_text: String) -> void: _confirm_save())
+	box.add_child(_save_name)
+	_save_error = Label.new()
+	_save_error.add_theme_color_override("font_color", UiTheme.ERROR)
+	_save_error.theme_type_variation = "MutedLabel"
+	box.add_child(_save_error)
+	var buttons: HBoxContainer = HBoxContainer.new()
+	buttons.alignment = BoxContainer.ALIGNMENT_END
+	box.add_child(buttons)
+	var cancel: Button = _button("Cancel", "", false)
+	cancel.pressed.connect(close_dialogs)
+	buttons.add_child(cancel)
+	var confirm: Button = _button("Save", "", false)
+	confirm.pressed.connect(_confirm_save)
+	buttons.add_child(confirm)
+
+
+func _build_load_dialog() -> void:
+	_load_dialog = _dialog("Load a saved game")
+	var box: VBoxContainer = _load_dialog.get_child(0)
+	_load_message = _muted("")
+	_load_message.autowrap_mode = TextServer.AUTOWRAP_WORD_SMART
+	box.add_child(_load_message)
+	var scroll: ScrollContainer = ScrollContainer.new()
+	scroll.custom_minimum_size = Vector2(0, 220)
+	scroll.horizontal_scroll_mode = ScrollContainer.SCROLL_MODE_DISABLED
+	scroll.focus_mode = Control.FOCUS_NONE
+	box.add_child(scroll)
+	_load_list = VBoxContainer.new()
+	_load_list.size_flags_horizontal = Control.SIZE_EXPAND_FILL
+	scroll.add_child(_load_list)
+	var buttons: HBoxContainer = HBoxContainer.new()
+	buttons.alignment = BoxContainer.ALIGNMENT_END
+	box.add_child(buttons)
+	var cancel: Button = _button("Cancel", "", false)
+	cancel.pressed.connect(close_dialogs)
+	buttons.add_child(cancel)
+
+
+func _dialog(title: String) -> PanelContainer:
+	var dialog: PanelContainer = PanelContainer.new()
+	dialog.set_anchors_preset(Control.PRESET_CENTER)
+	dialog.grow_horizontal = Control.GROW_DIRECTION_BOTH
+	dialog.grow_vertical = Control.GROW_DIRECTION_BOTH
+	dialog.custom_minimum_size = Vector2(420, 0)
+	dialog.add_theme_stylebox_override("panel", UiTheme.panel_style(UiTheme.PANEL_BG_SOLID, 18))
+	dialog.visible = false
+	add_child(dialog)
+	var box: VBoxContainer = VBoxContainer.new()
+	box.add_theme_constant_override("separation", 10)
+	dialog.add_child(box)
+	var heading: Label = Label.new()
+	heading.theme_type_variation = "TitleLabel"
+	heading.text = title
+	box.add_child(heading)
+	return dialog
+
+
+func _fill_load_list(saves: Array, message: String, is_error: bool) -> void:
+	for child: Node in _load_list.get_children():
+		_load_list.remove_child(child)
+		child.queue_free()
+	_load_message.text = message
+	_load_message.visible = not message.is_empty()
+	_load_message.add_theme_color_override("font_color", UiTheme.ERROR if is_error else UiTheme.TEXT_MUTED)
+	for save: Dictionary in saves:
+		var save_name: String = str(save.get("name", ""))
+		var entry: Button = _button("", "Load '%s'" % save_name, false)
+		entry.alignment = HORIZONTAL_ALIGNMENT_LEFT
+		entry.size_flags_horizontal = Control.SIZE_EXPAND_FILL
+		var saved_at: int = str(save.get("savedAt", "0")).to_int()
+		var when: String = ""
+		if saved_at > 0:
+			var local: int = saved_at + int(Time.get_time_zone_from_system().get("bias", 0)) * 60
+			when = "  ·  saved " + Time.get_datetime_string_from_unix_time(local, true).substr(0, 16)
+		entry.text = "%s   —   %s%s" % [save_name, _clock_text(float(save.get("gameTime", 0))), when]
+		entry.pressed.connect(_choose_load.bind(save_name))
+		_load_list.add_child(entry)
+
+
+func _confirm_save() -> void:
+	var save_name: String = _save_name.text.strip_edges()
+	if _save_name_regex.search(save_name) == null:
+		_save_error.text = "Use 1-64 letters, digits, '_', '.' or '-'."
+		return
+	close_dialogs()
+	save_requested.emit(save_name)
+
+
+func _choose_load(save_name: String) -> void:
+	close_dialogs()
+	load_requested.emit(save_name)
+
+
+func _on_dim_input(event: InputEvent) -> void:
+	var click: InputEventMouseButton = event as InputEventMouseButton
+	if click != null and click.pressed:
+		close_dialogs()
+
+
+static func _button(text: String, tooltip: String, toggle: bool) -> Button:
+	var button: Button = Button.new()
+	button.text = text
+	button.tooltip_text = tooltip
+	button.toggle_mode = toggle
+	button.focus_mode = Control.FOCUS_NONE
+	return button
+
+
+static func _muted(text: String) -> Label:
+	var label: Label = Label.new()
+	label.theme_type_variation = "MutedLabel"
+	label.text = text
+	return label
