@@ -29,8 +29,10 @@ extends Control
 ##   client                      the AgentClient node (default: the autoload).
 ## Signals: pause_toggled(paused), speed_chosen(multiplier), save_requested(name),
 ## load_requested(name). The HUD never calls SaveGame or LoadGame itself.
-## Keys (ignored while a text field has focus or input_blocker says so): Space pause,
-## 1 2 3 4 speeds, F5 quick save, F9 quick load ("quicksave"), Escape closes a dialog.
+## Keys (ignored while a text field has focus or input_blocker says so): the input
+## actions pause, speed_1..speed_4, quick_save, quick_load where the project defines
+## them, else Space, 1 2 3 4, F5 and F9 (quick save/load use "quicksave"); Escape
+## closes a dialog.
 
 signal pause_toggled(paused: bool)
 signal speed_chosen(multiplier: float)
@@ -118,25 +120,31 @@ func _unhandled_input(event: InputEvent) -> void:
 	if _typing():
 		return
 	var handled: bool = true
-	match key.keycode:
-		KEY_SPACE:
-			toggle_pause()
-		KEY_1, KEY_KP_1:
-			choose_speed(SPEEDS[0])
-		KEY_2, KEY_KP_2:
-			choose_speed(SPEEDS[1])
-		KEY_3, KEY_KP_3:
-			choose_speed(SPEEDS[2])
-		KEY_4, KEY_KP_4:
-			choose_speed(SPEEDS[3])
-		KEY_F5:
-			save_requested.emit(QUICKSAVE)
-		KEY_F9:
-			load_requested.emit(QUICKSAVE)
-		_:
-			handled = false
+	if _is(key, "pause", [KEY_SPACE]):
+		toggle_pause()
+	elif _is(key, "speed_1", [KEY_1, KEY_KP_1]):
+		choose_speed(SPEEDS[0])
+	elif _is(key, "speed_2", [KEY_2, KEY_KP_2]):
+		choose_speed(SPEEDS[1])
+	elif _is(key, "speed_3", [KEY_3, KEY_KP_3]):
+		choose_speed(SPEEDS[2])
+	elif _is(key, "speed_4", [KEY_4, KEY_KP_4]):
+		choose_speed(SPEEDS[3])
+	elif _is(key, "quick_save", [KEY_F5]):
+		save_requested.emit(QUICKSAVE)
+	elif _is(key, "quick_load", [KEY_F9]):
+		load_requested.emit(QUICKSAVE)
+	else:
+		handled = false
 	if handled:
 		get_viewport().set_input_as_handled()
+
+
+# The input action when the project defines it (rebindable), else the default keys.
+static func _is(key: InputEventKey, action: String, default_keys: Array[int]) -> bool:
+	if InputMap.has_action(action):
+		return key.is_action_pressed(action)
+	return key.keycode in default_keys or key.physical_keycode in default_keys
 
 
 func set_clock(clock: SimClock) -> void:

@@ -24,6 +24,8 @@ extends Control
 ##   agent_at(local_point: Vector2) -> String     the agent whose dot is there, or "".
 ##   hovered_agent() -> String
 ##   input_blocker                        Callable returning true while Tab must not toggle.
+## Keys: the input action toggle_map where the project defines it, else Tab; Escape
+## closes the full-screen map.
 ## Signals: agent_clicked(agent_id), expanded_changed(expanded).
 
 signal agent_clicked(agent_id: String)
@@ -66,7 +68,8 @@ func _unhandled_input(event: InputEvent) -> void:
 		return
 	if input_blocker.is_valid() and bool(input_blocker.call()):
 		return
-	if key.keycode == KEY_TAB:
+	var toggle: bool = key.is_action_pressed("toggle_map") if InputMap.has_action("toggle_map") else key.keycode == KEY_TAB
+	if toggle:
 		toggle_expanded()
 		get_viewport().set_input_as_handled()
 	elif key.keycode == KEY_ESCAPE and _expanded:
@@ -142,11 +145,7 @@ func hovered_agent() -> String:
 
 
 func world_to_map(position: Vector3) -> Vector2:
-	var frame: Rect2 = _map_rect()
-	var extent: Vector2 = _world_extent()
-	var scale_factor: float = minf(frame.size.x / extent.x, frame.size.y / extent.y)
-	var center: Vector2 = frame.get_center()
-	return center + Vector2(position.x, position.z) * scale_factor
+	return _map_rect().get_center() + Vector2(position.x, position.z) * _scale()
 
 
 func agent_at(local_point: Vector2) -> String:
@@ -192,7 +191,8 @@ func _world_extent() -> Vector2:
 func _scale() -> float:
 	var frame: Rect2 = _map_rect()
 	var extent: Vector2 = _world_extent()
-	return minf(frame.size.x / extent.x, frame.size.y / extent.y)
+	# A control not laid out yet has no room: draw nothing rather than mirrored.
+	return maxf(0.0, minf(frame.size.x / extent.x, frame.size.y / extent.y))
 
 
 func _draw() -> void:
