@@ -1,0 +1,456 @@
+extends RefCounted
+## Where the town's buildings, streets, paths, street lamps and trees go: the plan
+## town_builder.gd turns into geometry, worked out from the Town message alone.
+##
+## - Buildings are the walled sectors (size.y > 0): four walls on the footprint's
+##   edges, a 2 m doorway gap in the wall nearest the sector's door.
+## - Streets run along x (or z) through every gap between rows of buildings wide
+##   enough for one, across the whole built-up area, cut where an obstacle or an
+##   object stands; with a single row, one street runs along the side most doors face.
+## - A path leads straight out of each door to the nearest street it meets.
+## - Street lamps stand along the streets' edges, trees on the open ground that is
+##   left (more of them in parks, the open sectors), never near buildings, doors,
+##   streets, paths, places or obstacles, and far enough apart to walk between.
+## The plan is deterministic: the same town always gets the same trees.
+
+const TownData: GDScript = preload("res://town/town_data.gd")
+
+const WALL_THICKNESS: float = 0.3
+const DOOR_WIDTH: float = 2.0
+const STREET_WIDTH: float = 4.0
+## Clear ground kept between a street's edge and the buildings beside it.
+const STREET_CLEARANCE: float = 1.0
+const PATH_WIDTH: float = 1.4
+const LAMP_SPACING: float = 14.0
+const MAX_STREET_LAMPS: int = 24
+const TRUNK_RADIUS: float = 0.25
+## Trunks are at least this far apart, so there is always room to walk between them.
+const TREE_SPACING: float = 3.4
+const TREE_GRID: float = 3.0
+const TREE_CHANCE_IN_PARKS: float = 0.75
+const TREE_CHANCE_ELSEWHERE: float = 0.3
+## Clearances around a trunk.
+const TREE_FROM_BUILDINGS: float = 2.4
+const TREE_FROM_THINGS: float = 2.0
+const TREE_FROM_PLACES: float = 2.5
+const TREE_FROM_EDGE: float = 2.5
+const TREE_FROM_DOORS: float = 4.0
+
+## {"id", "rect" (Rect2 on x, z), "height", "door" (Vector3 on the wall),
+## "outward" (Vector3 out of the door), "walls": [{"name", "along_x", "at", "spans"}]}.
+var buildings: Array[Dictionary] = []
+## {"from": Vector2, "to": Vector2 (x, z), "along_x": bool, "width": float}.
+var streets: Array[Dictionary] = []
+## {"from": Vector2, "to": Vector2, "width": float}, straight segments.
+var paths: Array[Dictionary] = []
+## Street lamp positions (x, z).
+var lamps: Array[Vector2] = []
+## {"at": Vector2, "kind": "broadleaf" | "conifer", "scale", "stretch", "yaw",
+## "trunk_color", "crown_color"}.
+var trees: Array[Dictionary] = []
+
+var _half: Vector2 = Vector2.ZERO
+var _by_id: Dictionary = {}
+var _parks: Array[Rect2] = []
+# Obstacles and objects: what streets are cut around and trees keep away from.
+var _things: Array[Rect2] = []
+var _positions: Array[Vector2] = []
+
+
+func _init(town: TownData) -> void:
+	_half = Vector2(town.size.x, town.size.z) / 2.0
+	for place: Dictionary in town.places:
+		var kind: String = str(place.get("kind", ""))
+		var position: Vector3 = TownData.vec3(place.get("position", {}))
+		_positions.append(Vector2(position.x, position.z))
+		if kind == TownData.KIND_SECTOR:
+			var extent: Vector3 = TownData.vec3(place.get("size", {}))
+			if extent.y > 0.0:
+				var building: Dictionary = _plan_building(place)
+				buildings.append(building)
+				_by_id[building["id"]] = building
+			else:
+				_parks.append(_footprint(place))
+		elif kind == TownData.KIND_OBJECT:
+			_things.append(_footprint(place))
+	for obstacle: Dictionary in town.obstacles:
+		var center: Vector3 = TownData.vec3(obstacle.get("position", {}))
+		var extent: Vector3 = TownData.vec3(obstacle.get("size", {}))
+		_things.append(Rect2(center.x - extent.x / 2.0, center.z - extent.z / 2.0, extent.x, extent.z))
+	_plan_streets()
+	_plan_paths()
+	_plan_lamps()
+	_plan_trees(town.name)
+
+
+## The building planned for the walled sector with this id (empty if none).
+func building(sector_id: String) -> Dictionary:
+	return _by_id.get(sector_id, {})
+
+
+# A place's footprint on the ground: centre ± size / 2 on x and z.
+static func _footprint(place: Dictionary) -> Rect2:
+	var center: Vector3 = TownData.vec3(place.get("center", {}))
+	var extent: Vector3 = TownData.vec3(place.get("size", {}))
+	return Rect2(center.x - extent.x / 2.0, center.z - extent.z / 2.0, extent.x, extent.z)
+
+
+static func _plan_building(sector: Dictionary) -> Dictionary:
+	var center: Vector3 = TownData.vec3(sector.get("center", {}))
+	var extent: Vector3 = TownData.vec3(sector.get("size", {}))
+	var door: Vector3 = TownData.vec3(sector.get("door", {}))
+	var half_x: float = extent.x / 2.0
+	var half_z: float = extent.z / 2.0
+	# Walls along x are longer by a thickness so the corners close.
+	var walls: Array[Dictionary] = [
+		{"name": "north", "along_x": true, "at": center.z - half_z, "half": half_x + WALL_THICKNESS / 2.0,
+			"outward": Vector3.FORWARD},
+		{"name": "south", "along_x": true, "at": center.z + half_z, "half": half_x + WALL_THICKNESS / 2.0,
+			"outward": Vector3.BACK},
+		{"name": "west", "along_x": false, "at": center.x - half_x, "half": half_z, "outward": Vector3.LEFT},
+		{"name": "east", "along_x": false, "at": center.x + half_x, "half": half_z, "outward": Vector3.RIGHT},
+	]
+	var door_wall: int = 0
+	var door_gap: float = INF
+	for i: int in walls.size():
+		var wall: Dictionary = walls[i]
+		var across: float = door.z if wall["along_x"] else door.x
+		if absf(across - float(wall["at"])) < door_gap:
+			door_gap = absf(across - float(wall["at"]))
+			door_wall = i
+	var door_point: Vector3 = door
+	for i: int in walls.size():
+		var wall: Dictionary = walls[i]
+		var along_x: bool = wall["along_x"]
+		var mid: float = center.x if along_x else center.z
+		var half: float = wall["half"]
+		var spans: Array[Vector2] = [Vector2(mid - half, mid + half)]
+		if i == door_wall:
+			var door_at: float = door.x if along_x else door.z
+			spans = [
+				Vector2(mid - half, door_at - DOOR_WIDTH / 2.0),
+				Vector2(door_at + DOOR_WIDTH / 2.0, mid + half),
+			]
+			door_point = Vector3(door_at, 0.0, wall["at"]) if along_x else Vector3(wall["at"], 0.0, door_at)
+		wall["spans"] = spans
+	return {
+		"id": str(sector.get("id", "")),
+		"rect": Rect2(center.x - half_x, center.z - half_z, extent.x, extent.z),
+		"height": extent.y,
+		"door": door_point,
+		"outward": walls[door_wall]["outward"],
+		"walls": walls,
+	}
+
+
+func _plan_streets() -> void:
+	if buildings.is_empty():
+		return
+	for along_x: bool in [true, false]:
+		# A street along x sits at a fixed z in a gap between the buildings' z spans.
+		var spans: Array[Vector2] = []
+		var run: Vector2 = Vector2(INF, -INF)
+		for entry: Dictionary in buildings:
+			var rect: Rect2 = entry["rect"]
+			spans.append(Vector2(rect.position.y, rect.end.y) if along_x else Vector2(rect.position.x, rect.end.x))
+			var across: Vector2 = Vector2(rect.position.x, rect.end.x) if along_x \
+				else Vector2(rect.position.y, rect.end.y)
+			run = Vector2(minf(run.x, across.x), maxf(run.y, across.y))
+		var limit: float = (_half.x if along_x else _half.y) - 0.5
+		run = Vector2(maxf(run.x - STREET_CLEARANCE - STREET_WIDTH, -limit),
+			minf(run.y + STREET_CLEARANCE + STREET_WIDTH, limit))
+		var merged: Array[Vector2] = _merge(spans)
+		for i: int in merged.size() - 1:
+			var low: float = merged[i].y + STREET_CLEARANCE + STREET_WIDTH / 2.0
+			var high: float = merged[i + 1].x - STREET_CLEARANCE - STREET_WIDTH / 2.0
+			if high < low:
+				continue
+			_add_street(along_x, _best_offset(along_x, low, high, run), run)
+	if streets.is_empty():
+		_add_front_street()
+
+
+# Where in [low, high] a street crosses the fewest obstacles and objects, nearest the middle.
+func _best_offset(along_x: bool, low: float, high: float, run: Vector2) -> float:
+	var middle: float = (low + high) / 2.0
+	var best: float = middle
+	var best_blocked: float = INF
+	var steps: int = int((high - low) / 0.25)
+	for k: int in steps + 1:
+		# Middle first, then alternately either side of it.
+		var offset: float = middle + (0.25 * ceili(k / 2.0)) * (1.0 if k % 2 == 1 else -1.0)
+		if offset < low - 0.001 or offset > high + 0.001:
+			continue
+		var strip: Rect2 = _strip(along_x, offset, run, STREET_WIDTH)
+		var blocked: float = 0.0
+		for thing: Rect2 in _things:
+			var overlap: Rect2 = strip.intersection(thing.grow(0.5))
+			blocked += overlap.get_area()
+		if blocked < best_blocked - 0.001:
+			best_blocked = blocked
+			best = offset
+	return best
+
+
+# One street along the side of the only row of buildings that most doors face.
+func _add_front_street() -> void:
+	var votes: Dictionary = {}
+	for entry: Dictionary in buildings:
+		var key: Vector3 = entry["outward"]
+		votes[key] = int(votes.get(key, 0)) + 1
+	var facing: Vector3 = Vector3.BACK
+	for key: Vector3 in votes:
+		if int(votes[key]) > int(votes.get(facing, 0)):
+			facing = key
+	var along_x: bool = absf(facing.z) > 0.5
+	var sign_: float = facing.z if along_x else facing.x
+	var edge: float = -INF if sign_ > 0.0 else INF
+	var run: Vector2 = Vector2(INF, -INF)
+	for entry: Dictionary in buildings:
+		var rect: Rect2 = entry["rect"]
+		var far: float = (rect.end.y if along_x else rect.end.x) if sign_ > 0.0 \
+			else (rect.position.y if along_x else rect.position.x)
+		edge = maxf(edge, far) if sign_ > 0.0 else minf(edge, far)
+		var across: Vector2 = Vector2(rect.position.x, rect.end.x) if along_x else Vector2(rect.position.y, rect.end.y)
+		run = Vector2(minf(run.x, across.x), maxf(run.y, across.y))
+	var limit: float = (_half.y if along_x else _half.x) - STREET_WIDTH / 2.0 - 0.5
+	var offset: float = clampf(edge + sign_ * (STREET_CLEARANCE + STREET_WIDTH / 2.0), -limit, limit)
+	var run_limit: float = (_half.x if along_x else _half.y) - 0.5
+	_add_street(along_x, offset, Vector2(maxf(run.x - 3.0, -run_limit), minf(run.y + 3.0, run_limit)))
+
+
+# A street along x at z = offset (or along z at x = offset) over run, cut into
+# pieces where obstacles and objects stand.
+func _add_street(along_x: bool, offset: float, run: Vector2) -> void:
+	var cuts: Array[Vector2] = []
+	var strip: Rect2 = _strip(along_x, offset, run, STREET_WIDTH)
+	for thing: Rect2 in _things:
+		var grown: Rect2 = thing.grow(0.3)
+		if strip.intersects(grown):
+			cuts.append(Vector2(grown.position.x, grown.end.x) if along_x else Vector2(grown.position.y, grown.end.y))
+	var start: float = run.x
+	for cut: Vector2 in _merge(cuts):
+		_add_piece(along_x, offset, start, cut.x)
+		start = maxf(start, cut.y)
+	_add_piece(along_x, offset, start, run.y)
+
+
+func _add_piece(along_x: bool, offset: float, from: float, to: float) -> void:
+	if to - from < 2.0:
+		return
+	streets.append({
+		"from": Vector2(from, offset) if along_x else Vector2(offset, from),
+		"to": Vector2(to, offset) if along_x else Vector2(offset, to),
+		"along_x": along_x,
+		"width": STREET_WIDTH,
+	})
+
+
+static func _strip(along_x: bool, offset: float, run: Vector2, width: float) -> Rect2:
+	if along_x:
+		return Rect2(run.x, offset - width / 2.0, run.y - run.x, width)
+	return Rect2(offset - width / 2.0, run.x, width, run.y - run.x)
+
+
+static func _street_rect(street: Dictionary) -> Rect2:
+	var from: Vector2 = street["from"]
+	var to: Vector2 = street["to"]
+	var along_x: bool = street["along_x"]
+	return _strip(along_x, from.y if along_x else from.x, Vector2(from.x, to.x) if along_x else Vector2(from.y, to.y),
+		street["width"])
+
+
+# Sorted, overlapping intervals joined.
+static func _merge(intervals: Array[Vector2]) -> Array[Vector2]:
+	var sorted: Array[Vector2] = intervals.duplicate()
+	sorted.sort_custom(func(a: Vector2, b: Vector2) -> bool: return a.x < b.x)
+	var merged: Array[Vector2] = []
+	for interval: Vector2 in sorted:
+		if not merged.is_empty() and interval.x <= merged[merged.size() - 1].y:
+			var last: Vector2 = merged[merged.size() - 1]
+			merged[merged.size() - 1] = Vector2(last.x, maxf(last.y, interval.y))
+		else:
+			merged.append(interval)
+	return merged
+
+
+func _plan_paths() -> void:
+	if streets.is_empty():
+		return
+	for entry: Dictionary in buildings:
+		var door3: Vector3 = entry["door"]
+		var out3: Vector3 = entry["outward"]
+		var door: Vector2 = Vector2(door3.x, door3.z)
+		var out: Vector2 = Vector2(out3.x, out3.z)
+		var best: Vector2 = Vector2.INF
+		var best_distance: float = INF
+		for street: Dictionary in streets:
+			var along_x: bool = street["along_x"]
+			if along_x != (absf(out.y) > 0.5):
+				continue
+			var from: Vector2 = street["from"]
+			var to: Vector2 = street["to"]
+			var offset: float = from.y if along_x else from.x
+			var distance: float = (offset - (door.y if along_x else door.x)) * (out.y if along_x else out.x)
+			var along: float = door.x if along_x else door.y
+			var run: Vector2 = Vector2(from.x, to.x) if along_x else Vector2(from.y, to.y)
+			if distance <= 0.0 or distance >= best_distance or along < run.x + 0.5 or along > run.y - 0.5:
+				continue
+			var hit: Vector2 = Vector2(door.x, offset) if along_x else Vector2(offset, door.y)
+			if _crosses_building(door + out * 0.2, hit, str(entry["id"])):
+				continue
+			best = hit
+			best_distance = distance
+		if best_distance < INF:
+			paths.append({"from": door, "to": best, "width": PATH_WIDTH})
+			continue
+		# No street straight ahead: out of the door, then round to the nearest one.
+		var step: Vector2 = door + out * 1.5
+		var nearest: Vector2 = Vector2.INF
+		var nearest_street: Dictionary = {}
+		for street: Dictionary in streets:
+			var point: Vector2 = Geometry2D.get_closest_point_to_segment(step, street["from"], street["to"])
+			if point.distance_to(step) < nearest.distance_to(step):
+				nearest = point
+				nearest_street = street
+		var corner: Vector2 = Vector2(nearest.x, step.y) if nearest_street["along_x"] else Vector2(step.x, nearest.y)
+		for segment: Array in [[door, step], [step, corner], [corner, nearest]]:
+			if (segment[1] - segment[0]).length() > 0.05:
+				paths.append({"from": segment[0], "to": segment[1], "width": PATH_WIDTH})
+
+
+func _crosses_building(from: Vector2, to: Vector2, own_id: String) -> bool:
+	for entry: Dictionary in buildings:
+		if entry["id"] == own_id:
+			continue
+		var rect: Rect2 = entry["rect"]
+		if _segment_hits_rect(from, to, rect.grow(0.2)):
+			return true
+	return false
+
+
+static func _segment_hits_rect(from: Vector2, to: Vector2, rect: Rect2) -> bool:
+	if rect.has_point(from) or rect.has_point(to):
+		return true
+	var corners: Array[Vector2] = [rect.position, Vector2(rect.end.x, rect.position.y), rect.end,
+		Vector2(rect.position.x, rect.end.y)]
+	for i: int in 4:
+		if Geometry2D.segment_intersects_segment(from, to, corners[i], corners[(i + 1) % 4]) != null:
+			return true
+	return false
+
+
+func _distance_to_paths(point: Vector2) -> float:
+	var nearest: float = INF
+	for path: Dictionary in paths:
+		var closest: Vector2 = Geometry2D.get_closest_point_to_segment(point, path["from"], path["to"])
+		nearest = minf(nearest, closest.distance_to(point))
+	return nearest
+
+
+func _near_buildings(point: Vector2, margin: float) -> bool:
+	for entry: Dictionary in buildings:
+		var rect: Rect2 = entry["rect"]
+		if rect.grow(margin).has_point(point):
+			return true
+	return false
+
+
+func _near_things(point: Vector2, margin: float) -> bool:
+	for thing: Rect2 in _things:
+		if thing.grow(margin).has_point(point):
+			return true
+	return false
+
+
+func _near_places(point: Vector2, margin: float) -> bool:
+	for position: Vector2 in _positions:
+		if position.distance_to(point) < margin:
+			return true
+	return false
+
+
+func _plan_lamps() -> void:
+	var candidates: Array[Vector2] = []
+	for street: Dictionary in streets:
+		var from: Vector2 = street["from"]
+		var to: Vector2 = street["to"]
+		var length: float = from.distance_to(to)
+		var direction: Vector2 = (to - from) / maxf(length, 0.001)
+		var side: Vector2 = Vector2(-direction.y, direction.x) * (float(street["width"]) / 2.0 + 0.45)
+		var count: int = maxi(1, floori(length / LAMP_SPACING))
+		for k: int in count:
+			var point: Vector2 = from + direction * (length * (k + 0.5) / count) + side * (1.0 if k % 2 == 0 else -1.0)
+			if _near_buildings(point, 0.8) or _near_things(point, 1.0) or _near_places(point, 1.5) \
+					or _distance_to_paths(point) < PATH_WIDTH / 2.0 + 0.8 \
+					or absf(point.x) > _half.x - 0.5 or absf(point.y) > _half.y - 0.5:
+				continue
+			candidates.append(point)
+	if candidates.size() <= MAX_STREET_LAMPS:
+		lamps = candidates
+		return
+	for i: int in MAX_STREET_LAMPS:
+		lamps.append(candidates[floori(i * candidates.size() / float(MAX_STREET_LAMPS))])
+
+
+func _plan_trees(seed_text: String) -> void:
+	var rng: RandomNumberGenerator = RandomNumberGenerator.new()
+	rng.seed = hash("trees:" + seed_text)
+	var street_rects: Array[Rect2] = []
+	for street: Dictionary in streets:
+		street_rects.append(_street_rect(street).grow(1.0))
+	var doors: Array[Vector2] = []
+	for entry: Dictionary in buildings:
+		var door: Vector3 = entry["door"]
+		doors.append(Vector2(door.x, door.z))
+	var nx: int = floori(_half.x * 2.0 / TREE_GRID)
+	var nz: int = floori(_half.y * 2.0 / TREE_GRID)
+	for ix: int in nx:
+		for iz: int in nz:
+			var point: Vector2 = Vector2(-_half.x + TREE_GRID * (ix + 0.5) + rng.randf_range(-0.9, 0.9),
+				-_half.y + TREE_GRID * (iz + 0.5) + rng.randf_range(-0.9, 0.9))
+			var in_park: bool = false
+			for park: Rect2 in _parks:
+				if park.has_point(point):
+					in_park = true
+			var roll: float = rng.randf()
+			if roll > (TREE_CHANCE_IN_PARKS if in_park else TREE_CHANCE_ELSEWHERE):
+				continue
+			if not _tree_fits(point, street_rects, doors):
+				continue
+			var broadleaf: bool = rng.randf() < 0.7
+			var crown: Color = Color.from_hsv(rng.randf_range(0.22, 0.33), rng.randf_range(0.45, 0.7),
+				rng.randf_range(0.38, 0.6) if broadleaf else rng.randf_range(0.28, 0.42))
+			trees.append({
+				"at": point,
+				"kind": "broadleaf" if broadleaf else "conifer",
+				"scale": rng.randf_range(0.8, 1.2),
+				"stretch": rng.randf_range(0.9, 1.2),
+				"yaw": rng.randf_range(0.0, TAU),
+				"trunk_color": Color.from_hsv(rng.randf_range(0.06, 0.09), rng.randf_range(0.45, 0.6),
+					rng.randf_range(0.28, 0.4)),
+				"crown_color": crown,
+			})
+
+
+func _tree_fits(point: Vector2, street_rects: Array[Rect2], doors: Array[Vector2]) -> bool:
+	if absf(point.x) > _half.x - TREE_FROM_EDGE or absf(point.y) > _half.y - TREE_FROM_EDGE:
+		return false
+	if _near_buildings(point, TREE_FROM_BUILDINGS) or _near_things(point, TREE_FROM_THINGS) \
+			or _near_places(point, TREE_FROM_PLACES):
+		return false
+	for rect: Rect2 in street_rects:
+		if rect.has_point(point):
+			return false
+	if _distance_to_paths(point) < PATH_WIDTH / 2.0 + 1.2:
+		return false
+	for door: Vector2 in doors:
+		if door.distance_to(point) < TREE_FROM_DOORS:
+			return false
+	for lamp: Vector2 in lamps:
+		if lamp.distance_to(point) < 2.0:
+			return false
+	for tree: Dictionary in trees:
+		if (tree["at"] as Vector2).distance_to(point) < TREE_SPACING:
+			return false
+	return true
