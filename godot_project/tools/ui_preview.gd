@@ -21,7 +21,8 @@ const TownData: GDScript = preload("res://town/town_data.gd")
 const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client.gd")
 const TOWN_FILE: String = "../towns/skeleton.json"
 const CONNECT_TIMEOUT_MS: int = 20000
-const REPLY_TIMEOUT_MS: int = 240000
+const REPLY_TIMEOUT_MS: int = 420000
+const READY_TIMEOUT_MS: int = 180000
 const CHAT_LINE: String = "Hi Isabella! What are you up to today?"
 const NAMES: Dictionary = {
 	"isabella": "Isabella Rodriguez", "john_lin": "John Lin", "mei_lin": "Mei Lin", "player": "Sam",
@@ -59,8 +60,13 @@ func _run() -> void:
 	var code: int = await _canned_shots()
 	if code == 0 and not _server.is_empty():
 		code = await _server_shots()
+	# Nothing may be left awaiting a reply at exit.
+	_inspector.hide_inspector()
+	_chat.close()
+	_hud.close_dialogs()
 	var client: AgentClientScript = root.get_node("AgentClient") as AgentClientScript
 	client.cancel_all()
+	await _frames(2)
 	print("ui_preview: done, exit code %d, PNGs in %s" % [code, _out])
 	quit(code)
 
@@ -235,8 +241,13 @@ func _server_shots() -> int:
 			printerr("ui_preview: could not connect to %s" % client.server_url)
 			return 1
 		await process_frame
-	var ready_reply: Dictionary = await client.call_rpc("GetStats")
-	print("ui_preview: server stats ready=%s game_time=%s" % [ready_reply.get("payload", {}).get("ready", false), ready_reply.get("payload", {}).get("gameTime", 0)])
+	# The minds plan their day first; their plans show once they are ready.
+	while Time.get_ticks_msec() - started < READY_TIMEOUT_MS:
+		var stats: Dictionary = await client.call_rpc("GetStats")
+		if stats.get("payload", {}).get("ready", false):
+			break
+		await create_timer(2.0).timeout
+	print("ui_preview: server ready after %d s" % ((Time.get_ticks_msec() - started) / 1000))
 	_inspector.show_agent("isabella")
 	var refresh: Array = await _inspector_result()
 	if not refresh[0]:
@@ -250,6 +261,7 @@ func _server_shots() -> int:
 		_inspector.select_tab(i)
 		await _shot("server_inspector_%d" % i)
 	_chat.open("isabella", str(inspection.get("agent", {}).get("name", "Isabella")), "Sam", _clock.now)
+	_chat.clear_transcript("isabella")
 	_chat.reply_finished.connect(func(_agent_id: String, _text: String) -> void: _reply_done = true)
 	var progress: Array[String] = []
 	_chat.reply_progress.connect(func(_agent_id: String, text: String) -> void: progress.append(text))

@@ -23,6 +23,8 @@ extends PanelContainer
 ##   is_replying() -> bool   true while the shown agent's reply streams.
 ##   add_line(speaker_id, speaker_name, text)  appends a finished line (e.g. history).
 ##   add_system_line(text)   appends a grey line in parentheses.
+##   clear_transcript(agent_id)  forgets the lines with that agent (e.g. after loading
+##                           a save); a reply still streaming goes on into a new line.
 ##   transcript() -> Array[Dictionary]  the shown agent's lines, oldest first, each
 ##       {"speaker": name, "speaker_id": "player" or agent id ("" for system lines),
 ##        "text", "chunks": messages received, "first_chunk_ms": real ms from send to
@@ -174,6 +176,16 @@ func add_system_line(text: String) -> void:
 		return
 	_entries(_agent_id).append(_entry("", "", text, true))
 	_refresh()
+
+
+func clear_transcript(for_agent: String) -> void:
+	var entries: Array[Dictionary] = _entries(for_agent)
+	entries.clear()
+	for stream: Dictionary in _streams.values():
+		if str(stream["agent_id"]) == for_agent:
+			entries.append(stream["entry"])
+	if for_agent == _agent_id:
+		_refresh()
 
 
 func transcript() -> Array[Dictionary]:

@@ -49,6 +49,9 @@ const QUICKSAVE: String = "quicksave"
 const DEFAULT_HINTS: String = "WASD move · Shift run · E talk · Tab map · click an NPC to inspect · Space pause · 1-4 speed · F5 save · F9 load · Esc close"
 const STATUS_SECONDS: float = 6.0
 const ERROR_STATUS_SECONDS: float = 12.0
+const DIALOG_LAYER: int = 100
+const LOAD_ROW_HEIGHT: float = 38.0
+const LOAD_LIST_MAX_HEIGHT: float = 320.0
 const SAVE_NAME_PATTERN: String = "^[A-Za-z0-9_.-]{1,64}$"
 
 ## Returns true while hotkeys must not fire (e.g. the chat panel's has_focus_input).
@@ -78,6 +81,9 @@ var _load_dialog: PanelContainer = null
 var _load_list: VBoxContainer = null
 var _load_message: Label = null
 var _dim: ColorRect = null
+var _load_scroll: ScrollContainer = null
+# Dialogs go on their own canvas layer, above the other panels of the UI.
+var _dialog_layer: CanvasLayer = null
 
 
 func _init() -> void:
@@ -106,6 +112,11 @@ func _process(_delta: float) -> void:
 		_status_until_ms = 0
 		_status.text = ""
 	_update_connection()
+
+
+func _notification(what: int) -> void:
+	if what == NOTIFICATION_VISIBILITY_CHANGED and _dialog_layer != null:
+		_dialog_layer.visible = is_visible_in_tree()
 
 
 func _unhandled_input(event: InputEvent) -> void:
@@ -358,13 +369,22 @@ func _build() -> void:
 	_hints.text = DEFAULT_HINTS
 	hints_panel.add_child(_hints)
 
+	_dialog_layer = CanvasLayer.new()
+	_dialog_layer.name = "Dialogs"
+	_dialog_layer.layer = DIALOG_LAYER
+	add_child(_dialog_layer)
+	var dialog_root: Control = Control.new()
+	dialog_root.theme = UiTheme.get_theme()
+	dialog_root.set_anchors_preset(Control.PRESET_FULL_RECT)
+	dialog_root.mouse_filter = Control.MOUSE_FILTER_IGNORE
+	_dialog_layer.add_child(dialog_root)
 	_dim = ColorRect.new()
 	_dim.color = Color(0, 0, 0, 0.45)
 	_dim.set_anchors_preset(Control.PRESET_FULL_RECT)
 	_dim.mouse_filter = Control.MOUSE_FILTER_STOP
 	_dim.visible = false
 	_dim.gui_input.connect(_on_dim_input)
-	add_child(_dim)
+	dialog_root.add_child(_dim)
 	_build_save_dialog()
 	_build_load_dialog()
 	_update_time_controls()
@@ -399,14 +419,13 @@ func _build_load_dialog() -> void:
 	_load_message = _muted("")
 	_load_message.autowrap_mode = TextServer.AUTOWRAP_WORD_SMART
 	box.add_child(_load_message)
-	var scroll: ScrollContainer = ScrollContainer.new()
-	scroll.custom_minimum_size = Vector2(0, 220)
-	scroll.horizontal_scroll_mode = ScrollContainer.SCROLL_MODE_DISABLED
-	scroll.focus_mode = Control.FOCUS_NONE
-	box.add_child(scroll)
+	_load_scroll = ScrollContainer.new()
+	_load_scroll.horizontal_scroll_mode = ScrollContainer.SCROLL_MODE_DISABLED
+	_load_scroll.focus_mode = Control.FOCUS_NONE
+	box.add_child(_load_scroll)
 	_load_list = VBoxContainer.new()
 	_load_list.size_flags_horizontal = Control.SIZE_EXPAND_FILL
-	scroll.add_child(_load_list)
+	_load_scroll.add_child(_load_list)
 	var buttons: HBoxContainer = HBoxContainer.new()
 	buttons.alignment = BoxContainer.ALIGNMENT_END
 	box.add_child(buttons)
@@ -420,10 +439,10 @@ func _dialog(title: String) -> PanelContainer:
 	dialog.set_anchors_preset(Control.PRESET_CENTER)
 	dialog.grow_horizontal = Control.GROW_DIRECTION_BOTH
 	dialog.grow_vertical = Control.GROW_DIRECTION_BOTH
-	dialog.custom_minimum_size = Vector2(420, 0)
+	dialog.custom_minimum_size = Vector2(460, 0)
 	dialog.add_theme_stylebox_override("panel", UiTheme.panel_style(UiTheme.PANEL_BG_SOLID, 18))
 	dialog.visible = false
-	add_child(dialog)
+	_dim.get_parent().add_child(dialog)
 	var box: VBoxContainer = VBoxContainer.new()
 	box.add_theme_constant_override("separation", 10)
 	dialog.add_child(box)
@@ -454,6 +473,8 @@ func _fill_load_list(saves: Array, message: String, is_error: bool) -> void:
 		entry.text = "%s   —   %s%s" % [save_name, _clock_text(float(save.get("gameTime", 0))), when]
 		entry.pressed.connect(_choose_load.bind(save_name))
 		_load_list.add_child(entry)
+	_load_scroll.custom_minimum_size = Vector2(0, minf(LOAD_ROW_HEIGHT * saves.size(), LOAD_LIST_MAX_HEIGHT))
+	_load_scroll.visible = not saves.is_empty()
 
 
 func _confirm_save() -> void:
