@@ -12,8 +12,10 @@ extends SceneTree
 ##   --time HH:MM     time of day (default 12:00)
 ##   --out PATH       the PNG to write (default town_preview.png in the working folder)
 ##   --roofs on|off   draw the roofs (default on)
+##   --labels on|off  draw the sectors' floating name labels (default on)
 ##   --focus ID       frame this place (a sector, say) closely instead of the whole town
 ##   --angle DEG      how far the camera looks down, 90 = straight down (default 60)
+##   --zoom F         move the camera F times closer (default 1)
 ##   --frames N       frames rendered before the capture (default 8)
 ## Also prints how long building and baking took, the node count, the navmesh's
 ## polygon count and any place the navmesh does not reach. Exit code 1 on bad input.
@@ -56,6 +58,7 @@ func _run() -> void:
 	builder.bake()
 	var baked_at: int = Time.get_ticks_usec()
 	builder.set_roofs_visible(str(_options.get("roofs", "on")) != "off")
+	builder.set_labels_visible(str(_options.get("labels", "on")) != "off")
 	var daylight: Daylight = Daylight.new()
 	daylight.name = "Daylight"
 	scene.add_child(daylight)
@@ -113,7 +116,7 @@ func _frame(camera: Camera3D, town: TownData) -> void:
 	# Far enough that the footprint's depth (foreshortened) and width both fit.
 	var depth_needed: float = (extent.y * sin(pitch) / 2.0 + 1.0) / tan(half_v)
 	var width_needed: float = (extent.x / 2.0 + 1.0) / (tan(half_v) * aspect)
-	var distance: float = maxf(depth_needed, width_needed) * 1.05
+	var distance: float = maxf(depth_needed, width_needed) * 1.05 / maxf(str(_options.get("zoom", "1")).to_float(), 0.05)
 	var direction: Vector3 = Vector3(0.0, sin(pitch), cos(pitch))
 	camera.position = center + direction * distance
 	camera.far = distance * 3.0

@@ -192,7 +192,7 @@ static func _bed(kit: MeshKit, root: Transform3D, s: Vector3, color: Color) -> v
 	var top: float = frame_h + mattress_h
 	var blanket_len: float = (length - 0.12) * 0.66
 	_slab(kit, r, Vector3(length / 2.0 - 0.06 - blanket_len / 2.0, top - mattress_h * 0.6, 0.0),
-		Vector3(blanket_len, mattress_h * 0.6 + 0.05, width - 0.02), color)
+		Vector3(blanket_len, mattress_h * 0.6 + 0.05, width - 0.02), color.darkened(0.12))
 	var pillow_w: float = (width - 0.2) / (2.0 if width > 1.3 else 1.0)
 	for i: int in (2 if width > 1.3 else 1):
 		var z: float = 0.0 if width <= 1.3 else (-1.0 + 2.0 * i) * (pillow_w / 2.0 + 0.04)
@@ -504,15 +504,17 @@ static func _cash_register(kit: MeshKit, root: Transform3D, s: Vector3, color: C
 
 
 static func _tree(kit: MeshKit, root: Transform3D, s: Vector3, color: Color) -> void:
+	# The crown may spread past the box (it is above head height); the trunk fills it.
 	var r: float = minf(s.x, s.z) / 2.0
-	var trunk_h: float = s.y * 0.45
-	kit.cylinder(r * 0.28, r * 0.18, trunk_h + s.y * 0.1, root, Color("#6b4a2f"), 8)
+	var spread: float = maxf(r, s.y * 0.32)
+	var trunk_h: float = s.y * 0.5
+	kit.cylinder(r * 0.3, r * 0.2, trunk_h + s.y * 0.1, root, Color("#6b4a2f"), 8)
 	var leaf: Color = color if color.g > color.r and color.g > color.b else LEAF
-	var crown: Transform3D = root * Transform3D(Basis().scaled(Vector3(r, (s.y - trunk_h) / 2.0, r)),
-		Vector3(0.0, trunk_h + (s.y - trunk_h) / 2.0, 0.0))
-	kit.sphere(1.0, crown, leaf, 10, 6)
-	kit.sphere(0.6, root * Transform3D(Basis().scaled(Vector3(r, (s.y - trunk_h) / 2.0, r)),
-		Vector3(r * 0.4, trunk_h + (s.y - trunk_h) * 0.75, r * 0.2)), leaf.lightened(0.1), 8, 5)
+	var crown_h: float = (s.y - trunk_h) / 2.0 + 0.3
+	kit.sphere(1.0, root * Transform3D(Basis().scaled(Vector3(spread, crown_h, spread)),
+		Vector3(0.0, trunk_h + crown_h - 0.3, 0.0)), leaf, 10, 6)
+	kit.sphere(1.0, root * Transform3D(Basis().scaled(Vector3(spread * 0.6, crown_h * 0.6, spread * 0.6)),
+		Vector3(spread * 0.35, s.y - crown_h * 0.3, spread * 0.2)), leaf.lightened(0.12), 8, 5)
 
 
 static func _pool_table(kit: MeshKit, root: Transform3D, s: Vector3, color: Color) -> void:

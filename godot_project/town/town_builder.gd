@@ -36,6 +36,7 @@ const FLOOR_THICKNESS: float = 0.01
 # A sector's floor is a paler shade of its walls, so its arenas stand out on it.
 const SECTOR_FLOOR_LIGHTEN: float = 0.25
 const LABEL_HEIGHT_ABOVE_ROOF: float = 0.8
+const OPEN_LABEL_HEIGHT: float = 6.0
 # Ground and streets are cut into tiles about this long so that each lamp lights
 # only the tiles near it (GL Compatibility limits the lights per mesh instance).
 const TILE_M: float = 12.0
@@ -47,6 +48,8 @@ const WINDOW_COLOR: Color = Color("#9cc6dc")
 const WINDOW_FRAME_COLOR: Color = Color("#f4f1e8")
 const DOOR_COLOR: Color = Color("#6b4526")
 const SIGN_COLOR: Color = Color("#3b2a1c")
+const SIGN_FONT_SIZE: int = 64
+const SIGN_MAX_WIDTH: float = 7.0
 const LAMP_COLOR: Color = Color("#ffd89a")
 const LAMP_LIGHT_COLOR: Color = Color("#ffc978")
 const INTERIOR_LIGHT_COLOR: Color = Color("#ffd7a0")
@@ -72,7 +75,19 @@ const REGION_MIN_SIZE: float = 8.0
 ## A place's position counts as reachable when the navmesh is this close to it.
 const REACH_TOLERANCE_M: float = 0.5
 
+## When on, roofs hide by themselves: all of them while the current camera is
+## higher than roofs_hidden_above_m (an overview), and a building's own roof while
+## the camera or roof_focus (the player, say) is inside its walls.
+@export var auto_roofs: bool = false
+@export var roofs_hidden_above_m: float = 24.0
+## A node whose building's roof auto_roofs hides (null: only the camera counts).
+var roof_focus: Node3D = null
+
 var _materials: Dictionary = {}
+# Sector id -> {"node": its roof's MeshInstance3D, "rect": Rect2 of its walls on x, z}.
+var _roof_by_sector: Dictionary = {}
+var _labels: Array[Label3D] = []
+var _labels_visible: bool = true
 var _meshes: Dictionary = {}
 var _furniture: Furniture = null
 var _roofs: Node3D = null
@@ -93,6 +108,8 @@ func build(town: TownData) -> void:
 	_furniture = Furniture.new(_materials)
 	_street_lights = []
 	_interior_lights = []
+	_roof_by_sector = {}
+	_labels = []
 	_roofs = Node3D.new()
 	_roofs.name = "Roofs"
 	_roofs.visible = _roofs_visible
@@ -170,6 +187,30 @@ func set_roofs_visible(roofs_visible: bool) -> void:
 
 func are_roofs_visible() -> bool:
 	return _roofs_visible
+
+
+## Shows or hides the floating name labels over the sectors (the signs over the
+## doors stay).
+func set_labels_visible(labels_visible: bool) -> void:
+	_labels_visible = labels_visible
+	for label: Label3D in _labels:
+		label.visible = labels_visible
+
+
+func _process(_delta: float) -> void:
+	if not auto_roofs or _roof_by_sector.is_empty():
+		return
+	var camera: Camera3D = get_viewport().get_camera_3d()
+	if camera == null:
+		return
+	var eye: Vector3 = camera.global_position
+	var overview: bool = eye.y > roofs_hidden_above_m
+	var focus: Vector3 = roof_focus.global_position if is_instance_valid(roof_focus) else Vector3.INF
+	for sector_id: String in _roof_by_sector:
+		var entry: Dictionary = _roof_by_sector[sector_id]
+		var rect: Rect2 = entry["rect"]
+		var inside: bool = rect.has_point(Vector2(eye.x, eye.z)) or rect.has_point(Vector2(focus.x, focus.z))
+		(entry["node"] as Node3D).visible = not overview and not inside
 
 
 ## Switches the night lighting: street lamps, lit windows and the dim lights inside
@@ -252,8 +293,10 @@ func _build_sector(sector: Dictionary) -> void:
 	var color: Color = _color(sector.get("color", ""))
 	var sector_id: String = str(sector.get("id", ""))
 	var title: String = str(sector.get("name", sector_id))
-	_build_floor(sector, SECTOR_FLOOR_Y, SECTOR_FLOOR_LIGHTEN)
-	var label_y: float = extent.y + LABEL_HEIGHT_ABOVE_ROOF
+	# A park's ground keeps its own colour; a building's floor is paler than its walls.
+	_build_floor(sector, SECTOR_FLOOR_Y, SECTOR_FLOOR_LIGHTEN if extent.y > 0.0 else 0.0)
+	# An open sector's name floats over its trees.
+	var label_y: float = extent.y + LABEL_HEIGHT_ABOVE_ROOF if extent.y > 0.0 else OPEN_LABEL_HEIGHT
 	if extent.y > 0.0:
 		var building: Dictionary = _layout.building(sector_id)
 		_build_walls(sector_id, extent.y, building, color)
@@ -268,7 +311,9 @@ func _build_sector(sector: Dictionary) -> void:
 	label.outline_size = 16
 	label.pixel_size = 0.014
 	label.position = Vector3(center.x, label_y, center.z)
+	label.visible = _labels_visible
 	add_child(label)
+	_labels.append(label)
 
 
 # The walls town_layout.gd planned: colliders in the building's colour.
@@ -350,10 +395,12 @@ func _build_facade(sector_id: String, extent: Vector3, building: Dictionary, col
 	# A doorstep.
 	kit.box(Vector3(DOOR_WIDTH + 0.4, 0.04, 0.7), door_xf * Transform3D(Basis(), Vector3(0.0, 0.02,
 		WALL_THICKNESS / 2.0 + 0.35)), KERB_COLOR)
-	# The sign: a board over the door with the name on it.
+	# The sign: a board over the door with the name on it, as wide as the name needs.
 	var sign_h: float = clampf(height - door_height - 0.25, 0.3, 0.6)
 	var sign_y: float = door_height + 0.14 + sign_h / 2.0
-	var sign_w: float = clampf(title.length() * 0.2 * sign_h / 0.5 + 0.4, DOOR_WIDTH, 6.0)
+	var text_px: Vector2 = ThemeDB.fallback_font.get_string_size(title, HORIZONTAL_ALIGNMENT_LEFT, -1, SIGN_FONT_SIZE)
+	var pixel_size: float = minf(sign_h * 0.75 / maxf(text_px.y, 1.0), (SIGN_MAX_WIDTH - 0.4) / maxf(text_px.x, 1.0))
+	var sign_w: float = clampf(text_px.x * pixel_size + 0.4, DOOR_WIDTH + 0.4, SIGN_MAX_WIDTH)
 	kit.box(Vector3(sign_w, sign_h, 0.06),
 		door_xf * Transform3D(Basis(), Vector3(0.0, sign_y, WALL_THICKNESS / 2.0 + 0.05)), SIGN_COLOR)
 	var visual: MeshInstance3D = MeshInstance3D.new()
@@ -363,12 +410,10 @@ func _build_facade(sector_id: String, extent: Vector3, building: Dictionary, col
 	var sign_label: Label3D = Label3D.new()
 	sign_label.name = (sector_id + "_sign").validate_node_name()
 	sign_label.text = title
-	sign_label.font_size = 64
-	sign_label.pixel_size = 0.0075 * sign_h / 0.5
+	sign_label.font_size = SIGN_FONT_SIZE
+	sign_label.pixel_size = pixel_size
 	sign_label.outline_size = 0
 	sign_label.modulate = Color("#f7e7c4")
-	sign_label.width = (sign_w - 0.2) / sign_label.pixel_size
-	sign_label.autowrap_mode = TextServer.AUTOWRAP_OFF
 	sign_label.double_sided = false
 	sign_label.transform = door_xf * Transform3D(Basis(), Vector3(0.0, sign_y, WALL_THICKNESS / 2.0 + 0.09))
 	add_child(sign_label)
@@ -417,6 +462,8 @@ func _build_roof(sector_id: String, center: Vector3, extent: Vector3, color: Col
 	visual.name = (sector_id + "_roof").validate_node_name()
 	visual.mesh = kit.commit()
 	_roofs.add_child(visual)
+	_roof_by_sector[sector_id] = {"node": visual, "rect": Rect2(center.x - extent.x / 2.0, center.z - extent.z / 2.0,
+		extent.x, extent.z)}
 	return rise
 
 

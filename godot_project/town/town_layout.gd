@@ -28,7 +28,7 @@ const TRUNK_RADIUS: float = 0.25
 const TREE_SPACING: float = 3.4
 const TREE_GRID: float = 3.0
 const TREE_CHANCE_IN_PARKS: float = 0.75
-const TREE_CHANCE_ELSEWHERE: float = 0.3
+const TREE_CHANCE_ELSEWHERE: float = 0.5
 ## Clearances around a trunk.
 const TREE_FROM_BUILDINGS: float = 2.4
 const TREE_FROM_THINGS: float = 2.0
