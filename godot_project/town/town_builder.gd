@@ -302,7 +302,8 @@ func _build_sector(sector: Dictionary) -> void:
 		_build_walls(sector_id, extent.y, building, color)
 		_build_facade(sector_id, extent, building, color, title)
 		label_y += _build_roof(sector_id, center, extent, color)
-		_build_interior_light(sector_id, center, extent)
+		if _layout.lit_buildings.has(sector_id):
+			_build_interior_light(sector_id, center, extent)
 	var label: Label3D = Label3D.new()
 	label.name = (sector_id + "_label").validate_node_name()
 	label.text = title

@@ -22,7 +22,12 @@ const STREET_WIDTH: float = 4.0
 const STREET_CLEARANCE: float = 1.0
 const PATH_WIDTH: float = 1.4
 const LAMP_SPACING: float = 14.0
+## GL Compatibility draws at most 32 lights at once: the town's lights (street lamps
+## and one inside each building) stay within this, the lamps taking what the
+## buildings leave, up to MAX_STREET_LAMPS.
+const LIGHT_BUDGET: int = 30
 const MAX_STREET_LAMPS: int = 24
+const MAX_INTERIOR_LIGHTS: int = 15
 const TRUNK_RADIUS: float = 0.25
 ## Trunks are at least this far apart, so there is always room to walk between them.
 const TREE_SPACING: float = 3.4
@@ -45,6 +50,8 @@ var streets: Array[Dictionary] = []
 var paths: Array[Dictionary] = []
 ## Street lamp positions (x, z).
 var lamps: Array[Vector2] = []
+## Buildings that get a light inside at night (at most MAX_INTERIOR_LIGHTS, the largest).
+var lit_buildings: Dictionary = {}
 ## {"at": Vector2, "kind": "broadleaf" | "conifer", "scale", "stretch", "yaw",
 ## "trunk_color", "crown_color"}.
 var trees: Array[Dictionary] = []
@@ -77,9 +84,14 @@ func _init(town: TownData) -> void:
 		var center: Vector3 = TownData.vec3(obstacle.get("position", {}))
 		var extent: Vector3 = TownData.vec3(obstacle.get("size", {}))
 		_things.append(Rect2(center.x - extent.x / 2.0, center.z - extent.z / 2.0, extent.x, extent.z))
+	var by_area: Array[Dictionary] = buildings.duplicate()
+	by_area.sort_custom(func(a: Dictionary, b: Dictionary) -> bool:
+		return (a["rect"] as Rect2).get_area() > (b["rect"] as Rect2).get_area())
+	for i: int in mini(by_area.size(), MAX_INTERIOR_LIGHTS):
+		lit_buildings[by_area[i]["id"]] = true
 	_plan_streets()
 	_plan_paths()
-	_plan_lamps()
+	_plan_lamps(mini(MAX_STREET_LAMPS, LIGHT_BUDGET - lit_buildings.size()))
 	_plan_trees(town.name)
 
 
@@ -370,7 +382,7 @@ func _near_places(point: Vector2, margin: float) -> bool:
 	return false
 
 
-func _plan_lamps() -> void:
+func _plan_lamps(max_lamps: int) -> void:
 	var candidates: Array[Vector2] = []
 	for street: Dictionary in streets:
 		var from: Vector2 = street["from"]
@@ -386,11 +398,12 @@ func _plan_lamps() -> void:
 					or absf(point.x) > _half.x - 0.5 or absf(point.y) > _half.y - 0.5:
 				continue
 			candidates.append(point)
-	if candidates.size() <= MAX_STREET_LAMPS:
+	if candidates.size() <= max_lamps:
 		lamps = candidates
 		return
-	for i: int in MAX_STREET_LAMPS:
-		lamps.append(candidates[floori(i * candidates.size() / float(MAX_STREET_LAMPS))])
+	# Evenly spread over the candidates, in street order.
+	for i: int in max_lamps:
+		lamps.append(candidates[floori(i * candidates.size() / float(max_lamps))])
 
 
 func _plan_trees(seed_text: String) -> void:
