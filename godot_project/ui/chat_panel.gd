@@ -100,6 +100,13 @@ func _input(event: InputEvent) -> void:
 		get_viewport().set_input_as_handled()
 
 
+func _gui_input(event: InputEvent) -> void:
+	# A click anywhere on the panel gives the keyboard back to the text field.
+	var click: InputEventMouseButton = event as InputEventMouseButton
+	if click != null and click.pressed and click.button_index == MOUSE_BUTTON_LEFT:
+		_field.grab_focus()
+
+
 func open(agent_id: String, agent_name: String, player_name: String, game_time_source: Callable) -> void:
 	_connect_client()
 	_agent_id = agent_id

@@ -286,14 +286,17 @@ func _update_time_controls() -> void:
 
 
 func _update_connection() -> void:
-	var online: bool = is_inside_tree() and _client() != null and _client().is_connected_to_server()
+	var agent_client: AgentClientScript = client
+	if agent_client == null and is_inside_tree():
+		agent_client = get_tree().root.get_node_or_null("AgentClient") as AgentClientScript
+	var online: bool = agent_client != null and agent_client.is_connected_to_server()
 	var state: int = 1 if online else 0
 	if state == _was_connected:
 		return
 	_was_connected = state
 	_connection_dot.add_theme_color_override("font_color", UiTheme.GOOD if online else UiTheme.WARN)
 	_connection_label.text = "online" if online else "reconnecting…"
-	_connection_label.tooltip_text = "Server: %s" % _client().server_url
+	_connection_label.tooltip_text = "Server: %s" % agent_client.server_url if agent_client != null else "No AgentClient"
 
 
 # ---- layout ------------------------------------------------------------------

@@ -171,9 +171,11 @@ func refresh_now() -> void:
 		_set_status("⚠ %s %s" % [error.get("code", ""), error.get("message", "")], true)
 		refresh_failed.emit(asked_for, error)
 		return
-	_inspection = reply.get("payload", {})
+	var payload: Dictionary = reply.get("payload", {})
 	_set_status("", false)
-	_render()
+	if payload != _inspection:
+		_inspection = payload
+		_render()
 	refreshed.emit(asked_for)
 
 
@@ -275,12 +277,18 @@ func _render() -> void:
 	_render_decision(_pages[3])
 	_render_reflections(_pages[4])
 	_render_conversations(_pages[5])
+	_restore_scrolls(scroll_positions)
+
+
+# The new pages are laid out (and their scroll ranges known) only on a later frame;
+# until then a scroll position would be clamped, so restore it once they are.
+func _restore_scrolls(positions: Array[int]) -> void:
+	for _frame: int in 2:
+		if not is_inside_tree():
+			return
+		await get_tree().process_frame
 	for i: int in _scrolls.size():
-		_restore_scroll.call_deferred(_scrolls[i], scroll_positions[i])
-
-
-static func _restore_scroll(scroll: ScrollContainer, value: int) -> void:
-	scroll.scroll_vertical = value
+		_scrolls[i].scroll_vertical = positions[i]
 
 
 # ---- tabs --------------------------------------------------------------------

@@ -249,7 +249,8 @@ func _draw_town(font: Font, scale_factor: float) -> void:
 		if not _expanded and width > rect.size.x + 16.0:
 			text = text.get_slice(" ", 0)
 			width = font.get_string_size(text, HORIZONTAL_ALIGNMENT_LEFT, -1, label_size).x
-		var at: Vector2 = Vector2(rect.get_center().x - width / 2.0, rect.position.y + label_size + 3.0)
+		# Below the footprint, where no dot inside it can hide the name.
+		var at: Vector2 = Vector2(rect.get_center().x - width / 2.0, rect.end.y + label_size + 2.0)
 		draw_string_outline(font, at, text, HORIZONTAL_ALIGNMENT_LEFT, -1, label_size, 4, Color(0, 0, 0, 0.75))
 		draw_string(font, at, text, HORIZONTAL_ALIGNMENT_LEFT, -1, label_size, Color.WHITE)
 
