@@ -22,7 +22,8 @@ from pydantic_settings import (
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
-DEFAULT_SCENARIO = PROJECT_ROOT / "scenarios" / "skeleton.json"
+SCENARIOS_DIR = PROJECT_ROOT / "scenarios"
+DEFAULT_SCENARIO = SCENARIOS_DIR / "skeleton.toml"
 
 
 class Settings(BaseSettings):
@@ -67,7 +68,11 @@ class Settings(BaseSettings):
     )
     seed: int = Field(1234, description="Sampling seed, for reproducible runs.")
     temperature: float = Field(0.7, ge=0.0, le=2.0, description="Sampling temperature for free text.")
-    scenario_path: Path = Field(DEFAULT_SCENARIO, description="Scenario file (JSON) to load.")
+    scenario_path: Path = Field(
+        DEFAULT_SCENARIO,
+        description="Scenario to run: a scenario file (TOML, or proto3 JSON), or a bare name for "
+        "scenarios/<name>.toml (smallville).",
+    )
     data_dir: Path = Field(PROJECT_ROOT / "data", description="Where simulation saves are kept.")
     save_name: str = Field(
         "", pattern=r"^[A-Za-z0-9_.-]*$",
@@ -95,6 +100,13 @@ class Settings(BaseSettings):
             in_models = PROJECT_ROOT / "models" / value
             if in_models.exists():
                 return in_models
+        return value
+
+    @field_validator("scenario_path")
+    @classmethod
+    def _resolve_scenario(cls, value: Path) -> Path:
+        if not value.is_absolute() and value.parent == Path(".") and not value.suffix and not value.exists():
+            return SCENARIOS_DIR / f"{value}.toml"
         return value
 
     @classmethod

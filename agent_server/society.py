@@ -66,9 +66,9 @@ class Society:
                 continue
             mind = Mind(agent, self.f, MindState(known_sectors=self._sectors_known_from_seed(agent)))
             self.minds[agent.id] = mind
-            # The seed paragraph, split into sentences, is the agent's first memories.
-            seed = [s.strip() for s in re.split(r"(?<=[.;])\s+", agent.persona) if s.strip()]
-            await mind.remember("observation", seed, self.world.game_time)
+            # The seed paragraph, traits, occupation, habits, relationships and seeds
+            # (Scenario.initial_memories) are the agent's first memories.
+            await mind.remember("observation", self.scenario.initial_memories(agent.id), self.world.game_time)
             mind.state.importance_since_reflection = 0
             self._save_mind(mind)
         # Plan ahead in the background, so the first NextAction finds the day planned.
@@ -279,9 +279,20 @@ class Society:
         return f"{agent_id}-{next(self._ids)}"
 
     def _sectors_known_from_seed(self, agent: agents_pb2.Agent) -> list[str]:
-        """An agent knows its home and every sector its seed paragraph names."""
+        """An agent knows its home and every sector its first memories name: by its full
+        name, without a leading "The", or by the part before " and " ("Willows Market")."""
         home = self.town.sector_of(agent.home_place_id).id
-        named = [s.id for s in self.town.places(SECTOR) if s.name.split(" and ")[0].lower() in agent.persona.lower()]
+        text = " ".join(self.scenario.initial_memories(agent.id)).lower()
+        named = []
+        for sector in self.town.places(SECTOR):
+            full = sector.name.lower()
+            short = full.removeprefix("the ")
+            forms = {full, short}
+            head = short.split(" and ")[0]
+            if head != short and " " in head:
+                forms.add(head)
+            if any(re.search(rf"\b{re.escape(form)}\b", text) for form in forms):
+                named.append(sector.id)
         return [home] + [s for s in named if s != home]
 
     def _save_mind(self, mind: Mind) -> None:

@@ -89,6 +89,7 @@ CATALOGUE: list[tuple[str, tuple[float, float, float], str]] = [
     ("piano", (1.5, 1.1, 0.6), "#1e1e1e"),
     ("easel", (0.8, 1.6, 0.6), "#b08850"),
     ("blackboard", (3.0, 2.0, 0.2), "#2f4f3f"),
+    ("whiteboard", (2.0, 1.8, 0.2), "#f4f4f4"),
     ("lectern", (0.8, 1.2, 0.6), "#7a5230"),
     ("bench", (1.8, 0.45, 0.6), "#8a6a4a"),
     ("fountain", (2.2, 1.0, 2.2), "#9fb8c8"),
@@ -709,10 +710,10 @@ def office() -> dict:
                 [o("desk", "the manager's desk"), o("bookshelf", "binders of quarterly reports")],
                 [o("chair", "the visitor's chair across the desk", id="visitor_chair")], id="managers_office"),
               a("open desks", "rows of desks where the team works",
-                [o("desk", "your desk", id="player_desk"), o("desk by the window", "Priya's desk", id="priya_desk")],
+                [o("desk", "the player's desk", id="player_desk"), o("desk by the window", "Priya's desk", id="priya_desk")],
                 [o("printer", "the shared printer")])],
         front_left=[a("meeting room", "a small room for one-on-ones",
-                      [o("table", "a meeting table"), o("whiteboard blackboard", "a whiteboard", id="whiteboard")])],
+                      [o("table", "a meeting table"), o("whiteboard", "a whiteboard")])],
         front_right=[a("kitchenette", "coffee and gossip",
                        [o("coffee machine", "the office coffee machine"), o("fridge", "a fridge"),
                         o("water cooler", "a water cooler")])],
@@ -723,8 +724,8 @@ def office() -> dict:
         front_left=[a("seating area", "small tables", [o("table", "a small table")], id="seating")],
     )
     player_flat = Sector(
-        "player_flat", "Your Flat", "the player's small flat", "#a3b18a",
-        back=[a("bedroom", "your bedroom", [o("bed", "your bed"), o("desk", "a desk")])],
+        "rowan_street_flat", "Rowan Street Flat", "a small flat where the player lives", "#a3b18a",
+        back=[a("bedroom", "the player's bedroom", [o("bed", "a bed"), o("desk", "a desk")])],
     )
     manager_flat = Sector(
         "whitfield_house", "Whitfield House", "Dana Whitfield's house", "#b5838d",
@@ -741,9 +742,9 @@ def office() -> dict:
 def apartment_block() -> dict:
     block = Sector(
         "elm_street_apartments", "Elm Street Apartments", "a tired four-flat apartment block", "#a3a08a",
-        back=[a("your flat", "your flat: the ceiling stain over the bed keeps growing",
-                [o("bed", "your bed, under the damp stain"), o("stove", "a stove with one working burner"),
-                 o("sink", "a kitchen sink with a dripping tap")], id="player_flat"),
+        back=[a("flat 2B", "the player's flat: the damp stain on the ceiling over the bed keeps growing",
+                [o("bed", "a bed under the damp stain"), o("stove", "a stove with one working burner"),
+                 o("sink", "a kitchen sink with a dripping tap")], id="flat_2b"),
               a("Mr Kowalski's flat", "the landlord's own flat on the ground floor",
                 [o("bed", "Mr Kowalski's bed"), o("desk", "a desk with rent ledgers")], id="landlord_flat")],
         front_left=[a("hallway", "the shared hallway with the mailboxes",

@@ -38,9 +38,11 @@ def test_town_data_file_is_a_valid_town_message():
 
 
 def test_scenario_file_is_a_valid_scenario_message():
-    text = (PROJECT_ROOT / "scenarios" / "skeleton.json").read_text()
-    scenario = json_format.Parse(text, scenario_pb2.Scenario())
+    from agent_server.scenario import Scenario
+
+    scenario = Scenario.load(PROJECT_ROOT / "scenarios" / "skeleton.toml").proto
     assert len(scenario.agents) >= 3
+    assert json_format.Parse(json_format.MessageToJson(scenario), scenario_pb2.Scenario()) == scenario
 
 
 def test_generated_code_matches_the_protos(tmp_path):

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from simulacra.v1 import town_pb2 as simulacra_dot_v1_dot_town__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19simulacra/v1/agents.proto\x12\x0csimulacra.v1\x1a\x17simulacra/v1/town.proto\"\x86\x01\n\x05\x41gent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07persona\x18\x03 \x01(\t\x12\x15\n\rhome_place_id\x18\x04 \x01(\t\x12\r\n\x05\x63olor\x18\x05 \x01(\t\x12,\n\nappearance\x18\x06 \x01(\x0b\x32\x18.simulacra.v1.Appearance\"Y\n\nAppearance\x12\x0e\n\x06height\x18\x01 \x01(\x02\x12\x0c\n\x04skin\x18\x02 \x01(\t\x12\x0c\n\x04hair\x18\x03 \x01(\t\x12\r\n\x05shirt\x18\x04 \x01(\t\x12\x10\n\x08trousers\x18\x05 \x01(\t\"\x89\x01\n\nPerception\x12-\n\x05\x61gent\x18\x01 \x01(\x0b\x32\x1c.simulacra.v1.PerceivedAgentH\x00\x12/\n\x06object\x18\x02 \x01(\x0b\x32\x1d.simulacra.v1.PerceivedObjectH\x00\x12\x10\n\x08\x64istance\x18\x03 \x01(\x02\x42\t\n\x07subject\"4\n\x0ePerceivedAgent\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x10\n\x08\x61\x63tivity\x18\x02 \x01(\t\"2\n\x0fPerceivedObject\x12\x10\n\x08place_id\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\"\x95\x01\n\nAgentState\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12$\n\x08position\x18\x02 \x01(\x0b\x32\x12.simulacra.v1.Vec3\x12\x10\n\x08place_id\x18\x03 \x01(\t\x12\x0e\n\x06moving\x18\x04 \x01(\x08\x12-\n\x0bperceptions\x18\x05 \x03(\x0b\x32\x18.simulacra.v1.Perception\"@\n\x06MoveTo\x12\x10\n\x08place_id\x18\x01 \x01(\t\x12$\n\x08position\x18\x02 \x01(\x0b\x32\x12.simulacra.v1.Vec3\"H\n\x08\x41\x63tivity\x12\x13\n\x0b\x64\x65scription\x18\x01 \x01(\t\x12\r\n\x05\x65moji\x18\x02 \x01(\t\x12\x18\n\x10\x64uration_minutes\x18\x03 \x01(\x05\"B\n\tUtterance\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x13\n\x0bto_agent_id\x18\x02 \x01(\t\x12\x12\n\nspeaker_id\x18\x03 \x01(\t\"\xb5\x01\n\x11\x43onversationEvent\x12\x32\n\x04kind\x18\x01 \x01(\x0e\x32$.simulacra.v1.ConversationEvent.Kind\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12\x17\n\x0fparticipant_ids\x18\x03 \x03(\t\":\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x0e\n\nKIND_START\x10\x01\x12\x0c\n\x08KIND_END\x10\x02\"\x8b\x02\n\x0c\x41gentCommand\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x12\n\ncommand_id\x18\x02 \x01(\t\x12\x11\n\tissued_at\x18\x03 \x01(\x05\x12%\n\x07move_to\x18\x04 \x01(\x0b\x32\x14.simulacra.v1.MoveTo\x12(\n\x08\x61\x63tivity\x18\x05 \x01(\x0b\x32\x16.simulacra.v1.Activity\x12*\n\tutterance\x18\x06 \x01(\x0b\x32\x17.simulacra.v1.Utterance\x12\x35\n\x0c\x63onversation\x18\x07 \x01(\x0b\x32\x1f.simulacra.v1.ConversationEvent\x12\x0e\n\x06reason\x18\x08 \x01(\t\"\x90\x01\n\nMemoryView\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x12\n\ncreated_at\x18\x04 \x01(\x05\x12\x12\n\nimportance\x18\x05 \x01(\x05\x12\x15\n\rlast_accessed\x18\x06 \x01(\x05\x12\x14\n\x0c\x65vidence_ids\x18\x07 \x03(\t\"\x7f\n\x0cScoredMemory\x12(\n\x06memory\x18\x01 \x01(\x0b\x32\x18.simulacra.v1.MemoryView\x12\x0f\n\x07recency\x18\x02 \x01(\x02\x12\x12\n\nimportance\x18\x03 \x01(\x02\x12\x11\n\trelevance\x18\x04 \x01(\x02\x12\r\n\x05score\x18\x05 \x01(\x02\"_\n\x08PlanItem\x12\x12\n\nstart_time\x18\x01 \x01(\x05\x12\x18\n\x10\x64uration_minutes\x18\x02 \x01(\x05\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x10\n\x08place_id\x18\x04 \x01(\t\"\xa3\x01\n\x10\x43onversationView\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x17\n\x0fparticipant_ids\x18\x02 \x03(\t\x12\x12\n\nstarted_at\x18\x03 \x01(\x05\x12\x10\n\x08\x65nded_at\x18\x04 \x01(\x05\x12&\n\x05lines\x18\x05 \x03(\x0b\x32\x17.simulacra.v1.Utterance\x12\x0f\n\x07summary\x18\x06 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19simulacra/v1/agents.proto\x12\x0csimulacra.v1\x1a\x17simulacra/v1/town.proto\"\xca\x01\n\x05\x41gent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0f\n\x07persona\x18\x03 \x01(\t\x12\x15\n\rhome_place_id\x18\x04 \x01(\t\x12\r\n\x05\x63olor\x18\x05 \x01(\t\x12,\n\nappearance\x18\x06 \x01(\x0b\x32\x18.simulacra.v1.Appearance\x12\x0b\n\x03\x61ge\x18\x07 \x01(\x05\x12\x0e\n\x06traits\x18\x08 \x03(\t\x12\x12\n\noccupation\x18\t \x01(\t\x12\x11\n\tlifestyle\x18\n \x01(\t\"Y\n\nAppearance\x12\x0e\n\x06height\x18\x01 \x01(\x02\x12\x0c\n\x04skin\x18\x02 \x01(\t\x12\x0c\n\x04hair\x18\x03 \x01(\t\x12\r\n\x05shirt\x18\x04 \x01(\t\x12\x10\n\x08trousers\x18\x05 \x01(\t\"\x89\x01\n\nPerception\x12-\n\x05\x61gent\x18\x01 \x01(\x0b\x32\x1c.simulacra.v1.PerceivedAgentH\x00\x12/\n\x06object\x18\x02 \x01(\x0b\x32\x1d.simulacra.v1.PerceivedObjectH\x00\x12\x10\n\x08\x64istance\x18\x03 \x01(\x02\x42\t\n\x07subject\"4\n\x0ePerceivedAgent\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x10\n\x08\x61\x63tivity\x18\x02 \x01(\t\"2\n\x0fPerceivedObject\x12\x10\n\x08place_id\x18\x01 \x01(\t\x12\r\n\x05state\x18\x02 \x01(\t\"\x95\x01\n\nAgentState\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12$\n\x08position\x18\x02 \x01(\x0b\x32\x12.simulacra.v1.Vec3\x12\x10\n\x08place_id\x18\x03 \x01(\t\x12\x0e\n\x06moving\x18\x04 \x01(\x08\x12-\n\x0bperceptions\x18\x05 \x03(\x0b\x32\x18.simulacra.v1.Perception\"@\n\x06MoveTo\x12\x10\n\x08place_id\x18\x01 \x01(\t\x12$\n\x08position\x18\x02 \x01(\x0b\x32\x12.simulacra.v1.Vec3\"H\n\x08\x41\x63tivity\x12\x13\n\x0b\x64\x65scription\x18\x01 \x01(\t\x12\r\n\x05\x65moji\x18\x02 \x01(\t\x12\x18\n\x10\x64uration_minutes\x18\x03 \x01(\x05\"B\n\tUtterance\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x13\n\x0bto_agent_id\x18\x02 \x01(\t\x12\x12\n\nspeaker_id\x18\x03 \x01(\t\"\xb5\x01\n\x11\x43onversationEvent\x12\x32\n\x04kind\x18\x01 \x01(\x0e\x32$.simulacra.v1.ConversationEvent.Kind\x12\x17\n\x0f\x63onversation_id\x18\x02 \x01(\t\x12\x17\n\x0fparticipant_ids\x18\x03 \x03(\t\":\n\x04Kind\x12\x14\n\x10KIND_UNSPECIFIED\x10\x00\x12\x0e\n\nKIND_START\x10\x01\x12\x0c\n\x08KIND_END\x10\x02\"\x8b\x02\n\x0c\x41gentCommand\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x12\n\ncommand_id\x18\x02 \x01(\t\x12\x11\n\tissued_at\x18\x03 \x01(\x05\x12%\n\x07move_to\x18\x04 \x01(\x0b\x32\x14.simulacra.v1.MoveTo\x12(\n\x08\x61\x63tivity\x18\x05 \x01(\x0b\x32\x16.simulacra.v1.Activity\x12*\n\tutterance\x18\x06 \x01(\x0b\x32\x17.simulacra.v1.Utterance\x12\x35\n\x0c\x63onversation\x18\x07 \x01(\x0b\x32\x1f.simulacra.v1.ConversationEvent\x12\x0e\n\x06reason\x18\x08 \x01(\t\"\x90\x01\n\nMemoryView\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x12\n\ncreated_at\x18\x04 \x01(\x05\x12\x12\n\nimportance\x18\x05 \x01(\x05\x12\x15\n\rlast_accessed\x18\x06 \x01(\x05\x12\x14\n\x0c\x65vidence_ids\x18\x07 \x03(\t\"\x7f\n\x0cScoredMemory\x12(\n\x06memory\x18\x01 \x01(\x0b\x32\x18.simulacra.v1.MemoryView\x12\x0f\n\x07recency\x18\x02 \x01(\x02\x12\x12\n\nimportance\x18\x03 \x01(\x02\x12\x11\n\trelevance\x18\x04 \x01(\x02\x12\r\n\x05score\x18\x05 \x01(\x02\"_\n\x08PlanItem\x12\x12\n\nstart_time\x18\x01 \x01(\x05\x12\x18\n\x10\x64uration_minutes\x18\x02 \x01(\x05\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x10\n\x08place_id\x18\x04 \x01(\t\"\xa3\x01\n\x10\x43onversationView\x12\x17\n\x0f\x63onversation_id\x18\x01 \x01(\t\x12\x17\n\x0fparticipant_ids\x18\x02 \x03(\t\x12\x12\n\nstarted_at\x18\x03 \x01(\x05\x12\x10\n\x08\x65nded_at\x18\x04 \x01(\x05\x12&\n\x05lines\x18\x05 \x03(\x0b\x32\x17.simulacra.v1.Utterance\x12\x0f\n\x07summary\x18\x06 \x01(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,35 +33,35 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'simulacra.v1.agents_pb2', _
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_AGENT']._serialized_start=69
-  _globals['_AGENT']._serialized_end=203
-  _globals['_APPEARANCE']._serialized_start=205
-  _globals['_APPEARANCE']._serialized_end=294
-  _globals['_PERCEPTION']._serialized_start=297
-  _globals['_PERCEPTION']._serialized_end=434
-  _globals['_PERCEIVEDAGENT']._serialized_start=436
-  _globals['_PERCEIVEDAGENT']._serialized_end=488
-  _globals['_PERCEIVEDOBJECT']._serialized_start=490
-  _globals['_PERCEIVEDOBJECT']._serialized_end=540
-  _globals['_AGENTSTATE']._serialized_start=543
-  _globals['_AGENTSTATE']._serialized_end=692
-  _globals['_MOVETO']._serialized_start=694
-  _globals['_MOVETO']._serialized_end=758
-  _globals['_ACTIVITY']._serialized_start=760
-  _globals['_ACTIVITY']._serialized_end=832
-  _globals['_UTTERANCE']._serialized_start=834
-  _globals['_UTTERANCE']._serialized_end=900
-  _globals['_CONVERSATIONEVENT']._serialized_start=903
-  _globals['_CONVERSATIONEVENT']._serialized_end=1084
-  _globals['_CONVERSATIONEVENT_KIND']._serialized_start=1026
-  _globals['_CONVERSATIONEVENT_KIND']._serialized_end=1084
-  _globals['_AGENTCOMMAND']._serialized_start=1087
-  _globals['_AGENTCOMMAND']._serialized_end=1354
-  _globals['_MEMORYVIEW']._serialized_start=1357
-  _globals['_MEMORYVIEW']._serialized_end=1501
-  _globals['_SCOREDMEMORY']._serialized_start=1503
-  _globals['_SCOREDMEMORY']._serialized_end=1630
-  _globals['_PLANITEM']._serialized_start=1632
-  _globals['_PLANITEM']._serialized_end=1727
-  _globals['_CONVERSATIONVIEW']._serialized_start=1730
-  _globals['_CONVERSATIONVIEW']._serialized_end=1893
+  _globals['_AGENT']._serialized_end=271
+  _globals['_APPEARANCE']._serialized_start=273
+  _globals['_APPEARANCE']._serialized_end=362
+  _globals['_PERCEPTION']._serialized_start=365
+  _globals['_PERCEPTION']._serialized_end=502
+  _globals['_PERCEIVEDAGENT']._serialized_start=504
+  _globals['_PERCEIVEDAGENT']._serialized_end=556
+  _globals['_PERCEIVEDOBJECT']._serialized_start=558
+  _globals['_PERCEIVEDOBJECT']._serialized_end=608
+  _globals['_AGENTSTATE']._serialized_start=611
+  _globals['_AGENTSTATE']._serialized_end=760
+  _globals['_MOVETO']._serialized_start=762
+  _globals['_MOVETO']._serialized_end=826
+  _globals['_ACTIVITY']._serialized_start=828
+  _globals['_ACTIVITY']._serialized_end=900
+  _globals['_UTTERANCE']._serialized_start=902
+  _globals['_UTTERANCE']._serialized_end=968
+  _globals['_CONVERSATIONEVENT']._serialized_start=971
+  _globals['_CONVERSATIONEVENT']._serialized_end=1152
+  _globals['_CONVERSATIONEVENT_KIND']._serialized_start=1094
+  _globals['_CONVERSATIONEVENT_KIND']._serialized_end=1152
+  _globals['_AGENTCOMMAND']._serialized_start=1155
+  _globals['_AGENTCOMMAND']._serialized_end=1422
+  _globals['_MEMORYVIEW']._serialized_start=1425
+  _globals['_MEMORYVIEW']._serialized_end=1569
+  _globals['_SCOREDMEMORY']._serialized_start=1571
+  _globals['_SCOREDMEMORY']._serialized_end=1698
+  _globals['_PLANITEM']._serialized_start=1700
+  _globals['_PLANITEM']._serialized_end=1795
+  _globals['_CONVERSATIONVIEW']._serialized_start=1798
+  _globals['_CONVERSATIONVIEW']._serialized_end=1961
 # @@protoc_insertion_point(module_scope)

@@ -9,20 +9,28 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Agent(_message.Message):
-    __slots__ = ("id", "name", "persona", "home_place_id", "color", "appearance")
+    __slots__ = ("id", "name", "persona", "home_place_id", "color", "appearance", "age", "traits", "occupation", "lifestyle")
     ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PERSONA_FIELD_NUMBER: _ClassVar[int]
     HOME_PLACE_ID_FIELD_NUMBER: _ClassVar[int]
     COLOR_FIELD_NUMBER: _ClassVar[int]
     APPEARANCE_FIELD_NUMBER: _ClassVar[int]
+    AGE_FIELD_NUMBER: _ClassVar[int]
+    TRAITS_FIELD_NUMBER: _ClassVar[int]
+    OCCUPATION_FIELD_NUMBER: _ClassVar[int]
+    LIFESTYLE_FIELD_NUMBER: _ClassVar[int]
     id: str
     name: str
     persona: str
     home_place_id: str
     color: str
     appearance: Appearance
-    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., persona: _Optional[str] = ..., home_place_id: _Optional[str] = ..., color: _Optional[str] = ..., appearance: _Optional[_Union[Appearance, _Mapping]] = ...) -> None: ...
+    age: int
+    traits: _containers.RepeatedScalarFieldContainer[str]
+    occupation: str
+    lifestyle: str
+    def __init__(self, id: _Optional[str] = ..., name: _Optional[str] = ..., persona: _Optional[str] = ..., home_place_id: _Optional[str] = ..., color: _Optional[str] = ..., appearance: _Optional[_Union[Appearance, _Mapping]] = ..., age: _Optional[int] = ..., traits: _Optional[_Iterable[str]] = ..., occupation: _Optional[str] = ..., lifestyle: _Optional[str] = ...) -> None: ...
 
 class Appearance(_message.Message):
     __slots__ = ("height", "skin", "hair", "shirt", "trousers")
