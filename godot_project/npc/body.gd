@@ -19,6 +19,8 @@ const FULL_WALK_SPEED: float = 1.4
 const LEG_SWING: float = 0.55
 const ARM_SWING: float = 0.45
 const BOB_M: float = 0.035
+# Faster than this (m/s), the body was put somewhere else rather than walked there.
+const TELEPORT_SPEED: float = 6.0
 const BREATH_HZ: float = 0.25
 # Seconds for the walk/idle and doing blends to get most of the way.
 const BLEND_S: float = 0.15
@@ -150,7 +152,7 @@ func animate(delta: float) -> void:
 		moved = Vector2(here.x - _last_position.x, here.z - _last_position.z).length()
 	_last_position = here
 	_has_last_position = true
-	if moved > 1.0:
+	if moved > maxf(1.0, TELEPORT_SPEED * delta):
 		moved = 0.0  # Placed elsewhere, not walked.
 	var height_scale: float = scale.y if scale.y > 0.0 else 1.0
 	# A full cycle is two strides, longer for taller people.
@@ -160,6 +162,11 @@ func animate(delta: float) -> void:
 	_pose = lerpf(_pose, 1.0 if doing else 0.0, 1.0 - exp(-delta / POSE_BLEND_S))
 	_breath = fmod(_breath + delta * BREATH_HZ * TAU, TAU)
 	_apply_pose()
+
+
+## How much the body walks rather than stands, 0 to 1 (blended over time).
+func walk_blend() -> float:
+	return _walk
 
 
 # Sets the joints from the walk phase, the walk/idle blend, breathing and pose.

@@ -8,12 +8,16 @@ extends SceneTree
 ##
 ## User arguments: --out PATH (PNG, default /tmp/npcs.png), --distance M (camera
 ## distance from the group, default 10), --frames N (frames rendered before the
-## shot, default 120). Exits with 1 if the shot could not be saved.
+## shot, default 120). Before the shot it checks what it shows: every look distinct
+## (also among 25 more agents known by id only), the walkers walking and the others
+## standing, both lines in their speech bubbles, the labels stacked without overlap.
+## Exits with 1 if a check fails or the shot could not be saved.
 
 # Loaded at run time, not preloaded (nor its script used as a type): the NPC's
 # controller refers to the AgentClient autoload, which a script run with -s only
 # has once the tree is set up.
 const NPC_SCENE_PATH: String = "res://npc/npc.tscn"
+const BodyScript: GDScript = preload("res://npc/body.gd")
 
 const AGENTS: Array[Dictionary] = [
 	{"id": "isabella", "name": "Isabella Rodriguez", "color": "#e0607e"},
@@ -38,6 +42,7 @@ var _frame: int = 0
 var _walkers: Array[CharacterBody3D] = []
 var _streamer: CharacterBody3D = null
 var _speaker: CharacterBody3D = null
+var _npcs: Array[CharacterBody3D] = []
 var _time: float = 0.0
 
 
@@ -57,6 +62,7 @@ func _build() -> void:
 		world.add_child(npc)
 		npc.call("setup", agent, _game_time)
 		npcs.append(npc)
+	_npcs = npcs
 	# Front row: standing, doing, talking; back: two walking in a circle.
 	var row: Array[CharacterBody3D] = npcs.slice(0, 6)
 	for i: int in row.size():
@@ -84,9 +90,9 @@ func _process(delta: float) -> bool:
 	_time += delta
 	_frame += 1
 	_place_walkers()
-	# Said again whenever it has gone: rendering here may be slower than real time.
-	if str(_speaker.call("current_line")).is_empty():
-		_speaker.call("say", SAID_LINE)
+	# Said again every frame: rendering here may be much slower than real time, and
+	# the line would go before the shot.
+	_speaker.call("say", SAID_LINE)
 	# The line grows by a word every few frames.
 	var words: PackedStringArray = STREAMED_LINE.split(" ")
 	_streamer.call("show_line_text", " ".join(words.slice(0, mini(words.size(), 1 + (_frame >> 2)))))
@@ -96,6 +102,9 @@ func _process(delta: float) -> bool:
 
 
 func _shoot() -> void:
+	var failures: PackedStringArray = _check()
+	for failure: String in failures:
+		printerr("check failed: %s" % failure)
 	await RenderingServer.frame_post_draw
 	var image: Image = root.get_texture().get_image()
 	var error: Error = image.save_png(_out)
@@ -104,7 +113,35 @@ func _shoot() -> void:
 		quit(1)
 		return
 	print("saved %s (%dx%d)" % [_out, image.get_width(), image.get_height()])
-	quit(0)
+	quit(1 if not failures.is_empty() else 0)
+
+
+func _check() -> PackedStringArray:
+	var failures: PackedStringArray = PackedStringArray()
+	var looks: Dictionary = {}
+	var agents: Array[Dictionary] = AGENTS.duplicate()
+	for i: int in 25:
+		agents.append({"id": "agent_%02d" % i})
+	for agent: Dictionary in agents:
+		var look: Dictionary = BodyScript.resolve_appearance(agent)
+		var key: String = JSON.stringify(look)
+		if looks.has(key):
+			failures.append("%s looks like %s" % [agent["id"], looks[key]])
+		looks[key] = agent["id"]
+	for npc: CharacterBody3D in _npcs:
+		var walking: bool = _walkers.has(npc)
+		var blend: float = npc.get_node("Body").call("walk_blend")
+		if walking != (blend > 0.5):
+			failures.append("%s: walk blend %.2f while %s" % [npc.name, blend, "walking" if walking else "standing"])
+		var plate: Node3D = npc.get_node("Labels/NamePlate") as Node3D
+		var bubble: Node3D = npc.get_node("Labels/ActivityBubble") as Node3D
+		var speech: Node3D = npc.get_node("Labels/SpeechBubble") as Node3D
+		if plate.position.y <= 0.0 or bubble.position.y <= plate.position.y + 0.1 or speech.position.y <= plate.position.y + 0.1:
+			failures.append("%s: labels overlap" % npc.name)
+	for npc: CharacterBody3D in [_speaker, _streamer]:
+		if not (npc.get_node("Labels/SpeechBubble") as Node3D).visible or str(npc.call("current_line")).is_empty():
+			failures.append("%s: no line in its speech bubble" % npc.name)
+	return failures
 
 
 func _game_time() -> float:
