@@ -58,6 +58,9 @@ const MODELS: Array[Array] = [
 	[["dartboard", "dart board", "darts"], "dartboard"],
 	[["blackboard", "whiteboard", "chalkboard", "board", "noticeboard"], "board"],
 	[["fountain"], "fountain"],
+	[["printer", "copier", "photocopier", "scanner"], "printer"],
+	[["water cooler", "cooler", "dispenser"], "water_cooler"],
+	[["boiler", "heater", "furnace", "water heater"], "boiler"],
 	[["lamp", "light"], "lamp"],
 	[["plant", "pot", "bush", "shrub"], "plant"],
 ]
@@ -119,6 +122,9 @@ func mesh(object_name: String, size: Vector3, color: Color, front: Vector3) -> A
 		"stage": _stage(kit, root, local, color)
 		"mailboxes": _mailboxes(kit, root, local, color)
 		"dartboard": _dartboard(kit, root, local, color)
+		"printer": _printer(kit, root, local, color)
+		"water_cooler": _water_cooler(kit, root, local, color)
+		"boiler": _boiler(kit, root, local, color)
 		"bed": _bed(kit, root, local, color)
 		"stove": _stove(kit, root, local, color)
 		"fridge": _fridge(kit, root, local, color)
@@ -587,3 +593,38 @@ static func _dartboard(kit: MeshKit, root: Transform3D, s: Vector3, color: Color
 	kit.cylinder(r * 0.65, r * 0.65, 0.055, face, color, 16)
 	kit.cylinder(r * 0.3, r * 0.3, 0.06, face, Color("#1f7a45"), 12)
 	kit.cylinder(r * 0.08, r * 0.08, 0.065, face, FLOWERS[0], 8)
+
+
+static func _printer(kit: MeshKit, root: Transform3D, s: Vector3, color: Color) -> void:
+	# A stand (when the box is tall) with the machine on it: a paper tray out front.
+	var base_h: float = maxf(s.y - 0.45, 0.0)
+	if base_h > 0.0:
+		_slab(kit, root, Vector3.ZERO, Vector3(s.x * 0.9, base_h, s.z * 0.9), color.darkened(0.3))
+	var h: float = s.y - base_h
+	_slab(kit, root, Vector3(0.0, base_h, 0.0), Vector3(s.x, h * 0.75, s.z), color)
+	_slab(kit, root, Vector3(0.0, base_h + h * 0.75, -s.z * 0.05), Vector3(s.x * 0.95, h * 0.2, s.z * 0.85),
+		color.lightened(0.15))
+	_slab(kit, root, Vector3(0.0, base_h + h * 0.35, s.z / 2.0), Vector3(s.x * 0.6, 0.02, 0.2), WHITE)
+	_slab(kit, root, Vector3(s.x * 0.3, base_h + h * 0.95, s.z * 0.3), Vector3(s.x * 0.25, 0.02, s.z * 0.2), Color("#4ad36a"),
+		MeshKit.Finish.GLOW)
+
+
+static func _water_cooler(kit: MeshKit, root: Transform3D, s: Vector3, color: Color) -> void:
+	var body_h: float = s.y * 0.65
+	_slab(kit, root, Vector3.ZERO, Vector3(s.x * 0.8, body_h, s.z * 0.8), color)
+	_slab(kit, root, Vector3(0.0, body_h * 0.6, s.z * 0.4), Vector3(s.x * 0.3, 0.05, 0.06), METAL)
+	var r: float = minf(s.x, s.z) * 0.35
+	kit.cylinder(r, r, s.y - body_h - 0.05, root * Transform3D(Basis(), Vector3(0.0, body_h, 0.0)), Color("#7fc4ea"), 12,
+		MeshKit.Finish.GLASS)
+	kit.cylinder(r * 0.3, r * 0.3, 0.05, root * Transform3D(Basis(), Vector3(0.0, s.y - 0.05, 0.0)), Color("#2f6fb0"), 8)
+
+
+static func _boiler(kit: MeshKit, root: Transform3D, s: Vector3, color: Color) -> void:
+	var r: float = minf(s.x, s.z) * 0.45
+	kit.cylinder(r, r, s.y * 0.9, root, color, 14)
+	kit.sphere(1.0, root * Transform3D(Basis().scaled(Vector3(r, r * 0.35, r)), Vector3(0.0, s.y * 0.9, 0.0)), color, 14, 6)
+	for sx: float in [-0.3, 0.3]:
+		kit.cylinder(0.04, 0.04, s.y, root * Transform3D(Basis(), Vector3(sx * s.x, 0.0, -s.z * 0.4)), Color("#b87333"), 6,
+			MeshKit.Finish.GLOSSY)
+	_slab(kit, root, Vector3(0.0, s.y * 0.45, r), Vector3(r * 0.6, r * 0.4, 0.03), DARK)
+	kit.sphere(0.05, root * Transform3D(Basis(), Vector3(0.0, s.y * 0.65, r)), WHITE, 8, 4)

@@ -392,18 +392,28 @@ func _plan_lamps(max_lamps: int) -> void:
 		var side: Vector2 = Vector2(-direction.y, direction.x) * (float(street["width"]) / 2.0 + 0.45)
 		var count: int = maxi(1, floori(length / LAMP_SPACING))
 		for k: int in count:
-			var point: Vector2 = from + direction * (length * (k + 0.5) / count) + side * (1.0 if k % 2 == 0 else -1.0)
-			if _near_buildings(point, 0.8) or _near_things(point, 1.0) or _near_places(point, 1.5) \
-					or _distance_to_paths(point) < PATH_WIDTH / 2.0 + 0.8 \
-					or absf(point.x) > _half.x - 0.5 or absf(point.y) > _half.y - 0.5:
-				continue
-			candidates.append(point)
+			# Alternate sides along the street; the other side, or a little along, when
+			# a door's path or a building is in the way.
+			var along: Vector2 = from + direction * (length * (k + 0.5) / count)
+			var placed: bool = false
+			for shift: float in [0.0, 2.5, -2.5]:
+				for flip: float in [1.0, -1.0]:
+					var point: Vector2 = along + direction * shift + side * (1.0 if k % 2 == 0 else -1.0) * flip
+					if not placed and _lamp_fits(point):
+						candidates.append(point)
+						placed = true
 	if candidates.size() <= max_lamps:
 		lamps = candidates
 		return
 	# Evenly spread over the candidates, in street order.
 	for i: int in max_lamps:
 		lamps.append(candidates[floori(i * candidates.size() / float(max_lamps))])
+
+
+func _lamp_fits(point: Vector2) -> bool:
+	return not (_near_buildings(point, 0.4) or _near_things(point, 1.0) or _near_places(point, 1.5)
+		or _distance_to_paths(point) < PATH_WIDTH / 2.0 + 0.8
+		or absf(point.x) > _half.x - 0.5 or absf(point.y) > _half.y - 0.5)
 
 
 func _plan_trees(seed_text: String) -> void:
