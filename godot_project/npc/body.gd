@@ -213,8 +213,10 @@ func _hair(head: Node3D, style: String, colour: String) -> void:
 		var fringe: MeshInstance3D = _part(head, "Fringe", _cylinder_ring(), colour, Vector3(0.0, -0.005, 0.012))
 		fringe.rotation.x = 0.25
 		return
-	var cap: MeshInstance3D = _part(head, "Hair", _hemisphere("hair_cap", 0.127), colour, Vector3(0.0, 0.012, 0.008))
-	cap.rotation.x = 0.3  # Tilted back: a forehead shows, the back of the head is covered.
+	# A close-fitting dome tilted back: the forehead shows, the back of the head is covered.
+	var cap: MeshInstance3D = _part(head, "Hair", _hemisphere("hair_cap", 0.125), colour, Vector3.ZERO)
+	cap.rotation.x = 0.5
+	cap.scale = Vector3(1.0, 1.1, 1.0)
 	match style:
 		"long":
 			var back: MeshInstance3D = _part(head, "LongHair", _box("long_hair", Vector3(0.24, 0.3, 0.07)), colour, Vector3(0.0, -0.1, 0.085))
