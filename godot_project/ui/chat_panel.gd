@@ -23,6 +23,8 @@ extends PanelContainer
 ##   is_replying() -> bool   true while the shown agent's reply streams.
 ##   add_line(speaker_id, speaker_name, text)  appends a finished line (e.g. history).
 ##   add_system_line(text)   appends a grey line in parentheses.
+## A failed reply shows as "(Isabella can't answer: CODE message)", or, when part of it
+## came, that part and "(Isabella's reply was cut short: CODE message)".
 ##   clear_transcript(agent_id)  forgets the lines with that agent (e.g. after loading
 ##                           a save); a reply still streaming goes on into a new line.
 ##   transcript() -> Array[Dictionary]  the shown agent's lines, oldest first, each
@@ -251,10 +253,12 @@ func _on_stream_finished(request_id: String, error: Dictionary) -> void:
 	else:
 		var why: String = ("%s %s" % [error.get("code", "UNKNOWN"), error.get("message", "")]).strip_edges()
 		entry["error"] = why
+		var speaker: String = str(entry["speaker"]).get_slice(" ", 0)
 		if str(entry["text"]).is_empty():
 			entries.erase(entry)
-		var speaker: String = str(entry["speaker"]).get_slice(" ", 0)
-		entries.append(_entry("", "", "%s can't answer: %s" % [speaker, why], true))
+			entries.append(_entry("", "", "%s can't answer: %s" % [speaker, why], true))
+		else:
+			entries.append(_entry("", "", "%s's reply was cut short: %s" % [speaker, why], true))
 	reply_finished.emit(stream_agent, str(entry["text"]))
 	if stream_agent == _agent_id:
 		_refresh()

@@ -308,6 +308,11 @@ func _draw_player() -> void:
 	draw_colored_polygon(points, UiTheme.PLAYER)
 	points.append(tip)
 	draw_polyline(points, Color.WHITE, 1.5, true)
+	if _expanded:
+		var font: Font = get_theme_default_font()
+		var label_at: Vector2 = at + Vector2(length + 4.0, 5.0)
+		draw_string_outline(font, label_at, "You", HORIZONTAL_ALIGNMENT_LEFT, -1, UiTheme.FONT_SIZE_SMALL, 4, Color(0, 0, 0, 0.8))
+		draw_string(font, label_at, "You", HORIZONTAL_ALIGNMENT_LEFT, -1, UiTheme.FONT_SIZE_SMALL, UiTheme.PLAYER)
 
 
 func _footprint(place: Dictionary, center_field: String) -> Rect2:
