@@ -230,6 +230,7 @@ func open_save_dialog() -> void:
 	_save_dialog.visible = true
 	_save_name.text = QUICKSAVE
 	_save_error.text = ""
+	_save_error.visible = false
 	_save_name.grab_focus()
 	_save_name.select_all()
 
@@ -484,6 +485,7 @@ func _confirm_save() -> void:
 	var save_name: String = _save_name.text.strip_edges()
 	if _save_name_regex.search(save_name) == null:
 		_save_error.text = "Use 1-64 letters, digits, '_', '.' or '-'."
+		_save_error.visible = true
 		return
 	close_dialogs()
 	save_requested.emit(save_name)
