@@ -534,9 +534,11 @@ func _build_streets() -> void:
 		var length: float = (to - from).length()
 		if length < 0.05:
 			continue
+		# Paved on past its end by half its width, so that the corners of bent paths close.
+		var width: float = path["width"]
 		var visual: MeshInstance3D = MeshInstance3D.new()
-		visual.mesh = _box_mesh(Vector3(length + float(path["width"]), FLOOR_THICKNESS, path["width"]), PATH_COLOR)
-		var mid: Vector2 = (from + to) / 2.0
+		visual.mesh = _box_mesh(Vector3(length + width / 2.0, FLOOR_THICKNESS, width), PATH_COLOR)
+		var mid: Vector2 = (from + to) / 2.0 + (to - from) / length * (width / 4.0)
 		visual.position = Vector3(mid.x, PATH_Y, mid.y)
 		visual.rotation.y = -atan2(to.y - from.y, to.x - from.x)
 		streets.add_child(visual)

@@ -292,8 +292,9 @@ func _plan_paths() -> void:
 	for entry: Dictionary in buildings:
 		var door3: Vector3 = entry["door"]
 		var out3: Vector3 = entry["outward"]
-		var door: Vector2 = Vector2(door3.x, door3.z)
 		var out: Vector2 = Vector2(out3.x, out3.z)
+		# From the wall's outer face.
+		var door: Vector2 = Vector2(door3.x, door3.z) + out * (WALL_THICKNESS / 2.0)
 		var best: Vector2 = Vector2.INF
 		var best_distance: float = INF
 		for street: Dictionary in streets:
