@@ -31,7 +31,7 @@ def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
                         help="in-process model, or an OpenAI-compatible server")
     parser.add_argument("--openai-base-url", help="model server API root, e.g. http://127.0.0.1:8080/v1")
     parser.add_argument("--openai-model", help="model name on that server (default: the first it lists)")
-    parser.add_argument("--scenario", dest="scenario_path", help="scenario file")
+    parser.add_argument("--scenario", dest="scenario_path", help="scenario file, or a name in scenarios/ (smallville)")
     parser.add_argument("--save", dest="save_name", help="which save in the data directory to run or resume")
     parser.add_argument("--data-dir", help="where simulation saves are kept")
     parser.add_argument("--n-threads", type=int, help="CPU threads for the model")

@@ -647,7 +647,10 @@ def smallville() -> dict:
               a("fountain square", "a square around the fountain", [o("fountain", "a stone fountain")],
                 [o("bench by the fountain", "a bench facing the fountain")]),
               a("garden", "a community garden", [o("flower bed", "a bed of tulips"),
-                                                 o("vegetable flower bed", "a vegetable bed")])],
+                                                 o("vegetable flower bed", "a vegetable bed")]),
+              a("picnic lawn", "a lawn with picnic tables by the pond",
+                [o("picnic table", "a wooden picnic table"), o("bench by the pond", "a bench looking over the pond")],
+                [o("willow tree", "a weeping willow")])],
         open_area=True,
     )
 
