@@ -22,7 +22,7 @@ const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client
 const TOWN_FILE: String = "../towns/skeleton.json"
 const CONNECT_TIMEOUT_MS: int = 20000
 const REPLY_TIMEOUT_MS: int = 420000
-const READY_TIMEOUT_MS: int = 180000
+const READY_TIMEOUT_MS: int = 60000
 const CHAT_LINE: String = "Hi Isabella! What are you up to today?"
 const NAMES: Dictionary = {
 	"isabella": "Isabella Rodriguez", "john_lin": "John Lin", "mei_lin": "Mei Lin", "player": "Sam",

@@ -23,6 +23,7 @@ extends Control
 ##   show_status(text, is_error) a message in the top bar (fades after a while).
 ##   status_text() -> String
 ##   open_save_dialog(), open_load_dialog() (this one lists saves with ListSaves)
+##   show_saves(saves)           the load dialog with these SaveInfo dicts.
 ##   close_dialogs(), dialog_open() -> bool
 ##   set_hints(text)
 ##   input_blocker               Callable returning true while hotkeys must not fire.
