@@ -131,6 +131,7 @@ func build(town: TownData) -> void:
 			_color(obstacle.get("color", "")))
 	_build_streets()
 	_build_trees()
+	_build_bushes()
 	_build_street_lamps()
 	set_night(_night)
 	built.emit()
@@ -384,7 +385,7 @@ func _build_facade(sector_id: String, extent: Vector3, building: Dictionary, col
 			frame_color)
 		# A leaf hinged at the doorway's edge on the inside, swung almost flat to the room.
 		var hinge: Vector3 = Vector3(side * (DOOR_WIDTH / 2.0 - 0.03), 0.02, -WALL_THICKNESS / 2.0)
-		var leaf_basis: Basis = Basis(Vector3.UP, side * deg_to_rad(80.0))
+		var leaf_basis: Basis = Basis(Vector3.UP, -side * deg_to_rad(80.0))
 		var leaf_w: float = DOOR_WIDTH / 2.0 - 0.04
 		var leaf: Transform3D = door_xf * Transform3D(leaf_basis, hinge) \
 			* Transform3D(Basis(), Vector3(-side * leaf_w / 2.0, (door_height - 0.06) / 2.0, -0.03))
@@ -606,6 +607,38 @@ func _build_trees() -> void:
 			visual.name = "%s_%s" % [kind, part]
 			visual.multimesh = multimesh
 			add_child(visual)
+
+
+# Bushes: one MultiMesh of low-poly mounds, tinted per instance; visual only.
+func _build_bushes() -> void:
+	if _layout.bushes.is_empty():
+		return
+	var kit: MeshKit = MeshKit.new({})
+	var r: float = TownLayout.BUSH_RADIUS
+	kit.sphere(1.0, Transform3D(Basis().scaled(Vector3(r, r * 1.3, r)), Vector3(0.0, r * 0.9, 0.0)), Color.WHITE, 7, 4)
+	kit.sphere(1.0, Transform3D(Basis().scaled(Vector3(r * 0.7, r, r * 0.7)), Vector3(r * 0.5, r * 1.4, 0.0)),
+		Color.WHITE, 6, 4)
+	var mesh: ArrayMesh = kit.commit()
+	var tint: StandardMaterial3D = StandardMaterial3D.new()
+	tint.vertex_color_use_as_albedo = true
+	tint.roughness = 0.95
+	mesh.surface_set_material(0, tint)
+	var multimesh: MultiMesh = MultiMesh.new()
+	multimesh.transform_format = MultiMesh.TRANSFORM_3D
+	multimesh.use_colors = true
+	multimesh.mesh = mesh
+	multimesh.instance_count = _layout.bushes.size()
+	for i: int in _layout.bushes.size():
+		var bush: Dictionary = _layout.bushes[i]
+		var at: Vector2 = bush["at"]
+		var s: float = bush["scale"]
+		multimesh.set_instance_transform(i, Transform3D(Basis(Vector3.UP, float(i) * 2.4).scaled(Vector3(s, s, s)),
+			Vector3(at.x, 0.0, at.y)))
+		multimesh.set_instance_color(i, bush["color"])
+	var visual: MultiMeshInstance3D = MultiMeshInstance3D.new()
+	visual.name = "Bushes"
+	visual.multimesh = multimesh
+	add_child(visual)
 
 
 # A tree part in white, tinted per instance by the MultiMesh colours.

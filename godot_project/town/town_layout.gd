@@ -40,6 +40,10 @@ const TREE_FROM_THINGS: float = 2.0
 const TREE_FROM_PLACES: float = 2.5
 const TREE_FROM_EDGE: float = 2.5
 const TREE_FROM_DOORS: float = 4.0
+## Bushes hug the walls: small enough to stay out of the walking space.
+const BUSH_RADIUS: float = 0.3
+const BUSH_SPACING: float = 1.1
+const BUSH_CHANCE: float = 0.7
 
 ## {"id", "rect" (Rect2 on x, z), "height", "door" (Vector3 on the wall),
 ## "outward" (Vector3 out of the door), "walls": [{"name", "along_x", "at", "spans"}]}.
@@ -55,6 +59,10 @@ var lit_buildings: Dictionary = {}
 ## {"at": Vector2, "kind": "broadleaf" | "conifer", "scale", "stretch", "yaw",
 ## "trunk_color", "crown_color"}.
 var trees: Array[Dictionary] = []
+
+## Low bushes along the buildings' walls, clear of doors and paths:
+## {"at": Vector2, "scale": float, "color": Color}.
+var bushes: Array[Dictionary] = []
 
 var _half: Vector2 = Vector2.ZERO
 var _by_id: Dictionary = {}
@@ -93,6 +101,7 @@ func _init(town: TownData) -> void:
 	_plan_paths()
 	_plan_lamps(mini(MAX_STREET_LAMPS, LIGHT_BUDGET - lit_buildings.size()))
 	_plan_trees(town.name)
+	_plan_bushes(town.name)
 
 
 ## The building planned for the walled sector with this id (empty if none).
@@ -478,3 +487,47 @@ func _tree_fits(point: Vector2, street_rects: Array[Rect2], doors: Array[Vector2
 		if (tree["at"] as Vector2).distance_to(point) < TREE_SPACING:
 			return false
 	return true
+
+
+func _plan_bushes(seed_text: String) -> void:
+	var rng: RandomNumberGenerator = RandomNumberGenerator.new()
+	rng.seed = hash("bushes:" + seed_text)
+	for entry: Dictionary in buildings:
+		var door3: Vector3 = entry["door"]
+		var door: Vector2 = Vector2(door3.x, door3.z)
+		for wall: Dictionary in entry["walls"]:
+			var out3: Vector3 = wall["outward"]
+			var out: Vector2 = Vector2(out3.x, out3.z)
+			var along_x: bool = wall["along_x"]
+			var at: float = wall["at"]
+			for span: Vector2 in wall["spans"]:
+				var count: int = floori((span.y - span.x - 0.6) / BUSH_SPACING)
+				for k: int in count:
+					var along: float = span.x + 0.3 + BUSH_SPACING * (k + 0.5)
+					var point: Vector2 = (Vector2(along, at) if along_x else Vector2(at, along)) \
+						+ out * (WALL_THICKNESS / 2.0 + BUSH_RADIUS)
+					if rng.randf() > BUSH_CHANCE or point.distance_to(door) < DOOR_WIDTH or _bush_blocked(point):
+						continue
+					bushes.append({
+						"at": point,
+						"scale": rng.randf_range(0.8, 1.15),
+						"color": Color.from_hsv(rng.randf_range(0.24, 0.36), rng.randf_range(0.5, 0.7),
+							rng.randf_range(0.3, 0.48)),
+					})
+
+
+func _bush_blocked(point: Vector2) -> bool:
+	if _distance_to_paths(point) < PATH_WIDTH / 2.0 + 0.4 or _near_things(point, 0.3) \
+			or absf(point.x) > _half.x - 0.3 or absf(point.y) > _half.y - 0.3:
+		return true
+	for lamp: Vector2 in lamps:
+		if lamp.distance_to(point) < 0.8:
+			return true
+	for street: Dictionary in streets:
+		if _street_rect(street).grow(0.3).has_point(point):
+			return true
+	for entry: Dictionary in buildings:
+		var rect: Rect2 = entry["rect"]
+		if rect.grow(-0.01).has_point(point):
+			return true
+	return false
