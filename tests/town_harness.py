@@ -83,7 +83,9 @@ def town_command(server_ws: str, *, minutes: int | None, speed: float, report: P
     if rendered:
         if not shutil.which("xvfb-run"):
             pytest.fail("xvfb-run is missing: `make setup` installs it (scripts/install_xvfb.sh)")
-        args = ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", *args, "--rendering-driver", "opengl3"]
+        # Mesa's llvmpipe offers OpenGL ES without GLX trouble; no sound card is needed.
+        args = ["xvfb-run", "-a", "-s", "-screen 0 1280x720x24", *args, "--rendering-driver", "opengl3_es",
+                "--audio-driver", "Dummy"]
     else:
         args.insert(1, "--headless")
     args += ["--", "--headless-run", "--speed", str(speed), "--report", str(report), "--server", server_ws, *extra]

@@ -9,12 +9,30 @@ extends Node3D
 ##   --report PATH      write a JSON report of the run there when it ends
 ##   --server URL       the server's WebSocket gateway (read by AgentClient)
 ##   --speed S          game seconds per real second (default 60)
-##   --start-time S     game time the clock starts at, seconds (default 28800, 08:00)
+##   --start-time S     game time the clock starts at, seconds (default: the server's
+##                      game time, so a resumed save goes on where it was)
+##   --player-name NAME the name NPCs know the player by (default Alex)
+##   --no-player        no player in the town (the default for --headless-run)
+##   --autopilot ID     a scripted player walks to agent ID ("nearest": the closest),
+##                      talks, inspects it and ends the run (main/autopilot.gd)
+##   --say TEXT         what the scripted player says
+##   --screenshots DIR  the scripted player saves screenshots there (needs rendering)
 ## A timeline of what happens is printed to stdout, one line per event.
+##
+## Playing: WASD walk, Shift run, right mouse (held) or Q/arrows look, E talk to the
+## NPC in front, left click an NPC to inspect it, V town overview / follow camera,
+## Tab map, Esc close; the HUD has the clock, pause, speed, save and load.
 
 # Project scripts are preloaded rather than named with class_name: a run straight
 # from a fresh clone (no .godot/ class cache yet) must still parse.
+const Autopilot: GDScript = preload("res://main/autopilot.gd")
+const ChatPanel: GDScript = preload("res://ui/chat_panel.gd")
+const Hud: GDScript = preload("res://ui/hud.gd")
+const InputActions: GDScript = preload("res://player/input_actions.gd")
+const Inspector: GDScript = preload("res://ui/inspector.gd")
 const Npc: GDScript = preload("res://npc/npc.gd")
+const OverviewMap: GDScript = preload("res://ui/overview_map.gd")
+const Player: GDScript = preload("res://player/player.gd")
 const SimClock: GDScript = preload("res://town/sim_clock.gd")
 const TownBuilder: GDScript = preload("res://town/town_builder.gd")
 const TownData: GDScript = preload("res://town/town_data.gd")
@@ -27,6 +45,14 @@ const AGENT_VIEW_M: float = 10.0
 const OBJECT_VIEW_M: float = 4.0
 const NAV_SYNC_MAX_FRAMES: int = 30
 const EXIT_BAD_ARGUMENTS: int = 2
+const PLAYER_ID: String = "player"
+# The player can talk to an NPC this close, roughly in front of the camera.
+const TALK_RANGE_M: float = 2.6
+# Walking this far from the NPC ends the conversation.
+const LEAVE_RANGE_M: float = 5.0
+const MAP_UPDATE_S: float = 0.25
+const NPC_PICK_MASK: int = 2
+const BASE_SPEED: float = 60.0
 
 var _headless_run: bool = false
 var _minutes: float = -1.0
@@ -47,9 +73,36 @@ var _started_ms: int = 0
 var _conversations_started: Dictionary = {}
 var _conversations_ended: Dictionary = {}
 
+## The player (null when the town runs without one), and the UI.
+var player: Player = null
+var chat_panel: ChatPanel = null
+var inspector: Inspector = null
+var hud: Hud = null
+var overview_map: OverviewMap = null
+var _player_wanted: bool = true
+var _player_name: String = "Alex"
+var _start_time_given: bool = false
+var _autopilot: Autopilot = null
+var _screenshot_dir: String = ""
+var _view: String = "overview"
+var _talk_candidate: Npc = null
+var _chat_npc: Npc = null
+var _chat_serial: int = 0
+var _chat_conversation_id: String = ""
+var _highlighted: Npc = null
+var _since_map_s: float = 0.0
+var _run_started_ms: int = 0
+var _frames_at_start: int = 0
+var _physics_frames_at_start: int = 0
+var _process_ms_sum: float = 0.0
+var _physics_ms_sum: float = 0.0
+var _perf_samples: int = 0
+
 @onready var _clock: SimClock = $SimClock
 @onready var _town_builder: TownBuilder = $Town
 @onready var _npc_root: Node3D = $Npcs
+@onready var _overview_camera: Camera3D = $Camera3D
+@onready var _daylight: Node3D = $Daylight
 
 
 func _ready() -> void:
@@ -59,6 +112,8 @@ func _ready() -> void:
 		return
 	if DisplayServer.get_name() == "headless":
 		Engine.max_fps = 60  # Nothing to draw: do not spin the CPU.
+	InputActions.ensure()
+	_build_ui()
 	AgentClient.connected_to_server.connect(_on_connected)
 	AgentClient.disconnected_from_server.connect(_on_disconnected)
 	AgentClient.connection_failed.connect(_on_connection_failed)
@@ -76,13 +131,15 @@ func _process(delta: float) -> void:
 			_error("%s %s within %d s; giving up" % [why, AgentClient.server_url, int(CONNECT_GIVE_UP_S)])
 			_finish(1)
 		return
-	if _minutes >= 0.0 and _clock.elapsed() >= _minutes * 60.0:
+	if _minutes >= 0.0 and _autopilot == null and _clock.elapsed() >= _minutes * 60.0:
 		_finish(0)
 		return
 	_since_sync_s += delta
 	if _since_sync_s >= SYNC_INTERVAL_S and not _sync_in_flight and AgentClient.is_connected_to_server():
 		_since_sync_s = 0.0
 		_sync()
+	_sample_performance()
+	_update_play(delta)
 
 
 # Fetches the town and the roster (retrying until both come), then builds the world.
@@ -115,11 +172,26 @@ func _set_up() -> void:
 		_spawn(agent)
 	if _finishing:
 		return
+	if not _start_time_given:
+		# Go on from the server's clock: a resumed save is not back at its start.
+		var stats: Dictionary = await AgentClient.call_rpc("GetStats")
+		var server_time: int = int(stats.get("payload", {}).get("gameTime", 0))
+		if stats.get("ok", false) and server_time > 0:
+			_clock.start_time = server_time
+	_frame_overview()
+	if _player_wanted:
+		_spawn_player()
+	_set_up_ui()
 	_clock.start()
 	for npc: Npc in _npcs:
 		npc.controller.start()
 	_running = true
-	_log("clock started; %d agents in town" % _npcs.size())
+	_run_started_ms = Time.get_ticks_msec()
+	_frames_at_start = Engine.get_process_frames()
+	_physics_frames_at_start = Engine.get_physics_frames()
+	_log("clock started; %d agents in town%s" % [_npcs.size(), "" if player == null else ", and the player"])
+	if _autopilot != null:
+		_run_autopilot()
 
 
 func _spawn(agent: Dictionary) -> void:
@@ -130,7 +202,7 @@ func _spawn(agent: Dictionary) -> void:
 	else:
 		_error("agent %s has an unknown home place '%s'; starting at the origin" % [agent.get("id", ""), home])
 	_npc_root.add_child(npc)
-	npc.setup(agent, _clock.now, _npc_by_id, _name_of)
+	npc.setup(agent, _clock.now, _body_by_id, _name_of)
 	npc.controller.command_received.connect(_on_command_received.bind(npc))
 	npc.controller.trip_finished.connect(_on_trip_finished.bind(npc))
 	npc.controller.activity_finished.connect(_on_activity_finished.bind(npc))
@@ -155,7 +227,10 @@ func _wait_for_navigation_sync() -> void:
 
 func _sync() -> void:
 	_sync_in_flight = true
-	var reply: Dictionary = await AgentClient.sync_world(int(_clock.now()), _agent_states())
+	var payload: Dictionary = {"gameTime": int(_clock.now()), "agents": _agent_states()}
+	if player != null:
+		payload["playerName"] = player.player_name
+	var reply: Dictionary = await AgentClient.call_rpc("SyncWorld", payload)
 	_sync_in_flight = false
 	if _finishing or not reply.get("ok", false):
 		return
@@ -185,6 +260,13 @@ func _agent_states() -> Array:
 				perceptions.append({
 					"agent": {"agentId": other.agent_id(), "activity": _activity_of(other)},
 					"distance": distance,
+				})
+		if player != null:
+			var to_player: float = TownData.flat_distance(here, player.global_position)
+			if to_player <= AGENT_VIEW_M:
+				perceptions.append({
+					"agent": {"agentId": PLAYER_ID, "activity": _player_activity()},
+					"distance": to_player,
 				})
 		for near: Dictionary in _town.objects_near(here, OBJECT_VIEW_M):
 			var object_place: Dictionary = near["place"]
@@ -221,10 +303,19 @@ func _npc_by_id(agent_id: String) -> Npc:
 	return null
 
 
-# An agent's name, or its id when it is not in town.
+# An agent's name, or its id when it is not in town; the player's name for "player".
 func _name_of(agent_id: String) -> String:
+	if agent_id == PLAYER_ID and player != null:
+		return player.player_name
 	var npc: Npc = _npc_by_id(agent_id)
 	return npc.display_name() if npc != null else agent_id
+
+
+# The body of an agent, or the player's: what NPCs turn to face in conversation.
+func _body_by_id(agent_id: String) -> Node3D:
+	if agent_id == PLAYER_ID:
+		return player
+	return _npc_by_id(agent_id)
 
 
 # The names of a ConversationEvent's participants, in its order; the agent that
@@ -280,7 +371,8 @@ func _write_report(exit_code: int) -> void:
 			"conversations": npc.controller.conversations,
 			"final_position": TownData.vec3_message(npc.global_position),
 		})
-	var game_minutes: float = _minutes if _minutes >= 0.0 and exit_code == 0 else _clock.elapsed() / 60.0
+	var game_minutes: float = _minutes if _minutes >= 0.0 and exit_code == 0 and _autopilot == null \
+		else _clock.elapsed() / 60.0
 	var report: Dictionary = {
 		"game_minutes": game_minutes,
 		"start_time": _clock.start_time,
@@ -292,6 +384,8 @@ func _write_report(exit_code: int) -> void:
 		"navmesh": {"polygon_count": _polygon_count, "unreachable_places": _unreachable},
 		"errors": _errors,
 		"agents": agents,
+		"player": _autopilot.record if _autopilot != null else {},
+		"performance": _performance(),
 	}
 	DirAccess.make_dir_recursive_absolute(_report_path.get_base_dir())
 	var file: FileAccess = FileAccess.open(_report_path, FileAccess.WRITE)
@@ -398,6 +492,13 @@ func _on_conversation_ended(conversation: Dictionary, outcome: String, npc: Npc)
 
 
 func _on_utterance_received(text: String, to_agent_id: String, npc: Npc) -> void:
+	if to_agent_id == PLAYER_ID:
+		_log("%s to %s: \"%s\"" % [npc.display_name(), _name_of(PLAYER_ID), text])
+		if _chat_npc == npc and chat_panel.is_open():
+			chat_panel.add_line(npc.agent_id(), npc.display_name(), text)
+		elif hud != null:
+			hud.show_status("%s: \"%s\"" % [npc.display_name(), text], false)
+		return
 	if to_agent_id.is_empty():
 		_log("%s: \"%s\"" % [npc.display_name(), text])
 	else:
@@ -426,12 +527,34 @@ func _read_options(options: Dictionary) -> bool:
 			printerr("--start-time needs a whole number of game seconds")
 			return false
 		_clock.start_time = str(options["start-time"]).to_int()
+		_start_time_given = true
+	if options.has("player-name"):
+		if str(options["player-name"]).strip_edges().is_empty():
+			printerr("--player-name needs a name")
+			return false
+		_player_name = str(options["player-name"]).strip_edges()
+	_player_wanted = not options.has("no-player") and (not _headless_run or options.has("autopilot"))
+	if options.has("autopilot"):
+		_autopilot = Autopilot.new()
+		_autopilot.name = "Autopilot"
+		_autopilot.target_id = str(options["autopilot"])
+		if options.has("say") and not str(options["say"]).strip_edges().is_empty():
+			_autopilot.line = str(options["say"]).strip_edges()
+		add_child(_autopilot)
+	if options.has("screenshots"):
+		_screenshot_dir = _caller_path(str(options["screenshots"]))
 	if options.has("report"):
-		_report_path = str(options["report"])
-		# Godot runs in the project folder; a relative path means the caller's folder.
-		if _report_path.is_relative_path() and not OS.get_environment("PWD").is_empty():
-			_report_path = OS.get_environment("PWD").path_join(_report_path)
+		_report_path = _caller_path(str(options["report"]))
+	if _autopilot != null:
+		_autopilot.screenshot_dir = _screenshot_dir
 	return true
+
+
+# Godot runs in the project folder; a relative path means the caller's folder.
+static func _caller_path(path: String) -> String:
+	if path.is_relative_path() and not OS.get_environment("PWD").is_empty():
+		return OS.get_environment("PWD").path_join(path)
+	return path
 
 
 func _error(text: String) -> void:
@@ -441,6 +564,11 @@ func _error(text: String) -> void:
 
 func _log(text: String) -> void:
 	print("[%s] %s" % [SimClock.format_time(_clock.now()), text])
+
+
+## A line in the timeline (for the scripted player).
+func log_line(text: String) -> void:
+	_log(text)
 
 
 # "--key value", "--key=value" and bare "--flag" (value "").
@@ -486,3 +614,359 @@ static func _whole_numbers_as_ints(value: Variant) -> Variant:
 	if value is float and is_finite(value) and value == floorf(value) and absf(value) < 1e15:
 		return int(value)
 	return value
+
+
+# ---- playing: the player, talking, inspecting, views, saving -----------------------
+
+func _build_ui() -> void:
+	var layer: CanvasLayer = CanvasLayer.new()
+	layer.name = "UI"
+	add_child(layer)
+	hud = Hud.new()
+	hud.name = "Hud"
+	layer.add_child(hud)
+	overview_map = OverviewMap.new()
+	overview_map.name = "OverviewMap"
+	layer.add_child(overview_map)
+	inspector = Inspector.new()
+	inspector.name = "Inspector"
+	layer.add_child(inspector)
+	chat_panel = ChatPanel.new()
+	chat_panel.name = "ChatPanel"
+	layer.add_child(chat_panel)
+	hud.pause_toggled.connect(_on_pause_toggled)
+	hud.speed_chosen.connect(_on_speed_chosen)
+	hud.save_requested.connect(_save_game)
+	hud.load_requested.connect(_load_game)
+	chat_panel.reply_progress.connect(_on_reply_progress)
+	chat_panel.reply_finished.connect(_on_reply_finished)
+	chat_panel.closed.connect(_on_chat_closed)
+	inspector.closed.connect(_on_inspector_closed)
+	overview_map.agent_clicked.connect(inspect)
+
+
+func _set_up_ui() -> void:
+	hud.set_clock(_clock)
+	inspector.set_town(_town)
+	inspector.set_name_of(_name_of)
+	inspector.set_game_time_source(_clock.now)
+	overview_map.set_town(_town)
+	set_view("follow" if player != null else "overview")
+
+
+func _spawn_player() -> void:
+	player = Player.new()
+	player.name = "Player"
+	add_child(player)
+	player.set_player_name(_player_name)
+	_town_builder.roof_focus = player  # The roof of the building the player is in hides.
+	# Start in the open, on the navmesh nearest the middle of the town, looking north.
+	var map: RID = get_world_3d().navigation_map
+	var spawn: Vector3 = NavigationServer3D.map_get_closest_point(map, Vector3.ZERO)
+	player.place(spawn + Vector3(0.0, 0.05, 0.0), 0.0)
+	var place: String = _town.place_at(spawn)
+	_log("the player, %s, is %s" % [player.player_name,
+		"at " + _town.path_name(place) if not place.is_empty() else "out in the street"])
+
+
+## All NPCs in town.
+func npcs() -> Array[Npc]:
+	return _npcs
+
+
+## The NPC of agent_id, or null.
+func npc_by_id(agent_id: String) -> Npc:
+	return _npc_by_id(agent_id)
+
+
+## The NPC the player would talk to with the talk action now, or null.
+func talk_candidate() -> Npc:
+	return _talk_candidate
+
+
+## Opens the inspector on an agent.
+func inspect(agent_id: String) -> void:
+	var npc: Npc = _npc_by_id(agent_id)
+	if npc == null:
+		return
+	_highlight(npc)
+	inspector.show_agent(agent_id)
+
+
+## "follow": the camera behind the player; "overview": the whole town from above.
+func set_view(view: String) -> void:
+	_view = view if player != null else "overview"
+	if _view == "follow":
+		player.camera.current = true
+	else:
+		_overview_camera.current = true
+	if player != null:
+		player.set_name_plate_visible(_view != "follow")
+
+
+## Shows the town lit as at hour (0-24) whatever the clock says; a negative hour
+## goes back to the clock (screenshots of day and night).
+func preview_hour(hour: float) -> void:
+	if hour >= 0.0:
+		_daylight.setup(null, _town_builder)  # Stop following the clock...
+		_daylight.set_time(floorf(_clock.now() / 86400.0) * 86400.0 + hour * 3600.0)
+	else:
+		_daylight.setup(_clock, _town_builder)  # ...and follow it again.
+
+
+func _update_play(delta: float) -> void:
+	_since_map_s += delta
+	if _since_map_s >= MAP_UPDATE_S:
+		_since_map_s = 0.0
+		_update_map()
+	if player == null:
+		return
+	var typing: bool = chat_panel.is_open() and chat_panel.has_focus_input()
+	player.input_enabled = not typing
+	_update_talk_candidate()
+	if typing:
+		return
+	if Input.is_action_just_pressed("talk"):
+		if chat_panel.is_open():
+			chat_panel.close()
+		elif _talk_candidate != null:
+			_open_chat(_talk_candidate)
+	if Input.is_action_just_pressed("toggle_view"):
+		set_view("overview" if _view == "follow" else "follow")
+	if Input.is_action_just_pressed("toggle_map"):
+		overview_map.set_expanded(not overview_map.is_expanded())
+	if _chat_npc != null:
+		if player.global_position.distance_to(_chat_npc.global_position) > LEAVE_RANGE_M:
+			chat_panel.close()  # Walked away: the conversation is over.
+		else:
+			_keep_chat_alive()
+
+
+func _unhandled_input(event: InputEvent) -> void:
+	var click: InputEventMouseButton = event as InputEventMouseButton
+	if click == null or not click.pressed or click.button_index != MOUSE_BUTTON_LEFT or not _running:
+		return
+	var camera: Camera3D = get_viewport().get_camera_3d()
+	if camera == null:
+		return
+	var query: PhysicsRayQueryParameters3D = PhysicsRayQueryParameters3D.create(
+		camera.project_ray_origin(click.position),
+		camera.project_ray_origin(click.position) + camera.project_ray_normal(click.position) * 400.0,
+		NPC_PICK_MASK)
+	var hit: Dictionary = get_world_3d().direct_space_state.intersect_ray(query)
+	var npc: Npc = hit.get("collider", null) as Npc
+	if npc != null:
+		inspect(npc.agent_id())
+		get_viewport().set_input_as_handled()
+
+
+# The nearest NPC within talking range in front of the player's camera.
+func _update_talk_candidate() -> void:
+	var best: Npc = null
+	if not chat_panel.is_open():
+		var best_score: float = INF
+		var forward: Vector3 = Vector3(0.0, 0.0, -1.0).rotated(Vector3.UP, player.yaw)
+		for npc: Npc in _npcs:
+			var toward: Vector3 = npc.global_position - player.global_position
+			toward.y = 0.0
+			var distance: float = toward.length()
+			if distance > TALK_RANGE_M:
+				continue
+			var facing: float = forward.dot(toward / maxf(distance, 0.001))
+			if facing < -0.2 and distance > 1.2:
+				continue  # Behind the player's back.
+			var score: float = distance - facing
+			if score < best_score:
+				best = npc
+				best_score = score
+	if best != _talk_candidate:
+		if _talk_candidate != null and is_instance_valid(_talk_candidate):
+			_talk_candidate.set_talk_hint(false)
+		_talk_candidate = best
+		if best != null:
+			best.set_talk_hint(true)
+
+
+# The NPC stops what it is doing and turns to the player: a conversation like any
+# other for its controller, one that the player starts and ends.
+func _open_chat(npc: Npc) -> void:
+	_chat_serial += 1
+	_chat_npc = npc
+	_chat_conversation_id = "player-%s-%d" % [npc.agent_id(), _chat_serial]
+	npc.controller.apply_command(_chat_event(npc, "KIND_START"))
+	chat_panel.open(npc.agent_id(), npc.display_name(), player.player_name, _clock.now)
+
+
+func _keep_chat_alive() -> void:
+	# The same START again tells the controller the conversation goes on.
+	if _chat_npc.controller.in_conversation():
+		_chat_npc.controller.apply_command(_chat_event(_chat_npc, "KIND_START"))
+
+
+func _chat_event(npc: Npc, kind: String) -> Dictionary:
+	return {"agentId": npc.agent_id(), "conversation": {
+		"kind": kind, "conversationId": _chat_conversation_id, "participantIds": [npc.agent_id(), PLAYER_ID]}}
+
+
+func _on_reply_progress(agent_id: String, text_so_far: String) -> void:
+	var npc: Npc = _npc_by_id(agent_id)
+	if npc != null:
+		npc.show_line_text(text_so_far)
+
+
+func _on_reply_finished(agent_id: String, full_text: String) -> void:
+	var npc: Npc = _npc_by_id(agent_id)
+	if npc != null and not full_text.is_empty():
+		npc.say(full_text)
+		_log("%s to %s: \"%s\"" % [npc.display_name(), player.player_name if player != null else PLAYER_ID, full_text])
+
+
+func _on_chat_closed(agent_id: String) -> void:
+	var npc: Npc = _npc_by_id(agent_id)
+	if npc != null and npc == _chat_npc:
+		npc.controller.apply_command(_chat_event(npc, "KIND_END"))
+	_chat_npc = null
+
+
+func _on_inspector_closed(_agent_id: String) -> void:
+	_highlight(null)
+
+
+func _highlight(npc: Npc) -> void:
+	if _highlighted != null and is_instance_valid(_highlighted):
+		_highlighted.set_highlighted(false)
+	_highlighted = npc
+	if npc != null:
+		npc.set_highlighted(true)
+
+
+func _player_activity() -> String:
+	if _chat_npc != null:
+		return "talking with %s" % _chat_npc.display_name()
+	if player.velocity.length() > 0.3:
+		return "walking around"
+	var here: String = _town.place_at(player.global_position)
+	return "standing in %s" % _town.path_name(here) if not here.is_empty() else "standing around"
+
+
+func _update_map() -> void:
+	var agents: Array[Dictionary] = []
+	for npc: Npc in _npcs:
+		var activity: Dictionary = npc.controller.current_activity()
+		agents.append({
+			"id": npc.agent_id(), "name": npc.display_name(),
+			"color": Color.from_string(str(npc.agent.get("color", "")), Color.WHITE),
+			"position": npc.global_position, "emoji": str(activity.get("emoji", "")),
+			"activity": _activity_of(npc),
+		})
+	overview_map.update_agents(agents)
+	if player != null:
+		overview_map.update_player(player.global_position, player.yaw)
+
+
+# Frames the whole town from above, a little to the south.
+func _frame_overview() -> void:
+	var extent: float = maxf(_town.size.x, _town.size.z)
+	var tilt: float = deg_to_rad(58.0)
+	var distance: float = extent * 0.5 / tan(deg_to_rad(_overview_camera.fov) * 0.5) * 0.95
+	_overview_camera.position = Vector3(0.0, sin(tilt) * distance, cos(tilt) * distance + _town.size.z * 0.08)
+	_overview_camera.rotation = Vector3(-tilt, 0.0, 0.0)
+	_overview_camera.far = distance * 3.0
+
+
+func _on_pause_toggled(paused: bool) -> void:
+	_clock.set_paused(paused)
+	_log("paused" if paused else "resumed")
+
+
+func _on_speed_chosen(multiplier: float) -> void:
+	_clock.set_speed(BASE_SPEED * multiplier)
+	_log("speed %s× (%d game seconds per second)" % [multiplier, int(BASE_SPEED * multiplier)])
+
+
+# Saves the whole simulation: the server keeps the minds, and with them this world's
+# snapshot: the clock, where everyone is and what they are doing, the player.
+func _save_game(save_name: String) -> void:
+	var current: Array = []
+	for npc: Npc in _npcs:
+		var command: Dictionary = npc.controller.current_command
+		if not command.is_empty():
+			current.append(command)
+	var states: Array = []
+	for state: Dictionary in _agent_states():
+		state.erase("perceptions")
+		states.append(state)
+	var world: Dictionary = {"gameTime": int(_clock.now()), "speed": _clock.speed, "agents": states,
+		"currentCommands": current}
+	if player != null:
+		world["playerPosition"] = TownData.vec3_message(player.global_position)
+		world["playerYaw"] = player.yaw
+	var reply: Dictionary = await AgentClient.save_game(save_name, world)
+	if reply.get("ok", false):
+		hud.show_status("Saved '%s' at %s" % [save_name, SimClock.format_time(_clock.now())], false)
+		_log("saved the simulation as '%s'" % save_name)
+	else:
+		hud.show_status("Could not save: %s" % _describe_error(reply.get("error", {})), true)
+
+
+# Loads a save: the server restores the minds and returns the world saved with them.
+func _load_game(save_name: String) -> void:
+	var reply: Dictionary = await AgentClient.load_game(save_name)
+	if not reply.get("ok", false):
+		hud.show_status("Could not load: %s" % _describe_error(reply.get("error", {})), true)
+		return
+	var world: Dictionary = reply.get("payload", {}).get("world", {})
+	if chat_panel.is_open():
+		chat_panel.close()
+	inspector.hide_inspector()
+	_clock.set_now(float(world.get("gameTime", _clock.now())))
+	if float(world.get("speed", 0.0)) > 0.0:
+		_clock.set_speed(float(world["speed"]))
+	var commands: Dictionary = {}
+	for command: Dictionary in world.get("currentCommands", []):
+		commands[str(command.get("agentId", ""))] = command
+	var states: Dictionary = {}
+	for state: Dictionary in world.get("agents", []):
+		states[str(state.get("agentId", ""))] = state
+	for npc: Npc in _npcs:
+		npc.controller.stop()
+		if states.has(npc.agent_id()):
+			npc.global_position = TownData.vec3(states[npc.agent_id()].get("position", {}))
+		npc.controller.start()
+		if commands.has(npc.agent_id()):
+			npc.controller.apply_command(commands[npc.agent_id()])
+	if player != null and world.has("playerPosition"):
+		player.place(TownData.vec3(world["playerPosition"]), float(world.get("playerYaw", 0.0)))
+	hud.show_status("Loaded '%s' (%s)" % [save_name, SimClock.format_time(_clock.now())], false)
+	_log("loaded the save '%s'" % save_name)
+
+
+func _run_autopilot() -> void:
+	_autopilot.main = self
+	_autopilot.run()
+	var ok: bool = await _autopilot.finished
+	if not ok:
+		_error("the scripted player failed: %s" % str(_autopilot.record.get("error", "")))
+	_finish(0 if ok else 1)
+
+
+func _sample_performance() -> void:
+	_process_ms_sum += Performance.get_monitor(Performance.TIME_PROCESS) * 1000.0
+	_physics_ms_sum += Performance.get_monitor(Performance.TIME_PHYSICS_PROCESS) * 1000.0
+	_perf_samples += 1
+
+
+# Frame rates over the run: frames drawn (process frames) and physics frames per real
+# second, and the mean time a frame's scripts and physics took.
+func _performance() -> Dictionary:
+	var seconds: float = maxf((Time.get_ticks_msec() - _run_started_ms) / 1000.0, 0.001)
+	var samples: float = maxf(float(_perf_samples), 1.0)
+	return {
+		"npcs": _npcs.size(),
+		"real_seconds": snappedf(seconds, 0.01),
+		"frames_per_second": snappedf((Engine.get_process_frames() - _frames_at_start) / seconds, 0.1),
+		"physics_frames_per_second": snappedf((Engine.get_physics_frames() - _physics_frames_at_start) / seconds, 0.1),
+		"process_ms_mean": snappedf(_process_ms_sum / samples, 0.01),
+		"physics_ms_mean": snappedf(_physics_ms_sum / samples, 0.01),
+		"renderer": DisplayServer.get_name(),
+	}

@@ -81,6 +81,10 @@ const TURN_SPEED: float = TAU
 @export var arrival_tolerance: float = 1.0
 ## The NavigationAgent3D to steer with; the body's first NavigationAgent3D child if empty.
 @export var navigation_agent: NavigationAgent3D = null
+## Steer around other walking agents (the NavigationAgent3D's RVO avoidance) until
+## this close to the destination; the last metres go straight to the stand point.
+@export var avoid_others: bool = true
+@export var avoidance_until_m: float = 2.0
 ## A conversation whose KIND_END has not come this many real seconds after its start
 ## or its latest line is given up (the server may have restarted and forgotten it).
 @export var conversation_timeout_s: float = 180.0
@@ -138,6 +142,9 @@ var _conversation_deadline_ms: int = 0
 var _resume: _Resume = _Resume.ASK
 # Game seconds left of the activity the conversation paused.
 var _paused_activity_s: float = 0.0
+# The velocity avoidance last computed (NavigationAgent3D.velocity_computed).
+var _safe_velocity: Vector3 = Vector3.ZERO
+var _has_safe_velocity: bool = false
 
 @onready var _body: CharacterBody3D = get_parent() as CharacterBody3D
 
@@ -157,6 +164,15 @@ func _ready() -> void:
 		push_warning("SimulacraAgentController needs a NavigationAgent3D sibling")
 		set_physics_process(false)
 		set_process(false)
+		return
+	if avoid_others:
+		navigation_agent.avoidance_enabled = true
+		navigation_agent.radius = 0.4
+		navigation_agent.neighbor_distance = 4.0
+		navigation_agent.max_neighbors = 8
+		navigation_agent.time_horizon_agents = 1.5
+		navigation_agent.max_speed = walk_speed
+		navigation_agent.velocity_computed.connect(_on_velocity_computed)
 
 
 func _process(_delta: float) -> void:
@@ -180,6 +196,8 @@ func _physics_process(delta: float) -> void:
 	else:
 		_body.velocity.x = 0.0
 		_body.velocity.z = 0.0
+		if avoid_others and navigation_agent.velocity != Vector3.ZERO:
+			navigation_agent.velocity = Vector3.ZERO  # Standing: others walk round it.
 	if state == State.TALKING:
 		_face_partners(delta)
 	if _body.is_on_floor():
@@ -375,9 +393,21 @@ func _steer(delta: float) -> void:
 	var speed: float = walk_speed
 	if final_approach and delta > 0.0:
 		speed = minf(walk_speed, remaining / delta)  # Never overshoot the stand point.
-	_body.velocity.x = direction.x * speed
-	_body.velocity.z = direction.z * speed
-	_body.rotation.y = atan2(-direction.x, -direction.z)
+	var wanted: Vector3 = direction * speed
+	if avoid_others and not final_approach and remaining > avoidance_until_m:
+		# Avoidance answers a frame later: walk with its last answer, ask anew.
+		navigation_agent.velocity = wanted
+		if _has_safe_velocity and _safe_velocity.length() > 0.05:
+			wanted = _safe_velocity.limit_length(walk_speed)
+	_body.velocity.x = wanted.x
+	_body.velocity.z = wanted.z
+	if Vector2(wanted.x, wanted.z).length() > 0.05:
+		_body.rotation.y = atan2(-wanted.x, -wanted.z)
+
+
+func _on_velocity_computed(safe_velocity: Vector3) -> void:
+	_safe_velocity = Vector3(safe_velocity.x, 0.0, safe_velocity.z)
+	_has_safe_velocity = true
 
 
 func _track_walk() -> void:

@@ -1,0 +1,284 @@
+extends Node
+## A scripted player, for end-to-end tests and demos. It plays through the same
+## input path as a person: it walks by pressing the movement actions, starts the
+## talk with the "talk" action, types its line key by key into the chat panel and
+## presses Enter, leaves with Escape, and clicks the NPC to inspect it. Along the
+## way it records what it saw (the NPC pausing and facing it, the reply streaming
+## in) and, when it has a directory for them and the town renders, takes
+## screenshots: the chat, the inspector, and the town overview by day and by night.
+##
+## Started by main.gd with --autopilot AGENT_ID (or "nearest") and --say TEXT;
+## --screenshots DIR saves PNGs there. The run ends when the script is done.
+
+signal finished(ok: bool)
+
+const TALK_DISTANCE_M: float = 1.8
+const WALK_TIMEOUT_S: float = 120.0
+const OPEN_TIMEOUT_S: float = 10.0
+const REPLY_TIMEOUT_S: float = 180.0
+const INSPECT_TIMEOUT_S: float = 30.0
+const SETTLE_FRAMES: int = 12
+const DAY_HOUR: float = 12.5
+const NIGHT_HOUR: float = 22.0
+
+## The town's main node (main.gd): its NPCs, player, UI and views.
+var main: Node = null
+var target_id: String = ""
+var line: String = "Hello! What are you up to today?"
+var screenshot_dir: String = ""
+## What happened, for the run's report.
+var record: Dictionary = {}
+
+var _steps: Array[Dictionary] = []
+
+
+func run() -> void:
+	record = {"target": target_id, "line": line, "steps": _steps, "screenshots": {}, "ok": false}
+	var npc: Node3D = _choose_target()
+	if npc == null:
+		_fail("no NPC '%s' to talk to" % target_id)
+		return
+	if not await _walk_to(npc):
+		return
+	npc = main.npc_by_id(target_id)
+	if not await _talk(npc):
+		return
+	await _inspect(npc)
+	await _overview_shots()
+	record["ok"] = true
+	_step("done", {})
+	finished.emit(true)
+
+
+func _choose_target() -> Node3D:
+	if target_id.is_empty() or target_id == "nearest":
+		var best: Node3D = null
+		var best_distance: float = INF
+		for npc: Node3D in main.npcs():
+			var distance: float = npc.global_position.distance_to(main.player.global_position)
+			if distance < best_distance:
+				best = npc
+				best_distance = distance
+		return best
+	return main.npc_by_id(target_id)
+
+
+# Walks with the movement actions along the navmesh path to the NPC, re-planned as
+# the NPC moves, until the game offers to talk to it.
+func _walk_to(npc: Node3D) -> bool:
+	var started_ms: int = Time.get_ticks_msec()
+	var walked: float = 0.0
+	var last: Vector3 = main.player.global_position
+	var map: RID = main.get_world_3d().navigation_map
+	var any_npc: bool = target_id.is_empty() or target_id == "nearest"
+	while main.talk_candidate() != npc or _flat(npc.global_position - main.player.global_position).length() > TALK_DISTANCE_M:
+		if any_npc and main.talk_candidate() != null:
+			npc = main.talk_candidate()  # Whoever the game offers to talk to will do.
+		if Time.get_ticks_msec() - started_ms > int(WALK_TIMEOUT_S * 1000.0):
+			_release_movement()
+			_fail("could not reach %s in %d s (%.1f m away)" % [
+				target_id, int(WALK_TIMEOUT_S), main.player.global_position.distance_to(npc.global_position)])
+			return false
+		var path: PackedVector3Array = NavigationServer3D.map_get_path(
+			map, main.player.global_position, npc.global_position, true)
+		var toward: Vector3 = npc.global_position - main.player.global_position
+		for point: Vector3 in path:
+			if _flat(point - main.player.global_position).length() > 0.6:
+				toward = point - main.player.global_position
+				break
+		_press_towards(toward)
+		_turn_towards(npc.global_position - main.player.global_position)
+		await get_tree().physics_frame
+		walked += _flat(main.player.global_position - last).length()
+		last = main.player.global_position
+	_release_movement()
+	target_id = npc.agent_id()
+	record["target"] = target_id
+	_step("walked", {"to": target_id, "metres": snappedf(walked, 0.1),
+		"seconds": snappedf((Time.get_ticks_msec() - started_ms) / 1000.0, 0.1)})
+	return true
+
+
+# Presses the movement actions so that, turned by the camera's yaw, they point along
+# direction: the same actions a keyboard or a stick would press.
+func _press_towards(direction: Vector3) -> void:
+	var local: Vector3 = _flat(direction).normalized().rotated(Vector3.UP, -main.player.yaw)
+	_set_action("move_right", maxf(local.x, 0.0))
+	_set_action("move_left", maxf(-local.x, 0.0))
+	_set_action("move_back", maxf(local.z, 0.0))
+	_set_action("move_forward", maxf(-local.z, 0.0))
+
+
+# Close to the NPC, turns the camera (turn actions) to have it in front: the game
+# offers to talk to the NPC the player faces.
+func _turn_towards(direction: Vector3) -> void:
+	var off: float = 0.0
+	if _flat(direction).length() < 3.0:
+		off = angle_difference(main.player.yaw, atan2(-direction.x, -direction.z))
+	_set_action("turn_left", 1.0 if off > 0.15 else 0.0)
+	_set_action("turn_right", 1.0 if off < -0.15 else 0.0)
+
+
+func _release_movement() -> void:
+	for action: String in ["move_forward", "move_back", "move_left", "move_right", "turn_left", "turn_right"]:
+		Input.action_release(action)
+
+
+func _set_action(action: String, strength: float) -> void:
+	if strength > 0.01:
+		Input.action_press(action, strength)
+	else:
+		Input.action_release(action)
+
+
+func _talk(npc: Node3D) -> bool:
+	await _tap_action("talk")
+	var chat: Control = main.chat_panel
+	if not await _wait_until(func() -> bool: return chat.is_open(), OPEN_TIMEOUT_S):
+		_fail("the talk action did not open the chat panel")
+		return false
+	await _settle()
+	_step("chat_opened", {"npc_paused": npc.controller.in_conversation(),
+		"npc_faces_player_deg": snappedf(_facing_error_deg(npc), 0.1)})
+	# Type the line key by key into the focused text field, then press Enter.
+	for character: String in line:
+		var key: InputEventKey = InputEventKey.new()
+		key.pressed = true
+		key.unicode = character.unicode_at(0)
+		Input.parse_input_event(key)
+		await get_tree().process_frame
+	await _press_key(KEY_ENTER)
+	var sent_ms: int = Time.get_ticks_msec()
+	if not await _wait_until(func() -> bool: return _reply_done(chat), REPLY_TIMEOUT_S):
+		_fail("no complete reply within %d s" % int(REPLY_TIMEOUT_S))
+		return false
+	var reply: Dictionary = chat.transcript()[-1]
+	_step("reply", {"text": reply.get("text", ""), "chunks": reply.get("chunks", 0),
+		"first_chunk_ms": reply.get("first_chunk_ms", -1), "total_ms": Time.get_ticks_msec() - sent_ms,
+		"error": reply.get("error", ""), "npc_still_paused": npc.controller.in_conversation(),
+		"npc_faces_player_deg": snappedf(_facing_error_deg(npc), 0.1),
+		"bubble": npc.bubble_text() if npc.has_method("bubble_text") else ""})
+	record["transcript"] = chat.transcript()
+	await _shoot("chat")
+	await _press_key(KEY_ESCAPE)
+	await _wait_until(func() -> bool: return not chat.is_open(), OPEN_TIMEOUT_S)
+	await _settle()
+	_step("left", {"chat_open": chat.is_open(), "npc_resumed": not npc.controller.in_conversation()})
+	return true
+
+
+func _reply_done(chat: Control) -> bool:
+	var lines: Array[Dictionary] = chat.transcript()
+	return not lines.is_empty() and str(lines[-1].get("speaker_id", "")) != "player" \
+		and bool(lines[-1].get("done", false)) and not chat.is_replying()
+
+
+# Clicks the NPC where the camera shows it; the game picks it with a ray.
+func _inspect(npc: Node3D) -> void:
+	var camera: Camera3D = main.get_viewport().get_camera_3d()
+	var at: Vector3 = npc.global_position + Vector3(0.0, 1.0, 0.0)
+	var clicked: bool = false
+	if camera != null and not camera.is_position_behind(at):
+		var click: InputEventMouseButton = InputEventMouseButton.new()
+		click.button_index = MOUSE_BUTTON_LEFT
+		click.pressed = true
+		click.position = camera.unproject_position(at)
+		click.global_position = click.position
+		Input.parse_input_event(click)
+		await get_tree().process_frame
+		var release: InputEventMouseButton = click.duplicate()
+		release.pressed = false
+		Input.parse_input_event(release)
+		await get_tree().process_frame
+		clicked = main.inspector.is_showing() and main.inspector.shown_agent() == target_id
+	if not clicked:
+		main.inspect(target_id)  # The click missed (no rendering headless): select it directly.
+	var loaded: bool = await _wait_until(
+		func() -> bool: return not main.inspector.inspection().is_empty(), INSPECT_TIMEOUT_S)
+	await _settle()
+	_step("inspected", {"by_click": clicked, "showing": main.inspector.shown_agent(), "loaded": loaded})
+	await _shoot("inspector")
+	main.inspector.hide_inspector()
+
+
+func _overview_shots() -> void:
+	main.set_view("overview")
+	main.preview_hour(DAY_HOUR)
+	await _settle()
+	await _shoot("overview_day")
+	main.preview_hour(NIGHT_HOUR)
+	await _settle()
+	await _shoot("overview_night")
+	main.preview_hour(-1.0)
+	main.set_view("follow")
+	_step("overview", {})
+
+
+func _shoot(shot_name: String) -> void:
+	if screenshot_dir.is_empty() or DisplayServer.get_name() == "headless":
+		return
+	await RenderingServer.frame_post_draw
+	var image: Image = main.get_viewport().get_texture().get_image()
+	DirAccess.make_dir_recursive_absolute(screenshot_dir)
+	var path: String = screenshot_dir.path_join(shot_name + ".png")
+	var error: Error = image.save_png(path)
+	record["screenshots"][shot_name] = path if error == OK else "failed: " + error_string(error)
+
+
+func _tap_action(action: String) -> void:
+	Input.action_press(action)
+	await get_tree().process_frame
+	await get_tree().process_frame
+	Input.action_release(action)
+
+
+func _press_key(keycode: Key) -> void:
+	var key: InputEventKey = InputEventKey.new()
+	key.keycode = keycode
+	key.physical_keycode = keycode
+	key.pressed = true
+	Input.parse_input_event(key)
+	await get_tree().process_frame
+	var release: InputEventKey = key.duplicate()
+	release.pressed = false
+	Input.parse_input_event(release)
+	await get_tree().process_frame
+
+
+func _wait_until(condition: Callable, timeout_s: float) -> bool:
+	var deadline: int = Time.get_ticks_msec() + int(timeout_s * 1000.0)
+	while not condition.call():
+		if Time.get_ticks_msec() > deadline:
+			return false
+		await get_tree().process_frame
+	return true
+
+
+func _settle() -> void:
+	for _i: int in SETTLE_FRAMES:
+		await get_tree().process_frame
+
+
+# How far (degrees) the NPC's body is turned from facing the player.
+func _facing_error_deg(npc: Node3D) -> float:
+	var toward: Vector3 = main.player.global_position - npc.global_position
+	var want: float = atan2(-toward.x, -toward.z)
+	return absf(rad_to_deg(angle_difference(npc.rotation.y, want)))
+
+
+func _step(step_name: String, data: Dictionary) -> void:
+	var entry: Dictionary = data.duplicate()
+	entry["step"] = step_name
+	entry["at_ms"] = Time.get_ticks_msec()
+	_steps.append(entry)
+	main.log_line("autopilot: %s %s" % [step_name, JSON.stringify(data)])
+
+
+func _fail(reason: String) -> void:
+	record["error"] = reason
+	_step("failed", {"reason": reason})
+	finished.emit(false)
+
+
+static func _flat(v: Vector3) -> Vector3:
+	return Vector3(v.x, 0.0, v.z)

@@ -1,0 +1,46 @@
+extends RefCounted
+## The game's input actions, registered in code so that a fresh clone (and the
+## scripted player in tests) has exactly the same map as a player at the keyboard.
+##
+##   move_forward W / Up      move_back S / Down     move_left A     move_right D
+##   turn_left Left / Q       turn_right Right       run Shift       talk E
+##   look (hold) right mouse  select left mouse      toggle_map Tab  toggle_view V
+##   pause Space              speed_1..speed_4  1-4  quick_save F5   quick_load F9
+##   ui_cancel Escape (Godot's own)
+
+const KEYS: Dictionary = {
+	"move_forward": [KEY_W, KEY_UP],
+	"move_back": [KEY_S, KEY_DOWN],
+	"move_left": [KEY_A],
+	"move_right": [KEY_D],
+	"turn_left": [KEY_LEFT, KEY_Q],
+	"turn_right": [KEY_RIGHT],
+	"run": [KEY_SHIFT],
+	"talk": [KEY_E],
+	"toggle_map": [KEY_TAB],
+	"toggle_view": [KEY_V],
+}
+const MOUSE_BUTTONS: Dictionary = {
+	"look": [MOUSE_BUTTON_RIGHT],
+	"select": [MOUSE_BUTTON_LEFT],
+}
+
+
+## Adds every action that is not there yet (a project may bind its own keys first).
+static func ensure() -> void:
+	for action: String in KEYS:
+		if InputMap.has_action(action):
+			continue
+		InputMap.add_action(action)
+		for keycode: int in KEYS[action]:
+			var key: InputEventKey = InputEventKey.new()
+			key.physical_keycode = keycode as Key
+			InputMap.action_add_event(action, key)
+	for action: String in MOUSE_BUTTONS:
+		if InputMap.has_action(action):
+			continue
+		InputMap.add_action(action)
+		for button: int in MOUSE_BUTTONS[action]:
+			var click: InputEventMouseButton = InputEventMouseButton.new()
+			click.button_index = button as MouseButton
+			InputMap.action_add_event(action, click)

@@ -1,0 +1,55 @@
+"""The player talks to an NPC with the real model: the real server in its own process,
+the real Godot town headless, and a scripted player who walks up to Isabella, types a
+line into the chat panel and reads her answer as it streams in. Afterwards she
+remembers the player by name."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from simulacra.v1 import service_pb2
+from tests import town_harness as harness
+from tests.conftest import ARTIFACTS
+
+pytestmark = [pytest.mark.model, pytest.mark.godot]
+
+LINE = "Hi Isabella, I'm new in town. What do you do here?"
+
+
+@pytest.fixture(scope="module")
+def chat_run(tmp_path_factory, real_model_path):
+    folder = ARTIFACTS / "player_chat"
+    folder.mkdir(parents=True, exist_ok=True)
+    with harness.server_process(tmp_path_factory.mktemp("chat_server")) as addresses:
+        report, output = asyncio.run(harness.run_town_async(
+            addresses["ws"], report=folder / "report.json", log=folder / "godot.log", timeout=420,
+            minutes=None, speed=60, extra=("--autopilot", "isabella", "--say", LINE, "--player-name", "Alex")))
+
+        async def remembered() -> list[str]:
+            async with harness.stub(addresses["grpc"]) as stub:
+                inspection = await stub.InspectAgent(service_pb2.InspectAgentRequest(agent_id="isabella"))
+                return [m.description for m in inspection.recent_memories]
+
+        yield report, output, asyncio.run(remembered())
+
+
+def test_the_real_reply_streams_into_the_chat_panel(chat_run):
+    report, output, _ = chat_run
+    assert not harness.script_errors(output)
+    player = report["player"]
+    assert player["ok"], player
+    reply = player["transcript"][-1]
+    print("Isabella answered:", reply["text"], f"({reply['chunks']} chunks, first after {reply['first_chunk_ms']} ms)")
+    assert reply["speaker_id"] == "isabella" and reply["done"] and not reply["error"]
+    assert reply["chunks"] >= 3 and len(reply["text"].split()) >= 3
+    steps = {s["step"]: s for s in player["steps"]}
+    assert steps["chat_opened"]["npc_paused"] and steps["reply"]["npc_faces_player_deg"] < 20
+    assert steps["left"]["npc_resumed"]
+
+
+def test_the_npc_remembers_the_player_by_name(chat_run):
+    _, _, memories = chat_run
+    assert any(m.startswith(f'Alex said to Isabella Rodriguez: "{LINE}') for m in memories), memories[:10]
+    assert any(m.startswith('Isabella Rodriguez said to Alex: "') for m in memories), memories[:10]
