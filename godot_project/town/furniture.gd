@@ -150,11 +150,6 @@ func mesh(object_name: String, size: Vector3, color: Color, front: Vector3) -> A
 	return built
 
 
-## How many distinct meshes have been built (the rest are shared).
-func mesh_count() -> int:
-	return _meshes.size()
-
-
 # A box given by its minimum corner and size, in the model's frame.
 static func _part(kit: MeshKit, root: Transform3D, low: Vector3, size: Vector3, color: Color,
 		finish: MeshKit.Finish = MeshKit.Finish.MATTE) -> void:

@@ -24,11 +24,6 @@ func _init(materials: Dictionary = {}) -> void:
 	_materials = materials
 
 
-## True when nothing has been added.
-func is_empty() -> bool:
-	return _tools.is_empty()
-
-
 ## A shared material for this colour and finish (cached in the kit's dictionary).
 static func shared_material(materials: Dictionary, color: Color, finish: Finish = Finish.MATTE) -> StandardMaterial3D:
 	var key: String = "%s/%d" % [color.to_html(false), finish]
