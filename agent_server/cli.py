@@ -57,10 +57,10 @@ def godot_binary() -> str:
 async def run_town(settings: Settings, *, headless: bool, minutes: int | None, speed: float, report: Path | None) -> int:
     """Serve, start the Godot town against this server, and stop when either ends."""
     running = await start_server(settings)
-    print("simulacra: the agents are planning their day...", flush=True)
-    await running.society.settle()
+    # The town opens at once: the agents plan their day in the background, and each
+    # starts moving as soon as its own plan is ready (the HUD says when all are).
     print(f"simulacra: server ready on {running.ws_url}; starting the town"
-          f"{' headless' if headless else ''}", flush=True)
+          f"{' headless' if headless else ''} while the agents plan their day", flush=True)
     args = [godot_binary(), "--path", str(GODOT_PROJECT)]
     if headless:
         args.insert(1, "--headless")

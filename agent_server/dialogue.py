@@ -102,7 +102,8 @@ class Dialogue:
 
     async def player_chat(self, mind: Mind, conversation: Conversation, player: str, text: str,
                           now: int) -> AsyncIterator[str]:
-        """Stream the agent's answer; afterwards it remembers the exchange and may replan."""
+        """Stream the agent's answer; the exchange joins the conversation. Remembering it
+        (after_player_chat) is left to the caller, so the answer is complete at once."""
         memories = [s.node.description for s in mind.recall_for_answer(f"{player}. {text}", now)]
         history = [(conversation.lines[i][2], conversation.lines[i + 1][2])
                    for i in range(0, len(conversation.lines) - 1, 2)]
@@ -120,6 +121,10 @@ class Dialogue:
             answer = "".join(pieces).strip()
             conversation.lines.append((PLAYER_ID, player, text))
             conversation.lines.append((mind.id, mind.name, answer))
+
+    async def after_player_chat(self, mind: Mind, conversation: Conversation, player: str, now: int) -> None:
+        """The agent remembers the player's last line and its answer, and may replan."""
+        text, answer = conversation.lines[-2][2], conversation.lines[-1][2]
         await mind.remember(
             "dialogue", [f'{player} said to {mind.name}: "{text}"', f'{mind.name} said to {player}: "{answer}"'], now
         )

@@ -60,17 +60,24 @@ class Society:
         """Restore the minds from the save, or seed them from the scenario."""
         saved = self.save.minds()
         self.world.game_time = int(self.save.get("game_time", str(self.world.game_time)))
+        new: list[Mind] = []
         for agent in self.scenario.agents:
             if agent.id in saved:
                 self.minds[agent.id] = Mind(agent, self.f, MindState.from_dict(saved[agent.id]))
                 continue
             mind = Mind(agent, self.f, MindState(known_sectors=self._sectors_known_from_seed(agent)))
             self.minds[agent.id] = mind
+            new.append(mind)
+
+        async def seed(mind: Mind) -> None:
             # The seed paragraph, traits, occupation, habits, relationships and seeds
             # (Scenario.initial_memories) are the agent's first memories.
-            await mind.remember("observation", self.scenario.initial_memories(agent.id), self.world.game_time)
+            await mind.remember("observation", self.scenario.initial_memories(mind.id), self.world.game_time)
             mind.state.importance_since_reflection = 0
             self._save_mind(mind)
+
+        # All at once, so the scheduler can batch the importance ratings of a large town.
+        await asyncio.gather(*(seed(mind) for mind in new))
         # Plan ahead in the background, so the first NextAction finds the day planned.
         self._spawn(self._plan_everyone_ahead(self.world.game_time))
         for data in self.save.conversations():
@@ -139,6 +146,12 @@ class Society:
             yield piece
         conversation.ended_at = now
         self._save_conversation(conversation)
+        # The answer is complete now; remembering it (importance ratings) and maybe
+        # replanning happen in the background, so the player never waits on them.
+        self._spawn(self._after_chat(mind, conversation, player, now))
+
+    async def _after_chat(self, mind: Mind, conversation: Conversation, player: str, now: int) -> None:
+        await self.dialogue.after_player_chat(mind, conversation, player, now)
         self._save_mind(mind)
 
     async def interview(self, agent_id: str, question: str):

@@ -164,6 +164,7 @@ async def test_minds_and_memories_persist_across_a_restart(tmp_path, embedder):
     server = await start_scripted(tmp_path, ScriptedModel(TownScript()), embedder)
     await server.society.next_action("john_lin", EIGHT_AM)
     chunks = [p async for p in server.society.chat("john_lin", "Ann", "Hello John!", EIGHT_AM + 60)]
+    await server.society.settle()  # the exchange is remembered in the background
     count = server.society.f.memory.count("john_lin")
     plan = [s.description for s in server.society.minds["john_lin"].state.hourly]
     await server.stop()

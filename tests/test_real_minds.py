@@ -91,6 +91,7 @@ async def test_player_chat_is_remembered_and_recalled_in_an_interview(town):
     pieces = [p async for p in town.chat("mei_lin", "Sam", "I am organising a picnic in Oak Park on Sunday.",
                                          EIGHT_AM + 9000)]
     assert "".join(pieces).strip()
+    await town.settle()  # she remembers it in the background, after answering
     remembered = [m.description for m in town.f.memory.recent("mei_lin", 10)]
     assert any("picnic in Oak Park" in m for m in remembered)
     before = {m.id: m.last_accessed for m in town.f.memory.all("mei_lin")}

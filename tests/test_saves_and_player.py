@@ -39,6 +39,7 @@ async def test_a_save_restores_the_minds_and_the_world_together(tmp_path, embedd
             # Things happen after the save: a chat adds memories, time moves on.
             await gateway.stream("Chat", {"agentId": "john_lin", "text": "Hello John!", "playerName": "Ann",
                                           "gameTime": EIGHT_AM + 900})
+            await server.society.settle()
             assert server.society.f.memory.count("john_lin") > memories
             listed = await gateway.call("ListSaves")
             assert [s["name"] for s in listed["payload"]["saves"]] == ["before-chat"]
@@ -112,6 +113,7 @@ async def test_agents_perceive_greet_and_remember_the_player(tmp_path, embedder)
         # The player's answer continues the conversation the greeting opened.
         script.lines = ("Nice to meet you too.",)
         [_ async for _ in society.chat("isabella", "Alex", "Hi Isabella!", EIGHT_AM + 120)]
+        await society.settle()
         conversation = society.player_conversations[("isabella", "Alex")]
         assert [speaker for speaker, _, _ in conversation.lines] == ["isabella", "player", "isabella"]
         # Seen again soon after, the player is not greeted twice.

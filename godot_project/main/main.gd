@@ -53,6 +53,7 @@ const LEAVE_RANGE_M: float = 5.0
 const MAP_UPDATE_S: float = 0.25
 const NPC_PICK_MASK: int = 2
 const BASE_SPEED: float = 60.0
+const READINESS_POLL_S: float = 5.0
 
 var _headless_run: bool = false
 var _minutes: float = -1.0
@@ -190,6 +191,7 @@ func _set_up() -> void:
 	_frames_at_start = Engine.get_process_frames()
 	_physics_frames_at_start = Engine.get_physics_frames()
 	_log("clock started; %d agents in town%s" % [_npcs.size(), "" if player == null else ", and the player"])
+	_watch_readiness()
 	if _autopilot != null:
 		_run_autopilot()
 
@@ -939,6 +941,24 @@ func _load_game(save_name: String) -> void:
 		player.place(TownData.vec3(world["playerPosition"]), float(world.get("playerYaw", 0.0)))
 	hud.show_status("Loaded '%s' (%s)" % [save_name, SimClock.format_time(_clock.now())], false)
 	_log("loaded the save '%s'" % save_name)
+
+
+# Until every agent has planned its day (the server does it as the town opens), the
+# HUD says so; agents start moving one by one as their plans come.
+func _watch_readiness() -> void:
+	var told: bool = false
+	while not _finishing:
+		var stats: Dictionary = await AgentClient.call_rpc("GetStats")
+		if stats.get("ok", false):
+			if bool(stats.get("payload", {}).get("ready", false)):
+				if told:
+					hud.show_status("Everyone has planned their day", false)
+				_log("every agent has planned its day")
+				return
+			if not told:
+				hud.show_status("The townspeople are planning their day…", false)
+				told = true
+		await get_tree().create_timer(READINESS_POLL_S).timeout
 
 
 func _run_autopilot() -> void:
