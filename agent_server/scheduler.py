@@ -1,17 +1,26 @@
 """The one owner of the language model: a priority queue in front of a worker thread.
 
 All model work in the server passes through `LLMScheduler`. The model is not thread
-safe and the CPU has few cores, so requests run one at a time on a dedicated thread,
-highest priority first (player dialogue before conversation, reaction, planning,
-reflection and importance). Callers await results or async-iterate streamed pieces;
-the asyncio loop serving gRPC and WebSocket never blocks on the model. A caller that
-stops listening (a closed connection) cancels its request, between tokens if it has
-started.
+safe, so only the scheduler's worker thread touches it, highest priority first (player
+dialogue before conversation, reaction, planning, reflection and importance). Callers
+await results or async-iterate streamed pieces; the asyncio loop serving gRPC and
+WebSocket never blocks on the model. A caller that stops listening (a closed
+connection) cancels its request, between tokens if it has started.
+
+With a model that decodes in batches (the embedded llama.cpp model's `engine`), up to
+`max_batch` generations decode together, joining between decode steps as slots free
+up. When the slots are full, a waiting request of higher priority takes the slot of
+the lowest-priority one at the next step: that sequence is evicted and resumes, where
+it stopped, when a slot frees again; so player dialogue never waits behind planning.
+Work that cannot be batched (option scoring) runs between steps, one request at a
+time, unless player dialogue or a conversation is decoding with a higher priority.
+Other models run one request at a time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import heapq
 import itertools
 import logging
 import threading
@@ -25,6 +34,7 @@ from typing import Any
 
 from agent_server.errors import ResourceExhausted, Unavailable
 from agent_server.llm.base import Completion, LanguageModel, LLMRequest
+from agent_server.llm.batching import BatchEngine, Sequence
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +73,19 @@ class _Job:
     enqueued_at: float = field(compare=False)
     counts_tokens: bool = field(compare=False, default=True)
     cancelled: threading.Event = field(compare=False, default_factory=threading.Event)
+    # Batched generation: the request decodes in the model's engine rather than `work`.
+    batched: bool = field(compare=False, default=False)
+    sequence: Sequence | None = field(compare=False, default=None)
+
+
+# Sequences of these priorities keep unbatchable work (option scoring) waiting.
+_INTERACTIVE = Priority.CONVERSATION
 
 
 class LLMScheduler:
-    def __init__(self, model: LanguageModel, *, max_pending: int = 256) -> None:
+    def __init__(self, model: LanguageModel, *, max_pending: int = 256, max_batch: int | None = None) -> None:
+        """`max_batch`: how many generations decode together, at most the model engine's
+        slots (default: all of them); models without an engine run one at a time."""
         self.model = model
         self.stats: dict[str, UsageStats] = defaultdict(UsageStats)
         self._max_pending = max_pending
@@ -75,12 +94,34 @@ class LLMScheduler:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llm")
         self._worker: asyncio.Task | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        engine = getattr(model, "engine", None)
+        self._engine: BatchEngine | None = engine if isinstance(engine, BatchEngine) else None
+        self.max_batch = 1
+        if self._engine is not None:
+            self.max_batch = max(1, min(max_batch or self._engine.slots, self._engine.slots))
+        # Batched mode: waiting jobs in a heap shared with the worker thread.
+        self._cond = threading.Condition()
+        self._heap: list[_Job] = []
+        self._running: list[_Job] = []
+        self._closing = False
+        self._thread: threading.Thread | None = None
+        self.preemptions = 0
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        if self._engine is not None:
+            self._thread = threading.Thread(target=self._batch_loop, name="llm-batch", daemon=True)
+            self._thread.start()
+            return
         self._worker = asyncio.create_task(self._work(), name="llm-scheduler")
 
     async def close(self) -> None:
+        if self._thread is not None:
+            with self._cond:
+                self._closing = True
+                self._cond.notify_all()
+            await asyncio.to_thread(self._thread.join)
+            self._thread = None
         if self._worker:
             self._worker.cancel()
             try:
@@ -95,11 +136,15 @@ class LLMScheduler:
 
     @property
     def pending(self) -> int:
+        """Requests waiting for the model (not those decoding)."""
+        if self._engine is not None:
+            return len(self._heap)
         return self._queue.qsize()
 
     async def stream(self, request: LLMRequest, priority: Priority, purpose: str) -> AsyncIterator[str]:
         """Yield the model's answer piece by piece once the request's turn comes."""
-        async for piece in self._submit(lambda model: model.stream(request), request, priority, purpose):
+        async for piece in self._submit(lambda model: model.stream(request), request, priority, purpose,
+                                        batched=self._engine is not None):
             yield piece
 
     async def complete(self, request: LLMRequest, priority: Priority, purpose: str) -> Completion:
@@ -120,14 +165,20 @@ class LLMScheduler:
 
     async def _submit(
         self, work: Callable[[LanguageModel], Iterator[Any]], request: LLMRequest, priority: Priority, purpose: str,
-        counts_tokens: bool = True,
+        counts_tokens: bool = True, batched: bool = False,
     ) -> AsyncIterator[Any]:
-        if self._worker is None:
+        if self._worker is None and self._thread is None:
             raise Unavailable("the model scheduler is not running")
-        if self._queue.qsize() >= self._max_pending:
-            raise ResourceExhausted(f"the model is busy: {self._queue.qsize()} requests are waiting")
-        job = _Job(int(priority), next(self._seq), work, request, purpose, asyncio.Queue(), time.monotonic(), counts_tokens)
-        self._queue.put_nowait(job)
+        if self.pending >= self._max_pending:
+            raise ResourceExhausted(f"the model is busy: {self.pending} requests are waiting")
+        job = _Job(int(priority), next(self._seq), work, request, purpose, asyncio.Queue(), time.monotonic(), counts_tokens,
+                   batched=batched)
+        if self._thread is not None:
+            with self._cond:
+                heapq.heappush(self._heap, job)
+                self._cond.notify()
+        else:
+            self._queue.put_nowait(job)
         try:
             while True:
                 item = await job.pieces.get()
@@ -168,3 +219,131 @@ class LLMScheduler:
             loop.call_soon_threadsafe(put, exc)
         finally:
             stats.model_seconds += time.monotonic() - started
+
+    # ---- batched mode: everything below runs on the worker thread -----------------
+
+    def _batch_loop(self) -> None:
+        engine = self._engine
+        assert engine is not None
+        try:
+            while True:
+                with self._cond:
+                    while not self._closing and not self._heap and not self._running:
+                        self._cond.wait()
+                    if self._closing:
+                        break
+                    start, preempt, exclusive = self._plan()
+                for victim in preempt:
+                    engine.evict(victim.sequence)
+                    self.preemptions += 1
+                    log.debug("%s paused for a request of higher priority", victim.purpose)
+                for job in start:
+                    self._start(job)
+                if exclusive is not None:
+                    self._run(exclusive)
+                self._drop_cancelled()
+                if engine.active:
+                    self._step()
+        finally:
+            self._fail_all(Unavailable("the server is shutting down"))
+
+    def _plan(self) -> tuple[list[_Job], list[_Job], _Job | None]:
+        """Under the lock: which waiting jobs start now, which running ones they evict,
+        and at most one unbatchable job to run before the next step."""
+        start: list[_Job] = []
+        preempt: list[_Job] = []
+        exclusive = None
+        heap = self._heap
+        while heap:
+            job = heap[0]
+            if job.cancelled.is_set():
+                heapq.heappop(heap)
+                if job.sequence is not None:  # paused, then abandoned
+                    self._engine.cancel(job.sequence)
+                continue
+            if job.batched:
+                if len(self._running) < self.max_batch:
+                    heapq.heappop(heap)
+                elif (victim := max(self._running)).priority > job.priority:
+                    heapq.heappop(heap)
+                    self._running.remove(victim)
+                    preempt.append(victim)
+                    heapq.heappush(heap, victim)  # resumes in its turn
+                else:
+                    break
+                self._running.append(job)
+                start.append(job)
+                continue
+            best_running = min((j.priority for j in self._running), default=len(Priority))
+            if exclusive is None and (best_running >= job.priority or best_running > _INTERACTIVE):
+                exclusive = heapq.heappop(heap)
+            break
+        return start, preempt, exclusive
+
+    def _start(self, job: _Job) -> None:
+        engine = self._engine
+        stats = self.stats[job.purpose]
+        try:
+            if job.sequence is None:
+                job.sequence = self.model.sequence(job.request, tag=job)
+                stats.calls += 1
+                stats.queue_seconds += time.monotonic() - job.enqueued_at
+                stats.prompt_tokens += len(job.sequence.prompt)
+            engine.admit(job.sequence)
+        except Exception as exc:  # handed to the awaiting caller
+            log.exception("model request for %s failed", job.purpose)
+            self._finish(job, exc)
+
+    def _step(self) -> None:
+        try:
+            events = self._engine.step()
+        except Exception as exc:  # the batch failed: so do its requests
+            log.exception("a batched decode step failed")
+            for job in list(self._running):
+                if job.sequence is not None and job.sequence.seq_id is not None:
+                    self._engine.cancel(job.sequence)
+                self._finish(job, exc)
+            return
+        loop = self._loop
+        for event in events:
+            job = event.sequence.tag
+            if event.piece:
+                loop.call_soon_threadsafe(job.pieces.put_nowait, event.piece)
+            if event.error is not None:
+                log.error("model request for %s failed: %s", job.purpose, event.error)
+                self._finish(job, event.error)
+            elif event.finished:
+                self._finish(job, _END)
+
+    def _drop_cancelled(self) -> None:
+        for job in list(self._running):
+            if job.cancelled.is_set():
+                if job.sequence is not None:
+                    self._engine.cancel(job.sequence)
+                self._finish(job, _END)
+
+    def _finish(self, job: _Job, outcome: object) -> None:
+        """Account a job that leaves the batch and hand its caller the end or an error."""
+        with self._cond:
+            if job in self._running:
+                self._running.remove(job)
+        sequence = job.sequence
+        if sequence is not None:
+            stats = self.stats[job.purpose]
+            stats.completion_tokens += len(sequence.generated)
+            stats.model_seconds += sequence.model_seconds
+            sequence.model_seconds = 0.0
+        self._loop.call_soon_threadsafe(job.pieces.put_nowait, outcome)
+
+    def _fail_all(self, error: Exception) -> None:
+        with self._cond:
+            waiting, self._heap = self._heap, []
+            running = list(self._running)
+        for job in running:
+            if job.sequence is not None and job.sequence.seq_id is not None:
+                self._engine.cancel(job.sequence)
+            self._finish(job, error)
+        for job in waiting:
+            if job.sequence is not None:
+                self._engine.cancel(job.sequence)
+            self._loop.call_soon_threadsafe(job.pieces.put_nowait, error)

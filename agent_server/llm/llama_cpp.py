@@ -1,26 +1,26 @@
-"""The default backend: a GGUF model run in process by llama-cpp-python."""
+"""The default backend: a GGUF model run in process by llama-cpp-python.
+
+Generation goes through a continuous-batching engine (batching.py): the scheduler
+decodes up to `parallel` requests together; `stream` on its own decodes one request
+(with any others the engine already holds). Option scoring reads exact probabilities
+on the library's own context, one request at a time.
+"""
 
 from __future__ import annotations
 
 import itertools
 import logging
+import os
 from collections.abc import Iterator
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from agent_server.errors import Unavailable
 from agent_server.llm.base import LanguageModel, LLMRequest
+from agent_server.llm.batching import BatchEngine, Sequence, drive
 
 log = logging.getLogger(__name__)
-
-
-@lru_cache(maxsize=64)
-def _compiled_grammar(gbnf: str):  # -> llama_cpp.LlamaGrammar
-    from llama_cpp import LlamaGrammar
-
-    return LlamaGrammar.from_string(gbnf, verbose=False)
 
 
 class LlamaCppModel(LanguageModel):
@@ -34,7 +34,10 @@ class LlamaCppModel(LanguageModel):
         n_threads: int | None = None,
         n_gpu_layers: int = 0,
         seed: int = 1234,
+        parallel: int = 8,
     ) -> None:
+        """`n_ctx` is each request's context (prompt and answer); `parallel` requests
+        decode together, each with a KV cache of `n_ctx` tokens."""
         path = Path(path)
         if not path.is_file():
             raise Unavailable(
@@ -44,6 +47,10 @@ class LlamaCppModel(LanguageModel):
         from llama_cpp import Llama
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
+        # The library's default for generation; batches (prompts, and every step of
+        # batched decoding) use the same threads.
+        n_threads = n_threads or max(1, (os.cpu_count() or 2) // 2)
+
         self.name = path.stem
         # Each request samples with the next seed: runs are reproducible, yet two
         # similar prompts do not get the same answer.
@@ -52,6 +59,7 @@ class LlamaCppModel(LanguageModel):
             model_path=str(path),
             n_ctx=n_ctx,
             n_threads=n_threads,
+            n_threads_batch=n_threads,
             n_gpu_layers=n_gpu_layers,
             seed=seed,
             verbose=False,
@@ -61,22 +69,33 @@ class LlamaCppModel(LanguageModel):
             eos_token=self._llm._model.token_get_text(self._llm.token_eos()),
             bos_token=self._llm._model.token_get_text(self._llm.token_bos()),
         )
-        log.info("loaded model %s (context %d tokens)", self.name, n_ctx)
+        self.n_threads = n_threads
+        self.engine = BatchEngine(self._llm._model, slots=parallel, ctx_per_slot=n_ctx, n_threads=n_threads)
+        log.info("loaded model %s (context %d tokens, %d requests in parallel)", self.name, n_ctx, parallel)
 
-    def stream(self, request: LLMRequest) -> Iterator[str]:
-        chunks = self._llm.create_chat_completion(
-            messages=request.messages,
+    def reseed(self, seed: int) -> None:
+        """The next request samples with `seed`, the one after with seed + 1, ..."""
+        self._seeds = itertools.count(seed)
+
+    def close(self) -> None:
+        self.engine.close()
+        self._llm.close()
+
+    def sequence(self, request: LLMRequest, tag: object = None) -> Sequence:
+        """A request's generation state for the batching engine (`self.engine`); each
+        request samples with the next seed."""
+        return Sequence(
+            prompt=self._prompt_tokens(request),
             max_tokens=request.max_tokens,
             temperature=request.temperature,
-            grammar=_compiled_grammar(request.grammar) if request.grammar else None,
-            stop=request.stop or None,
             seed=next(self._seeds),
-            stream=True,
+            grammar=request.grammar,
+            stop=tuple(request.stop),
+            tag=tag,
         )
-        for chunk in chunks:
-            piece = chunk["choices"][0]["delta"].get("content")
-            if piece:
-                yield piece
+
+    def stream(self, request: LLMRequest) -> Iterator[str]:
+        yield from drive(self.engine, self.sequence(request))
 
     def score_options(self, request: LLMRequest, options: list[str], *, per_token: bool = False) -> list[float]:
         """Exact log-probabilities of each option continuing the assistant's turn.
@@ -85,8 +104,7 @@ class LlamaCppModel(LanguageModel):
         previous request); each option is then decoded in one batch with logits at
         every position, so scoring many options costs little more than reading them.
         """
-        prompt = self._formatter(messages=request.messages).prompt
-        base = self._llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+        base = self._prompt_tokens(request)
         self._eval_reusing_prefix(base)
         first = _log_softmax(self._last_logits())
         scores = []
@@ -126,9 +144,12 @@ class LlamaCppModel(LanguageModel):
         llm.n_tokens = n_past + len(tokens)
         return np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(len(tokens), llm.n_vocab())).copy()
 
-    def count_prompt_tokens(self, request: LLMRequest) -> int:
+    def _prompt_tokens(self, request: LLMRequest) -> list[int]:
         prompt = self._formatter(messages=request.messages).prompt
-        return len(self._llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
+        return self._llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+
+    def count_prompt_tokens(self, request: LLMRequest) -> int:
+        return len(self._prompt_tokens(request))
 
 
 def _log_softmax(logits: np.ndarray) -> np.ndarray:

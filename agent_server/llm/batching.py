@@ -1,0 +1,395 @@
+"""Continuous batching for the embedded llama.cpp model.
+
+Several requests decode together: every step builds one `llama_batch` holding, for each
+active sequence, either the next chunk of its prompt or the token it sampled last, each
+under its own sequence id in one KV cache; one `llama_decode` then advances them all.
+On a CPU the weights are read once per step however many sequences share it, so eight
+sequences cost little more per step than one. Requests join between steps, as soon as
+a slot is free, and leave when they finish; a sequence can be evicted between steps
+(its KV cells are dropped) and resumed later: its prompt and the tokens it already
+generated are decoded again, and its sampler carries on where it stopped, so the
+answer continues as if it had never been interrupted.
+
+Each sequence samples with its own sampler chain (temperature, seed, llama.cpp's
+top-k/top-p/min-p defaults) and its own GBNF grammar. The grammar is checked against
+the token the chain picks first and applied to the whole vocabulary only when that
+token is refused, as llama.cpp's own server does: for greedy decoding the result is
+the same as constraining first, and most steps skip the cost of matching every token
+of the vocabulary against the grammar.
+
+Not thread safe: one thread owns an engine (the model scheduler's worker).
+"""
+
+from __future__ import annotations
+
+import codecs
+import ctypes
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import llama_cpp
+import numpy as np
+from llama_cpp._internals import LlamaBatch, LlamaContext
+
+# llama-cpp-python's defaults for chat completions, so that batched answers are
+# sampled like the library's own.
+TOP_K = 40
+TOP_P = 0.95
+MIN_P = 0.05
+
+_TOKEN_DATA = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float32)], align=True)
+assert _TOKEN_DATA.itemsize == ctypes.sizeof(llama_cpp.llama_token_data)
+
+
+class ContextFull(ValueError):
+    """A prompt that does not fit a sequence's share of the context."""
+
+
+@dataclass
+class StepEvent:
+    """What one decode step did for one sequence."""
+
+    sequence: Sequence
+    piece: str = ""  # new text (possibly empty: a partial character, or text held back by a stop string)
+    finished: bool = False
+    error: BaseException | None = None
+
+
+@dataclass(eq=False)
+class Sequence:
+    """One request's generation state; lives across evictions."""
+
+    prompt: list[int]
+    max_tokens: int
+    temperature: float
+    seed: int
+    grammar: str | None = None
+    stop: tuple[str, ...] = ()
+    tag: object = None  # the owner's handle (the scheduler's job)
+
+    generated: list[int] = field(default_factory=list)
+    text: str = ""  # emitted text
+    finished: bool = False
+    seq_id: int | None = None  # the KV sequence while active
+    n_cached: int = 0  # tokens of prompt + generated held in the KV cache
+    started_at: float | None = None
+    first_token_at: float | None = None
+    evictions: int = 0
+    model_seconds: float = 0.0  # this sequence's share of decode and sampling time
+    _held: str = ""  # decoded text not yet emitted (could begin a stop string)
+    _decoder: codecs.IncrementalDecoder = field(default_factory=lambda: codecs.getincrementaldecoder("utf-8")("replace"))
+    _chain: object = None
+    _grammar_sampler: object = None
+
+    @property
+    def tokens(self) -> list[int]:
+        return self.prompt + self.generated
+
+    @property
+    def to_feed(self) -> int:
+        """Tokens not yet in the KV cache: the prompt at first, then the last sampled token."""
+        return len(self.prompt) + len(self.generated) - self.n_cached
+
+
+class BatchEngine:
+    """A llama.cpp context with `slots` sequences decoding together.
+
+    `ctx_per_slot` tokens of KV cache are kept per sequence (prompt plus answer);
+    `n_batch` bounds the tokens of one decode step, prompts being fed in chunks.
+    """
+
+    def __init__(
+        self,
+        model,  # llama_cpp._internals.LlamaModel
+        *,
+        slots: int = 8,
+        ctx_per_slot: int = 2048,
+        n_batch: int = 512,
+        n_threads: int | None = None,
+        n_threads_batch: int | None = None,
+        unified: bool = False,
+    ) -> None:
+        if slots < 1:
+            raise ValueError("a batch needs at least one slot")
+        self.slots = slots
+        self.ctx_per_slot = ctx_per_slot
+        self.n_batch = max(n_batch, slots)
+        self._model = model
+        self._vocab = model.vocab
+        self.n_vocab = model.n_vocab()
+        params = llama_cpp.llama_context_default_params()
+        params.n_ctx = ctx_per_slot * (1 if unified else slots)
+        params.n_batch = self.n_batch
+        params.n_ubatch = self.n_batch
+        params.n_seq_max = slots
+        # One KV stream per sequence: each token attends only to its own sequence's
+        # cells, not to every cell of the batch (the sequences share no prefix).
+        params.kv_unified = unified
+        if n_threads:
+            params.n_threads = n_threads
+            params.n_threads_batch = n_threads_batch or n_threads
+        # The library's wrappers free the context before the model, and the batch.
+        self._context = LlamaContext(model=model, params=params, verbose=False)
+        self._ctx = self._context.ctx
+        self._memory = self._context.memory
+        self.ctx_per_slot = llama_cpp.llama_n_ctx_seq(self._ctx)
+        self._batch_owner = LlamaBatch(n_tokens=self.n_batch, embd=0, n_seq_max=1, verbose=False)
+        self._batch = self._batch_owner.batch
+        self._free_ids = list(range(slots))
+        self.active: list[Sequence] = []
+        self._candidates = np.zeros(self.n_vocab, dtype=_TOKEN_DATA)
+        self._candidates["id"] = np.arange(self.n_vocab, dtype=np.int32)
+        self._one = np.zeros(1, dtype=_TOKEN_DATA)
+        self._piece_buffer = ctypes.create_string_buffer(64)
+        self.decode_seconds = 0.0
+        self.sample_seconds = 0.0
+        self.steps = 0
+
+    def close(self) -> None:
+        for sequence in list(self.active):
+            self._release(sequence)
+        self._batch_owner.close()
+        self._context.close()
+
+    # ---- sequences joining and leaving -------------------------------------------
+
+    @property
+    def free_slots(self) -> int:
+        return len(self._free_ids)
+
+    def admit(self, sequence: Sequence) -> None:
+        """Start (or resume) a sequence in a free slot; it decodes from the next step."""
+        if sequence.finished:
+            raise ValueError("the sequence has finished")
+        if not self._free_ids:
+            raise RuntimeError("no free slot")
+        if len(sequence.prompt) + 1 > self.ctx_per_slot:
+            raise ContextFull(
+                f"the prompt has {len(sequence.prompt)} tokens; a sequence holds {self.ctx_per_slot}"
+            )
+        if sequence._chain is None:
+            self._make_samplers(sequence)
+        self._free_ids.sort()
+        sequence.seq_id = self._free_ids.pop(0)
+        sequence.n_cached = 0
+        if sequence.started_at is None:
+            sequence.started_at = time.monotonic()
+        self.active.append(sequence)
+
+    def evict(self, sequence: Sequence) -> None:
+        """Take an unfinished sequence out between steps; `admit` resumes it."""
+        self._drop_cache(sequence)
+        sequence.evictions += 1
+
+    def cancel(self, sequence: Sequence) -> None:
+        """Stop a sequence for good and free its slot."""
+        sequence.finished = True
+        self._release(sequence)
+
+    def _drop_cache(self, sequence: Sequence) -> None:
+        if sequence.seq_id is None:
+            return
+        llama_cpp.llama_memory_seq_rm(self._memory, sequence.seq_id, -1, -1)
+        self._free_ids.append(sequence.seq_id)
+        sequence.seq_id = None
+        sequence.n_cached = 0
+        self.active.remove(sequence)
+
+    def _release(self, sequence: Sequence) -> None:
+        self._drop_cache(sequence)
+        for name in ("_chain", "_grammar_sampler"):
+            sampler = getattr(sequence, name)
+            if sampler is not None:
+                llama_cpp.llama_sampler_free(sampler)
+                setattr(sequence, name, None)
+
+    def _make_samplers(self, sequence: Sequence) -> None:
+        if sequence.grammar:
+            grammar = llama_cpp.llama_sampler_init_grammar(
+                self._vocab, sequence.grammar.encode("utf-8"), b"root"
+            )
+            if not grammar:
+                raise ValueError("the grammar does not parse")
+            sequence._grammar_sampler = grammar
+        chain = llama_cpp.llama_sampler_chain_init(llama_cpp.llama_sampler_chain_default_params())
+        add = llama_cpp.llama_sampler_chain_add
+        if sequence.temperature <= 0:
+            add(chain, llama_cpp.llama_sampler_init_greedy())
+        else:
+            add(chain, llama_cpp.llama_sampler_init_top_k(TOP_K))
+            add(chain, llama_cpp.llama_sampler_init_top_p(TOP_P, 1))
+            add(chain, llama_cpp.llama_sampler_init_min_p(MIN_P, 1))
+            add(chain, llama_cpp.llama_sampler_init_temp(sequence.temperature))
+            add(chain, llama_cpp.llama_sampler_init_dist(sequence.seed & 0xFFFFFFFF))
+        sequence._chain = chain
+
+    # ---- one decode step ---------------------------------------------------------
+
+    def step(self) -> list[StepEvent]:
+        """Decode one batch: a token for every generating sequence, then prompt chunks
+        for the others (in the order they were admitted) up to `n_batch` tokens."""
+        if not self.active:
+            return []
+        batch = self._batch
+        n = 0
+        outputs: list[tuple[Sequence, int]] = []  # sequences sampling after this step, batch index
+        shares: dict[int, int] = {}
+        generating = [s for s in self.active if s.to_feed == 1]
+        prefilling = [s for s in self.active if s.to_feed > 1]
+        planned: list[tuple[Sequence, int]] = []
+        room = self.n_batch
+        for sequence in generating + prefilling:
+            if room <= 0:
+                break
+            count = min(sequence.to_feed, room)
+            planned.append((sequence, count))
+            room -= count
+        # llama.cpp splits a batch over separate KV streams into runs of consecutive
+        # sequence ids, in batch order: written in id order, the batch stays one run
+        # wherever the ids are contiguous.
+        planned.sort(key=lambda item: item[0].seq_id)
+        for sequence, count in planned:
+            tokens = sequence.tokens
+            start = sequence.n_cached
+            for offset in range(count):
+                batch.token[n] = tokens[start + offset]
+                batch.pos[n] = start + offset
+                batch.n_seq_id[n] = 1
+                batch.seq_id[n][0] = sequence.seq_id
+                batch.logits[n] = 0
+                n += 1
+            sequence.n_cached += count
+            shares[id(sequence)] = count
+            if sequence.n_cached == len(tokens):
+                batch.logits[n - 1] = 1
+                outputs.append((sequence, n - 1))
+        batch.n_tokens = n
+        started = time.monotonic()
+        status = llama_cpp.llama_decode(self._ctx, batch)
+        decoded = time.monotonic()
+        self.decode_seconds += decoded - started
+        self.steps += 1
+        if status != 0:
+            raise RuntimeError(f"llama_decode returned {status}")
+        decode_seconds = decoded - started
+        for sequence in self.active:
+            sequence.model_seconds += decode_seconds * shares.get(id(sequence), 0) / n
+        events = []
+        for sequence, index in outputs:
+            sampled_at = time.monotonic()
+            try:
+                events.append(self._advance(sequence, index))
+            except RuntimeError as exc:  # a sampler that cannot go on fails its own request only
+                self.cancel(sequence)
+                events.append(StepEvent(sequence, finished=True, error=exc))
+            sequence.model_seconds += time.monotonic() - sampled_at
+        self.sample_seconds += time.monotonic() - decoded
+        return events
+
+    def _advance(self, sequence: Sequence, index: int) -> StepEvent:
+        token = self._sample(sequence, index)
+        if sequence.first_token_at is None:
+            sequence.first_token_at = time.monotonic()
+        if llama_cpp.llama_vocab_is_eog(self._vocab, token):
+            return self._finish(sequence)
+        if sequence._grammar_sampler is not None:
+            llama_cpp.llama_sampler_accept(sequence._grammar_sampler, token)
+        sequence.generated.append(token)
+        sequence._held += sequence._decoder.decode(self._piece(token))
+        for stop in sequence.stop:
+            at = sequence._held.find(stop)
+            if at >= 0:
+                sequence._held = sequence._held[:at]
+                return self._finish(sequence)
+        out_of_room = sequence.n_cached + 1 >= self.ctx_per_slot
+        if len(sequence.generated) >= sequence.max_tokens or out_of_room:
+            return self._finish(sequence)
+        keep = _stop_prefix(sequence._held, sequence.stop)
+        piece = sequence._held[: len(sequence._held) - keep]
+        sequence._held = sequence._held[len(piece):]
+        sequence.text += piece
+        return StepEvent(sequence, piece)
+
+    def _finish(self, sequence: Sequence) -> StepEvent:
+        piece = sequence._held + sequence._decoder.decode(b"", final=True)
+        if sequence.stop:
+            for stop in sequence.stop:
+                at = piece.find(stop)
+                if at >= 0:
+                    piece = piece[:at]
+        sequence._held = ""
+        sequence.text += piece
+        self.cancel(sequence)
+        return StepEvent(sequence, piece, finished=True)
+
+    def _piece(self, token: int) -> bytes:
+        size = llama_cpp.llama_token_to_piece(self._vocab, token, self._piece_buffer, len(self._piece_buffer), 0, False)
+        if size < 0:  # a longer piece than the buffer: grow it
+            self._piece_buffer = ctypes.create_string_buffer(-size)
+            return self._piece(token)
+        return self._piece_buffer.raw[:size]
+
+    def _sample(self, sequence: Sequence, index: int) -> int:
+        token = llama_cpp.llama_sampler_sample(sequence._chain, self._ctx, index)
+        grammar = sequence._grammar_sampler
+        if grammar is None or self._allowed(grammar, token):
+            return token
+        # The chain's choice breaks the grammar: constrain the whole vocabulary, then
+        # let the chain choose among what is left.
+        logits = llama_cpp.llama_get_logits_ith(self._ctx, index)
+        candidates = self._candidates
+        candidates["logit"] = np.ctypeslib.as_array(logits, shape=(self.n_vocab,))
+        candidates["p"] = 0.0
+        array = llama_cpp.llama_token_data_array(
+            data=candidates.ctypes.data_as(llama_cpp.llama_token_data_p),
+            size=self.n_vocab,
+            selected=-1,
+            sorted=False,
+        )
+        llama_cpp.llama_sampler_apply(grammar, ctypes.byref(array))
+        llama_cpp.llama_sampler_apply(sequence._chain, ctypes.byref(array))
+        if array.selected < 0:
+            raise RuntimeError("the grammar allows no token here")
+        token = int(array.data[array.selected].id)
+        llama_cpp.llama_sampler_accept(sequence._chain, token)
+        return token
+
+    def _allowed(self, grammar, token: int) -> bool:
+        one = self._one
+        one["id"] = token
+        one["logit"] = 0.0
+        array = llama_cpp.llama_token_data_array(
+            data=one.ctypes.data_as(llama_cpp.llama_token_data_p), size=1, selected=-1, sorted=False
+        )
+        llama_cpp.llama_sampler_apply(grammar, ctypes.byref(array))
+        return bool(np.isfinite(one["logit"][0]))
+
+
+def _stop_prefix(text: str, stops: tuple[str, ...]) -> int:
+    """Length of the longest end of `text` that begins one of `stops` (held back)."""
+    longest = 0
+    for stop in stops:
+        for length in range(min(len(stop) - 1, len(text)), longest, -1):
+            if text.endswith(stop[:length]):
+                longest = length
+                break
+    return longest
+
+
+def drive(engine: BatchEngine, sequence: Sequence, on_event: Callable[[StepEvent], None] | None = None):
+    """Yield `sequence`'s pieces, stepping the engine (and so every other active
+    sequence, whose events go to `on_event`) until it finishes."""
+    engine.admit(sequence)
+    while True:
+        events = engine.step()
+        for event in events:
+            if event.sequence is sequence:
+                if event.error is not None:
+                    raise event.error
+                if event.piece:
+                    yield event.piece
+                if event.finished:
+                    return
+            elif on_event is not None:
+                on_event(event)

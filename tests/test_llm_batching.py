@@ -1,0 +1,154 @@
+"""Continuous batching on the real default model: batched answers equal one-at-a-time
+answers, every sequence keeps to its own grammar, player dialogue takes a slot from
+background work at once, and usage is shared out rather than counted twice."""
+
+import asyncio
+import re
+import time
+
+import pytest
+
+from agent_server.llm.base import LLMRequest
+from agent_server.llm.grammar import numbered_lines, one_of, short_text
+from agent_server.llm.llama_cpp import LlamaCppModel
+from agent_server.scheduler import LLMScheduler, Priority
+
+pytestmark = pytest.mark.model
+
+TOPICS = ["the sea", "a bakery", "winter", "a clock", "the moon", "a garden", "trains", "a library", "rain"]
+
+
+@pytest.fixture(scope="module")
+def model(real_model_path):
+    model = LlamaCppModel(real_model_path, n_ctx=512, parallel=8)
+    yield model
+    model.close()
+
+
+def greedy(topic: str, max_tokens: int = 16, **extra) -> LLMRequest:
+    return LLMRequest(
+        messages=[{"role": "user", "content": f"Write two sentences about {topic}."}],
+        max_tokens=max_tokens, temperature=0.0, **extra,
+    )
+
+
+async def with_scheduler(model, body, **options):
+    scheduler = LLMScheduler(model, **options)
+    await scheduler.start()
+    try:
+        result = await body(scheduler)
+    finally:
+        await scheduler.close()
+    assert not model.engine.active  # every sequence left the engine and freed its slot
+    return result
+
+
+async def test_greedy_answers_are_the_same_batched_or_one_at_a_time(model):
+    requests = [greedy(topic, max_tokens=12) for topic in TOPICS[:4]]
+    alone = ["".join(model.stream(r)) for r in requests]
+
+    async def batched(scheduler):
+        return await asyncio.gather(*(scheduler.complete(r, Priority.PLANNING, "plan") for r in requests))
+
+    answers = await with_scheduler(model, batched)
+    assert [a.text for a in answers] == alone
+    assert all(alone)
+
+
+async def test_every_sequence_keeps_to_its_own_grammar(model):
+    colours = ["red", "green", "blue", "yellow"]
+    grammars = {
+        "colour": (f"root ::= {one_of(colours)}", re.compile(r"^(red|green|blue|yellow)$")),
+        "steps": (f"root ::= {numbered_lines(2, 3, short_text(12))}", re.compile(r"^(\d\. [a-z ,']{1,12}\n){2,3}$")),
+        "number": ('root ::= [1-9] [0-9] [0-9]? " apples"', re.compile(r"^[1-9][0-9]{1,2} apples$")),
+    }
+    requests = {
+        name: LLMRequest(messages=[{"role": "user", "content": f"Answer about {topic}."}], max_tokens=48,
+                         temperature=0.8, grammar=gbnf)
+        for topic in ("a farm", "a city") for name, (gbnf, _) in grammars.items()
+    }
+
+    async def batched(scheduler):
+        names = list(requests)
+        answers = await asyncio.gather(*(scheduler.complete(requests[n], Priority.PLANNING, n) for n in names))
+        return dict(zip(names, answers, strict=True))
+
+    answers = await with_scheduler(model, batched)
+    for name, answer in answers.items():
+        assert grammars[name][1].match(answer.text), (name, answer.text)
+
+
+async def test_a_player_request_takes_a_slot_from_background_work_at_once(model):
+    background = [greedy(topic, max_tokens=16) for topic in TOPICS[:8]]
+    player = greedy("a friendly greeting", max_tokens=8)
+    alone = "".join(model.stream(background[-1]))  # the one that will be paused
+
+    async def scenario(scheduler):
+        first_piece: dict[int, float] = {}
+        finished: dict[int, float] = {}
+
+        async def run(index, request, priority, purpose):
+            pieces = []
+            async for piece in scheduler.stream(request, priority, purpose):
+                first_piece.setdefault(index, time.monotonic())
+                pieces.append(piece)
+            finished[index] = time.monotonic()
+            return "".join(pieces)
+
+        tasks = [asyncio.create_task(run(i, r, Priority.PLANNING, "plan")) for i, r in enumerate(background)]
+        while len(first_piece) < len(background):  # every slot is decoding background work
+            await asyncio.sleep(0.01)
+        player_text = await run(99, player, Priority.PLAYER, "player")
+        texts = await asyncio.gather(*tasks)
+        return first_piece[99], finished, player_text, texts, scheduler.preemptions
+
+    player_first, finished, player_text, texts, preemptions = await with_scheduler(model, scenario)
+    assert preemptions >= 1
+    background_done = [finished[i] for i in range(len(background))]
+    assert player_first < max(background_done), "the player waited for the background work to finish"
+    assert player_text
+    # The last-submitted background request gave up its slot and resumed where it stopped.
+    assert texts[-1] == alone
+
+
+async def test_streaming_yields_pieces_in_order_and_honours_stop_strings(model):
+    request = greedy("a lighthouse", max_tokens=24)
+    whole = "".join(model.stream(request))
+    stop = whole.split()[3]  # a word from the middle of the answer
+
+    async def streamed(scheduler):
+        pieces = [p async for p in scheduler.stream(request, Priority.PLAYER, "player")]
+        stopped = await scheduler.complete(greedy("a lighthouse", max_tokens=24, stop=[stop]), Priority.PLAYER, "x")
+        return pieces, stopped.text
+
+    pieces, stopped = await with_scheduler(model, streamed)
+    assert len(pieces) > 5 and "".join(pieces) == whole
+    assert stopped == whole[: whole.index(stop)]
+
+
+async def test_usage_is_shared_out_among_batched_requests(model):
+    requests = [greedy(topic, max_tokens=12) for topic in TOPICS[:8]]
+
+    async def batched(scheduler):
+        started = time.monotonic()
+        await asyncio.gather(*(scheduler.complete(r, Priority.REFLECTION, f"p{i % 2}") for i, r in enumerate(requests)))
+        return scheduler.stats, time.monotonic() - started
+
+    stats, wall = await with_scheduler(model, batched)
+    assert stats["p0"].calls == stats["p1"].calls == 4
+    assert stats["p0"].prompt_tokens == sum(model.count_prompt_tokens(r) for r in requests[0::2])
+    assert 0 < stats["p0"].completion_tokens <= 4 * 12
+    model_seconds = stats["p0"].model_seconds + stats["p1"].model_seconds
+    assert 0 < model_seconds <= wall  # each step's time is split, not counted once per request
+
+
+async def test_a_listener_that_leaves_frees_its_slot(model):
+    async def leave_early(scheduler):
+        async for _ in scheduler.stream(greedy("a river", max_tokens=64), Priority.PLANNING, "plan"):
+            break
+        await asyncio.sleep(0.3)
+        return await scheduler.complete(greedy("a hill", max_tokens=4), Priority.PLANNING, "plan")
+
+    answer = await with_scheduler(model, leave_early, max_batch=1)
+    assert answer.text
+    assert not model.engine.active
