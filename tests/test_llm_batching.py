@@ -55,6 +55,28 @@ async def test_greedy_answers_are_the_same_batched_or_one_at_a_time(model):
     assert all(alone)
 
 
+async def test_sampled_answers_under_grammars_depend_only_on_their_seeds(model):
+    requests = [
+        LLMRequest(messages=[{"role": "user", "content": f"List what to do about {topic}."}], max_tokens=24,
+                   temperature=0.8, grammar=f"root ::= {numbered_lines(2, 3, short_text(20))}")
+        for topic in TOPICS[:4]
+    ]
+
+    def alone():
+        model.reseed(7)
+        return ["".join(model.stream(r)) for r in requests]
+
+    async def batched(scheduler):
+        model.reseed(7)  # the same seeds, in the same order
+        return [a.text for a in await asyncio.gather(*(scheduler.complete(r, Priority.PLANNING, "plan")
+                                                       for r in requests))]
+
+    first = alone()
+    assert alone() == first
+    assert len(set(first)) == len(first)
+    assert await with_scheduler(model, batched) == await with_scheduler(model, batched)
+
+
 async def test_every_sequence_keeps_to_its_own_grammar(model):
     colours = ["red", "green", "blue", "yellow"]
     grammars = {

@@ -96,7 +96,8 @@ class BatchEngine:
     """A llama.cpp context with `slots` sequences decoding together.
 
     `ctx_per_slot` tokens of KV cache are kept per sequence (prompt plus answer);
-    `n_batch` bounds the tokens of one decode step, prompts being fed in chunks.
+    prompts are fed in chunks of up to `n_batch` tokens, one step decoding at most a
+    chunk's worth of prompts and a token for every sequence that is generating.
     """
 
     def __init__(
@@ -114,7 +115,8 @@ class BatchEngine:
             raise ValueError("a batch needs at least one slot")
         self.slots = slots
         self.ctx_per_slot = ctx_per_slot
-        self.n_batch = max(n_batch, slots)
+        self.chunk = n_batch  # prompt tokens per step
+        self.n_batch = n_batch + slots  # and a token for every generating sequence
         self._model = model
         self._vocab = model.vocab
         self.n_vocab = model.n_vocab()
@@ -126,6 +128,9 @@ class BatchEngine:
         # One KV stream per sequence: each token attends only to its own sequence's
         # cells, not to every cell of the batch (the sequences share no prefix).
         params.kv_unified = unified
+        # Flash attention on the CPU accumulates in half precision, in an order that
+        # depends on where a sequence's cells lie: answers would change with the batch.
+        params.flash_attn_type = llama_cpp.LLAMA_FLASH_ATTN_TYPE_DISABLED
         if n_threads:
             params.n_threads = n_threads
             params.n_threads_batch = n_threads_batch or n_threads
@@ -139,7 +144,7 @@ class BatchEngine:
         self._free_ids = list(range(slots))
         self.active: list[Sequence] = []
         self._candidates = np.zeros(self.n_vocab, dtype=_TOKEN_DATA)
-        self._candidates["id"] = np.arange(self.n_vocab, dtype=np.int32)
+        self._token_ids = np.arange(self.n_vocab, dtype=np.int32)
         self._one = np.zeros(1, dtype=_TOKEN_DATA)
         self._piece_buffer = ctypes.create_string_buffer(64)
         self.decode_seconds = 0.0
@@ -228,7 +233,7 @@ class BatchEngine:
 
     def step(self) -> list[StepEvent]:
         """Decode one batch: a token for every generating sequence, then prompt chunks
-        for the others (in the order they were admitted) up to `n_batch` tokens."""
+        for the others, in the order they were admitted, up to one chunk in all."""
         if not self.active:
             return []
         batch = self._batch
@@ -237,12 +242,15 @@ class BatchEngine:
         shares: dict[int, int] = {}
         generating = [s for s in self.active if s.to_feed == 1]
         prefilling = [s for s in self.active if s.to_feed > 1]
-        planned: list[tuple[Sequence, int]] = []
-        room = self.n_batch
-        for sequence in generating + prefilling:
-            if room <= 0:
+        planned: list[tuple[Sequence, int]] = [(s, 1) for s in generating]
+        # Prompts are fed in chunks of `chunk` tokens counted from their start, whatever
+        # else shares the step, so that a prompt is evaluated the same way batched or
+        # alone (and so are the answers).
+        room = self.chunk
+        for sequence in prefilling:
+            count = min(sequence.to_feed, self.chunk - sequence.n_cached % self.chunk)
+            if count > room:
                 break
-            count = min(sequence.to_feed, room)
             planned.append((sequence, count))
             room -= count
         # llama.cpp splits a batch over separate KV streams into runs of consecutive
@@ -338,7 +346,8 @@ class BatchEngine:
         # The chain's choice breaks the grammar: constrain the whole vocabulary, then
         # let the chain choose among what is left.
         logits = llama_cpp.llama_get_logits_ith(self._ctx, index)
-        candidates = self._candidates
+        candidates = self._candidates  # the samplers sort it in place: refill every field
+        candidates["id"] = self._token_ids
         candidates["logit"] = np.ctypeslib.as_array(logits, shape=(self.n_vocab,))
         candidates["p"] = 0.0
         array = llama_cpp.llama_token_data_array(
