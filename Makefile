@@ -5,7 +5,7 @@ GODOT     := scripts/godot
 RUN_ARGS  ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup run serve test proto clean xvfb
+.PHONY: setup run serve test bench proto clean xvfb
 
 ## setup: Python environment, default model, sentence embedder, Godot and a virtual
 ## screen for the visual tests (idempotent)
@@ -37,6 +37,14 @@ serve: $(VENV)/.installed $(VENV)/.embedder $(MODEL)
 ## test: the whole suite, real model and real Godot included
 test: setup
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+## bench: every benchmark in bench/, each printing JSON into bench/results/ (run it on a
+## quiet machine: the figures are timings)
+bench: $(VENV)/.installed $(VENV)/.embedder $(MODEL)
+	@mkdir -p bench/results
+	$(VENV)/bin/python bench/retrieval.py > bench/results/retrieval.json
+	$(VENV)/bin/python bench/importance.py > bench/results/importance.json
+	$(VENV)/bin/python bench/throughput.py > bench/results/throughput.json
 
 ## proto: regenerate the Python API package simulacra/ from protos/
 proto: $(VENV)/.installed
