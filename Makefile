@@ -5,11 +5,11 @@ GODOT     := scripts/godot
 RUN_ARGS  ?=
 PYTEST_ARGS ?=
 
-.PHONY: setup run serve test bench proto clean xvfb
+.PHONY: setup run serve test bench proto clean display
 
-## setup: Python environment, default model, sentence embedder, Godot and a virtual
-## screen for the visual tests (idempotent)
-setup: $(VENV)/.installed $(VENV)/.embedder $(MODEL) $(GODOT) xvfb
+## setup: Python environment, default model, sentence embedder, Godot, and a virtual
+## screen and emoji font for the town's visuals (idempotent)
+setup: $(VENV)/.installed $(VENV)/.embedder $(MODEL) $(GODOT) display
 
 $(VENV)/.installed: pyproject.toml scripts/install_python.sh
 	bash scripts/install_python.sh
@@ -23,8 +23,8 @@ $(MODEL): $(VENV)/.installed scripts/install_model.sh
 $(GODOT): scripts/install_godot.sh
 	bash scripts/install_godot.sh
 
-xvfb:
-	@bash scripts/install_xvfb.sh
+display:
+	@bash scripts/install_display.sh
 
 ## run: the agent server and the town (a window with a display, else headless with a live timeline)
 run: setup

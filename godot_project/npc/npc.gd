@@ -10,6 +10,7 @@ extends CharacterBody3D
 
 const AgentController: GDScript = preload("res://addons/simulacra/agent_controller.gd")
 const Body: GDScript = preload("res://npc/body.gd")
+const Fonts: GDScript = preload("res://ui/fonts.gd")
 const WALKING_EMOJI: String = "🚶"
 const TALKING_EMOJI: String = "💬"
 ## The activity bubble's longest text, in characters (emoji included).
@@ -35,7 +36,6 @@ const PANEL_TAIL_M: float = 0.1
 const TURN_RATE: float = 14.0
 
 # Shared by all NPCs.
-static var _label_font: Font = null
 static var _panel_material: StandardMaterial3D = null
 static var _ring_material: StandardMaterial3D = null
 
@@ -221,17 +221,9 @@ static func trim_text(text: String, max_chars: int = STATUS_MAX_CHARS) -> String
 	return cut.strip_edges() + "…"
 
 
-## The font of every NPC label: the engine's default font, falling back for emoji
-## to a colour emoji font of the system (Noto Color Emoji, or the platform's own).
+## The font of every NPC label: the game's font, with colour emoji (ui/fonts.gd).
 static func label_font() -> Font:
-	if _label_font == null:
-		var emoji: SystemFont = SystemFont.new()
-		emoji.font_names = PackedStringArray(["Noto Color Emoji", "Apple Color Emoji", "Segoe UI Emoji", "Twemoji"])
-		var font: FontVariation = FontVariation.new()
-		font.base_font = ThemeDB.fallback_font
-		font.fallbacks = [emoji]
-		_label_font = font
-	return _label_font
+	return Fonts.with_emoji()
 
 
 ## Sets what the activity bubble says ("☕ making coffee", trimmed to

@@ -8,6 +8,7 @@ extends RefCounted
 ## Also the palette (constants below) and small helpers the components share:
 ## panel_style(), color_from_hex(), clock_hhmm(), bar().
 
+const Fonts: GDScript = preload("res://ui/fonts.gd")
 const FONT_SIZE: int = 16
 const FONT_SIZE_SMALL: int = 13
 const FONT_SIZE_TITLE: int = 20
@@ -93,6 +94,7 @@ static func bar(value: float, max_value: float, color: Color, width: float = 70.
 
 static func _build() -> Theme:
 	var theme: Theme = Theme.new()
+	theme.default_font = Fonts.with_emoji()
 	theme.default_font_size = FONT_SIZE
 
 	for type_name: String in ["Label", "Button", "LineEdit", "RichTextLabel", "CheckBox", "TabContainer", "TabBar", "ItemList"]:
