@@ -28,9 +28,16 @@ def chat_run(tmp_path_factory, real_model_path):
             minutes=None, speed=60, extra=("--autopilot", "isabella", "--say", LINE, "--player-name", "Alex")))
 
         async def remembered() -> list[str]:
+            # She answers first and stores the exchange in the background (its importance
+            # is rated at the lowest priority): wait for it to land.
             async with harness.stub(addresses["grpc"]) as stub:
-                inspection = await stub.InspectAgent(service_pb2.InspectAgentRequest(agent_id="isabella"))
-                return [m.description for m in inspection.recent_memories]
+                for _ in range(90):
+                    inspection = await stub.InspectAgent(service_pb2.InspectAgentRequest(agent_id="isabella"))
+                    memories = [m.description for m in inspection.recent_memories]
+                    if any(m.startswith("Alex said to") for m in memories):
+                        break
+                    await asyncio.sleep(2)
+                return memories
 
         yield report, output, asyncio.run(remembered())
 
