@@ -69,22 +69,15 @@ class Society:
             self.minds[agent.id] = mind
             new.append(mind)
 
-        async def seed(mind: Mind) -> None:
-            # The seed paragraph, traits, occupation, habits, relationships and seeds
-            # (Scenario.initial_memories) are the agent's first memories.
-            await mind.remember("observation", self.scenario.initial_memories(mind.id), self.world.game_time)
-            mind.state.importance_since_reflection = 0
-            self._save_mind(mind)
-
-        # All at once, so the scheduler can batch the importance ratings of a large town.
-        await asyncio.gather(*(seed(mind) for mind in new))
-        # Plan ahead in the background, so the first NextAction finds the day planned.
-        self._spawn(self._plan_everyone_ahead(self.world.game_time))
+        # A new mind is held until its first memories are stored: its first NextAction
+        # waits for them, but the server opens its doors at once.
+        for mind in new:
+            await mind.lock.acquire()
+        self._spawn(self._seed_and_plan(new, self.world.game_time))
         for data in self.save.conversations():
             data["lines"] = [tuple(line) for line in data["lines"]]
             self.conversations.append(Conversation(**data))
-        log.info("minds ready: %s", ", ".join(f"{m.name} ({self.f.memory.count(m.id)} memories)"
-                                              for m in self.minds.values()))
+        log.info("%d minds open (%d new, seeding and planning in the background)", len(self.minds), len(new))
 
     async def settle(self) -> None:
         """Wait until no background thinking is left (tests, and a clean save)."""
@@ -243,6 +236,27 @@ class Society:
             self.player_conversations[key] = conversation
             self.conversations.append(conversation)
         return conversation
+
+    async def _seed_and_plan(self, new: list[Mind], now: int) -> None:
+        """Store the new minds' first memories (the seed paragraph, traits, occupation,
+        habits, relationships and seeds: Scenario.initial_memories), all at once so the
+        scheduler can batch their importance ratings; then everyone plans ahead, so that
+        the first NextAction finds the day planned."""
+
+        async def seed(mind: Mind) -> None:
+            try:
+                # A save killed between storing the memories and the mind is not seeded twice.
+                if self.f.memory.count(mind.id) == 0:
+                    await mind.remember("observation", self.scenario.initial_memories(mind.id), now)
+                mind.state.importance_since_reflection = 0
+                self._save_mind(mind)
+            finally:
+                mind.lock.release()
+
+        await asyncio.gather(*(seed(mind) for mind in new))
+        if new:
+            log.info("first memories stored: %s", ", ".join(f"{m.name} ({self.f.memory.count(m.id)})" for m in new))
+        await self._plan_everyone_ahead(now)
 
     async def _plan_everyone_ahead(self, now: int) -> None:
         await asyncio.gather(*(self._plan_ahead(mind, now) for mind in self.minds.values()))
