@@ -3,6 +3,8 @@ VENV      := .venv
 MODEL     := models/SmolLM2-135M-Instruct.Q4_1.gguf
 GODOT     := scripts/godot
 RUN_ARGS  ?=
+# A scenario name (scenarios/<name>.toml) or file; empty: the default, Smallville.
+SCENARIO  ?=
 PYTEST_ARGS ?=
 
 .PHONY: setup run serve test bench proto clean display
@@ -28,11 +30,11 @@ display:
 
 ## run: the agent server and the town (a window with a display, else headless with a live timeline)
 run: setup
-	$(VENV)/bin/simulacra run $(RUN_ARGS)
+	$(VENV)/bin/simulacra run $(if $(SCENARIO),--scenario $(SCENARIO)) $(RUN_ARGS)
 
 ## serve: the agent server alone
 serve: $(VENV)/.installed $(VENV)/.embedder $(MODEL)
-	$(VENV)/bin/simulacra serve $(RUN_ARGS)
+	$(VENV)/bin/simulacra serve $(if $(SCENARIO),--scenario $(SCENARIO)) $(RUN_ARGS)
 
 ## test: the whole suite, real model and real Godot included
 test: setup

@@ -16,9 +16,12 @@ from tests.scripted_model import ScriptedModel
 from tests.town_script import TownScript
 
 ARTIFACTS = PROJECT_ROOT / ".artifacts"
+# The three-agent scenario most tests run (the default is Smallville's 25).
+SKELETON = PROJECT_ROOT / "scenarios" / "skeleton.toml"
 
 
 def make_settings(tmp_path: Path, **overrides) -> Settings:
+    overrides.setdefault("scenario_path", SKELETON)
     return Settings(grpc_port=0, ws_port=0, data_dir=tmp_path / "data", **overrides)
 
 

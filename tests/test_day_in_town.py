@@ -14,10 +14,9 @@ import pytest
 from google.protobuf import json_format
 
 from agent_server.scenario import Scenario
-from agent_server.settings import DEFAULT_SCENARIO
 from simulacra.v1 import service_pb2
 from tests import town_harness as harness
-from tests.conftest import ARTIFACTS
+from tests.conftest import ARTIFACTS, SKELETON
 
 pytestmark = [pytest.mark.model, pytest.mark.godot, pytest.mark.slow]
 
@@ -64,7 +63,7 @@ async def _look(address: str) -> dict:
         interview = await stub.Interview(service_pb2.InterviewRequest(
             agent_id="mei_lin", question="Do you know about a picnic? Who told you about it?"))
         inspections = {}
-        for agent in Scenario.load(DEFAULT_SCENARIO).agents:
+        for agent in Scenario.load(SKELETON).agents:
             inspection = await stub.InspectAgent(service_pb2.InspectAgentRequest(agent_id=agent.id))
             inspections[agent.id] = json_format.MessageToDict(inspection)
         stats = json_format.MessageToDict(await stub.GetStats(service_pb2.GetStatsRequest()))
@@ -79,7 +78,7 @@ def test_the_town_ran_a_whole_day_without_script_errors(day):
 
 def test_every_agent_planned_its_day_and_acted_at_real_places(day):
     result, report, _ = day
-    town = Scenario.load(DEFAULT_SCENARIO).town
+    town = Scenario.load(SKELETON).town
     for agent_id, inspection in result["inspections"].items():
         assert 5 <= len(inspection["dayPlan"]) <= 8, agent_id
         assert len(inspection["hourlyPlan"]) >= 10, agent_id

@@ -10,10 +10,9 @@ import time
 import pytest
 
 from agent_server.scenario import Scenario
-from agent_server.settings import DEFAULT_SCENARIO
 from simulacra.v1 import service_pb2
 from tests import town_harness as harness
-from tests.conftest import ARTIFACTS
+from tests.conftest import ARTIFACTS, SKELETON
 
 pytestmark = [pytest.mark.model, pytest.mark.godot]
 
@@ -54,7 +53,7 @@ def test_report_has_no_errors_and_every_place_is_reachable(town_run):
 
 def test_every_npc_received_server_chosen_destinations(town_run, server_process):
     report, _ = town_run
-    scenario = Scenario.load(DEFAULT_SCENARIO)
+    scenario = Scenario.load(SKELETON)
     assert sorted(a["id"] for a in report["agents"]) == sorted(a.id for a in scenario.agents)
 
     async def server_history(agent_id: str) -> list[str]:

@@ -3,7 +3,6 @@
 import json
 
 
-
 async def test_unary_call_returns_canonical_json(gateway):
     reply = await gateway.call("GetTown")
     assert reply["done"] is True

@@ -27,7 +27,8 @@ from agent_server.llm.openai_http import ModelServerError, OpenAIHTTPModel
 from agent_server.prompts import day_plan, decompose
 from agent_server.scenario import Scenario, format_game_time
 from agent_server.scheduler import LLMScheduler, Priority
-from agent_server.settings import DEFAULT_MODEL, DEFAULT_SCENARIO
+from agent_server.settings import DEFAULT_MODEL
+from tests.conftest import SKELETON
 
 pytestmark = pytest.mark.model
 
@@ -159,7 +160,7 @@ def test_choice_grammar_gives_exactly_one_option(backend):
 def _plan_requests() -> Iterator[LLMRequest]:
     """The real day-plan and decomposition prompts for each agent: multi-line grammars
     with numbered items, times and durations."""
-    scenario = Scenario.load(DEFAULT_SCENARIO)
+    scenario = Scenario.load(SKELETON)
     for agent in scenario.agents:
         summary = f"{agent.name}. {agent.persona}"
         yield day_plan.plan_request(name=agent.name, summary=summary, yesterday="", day=1, wake_hour=7)

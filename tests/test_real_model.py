@@ -9,8 +9,7 @@ from websockets.asyncio.client import connect
 
 from agent_server.scenario import Scenario
 from agent_server.server import start_server
-from agent_server.settings import DEFAULT_SCENARIO
-from tests.conftest import GatewayClient, make_settings
+from tests.conftest import SKELETON, GatewayClient, make_settings
 
 pytestmark = pytest.mark.model
 
@@ -25,7 +24,7 @@ async def real_gateway(tmp_path_factory, real_model_path, embedder):
 
 
 async def test_next_action_names_a_real_place_for_every_agent(real_gateway):
-    scenario = Scenario.load(DEFAULT_SCENARIO)
+    scenario = Scenario.load(SKELETON)
     for agent in scenario.agents:
         for game_time in (8 * 3600, 13 * 3600):
             started = time.perf_counter()

@@ -70,7 +70,7 @@ def _load(tmp_path: Path, text: str) -> Scenario:
 
 def test_the_shipped_scenarios_are_the_documented_ones():
     assert {p.stem for p in SCENARIOS} >= {"skeleton", "smallville", *REHEARSALS}
-    assert DEFAULT_SCENARIO.name == "skeleton.toml"
+    assert DEFAULT_SCENARIO.name == "smallville.toml"
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
@@ -88,7 +88,7 @@ def test_every_shipped_scenario_loads(path):
 
 
 def test_skeleton_keeps_its_three_agents_and_starts_at_eight():
-    scenario = Scenario.load(DEFAULT_SCENARIO)
+    scenario = Scenario.load(PROJECT_ROOT / "scenarios" / "skeleton.toml")
     assert [a.id for a in scenario.agents] == ["isabella", "john_lin", "mei_lin"]
     assert scenario.proto.start_time == 8 * 3600
 

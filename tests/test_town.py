@@ -9,8 +9,9 @@ import pytest
 
 from agent_server.errors import DataError
 from agent_server.scenario import Scenario, format_game_time
-from agent_server.settings import DEFAULT_SCENARIO, PROJECT_ROOT
+from agent_server.settings import PROJECT_ROOT
 from agent_server.town import OBJECT, SECTOR, Town
+from tests.conftest import SKELETON
 
 TOWN_FILE = PROJECT_ROOT / "towns" / "skeleton.json"
 
@@ -59,7 +60,7 @@ def test_town_file_that_is_not_a_town_message_is_refused(tmp_path):
 
 
 def test_scenario_with_unknown_home_place_is_refused(tmp_path):
-    text = DEFAULT_SCENARIO.read_text().replace("../towns/skeleton.json", str(TOWN_FILE))
+    text = SKELETON.read_text().replace("../towns/skeleton.json", str(TOWN_FILE))
     text = text.replace('home = "rodriguez_apartment.bedroom.bed"', 'home = "atlantis"')
     path = tmp_path / "scenario.toml"
     path.write_text(text)

@@ -40,7 +40,8 @@ def server_process(folder: Path, *extra: str) -> Iterator[dict]:
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "agent_server", "serve", "--grpc-port", "0", "--ws-port", "0",
-             "--ready-file", str(ready), "--data-dir", str(folder / "data"), *extra],
+             "--ready-file", str(ready), "--data-dir", str(folder / "data"),
+             *([] if "--scenario" in extra else ["--scenario", "skeleton"]), *extra],
             stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT,
         )
         try:
