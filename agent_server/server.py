@@ -72,6 +72,7 @@ def load_model(settings: Settings) -> LanguageModel:
         n_threads=settings.n_threads,
         n_gpu_layers=settings.n_gpu_layers,
         seed=settings.seed,
+        parallel=settings.llm_parallel,
     )
 
 

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     n_gpu_layers: int = Field(
         0, ge=-1, description="Layers to offload to a GPU, if llama.cpp was built with one; -1 for all."
     )
+    llm_parallel: int = Field(
+        8, ge=1, le=64, description="Requests the embedded model decodes together (continuous batching)."
+    )
     seed: int = Field(1234, description="Sampling seed, for reproducible runs.")
     temperature: float = Field(0.7, ge=0.0, le=2.0, description="Sampling temperature for free text.")
     scenario_path: Path = Field(
