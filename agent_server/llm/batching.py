@@ -98,6 +98,9 @@ class BatchEngine:
     `ctx_per_slot` tokens of KV cache are kept per sequence (prompt plus answer);
     prompts are fed in chunks of up to `n_batch` tokens, one step decoding at most a
     chunk's worth of prompts and a token for every sequence that is generating.
+    `unified` puts every sequence in one shared KV buffer of `ctx_per_slot` tokens
+    (less memory, but each token's attention then spans every sequence's cells: on a
+    CPU, 8 sequences of 350 tokens decode about 25% slower than with a stream each).
     """
 
     def __init__(
@@ -125,8 +128,8 @@ class BatchEngine:
         params.n_batch = self.n_batch
         params.n_ubatch = self.n_batch
         params.n_seq_max = slots
-        # One KV stream per sequence: each token attends only to its own sequence's
-        # cells, not to every cell of the batch (the sequences share no prefix).
+        # By default one KV stream per sequence: each token attends only to its own
+        # sequence's cells, not to every cell of the batch (the sequences share no prefix).
         params.kv_unified = unified
         # Flash attention on the CPU accumulates in half precision, in an order that
         # depends on where a sequence's cells lie: answers would change with the batch.
