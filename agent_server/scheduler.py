@@ -12,6 +12,9 @@ With a model that decodes in batches (the embedded llama.cpp model's `engine`), 
 up. When the slots are full, a waiting request of higher priority takes the slot of
 the lowest-priority one at the next step: that sequence is evicted and resumes, where
 it stopped, when a slot frees again; so player dialogue never waits behind planning.
+While player dialogue decodes it decodes alone: every other sequence is paused, since
+on a few CPU cores each batch step costs several times a single token, and the
+player reads the answer as it comes.
 Work that cannot be batched (option scoring) runs between steps, one request at a
 time, unless player dialogue or a conversation is decoding with a higher priority.
 Other models run one request at a time.
@@ -254,6 +257,13 @@ class LLMScheduler:
         preempt: list[_Job] = []
         exclusive = None
         heap = self._heap
+        player = any(j.priority == Priority.PLAYER and not j.cancelled.is_set() for j in heap) \
+            or any(j.priority == Priority.PLAYER for j in self._running)
+        if player:  # the player's answer decodes alone
+            for victim in [j for j in self._running if j.priority != Priority.PLAYER and j.batched]:
+                self._running.remove(victim)
+                preempt.append(victim)
+                heapq.heappush(heap, victim)
         while heap:
             job = heap[0]
             if job.cancelled.is_set():
@@ -261,6 +271,8 @@ class LLMScheduler:
                 if job.sequence is not None:  # paused, then abandoned
                     self._engine.cancel(job.sequence)
                 continue
+            if player and job.priority != Priority.PLAYER:
+                break
             if job.batched:
                 if len(self._running) < self.max_batch:
                     heapq.heappop(heap)

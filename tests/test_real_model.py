@@ -1,6 +1,7 @@
 """The real default model (SmolLM2-135M, Q4_1) behind the real server: every answer
 that is parsed has the shape its grammar promises."""
 
+import asyncio
 import time
 
 import pytest
@@ -50,5 +51,10 @@ async def test_player_chat_streams_an_answer_token_by_token(real_gateway):
     assert len(pieces) >= 3, replies
     final = replies[-2]["payload"]
     assert final["done"] and final["fullText"].strip() == "".join(pieces).strip()
-    inspection = (await real_gateway.call("InspectAgent", {"agentId": "isabella"}))["payload"]
-    assert any("Hello! What do you do here?" in m["description"] for m in inspection["recentMemories"])
+    # The answer is complete before she stores the exchange (in the background).
+    for _ in range(120):
+        inspection = (await real_gateway.call("InspectAgent", {"agentId": "isabella"}))["payload"]
+        if any("Hello! What do you do here?" in m["description"] for m in inspection.get("recentMemories", [])):
+            break
+        await asyncio.sleep(1)
+    assert any("Hello! What do you do here?" in m["description"] for m in inspection.get("recentMemories", []))
