@@ -158,6 +158,12 @@ func _set_up() -> void:
 		await get_tree().create_timer(SETUP_RETRY_S).timeout
 	if _finishing:
 		return
+	if not _start_time_given:
+		# Go on from the server's clock: a resumed save is not back at its start.
+		var stats: Dictionary = await AgentClient.call_rpc("GetStats")
+		var server_time: int = int(stats.get("payload", {}).get("gameTime", 0))
+		if stats.get("ok", false) and server_time > 0:
+			_clock.start_time = server_time
 	_town = TownData.new(town_reply.get("payload", {}))
 	_town_builder.build(_town)
 	_town_builder.bake()
@@ -173,12 +179,6 @@ func _set_up() -> void:
 		_spawn(agent)
 	if _finishing:
 		return
-	if not _start_time_given:
-		# Go on from the server's clock: a resumed save is not back at its start.
-		var stats: Dictionary = await AgentClient.call_rpc("GetStats")
-		var server_time: int = int(stats.get("payload", {}).get("gameTime", 0))
-		if stats.get("ok", false) and server_time > 0:
-			_clock.start_time = server_time
 	_frame_overview()
 	if _player_wanted:
 		_spawn_player()
