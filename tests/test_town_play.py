@@ -123,6 +123,13 @@ def test_the_inspector_opens_on_the_npc(headless_play):
     assert inspected["showing"] == report["player"]["target"] and inspected["loaded"] is True
 
 
+def test_quick_save_and_load_put_the_world_back(headless_play):
+    saved = _steps(headless_play[0])["saved_and_loaded"]
+    assert saved["moved_m"] > 1.0  # the player walked off after saving...
+    assert saved["player_back_m"] < 0.3  # ...and loading put it back
+    assert 0 <= saved["clock_after_load_s"] < 300  # the clock too: back to the save, give or take the wait
+
+
 def test_frame_rate_with_25_npcs_headless(headless_play):
     report, _ = headless_play
     performance = report["performance"]

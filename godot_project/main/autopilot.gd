@@ -17,6 +17,7 @@ const WALK_TIMEOUT_S: float = 120.0
 const OPEN_TIMEOUT_S: float = 10.0
 const REPLY_TIMEOUT_S: float = 180.0
 const INSPECT_TIMEOUT_S: float = 30.0
+const SAVE_TIMEOUT_S: float = 60.0
 const SETTLE_FRAMES: int = 12
 const DAY_HOUR: float = 12.5
 const NIGHT_HOUR: float = 22.0
@@ -44,6 +45,8 @@ func run() -> void:
 	if not await _talk(npc):
 		return
 	await _inspect(npc)
+	if not await _save_and_load():
+		return
 	await _overview_shots()
 	record["ok"] = true
 	_step("done", {})
@@ -147,8 +150,8 @@ func _talk(npc: Node3D) -> bool:
 		key.unicode = character.unicode_at(0)
 		Input.parse_input_event(key)
 		await get_tree().process_frame
+	var sent_ms: int = Time.get_ticks_msec()  # Enter sends: time from the key press
 	await _press_key(KEY_ENTER)
-	var sent_ms: int = Time.get_ticks_msec()
 	if not await _wait_until(func() -> bool: return _reply_done(chat), REPLY_TIMEOUT_S):
 		_fail("no complete reply within %d s" % int(REPLY_TIMEOUT_S))
 		return false
@@ -199,6 +202,32 @@ func _inspect(npc: Node3D) -> void:
 	_step("inspected", {"by_click": clicked, "showing": main.inspector.shown_agent(), "loaded": loaded})
 	await _shoot("inspector")
 	main.inspector.hide_inspector()
+
+
+# Quick-saves (F5), walks off, quick-loads (F9): the world must come back as it was
+# saved, the player included, with the minds restored on the server.
+func _save_and_load() -> bool:
+	var saved_at: Vector3 = main.player.global_position
+	var saved_time: float = main.game_time()
+	await _press_key(KEY_F5)
+	if not await _wait_until(func() -> bool: return main.hud.status_text().begins_with("Saved"), SAVE_TIMEOUT_S):
+		_fail("quick save did not finish: %s" % main.hud.status_text())
+		return false
+	_set_action("move_forward", 1.0)
+	var walk_until: int = Time.get_ticks_msec() + 1500
+	while Time.get_ticks_msec() < walk_until:
+		await get_tree().physics_frame
+	_release_movement()
+	var moved: float = _flat(main.player.global_position - saved_at).length()
+	await _press_key(KEY_F9)
+	if not await _wait_until(func() -> bool: return main.hud.status_text().begins_with("Loaded"), SAVE_TIMEOUT_S):
+		_fail("quick load did not finish: %s" % main.hud.status_text())
+		return false
+	await _settle()
+	_step("saved_and_loaded", {"moved_m": snappedf(moved, 0.01),
+		"player_back_m": snappedf(_flat(main.player.global_position - saved_at).length(), 0.01),
+		"clock_after_load_s": snappedf(main.game_time() - saved_time, 0.1)})
+	return true
 
 
 func _overview_shots() -> void:

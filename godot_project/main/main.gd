@@ -676,6 +676,11 @@ func npcs() -> Array[Npc]:
 	return _npcs
 
 
+## The game clock's time, seconds since day 1 00:00.
+func game_time() -> float:
+	return _clock.now()
+
+
 ## The NPC of agent_id, or null.
 func npc_by_id(agent_id: String) -> Npc:
 	return _npc_by_id(agent_id)
@@ -931,6 +936,7 @@ func _load_game(save_name: String) -> void:
 	for state: Dictionary in world.get("agents", []):
 		states[str(state.get("agentId", ""))] = state
 	for npc: Npc in _npcs:
+		chat_panel.clear_transcript(npc.agent_id())  # Those talks are not in the loaded minds.
 		npc.controller.stop()
 		if states.has(npc.agent_id()):
 			npc.global_position = TownData.vec3(states[npc.agent_id()].get("position", {}))
