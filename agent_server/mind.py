@@ -116,6 +116,10 @@ class Mind:
     def first_name(self) -> str:
         return self.agent.name.split()[0]
 
+    def planned_for(self, now: int) -> bool:
+        """Whether the agent has planned the day `now` falls in."""
+        return self.state.day == day_of(now)
+
     @property
     def summary(self) -> str:
         return self.state.summary or f"{self.name}. {self.agent.persona}"

@@ -5,6 +5,7 @@ at a place in the town tree that the agent knows. Plans are memories too.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import numpy as np
@@ -25,13 +26,17 @@ PLACE_MATCH_WEIGHT = 5.0
 
 
 class Planner:
-    def __init__(self) -> None:
+    def __init__(self, concurrent_days: int = 3) -> None:
         self._place_vectors: dict[str, np.ndarray] = {}
+        # A few agents plan their day at a time, so that in a large town they come to
+        # life one after another instead of all together once every day is planned.
+        self._day_planning = asyncio.Semaphore(concurrent_days)
 
     async def step_at(self, mind: Mind, now: int) -> Step:
         """What the agent should be doing at `now`, planning whatever is not planned yet."""
         if day_of(now) != mind.state.day:
-            await self.plan_day(mind, now)
+            async with self._day_planning:
+                await self.plan_day(mind, now)
         day_start = day_of(now) * SECONDS_PER_DAY
         wake = day_start + mind.state.wake_hour * 3600
         bedtime = day_start + BEDTIME_HOUR * 3600

@@ -154,7 +154,12 @@ class Society:
 
     async def _perceive(self, mind: Mind, state: agents_pb2.AgentState, now: int) -> None:
         names = {a: self.minds[a].name for a in self.minds if a != mind.id} | {PLAYER_ID: self.player_name}
-        busy = {a for a, m in self.minds.items() if m.in_conversation}
+        # Talking waits for a planned day: an agent that has not yet planned it (a town
+        # waking up) neither starts nor joins conversations, which would otherwise take
+        # the model from the planning that every idle agent is waiting for.
+        busy = {a for a, m in self.minds.items() if m.in_conversation or not m.planned_for(now)}
+        if not mind.planned_for(now):
+            busy |= set(names)
         # Not under the mind's lock: rating and storing observations must not hold up
         # the agent's next action (importance is the scheduler's lowest priority).
         reaction = await self.reactor.perceive(mind, state, now, names, busy)
