@@ -65,7 +65,7 @@ class SimulacraService:
                     raise InvalidArgument(f"agent {state.agent_id!r} perceives unknown agent "
                                           f"{perception.agent.agent_id!r}")
         if request.player_name:
-            self.society.player_name = _text(request.player_name, "playerName", MAX_PLAYER_NAME_CHARS)
+            self.society.set_player_name(_text(request.player_name, "playerName", MAX_PLAYER_NAME_CHARS))
         commands = self.society.sync(list(request.agents), request.game_time)
         return service_pb2.SyncWorldResponse(commands=commands)
 

@@ -89,6 +89,7 @@ class Simulation:
         """Store the minds as they are now, with the world's snapshot, under `name`."""
         target = self._slot(name)
         society = self.current()
+        await society.remembered()  # what the player just said belongs in the save
         society.checkpoint()
         self.saves_dir.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".tmp")

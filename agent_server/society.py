@@ -53,6 +53,8 @@ class Society:
         self.ready = False
         # The name agents know the player by (the world reports it with SyncWorld).
         self.player_name = "a visitor"
+        # Background work that stores what the player said: a save waits for it.
+        self._remembering: set[asyncio.Task] = set()
 
     # ---- lifecycle ------------------------------------------------------------------
 
@@ -60,6 +62,7 @@ class Society:
         """Restore the minds from the save, or seed them from the scenario."""
         saved = self.save.minds()
         self.world.game_time = int(self.save.get("game_time", str(self.world.game_time)))
+        self.player_name = self.save.get("player_name", self.player_name) or self.player_name
         new: list[Mind] = []
         for agent in self.scenario.agents:
             if agent.id in saved:
@@ -89,6 +92,16 @@ class Society:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self.checkpoint()
+
+    def set_player_name(self, name: str) -> None:
+        if name != self.player_name:
+            self.player_name = name
+            self.save.set("player_name", name)
+
+    async def remembered(self) -> None:
+        """Wait until what the player said is stored (before a save is taken)."""
+        while self._remembering:
+            await asyncio.gather(*list(self._remembering), return_exceptions=True)
 
     def checkpoint(self) -> None:
         """Write every mind's state and the clock to the save (it is written as things
@@ -141,7 +154,9 @@ class Society:
         self._save_conversation(conversation)
         # The answer is complete now; remembering it (importance ratings) and maybe
         # replanning happen in the background, so the player never waits on them.
-        self._spawn(self._after_chat(mind, conversation, player, now))
+        task = self._spawn(self._after_chat(mind, conversation, player, now))
+        self._remembering.add(task)
+        task.add_done_callback(self._remembering.discard)
 
     async def _after_chat(self, mind: Mind, conversation: Conversation, player: str, now: int) -> None:
         await self.dialogue.after_player_chat(mind, conversation, player, now)
@@ -333,7 +348,7 @@ class Society:
     def _save_conversation(self, conversation: Conversation) -> None:
         self.save.save_conversation(conversation.id, dataclasses.asdict(conversation))
 
-    def _spawn(self, coroutine: Coroutine, done=None) -> None:
+    def _spawn(self, coroutine: Coroutine, done=None) -> asyncio.Task:
         task = asyncio.create_task(coroutine)
         self._tasks.add(task)
 
@@ -345,3 +360,4 @@ class Society:
                 log.error("background thinking failed", exc_info=t.exception())
 
         task.add_done_callback(finished)
+        return task

@@ -54,6 +54,13 @@ async def test_a_save_restores_the_minds_and_the_world_together(tmp_path, embedd
             assert stats["payload"]["memories"] == sum(server.society.f.memory.count(a) for a in server.society.minds)
             reply = await gateway.call("NextAction", {"agentId": "john_lin", "gameTime": EIGHT_AM + 1200})
             assert reply["payload"]["activity"]["description"]
+            # A save taken right after the player speaks holds what was said, though the
+            # agent stores it in the background.
+            await gateway.stream("Chat", {"agentId": "john_lin", "text": "Remember me?", "playerName": "Ann",
+                                          "gameTime": EIGHT_AM + 1300})
+            await gateway.call("SaveGame", {"name": "after-chat", "world": WORLD})
+            await gateway.call("LoadGame", {"name": "after-chat"})
+            assert any("Remember me?" in m.description for m in server.society.f.memory.all("john_lin"))
     finally:
         await server.stop()
 

@@ -350,7 +350,10 @@ func _finish(exit_code: int) -> void:
 	for npc: Npc in _npcs:
 		npc.controller.stop()
 	if _running and AgentClient.is_connected_to_server():
-		await AgentClient.call_rpc("SyncWorld", {"gameTime": int(_clock.now()), "agents": states}, FINAL_SYNC_TIMEOUT_S)
+		var final: Dictionary = {"gameTime": int(_clock.now()), "agents": states}
+		if player != null:
+			final["playerName"] = player.player_name
+		await AgentClient.call_rpc("SyncWorld", final, FINAL_SYNC_TIMEOUT_S)
 	if not _report_path.is_empty():
 		_write_report(exit_code)
 	_log("run over after %.1f game minutes (exit code %d)" % [_clock.elapsed() / 60.0, exit_code])
