@@ -1,0 +1,282 @@
+extends PanelContainer
+## The replay's inspector: one person at the replay's time, from the log alone: name,
+## where it is, what it is doing (and the command behind it), its conversation with
+## the lines said in it so far, and its latest memories, newest first, with importance.
+## A panel on the right of the screen, in the look of the game's inspector (ui/inspector.gd,
+## which asks the server instead).
+##
+##   const ReplayInspector: GDScript = preload("res://replay/replay_inspector.gd")
+##   var inspector: ReplayInspector = ReplayInspector.new()
+##   ui_layer.add_child(inspector)
+##   inspector.show_view(view)      # replay.gd composes it: see agent_view() there
+##
+## The view is a plain Dictionary: {"id", "name", "color", "place", "walking", "status",
+## "command": {"place", "emoji", "doing", "minutes", "reason", "since"} or {},
+## "conversation": {"with", "since", "until" (-1: going on), "lines": [{"speaker",
+## "mine", "text", "t"}]} or {}, "memories": [{"kind", "text", "importance", "t"}],
+## "memory_count"}. Showing the same view again draws nothing new.
+## Escape closes it (when nothing else took the key first); closed(agent_id) follows.
+
+signal closed(agent_id: String)
+
+const UiTheme: GDScript = preload("res://ui/theme.gd")
+const SimClock: GDScript = preload("res://town/sim_clock.gd")
+const WIDTH: float = 420.0
+const TOP: float = 64.0
+const MARGIN: float = 16.0
+## Room left at the bottom for the replay's controls.
+const BOTTOM: float = 104.0
+const KIND_COLORS: Dictionary = {
+	"observation": Color(0.55, 0.75, 1.0),
+	"plan": Color(0.75, 0.6, 1.0),
+	"conversation": Color(0.45, 0.85, 0.6),
+	"reflection": Color(1.0, 0.7, 0.4),
+}
+
+var _view: Dictionary = {}
+var _swatch: Label = null
+var _title: Label = null
+var _subtitle: Label = null
+var _page: VBoxContainer = null
+
+
+func _init() -> void:
+	name = "ReplayInspector"
+	theme = UiTheme.get_theme()
+	visible = false
+	anchor_left = 1.0
+	anchor_right = 1.0
+	anchor_top = 0.0
+	anchor_bottom = 1.0
+	offset_left = -WIDTH - MARGIN
+	offset_right = -MARGIN
+	offset_top = TOP
+	offset_bottom = -BOTTOM
+	mouse_filter = Control.MOUSE_FILTER_STOP
+	_build()
+
+
+func _unhandled_input(event: InputEvent) -> void:
+	if not visible:
+		return
+	var key: InputEventKey = event as InputEventKey
+	if key != null and key.pressed and not key.echo and key.keycode == KEY_ESCAPE:
+		hide_inspector()
+		get_viewport().set_input_as_handled()
+
+
+## Shows the panel with this view (redrawn only when it differs from the one shown).
+func show_view(view: Dictionary) -> void:
+	visible = true
+	if view == _view:
+		return
+	_view = view
+	_render()
+
+
+func hide_inspector() -> void:
+	if not visible:
+		return
+	visible = false
+	closed.emit(shown_agent_id())
+	_view = {}
+
+
+## The agent shown, even while hidden ("" before the first).
+func shown_agent_id() -> String:
+	return str(_view.get("id", ""))
+
+
+## The agent shown; "" when hidden.
+func shown_agent() -> String:
+	return shown_agent_id() if visible else ""
+
+
+## The view shown.
+func view() -> Dictionary:
+	return _view
+
+
+## The texts of the header: the name and, under it, where the agent is.
+func title_text() -> String:
+	return _title.text
+
+
+func subtitle_text() -> String:
+	return _subtitle.text
+
+
+func _build() -> void:
+	var box: VBoxContainer = VBoxContainer.new()
+	box.add_theme_constant_override("separation", 6)
+	add_child(box)
+	var header: HBoxContainer = HBoxContainer.new()
+	box.add_child(header)
+	_swatch = Label.new()
+	_swatch.text = "●"
+	_swatch.add_theme_font_size_override("font_size", 22)
+	header.add_child(_swatch)
+	var names: VBoxContainer = VBoxContainer.new()
+	names.size_flags_horizontal = Control.SIZE_EXPAND_FILL
+	names.add_theme_constant_override("separation", 0)
+	header.add_child(names)
+	_title = Label.new()
+	_title.theme_type_variation = "TitleLabel"
+	_title.text_overrun_behavior = TextServer.OVERRUN_TRIM_ELLIPSIS
+	names.add_child(_title)
+	_subtitle = Label.new()
+	_subtitle.theme_type_variation = "MutedLabel"
+	_subtitle.text_overrun_behavior = TextServer.OVERRUN_TRIM_ELLIPSIS
+	names.add_child(_subtitle)
+	var close_button: Button = Button.new()
+	close_button.text = "✕"
+	close_button.tooltip_text = "Close (Esc)"
+	close_button.focus_mode = Control.FOCUS_NONE
+	close_button.size_flags_vertical = Control.SIZE_SHRINK_BEGIN
+	close_button.pressed.connect(hide_inspector)
+	header.add_child(close_button)
+	var scroll: ScrollContainer = ScrollContainer.new()
+	scroll.horizontal_scroll_mode = ScrollContainer.SCROLL_MODE_DISABLED
+	scroll.size_flags_vertical = Control.SIZE_EXPAND_FILL
+	scroll.focus_mode = Control.FOCUS_NONE
+	box.add_child(scroll)
+	_page = VBoxContainer.new()
+	_page.size_flags_horizontal = Control.SIZE_EXPAND_FILL
+	_page.add_theme_constant_override("separation", 8)
+	scroll.add_child(_page)
+
+
+func _render() -> void:
+	_title.text = str(_view.get("name", ""))
+	_swatch.add_theme_color_override("font_color", UiTheme.color_from_hex(str(_view.get("color", "")), UiTheme.ACCENT))
+	var place: String = str(_view.get("place", ""))
+	_subtitle.text = ("walking · " if bool(_view.get("walking", false)) else "") + \
+		("at " + place if not place.is_empty() else "out in the street")
+	for child: Node in _page.get_children():
+		_page.remove_child(child)
+		child.queue_free()
+	_render_doing()
+	_render_conversation()
+	_render_memories()
+
+
+func _render_doing() -> void:
+	var card: PanelContainer = _card(true)
+	_page.add_child(card)
+	var box: VBoxContainer = _vbox(card)
+	box.add_child(_label("Doing now", "SectionLabel"))
+	var status: String = str(_view.get("status", ""))
+	box.add_child(_label(status if not status.is_empty() else "Nothing logged yet", "TitleLabel" if not status.is_empty() else "MutedLabel", true))
+	var command: Dictionary = _view.get("command", {})
+	if command.is_empty():
+		return
+	var what: String = ("%s %s" % [str(command.get("emoji", "")), str(command.get("doing", ""))]).strip_edges()
+	var details: PackedStringArray = PackedStringArray(["Told to: " + what])
+	var place: String = str(command.get("place", ""))
+	if not place.is_empty():
+		details.append("at " + place)
+	var minutes: int = int(command.get("minutes", 0))
+	var since: String = "since %s" % SimClock.format_time(float(command.get("since", 0)))
+	details.append("for %d min, %s" % [minutes, since] if minutes > 0 else since)
+	box.add_child(_label("\n".join(details), "", true))
+	var reason: String = str(command.get("reason", ""))
+	if not reason.is_empty():
+		box.add_child(_label("because " + reason, "MutedLabel", true))
+
+
+func _render_conversation() -> void:
+	var conversation: Dictionary = _view.get("conversation", {})
+	_page.add_child(_label("Conversation", "SectionLabel"))
+	if conversation.is_empty():
+		_page.add_child(_label("(no conversation yet)", "MutedLabel"))
+		return
+	var card: PanelContainer = _card(false)
+	_page.add_child(card)
+	var box: VBoxContainer = _vbox(card)
+	var until: float = float(conversation.get("until", -1.0))
+	box.add_child(_label("with " + str(conversation.get("with", "")), "", true))
+	var span: String = SimClock.format_time(float(conversation.get("since", 0)))
+	span += " · going on" if until < 0.0 else " – %s, over" % UiTheme.clock_hhmm(until)
+	box.add_child(_label(span, "MutedLabel"))
+	var lines: Array = conversation.get("lines", [])
+	if lines.is_empty():
+		box.add_child(_label("(nothing said yet)", "MutedLabel"))
+		return
+	var transcript: RichTextLabel = RichTextLabel.new()
+	transcript.bbcode_enabled = true
+	transcript.fit_content = true
+	transcript.scroll_active = false
+	transcript.focus_mode = Control.FOCUS_NONE
+	transcript.mouse_filter = Control.MOUSE_FILTER_PASS
+	transcript.add_theme_constant_override("paragraph_separation", 4)
+	var parts: PackedStringArray = PackedStringArray()
+	for line: Dictionary in lines:
+		var color: Color = UiTheme.ACCENT if bool(line.get("mine", false)) else UiTheme.RELEVANCE
+		parts.append("[b][color=#%s]%s:[/color][/b] %s" % [color.to_html(false),
+			str(line.get("speaker", "")).replace("[", "[lb]"), str(line.get("text", "")).replace("[", "[lb]")])
+	transcript.text = "\n".join(parts)
+	box.add_child(transcript)
+
+
+func _render_memories() -> void:
+	var memories: Array = _view.get("memories", [])
+	var count: int = int(_view.get("memory_count", memories.size()))
+	_page.add_child(_label("Memories (%d), newest first · bar = importance (1-10)" % count, "SectionLabel", true))
+	if memories.is_empty():
+		_page.add_child(_label("(no memories yet)", "MutedLabel"))
+		return
+	for memory: Dictionary in memories:
+		var card: PanelContainer = _card(false)
+		_page.add_child(card)
+		var box: VBoxContainer = _vbox(card)
+		var head: HBoxContainer = HBoxContainer.new()
+		box.add_child(head)
+		head.add_child(_kind_badge(str(memory.get("kind", ""))))
+		var when: Label = _label(SimClock.format_time(float(memory.get("t", 0))), "MutedLabel")
+		when.size_flags_horizontal = Control.SIZE_EXPAND_FILL
+		head.add_child(when)
+		var importance: int = int(memory.get("importance", 0))
+		head.add_child(UiTheme.bar(float(importance), 10.0, UiTheme.IMPORTANCE, 50.0))
+		var number: Label = _label(str(importance), "MutedLabel")
+		number.custom_minimum_size = Vector2(18, 0)
+		number.horizontal_alignment = HORIZONTAL_ALIGNMENT_RIGHT
+		head.add_child(number)
+		box.add_child(_label(str(memory.get("text", "")), "", true))
+
+
+func _kind_badge(kind: String) -> PanelContainer:
+	var badge: PanelContainer = PanelContainer.new()
+	var color: Color = KIND_COLORS.get(kind, UiTheme.TEXT_MUTED)
+	var style: StyleBoxFlat = UiTheme.panel_style(Color(color, 0.2), 0, 4, Color(0, 0, 0, 0))
+	style.content_margin_left = 6
+	style.content_margin_right = 6
+	badge.add_theme_stylebox_override("panel", style)
+	var label: Label = _label(kind if not kind.is_empty() else "memory", "MutedLabel")
+	label.add_theme_color_override("font_color", color)
+	badge.add_child(label)
+	return badge
+
+
+static func _card(highlight: bool) -> PanelContainer:
+	var card: PanelContainer = PanelContainer.new()
+	card.theme_type_variation = "HighlightPanel" if highlight else "CardPanel"
+	return card
+
+
+static func _vbox(parent: Control) -> VBoxContainer:
+	var box: VBoxContainer = VBoxContainer.new()
+	box.add_theme_constant_override("separation", 4)
+	parent.add_child(box)
+	return box
+
+
+static func _label(text: String, variation: String, wrap: bool = false) -> Label:
+	var label: Label = Label.new()
+	label.text = text
+	if not variation.is_empty():
+		label.theme_type_variation = variation
+	if wrap:
+		label.autowrap_mode = TextServer.AUTOWRAP_WORD_SMART
+		label.size_flags_horizontal = Control.SIZE_EXPAND_FILL
+		label.custom_minimum_size = Vector2(40, 0)
+	return label
