@@ -300,6 +300,9 @@ func _set_up() -> void:
 	_town_builder.build(_town)
 	for agent: Dictionary in _log.agents:
 		_spawn(agent)
+	# Someone the steps place but the header does not list (the player) is shown too.
+	for agent_id: String in _log.unlisted_ids():
+		_spawn({"id": agent_id, "name": _name_of(agent_id)})
 	_build_ui()
 	_daylight.setup(null, _town_builder)
 	_frame_overview()
@@ -330,9 +333,8 @@ func _build_ui() -> void:
 	_inspector = ReplayInspector.new()
 	layer.add_child(_inspector)
 	var people: Array[Dictionary] = []
-	for agent: Dictionary in _log.agents:
-		var agent_id: String = str(agent.get("id", ""))
-		people.append({"id": agent_id, "name": _name_of(agent_id), "color": str(agent.get("color", ""))})
+	for npc: Npc in _npcs:
+		people.append({"id": npc.agent_id(), "name": npc.display_name(), "color": str(npc.agent.get("color", ""))})
 	var description: String = str(_log.header.get("description", ""))
 	_controls.setup(str(_log.header.get("scenario", _town.name)), description, _log.path.get_file(),
 		_log.start_time, _log.end_time, people)
@@ -466,7 +468,7 @@ func _partner_names(agent_id: String, conversation_id: String) -> String:
 
 func _name_of(agent_id: String) -> String:
 	if agent_id == PLAYER_ID:
-		return "the player"
+		return "Player"
 	var agent_name: String = str(_log.agent(agent_id).get("name", ""))
 	return agent_name if not agent_name.is_empty() else agent_id
 

@@ -163,6 +163,16 @@ func agent_ids() -> PackedStringArray:
 	return ids
 
 
+## Ids of the agents the steps report that the header does not list (the player, say),
+## in the order they first appear.
+func unlisted_ids() -> PackedStringArray:
+	var ids: PackedStringArray = PackedStringArray()
+	for agent_id: String in _tracks:
+		if not _agent_by_id.has(agent_id):
+			ids.append(agent_id)
+	return ids
+
+
 ## True when some step reports where agent_id is.
 func has_track(agent_id: String) -> bool:
 	return _tracks.has(agent_id) and (_tracks[agent_id] as Track).times.size() > 0
