@@ -112,6 +112,10 @@ func _ready() -> void:
 	if log_path.is_empty():
 		_quit_bad("--log PATH is required: the replay log of a run (its folder's replay.jsonl)")
 		return
+	for option: String in ["verify", "screenshot", "report", "inspect", "at"]:
+		if _options.has(option) and str(_options[option]).strip_edges().is_empty():
+			_quit_bad("--%s needs a value" % option)
+			return
 	if _options.has("speed"):
 		if not str(_options["speed"]).is_valid_float() or str(_options["speed"]).to_float() <= 0.0:
 			_quit_bad("--speed needs a positive number of game seconds per real second")
@@ -131,9 +135,9 @@ func _ready() -> void:
 			_quit_bad("--at wants game seconds, \"Day N HH:MM\" or \"HH:MM\", not '%s'" % _options["at"])
 			return
 	var inspect_id: String = str(_options.get("inspect", ""))
-	if not inspect_id.is_empty() and _log.agent(inspect_id).is_empty():
+	if not inspect_id.is_empty() and _log.agent(inspect_id).is_empty() and not inspect_id in _log.unlisted_ids():
 		_quit_bad("--inspect %s: no such agent in %s (it has %s)" % [
-			inspect_id, _log.path, ", ".join(_log.agent_ids())])
+			inspect_id, _log.path, ", ".join(_log.agent_ids() + _log.unlisted_ids())])
 		return
 	_set_up()
 	_log_line("replay of %s (%s): %d agents, %d steps, %d records, %s – %s, read in %.2f s" % [
