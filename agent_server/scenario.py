@@ -45,7 +45,7 @@ _TOP_KEYS = {"name", "description", "town", "start", "player_goal", "personas", 
 _PERSONA_KEYS = {"id", "name", "age", "traits", "seed", "home", "occupation", "habits", "appearance", "color"}
 _APPEARANCE_KEYS = {"height", "skin", "hair", "shirt", "trousers"}
 _RELATIONSHIP_KEYS = {"a", "b", "description", "mutual"}
-_SEED_KEYS = {"agent", "text", "topic"}
+_SEED_KEYS = {"agent", "text", "topic", "event"}
 
 
 @dataclass(frozen=True)
@@ -127,12 +127,8 @@ class Scenario:
         return pairs
 
     def calendar_day(self, seconds: int) -> str:
-        """The calendar day of a game time, "Monday February 13", or "Day N" without a start date."""
-        day = int(seconds) // SECONDS_PER_DAY
-        if not self.proto.start_date:
-            return f"Day {day + 1}"
-        date = datetime.date.fromisoformat(self.proto.start_date) + datetime.timedelta(days=day)
-        return f"{date:%A %B} {date.day}"
+        """The calendar day of a game time, "Monday February 13", or "day N" without a start date."""
+        return calendar_day(seconds, self.proto.start_date)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -154,6 +150,24 @@ def format_game_time(seconds: int) -> str:
     """Game seconds since the epoch as "Day 1 08:05"."""
     day, rest = divmod(int(seconds), SECONDS_PER_DAY)
     return f"Day {day + 1} {rest // 3600:02d}:{rest % 3600 // 60:02d}"
+
+
+def calendar_day(seconds: int, start_date: str) -> str:
+    """The day of a game time in words: "Tuesday February 14" when the scenario keeps a
+    calendar (`start_date` is day 1), else "day 2"."""
+    day = int(seconds) // SECONDS_PER_DAY
+    if not start_date:
+        return f"day {day + 1}"
+    date = datetime.date.fromisoformat(start_date) + datetime.timedelta(days=day)
+    return f"{date:%A} {date:%B} {date.day}"
+
+
+def calendar_time(seconds: int, start_date: str) -> str:
+    """ "Tuesday February 14, 17:05" (or "Day 2 17:05" without a calendar)."""
+    if not start_date:
+        return format_game_time(seconds)
+    rest = int(seconds) % SECONDS_PER_DAY
+    return f"{calendar_day(seconds, start_date)}, {rest // 3600:02d}:{rest % 3600 // 60:02d}"
 
 
 def parse_clock(value: str) -> int:
@@ -195,11 +209,11 @@ class _Problems:
 # How each format names the fields the common checks talk about.
 _TOML_NAMES = {
     "town": "town", "agents": "personas", "home": "home", "relationships": "relationships",
-    "seeds": "seeds", "seed_agent": "agent", "id": "id", "name": "name",
+    "seeds": "seeds", "seed_agent": "agent", "id": "id", "name": "name", "event_place": "event.place",
 }
 _JSON_NAMES = {
     "town": "townFile", "agents": "agents", "home": "homePlaceId", "relationships": "relationships",
-    "seeds": "seeds", "seed_agent": "agentId", "id": "id", "name": "name",
+    "seeds": "seeds", "seed_agent": "agentId", "id": "id", "name": "name", "event_place": "event.placeId",
 }
 
 
@@ -320,7 +334,38 @@ def _from_toml(text: str, problems: _Problems) -> scenario_pb2.Scenario:
             problems.add(f"{where}.topic", 'must be a list of keywords, e.g. topic = ["party", "valentine"]')
         else:
             seed.topic.extend(t.strip() for t in topic)
+        event = item.get("event")
+        if event is not None:
+            _seed_event(event, f"{where}.event", seed, problems)
     return proto
+
+
+def _seed_event(data: Any, where: str, seed: scenario_pb2.Seed, problems: _Problems) -> None:
+    """event = { place = "hobbs_cafe", day = 2, start = "17:00", end = "19:00" }"""
+    example = 'event = { place = "hobbs_cafe", day = 2, start = "17:00", end = "19:00" }'
+    if not isinstance(data, dict):
+        problems.add(where, f"must be a table: {example}")
+        return
+    _unknown_keys(data, {"place", "day", "start", "end"}, f"{where}.", problems)
+    seed.event.place_id = _string(data, "place", f"{where}.place", problems, required=True,
+                                  fix='add place = "<place id>" (where the gathering is)')
+    day = data.get("day")
+    if not isinstance(day, int) or isinstance(day, bool) or not 1 <= day <= 366:
+        problems.add(f"{where}.day", f"{day!r} is not a day of the run; write day = 2 (day 1 is the start date)")
+        day = 1
+    times = {}
+    for key in ("start", "end"):
+        clock = data.get(key)
+        if isinstance(clock, datetime.time):
+            clock = f"{clock.hour:02d}:{clock.minute:02d}"
+        try:
+            times[key] = (day - 1) * SECONDS_PER_DAY + parse_clock(str(clock))
+        except ValueError:
+            problems.add(f"{where}.{key}", f"{clock!r} is not a time of day; write {key} = \"17:00\" (24-hour clock)")
+    if len(times) == 2:
+        if times["end"] <= times["start"]:
+            problems.add(f"{where}.end", "must be after start (an event ends on the day it starts)")
+        seed.event.start_time, seed.event.end_time = times["start"], times["end"]
 
 
 def _persona(data: dict[str, Any], where: str, problems: _Problems) -> agents_pb2.Agent:
@@ -440,6 +485,10 @@ def _check_across(proto: scenario_pb2.Scenario, town: Town | None, problems: _Pr
             problems.add(f"{names['seeds']}[{i}].{names['seed_agent']}",
                          f"{seed.agent_id!r} is not the id of a persona in this scenario; "
                          f"use one of {', '.join(sorted(ids))}")
+        place = seed.event.place_id
+        if town is not None and place and place not in town:
+            problems.add(f"{names['seeds']}[{i}].{names['event_place']}",
+                         f"{place!r} is not a place in {proto.town_file}; use one of its place ids{_suggest(place, town)}")
 
 
 def _suggest(place_id: str, town: Town) -> str:

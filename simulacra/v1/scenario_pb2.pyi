@@ -42,11 +42,23 @@ class Relationship(_message.Message):
     def __init__(self, a: _Optional[str] = ..., b: _Optional[str] = ..., description: _Optional[str] = ..., mutual: _Optional[bool] = ...) -> None: ...
 
 class Seed(_message.Message):
-    __slots__ = ("agent_id", "text", "topic")
+    __slots__ = ("agent_id", "text", "topic", "event")
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
     TOPIC_FIELD_NUMBER: _ClassVar[int]
+    EVENT_FIELD_NUMBER: _ClassVar[int]
     agent_id: str
     text: str
     topic: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, agent_id: _Optional[str] = ..., text: _Optional[str] = ..., topic: _Optional[_Iterable[str]] = ...) -> None: ...
+    event: SeedEvent
+    def __init__(self, agent_id: _Optional[str] = ..., text: _Optional[str] = ..., topic: _Optional[_Iterable[str]] = ..., event: _Optional[_Union[SeedEvent, _Mapping]] = ...) -> None: ...
+
+class SeedEvent(_message.Message):
+    __slots__ = ("place_id", "start_time", "end_time")
+    PLACE_ID_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    place_id: str
+    start_time: int
+    end_time: int
+    def __init__(self, place_id: _Optional[str] = ..., start_time: _Optional[int] = ..., end_time: _Optional[int] = ...) -> None: ...
