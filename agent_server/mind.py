@@ -13,9 +13,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from agent_server.importance import ImportanceRater
+from agent_server.journal import Journal
 from agent_server.llm.base import LLMRequest
 from agent_server.memory import MemoryNode, MemoryStore, NewMemory, RetrievalWeights, Retriever, ScoredMemory
-from agent_server.scenario import SECONDS_PER_DAY, format_game_time
+from agent_server.scenario import SECONDS_PER_DAY, calendar_day, calendar_time, format_game_time
 from agent_server.scheduler import LLMScheduler, Priority
 from agent_server.town import Town
 from simulacra.v1 import agents_pb2
@@ -91,6 +92,10 @@ class Faculties:
     retriever: Retriever
     importance: ImportanceRater
     town: Town
+    # Where what happens is recorded (a run's replay log); no one listens by default.
+    journal: Journal = field(default_factory=Journal)
+    # The calendar date of day 1 ("2023-02-13"); empty: plain "Day N" clocks.
+    start_date: str = ""
 
 
 class Mind:
@@ -140,6 +145,9 @@ class Mind:
         )
         if kind != "reflection":
             self.state.importance_since_reflection += sum(ratings)
+        for node in nodes:
+            self.f.journal.record("memory", now, agent=self.id, kind=kind, text=node.description,
+                                  importance=node.importance)
         return nodes
 
     def recall(self, query: str, now: int, *, limit: int = 12, touch: bool = True,
@@ -174,7 +182,10 @@ class Mind:
     # ---- describing the agent's situation -------------------------------------------
 
     def clock(self, now: int) -> str:
-        return format_game_time(now)
+        return calendar_time(now, self.f.start_date)
+
+    def today(self, now: int) -> str:
+        return calendar_day(now, self.f.start_date)
 
     def doing(self) -> str:
         if self.in_conversation:

@@ -20,13 +20,21 @@ from simulacra.v1 import town_pb2
 log = logging.getLogger(__name__)
 
 BEDTIME_HOUR = 23
+# Without planning ahead there is no wake-up decision either.
+UNPLANNED_WAKE_HOUR = 7
 # How much the semantic match between an action and a place's description counts in
 # the choice of place, beside the model's (per-token) log-probability of its name.
 PLACE_MATCH_WEIGHT = 5.0
+# The memories a day plan starts from: the few most related to the day's intentions.
+INTENTION_POOL = 8
+INTENTION_BUDGET_TOKENS = 120
 
 
 class Planner:
     def __init__(self, concurrent_days: int = 3) -> None:
+        # False: no day plan and no hourly plan; each hour is decomposed as it comes from
+        # the agent's summary alone (the evaluation's ablation without planning).
+        self.ahead = True
         self._place_vectors: dict[str, np.ndarray] = {}
         # A few agents plan their day at a time, so that in a large town they come to
         # life one after another instead of all together once every day is planned.
@@ -46,7 +54,7 @@ class Planner:
             return Step(bedtime, (SECONDS_PER_DAY - BEDTIME_HOUR * 3600) // 60, "sleeping", mind.agent.home_place_id)
         step = next((s for s in mind.state.actions if s.covers(now)), None)
         if step is None:
-            chunk = mind.chunk_at(now) or Step(now - now % 3600, 60, "going about the day")
+            chunk = mind.chunk_at(now) or Step(now - now % 3600, 60, f"going about {mind.first_name}'s day")
             steps = await self.decompose(mind, chunk, start=now - now % 300, end=chunk.end)
             self._keep(mind, steps, now)
             step = steps[0]
@@ -73,13 +81,23 @@ class Planner:
     async def plan_day(self, mind: Mind, now: int) -> None:
         day = day_of(now)
         await self.refresh_summary(mind, now)
+        if not self.ahead:
+            mind.state.day, mind.state.wake_hour = day, UNPLANNED_WAKE_HOUR
+            mind.state.day_plan, mind.state.hourly, mind.state.actions = [], [], []
+            return
         hours = day_plan.WAKE_HOURS
         wake = int(hours[await mind.choose(day_plan.wake_request(mind.name, mind.summary), hours,
                                            Priority.PLANNING, "wake_up")])
         yesterday = "; ".join(s.description for s in mind.state.day_plan)
+        # What the agent means to do today, from its memories (a party it throws, an
+        # errand it promised): the day's plan starts from it, as a person's would.
+        today = mind.today(now)
+        intentions = [s.node.description for s in mind.recall(
+            f"{mind.name}'s plans, promises and events on {today}", now, limit=3, budget=INTENTION_BUDGET_TOKENS,
+            relevance_pool=INTENTION_POOL)]
         text = await mind.ask(
-            day_plan.plan_request(name=mind.name, summary=mind.summary, yesterday=yesterday, day=day + 1,
-                                  wake_hour=wake),
+            day_plan.plan_request(name=mind.name, summary=mind.summary, yesterday=yesterday, today=today,
+                                  wake_hour=wake, intentions=intentions),
             Priority.PLANNING, "day_plan",
         )
         items = day_plan.parse_plan(text)
@@ -119,7 +137,8 @@ class Planner:
         if day_of(now) != mind.state.day:
             return
         next_hour = now // 3600 % 24 + 1
-        await self.plan_hours(mind, now, first_hour=next_hour, context=f"Something changed: {because}")
+        if self.ahead:
+            await self.plan_hours(mind, now, first_hour=next_hour, context=f"Something changed: {because}")
         mind.state.actions = [s for s in mind.state.actions if s.start <= now]
         await mind.remember("plan", [f"{mind.name} changed plans because {because}; now: {mind.remaining_plan(now)}"], now)
 

@@ -64,7 +64,7 @@ def requests(max_tokens: int) -> list[tuple[str, LLMRequest]]:
         ("decompose", decompose.build(name="Klaus Mueller", summary=KLAUS, clock="10:00",
                                       chunk="work on his research paper at the library")),
         ("day_plan", day_plan.plan_request(name="Klaus Mueller", summary=KLAUS, yesterday="studied all day",
-                                           day=2, wake_hour=8)),
+                                           today="Tuesday February 14", wake_hour=8)),
         ("converse", converse.utterance_request(name="Isabella Rodriguez", summary=ISABELLA, clock="08:15",
                                                 doing="serving coffee", other="Klaus Mueller",
                                                 memories=MEMORIES[1::2], lines=LINES)),

@@ -163,7 +163,7 @@ def _plan_requests() -> Iterator[LLMRequest]:
     scenario = Scenario.load(SKELETON)
     for agent in scenario.agents:
         summary = f"{agent.name}. {agent.persona}"
-        yield day_plan.plan_request(name=agent.name, summary=summary, yesterday="", day=1, wake_hour=7)
+        yield day_plan.plan_request(name=agent.name, summary=summary, yesterday="", today="day 1", wake_hour=7)
         yield decompose.build(name=agent.name, summary=summary, clock=format_game_time(9 * 3600),
                               chunk="work for the morning")
 

@@ -18,8 +18,8 @@ _WAKE = """{summary}
 Answer with the hour only."""
 
 _PLAN = """{summary}
-Yesterday {first} did: {yesterday}
-Today is day {day}. {first} wakes up at {wake}:00 am.
+{remembered}Yesterday {first} did: {yesterday}
+Today is {today}. {first} wakes up at {wake}:00 am.
 Write {first}'s plan for today: 5 to 8 items, each with a time and what {first} will do, \
 from waking up until the evening."""
 
@@ -31,14 +31,17 @@ def wake_request(name: str, summary: str) -> LLMRequest:
     return LLMRequest(messages=[{"role": "user", "content": _WAKE.format(name=name, summary=summary)}])
 
 
-def plan_request(*, name: str, summary: str, yesterday: str, day: int, wake_hour: int) -> LLMRequest:
+def plan_request(*, name: str, summary: str, yesterday: str, today: str, wake_hour: int,
+                 intentions: list[str] = ()) -> LLMRequest:
+    """`intentions`: what the agent remembers about today (a party it is throwing)."""
     first = name.split()[0]
     will = grammar.literal(f": {first} will ")
     line_chars = len(f"8. 12:30 pm: {first} will ") + ITEM_CHARS + 1
     return LLMRequest(
         messages=[
             {"role": "user", "content": _PLAN.format(
-                summary=summary, first=first, yesterday=yesterday or "nothing in particular", day=day, wake=wake_hour
+                summary=summary, first=first, yesterday=yesterday or "nothing in particular", today=today,
+                wake=wake_hour, remembered="".join(f"{first} remembers: {m}\n" for m in intentions),
             )}
         ],
         max_tokens=8 * line_chars,  # a token is at least one character: never cut short
