@@ -14,6 +14,7 @@ from websockets.asyncio.server import Server
 
 from agent_server.api.gateway import Gateway
 from agent_server.api.grpc_server import start_grpc
+from agent_server.journal import Journal
 from agent_server.llm.base import LanguageModel
 from agent_server.llm.llama_cpp import LlamaCppModel
 from agent_server.llm.openai_http import OpenAIHTTPModel
@@ -81,10 +82,12 @@ def save_path(settings: Settings, scenario: Scenario) -> Path:
 
 
 async def start_server(
-    settings: Settings, model: LanguageModel | None = None, embedder: Embedder | None = None
+    settings: Settings, model: LanguageModel | None = None, embedder: Embedder | None = None,
+    journal: Journal | None = None,
 ) -> RunningServer:
     """Load the scenario, the model and the save, and open both doors. `model` and
-    `embedder` replace the configured ones (tests pass doubles or shared instances)."""
+    `embedder` replace the configured ones (tests pass doubles or shared instances);
+    `journal` hears what happens (the headless runner's replay log)."""
     scenario = Scenario.load(settings.scenario_path)
     if model is None:
         model = await asyncio.to_thread(load_model, settings)
@@ -95,6 +98,8 @@ async def start_server(
 
     def configure(society: Society) -> None:
         society.reflector.threshold = settings.reflection_threshold
+        society.reflector.enabled = settings.reflection
+        society.planner.ahead = settings.planning
 
     simulation = Simulation(
         scenario, save_path(settings, scenario), scheduler, embedder,
@@ -102,6 +107,7 @@ async def start_server(
         importance_method=settings.importance_method,
         configure=configure,
         society_options=dict(chat_max_tokens=settings.chat_max_tokens, temperature=settings.temperature),
+        journal=journal,
     )
     await simulation.open()
     service = SimulacraService(simulation)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from agent_server.errors import DataError, InvalidArgument, NotFound
 from agent_server.importance import ImportanceRater
+from agent_server.journal import Journal
 from agent_server.memory import Embedder, MemoryStore, RetrievalWeights, Retriever
 from agent_server.mind import Faculties
 from agent_server.saves import SaveFile
@@ -44,8 +45,10 @@ class Simulation:
 
     def __init__(self, scenario: Scenario, path: Path, scheduler: LLMScheduler, embedder: Embedder, *,
                  weights: RetrievalWeights, importance_method: str, configure: Callable[[Society], None],
-                 society_options: dict) -> None:
+                 society_options: dict, journal: Journal | None = None) -> None:
         self.scenario = scenario
+        # What happens is recorded here across loads (a run's replay log listens).
+        self.journal = journal or Journal()
         self.path = Path(path)
         self.scheduler = scheduler
         self.embedder = embedder
@@ -68,6 +71,8 @@ class Simulation:
             retriever=Retriever(memory, self.embedder, weights=self._weights),
             importance=ImportanceRater(self.scheduler, method=self._importance_method),
             town=self.scenario.town,
+            journal=self.journal,
+            start_date=self.scenario.proto.start_date,
         )
         society = Society(self.scenario, faculties, SaveFile(self.path), **self._society_options)
         self._configure(society)

@@ -122,6 +122,7 @@ class Society:
         self._spawn(self._prepare_next_hour(mind, now))
         command = self._command_for(mind, step, now)
         self.world.record_command(command)
+        self._journal_command(command, now)
         log.info("[%s] %s -> %s: %s %s (%d min) - %s", format_game_time(now), mind.name,
                  self.town.label(command.move_to.place_id), command.activity.emoji,
                  command.activity.description, command.activity.duration_minutes, command.reason)
@@ -133,6 +134,8 @@ class Society:
         self.world.observe_time(now)
         self.save.set("game_time", str(self.world.game_time))
         commands = []
+        if self.f.journal.listening:
+            self.f.journal.record("step", now, agents=[self._step_view(s) for s in states])
         for state in states:
             self.world.agents[state.agent_id].state.CopyFrom(state)
             if state.agent_id not in self._perceiving and state.perceptions:
@@ -148,8 +151,13 @@ class Society:
         mind = self.minds[agent_id]
         conversation = self._player_conversation(agent_id, player, now)
         mind.state.last_talked[PLAYER_ID] = now
+        self.f.journal.record("utterance", now, conversation=conversation.id, speaker=PLAYER_ID, to=mind.id, text=text)
+        answer = []
         async for piece in self.dialogue.player_chat(mind, conversation, player, text, now):
+            answer.append(piece)
             yield piece
+        self.f.journal.record("utterance", now, conversation=conversation.id, speaker=mind.id, to=PLAYER_ID,
+                              text="".join(answer).strip())
         conversation.ended_at = now
         self._save_conversation(conversation)
         # The answer is complete now; remembering it (importance ratings) and maybe
@@ -194,6 +202,7 @@ class Society:
             mind.current = step
             command = self._command_for(mind, step, now)
             self.world.send(command)
+            self._journal_command(command, now)
             log.info("[%s] %s reacts: %s", format_game_time(now), mind.name, step.description)
             return
         if reaction.other_id == PLAYER_ID:
@@ -212,6 +221,8 @@ class Society:
     async def _converse(self, a: Mind, b: Mind, conversation: Conversation) -> None:
         def on_line(speaker: Mind, listener: Mind, text: str) -> None:
             log.info('[%s] %s to %s: "%s"', format_game_time(self.world.game_time), speaker.name, listener.name, text)
+            self.f.journal.record("utterance", self.world.game_time, conversation=conversation.id,
+                                  speaker=speaker.id, to=listener.id, text=text)
             self.world.send(agents_pb2.AgentCommand(
                 agent_id=speaker.id, command_id=self._command_id(speaker.id), issued_at=self.world.game_time,
                 utterance=agents_pb2.Utterance(text=text, to_agent_id=listener.id, speaker_id=speaker.id),
@@ -239,6 +250,7 @@ class Society:
             return
         mind.state.last_talked[PLAYER_ID] = now
         log.info('[%s] %s to %s: "%s"', format_game_time(now), mind.name, player, text)
+        self.f.journal.record("utterance", now, conversation=conversation.id, speaker=mind.id, to=PLAYER_ID, text=text)
         self.world.send(agents_pb2.AgentCommand(
             agent_id=mind.id, command_id=self._command_id(mind.id), issued_at=now,
             utterance=agents_pb2.Utterance(text=text, to_agent_id=PLAYER_ID, speaker_id=mind.id),
@@ -315,12 +327,32 @@ class Society:
         )
 
     def _announce(self, conversation: Conversation, kind: int) -> None:
+        self.f.journal.record(
+            "conversation", self.world.game_time, conversation=conversation.id,
+            event="start" if kind == agents_pb2.ConversationEvent.KIND_START else "end",
+            participants=list(conversation.participant_ids))
         for agent_id in conversation.participant_ids:
             self.world.send(agents_pb2.AgentCommand(
                 agent_id=agent_id, command_id=self._command_id(agent_id), issued_at=self.world.game_time,
                 conversation=agents_pb2.ConversationEvent(
                     kind=kind, conversation_id=conversation.id, participant_ids=conversation.participant_ids),
             ))
+
+    def _step_view(self, state: agents_pb2.AgentState) -> dict:
+        """An agent in a replay log step (docs/replay_log.md)."""
+        mind = self.minds[state.agent_id]
+        current = self.world.agents[state.agent_id].current
+        activity = current.activity if current is not None else agents_pb2.Activity()
+        p = state.position
+        return {"id": state.agent_id, "position": {"x": round(p.x, 3), "y": round(p.y, 3), "z": round(p.z, 3)},
+                "place": state.place_id, "moving": state.moving, "doing": activity.description,
+                "emoji": activity.emoji, "conversation": mind.in_conversation}
+
+    def _journal_command(self, command: agents_pb2.AgentCommand, now: int) -> None:
+        self.f.journal.record(
+            "command", now, agent=command.agent_id, place=command.move_to.place_id,
+            doing=command.activity.description, emoji=command.activity.emoji,
+            minutes=command.activity.duration_minutes, reason=command.reason)
 
     def _command_id(self, agent_id: str) -> str:
         return f"{agent_id}-{next(self._ids)}"
