@@ -24,9 +24,11 @@ EVIDENCE_PER_QUESTION = 10
 class Reflector:
     def __init__(self, threshold: int = THRESHOLD) -> None:
         self.threshold = threshold
+        # False: agents never reflect (the evaluation's ablation without reflection).
+        self.enabled = True
 
     def due(self, mind: Mind) -> bool:
-        return mind.state.importance_since_reflection > self.threshold
+        return self.enabled and mind.state.importance_since_reflection > self.threshold
 
     async def reflect(self, mind: Mind, now: int) -> list[int]:
         """Reflect once; returns the ids of the reflections stored."""

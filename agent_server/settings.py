@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     weight_importance: float = Field(1.0, ge=0, description="Retrieval weight of importance (the paper: 1).")
     weight_relevance: float = Field(1.0, ge=0, description="Retrieval weight of relevance (the paper: 1).")
     reflection_threshold: int = Field(150, ge=1, description="Summed importance that triggers a reflection.")
+    reflection: bool = Field(True, description="Agents reflect; off for the evaluation's ablation without reflection.")
+    planning: bool = Field(
+        True, description="Agents plan their day and its hours ahead; off for the evaluation's ablation without "
+        "planning (each hour is decided as it comes, from who the agent is).",
+    )
     max_frame_bytes: int = Field(
         1 << 20, ge=1024, le=64 << 20, description="Largest WebSocket frame or gRPC message accepted."
     )
