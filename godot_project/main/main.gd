@@ -6,6 +6,12 @@ extends Node3D
 ## User arguments (after "--" on the Godot command line):
 ##   --headless-run     give up (exit 1) when the server cannot be reached in 60 s
 ##   --minutes N        quit (exit 0) after N game minutes
+##   --until T          quit (exit 0) once the clock reaches game time T (seconds)
+##   --lockstep         the world stands still (clock, walking) while an agent has
+##                      waited LOCKSTEP_GRACE_S for the server to say what it does
+##                      next: a headless run then behaves the same on any machine
+##   --load NAME        once the town is up, load the save NAME (as F9 does): a run
+##                      resumed from its checkpoint
 ##   --report PATH      write a JSON report of the run there when it ends
 ##   --server URL       the server's WebSocket gateway (read by AgentClient)
 ##   --speed S          game seconds per real second (default 60)
@@ -54,9 +60,19 @@ const MAP_UPDATE_S: float = 0.25
 const NPC_PICK_MASK: int = 2
 const BASE_SPEED: float = 60.0
 const READINESS_POLL_S: float = 5.0
+const LOCKSTEP_GRACE_S: float = 0.5
 
 var _headless_run: bool = false
 var _minutes: float = -1.0
+var _until: float = -1.0
+var _load_at_start: String = ""
+var _lockstep: bool = false
+# Agent id -> Time.get_ticks_msec() when it began waiting for the server.
+var _waiting_since: Dictionary = {}
+# Game seconds agents spent waiting for the server while the clock ran (all agents
+# together), and real seconds the world stood still for them (lockstep).
+var _waiting_game_s: float = 0.0
+var _held_s: float = 0.0
 var _report_path: String = ""
 var _town: TownData = null
 var _npcs: Array[Npc] = []
@@ -113,6 +129,13 @@ func _ready() -> void:
 		return
 	if DisplayServer.get_name() == "headless":
 		Engine.max_fps = 60  # Nothing to draw: do not spin the CPU.
+	if _lockstep:
+		# Holding the world pauses the tree: the clock and the bodies stop; this script,
+		# the connection and the agents' controllers (which must still ask) go on.
+		process_mode = Node.PROCESS_MODE_ALWAYS
+		AgentClient.process_mode = Node.PROCESS_MODE_ALWAYS
+		_clock.process_mode = Node.PROCESS_MODE_PAUSABLE
+		_npc_root.process_mode = Node.PROCESS_MODE_PAUSABLE
 	InputActions.ensure()
 	_build_ui()
 	AgentClient.connected_to_server.connect(_on_connected)
@@ -135,6 +158,10 @@ func _process(delta: float) -> void:
 	if _minutes >= 0.0 and _autopilot == null and _clock.elapsed() >= _minutes * 60.0:
 		_finish(0)
 		return
+	if _until >= 0.0 and _clock.now() >= _until:
+		_finish(0)
+		return
+	_track_waiting(delta)
 	_since_sync_s += delta
 	if _since_sync_s >= SYNC_INTERVAL_S and not _sync_in_flight and AgentClient.is_connected_to_server():
 		_since_sync_s = 0.0
@@ -186,6 +213,10 @@ func _set_up() -> void:
 	_clock.start()
 	for npc: Npc in _npcs:
 		npc.controller.start()
+	if not _load_at_start.is_empty() and not await _load_game(_load_at_start):
+		_error("could not load the save '%s' to resume from" % _load_at_start)
+		_finish(1)
+		return
 	_running = true
 	_run_started_ms = Time.get_ticks_msec()
 	_frames_at_start = Engine.get_process_frames()
@@ -204,6 +235,8 @@ func _spawn(agent: Dictionary) -> void:
 	else:
 		_error("agent %s has an unknown home place '%s'; starting at the origin" % [agent.get("id", ""), home])
 	_npc_root.add_child(npc)
+	if _lockstep:
+		npc.controller.process_mode = Node.PROCESS_MODE_ALWAYS
 	npc.setup(agent, _clock.now, _body_by_id, _name_of)
 	npc.controller.command_received.connect(_on_command_received.bind(npc))
 	npc.controller.trip_finished.connect(_on_trip_finished.bind(npc))
@@ -522,6 +555,17 @@ func _read_options(options: Dictionary) -> bool:
 			printerr("--minutes needs a number of game minutes")
 			return false
 		_minutes = str(options["minutes"]).to_float()
+	if options.has("until"):
+		if not str(options["until"]).is_valid_int():
+			printerr("--until needs a whole number of game seconds")
+			return false
+		_until = str(options["until"]).to_float()
+	_lockstep = options.has("lockstep")
+	if options.has("load"):
+		if str(options["load"]).strip_edges().is_empty():
+			printerr("--load needs a save name")
+			return false
+		_load_at_start = str(options["load"]).strip_edges()
 	if options.has("speed"):
 		if not str(options["speed"]).is_valid_float() or str(options["speed"]).to_float() <= 0.0:
 			printerr("--speed needs a positive number of game seconds per real second")
@@ -920,11 +964,12 @@ func _save_game(save_name: String) -> void:
 
 
 # Loads a save: the server restores the minds and returns the world saved with them.
-func _load_game(save_name: String) -> void:
+func _load_game(save_name: String) -> bool:
 	var reply: Dictionary = await AgentClient.load_game(save_name)
 	if not reply.get("ok", false):
 		hud.show_status("Could not load: %s" % _describe_error(reply.get("error", {})), true)
-		return
+		_log("could not load the save '%s': %s" % [save_name, _describe_error(reply.get("error", {}))])
+		return false
 	var world: Dictionary = reply.get("payload", {}).get("world", {})
 	if chat_panel.is_open():
 		chat_panel.close()
@@ -950,6 +995,7 @@ func _load_game(save_name: String) -> void:
 		player.place(TownData.vec3(world["playerPosition"]), float(world.get("playerYaw", 0.0)))
 	hud.show_status("Loaded '%s' (%s)" % [save_name, SimClock.format_time(_clock.now())], false)
 	_log("loaded the save '%s'" % save_name)
+	return true
 
 
 # Until every agent has planned its day (the server does it as the town opens), the
@@ -979,6 +1025,30 @@ func _run_autopilot() -> void:
 	_finish(0 if ok else 1)
 
 
+# How long agents wait for the server: game time lost to waiting, and, in lockstep, the
+# world held still while any agent has waited LOCKSTEP_GRACE_S.
+func _track_waiting(delta: float) -> void:
+	var now_ms: int = Time.get_ticks_msec()
+	var hold: bool = false
+	var clock_runs: bool = not get_tree().paused and not _clock.is_paused()
+	for npc: Npc in _npcs:
+		if npc.controller.is_waiting_for_server():
+			var since: int = int(_waiting_since.get(npc.agent_id(), now_ms))
+			_waiting_since[npc.agent_id()] = since
+			if clock_runs:
+				_waiting_game_s += delta * _clock.speed
+			if now_ms - since >= int(LOCKSTEP_GRACE_S * 1000.0):
+				hold = true
+		else:
+			_waiting_since.erase(npc.agent_id())
+	if not _lockstep:
+		return
+	if get_tree().paused:
+		_held_s += delta
+	if hold != get_tree().paused:
+		get_tree().paused = hold
+
+
 func _sample_performance() -> void:
 	_process_ms_sum += Performance.get_monitor(Performance.TIME_PROCESS) * 1000.0
 	_physics_ms_sum += Performance.get_monitor(Performance.TIME_PHYSICS_PROCESS) * 1000.0
@@ -998,4 +1068,8 @@ func _performance() -> Dictionary:
 		"process_ms_mean": snappedf(_process_ms_sum / samples, 0.01),
 		"physics_ms_mean": snappedf(_physics_ms_sum / samples, 0.01),
 		"renderer": DisplayServer.get_name(),
+		"lockstep": _lockstep,
+		"held_real_seconds": snappedf(_held_s, 0.01),
+		# The share of the agents' game time spent waiting for the server (clock running).
+		"waiting_share": snappedf(_waiting_game_s / maxf(_clock.elapsed() * maxf(_npcs.size(), 1.0), 1.0), 0.0001),
 	}

@@ -133,6 +133,8 @@ var _request_serial: int = 0
 # True while the latest NextAction request waits for its reply: a conversation that
 # ends meanwhile waits for that reply rather than asking again.
 var _awaiting_reply: bool = false
+# True while backing off to ask again after a NextAction failed (not a trip's backoff).
+var _awaiting_retry: bool = false
 # The KIND_START event of the conversation in progress; empty when not talking.
 var _conversation: Dictionary = {}
 # Its entry in conversations.
@@ -176,6 +178,10 @@ func _ready() -> void:
 
 
 func _process(_delta: float) -> void:
+	# A paused world (a run in lockstep, waiting for the server) still asks and retries,
+	# so that the reply it waits for can come; nothing else moves on.
+	if get_tree().paused and state not in [State.IDLE, State.BACKING_OFF]:
+		return
 	match state:
 		State.IDLE:
 			_request_next_action()
@@ -191,6 +197,8 @@ func _process(_delta: float) -> void:
 
 
 func _physics_process(delta: float) -> void:
+	if get_tree().paused:
+		return
 	if state == State.WALKING:
 		_steer(delta)
 	else:
@@ -207,6 +215,12 @@ func _physics_process(delta: float) -> void:
 	_body.move_and_slide()
 	if state == State.WALKING:
 		_track_walk()
+
+
+## True while the agent waits for the server to say what it does next: a NextAction
+## in flight, or waiting to ask again after one failed.
+func is_waiting_for_server() -> bool:
+	return state == State.REQUESTING or (state == State.BACKING_OFF and _awaiting_retry)
 
 
 ## Starts asking the server for commands.
@@ -309,7 +323,7 @@ func _request_next_action() -> void:
 		return
 	if not result.get("ok", false):
 		_backoff_s = _next_backoff(_backoff_s)
-		_back_off(_backoff_s)
+		_back_off(_backoff_s, true)
 		action_failed.emit(result.get("error", {}), _backoff_s)
 		return
 	_backoff_s = 0.0
@@ -468,7 +482,8 @@ func _finish_activity() -> void:
 
 # Waits delay_s real seconds before asking the server again (once the conversation
 # is over, if the agent is talking).
-func _back_off(delay_s: float) -> void:
+func _back_off(delay_s: float, after_failed_request: bool = false) -> void:
+	_awaiting_retry = after_failed_request
 	_retry_at_ms = Time.get_ticks_msec() + int(delay_s * 1000.0)
 	if state != State.TALKING:
 		state = State.BACKING_OFF
