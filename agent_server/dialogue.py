@@ -164,7 +164,8 @@ class Dialogue:
         used = mind.recall_for_answer(question, now, touch=False)
         request = interview.build(name=mind.name, summary=mind.summary, memories=[s.node.description for s in used],
                                   question=question, max_tokens=self._chat_max_tokens)
-        answer = (await mind.f.scheduler.complete(request, Priority.PLAYER, "interview")).text.strip()
+        answer = interview.clean((await mind.f.scheduler.complete(request, Priority.PLAYER, "interview")).text,
+                                 mind.name)
         return answer, used
 
 
