@@ -3,6 +3,10 @@
   simulacra serve   run the agent server (gRPC + WebSocket gateway)
   simulacra run     run the server and the Godot town together; headless with a live
                     timeline when there is no display
+  simulacra simulate
+                    run a scenario headless for days, then interview the agents and
+                    write a run folder: replay log, measurements, report with plots
+  simulacra report  write a run's report again, or put several runs side by side
 """
 
 from __future__ import annotations
@@ -11,15 +15,13 @@ import argparse
 import asyncio
 import logging
 import os
-import shutil
 import sys
 from pathlib import Path
 
 from agent_server.errors import SimulacraError
+from agent_server.godot import town_args
 from agent_server.server import serve, start_server, wait_for_stop_signal
-from agent_server.settings import PROJECT_ROOT, Settings, load_settings
-
-GODOT_PROJECT = PROJECT_ROOT / "godot_project"
+from agent_server.settings import Settings, load_settings
 
 
 def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
@@ -38,20 +40,12 @@ def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING, ...")
 
 
+_SETTINGS_FLAGS = ["host", "grpc_port", "ws_port", "model_path", "scenario_path", "data_dir", "n_threads",
+                   "log_level", "llm_backend", "openai_base_url", "openai_model", "save_name"]
+
+
 def _settings(args: argparse.Namespace) -> Settings:
-    names = ["host", "grpc_port", "ws_port", "model_path", "scenario_path", "data_dir", "n_threads", "log_level",
-             "llm_backend", "openai_base_url", "openai_model", "save_name"]
-    return load_settings(**{n: getattr(args, n) for n in names})
-
-
-def godot_binary() -> str:
-    wrapper = PROJECT_ROOT / "scripts" / "godot"
-    if wrapper.exists():
-        return str(wrapper)
-    found = shutil.which("godot")
-    if not found:
-        raise SimulacraError("Godot not found: run `make setup` (scripts/install_godot.sh) or put godot 4.3+ on PATH")
-    return found
+    return load_settings(**{n: getattr(args, n) for n in _SETTINGS_FLAGS})
 
 
 async def run_town(settings: Settings, *, headless: bool, minutes: int | None, speed: float, report: Path | None) -> int:
@@ -61,16 +55,12 @@ async def run_town(settings: Settings, *, headless: bool, minutes: int | None, s
     # starts moving as soon as its own plan is ready (the HUD says when all are).
     print(f"simulacra: server ready on {running.ws_url}; starting the town"
           f"{' headless' if headless else ''} while the agents plan their day", flush=True)
-    args = [godot_binary(), "--path", str(GODOT_PROJECT)]
-    if headless:
-        args.insert(1, "--headless")
-    args += ["--", "--server", running.ws_url, "--speed", str(speed)]
-    if headless:
-        args.append("--headless-run")
+    extra = []
     if minutes:
-        args += ["--minutes", str(minutes)]
+        extra += ["--minutes", str(minutes)]
     if report:
-        args += ["--report", str(report.resolve())]
+        extra += ["--report", str(report.resolve())]
+    args = town_args(running.ws_url, headless=headless, speed=speed, extra=extra)
     godot = await asyncio.create_subprocess_exec(*args)
     stop = asyncio.create_task(wait_for_stop_signal())
     finished = asyncio.create_task(godot.wait())
@@ -81,6 +71,40 @@ async def run_town(settings: Settings, *, headless: bool, minutes: int | None, s
     stop.cancel()
     await running.stop()
     return godot.returncode or 0
+
+
+async def _simulate(args: argparse.Namespace) -> int:
+    from agent_server.evaluation.runner import RunOptions, simulate
+
+    if args.resume:
+        return await simulate(resume=args.resume)
+    given = {n: getattr(args, n) for n in _SETTINGS_FLAGS if n != "scenario_path"}
+    options = RunOptions(scenario=args.scenario_path or "", days=args.days, speed=args.speed, out=args.out,
+                         ablation=args.ablation, interviews=not args.no_interviews,
+                         checkpoint_minutes=args.checkpoint_minutes,
+                         settings={k: (str(v) if isinstance(v, Path) else v) for k, v in given.items()
+                                   if v is not None and k not in ("host", "grpc_port", "ws_port", "data_dir",
+                                                                  "save_name")})
+    return await simulate(options)
+
+
+def _report(runs: list[Path], out: Path | None) -> int:
+    from agent_server.evaluation.report import compare, write_report
+    from agent_server.evaluation.runlog import RunFolder
+
+    try:
+        folders = [RunFolder(r) for r in runs]
+        for run in folders:
+            write_report(run)
+            print(f"simulacra: wrote {run.report}")
+        if len(folders) > 1:
+            target = out or folders[0].path.parent / "compare.md"
+            compare(folders, target)
+            print(f"simulacra: runs side by side in {target}")
+    except SimulacraError as exc:
+        print(f"simulacra: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,7 +120,26 @@ def main(argv: list[str] | None = None) -> int:
     run_cmd.add_argument("--minutes", type=int, help="stop after this many game minutes")
     run_cmd.add_argument("--speed", type=float, default=60.0, help="game seconds per real second (default 60)")
     run_cmd.add_argument("--report", type=Path, help="write the town's JSON report here")
+    sim_cmd = commands.add_parser(
+        "simulate", help="run a scenario headless for days and measure it (a run folder with a report)")
+    _add_settings_flags(sim_cmd)
+    sim_cmd.add_argument("--days", type=float, default=2.0, help="game days to run (default 2; 0.25 is six hours)")
+    sim_cmd.add_argument("--speed", type=float, default=60.0,
+                         help="game seconds per real second in the world (default 60, the game's own)")
+    sim_cmd.add_argument("--out", type=Path, help="the run folder (default runs/<scenario>-<date>-<time>)")
+    sim_cmd.add_argument("--ablation", default="none", choices=["none", "no-reflection", "no-planning"],
+                         help="run without reflection or without planning, to compare")
+    sim_cmd.add_argument("--no-interviews", action="store_true", help="skip the end-of-run interviews")
+    sim_cmd.add_argument("--checkpoint-minutes", type=int, default=60,
+                         help="game minutes between checkpoints to resume from (default 60)")
+    sim_cmd.add_argument("--resume", type=Path, metavar="RUN_FOLDER",
+                         help="go on with an interrupted run from its last checkpoint")
+    report_cmd = commands.add_parser("report", help="write a run's report again; several runs: side by side")
+    report_cmd.add_argument("runs", nargs="+", type=Path, help="run folders")
+    report_cmd.add_argument("--out", type=Path, help="where the side-by-side table goes (default runs/compare.md)")
     args = parser.parse_args(argv)
+    if args.command == "report":
+        return _report(args.runs, args.out)
 
     try:
         settings = _settings(args)
@@ -112,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             asyncio.run(serve(settings, args.ready_file))
             return 0
+        if args.command == "simulate":
+            return asyncio.run(_simulate(args))
         headless = args.headless if args.headless is not None else not os.environ.get("DISPLAY")
         return asyncio.run(run_town(settings, headless=headless, minutes=args.minutes, speed=args.speed, report=args.report))
     except SimulacraError as exc:

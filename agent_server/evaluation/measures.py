@@ -1,0 +1,309 @@
+"""The paper's measurements, computed from a run's replay log (and its interviews).
+
+Everything here is a pure function of the log's records, so the same log always gives
+the same figures, and a test can check them against a hand-computed expectation.
+
+- Information diffusion: who knows of each seed at the start and at the end. By memory
+  (the ground truth: a memory that mentions one of the seed's topic words), and by
+  interview (the agent's yes/no); an interview "yes" without such a memory is a
+  hallucination. The log also says from whom each agent first heard it.
+- Relationship formation: the density of "a knows b" (a has a memory naming b), at the
+  start and at the end; and by interview at the end.
+- Coordination: of the agents who knew of a seed's event (a party) before it began, how
+  many were at its place during it.
+- Cost: model calls, tokens and model time per agent per game hour, by cognitive
+  function, and wall time per game hour.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from agent_server.scenario import SECONDS_PER_DAY
+
+# What the paper reports for its two game days of Smallville (25 agents).
+PAPER = {
+    "diffusion": {"mayor": {"start": 0.04, "end": 0.32}, "party": {"start": 0.04, "end": 0.52}},
+    "hallucination": 0.013,
+    "density": {"start": 0.167, "end": 0.74},
+    "coordination": {"invited": 12, "attended": 5},
+}
+
+
+@dataclass(frozen=True)
+class Agent:
+    id: str
+    name: str
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0]
+
+
+def _word_pattern(words: list[str]) -> re.Pattern[str]:
+    """Any of `words` at the start of a word, case-insensitive: "valentine" finds
+    "Valentine's", "mayor" finds "mayoral"."""
+    alternatives = "|".join(re.escape(w.lower()) for w in words if w.strip())
+    return re.compile(rf"\b(?:{alternatives})", re.IGNORECASE) if alternatives else re.compile(r"(?!x)x")
+
+
+def agents_of(header: dict[str, Any]) -> list[Agent]:
+    return [Agent(a["id"], a["name"]) for a in header["agents"]]
+
+
+def name_patterns(agents: list[Agent]) -> dict[str, re.Pattern[str]]:
+    """How a memory names each agent: its full name, or its first name when no other
+    agent shares it."""
+    firsts = defaultdict(int)
+    for a in agents:
+        firsts[a.first_name.lower()] += 1
+    patterns = {}
+    for a in agents:
+        forms = [a.name] + ([a.first_name] if firsts[a.first_name.lower()] == 1 else [])
+        patterns[a.id] = re.compile(r"\b(?:" + "|".join(re.escape(f) for f in forms) + r")\b", re.IGNORECASE)
+    return patterns
+
+
+def first_knowing(records: list[dict[str, Any]], agent_ids: set[str], pattern: re.Pattern[str]) -> dict[str, int]:
+    """For each agent, the game time of its first memory that matches `pattern`."""
+    first: dict[str, int] = {}
+    for r in records:
+        if r["type"] == "memory" and r.get("agent") in agent_ids and r["agent"] not in first \
+                and pattern.search(r.get("text", "")):
+            first[r["agent"]] = r["t"]
+    return first
+
+
+def heard_from(records: list[dict[str, Any]], pattern: re.Pattern[str]) -> dict[str, dict[str, Any]]:
+    """For each listener, the first line that mentioned the topic to it: who said it, when."""
+    heard: dict[str, dict[str, Any]] = {}
+    for r in records:
+        if r["type"] == "utterance" and r.get("to") not in heard and pattern.search(r.get("text", "")):
+            heard[r["to"]] = {"from": r["speaker"], "t": r["t"], "text": r["text"]}
+    return heard
+
+
+def share_over_time(first: dict[str, int], n: int, times: list[int]) -> list[float]:
+    known = sorted(first.values())
+    return [bisect_right(known, t) / n if n else 0.0 for t in times]
+
+
+def hourly_times(start: int, end: int) -> list[int]:
+    return list(range(start, end + 1, 3600)) or [start]
+
+
+def diffusion(header: dict[str, Any], records: list[dict[str, Any]], interviews: dict[str, Any] | None,
+              start: int, end: int) -> list[dict[str, Any]]:
+    agents = agents_of(header)
+    ids = {a.id for a in agents}
+    n = len(agents)
+    out = []
+    for i, seed in enumerate(header.get("seeds", [])):
+        pattern = _word_pattern(seed.get("topic", []))
+        first = first_knowing(records, ids, pattern)
+        knew_start = sorted(a for a, t in first.items() if t <= start)
+        knew_end = sorted(a for a, t in first.items() if t <= end)
+        entry: dict[str, Any] = {
+            "seed_agent": seed.get("agentId", ""),
+            "topic": seed.get("topic", []),
+            "text": seed.get("text", ""),
+            "memory": {"start": len(knew_start) / n, "end": len(knew_end) / n,
+                       "knew_at_start": knew_start, "knew_at_end": knew_end},
+            "first_knew_at": first,
+            "heard_from": heard_from(records, pattern),
+        }
+        answers = (interviews or {}).get("diffusion", [])
+        if i < len(answers):
+            said_yes = sorted(a for a, r in answers[i]["answers"].items() if r["knows"])
+            hallucinated = sorted(a for a in said_yes if a not in knew_end)
+            entry["interview"] = {
+                "question": answers[i]["question"], "end": len(said_yes) / n, "said_yes": said_yes,
+                "hallucinated": hallucinated, "agreement": sum(
+                    (a in said_yes) == (a in knew_end) for a in ids) / n,
+            }
+        out.append(entry)
+    return out
+
+
+def knows_pairs(records: list[dict[str, Any]], agents: list[Agent], until: int) -> set[tuple[str, str]]:
+    """(a, b) where a has a memory naming b, stored at or before `until`."""
+    patterns = name_patterns(agents)
+    ids = {a.id for a in agents}
+    pairs: set[tuple[str, str]] = set()
+    for r in records:
+        if r["type"] != "memory" or r["t"] > until or r.get("agent") not in ids:
+            continue
+        text = r.get("text", "")
+        for b, pattern in patterns.items():
+            if b != r["agent"] and (r["agent"], b) not in pairs and pattern.search(text):
+                pairs.add((r["agent"], b))
+    return pairs
+
+
+def density(header: dict[str, Any], records: list[dict[str, Any]], interviews: dict[str, Any] | None,
+            start: int, end: int) -> dict[str, Any]:
+    agents = agents_of(header)
+    n = len(agents)
+    possible = n * (n - 1)
+    at_start = knows_pairs(records, agents, start)
+    at_end = knows_pairs(records, agents, end)
+    out: dict[str, Any] = {
+        "agents": n, "possible_pairs": possible,
+        "memory": {"start": len(at_start) / possible if possible else 0.0,
+                   "end": len(at_end) / possible if possible else 0.0,
+                   "pairs_start": len(at_start), "pairs_end": len(at_end)},
+        "new_acquaintances": sorted([a, b] for a, b in at_end - at_start),
+    }
+    said = (interviews or {}).get("relationships")
+    if said:
+        yes = {(a, b) for a, row in said.items() for b, r in row.items() if r["knows"]}
+        out["interview"] = {"end": len(yes) / possible if possible else 0.0, "pairs": len(yes),
+                            "claimed_without_memory": len(yes - at_end)}
+    return out
+
+
+def place_ancestry(town: dict[str, Any]) -> dict[str, list[str]]:
+    """Each place id with itself and the ids of every place above it."""
+    parent = {p["id"]: p.get("parentId", "") for p in town.get("places", [])}
+    chains = {}
+    for pid in parent:
+        chain, at = [], pid
+        while at and at not in chain:
+            chain.append(at)
+            at = parent.get(at, "")
+        chains[pid] = chain
+    return chains
+
+
+def coordination(header: dict[str, Any], records: list[dict[str, Any]], end: int) -> list[dict[str, Any]]:
+    agents = agents_of(header)
+    ids = {a.id for a in agents}
+    ancestry = place_ancestry(header.get("town", {}))
+    out = []
+    for seed in header.get("seeds", []):
+        event = seed.get("event")
+        if not event:
+            continue
+        place, begins, ends = event.get("placeId", ""), int(event.get("startTime", 0)), int(event.get("endTime", 0))
+        host = seed.get("agentId", "")
+        first = first_knowing(records, ids, _word_pattern(seed.get("topic", [])))
+        invited = sorted(a for a, t in first.items() if t < begins and a != host)
+        present: set[str] = set()
+        for r in records:
+            if r["type"] == "step" and begins <= r["t"] <= ends:
+                for a in r["agents"]:
+                    if place in ancestry.get(a.get("place", ""), []):
+                        present.add(a["id"])
+        out.append({
+            "seed_agent": host, "place": place, "start": begins, "end": ends,
+            "reached": end >= ends,
+            "invited": invited, "attended": sorted(a for a in invited if a in present),
+            "attended_uninvited": sorted(a for a in present if a not in invited and a != host),
+            "host_present": host in present,
+        })
+    return out
+
+
+def cost(state: dict[str, Any], agents: int, game_hours: float) -> dict[str, Any]:
+    """Model usage per agent per game hour, by purpose, from the run's usage totals."""
+    usage: dict[str, dict[str, float]] = state.get("usage", {})
+    per = agents * game_hours if agents and game_hours > 0 else 0.0
+    total = defaultdict(float)
+    by_purpose = {}
+    for purpose, u in sorted(usage.items()):
+        if purpose == "interview":
+            continue  # the evaluation's own questions are not the town's cost
+        by_purpose[purpose] = {k: (v / per if per else 0.0) for k, v in u.items()}
+        for k, v in u.items():
+            total[k] += v
+    wall = float(state.get("wall_seconds", 0.0))
+    return {
+        "per_agent_per_game_hour": {k: (v / per if per else 0.0) for k, v in total.items()},
+        "by_purpose_per_agent_per_game_hour": by_purpose,
+        "totals": dict(total),
+        "wall_seconds": wall,
+        "wall_seconds_per_game_hour": wall / game_hours if game_hours > 0 else 0.0,
+        "interview_usage": usage.get("interview", {}),
+    }
+
+
+def battery_summary(interviews: dict[str, Any] | None) -> dict[str, Any]:
+    by_category: dict[str, dict[str, int]] = defaultdict(lambda: {"asked": 0, "checked": 0, "passed": 0})
+    for answers in (interviews or {}).get("battery", {}).values():
+        for qa in answers:
+            c = by_category[qa["category"]]
+            c["asked"] += 1
+            if "check" in qa:
+                c["checked"] += 1
+                c["passed"] += int(qa["check"]["passed"])
+    return dict(by_category)
+
+
+def activity(records: list[dict[str, Any]]) -> dict[str, Any]:
+    counts = defaultdict(int)
+    for r in records:
+        counts[r["type"]] += 1
+    kinds = defaultdict(int)
+    for r in records:
+        if r["type"] == "memory":
+            kinds[r.get("kind", "")] += 1
+    conversations = {r["conversation"] for r in records if r["type"] == "conversation" and r["event"] == "start"}
+    return {"records": dict(counts), "memories_by_kind": dict(kinds), "conversations": len(conversations)}
+
+
+def compute(header: dict[str, Any], records: list[dict[str, Any]], interviews: dict[str, Any] | None,
+            state: dict[str, Any]) -> dict[str, Any]:
+    """Every measurement of a run."""
+    start = int(header["start_time"])
+    end = max([start] + [r["t"] for r in records])
+    game_hours = (end - start) / 3600
+    agents = len(header["agents"])
+    return {
+        "scenario": header.get("scenario", ""),
+        "ablation": state.get("ablation", "none"),
+        "agents": agents,
+        "start_time": start,
+        "end_time": end,
+        "game_hours": round(game_hours, 3),
+        "game_days": round(game_hours / 24, 3),
+        "finished": bool(state.get("finished", False)),
+        "diffusion": diffusion(header, records, interviews, start, end),
+        "density": density(header, records, interviews, start, end),
+        "coordination": coordination(header, records, end),
+        "battery": battery_summary(interviews),
+        "cost": cost(state, agents, game_hours),
+        "activity": activity(records),
+        "paper": PAPER,
+    }
+
+
+def timelines(header: dict[str, Any], records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Hour by hour: the share knowing each seed, and the density (for the plots)."""
+    start = int(header["start_time"])
+    end = max([start] + [r["t"] for r in records])
+    times = hourly_times(start, end)
+    agents = agents_of(header)
+    ids = {a.id for a in agents}
+    seeds = {}
+    for seed in header.get("seeds", []):
+        first = first_knowing(records, ids, _word_pattern(seed.get("topic", [])))
+        seeds[" ".join(seed.get("topic", [])[:2]) or seed.get("agentId", "")] = share_over_time(first, len(ids), times)
+    possible = len(agents) * (len(agents) - 1) or 1
+    patterns = name_patterns(agents)
+    first_pair: dict[tuple[str, str], int] = {}
+    for r in records:
+        if r["type"] == "memory" and r.get("agent") in ids:
+            for b, pattern in patterns.items():
+                if b != r["agent"] and (r["agent"], b) not in first_pair and pattern.search(r.get("text", "")):
+                    first_pair[(r["agent"], b)] = r["t"]
+    known = sorted(first_pair.values())
+    return {
+        "hours": [(t - start) / 3600 for t in times],
+        "day_hours": [(t % SECONDS_PER_DAY) / 3600 for t in times],
+        "diffusion": seeds,
+        "density": [bisect_right(known, t) / possible for t in times],
+    }
