@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from agent_server.mind import Mind
 from agent_server.planning import Planner
-from agent_server.prompts import converse, interview, player_chat, react
+from agent_server.prompts import converse, debrief, interview, player_chat, react
 from agent_server.scheduler import Priority
 from simulacra.v1 import agents_pb2
 
@@ -155,6 +155,18 @@ class Dialogue:
         last = conversation.lines[-2][2] if len(conversation.lines) >= 2 else ""
         await self._planner.replan(mind, now, because=f'{other} said "{last}"')
         return True
+
+    async def debrief(self, mind: Mind, player: str, goal: str, lines: list[tuple[str, str]], now: int):
+        """The character's feedback to the player on a rehearsal, from what it remembers of
+        them (the lines said, what it made of them, its reflections), and the memories it
+        drew on. Nothing is stored: the debrief is outside the world."""
+        used = mind.recall_for_answer(f"{player}: what they said and asked, and what {mind.first_name} thinks "
+                                      "of them", now, touch=False)
+        request = debrief.build(name=mind.name, summary=mind.summary, player=player, goal=goal,
+                                memories=[s.node.description for s in used], lines=lines[-12:],
+                                max_tokens=self._chat_max_tokens * 2)
+        text = (await mind.f.scheduler.complete(request, Priority.PLAYER, "debrief")).text
+        return interview.clean(text, mind.name), used
 
     # ---- interviews --------------------------------------------------------------------
 

@@ -47,7 +47,9 @@ class SimulacraService:
         return self.town.proto
 
     async def ListAgents(self, request: service_pb2.ListAgentsRequest) -> service_pb2.ListAgentsResponse:
-        return service_pb2.ListAgentsResponse(agents=self.society.scenario.agents)
+        scenario = self.society.scenario.proto
+        return service_pb2.ListAgentsResponse(agents=self.society.scenario.agents, scenario=scenario.name,
+                                              description=scenario.description, player_goal=scenario.player_goal)
 
     async def SyncWorld(self, request: service_pb2.SyncWorldRequest) -> service_pb2.SyncWorldResponse:
         _check_time(request.game_time)
@@ -91,6 +93,16 @@ class SimulacraService:
         question = _text(request.question, "question", MAX_CHAT_CHARS)
         answer, used = await self.society.interview(request.agent_id, question)
         return service_pb2.InterviewResponse(answer=answer, memories_used=[_scored_view(s) for s in used])
+
+    async def Debrief(self, request: service_pb2.DebriefRequest) -> service_pb2.DebriefResponse:
+        for agent_id in request.agent_ids:
+            self._mind(agent_id)
+        feedback = await self.society.debrief(list(dict.fromkeys(request.agent_ids)))
+        return service_pb2.DebriefResponse(
+            player_goal=self.society.scenario.proto.player_goal,
+            feedback=[service_pb2.CharacterFeedback(agent_id=a, feedback=text, lines_exchanged=lines,
+                                                    memories_used=[_scored_view(s) for s in used])
+                      for a, text, used, lines in feedback])
 
     async def InspectAgent(self, request: service_pb2.InspectAgentRequest) -> service_pb2.AgentInspection:
         mind = self._mind(request.agent_id)

@@ -170,6 +170,25 @@ class Society:
         await self.dialogue.after_player_chat(mind, conversation, player, now)
         self._save_mind(mind)
 
+    async def debrief(self, agent_ids: list[str]) -> list[tuple[str, str, list, int]]:
+        """Each character's feedback on the player's rehearsal: (agent id, feedback, the
+        memories used, lines exchanged), for the given characters or, with none given,
+        every one the player has talked with."""
+        await self.remembered()  # the player's last words belong in what they recall
+        talks: dict[str, list[tuple[str, str]]] = {}
+        player = self.player_name
+        for conversation in self.conversations:
+            if PLAYER_ID in conversation.participant_ids and conversation.lines:
+                other = next(p for p in conversation.participant_ids if p != PLAYER_ID)
+                talks.setdefault(other, []).extend((name, text) for _, name, text in conversation.lines)
+                player = next((name for speaker, name, _ in conversation.lines if speaker == PLAYER_ID), player)
+        chosen = agent_ids or list(talks)
+        goal = self.scenario.proto.player_goal
+        now = self.world.game_time
+        results = await asyncio.gather(*(
+            self.dialogue.debrief(self.minds[a], player, goal, talks.get(a, []), now) for a in chosen))
+        return [(a, text, used, len(talks.get(a, []))) for a, (text, used) in zip(chosen, results)]
+
     async def interview(self, agent_id: str, question: str):
         return await self.dialogue.interview(self.minds[agent_id], question, self.world.game_time)
 

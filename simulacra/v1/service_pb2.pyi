@@ -17,10 +17,16 @@ class ListAgentsRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class ListAgentsResponse(_message.Message):
-    __slots__ = ("agents",)
+    __slots__ = ("agents", "scenario", "description", "player_goal")
     AGENTS_FIELD_NUMBER: _ClassVar[int]
+    SCENARIO_FIELD_NUMBER: _ClassVar[int]
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    PLAYER_GOAL_FIELD_NUMBER: _ClassVar[int]
     agents: _containers.RepeatedCompositeFieldContainer[_agents_pb2.Agent]
-    def __init__(self, agents: _Optional[_Iterable[_Union[_agents_pb2.Agent, _Mapping]]] = ...) -> None: ...
+    scenario: str
+    description: str
+    player_goal: str
+    def __init__(self, agents: _Optional[_Iterable[_Union[_agents_pb2.Agent, _Mapping]]] = ..., scenario: _Optional[str] = ..., description: _Optional[str] = ..., player_goal: _Optional[str] = ...) -> None: ...
 
 class SyncWorldRequest(_message.Message):
     __slots__ = ("game_time", "agents", "player_name")
@@ -221,3 +227,29 @@ class ListSavesResponse(_message.Message):
     SAVES_FIELD_NUMBER: _ClassVar[int]
     saves: _containers.RepeatedCompositeFieldContainer[SaveInfo]
     def __init__(self, saves: _Optional[_Iterable[_Union[SaveInfo, _Mapping]]] = ...) -> None: ...
+
+class DebriefRequest(_message.Message):
+    __slots__ = ("agent_ids",)
+    AGENT_IDS_FIELD_NUMBER: _ClassVar[int]
+    agent_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, agent_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class CharacterFeedback(_message.Message):
+    __slots__ = ("agent_id", "feedback", "memories_used", "lines_exchanged")
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    FEEDBACK_FIELD_NUMBER: _ClassVar[int]
+    MEMORIES_USED_FIELD_NUMBER: _ClassVar[int]
+    LINES_EXCHANGED_FIELD_NUMBER: _ClassVar[int]
+    agent_id: str
+    feedback: str
+    memories_used: _containers.RepeatedCompositeFieldContainer[_agents_pb2.ScoredMemory]
+    lines_exchanged: int
+    def __init__(self, agent_id: _Optional[str] = ..., feedback: _Optional[str] = ..., memories_used: _Optional[_Iterable[_Union[_agents_pb2.ScoredMemory, _Mapping]]] = ..., lines_exchanged: _Optional[int] = ...) -> None: ...
+
+class DebriefResponse(_message.Message):
+    __slots__ = ("player_goal", "feedback")
+    PLAYER_GOAL_FIELD_NUMBER: _ClassVar[int]
+    FEEDBACK_FIELD_NUMBER: _ClassVar[int]
+    player_goal: str
+    feedback: _containers.RepeatedCompositeFieldContainer[CharacterFeedback]
+    def __init__(self, player_goal: _Optional[str] = ..., feedback: _Optional[_Iterable[_Union[CharacterFeedback, _Mapping]]] = ...) -> None: ...

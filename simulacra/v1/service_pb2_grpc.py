@@ -91,6 +91,11 @@ class SimulacraStub:
                 request_serializer=simulacra_dot_v1_dot_service__pb2.ListSavesRequest.SerializeToString,
                 response_deserializer=simulacra_dot_v1_dot_service__pb2.ListSavesResponse.FromString,
                 _registered_method=True)
+        self.Debrief = channel.unary_unary(
+                '/simulacra.v1.Simulacra/Debrief',
+                request_serializer=simulacra_dot_v1_dot_service__pb2.DebriefRequest.SerializeToString,
+                response_deserializer=simulacra_dot_v1_dot_service__pb2.DebriefResponse.FromString,
+                _registered_method=True)
 
 
 class SimulacraServicer:
@@ -177,6 +182,14 @@ class SimulacraServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Debrief(self, request, context):
+        """A rehearsal's feedback: each character says, from what it remembers of the
+        player (what was said, what it made of it), how the player did at their goal.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SimulacraServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -234,6 +247,11 @@ def add_SimulacraServicer_to_server(servicer, server):
                     servicer.ListSaves,
                     request_deserializer=simulacra_dot_v1_dot_service__pb2.ListSavesRequest.FromString,
                     response_serializer=simulacra_dot_v1_dot_service__pb2.ListSavesResponse.SerializeToString,
+            ),
+            'Debrief': grpc.unary_unary_rpc_method_handler(
+                    servicer.Debrief,
+                    request_deserializer=simulacra_dot_v1_dot_service__pb2.DebriefRequest.FromString,
+                    response_serializer=simulacra_dot_v1_dot_service__pb2.DebriefResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -533,6 +551,33 @@ class Simulacra:
             '/simulacra.v1.Simulacra/ListSaves',
             simulacra_dot_v1_dot_service__pb2.ListSavesRequest.SerializeToString,
             simulacra_dot_v1_dot_service__pb2.ListSavesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Debrief(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simulacra.v1.Simulacra/Debrief',
+            simulacra_dot_v1_dot_service__pb2.DebriefRequest.SerializeToString,
+            simulacra_dot_v1_dot_service__pb2.DebriefResponse.FromString,
             options,
             channel_credentials,
             insecure,
