@@ -179,3 +179,49 @@ async def test_minds_and_memories_persist_across_a_restart(tmp_path, embedder):
         assert chunks
     finally:
         await again.stop()
+
+
+# ---- the evaluation's ablations and the journal ----------------------------------------------
+
+
+async def test_without_planning_agents_decide_each_hour_as_it_comes(tmp_path, embedder, town_script):
+    server = await start_scripted(tmp_path, ScriptedModel(town_script), embedder, planning=False)
+    try:
+        society = server.society
+        used = set(server.scheduler.stats)
+        assert "day_plan" not in used and "hourly_plan" not in used and "wake_up" not in used
+        command = await society.next_action("mei_lin", EIGHT_AM + 20 * 60)
+        mind = society.minds["mei_lin"]
+        assert mind.state.day_plan == [] and mind.state.hourly == []
+        # The hour is still decomposed into actions at real places, from who she is.
+        assert command.activity.description and command.move_to.place_id
+        assert "decompose" in server.scheduler.stats
+        assert "day_plan" not in server.scheduler.stats
+    finally:
+        await server.stop()
+
+
+async def test_without_reflection_no_reflection_is_ever_due(tmp_path, embedder, town_script):
+    server = await start_scripted(tmp_path, ScriptedModel(town_script), embedder, reflection=False)
+    try:
+        mind = server.society.minds["isabella"]
+        mind.state.importance_since_reflection = THRESHOLD * 10
+        assert not server.society.reflector.due(mind)
+    finally:
+        await server.stop()
+
+
+async def test_the_journal_hears_steps_commands_and_memories(running):
+    society = running.society
+    heard: list[dict] = []
+    society.f.journal.subscribe(heard.append)
+    command = await society.next_action("isabella", EIGHT_AM + 10 * 60)
+    await _sync(society, [_sees("mei_lin", "isabella", "reading a book")], EIGHT_AM + 11 * 60)
+    types = [r["type"] for r in heard]
+    assert "command" in types and "step" in types and "memory" in types
+    [given] = [r for r in heard if r["type"] == "command"]
+    assert (given["agent"], given["doing"], given["place"]) == (
+        "isabella", command.activity.description, command.move_to.place_id)
+    [step] = [r for r in heard if r["type"] == "step"]
+    assert step["t"] == EIGHT_AM + 11 * 60 and step["agents"][0]["id"] == "mei_lin"
+    assert any(r["agent"] == "mei_lin" and "Isabella" in r["text"] for r in heard if r["type"] == "memory")
