@@ -52,6 +52,7 @@ mutual = false
 agent = "isabella"
 text = "Isabella Rodriguez is planning a party at Hobbs Cafe on February 14, from 5 pm to 7 pm."
 topic = ["party", "valentine"]
+event = {{ place = "hobbs_cafe", day = 2, start = "17:00", end = "19:00" }}
 '''
 
 
@@ -130,6 +131,11 @@ def test_a_bare_scenario_name_means_the_file_in_scenarios():
         ('occupation = ', 'ocupation = ', "personas[0] (id 'isabella').ocupation", "the fields are"),
         ('traits = ["warm", "outgoing"]', 'traits = "warm"', "personas[0] (id 'isabella').traits",
          "must be a list of words"),
+        ('place = "hobbs_cafe"', 'place = "hobs_cafe"', "seeds[0].event.place", "did you mean 'hobbs_cafe'"),
+        ('end = "19:00"', 'end = "16:00"', "seeds[0].event.end", "must be after start"),
+        ('start = "17:00"', 'start = "5 pm"', "seeds[0].event.start", 'write start = "17:00"'),
+        ('day = 2', 'day = 0', "seeds[0].event.day", "write day = 2"),
+        ('day = 2, ', 'day = 2, hour = 5, ', "seeds[0].event.hour", "the fields are"),
     ],
 )
 def test_bad_scenario_fails_naming_the_file_the_field_and_the_fix(tmp_path, old, new, field, fix):
@@ -253,6 +259,10 @@ def test_smallville_seeds_the_party_and_the_election(smallville):
     assert "Valentine" in party.text and "Hobbs Cafe" in party.text and "February 14" in party.text
     assert "5 pm to 7 pm" in party.text
     assert party.text in smallville.initial_memories("isabella_rodriguez")
+    # The party is an event: coordination counts who came to Hobbs Cafe, Tuesday 5-7 pm.
+    assert party.event.place_id == "hobbs_cafe"
+    assert party.event.start_time == 24 * 3600 + 17 * 3600 and party.event.end_time == 24 * 3600 + 19 * 3600
+    assert smallville.calendar_day(party.event.start_time) == "Tuesday February 14"
     assert "mayor" in seeds["sam_moore"].text
     assert seeds["sam_moore"].text in smallville.initial_memories("sam_moore")
     assert not any("Valentine" in m for m in smallville.initial_memories("sam_moore"))
