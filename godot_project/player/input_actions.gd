@@ -6,6 +6,7 @@ extends RefCounted
 ##   turn_left Left / Q       turn_right Right       run Shift       talk E
 ##   look (hold) right mouse  select left mouse      toggle_map Tab  toggle_view V
 ##   pause Space              speed_1..speed_4  1-4  quick_save F5   quick_load F9
+##   toggle_goal G            debrief F2             (a rehearsal's goal panel)
 ##   ui_cancel Escape (Godot's own)
 
 const KEYS: Dictionary = {
@@ -19,6 +20,8 @@ const KEYS: Dictionary = {
 	"talk": [KEY_E],
 	"toggle_map": [KEY_TAB],
 	"toggle_view": [KEY_V],
+	"toggle_goal": [KEY_G],
+	"debrief": [KEY_F2],
 }
 const MOUSE_BUTTONS: Dictionary = {
 	"look": [MOUSE_BUTTON_RIGHT],

@@ -25,7 +25,8 @@ extends Control
 ##   open_save_dialog(), open_load_dialog() (this one lists saves with ListSaves)
 ##   show_saves(saves)           the load dialog with these SaveInfo dicts.
 ##   close_dialogs(), dialog_open() -> bool
-##   set_hints(text)
+##   set_hints(text), hints_text() -> String   the line of control hints at the bottom
+##                               (DEFAULT_HINTS; REHEARSAL_HINTS adds the goal panel's keys).
 ##   input_blocker               Callable returning true while hotkeys must not fire.
 ##   client                      the AgentClient node (default: the autoload).
 ## Signals: pause_toggled(paused), speed_chosen(multiplier), save_requested(name),
@@ -48,6 +49,8 @@ const BASE_SPEED: float = 60.0
 const SPEEDS: Array[float] = [1.0, 2.0, 4.0, 8.0]
 const QUICKSAVE: String = "quicksave"
 const DEFAULT_HINTS: String = "WASD move · Shift run · E talk · Tab map · click an NPC to inspect · Space pause · 1-4 speed · F5 save · F9 load · Esc close"
+## The hints in a rehearsal: also the goal panel's keys (ui/rehearsal_panel.gd).
+const REHEARSAL_HINTS: String = "WASD move · Shift run · E talk · G goal · F2 how did I do? · Tab map · click an NPC to inspect · Space pause · 1-4 speed · F5 save · F9 load · Esc close"
 const STATUS_SECONDS: float = 6.0
 const ERROR_STATUS_SECONDS: float = 12.0
 const DIALOG_LAYER: int = 100
@@ -212,6 +215,10 @@ func status_text() -> String:
 func set_hints(text: String) -> void:
 	_hints.text = text
 	_hints.get_parent().visible = not text.is_empty()
+
+
+func hints_text() -> String:
+	return _hints.text
 
 
 func dialog_open() -> bool:
