@@ -7,6 +7,12 @@ extends Node
 ## in) and, when it has a directory for them and the town renders, takes
 ## screenshots: the chat, the inspector, and the town overview by day and by night.
 ##
+## In a rehearsal it notes what the goal panel shows (record "goal_panel"); with
+## --debrief it also folds the panel away and back (G), asks "How did I do?" (F2)
+## before talking (the panel must say to talk to someone first) and after, waits for
+## the feedback, records what the panel showed (record "debrief", screenshot
+## debrief.png) and closes it (Escape).
+##
 ## Started by main.gd with --autopilot AGENT_ID (or "nearest") and --say TEXT;
 ## --screenshots DIR saves PNGs there. The run ends when the script is done.
 
@@ -18,6 +24,8 @@ const OPEN_TIMEOUT_S: float = 10.0
 const REPLY_TIMEOUT_S: float = 180.0
 const INSPECT_TIMEOUT_S: float = 30.0
 const SAVE_TIMEOUT_S: float = 60.0
+# The debrief asks the model once per character the player talked with.
+const DEBRIEF_TIMEOUT_S: float = 150.0
 const SETTLE_FRAMES: int = 12
 const DAY_HOUR: float = 12.5
 const NIGHT_HOUR: float = 22.0
@@ -27,6 +35,8 @@ var main: Node = null
 var target_id: String = ""
 var line: String = "Hello! What are you up to today?"
 var screenshot_dir: String = ""
+## Ask for the rehearsal's feedback (F2) before and after the conversation.
+var debrief: bool = false
 ## What happened, for the run's report.
 var record: Dictionary = {}
 
@@ -35,14 +45,21 @@ var _steps: Array[Dictionary] = []
 
 func run() -> void:
 	record = {"target": target_id, "line": line, "steps": _steps, "screenshots": {}, "ok": false}
+	await _settle()  # The UI's first layout: wrapped text takes its height.
+	record["goal_panel"] = main.rehearsal_panel.state()
+	record["hints"] = main.hud.hints_text()
 	var npc: Node3D = _choose_target()
 	if npc == null:
 		_fail("no NPC '%s' to talk to" % target_id)
+		return
+	if debrief and not await _debrief_before_talking():
 		return
 	if not await _walk_to(npc):
 		return
 	npc = main.npc_by_id(target_id)
 	if not await _talk(npc):
+		return
+	if debrief and not await _debrief():
 		return
 	await _inspect(npc)
 	if not await _save_and_load():
@@ -174,6 +191,72 @@ func _reply_done(chat: Control) -> bool:
 	var lines: Array[Dictionary] = chat.transcript()
 	return not lines.is_empty() and str(lines[-1].get("speaker_id", "")) != "player" \
 		and bool(lines[-1].get("done", false)) and not chat.is_replying()
+
+
+# Before any conversation: G folds the goal panel and unfolds it; F2 must answer
+# that there is no one to hear from yet.
+func _debrief_before_talking() -> bool:
+	var panel: Control = main.rehearsal_panel
+	if not panel.is_rehearsal():
+		_fail("--debrief needs a rehearsal, and this scenario has no player goal")
+		return false
+	await _press_key(KEY_G)
+	var folded: bool = panel.is_collapsed() and panel.is_visible_in_tree()
+	await _press_key(KEY_G)
+	var unfolded: bool = not panel.is_collapsed()
+	var asked: Dictionary = await _ask_for_feedback()
+	if asked.is_empty():
+		return false
+	_step("debrief_before_talking", {"folded_with_g": folded, "unfolded_with_g": unfolded,
+		"state": asked["state"], "message": asked["message"], "waiting_message": asked["waiting_message"]})
+	await _press_key(KEY_ESCAPE)
+	return true
+
+
+# After the conversation: F2 asks everyone the player talked with; the panel says it
+# waits, then shows each one's feedback. What it showed goes in the record.
+func _debrief() -> bool:
+	var asked: Dictionary = await _ask_for_feedback()
+	if asked.is_empty():
+		return false
+	var panel: Control = main.rehearsal_panel
+	record["debrief"] = panel.state()
+	record["debrief"]["waiting_message"] = asked["waiting_message"]
+	record["debrief"]["seconds"] = asked["seconds"]
+	_step("debrief", {"state": asked["state"], "message": asked["message"], "seconds": asked["seconds"],
+		"feedback": panel.shown_feedback()})
+	await _shoot("debrief")
+	if asked["state"] != "shown":
+		_fail("the debrief showed no feedback after a conversation: %s %s" % [asked["state"], asked["message"]])
+		return false
+	await _press_key(KEY_ESCAPE)
+	await _settle()
+	_step("debrief_closed", {"feedback_open": panel.is_feedback_open()})
+	return true
+
+
+# Presses F2 and waits for the panel to show the answer: {"state", "message",
+# "waiting_message" (what it said while waiting), "seconds"}, or {} after a failure.
+func _ask_for_feedback() -> Dictionary:
+	var panel: Control = main.rehearsal_panel
+	var seen: Dictionary = {"waiting_message": ""}
+	var note_waiting: Callable = func() -> void: seen["waiting_message"] = panel.feedback_message()
+	panel.debrief_started.connect(note_waiting, CONNECT_ONE_SHOT)
+	var asked_ms: int = Time.get_ticks_msec()
+	await _press_key(KEY_F2)
+	if panel.debrief_started.is_connected(note_waiting):
+		panel.debrief_started.disconnect(note_waiting)
+		_fail("F2 did not ask for feedback")
+		return {}
+	if not await _wait_until(func() -> bool: return panel.feedback_state() != "waiting", DEBRIEF_TIMEOUT_S):
+		_fail("no feedback within %d s" % int(DEBRIEF_TIMEOUT_S))
+		return {}
+	await _settle()
+	if panel.feedback_state() == "error":
+		_fail("the debrief failed: %s" % panel.feedback_message())
+		return {}
+	return {"state": panel.feedback_state(), "message": panel.feedback_message(),
+		"waiting_message": seen["waiting_message"], "seconds": snappedf((Time.get_ticks_msec() - asked_ms) / 1000.0, 0.1)}
 
 
 # Clicks the NPC where the camera shows it; the game picks it with a ray.

@@ -23,11 +23,17 @@ extends Node3D
 ##                      talks, inspects it and ends the run (main/autopilot.gd)
 ##   --say TEXT         what the scripted player says
 ##   --screenshots DIR  the scripted player saves screenshots there (needs rendering)
+##   --debrief          in a rehearsal, the scripted player also asks "How did I do?"
+##                      (F2) after its conversation, waits for the feedback and
+##                      records what the panel showed (screenshot debrief.png)
 ## A timeline of what happens is printed to stdout, one line per event.
 ##
 ## Playing: WASD walk, Shift run, right mouse (held) or Q/arrows look, E talk to the
 ## NPC in front, left click an NPC to inspect it, V town overview / follow camera,
-## Tab map, Esc close; the HUD has the clock, pause, speed, save and load.
+## Tab map, Esc close; the HUD has the clock, pause, speed, save and load. In a
+## rehearsal (a scenario with a player goal) the goal panel (ui/rehearsal_panel.gd)
+## shows the goal at the top right: G folds it, F2 or its button asks the characters
+## the player talked with how it went (Debrief).
 
 # Project scripts are preloaded rather than named with class_name: a run straight
 # from a fresh clone (no .godot/ class cache yet) must still parse.
@@ -38,10 +44,12 @@ const InputActions: GDScript = preload("res://player/input_actions.gd")
 const Inspector: GDScript = preload("res://ui/inspector.gd")
 const Npc: GDScript = preload("res://npc/npc.gd")
 const OverviewMap: GDScript = preload("res://ui/overview_map.gd")
+const RehearsalPanel: GDScript = preload("res://ui/rehearsal_panel.gd")
 const Player: GDScript = preload("res://player/player.gd")
 const SimClock: GDScript = preload("res://town/sim_clock.gd")
 const TownBuilder: GDScript = preload("res://town/town_builder.gd")
 const TownData: GDScript = preload("res://town/town_data.gd")
+const UiTheme: GDScript = preload("res://ui/theme.gd")
 const NPC_SCENE: PackedScene = preload("res://npc/npc.tscn")
 const SYNC_INTERVAL_S: float = 1.0
 const CONNECT_GIVE_UP_S: float = 60.0
@@ -96,6 +104,8 @@ var chat_panel: ChatPanel = null
 var inspector: Inspector = null
 var hud: Hud = null
 var overview_map: OverviewMap = null
+## A rehearsal's goal and feedback (hidden in a plain town: no player goal).
+var rehearsal_panel: RehearsalPanel = null
 var _player_wanted: bool = true
 var _player_name: String = "Alex"
 var _start_time_given: bool = false
@@ -209,7 +219,7 @@ func _set_up() -> void:
 	_frame_overview()
 	if _player_wanted:
 		_spawn_player()
-	_set_up_ui()
+	_set_up_ui(agents_reply.get("payload", {}))
 	_clock.start()
 	for npc: Npc in _npcs:
 		npc.controller.start()
@@ -423,6 +433,7 @@ func _write_report(exit_code: int) -> void:
 		"errors": _errors,
 		"agents": agents,
 		"player": _autopilot.record if _autopilot != null else {},
+		"rehearsal": rehearsal_panel.state() if rehearsal_panel != null else {},
 		"performance": _performance(),
 	}
 	DirAccess.make_dir_recursive_absolute(_report_path.get_base_dir())
@@ -589,6 +600,7 @@ func _read_options(options: Dictionary) -> bool:
 		_autopilot.target_id = str(options["autopilot"])
 		if options.has("say") and not str(options["say"]).strip_edges().is_empty():
 			_autopilot.line = str(options["say"]).strip_edges()
+		_autopilot.debrief = options.has("debrief")
 		add_child(_autopilot)
 	if options.has("screenshots"):
 		_screenshot_dir = _caller_path(str(options["screenshots"]))
@@ -680,6 +692,9 @@ func _build_ui() -> void:
 	inspector = Inspector.new()
 	inspector.name = "Inspector"
 	layer.add_child(inspector)
+	rehearsal_panel = RehearsalPanel.new()
+	rehearsal_panel.name = "RehearsalPanel"
+	layer.add_child(rehearsal_panel)
 	chat_panel = ChatPanel.new()
 	chat_panel.name = "ChatPanel"
 	layer.add_child(chat_panel)
@@ -692,10 +707,22 @@ func _build_ui() -> void:
 	chat_panel.closed.connect(_on_chat_closed)
 	inspector.closed.connect(_on_inspector_closed)
 	overview_map.agent_clicked.connect(inspect)
+	rehearsal_panel.input_blocker = chat_panel.has_focus_input
+	rehearsal_panel.debrief_started.connect(_on_debrief_started)
+	rehearsal_panel.debrief_finished.connect(_on_debrief_finished)
 
 
-func _set_up_ui() -> void:
+# roster: the ListAgents reply, which also says the scenario and, in a rehearsal, the
+# player's goal.
+func _set_up_ui(roster: Dictionary) -> void:
 	hud.set_clock(_clock)
+	rehearsal_panel.set_name_of(_name_of)
+	rehearsal_panel.set_color_of(_color_of)
+	rehearsal_panel.set_scenario(str(roster.get("scenario", "")), str(roster.get("description", "")),
+		str(roster.get("playerGoal", "")))
+	if rehearsal_panel.is_rehearsal():
+		hud.set_hints(Hud.REHEARSAL_HINTS)
+		_log("rehearsal %s; the player's goal: %s" % [roster.get("scenario", ""), rehearsal_panel.goal_text()])
 	inspector.set_town(_town)
 	inspector.set_name_of(_name_of)
 	inspector.set_game_time_source(_clock.now)
@@ -773,6 +800,9 @@ func _update_play(delta: float) -> void:
 	if _since_map_s >= MAP_UPDATE_S:
 		_since_map_s = 0.0
 		_update_map()
+	# The goal panel and the inspector share the right of the screen; the full map
+	# takes all of it.
+	rehearsal_panel.set_covered(inspector.is_showing() or overview_map.is_expanded())
 	if player == null:
 		return
 	var typing: bool = chat_panel.is_open() and chat_panel.has_focus_input()
@@ -886,6 +916,31 @@ func _on_inspector_closed(_agent_id: String) -> void:
 	_highlight(null)
 
 
+# Asking how it went makes room for the feedback: the inspector, on the same side, closes.
+func _on_debrief_started() -> void:
+	inspector.hide_inspector()
+	_log("the player asks how it went (Debrief)")
+
+
+func _on_debrief_finished(feedback: Array, error: Dictionary) -> void:
+	if not error.is_empty():
+		hud.show_status("Could not get feedback: %s" % _describe_error(error), true)
+		return  # The failed call is in the timeline and the report's errors already.
+	if feedback.is_empty():
+		_log("debrief: no one has talked with the player yet")
+	for item: Dictionary in feedback:
+		_log("debrief: %s (%d lines with the player): \"%s\"" % [
+			_name_of(str(item.get("agentId", ""))), int(item.get("linesExchanged", 0)), str(item.get("feedback", ""))])
+
+
+# An agent's colour on the map and in the UI.
+func _color_of(agent_id: String) -> Color:
+	var npc: Npc = _npc_by_id(agent_id)
+	if npc == null:
+		return UiTheme.ACCENT
+	return Color.from_string(str(npc.agent.get("color", "")), UiTheme.ACCENT)
+
+
 func _highlight(npc: Npc) -> void:
 	if _highlighted != null and is_instance_valid(_highlighted):
 		_highlighted.set_highlighted(false)
@@ -974,6 +1029,7 @@ func _load_game(save_name: String) -> bool:
 	if chat_panel.is_open():
 		chat_panel.close()
 	inspector.hide_inspector()
+	rehearsal_panel.close_feedback()  # It was about talks the loaded minds may not have had.
 	_clock.set_now(float(world.get("gameTime", _clock.now())))
 	if float(world.get("speed", 0.0)) > 0.0:
 		_clock.set_speed(float(world["speed"]))
