@@ -35,6 +35,8 @@ class Planner:
         # False: no day plan and no hourly plan; each hour is decomposed as it comes from
         # the agent's summary alone (the evaluation's ablation without planning).
         self.ahead = True
+        # False: every place is chosen anew, routine actions too (the baseline benchmark).
+        self.cache_places = True
         self._place_vectors: dict[str, np.ndarray] = {}
         # A few agents plan their day at a time, so that in a large town they come to
         # life one after another instead of all together once every day is planned.
@@ -176,7 +178,7 @@ class Planner:
 
     async def choose_place(self, mind: Mind, action: str, chunk: str) -> str:
         """A place id for an action, chosen sector -> arena -> object among known places."""
-        cached = mind.state.place_cache.get(action)
+        cached = mind.state.place_cache.get(action) if self.cache_places else None
         if cached:
             return cached
         town = mind.f.town

@@ -100,6 +100,8 @@ async def start_server(
         society.reflector.threshold = settings.reflection_threshold
         society.reflector.enabled = settings.reflection
         society.planner.ahead = settings.planning
+        society.sequential = settings.baseline
+        society.planner.cache_places = not settings.baseline
 
     simulation = Simulation(
         scenario, save_path(settings, scenario), scheduler, embedder,

@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     weight_relevance: float = Field(1.0, ge=0, description="Retrieval weight of relevance (the paper: 1).")
     reflection_threshold: int = Field(150, ge=1, description="Summed importance that triggers a reflection.")
     reflection: bool = Field(True, description="Agents reflect; off for the evaluation's ablation without reflection.")
+    baseline: bool = Field(
+        False, description="Think the way the original research code did, for benchmarks: one agent at a time "
+        "(every mind waits for the one thinking), and no cached place choices. Pair with llm_parallel = 1.",
+    )
     planning: bool = Field(
         True, description="Agents plan their day and its hours ahead; off for the evaluation's ablation without "
         "planning (each hour is decided as it comes, from who the agent is).",

@@ -55,6 +55,9 @@ class Society:
         self.player_name = "a visitor"
         # Background work that stores what the player said: a save waits for it.
         self._remembering: set[asyncio.Task] = set()
+        # True: one mind thinks at a time, all sharing one lock (the baseline benchmark:
+        # the original code ran its agents one after another).
+        self.sequential = False
 
     # ---- lifecycle ------------------------------------------------------------------
 
@@ -72,10 +75,14 @@ class Society:
             self.minds[agent.id] = mind
             new.append(mind)
 
+        if self.sequential:
+            shared = asyncio.Lock()
+            for mind in self.minds.values():
+                mind.lock = shared
         # A new mind is held until its first memories are stored: its first NextAction
         # waits for them, but the server opens its doors at once.
-        for mind in new:
-            await mind.lock.acquire()
+        for lock in {id(m.lock): m.lock for m in new}.values():  # one, when the minds share it
+            await lock.acquire()
         self._spawn(self._seed_and_plan(new, self.world.game_time))
         for data in self.save.conversations():
             data["lines"] = [tuple(line) for line in data["lines"]]
@@ -302,9 +309,14 @@ class Society:
                 mind.state.importance_since_reflection = 0
                 self._save_mind(mind)
             finally:
-                mind.lock.release()
+                if not self.sequential:
+                    mind.lock.release()
 
-        await asyncio.gather(*(seed(mind) for mind in new))
+        try:
+            await asyncio.gather(*(seed(mind) for mind in new))
+        finally:
+            if self.sequential and new:
+                new[0].lock.release()
         if new:
             log.info("first memories stored: %s", ", ".join(f"{m.name} ({self.f.memory.count(m.id)})" for m in new))
         await self._plan_everyone_ahead(now)

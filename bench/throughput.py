@@ -25,7 +25,6 @@ import asyncio
 import dataclasses
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -40,6 +39,7 @@ from agent_server.llm.llama_cpp import LlamaCppModel
 from agent_server.prompts import converse, day_plan, decompose, summary
 from agent_server.scheduler import LLMScheduler, Priority
 from agent_server.settings import DEFAULT_MODEL
+from bench.machine import machine
 
 ISABELLA = ("Isabella Rodriguez is the owner of Hobbs Cafe, friendly and outgoing. She loves to make people "
             "feel welcome and is planning a Valentine's Day party at the cafe.")
@@ -76,22 +76,6 @@ def requests(max_tokens: int) -> list[tuple[str, LLMRequest]]:
         ("converse_summary", converse.summary_request("Isabella Rodriguez", "Klaus Mueller", LINES)),
     ]
     return [(kind, dataclasses.replace(r, max_tokens=min(r.max_tokens, max_tokens))) for kind, r in built]
-
-
-def machine() -> dict:
-    info = {"cpu_model": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-            "platform": platform.platform(), "python": platform.python_version()}
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                info["cpu_model"] = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                info["ram_gib"] = round(int(line.split()[1]) / 2**20, 1)
-    except OSError:
-        pass
-    return info
 
 
 def percentiles(values: list[float]) -> dict:

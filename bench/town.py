@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""The town under load: a scenario's agents (Smallville's 25 by default) in the real
+Godot world at 1 game minute per real second, not in lockstep (the world does not wait
+for the minds, as in a game), while a player talks to one agent after another.
+
+Measured over --minutes game minutes, after the start-up (first memories and the first
+day plans; its duration is given apart), against the real-time targets:
+
+- player chat: time from sending the player's line (gRPC, loopback) to its first streamed
+  token, p50 and p95 (target p50 <= 250 ms, p95 <= 500 ms);
+- keeping up: the share of the agents' game time spent waiting for the server to say
+  what they do next, from the world's own count (target <= 5%);
+- economy: model requests and tokens per agent per game hour (target <= 10 requests);
+- footprint: the server's resident memory, now and at its peak (target <= 1.5 GB after
+  two game days; here after the measured span).
+
+`--baseline` also runs the same town the way the original research code did, and every
+figure is given as a ratio to it: one agent thinks at a time (all minds share one lock),
+no batched decoding (llm_parallel 1), no cached place choices. Each mode gets a fresh
+save, so both start from the same town.
+
+    .venv/bin/python bench/town.py [--scenario smallville] [--minutes 60] [--speed 60] [--baseline]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import grpc
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from agent_server.godot import town_args  # noqa: E402
+from agent_server.server import start_server  # noqa: E402
+from agent_server.settings import load_settings  # noqa: E402
+from bench.machine import machine  # noqa: E402
+from simulacra.v1 import service_pb2, service_pb2_grpc  # noqa: E402
+
+LINES = ["Hello! How is your day going?", "What are you working on today?", "Have you heard any news in town?",
+         "Do you know a good place for lunch?", "What do you think of this town?"]
+
+
+def rss_mb() -> dict:
+    current = 0.0
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            current = int(line.split()[1]) / 1024
+    return {"current_mb": round(current, 1),
+            "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
+def usage_of(scheduler) -> dict:
+    return {p: dataclasses.asdict(u) for p, u in scheduler.stats.items()}
+
+
+def usage_between(before: dict, after: dict) -> dict:
+    out = {}
+    for purpose, u in after.items():
+        b = before.get(purpose, {})
+        out[purpose] = {k: v - b.get(k, 0) for k, v in u.items()}
+    return out
+
+
+async def player(grpc_address: str, agents: list[str], every_s: float, stop: asyncio.Event,
+                 game_time) -> list[dict]:
+    """Talks to one agent after another; returns each line's first-token latency."""
+    said = []
+    async with grpc.aio.insecure_channel(grpc_address) as channel:
+        stub = service_pb2_grpc.SimulacraStub(channel)
+        i = 0
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), every_s)
+                break
+            except asyncio.TimeoutError:
+                pass
+            agent = agents[i % len(agents)]
+            request = service_pb2.ChatRequest(agent_id=agent, text=LINES[i % len(LINES)], player_name="Alex",
+                                              game_time=game_time())
+            i += 1
+            sent = time.perf_counter()
+            first = None
+            async for chunk in stub.Chat(request):
+                if first is None and chunk.text:
+                    first = time.perf_counter() - sent
+            said.append({"agent": agent, "first_token_s": round(first if first is not None else float("nan"), 4),
+                         "whole_s": round(time.perf_counter() - sent, 3)})
+    return said
+
+
+async def run_mode(args, baseline: bool) -> dict:
+    with tempfile.TemporaryDirectory() as data:
+        overrides = dict(scenario_path=args.scenario, data_dir=Path(data), grpc_port=0, ws_port=0)
+        if baseline:
+            overrides |= dict(baseline=True, llm_parallel=1)
+        settings = load_settings(**overrides)
+        started = time.perf_counter()
+        server = await start_server(settings)
+        try:
+            while not server.society.ready:
+                await asyncio.sleep(1)
+            startup_s = time.perf_counter() - started
+            before, wall = usage_of(server.scheduler), time.perf_counter()
+            report = Path(data) / "town_report.json"
+            godot = await asyncio.create_subprocess_exec(
+                *town_args(server.ws_url, headless=True, speed=args.speed,
+                           extra=["--minutes", str(args.minutes), "--report", str(report)]),
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+            stop = asyncio.Event()
+            agents = list(server.society.minds)
+            talking = asyncio.create_task(player(f"127.0.0.1:{server.grpc_port}", agents, args.chat_every, stop,
+                                                 lambda: server.society.world.game_time))
+            await godot.wait()
+            stop.set()
+            said = await talking
+            wall = time.perf_counter() - wall
+            used = usage_between(before, usage_of(server.scheduler))
+            town = json.loads(report.read_text()) if report.exists() else {}
+        finally:
+            await server.stop()
+    hours = args.minutes / 60
+    n = len(agents)
+    background = {p: u for p, u in used.items() if p != "player_chat"}
+    calls = sum(u["calls"] for u in background.values())
+    tokens = sum(u["prompt_tokens"] + u["completion_tokens"] for u in background.values())
+    firsts = [s["first_token_s"] for s in said if s["first_token_s"] == s["first_token_s"]]
+    return {
+        "mode": "baseline" if baseline else "simulacra",
+        "agents": n, "game_minutes": args.minutes, "speed": args.speed, "wall_seconds": round(wall, 1),
+        "startup_seconds": round(startup_s, 1),
+        "player_chat": {"lines": len(said),
+                        "first_token_p50_ms": round(1000 * float(np.percentile(firsts, 50)), 1) if firsts else None,
+                        "first_token_p95_ms": round(1000 * float(np.percentile(firsts, 95)), 1) if firsts else None,
+                        "lines_said": said},
+        "keeping_up": {"waiting_share": town.get("performance", {}).get("waiting_share"),
+                       "town_fps": town.get("performance", {}).get("frames_per_second")},
+        "economy": {"requests_per_agent_per_game_hour": round(calls / (n * hours), 2),
+                    "tokens_per_agent_per_game_hour": round(tokens / (n * hours), 1),
+                    "by_purpose_calls_per_agent_per_game_hour": {
+                        p: round(u["calls"] / (n * hours), 2) for p, u in sorted(background.items())}},
+        "footprint": rss_mb(),
+    }
+
+
+def ratios(ours: dict, base: dict) -> dict:
+    def ratio(a, b):
+        return round(a / b, 3) if a is not None and b else None
+
+    return {
+        "player_first_token_p50": ratio(ours["player_chat"]["first_token_p50_ms"],
+                                        base["player_chat"]["first_token_p50_ms"]),
+        "waiting_share": ratio(ours["keeping_up"]["waiting_share"], base["keeping_up"]["waiting_share"]),
+        "requests_per_agent_per_game_hour": ratio(ours["economy"]["requests_per_agent_per_game_hour"],
+                                                  base["economy"]["requests_per_agent_per_game_hour"]),
+        "startup_seconds": ratio(ours["startup_seconds"], base["startup_seconds"]),
+    }
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenario", default="smallville")
+    parser.add_argument("--minutes", type=int, default=60, help="game minutes measured (after start-up)")
+    parser.add_argument("--speed", type=float, default=60.0, help="game seconds per real second")
+    parser.add_argument("--chat-every", type=float, default=15.0, help="real seconds between the player's lines")
+    parser.add_argument("--baseline", action="store_true", help="also run the baseline, and give ratios")
+    args = parser.parse_args()
+    out = {"benchmark": "town", "machine": machine(), "targets": {
+        "player_first_token_p50_ms": 250, "player_first_token_p95_ms": 500, "waiting_share": 0.05,
+        "requests_per_agent_per_game_hour": 10, "rss_mb": 1536}}
+    ours = await run_mode(args, baseline=False)
+    out["simulacra"] = ours
+    if args.baseline:
+        base = await run_mode(args, baseline=True)
+        out["baseline"] = base
+        out["ratio_to_baseline"] = ratios(ours, base)
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
