@@ -225,3 +225,16 @@ async def test_the_journal_hears_steps_commands_and_memories(running):
     [step] = [r for r in heard if r["type"] == "step"]
     assert step["t"] == EIGHT_AM + 11 * 60 and step["agents"][0]["id"] == "mei_lin"
     assert any(r["agent"] == "mei_lin" and "Isabella" in r["text"] for r in heard if r["type"] == "memory")
+
+
+async def test_the_baseline_thinks_one_agent_at_a_time(tmp_path, embedder, town_script):
+    server = await start_scripted(tmp_path, ScriptedModel(town_script), embedder, baseline=True)
+    try:
+        society = server.society
+        assert len({id(m.lock) for m in society.minds.values()}) == 1  # one lock for every mind
+        assert all(m.planned_for(EIGHT_AM) for m in society.minds.values())  # seeded and planned, no deadlock
+        command = await society.next_action("john_lin", EIGHT_AM + 20 * 60)
+        assert command.activity.description
+        assert not society.planner.cache_places
+    finally:
+        await server.stop()
