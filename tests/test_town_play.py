@@ -6,6 +6,10 @@ Headless, and rendered under Xvfb with Mesa for screenshots: the town overview b
 and by night, the conversation with the chat panel open, and the inspector. The
 minds' model is scripted here (control flow, quick); tests/test_player_chat.py plays
 the same with the real model.
+
+A rehearsal (scenarios/ask_for_a_raise.toml) runs too, rendered: the goal panel shows
+the scenario's goal, and the scripted player asks "How did I do?" before and after
+talking with Dana; the feedback panel shows what the server answered.
 """
 
 from __future__ import annotations
@@ -26,16 +30,22 @@ from tests.town_script import TownScript
 pytestmark = [pytest.mark.godot]
 
 SMALLVILLE = PROJECT_ROOT / "scenarios" / "smallville.toml"
+RAISE = PROJECT_ROOT / "scenarios" / "ask_for_a_raise.toml"
 LINE = "Hello! What are you up to today?"
 SHOTS = ("overview_day", "overview_night", "chat", "inspector")
+RAISE_LINE = "Dana, could we talk about my salary?"
+FEEDBACK = "You came with numbers, Alex, and that helped. Next time, ask me for a date to decide by."
 
 
-async def _play(tmp_path, embedder, *, name: str, minutes: int | None, rendered: bool) -> tuple[dict, str]:
-    server = await start_scripted(tmp_path, ScriptedModel(TownScript()), embedder, scenario_path=SMALLVILLE)
+async def _play(tmp_path, embedder, *, name: str, minutes: int | None, rendered: bool, scenario=SMALLVILLE,
+                model: ScriptedModel | None = None, player: tuple[str, ...] = ("--autopilot", "nearest", "--say", LINE,
+                                                                               "--player-name", "Alex"),
+                ) -> tuple[dict, str]:
+    server = await start_scripted(tmp_path, model or ScriptedModel(TownScript()), embedder, scenario_path=scenario)
     folder = ARTIFACTS / name
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    extra = ("--autopilot", "nearest", "--say", LINE, "--player-name", "Alex")
+    extra = player
     if rendered:
         extra += ("--screenshots", str(folder / "screenshots"))
     try:
@@ -57,6 +67,26 @@ async def headless_play(tmp_path_factory, embedder):
 @pytest.fixture(scope="module")
 async def rendered_play(tmp_path_factory, embedder):
     return await _play(tmp_path_factory.mktemp("shots"), embedder, name="play_rendered", minutes=None, rendered=True)
+
+
+@pytest.fixture(scope="module")
+async def rehearsal_play(tmp_path_factory, embedder):
+    """The raise rehearsal, rendered: the scripted player asks for feedback (F2) before
+    talking to Dana and after; Dana's feedback is scripted (the debrief prompt's user
+    turn ends with "How did I do?")."""
+    script = TownScript()
+
+    def respond(request):
+        if request.messages[-1]["content"].rstrip().endswith("How did I do?"):
+            return FEEDBACK
+        return script(request)
+
+    model = ScriptedModel(respond)
+    report, output = await _play(
+        tmp_path_factory.mktemp("rehearsal"), embedder, name="play_rehearsal", minutes=None, rendered=True,
+        scenario=RAISE, model=model,
+        player=("--autopilot", "dana_whitfield", "--say", RAISE_LINE, "--player-name", "Alex Rivera", "--debrief"))
+    return report, output, model
 
 
 def _steps(report: dict) -> dict[str, dict]:
@@ -130,6 +160,14 @@ def test_quick_save_and_load_put_the_world_back(headless_play):
     assert 0 <= saved["clock_after_load_s"] < 300  # the clock too: back to the save, give or take the wait
 
 
+def test_a_plain_town_shows_no_goal_panel(headless_play):
+    report, _ = headless_play
+    assert report["rehearsal"]["scenario"] == "smallville"
+    assert report["rehearsal"]["player_goal"] == "" and report["rehearsal"]["shown"] is False
+    assert report["player"]["goal_panel"]["shown"] is False and report["player"]["goal_panel"]["goal_text"] == ""
+    assert "F2" not in report["player"]["hints"]
+
+
 def test_frame_rate_with_25_npcs_headless(headless_play):
     report, _ = headless_play
     performance = report["performance"]
@@ -157,3 +195,59 @@ def test_screenshots_are_real_frames(rendered_play):
     # Night is darker than day.
     assert _image(shots["overview_night"]).mean() < 0.75 * _image(shots["overview_day"]).mean()
     print("rendered:", report["performance"])
+
+
+def test_a_rehearsal_shows_the_player_s_goal(rehearsal_play):
+    report, output, _ = rehearsal_play
+    scenario = Scenario.load(RAISE).proto
+    assert report["player"]["ok"], report["player"]
+    assert report["errors"] == []
+    panel = report["player"]["goal_panel"]  # as the run started
+    assert panel["shown"] is True and panel["collapsed"] is False
+    assert panel["scenario"] == "ask_for_a_raise"
+    assert panel["goal_text"] == scenario.player_goal
+    assert panel["description_text"] == scenario.description
+    assert "G goal" in report["player"]["hints"] and "F2" in report["player"]["hints"]
+    # G folds it away and back; at the end of the run it is still there.
+    before = _steps(report)["debrief_before_talking"]
+    assert before["folded_with_g"] is True and before["unfolded_with_g"] is True
+    assert report["rehearsal"]["shown"] is True and report["rehearsal"]["goal_text"] == scenario.player_goal
+
+
+def test_the_debrief_shows_each_character_s_feedback(rehearsal_play):
+    report, output, model = rehearsal_play
+    steps = _steps(report)
+    # Before any conversation there is no one to hear from.
+    before = steps["debrief_before_talking"]
+    assert before["state"] == "empty" and before["message"].startswith("Talk to someone first")
+    assert before["waiting_message"].startswith("Asking")
+    # After talking with Dana: her words as the server returned them, and the lines exchanged.
+    assert report["player"]["target"] == "dana_whitfield"
+    assert [line["text"] for line in report["player"]["transcript"][-2:]] == [RAISE_LINE, "I am fine, thank you."]
+    debrief = report["player"]["debrief"]
+    assert debrief["feedback_state"] == "shown" and debrief["feedback_message"] == ""
+    assert debrief["waiting_message"].startswith("Asking")
+    [dana] = debrief["feedback"]
+    assert (dana["agent_id"], dana["name"], dana["feedback"]) == ("dana_whitfield", "Dana Whitfield", FEEDBACK)
+    assert dana["lines_exchanged"] == 2  # Alex's line and Dana's answer
+    assert any(RAISE_LINE in memory for memory in dana["memories_used"])
+    # The server asked the model once for Dana, with what was said, and Godot's timeline says so.
+    [asked] = [r for r in model.history if r.messages[-1]["content"].rstrip().endswith("How did I do?")]
+    assert f'Alex Rivera: "{RAISE_LINE}"' in asked.messages[-1]["content"]
+    assert "You are Dana Whitfield." in asked.messages[0]["content"]
+    assert f'debrief: Dana Whitfield (2 lines with the player): "{FEEDBACK}"' in output
+    # Escape closed the feedback again.
+    assert steps["debrief_closed"]["feedback_open"] is False
+
+
+def test_the_debrief_screenshot_is_a_real_frame(rehearsal_play):
+    report, _, _ = rehearsal_play
+    image = _image(report["player"]["screenshots"]["debrief"])
+    assert image.shape[:2] == (720, 1280)
+    assert len(np.unique(image.reshape(-1, 3).astype(np.uint8), axis=0)) > 500 and image.std() > 12
+    # The panel keeps to the right of the screen, out of the middle, and has grown with
+    # the feedback; it is drawn: its dark background hides the town under it.
+    x, y, width, height = (round(v) for v in report["player"]["debrief"]["rect"])
+    assert x > 1280 * 0.6 and x + width <= 1280 and y + height <= 720
+    assert height > report["player"]["goal_panel"]["rect"][3]
+    assert image[y:y + height, x:x + width].mean() < 80
