@@ -58,6 +58,7 @@ class Society:
         # True: one mind thinks at a time, all sharing one lock (the baseline benchmark:
         # the original code ran its agents one after another).
         self.sequential = False
+        self._journaled_step = -1
 
     # ---- lifecycle ------------------------------------------------------------------
 
@@ -141,7 +142,9 @@ class Society:
         self.world.observe_time(now)
         self.save.set("game_time", str(self.world.game_time))
         commands = []
-        if self.f.journal.listening:
+        # One step per game time: a world held still (lockstep) reports the same moment again.
+        if self.f.journal.listening and now != self._journaled_step:
+            self._journaled_step = now
             self.f.journal.record("step", now, agents=[self._step_view(s) for s in states])
         for state in states:
             self.world.agents[state.agent_id].state.CopyFrom(state)

@@ -1,15 +1,16 @@
 """The replay of a run in Godot (godot_project/replay/): a recorded replay log
 (docs/replay_log.md) played back with no server and no model.
 
-Headless, `--verify` seeks to every step of tests/data/replay_skeleton.jsonl (in the log's
+Headless, `--verify` seeks to every step of tests/data/replay_tea_party.jsonl (in the log's
 order, backwards, shuffled, and playing through) and checks that every NPC stands where the
 log has it and that every way shows the same town; rendered under Xvfb, a screenshot at a
 time when the agents are far apart, with the inspector open, is a real frame and shows that
 agent as the log has it. Bad logs end with exit code 2 and a message naming the file and
 the line.
 
-The expectations are read from the log itself, so that a log recorded by the runner can
-take the provisional one's place (tests/data/make_replay_skeleton.py wrote it).
+The log was recorded by `simulacra simulate --scenario tests/data/tea_party.toml --days
+0.08` (the three neighbours of the skeleton town, two game hours on the default model);
+the expectations are read from the log itself.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from tests.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.godot]
 
-REPLAY_LOG = PROJECT_ROOT / "tests" / "data" / "replay_skeleton.jsonl"
+REPLAY_LOG = PROJECT_ROOT / "tests" / "data" / "replay_tea_party.jsonl"
 SCENE = "res://replay/replay.tscn"
 MAX_ERROR_M = 0.01
 MEMORIES_SHOWN = 30
