@@ -4,7 +4,8 @@ extends Node3D
 ## the server every second (SyncWorld), applying the commands that come back.
 ##
 ## User arguments (after "--" on the Godot command line):
-##   --headless-run     give up (exit 1) when the server cannot be reached in 60 s
+##   --headless-run     give up (exit 1) when the server cannot be reached in 60 s,
+##                      at the start or later (a run whose server died ends too)
 ##   --minutes N        quit (exit 0) after N game minutes
 ##   --until T          quit (exit 0) once the clock reaches game time T (seconds)
 ##   --lockstep         the world stands still (clock, walking) while an agent has
@@ -75,6 +76,7 @@ var _minutes: float = -1.0
 var _until: float = -1.0
 var _load_at_start: String = ""
 var _lockstep: bool = false
+var _disconnected_since_ms: int = -1
 # Agent id -> Time.get_ticks_msec() when it began waiting for the server.
 var _waiting_since: Dictionary = {}
 # Game seconds agents spent waiting for the server while the clock ran (all agents
@@ -165,6 +167,15 @@ func _process(delta: float) -> void:
 			_error("%s %s within %d s; giving up" % [why, AgentClient.server_url, int(CONNECT_GIVE_UP_S)])
 			_finish(1)
 		return
+	if _headless_run and not AgentClient.is_connected_to_server():
+		if _disconnected_since_ms < 0:
+			_disconnected_since_ms = Time.get_ticks_msec()
+		elif Time.get_ticks_msec() - _disconnected_since_ms > int(CONNECT_GIVE_UP_S * 1000.0):
+			_error("no connection to %s for %d s; giving up" % [AgentClient.server_url, int(CONNECT_GIVE_UP_S)])
+			_finish(1)
+			return
+	else:
+		_disconnected_since_ms = -1
 	if _minutes >= 0.0 and _autopilot == null and _clock.elapsed() >= _minutes * 60.0:
 		_finish(0)
 		return
