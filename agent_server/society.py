@@ -210,8 +210,13 @@ class Society:
         # waking up) neither starts nor joins conversations, which would otherwise take
         # the model from the planning that every idle agent is waiting for.
         busy = {a for a, m in self.minds.items() if m.in_conversation or not m.planned_for(now)}
+        # Nor does anyone while the town is still waking (not everyone has planned): a
+        # conversation's lines come before planning in the model's queue, and would hold
+        # up the agents who are still standing still, waiting for their day.
         if not mind.planned_for(now):
             busy |= set(names)
+        elif not self.ready:
+            busy |= set(self.minds)  # the player may still be greeted
         # Not under the mind's lock: rating and storing observations must not hold up
         # the agent's next action (importance is the scheduler's lowest priority).
         reaction = await self.reactor.perceive(mind, state, now, names, busy)
