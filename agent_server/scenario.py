@@ -41,7 +41,8 @@ _SENTENCE_END = re.compile(r"(?<=[.;!?])\s+")
 _COLORS = ["#e0607e", "#4f86c6", "#58b368", "#f2a541", "#8e6cc2", "#e07a5f", "#3d9b9b", "#c44536"]
 
 # TOML keys, in the order the README documents them.
-_TOP_KEYS = {"name", "description", "town", "start", "player_goal", "personas", "relationships", "seeds"}
+_TOP_KEYS = {"name", "description", "town", "start", "player_goal", "player_name", "personas", "relationships",
+             "seeds"}
 _PERSONA_KEYS = {"id", "name", "age", "traits", "seed", "home", "occupation", "habits", "appearance", "color"}
 _APPEARANCE_KEYS = {"height", "skin", "hair", "shirt", "trousers"}
 _RELATIONSHIP_KEYS = {"a", "b", "description", "mutual"}
@@ -266,6 +267,7 @@ def _from_toml(text: str, problems: _Problems) -> scenario_pb2.Scenario:
     proto.town_file = _string(data, "town", "town", problems, required=True,
                               fix='add town = "../towns/smallville.json" (relative to this file)')
     proto.player_goal = _string(data, "player_goal", "player_goal", problems)
+    proto.player_name = _string(data, "player_name", "player_name", problems)
 
     start = data.get("start")
     if not isinstance(start, dict):

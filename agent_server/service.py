@@ -49,7 +49,8 @@ class SimulacraService:
     async def ListAgents(self, request: service_pb2.ListAgentsRequest) -> service_pb2.ListAgentsResponse:
         scenario = self.society.scenario.proto
         return service_pb2.ListAgentsResponse(agents=self.society.scenario.agents, scenario=scenario.name,
-                                              description=scenario.description, player_goal=scenario.player_goal)
+                                              description=scenario.description, player_goal=scenario.player_goal,
+                                              player_name=scenario.player_name)
 
     async def SyncWorld(self, request: service_pb2.SyncWorldRequest) -> service_pb2.SyncWorldResponse:
         _check_time(request.game_time)

@@ -99,6 +99,7 @@ def test_rehearsal_scenarios_state_the_players_goal_and_have_a_few_characters(na
     scenario = Scenario.load(PROJECT_ROOT / "scenarios" / f"{name}.toml")
     assert 2 <= len(scenario.agents) <= 5
     assert len(scenario.proto.player_goal) > 80
+    assert scenario.proto.player_name in scenario.proto.player_goal  # "You are Alex Rivera."
     assert scenario.proto.seeds and scenario.proto.relationships
 
 

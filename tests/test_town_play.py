@@ -82,10 +82,10 @@ async def rehearsal_play(tmp_path_factory, embedder):
         return script(request)
 
     model = ScriptedModel(respond)
+    # No --player-name: the scenario casts the player as Alex Rivera.
     report, output = await _play(
         tmp_path_factory.mktemp("rehearsal"), embedder, name="play_rehearsal", minutes=None, rendered=True,
-        scenario=RAISE, model=model,
-        player=("--autopilot", "dana_whitfield", "--say", RAISE_LINE, "--player-name", "Alex Rivera", "--debrief"))
+        scenario=RAISE, model=model, player=("--autopilot", "dana_whitfield", "--say", RAISE_LINE, "--debrief"))
     return report, output, model
 
 

@@ -18,7 +18,8 @@ extends Node3D
 ##   --speed S          game seconds per real second (default 60)
 ##   --start-time S     game time the clock starts at, seconds (default: the server's
 ##                      game time, so a resumed save goes on where it was)
-##   --player-name NAME the name NPCs know the player by (default Alex)
+##   --player-name NAME the name NPCs know the player by (default: the scenario's
+##                      player_name in a rehearsal, else Alex)
 ##   --no-player        no player in the town (the default for --headless-run)
 ##   --autopilot ID     a scripted player walks to agent ID ("nearest": the closest),
 ##                      talks, inspects it and ends the run (main/autopilot.gd)
@@ -110,6 +111,7 @@ var overview_map: OverviewMap = null
 var rehearsal_panel: RehearsalPanel = null
 var _player_wanted: bool = true
 var _player_name: String = "Alex"
+var _player_name_given: bool = false
 var _start_time_given: bool = false
 var _autopilot: Autopilot = null
 var _screenshot_dir: String = ""
@@ -222,6 +224,10 @@ func _set_up() -> void:
 		_town.name, _town.places.size(), _town.obstacles.size(), _polygon_count])
 	for place_id: String in _unreachable:
 		_error("place %s (%s) is not reachable on the navmesh" % [place_id, _town.path_name(place_id)])
+	# A rehearsal names who the player plays; --player-name still wins.
+	var cast_as: String = str(agents_reply.get("payload", {}).get("playerName", "")).strip_edges()
+	if not _player_name_given and not cast_as.is_empty():
+		_player_name = cast_as
 	var agents: Array = agents_reply.get("payload", {}).get("agents", [])
 	for agent: Dictionary in agents:
 		_spawn(agent)
@@ -604,6 +610,7 @@ func _read_options(options: Dictionary) -> bool:
 			printerr("--player-name needs a name")
 			return false
 		_player_name = str(options["player-name"]).strip_edges()
+		_player_name_given = true
 	_player_wanted = not options.has("no-player") and (not _headless_run or options.has("autopilot"))
 	if options.has("autopilot"):
 		_autopilot = Autopilot.new()

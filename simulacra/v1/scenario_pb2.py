@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from simulacra.v1 import agents_pb2 as simulacra_dot_v1_dot_agents__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bsimulacra/v1/scenario.proto\x12\x0csimulacra.v1\x1a\x19simulacra/v1/agents.proto\"\xf8\x01\n\x08Scenario\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\ttown_file\x18\x02 \x01(\t\x12#\n\x06\x61gents\x18\x03 \x03(\x0b\x32\x13.simulacra.v1.Agent\x12\x12\n\nstart_time\x18\x04 \x01(\x05\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12\x12\n\nstart_date\x18\x06 \x01(\t\x12\x13\n\x0bplayer_goal\x18\x07 \x01(\t\x12\x31\n\rrelationships\x18\x08 \x03(\x0b\x32\x1a.simulacra.v1.Relationship\x12!\n\x05seeds\x18\t \x03(\x0b\x32\x12.simulacra.v1.Seed\"I\n\x0cRelationship\x12\t\n\x01\x61\x18\x01 \x01(\t\x12\t\n\x01\x62\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x0e\n\x06mutual\x18\x04 \x01(\x08\"]\n\x04Seed\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\r\n\x05topic\x18\x03 \x03(\t\x12&\n\x05\x65vent\x18\x04 \x01(\x0b\x32\x17.simulacra.v1.SeedEvent\"C\n\tSeedEvent\x12\x10\n\x08place_id\x18\x01 \x01(\t\x12\x12\n\nstart_time\x18\x02 \x01(\x05\x12\x10\n\x08\x65nd_time\x18\x03 \x01(\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bsimulacra/v1/scenario.proto\x12\x0csimulacra.v1\x1a\x19simulacra/v1/agents.proto\"\x8d\x02\n\x08Scenario\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\ttown_file\x18\x02 \x01(\t\x12#\n\x06\x61gents\x18\x03 \x03(\x0b\x32\x13.simulacra.v1.Agent\x12\x12\n\nstart_time\x18\x04 \x01(\x05\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12\x12\n\nstart_date\x18\x06 \x01(\t\x12\x13\n\x0bplayer_goal\x18\x07 \x01(\t\x12\x13\n\x0bplayer_name\x18\n \x01(\t\x12\x31\n\rrelationships\x18\x08 \x03(\x0b\x32\x1a.simulacra.v1.Relationship\x12!\n\x05seeds\x18\t \x03(\x0b\x32\x12.simulacra.v1.Seed\"I\n\x0cRelationship\x12\t\n\x01\x61\x18\x01 \x01(\t\x12\t\n\x01\x62\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x0e\n\x06mutual\x18\x04 \x01(\x08\"]\n\x04Seed\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\r\n\x05topic\x18\x03 \x03(\t\x12&\n\x05\x65vent\x18\x04 \x01(\x0b\x32\x17.simulacra.v1.SeedEvent\"C\n\tSeedEvent\x12\x10\n\x08place_id\x18\x01 \x01(\t\x12\x12\n\nstart_time\x18\x02 \x01(\x05\x12\x10\n\x08\x65nd_time\x18\x03 \x01(\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,11 +33,11 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'simulacra.v1.scenario_pb2',
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_SCENARIO']._serialized_start=73
-  _globals['_SCENARIO']._serialized_end=321
-  _globals['_RELATIONSHIP']._serialized_start=323
-  _globals['_RELATIONSHIP']._serialized_end=396
-  _globals['_SEED']._serialized_start=398
-  _globals['_SEED']._serialized_end=491
-  _globals['_SEEDEVENT']._serialized_start=493
-  _globals['_SEEDEVENT']._serialized_end=560
+  _globals['_SCENARIO']._serialized_end=342
+  _globals['_RELATIONSHIP']._serialized_start=344
+  _globals['_RELATIONSHIP']._serialized_end=417
+  _globals['_SEED']._serialized_start=419
+  _globals['_SEED']._serialized_end=512
+  _globals['_SEEDEVENT']._serialized_start=514
+  _globals['_SEEDEVENT']._serialized_end=581
 # @@protoc_insertion_point(module_scope)

@@ -8,7 +8,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Scenario(_message.Message):
-    __slots__ = ("name", "town_file", "agents", "start_time", "description", "start_date", "player_goal", "relationships", "seeds")
+    __slots__ = ("name", "town_file", "agents", "start_time", "description", "start_date", "player_goal", "player_name", "relationships", "seeds")
     NAME_FIELD_NUMBER: _ClassVar[int]
     TOWN_FILE_FIELD_NUMBER: _ClassVar[int]
     AGENTS_FIELD_NUMBER: _ClassVar[int]
@@ -16,6 +16,7 @@ class Scenario(_message.Message):
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     START_DATE_FIELD_NUMBER: _ClassVar[int]
     PLAYER_GOAL_FIELD_NUMBER: _ClassVar[int]
+    PLAYER_NAME_FIELD_NUMBER: _ClassVar[int]
     RELATIONSHIPS_FIELD_NUMBER: _ClassVar[int]
     SEEDS_FIELD_NUMBER: _ClassVar[int]
     name: str
@@ -25,9 +26,10 @@ class Scenario(_message.Message):
     description: str
     start_date: str
     player_goal: str
+    player_name: str
     relationships: _containers.RepeatedCompositeFieldContainer[Relationship]
     seeds: _containers.RepeatedCompositeFieldContainer[Seed]
-    def __init__(self, name: _Optional[str] = ..., town_file: _Optional[str] = ..., agents: _Optional[_Iterable[_Union[_agents_pb2.Agent, _Mapping]]] = ..., start_time: _Optional[int] = ..., description: _Optional[str] = ..., start_date: _Optional[str] = ..., player_goal: _Optional[str] = ..., relationships: _Optional[_Iterable[_Union[Relationship, _Mapping]]] = ..., seeds: _Optional[_Iterable[_Union[Seed, _Mapping]]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., town_file: _Optional[str] = ..., agents: _Optional[_Iterable[_Union[_agents_pb2.Agent, _Mapping]]] = ..., start_time: _Optional[int] = ..., description: _Optional[str] = ..., start_date: _Optional[str] = ..., player_goal: _Optional[str] = ..., player_name: _Optional[str] = ..., relationships: _Optional[_Iterable[_Union[Relationship, _Mapping]]] = ..., seeds: _Optional[_Iterable[_Union[Seed, _Mapping]]] = ...) -> None: ...
 
 class Relationship(_message.Message):
     __slots__ = ("a", "b", "description", "mutual")

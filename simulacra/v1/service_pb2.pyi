@@ -17,16 +17,18 @@ class ListAgentsRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class ListAgentsResponse(_message.Message):
-    __slots__ = ("agents", "scenario", "description", "player_goal")
+    __slots__ = ("agents", "scenario", "description", "player_goal", "player_name")
     AGENTS_FIELD_NUMBER: _ClassVar[int]
     SCENARIO_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
     PLAYER_GOAL_FIELD_NUMBER: _ClassVar[int]
+    PLAYER_NAME_FIELD_NUMBER: _ClassVar[int]
     agents: _containers.RepeatedCompositeFieldContainer[_agents_pb2.Agent]
     scenario: str
     description: str
     player_goal: str
-    def __init__(self, agents: _Optional[_Iterable[_Union[_agents_pb2.Agent, _Mapping]]] = ..., scenario: _Optional[str] = ..., description: _Optional[str] = ..., player_goal: _Optional[str] = ...) -> None: ...
+    player_name: str
+    def __init__(self, agents: _Optional[_Iterable[_Union[_agents_pb2.Agent, _Mapping]]] = ..., scenario: _Optional[str] = ..., description: _Optional[str] = ..., player_goal: _Optional[str] = ..., player_name: _Optional[str] = ...) -> None: ...
 
 class SyncWorldRequest(_message.Message):
     __slots__ = ("game_time", "agents", "player_name")
