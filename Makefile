@@ -47,6 +47,7 @@ bench: $(VENV)/.installed $(VENV)/.embedder $(MODEL)
 	$(VENV)/bin/python bench/retrieval.py > bench/results/retrieval.json
 	$(VENV)/bin/python bench/importance.py > bench/results/importance.json
 	$(VENV)/bin/python bench/throughput.py > bench/results/throughput.json
+	$(VENV)/bin/python bench/town.py --baseline > bench/results/town.json
 
 ## proto: regenerate the Python API package simulacra/ from protos/
 proto: $(VENV)/.installed
