@@ -121,6 +121,8 @@ class Simulation:
             Path(str(self.path) + suffix).unlink(missing_ok=True)
         os.replace(copy, self.path)
         await self.open()
+        # Before the reopened minds think (their work starts at the next await).
+        self.journal.record("load", info.game_time, save=name)
         log.info("loaded the save %r (game time %d)", name, info.game_time)
         return info, world
 

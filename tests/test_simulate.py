@@ -88,6 +88,8 @@ def test_the_log_records_the_run_and_the_resume_drops_what_came_after_the_checkp
     at = records.index(resume)
     # Everything the interrupted part recorded after its checkpoint is gone.
     assert all(r["t"] <= resume["from"] for r in records[:at])
+    # ... and what it records after is the resumed run's, from the checkpoint on.
+    assert all(r["t"] >= resume["from"] for r in records[at + 1:])
     steps = [r for r in records if r["type"] == "step"]
     assert {a["id"] for s in steps for a in s["agents"]} == {"isabella", "john_lin", "mei_lin"}
     times = [s["t"] for s in steps]

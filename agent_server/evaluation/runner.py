@@ -32,7 +32,7 @@ from agent_server.evaluation.report import write_report
 from agent_server.evaluation.runlog import LOG_VERSION, LogWriter, RunFolder, truncate_after, write_json
 from agent_server.godot import town_args
 from agent_server.journal import Journal
-from agent_server.scenario import SECONDS_PER_DAY, calendar_time
+from agent_server.scenario import SECONDS_PER_DAY, Scenario, calendar_time
 from agent_server.server import RunningServer, start_server
 from agent_server.settings import PROJECT_ROOT, Settings, load_settings
 from agent_server.simulation import read_save
@@ -93,14 +93,17 @@ class Runner:
                   f"{calendar_time(info.game_time, self.state['start_date'])} ({dropped} later records dropped)",
                   flush=True)
         self.writer = LogWriter(self.run.replay)
-        self.journal.subscribe(self.writer.write)
+        if not resuming:
+            # The header first: the minds start storing memories as soon as they open.
+            self.writer.write(self._header(Scenario.load(self.settings.scenario_path)))
+            self.journal.subscribe(self.writer.write)
         self.server = await start_server(self.settings, journal=self.journal)
         try:
-            if not resuming:
-                self.writer.write(self._header())
-            else:
-                self.writer.write({"type": "resume", "t": self.state["checkpoint_time"],
-                                   "from": self.state["checkpoint_time"]})
+            if resuming:
+                # What the live save (later than the checkpoint) thinks before Godot's
+                # --load puts minds and world back is not part of the resumed run: the log
+                # listens from the load on.
+                self.journal.subscribe(self._after_the_load)
             self.state["model"] = self.server.scheduler.model.name
             code = await self._run_world(resuming)
             if code != 0:
@@ -118,6 +121,7 @@ class Runner:
                 self.run.write_state(self.state)
         finally:
             self.journal.unsubscribe(self.writer.write)
+            self.journal.unsubscribe(self._after_the_load)
             self.writer.close()
             await self.server.stop()
         metrics = write_report(self.run)
@@ -136,7 +140,7 @@ class Runner:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, self._stopping.set)
-            self._last_checkpoint = self.server.society.world.game_time
+            self._last_checkpoint = self.state.get("checkpoint_time") or self.server.society.world.game_time
             watcher = asyncio.create_task(self._watch())
             finished = asyncio.create_task(godot.wait())
             stopping = asyncio.create_task(self._stopping.wait())
@@ -163,6 +167,15 @@ class Runner:
                   file=sys.stderr, flush=True)
             return 1
         return 0
+
+    def _after_the_load(self, record: dict[str, Any]) -> None:
+        """Until the checkpoint is loaded, nothing; then the resume record, and from then
+        on everything."""
+        assert self.writer is not None
+        if record["type"] == "load" and record.get("save") == CHECKPOINT:
+            self.journal.unsubscribe(self._after_the_load)
+            self.writer.write({"type": "resume", "t": record["t"], "from": record["t"]})
+            self.journal.subscribe(self.writer.write)
 
     def _read_town_report(self) -> None:
         """The world's own figures (frame rates, how long agents waited for the server,
@@ -240,9 +253,7 @@ class Runner:
         if not include_interviews:
             self.state["wall_seconds"] = round(self._base_wall + time.monotonic() - self._segment_started, 1)
 
-    def _header(self) -> dict[str, Any]:
-        assert self.server is not None
-        scenario = self.server.simulation.scenario
+    def _header(self, scenario: Scenario) -> dict[str, Any]:
         proto = scenario.proto
         return {
             "type": "header", "version": LOG_VERSION, "scenario": proto.name, "description": proto.description,
@@ -253,7 +264,8 @@ class Runner:
             "seeds": [json_format.MessageToDict(s) for s in proto.seeds],
             "relationships": [json_format.MessageToDict(r) for r in proto.relationships],
             "settings": {"ablation": self.state["ablation"], "speed": self.state["speed"],
-                         "model": self.server.scheduler.model.name, "seed": self.settings.seed},
+                         "model": (self.settings.openai_model or "(the server's)") if self.settings.llm_backend ==
+                         "openai" else self.settings.model_path.stem, "seed": self.settings.seed},
         }
 
 
@@ -267,8 +279,6 @@ def new_run(options: RunOptions) -> tuple[RunFolder, dict[str, Any], Settings]:
     if options.speed <= 0:
         raise SimulacraError("--speed must be positive (game seconds per real second)")
     base = load_settings(**_given(options.settings, options.scenario))
-    from agent_server.scenario import Scenario
-
     scenario = Scenario.load(base.scenario_path)  # a bad scenario fails here, before anything is written
     name = options.out or PROJECT_ROOT / "runs" / (
         f"{scenario.proto.name}-{time.strftime('%Y%m%d-%H%M%S')}"
