@@ -80,7 +80,7 @@ async def _simulate(args: argparse.Namespace) -> int:
         return await simulate(resume=args.resume)
     given = {n: getattr(args, n) for n in _SETTINGS_FLAGS if n != "scenario_path"}
     options = RunOptions(scenario=args.scenario_path or "", days=args.days, speed=args.speed, out=args.out,
-                         ablation=args.ablation, interviews=not args.no_interviews,
+                         ablation=args.ablation, interviews=not args.no_interviews, lockstep=not args.realtime,
                          checkpoint_minutes=args.checkpoint_minutes,
                          settings={k: (str(v) if isinstance(v, Path) else v) for k, v in given.items()
                                    if v is not None and k not in ("host", "grpc_port", "ws_port", "data_dir",
@@ -130,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     sim_cmd.add_argument("--ablation", default="none", choices=["none", "no-reflection", "no-planning"],
                          help="run without reflection or without planning, to compare")
     sim_cmd.add_argument("--no-interviews", action="store_true", help="skip the end-of-run interviews")
+    sim_cmd.add_argument("--realtime", action="store_true",
+                         help="the world runs at game speed without waiting for the minds (what a player would see "
+                              "on this machine); by default it waits (lockstep), so a run is the same on any machine")
     sim_cmd.add_argument("--checkpoint-minutes", type=int, default=60,
                          help="game minutes between checkpoints to resume from (default 60)")
     sim_cmd.add_argument("--resume", type=Path, metavar="RUN_FOLDER",

@@ -231,6 +231,20 @@ def cost(state: dict[str, Any], agents: int, game_hours: float) -> dict[str, Any
     }
 
 
+def world(state: dict[str, Any]) -> dict[str, Any]:
+    """How the world ran (its own report, summed over the run's segments): lockstep or
+    game speed, the real seconds it stood still for the minds, and the share of the
+    agents' game time spent waiting for the server while the clock ran."""
+    segments = state.get("world", [])
+    minutes = sum(s.get("game_minutes", 0) for s in segments)
+    waiting = sum(s.get("waiting_share", 0) * s.get("game_minutes", 0) for s in segments)
+    return {"lockstep": state.get("lockstep", True), "segments": len(segments),
+            "held_real_seconds": round(sum(s.get("held_real_seconds", 0) for s in segments), 1),
+            "waiting_share": round(waiting / minutes, 4) if minutes else None,
+            "frames_per_second": segments[-1].get("frames_per_second") if segments else None,
+            "errors": sum(s.get("errors", 0) for s in segments)}
+
+
 def battery_summary(interviews: dict[str, Any] | None) -> dict[str, Any]:
     by_category: dict[str, dict[str, int]] = defaultdict(lambda: {"asked": 0, "checked": 0, "passed": 0})
     for answers in (interviews or {}).get("battery", {}).values():
@@ -276,6 +290,7 @@ def compute(header: dict[str, Any], records: list[dict[str, Any]], interviews: d
         "coordination": coordination(header, records, end),
         "battery": battery_summary(interviews),
         "cost": cost(state, agents, game_hours),
+        "world": world(state),
         "activity": activity(records),
         "paper": PAPER,
     }

@@ -114,7 +114,11 @@ def _markdown(header: dict[str, Any], m: dict[str, Any], interviews: dict[str, A
         f"{m['game_hours']:.1f} game hours ({m['game_days']:.2f} days), {m['agents']} agents"
         + ("" if m["finished"] else " (**the run did not finish**)"),
         f"- Model: {state.get('model', '?')}; ablation: {m['ablation']}; world speed {state.get('speed', '?')} "
-        "game seconds per real second (Godot headless)",
+        "game seconds per real second (Godot headless), "
+        + (f"in lockstep (it stood still {m['world']['held_real_seconds'] / 60:.1f} min for the minds)"
+           if m["world"]["lockstep"] else "at game speed, not waiting for the minds")
+        + (f"; agents waited for the server {_pct(m['world']['waiting_share'])} of their game time"
+           if m["world"]["waiting_share"] is not None else ""),
         f"- Wall time: {m['cost']['wall_seconds'] / 60:.1f} min "
         f"({m['cost']['wall_seconds_per_game_hour']:.0f} s per game hour)",
         f"- Recorded: {m['activity']['records'].get('step', 0)} world steps, "

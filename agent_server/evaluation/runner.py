@@ -62,6 +62,9 @@ class RunOptions:
     out: Path | None = None
     ablation: str = "none"
     interviews: bool = True
+    # True: the world waits for the minds (the same run on any machine). False: it runs
+    # at game speed whatever the minds manage, as a player would see it on this machine.
+    lockstep: bool = True
     checkpoint_minutes: int = 60
     # Settings given on the command line (model, threads, ...): kept in run.json.
     settings: dict[str, Any] = field(default_factory=dict)
@@ -131,7 +134,9 @@ class Runner:
 
     async def _run_world(self, resuming: bool) -> int:
         assert self.server is not None
-        extra = ["--until", str(self.state["end_time"]), "--lockstep", "--report", str(self.run.town_report.resolve())]
+        extra = ["--until", str(self.state["end_time"]), "--report", str(self.run.town_report.resolve())]
+        if self.state.get("lockstep", True):
+            extra.append("--lockstep")
         if resuming:
             extra += ["--load", CHECKPOINT]
         args = town_args(self.server.ws_url, headless=True, speed=self.state["speed"], extra=extra)
@@ -264,6 +269,7 @@ class Runner:
             "seeds": [json_format.MessageToDict(s) for s in proto.seeds],
             "relationships": [json_format.MessageToDict(r) for r in proto.relationships],
             "settings": {"ablation": self.state["ablation"], "speed": self.state["speed"],
+                         "lockstep": self.state["lockstep"],
                          "model": (self.settings.openai_model or "(the server's)") if self.settings.llm_backend ==
                          "openai" else self.settings.model_path.stem, "seed": self.settings.seed},
         }
@@ -292,6 +298,7 @@ def new_run(options: RunOptions) -> tuple[RunFolder, dict[str, Any], Settings]:
     state = {
         "scenario": str(base.scenario_path), "scenario_name": scenario.proto.name, "days": options.days,
         "speed": options.speed, "ablation": options.ablation, "interviews": options.interviews,
+        "lockstep": options.lockstep,
         "checkpoint_minutes": options.checkpoint_minutes, "settings": options.settings,
         "start_date": scenario.proto.start_date, "start_time": start,
         "end_time": start + int(options.days * SECONDS_PER_DAY),
