@@ -107,43 +107,12 @@ func subtitle_text() -> String:
 
 
 func _build() -> void:
-	var box: VBoxContainer = VBoxContainer.new()
-	box.add_theme_constant_override("separation", 6)
-	add_child(box)
-	var header: HBoxContainer = HBoxContainer.new()
-	box.add_child(header)
-	_swatch = Label.new()
-	_swatch.text = "●"
-	_swatch.add_theme_font_size_override("font_size", 22)
-	header.add_child(_swatch)
-	var names: VBoxContainer = VBoxContainer.new()
-	names.size_flags_horizontal = Control.SIZE_EXPAND_FILL
-	names.add_theme_constant_override("separation", 0)
-	header.add_child(names)
-	_title = Label.new()
-	_title.theme_type_variation = "TitleLabel"
-	_title.text_overrun_behavior = TextServer.OVERRUN_TRIM_ELLIPSIS
-	names.add_child(_title)
-	_subtitle = Label.new()
-	_subtitle.theme_type_variation = "MutedLabel"
-	_subtitle.text_overrun_behavior = TextServer.OVERRUN_TRIM_ELLIPSIS
-	names.add_child(_subtitle)
-	var close_button: Button = Button.new()
-	close_button.text = "✕"
-	close_button.tooltip_text = "Close (Esc)"
-	close_button.focus_mode = Control.FOCUS_NONE
-	close_button.size_flags_vertical = Control.SIZE_SHRINK_BEGIN
-	close_button.pressed.connect(hide_inspector)
-	header.add_child(close_button)
-	var scroll: ScrollContainer = ScrollContainer.new()
-	scroll.horizontal_scroll_mode = ScrollContainer.SCROLL_MODE_DISABLED
-	scroll.size_flags_vertical = Control.SIZE_EXPAND_FILL
-	scroll.focus_mode = Control.FOCUS_NONE
-	box.add_child(scroll)
-	_page = VBoxContainer.new()
-	_page.size_flags_horizontal = Control.SIZE_EXPAND_FILL
-	_page.add_theme_constant_override("separation", 8)
-	scroll.add_child(_page)
+	var box: VBoxContainer = UiTheme.vbox(self, 6)
+	var header: Array[Label] = UiTheme.person_header(box, hide_inspector)
+	_swatch = header[0]
+	_title = header[1]
+	_subtitle = header[2]
+	_page = UiTheme.scroll_list(box, 8)
 
 
 func _render() -> void:
@@ -161,12 +130,12 @@ func _render() -> void:
 
 
 func _render_doing() -> void:
-	var card: PanelContainer = _card(true)
+	var card: PanelContainer = UiTheme.card(true)
 	_page.add_child(card)
-	var box: VBoxContainer = _vbox(card)
-	box.add_child(_label("Doing now", "SectionLabel"))
+	var box: VBoxContainer = UiTheme.vbox(card)
+	box.add_child(UiTheme.label("Doing now", "SectionLabel"))
 	var status: String = str(_view.get("status", ""))
-	box.add_child(_label(status if not status.is_empty() else "Nothing logged yet", "TitleLabel" if not status.is_empty() else "MutedLabel", true))
+	box.add_child(UiTheme.label(status if not status.is_empty() else "Nothing logged yet", "TitleLabel" if not status.is_empty() else "MutedLabel", true))
 	var command: Dictionary = _view.get("command", {})
 	if command.is_empty():
 		return
@@ -178,105 +147,49 @@ func _render_doing() -> void:
 	var minutes: int = int(command.get("minutes", 0))
 	var since: String = "since %s" % SimClock.format_time(float(command.get("since", 0)))
 	details.append("for %d min, %s" % [minutes, since] if minutes > 0 else since)
-	box.add_child(_label("\n".join(details), "", true))
+	box.add_child(UiTheme.label("\n".join(details), "", true))
 	var reason: String = str(command.get("reason", ""))
 	if not reason.is_empty():
-		box.add_child(_label("because " + reason, "MutedLabel", true))
+		box.add_child(UiTheme.label("because " + reason, "MutedLabel", true))
 
 
 func _render_conversation() -> void:
 	var conversation: Dictionary = _view.get("conversation", {})
-	_page.add_child(_label("Conversation", "SectionLabel"))
+	_page.add_child(UiTheme.label("Conversation", "SectionLabel"))
 	if conversation.is_empty():
-		_page.add_child(_label("(no conversation yet)", "MutedLabel"))
+		_page.add_child(UiTheme.label("(no conversation yet)", "MutedLabel"))
 		return
-	var card: PanelContainer = _card(false)
+	var card: PanelContainer = UiTheme.card()
 	_page.add_child(card)
-	var box: VBoxContainer = _vbox(card)
+	var box: VBoxContainer = UiTheme.vbox(card)
 	var until: float = float(conversation.get("until", -1.0))
-	box.add_child(_label("with " + str(conversation.get("with", "")), "", true))
+	box.add_child(UiTheme.label("with " + str(conversation.get("with", "")), "", true))
 	var span: String = SimClock.format_time(float(conversation.get("since", 0)))
 	span += " · going on" if until < 0.0 else " – %s, over" % UiTheme.clock_hhmm(until)
-	box.add_child(_label(span, "MutedLabel"))
+	box.add_child(UiTheme.label(span, "MutedLabel"))
 	var lines: Array = conversation.get("lines", [])
 	if lines.is_empty():
-		box.add_child(_label("(nothing said yet)", "MutedLabel"))
+		box.add_child(UiTheme.label("(nothing said yet)", "MutedLabel"))
 		return
-	var transcript: RichTextLabel = RichTextLabel.new()
-	transcript.bbcode_enabled = true
-	transcript.fit_content = true
-	transcript.scroll_active = false
-	transcript.focus_mode = Control.FOCUS_NONE
-	transcript.mouse_filter = Control.MOUSE_FILTER_PASS
-	transcript.add_theme_constant_override("paragraph_separation", 4)
-	var parts: PackedStringArray = PackedStringArray()
+	var shown: Array = []
 	for line: Dictionary in lines:
 		var color: Color = UiTheme.ACCENT if bool(line.get("mine", false)) else UiTheme.RELEVANCE
-		parts.append("[b][color=#%s]%s:[/color][/b] %s" % [color.to_html(false),
-			str(line.get("speaker", "")).replace("[", "[lb]"), str(line.get("text", "")).replace("[", "[lb]")])
-	transcript.text = "\n".join(parts)
-	box.add_child(transcript)
+		shown.append([line.get("speaker", ""), line.get("text", ""), color])
+	box.add_child(UiTheme.transcript(shown))
 
 
 func _render_memories() -> void:
 	var memories: Array = _view.get("memories", [])
 	var count: int = int(_view.get("memory_count", memories.size()))
-	_page.add_child(_label("Memories (%d), newest first · bar = importance (1-10)" % count, "SectionLabel", true))
+	_page.add_child(UiTheme.label("Memories (%d), newest first · bar = importance (1-10)" % count, "SectionLabel", true))
 	if memories.is_empty():
-		_page.add_child(_label("(no memories yet)", "MutedLabel"))
+		_page.add_child(UiTheme.label("(no memories yet)", "MutedLabel"))
 		return
 	for memory: Dictionary in memories:
-		var card: PanelContainer = _card(false)
+		var card: PanelContainer = UiTheme.card()
 		_page.add_child(card)
-		var box: VBoxContainer = _vbox(card)
-		var head: HBoxContainer = HBoxContainer.new()
-		box.add_child(head)
-		head.add_child(_kind_badge(str(memory.get("kind", ""))))
-		var when: Label = _label(SimClock.format_time(float(memory.get("t", 0))), "MutedLabel")
-		when.size_flags_horizontal = Control.SIZE_EXPAND_FILL
-		head.add_child(when)
-		var importance: int = int(memory.get("importance", 0))
-		head.add_child(UiTheme.bar(float(importance), 10.0, UiTheme.IMPORTANCE, 50.0))
-		var number: Label = _label(str(importance), "MutedLabel")
-		number.custom_minimum_size = Vector2(18, 0)
-		number.horizontal_alignment = HORIZONTAL_ALIGNMENT_RIGHT
-		head.add_child(number)
-		box.add_child(_label(str(memory.get("text", "")), "", true))
+		var box: VBoxContainer = UiTheme.vbox(card)
+		box.add_child(UiTheme.memory_head(str(memory.get("kind", "")), KIND_COLORS,
+			SimClock.format_time(float(memory.get("t", 0))), int(memory.get("importance", 0))))
+		box.add_child(UiTheme.label(str(memory.get("text", "")), "", true))
 
-
-func _kind_badge(kind: String) -> PanelContainer:
-	var badge: PanelContainer = PanelContainer.new()
-	var color: Color = KIND_COLORS.get(kind, UiTheme.TEXT_MUTED)
-	var style: StyleBoxFlat = UiTheme.panel_style(Color(color, 0.2), 0, 4, Color(0, 0, 0, 0))
-	style.content_margin_left = 6
-	style.content_margin_right = 6
-	badge.add_theme_stylebox_override("panel", style)
-	var label: Label = _label(kind if not kind.is_empty() else "memory", "MutedLabel")
-	label.add_theme_color_override("font_color", color)
-	badge.add_child(label)
-	return badge
-
-
-static func _card(highlight: bool) -> PanelContainer:
-	var card: PanelContainer = PanelContainer.new()
-	card.theme_type_variation = "HighlightPanel" if highlight else "CardPanel"
-	return card
-
-
-static func _vbox(parent: Control) -> VBoxContainer:
-	var box: VBoxContainer = VBoxContainer.new()
-	box.add_theme_constant_override("separation", 4)
-	parent.add_child(box)
-	return box
-
-
-static func _label(text: String, variation: String, wrap: bool = false) -> Label:
-	var label: Label = Label.new()
-	label.text = text
-	if not variation.is_empty():
-		label.theme_type_variation = variation
-	if wrap:
-		label.autowrap_mode = TextServer.AUTOWRAP_WORD_SMART
-		label.size_flags_horizontal = Control.SIZE_EXPAND_FILL
-		label.custom_minimum_size = Vector2(40, 0)
-	return label

@@ -194,38 +194,13 @@ func _set_status(text: String, is_error: bool) -> void:
 # ---- layout ------------------------------------------------------------------
 
 func _build() -> void:
-	var box: VBoxContainer = VBoxContainer.new()
-	box.add_theme_constant_override("separation", 6)
-	add_child(box)
+	var box: VBoxContainer = UiTheme.vbox(self, 6)
+	var header: Array[Label] = UiTheme.person_header(box, hide_inspector)
+	_swatch = header[0]
+	_title = header[1]
+	_subtitle = header[2]
 
-	var header: HBoxContainer = HBoxContainer.new()
-	box.add_child(header)
-	_swatch = Label.new()
-	_swatch.text = "●"
-	_swatch.add_theme_font_size_override("font_size", 22)
-	header.add_child(_swatch)
-	var names: VBoxContainer = VBoxContainer.new()
-	names.size_flags_horizontal = Control.SIZE_EXPAND_FILL
-	names.add_theme_constant_override("separation", 0)
-	header.add_child(names)
-	_title = Label.new()
-	_title.theme_type_variation = "TitleLabel"
-	_title.text_overrun_behavior = TextServer.OVERRUN_TRIM_ELLIPSIS
-	names.add_child(_title)
-	_subtitle = Label.new()
-	_subtitle.theme_type_variation = "MutedLabel"
-	_subtitle.text_overrun_behavior = TextServer.OVERRUN_TRIM_ELLIPSIS
-	names.add_child(_subtitle)
-	var close_button: Button = Button.new()
-	close_button.text = "✕"
-	close_button.tooltip_text = "Close (Esc)"
-	close_button.focus_mode = Control.FOCUS_NONE
-	close_button.size_flags_vertical = Control.SIZE_SHRINK_BEGIN
-	close_button.pressed.connect(hide_inspector)
-	header.add_child(close_button)
-
-	_status = Label.new()
-	_status.theme_type_variation = "MutedLabel"
+	_status = UiTheme.label("", "MutedLabel")
 	_status.autowrap_mode = TextServer.AUTOWRAP_WORD_SMART
 	_status.visible = false
 	box.add_child(_status)
@@ -236,15 +211,9 @@ func _build() -> void:
 	_tabs.get_tab_bar().focus_mode = Control.FOCUS_NONE
 	box.add_child(_tabs)
 	for tab_name: String in TAB_NAMES:
-		var scroll: ScrollContainer = ScrollContainer.new()
-		scroll.name = tab_name
-		scroll.horizontal_scroll_mode = ScrollContainer.SCROLL_MODE_DISABLED
-		scroll.focus_mode = Control.FOCUS_NONE
-		_tabs.add_child(scroll)
-		var page: VBoxContainer = VBoxContainer.new()
-		page.size_flags_horizontal = Control.SIZE_EXPAND_FILL
-		page.add_theme_constant_override("separation", 8)
-		scroll.add_child(page)
+		var page: VBoxContainer = UiTheme.scroll_list(_tabs, 8, false)
+		var scroll: ScrollContainer = page.get_parent()
+		scroll.name = tab_name  # The tab's title.
 		_scrolls.append(scroll)
 		_pages.append(page)
 
@@ -296,16 +265,16 @@ func _restore_scrolls(positions: Array[int]) -> void:
 func _render_now(page: VBoxContainer) -> void:
 	var current: Dictionary = _inspection.get("current", {})
 	var activity: Dictionary = current.get("activity", {})
-	var card: PanelContainer = _card(true)
+	var card: PanelContainer = UiTheme.card(true)
 	page.add_child(card)
-	var box: VBoxContainer = _vbox(card)
-	box.add_child(_label("Doing now", "SectionLabel"))
+	var box: VBoxContainer = UiTheme.vbox(card)
+	box.add_child(UiTheme.label("Doing now", "SectionLabel"))
 	if current.is_empty():
-		box.add_child(_label("Nothing yet: waiting for a decision.", "MutedLabel"))
+		box.add_child(UiTheme.label("Nothing yet: waiting for a decision.", "MutedLabel"))
 	else:
 		var emoji: String = str(activity.get("emoji", ""))
 		var what: String = str(activity.get("description", "—"))
-		var line: Label = _label(("%s  %s" % [emoji, what]).strip_edges(), "TitleLabel", true)
+		var line: Label = UiTheme.label(("%s  %s" % [emoji, what]).strip_edges(), "TitleLabel", true)
 		box.add_child(line)
 		var move_to: Dictionary = current.get("moveTo", {})
 		var details: PackedStringArray = PackedStringArray()
@@ -314,22 +283,22 @@ func _render_now(page: VBoxContainer) -> void:
 		var minutes: int = int(activity.get("durationMinutes", 0))
 		var since: String = "since %s" % UiTheme.clock_hhmm(float(current.get("issuedAt", 0)))
 		details.append("for %d min, %s" % [minutes, since] if minutes > 0 else since)
-		box.add_child(_label("\n".join(details), "", true))
+		box.add_child(UiTheme.label("\n".join(details), "", true))
 		var reason: String = str(current.get("reason", ""))
 		if not reason.is_empty():
-			box.add_child(_label("because " + reason, "MutedLabel", true))
+			box.add_child(UiTheme.label("because " + reason, "MutedLabel", true))
 
 	var summary: String = str(_inspection.get("summary", ""))
 	if not summary.is_empty():
-		page.add_child(_label("Who they are", "SectionLabel"))
-		page.add_child(_label(summary, "", true))
+		page.add_child(UiTheme.label("Who they are", "SectionLabel"))
+		page.add_child(UiTheme.label(summary, "", true))
 	var persona: String = str(_inspection.get("agent", {}).get("persona", ""))
 	if not persona.is_empty():
-		page.add_child(_label("Seed persona", "SectionLabel"))
-		page.add_child(_label(persona, "MutedLabel", true))
+		page.add_child(UiTheme.label("Seed persona", "SectionLabel"))
+		page.add_child(UiTheme.label(persona, "MutedLabel", true))
 	var perceptions: Array = _inspection.get("state", {}).get("perceptions", [])
 	if not perceptions.is_empty():
-		page.add_child(_label("Sees", "SectionLabel"))
+		page.add_child(UiTheme.label("Sees", "SectionLabel"))
 		var seen: PackedStringArray = PackedStringArray()
 		for perception: Dictionary in perceptions:
 			var distance: float = float(perception.get("distance", 0.0))
@@ -342,22 +311,22 @@ func _render_now(page: VBoxContainer) -> void:
 				var thing_id: String = str(thing.get("placeId", ""))
 				var thing_name: String = _town.place_name(thing_id) if _town != null else thing_id
 				seen.append("• %s: %s (%.0f m)" % [thing_name, thing.get("state", "idle"), distance])
-		page.add_child(_label("\n".join(seen), "", true))
+		page.add_child(UiTheme.label("\n".join(seen), "", true))
 
 
 func _render_plan(page: VBoxContainer) -> void:
 	var now: float = _now()
-	page.add_child(_label("Today", "SectionLabel"))
+	page.add_child(UiTheme.label("Today", "SectionLabel"))
 	_plan_rows(page, _inspection.get("dayPlan", []), _current_index(_inspection.get("dayPlan", []), now), false)
-	page.add_child(_label("Hour by hour", "SectionLabel"))
+	page.add_child(UiTheme.label("Hour by hour", "SectionLabel"))
 	_plan_rows(page, _inspection.get("hourlyPlan", []), _current_index(_inspection.get("hourlyPlan", []), now), false)
-	page.add_child(_label("This hour, step by step", "SectionLabel"))
+	page.add_child(UiTheme.label("This hour, step by step", "SectionLabel"))
 	_plan_rows(page, _inspection.get("actions", []), int(_inspection.get("currentActionIndex", -1)), true)
 
 
 func _plan_rows(page: VBoxContainer, items: Array, current: int, with_places: bool) -> void:
 	if items.is_empty():
-		page.add_child(_label("(nothing planned)", "MutedLabel"))
+		page.add_child(UiTheme.label("(nothing planned)", "MutedLabel"))
 		return
 	for i: int in items.size():
 		var item: Dictionary = items[i]
@@ -365,16 +334,15 @@ func _plan_rows(page: VBoxContainer, items: Array, current: int, with_places: bo
 		var row: HBoxContainer = HBoxContainer.new()
 		var holder: Control = row
 		if is_current:
-			var highlight: PanelContainer = PanelContainer.new()
-			highlight.theme_type_variation = "HighlightPanel"
+			var highlight: PanelContainer = UiTheme.card(true)
 			highlight.add_child(row)
 			holder = highlight
 		page.add_child(holder)
-		var marker: Label = _label("▶" if is_current else " ", "")
+		var marker: Label = UiTheme.label("▶" if is_current else " ", "")
 		marker.custom_minimum_size = Vector2(14, 0)
 		marker.add_theme_color_override("font_color", UiTheme.ACCENT)
 		row.add_child(marker)
-		var time_label: Label = _label(UiTheme.clock_hhmm(float(item.get("startTime", 0))), "MutedLabel")
+		var time_label: Label = UiTheme.label(UiTheme.clock_hhmm(float(item.get("startTime", 0))), "MutedLabel")
 		time_label.custom_minimum_size = Vector2(44, 0)
 		time_label.size_flags_vertical = Control.SIZE_SHRINK_BEGIN
 		row.add_child(time_label)
@@ -384,7 +352,7 @@ func _plan_rows(page: VBoxContainer, items: Array, current: int, with_places: bo
 		var place_id: String = str(item.get("placeId", ""))
 		if with_places and not place_id.is_empty():
 			suffix += "\nat " + _place(place_id)
-		var body: Label = _label(text + suffix, "", true)
+		var body: Label = UiTheme.label(text + suffix, "", true)
 		body.size_flags_horizontal = Control.SIZE_EXPAND_FILL
 		if is_current:
 			body.add_theme_color_override("font_color", Color.WHITE)
@@ -394,9 +362,9 @@ func _plan_rows(page: VBoxContainer, items: Array, current: int, with_places: bo
 func _render_memories(page: VBoxContainer) -> void:
 	var memories: Array = _inspection.get("recentMemories", [])
 	if memories.is_empty():
-		page.add_child(_label("(no memories yet)", "MutedLabel"))
+		page.add_child(UiTheme.label("(no memories yet)", "MutedLabel"))
 		return
-	page.add_child(_label("Latest memories, newest first · bar = importance (1-10)", "MutedLabel", true))
+	page.add_child(UiTheme.label("Latest memories, newest first · bar = importance (1-10)", "MutedLabel", true))
 	for i: int in mini(memories.size(), MAX_MEMORIES):
 		page.add_child(_memory_card(memories[i]))
 
@@ -404,41 +372,41 @@ func _render_memories(page: VBoxContainer) -> void:
 func _render_decision(page: VBoxContainer) -> void:
 	var scored: Array = _inspection.get("lastRetrieval", [])
 	if scored.is_empty():
-		page.add_child(_label("(no decision retrieved memories yet)", "MutedLabel"))
+		page.add_child(UiTheme.label("(no decision retrieved memories yet)", "MutedLabel"))
 		return
-	page.add_child(_label("The memories the last decision drew on, best first. Each component is normalised to 0-1; the score is their weighted sum.", "MutedLabel", true))
+	page.add_child(UiTheme.label("The memories the last decision drew on, best first. Each component is normalised to 0-1; the score is their weighted sum.", "MutedLabel", true))
 	var top: float = 3.0
 	for entry: Dictionary in scored:
 		top = maxf(top, float(entry.get("score", 0.0)))
 	for entry: Dictionary in scored:
 		var memory: Dictionary = entry.get("memory", {})
-		var card: PanelContainer = _card(false)
+		var card: PanelContainer = UiTheme.card()
 		page.add_child(card)
-		var box: VBoxContainer = _vbox(card)
+		var box: VBoxContainer = UiTheme.vbox(card)
 		var head: HBoxContainer = HBoxContainer.new()
 		box.add_child(head)
-		head.add_child(_kind_badge(str(memory.get("kind", ""))))
-		var when: Label = _label(_day_time(float(memory.get("createdAt", 0))), "MutedLabel")
+		head.add_child(UiTheme.kind_badge(str(memory.get("kind", "")), KIND_COLORS))
+		var when: Label = UiTheme.label(_day_time(float(memory.get("createdAt", 0))), "MutedLabel")
 		when.size_flags_horizontal = Control.SIZE_EXPAND_FILL
 		head.add_child(when)
-		var score: Label = _label("score %.2f" % float(entry.get("score", 0.0)), "")
+		var score: Label = UiTheme.label("score %.2f" % float(entry.get("score", 0.0)), "")
 		score.add_theme_color_override("font_color", UiTheme.SCORE)
 		head.add_child(score)
-		box.add_child(_label(str(memory.get("description", "")), "", true))
+		box.add_child(UiTheme.label(str(memory.get("description", "")), "", true))
 		var grid: GridContainer = GridContainer.new()
 		grid.columns = 6
 		grid.add_theme_constant_override("h_separation", 6)
 		box.add_child(grid)
 		for component: Array in [["recency", UiTheme.RECENCY], ["importance", UiTheme.IMPORTANCE], ["relevance", UiTheme.RELEVANCE]]:
 			var value: float = float(entry.get(str(component[0]), 0.0))
-			grid.add_child(_label(str(component[0]), "MutedLabel"))
+			grid.add_child(UiTheme.label(str(component[0]), "MutedLabel"))
 			grid.add_child(UiTheme.bar(value, 1.0, component[1], 48.0))
-			var number: Label = _label("%.2f" % value, "MutedLabel")
+			var number: Label = UiTheme.label("%.2f" % value, "MutedLabel")
 			number.custom_minimum_size = Vector2(34, 0)
 			grid.add_child(number)
 		var score_row: HBoxContainer = HBoxContainer.new()
 		box.add_child(score_row)
-		var score_name: Label = _label("score", "MutedLabel")
+		var score_name: Label = UiTheme.label("score", "MutedLabel")
 		score_row.add_child(score_name)
 		var score_bar: ProgressBar = UiTheme.bar(float(entry.get("score", 0.0)), top, UiTheme.SCORE, 0.0)
 		score_bar.size_flags_horizontal = Control.SIZE_EXPAND_FILL
@@ -448,7 +416,7 @@ func _render_decision(page: VBoxContainer) -> void:
 func _render_reflections(page: VBoxContainer) -> void:
 	var reflections: Array = _inspection.get("reflections", [])
 	if reflections.is_empty():
-		page.add_child(_label("(no reflections yet: they come once enough important things have happened)", "MutedLabel", true))
+		page.add_child(UiTheme.label("(no reflections yet: they come once enough important things have happened)", "MutedLabel", true))
 		return
 	for memory: Dictionary in reflections:
 		page.add_child(_memory_card(memory))
@@ -457,104 +425,48 @@ func _render_reflections(page: VBoxContainer) -> void:
 func _render_conversations(page: VBoxContainer) -> void:
 	var conversations: Array = _inspection.get("conversations", [])
 	if conversations.is_empty():
-		page.add_child(_label("(no conversations yet)", "MutedLabel"))
+		page.add_child(UiTheme.label("(no conversations yet)", "MutedLabel"))
 		return
 	for conversation: Dictionary in conversations:
-		var card: PanelContainer = _card(false)
+		var card: PanelContainer = UiTheme.card()
 		page.add_child(card)
-		var box: VBoxContainer = _vbox(card)
+		var box: VBoxContainer = UiTheme.vbox(card)
 		var others: PackedStringArray = PackedStringArray()
 		for participant: String in conversation.get("participantIds", []):
 			if participant != _agent_id:
 				others.append(_name(participant))
-		box.add_child(_label("with " + (", ".join(others) if not others.is_empty() else "no one"), "SectionLabel", true))
+		box.add_child(UiTheme.label("with " + (", ".join(others) if not others.is_empty() else "no one"), "SectionLabel", true))
 		var started: float = float(conversation.get("startedAt", 0))
 		var ended: float = float(conversation.get("endedAt", 0))
 		var span: String = _day_time(started) + (" – " + UiTheme.clock_hhmm(ended) if ended > 0.0 else " · going on")
-		box.add_child(_label(span, "MutedLabel"))
+		box.add_child(UiTheme.label(span, "MutedLabel"))
 		var summary: String = str(conversation.get("summary", ""))
 		if not summary.is_empty():
-			var summary_label: Label = _label(summary, "MutedLabel", true)
+			var summary_label: Label = UiTheme.label(summary, "MutedLabel", true)
 			box.add_child(summary_label)
 		var lines: Array = conversation.get("lines", [])
 		if lines.is_empty():
 			continue
-		var transcript: RichTextLabel = RichTextLabel.new()
-		transcript.bbcode_enabled = true
-		transcript.fit_content = true
-		transcript.scroll_active = false
-		transcript.focus_mode = Control.FOCUS_NONE
-		transcript.mouse_filter = Control.MOUSE_FILTER_PASS
-		transcript.add_theme_constant_override("paragraph_separation", 4)
-		var parts: PackedStringArray = PackedStringArray()
+		var shown: Array = []
 		for line: Dictionary in lines:
 			var speaker: String = str(line.get("speakerId", ""))
 			var color: Color = UiTheme.ACCENT if speaker == _agent_id else (UiTheme.PLAYER if speaker == "player" else UiTheme.RELEVANCE)
-			parts.append("[b][color=#%s]%s:[/color][/b] %s" % [color.to_html(false), _name(speaker).replace("[", "[lb]"), str(line.get("text", "")).replace("[", "[lb]")])
-		transcript.text = "\n".join(parts)
-		box.add_child(transcript)
+			shown.append([_name(speaker), line.get("text", ""), color])
+		box.add_child(UiTheme.transcript(shown))
 
 
 # ---- pieces ------------------------------------------------------------------
 
 func _memory_card(memory: Dictionary) -> PanelContainer:
-	var card: PanelContainer = _card(false)
-	var box: VBoxContainer = _vbox(card)
-	var head: HBoxContainer = HBoxContainer.new()
-	box.add_child(head)
-	head.add_child(_kind_badge(str(memory.get("kind", ""))))
-	var when: Label = _label(_day_time(float(memory.get("createdAt", 0))), "MutedLabel")
-	when.size_flags_horizontal = Control.SIZE_EXPAND_FILL
-	head.add_child(when)
-	var importance: int = int(memory.get("importance", 0))
-	head.add_child(UiTheme.bar(float(importance), 10.0, UiTheme.IMPORTANCE, 50.0))
-	var number: Label = _label(str(importance), "MutedLabel")
-	number.custom_minimum_size = Vector2(18, 0)
-	number.horizontal_alignment = HORIZONTAL_ALIGNMENT_RIGHT
-	head.add_child(number)
-	box.add_child(_label(str(memory.get("description", "")), "", true))
+	var card: PanelContainer = UiTheme.card()
+	var box: VBoxContainer = UiTheme.vbox(card)
+	box.add_child(UiTheme.memory_head(str(memory.get("kind", "")), KIND_COLORS,
+		_day_time(float(memory.get("createdAt", 0))), int(memory.get("importance", 0))))
+	box.add_child(UiTheme.label(str(memory.get("description", "")), "", true))
 	var evidence: Array = memory.get("evidenceIds", [])
 	if not evidence.is_empty():
-		box.add_child(_label("rests on %d memor%s" % [evidence.size(), "y" if evidence.size() == 1 else "ies"], "MutedLabel"))
+		box.add_child(UiTheme.label("rests on %d memor%s" % [evidence.size(), "y" if evidence.size() == 1 else "ies"], "MutedLabel"))
 	return card
-
-
-func _kind_badge(kind: String) -> PanelContainer:
-	var badge: PanelContainer = PanelContainer.new()
-	var color: Color = KIND_COLORS.get(kind, UiTheme.TEXT_MUTED)
-	var style: StyleBoxFlat = UiTheme.panel_style(Color(color, 0.2), 0, 4, Color(0, 0, 0, 0))
-	style.content_margin_left = 6
-	style.content_margin_right = 6
-	badge.add_theme_stylebox_override("panel", style)
-	var label: Label = _label(kind if not kind.is_empty() else "memory", "MutedLabel")
-	label.add_theme_color_override("font_color", color)
-	badge.add_child(label)
-	return badge
-
-
-static func _card(highlight: bool) -> PanelContainer:
-	var card: PanelContainer = PanelContainer.new()
-	card.theme_type_variation = "HighlightPanel" if highlight else "CardPanel"
-	return card
-
-
-static func _vbox(parent: Control) -> VBoxContainer:
-	var box: VBoxContainer = VBoxContainer.new()
-	box.add_theme_constant_override("separation", 4)
-	parent.add_child(box)
-	return box
-
-
-static func _label(text: String, variation: String, wrap: bool = false) -> Label:
-	var label: Label = Label.new()
-	label.text = text
-	if not variation.is_empty():
-		label.theme_type_variation = variation
-	if wrap:
-		label.autowrap_mode = TextServer.AUTOWRAP_WORD_SMART
-		label.size_flags_horizontal = Control.SIZE_EXPAND_FILL
-		label.custom_minimum_size = Vector2(40, 0)
-	return label
 
 
 func _place(place_id: String) -> String:
