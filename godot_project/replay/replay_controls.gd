@@ -77,9 +77,7 @@ func setup(title: String, description: String, source: String, start: float, end
 	_slider.min_value = _start
 	_slider.max_value = _end
 	_end_label.text = SimClock.format_time(end)
-	for child: Node in _people_box.get_children():
-		_people_box.remove_child(child)
-		child.queue_free()
+	UiTheme.free_children(_people_box)
 	_rows = {}
 	for person: Dictionary in people:
 		_add_person(person)
@@ -132,28 +130,18 @@ func clock_text() -> String:
 
 
 func _build() -> void:
-	var bar: PanelContainer = PanelContainer.new()
-	bar.name = "TopBar"
-	bar.set_anchors_preset(Control.PRESET_TOP_WIDE)
-	bar.offset_left = 12
-	bar.offset_right = -12
-	bar.offset_top = 10
-	bar.mouse_filter = Control.MOUSE_FILTER_STOP
-	bar.add_theme_stylebox_override("panel", UiTheme.panel_style(UiTheme.PANEL_BG, 6))
+	var bar: PanelContainer = UiTheme.top_bar()
 	add_child(bar)
 	var row: HBoxContainer = HBoxContainer.new()
 	bar.add_child(row)
-	_title = Label.new()
-	_title.theme_type_variation = "TitleLabel"
+	_title = UiTheme.label("", "TitleLabel")
 	row.add_child(_title)
-	_subtitle = Label.new()
-	_subtitle.theme_type_variation = "MutedLabel"
+	_subtitle = UiTheme.label("", "MutedLabel")
 	_subtitle.size_flags_horizontal = Control.SIZE_EXPAND_FILL
 	_subtitle.text_overrun_behavior = TextServer.OVERRUN_TRIM_ELLIPSIS
 	_subtitle.mouse_filter = Control.MOUSE_FILTER_PASS
 	row.add_child(_subtitle)
-	_source = Label.new()
-	_source.theme_type_variation = "MutedLabel"
+	_source = UiTheme.label("", "MutedLabel")
 	row.add_child(_source)
 
 	_people_panel = PanelContainer.new()
@@ -168,33 +156,10 @@ func _build() -> void:
 	add_child(_people_panel)
 	var people: VBoxContainer = VBoxContainer.new()
 	_people_panel.add_child(people)
-	var heading: Label = Label.new()
-	heading.theme_type_variation = "SectionLabel"
-	heading.text = "People"
-	people.add_child(heading)
-	var scroll: ScrollContainer = ScrollContainer.new()
-	scroll.horizontal_scroll_mode = ScrollContainer.SCROLL_MODE_DISABLED
-	scroll.size_flags_vertical = Control.SIZE_EXPAND_FILL
-	scroll.focus_mode = Control.FOCUS_NONE
-	people.add_child(scroll)
-	_people_box = VBoxContainer.new()
-	_people_box.size_flags_horizontal = Control.SIZE_EXPAND_FILL
-	_people_box.add_theme_constant_override("separation", 2)
-	scroll.add_child(_people_box)
+	people.add_child(UiTheme.label("People", "SectionLabel"))
+	_people_box = UiTheme.scroll_list(people, 2)
 
-	var hints_panel: PanelContainer = PanelContainer.new()
-	hints_panel.name = "Hints"
-	hints_panel.set_anchors_preset(Control.PRESET_CENTER_BOTTOM)
-	hints_panel.grow_horizontal = Control.GROW_DIRECTION_BOTH
-	hints_panel.grow_vertical = Control.GROW_DIRECTION_BEGIN
-	hints_panel.offset_bottom = -(BAR_HEIGHT + 18)
-	hints_panel.mouse_filter = Control.MOUSE_FILTER_IGNORE
-	hints_panel.add_theme_stylebox_override("panel", UiTheme.panel_style(Color(0, 0, 0, 0.45), 4, 6, Color(0, 0, 0, 0)))
-	add_child(hints_panel)
-	var hints: Label = Label.new()
-	hints.theme_type_variation = "MutedLabel"
-	hints.text = HINTS
-	hints_panel.add_child(hints)
+	add_child(UiTheme.hints_bar(HINTS, BAR_HEIGHT + 18))
 
 	var bottom: PanelContainer = PanelContainer.new()
 	bottom.name = "Timeline"
@@ -209,12 +174,11 @@ func _build() -> void:
 	var controls: HBoxContainer = HBoxContainer.new()
 	controls.add_theme_constant_override("separation", 8)
 	bottom.add_child(controls)
-	_play_button = _button("❚❚", "Pause (Space)", true)
+	_play_button = UiTheme.button("❚❚", "Pause (Space)", true)
 	_play_button.custom_minimum_size = Vector2(40, 0)
 	_play_button.pressed.connect(func() -> void: play_toggled.emit())
 	controls.add_child(_play_button)
-	_clock_label = Label.new()
-	_clock_label.theme_type_variation = "TitleLabel"
+	_clock_label = UiTheme.label("", "TitleLabel")
 	_clock_label.custom_minimum_size = Vector2(150, 0)
 	controls.add_child(_clock_label)
 	_slider = HSlider.new()
@@ -226,14 +190,13 @@ func _build() -> void:
 	_style_slider(_slider)
 	_slider.value_changed.connect(func(value: float) -> void: seek_requested.emit(value))
 	controls.add_child(_slider)
-	_end_label = Label.new()
-	_end_label.theme_type_variation = "MutedLabel"
+	_end_label = UiTheme.label("", "MutedLabel")
 	controls.add_child(_end_label)
 	var speeds: HBoxContainer = HBoxContainer.new()
 	speeds.add_theme_constant_override("separation", 2)
 	controls.add_child(speeds)
 	for speed: float in SPEEDS:
-		var speed_button: Button = _button("%d×" % int(speed), "%d game second%s per second" % [int(speed), "" if speed == 1.0 else "s"], true)
+		var speed_button: Button = UiTheme.button("%d×" % int(speed), "%d game second%s per second" % [int(speed), "" if speed == 1.0 else "s"], true)
 		speed_button.custom_minimum_size = Vector2(48, 0)
 		speed_button.pressed.connect(func() -> void: speed_chosen.emit(speed))
 		speeds.add_child(speed_button)
@@ -243,7 +206,7 @@ func _build() -> void:
 
 func _add_person(person: Dictionary) -> void:
 	var agent_id: String = str(person.get("id", ""))
-	var button: Button = _button("", "Inspect %s" % str(person.get("name", agent_id)), true)
+	var button: Button = UiTheme.button("", "Inspect %s" % str(person.get("name", agent_id)), true)
 	button.alignment = HORIZONTAL_ALIGNMENT_LEFT
 	button.size_flags_horizontal = Control.SIZE_EXPAND_FILL
 	button.pressed.connect(func() -> void: agent_chosen.emit(agent_id))
@@ -255,21 +218,16 @@ func _add_person(person: Dictionary) -> void:
 	line.mouse_filter = Control.MOUSE_FILTER_IGNORE
 	line.add_theme_constant_override("separation", 6)
 	button.add_child(line)
-	var swatch: Label = Label.new()
-	swatch.text = "●"
+	var swatch: Label = UiTheme.label("●")
 	swatch.add_theme_color_override("font_color", UiTheme.color_from_hex(str(person.get("color", "")), UiTheme.ACCENT))
 	line.add_child(swatch)
-	var texts: VBoxContainer = VBoxContainer.new()
+	var texts: VBoxContainer = UiTheme.vbox(line, 0)
 	texts.size_flags_horizontal = Control.SIZE_EXPAND_FILL
-	texts.add_theme_constant_override("separation", 0)
 	texts.mouse_filter = Control.MOUSE_FILTER_IGNORE
-	line.add_child(texts)
-	var person_name: Label = Label.new()
-	person_name.text = str(person.get("name", agent_id))
+	var person_name: Label = UiTheme.label(str(person.get("name", agent_id)))
 	person_name.text_overrun_behavior = TextServer.OVERRUN_TRIM_ELLIPSIS
 	texts.add_child(person_name)
-	var status: Label = Label.new()
-	status.theme_type_variation = "MutedLabel"
+	var status: Label = UiTheme.label("", "MutedLabel")
 	status.text_overrun_behavior = TextServer.OVERRUN_TRIM_ELLIPSIS
 	texts.add_child(status)
 	button.custom_minimum_size = Vector2(0, 42)
@@ -295,12 +253,3 @@ static func _style_slider(slider: HSlider) -> void:
 	slider.add_theme_stylebox_override("slider", track)
 	slider.add_theme_stylebox_override("grabber_area", filled)
 	slider.add_theme_stylebox_override("grabber_area_highlight", filled)
-
-
-static func _button(text: String, tooltip: String, toggle: bool) -> Button:
-	var button: Button = Button.new()
-	button.text = text
-	button.tooltip_text = tooltip
-	button.toggle_mode = toggle
-	button.focus_mode = Control.FOCUS_NONE
-	return button

@@ -20,6 +20,7 @@ extends PanelContainer
 signal closed(agent_id: String)
 
 const UiTheme: GDScript = preload("res://ui/theme.gd")
+const InputActions: GDScript = preload("res://player/input_actions.gd")
 const SimClock: GDScript = preload("res://town/sim_clock.gd")
 const WIDTH: float = 420.0
 const TOP: float = 64.0
@@ -44,23 +45,13 @@ func _init() -> void:
 	name = "ReplayInspector"
 	theme = UiTheme.get_theme()
 	visible = false
-	anchor_left = 1.0
-	anchor_right = 1.0
-	anchor_top = 0.0
-	anchor_bottom = 1.0
-	offset_left = -WIDTH - MARGIN
-	offset_right = -MARGIN
-	offset_top = TOP
-	offset_bottom = -BOTTOM
+	UiTheme.dock_right(self, WIDTH, MARGIN, TOP, BOTTOM)
 	mouse_filter = Control.MOUSE_FILTER_STOP
 	_build()
 
 
 func _unhandled_input(event: InputEvent) -> void:
-	if not visible:
-		return
-	var key: InputEventKey = event as InputEventKey
-	if key != null and key.pressed and not key.echo and key.keycode == KEY_ESCAPE:
+	if visible and InputActions.is_escape(event):
 		hide_inspector()
 		get_viewport().set_input_as_handled()
 
@@ -121,9 +112,7 @@ func _render() -> void:
 	var place: String = str(_view.get("place", ""))
 	_subtitle.text = ("walking · " if bool(_view.get("walking", false)) else "") + \
 		("at " + place if not place.is_empty() else "out in the street")
-	for child: Node in _page.get_children():
-		_page.remove_child(child)
-		child.queue_free()
+	UiTheme.free_children(_page)
 	_render_doing()
 	_render_conversation()
 	_render_memories()

@@ -43,6 +43,7 @@ signal reply_finished(agent_id: String, full_text: String)
 signal closed(agent_id: String)
 
 const UiTheme: GDScript = preload("res://ui/theme.gd")
+const InputActions: GDScript = preload("res://player/input_actions.gd")
 const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client.gd")
 const PLAYER_ID: String = "player"
 const MAX_LINE_LENGTH: int = 400
@@ -94,10 +95,7 @@ func _ready() -> void:
 
 
 func _input(event: InputEvent) -> void:
-	if not visible:
-		return
-	var key: InputEventKey = event as InputEventKey
-	if key != null and key.pressed and not key.echo and key.keycode == KEY_ESCAPE:
+	if visible and InputActions.is_escape(event):
 		close()
 		get_viewport().set_input_as_handled()
 
@@ -283,29 +281,19 @@ func _first_name() -> String:
 
 
 func _build() -> void:
-	var box: VBoxContainer = VBoxContainer.new()
-	box.add_theme_constant_override("separation", 8)
-	add_child(box)
+	var box: VBoxContainer = UiTheme.vbox(self, 8)
 
 	var header: HBoxContainer = HBoxContainer.new()
 	box.add_child(header)
-	_title = Label.new()
-	_title.theme_type_variation = "TitleLabel"
+	_title = UiTheme.label("", "TitleLabel")
 	_title.size_flags_horizontal = Control.SIZE_EXPAND_FILL
 	_title.text_overrun_behavior = TextServer.OVERRUN_TRIM_ELLIPSIS
 	header.add_child(_title)
-	_status = Label.new()
-	_status.theme_type_variation = "MutedLabel"
+	_status = UiTheme.label("", "MutedLabel")
 	header.add_child(_status)
-	var close_button: Button = Button.new()
-	close_button.text = "✕"
-	close_button.tooltip_text = "Close (Esc)"
-	close_button.focus_mode = Control.FOCUS_NONE
-	close_button.pressed.connect(close)
-	header.add_child(close_button)
+	header.add_child(UiTheme.close_button("Close (Esc)", close))
 
-	var log_frame: PanelContainer = PanelContainer.new()
-	log_frame.theme_type_variation = "CardPanel"
+	var log_frame: PanelContainer = UiTheme.card()
 	log_frame.size_flags_vertical = Control.SIZE_EXPAND_FILL
 	box.add_child(log_frame)
 	_log = RichTextLabel.new()
@@ -327,9 +315,7 @@ func _build() -> void:
 	_field.text_submitted.connect(_on_text_submitted)
 	_field.text_changed.connect(_on_text_changed)
 	row.add_child(_field)
-	_send_button = Button.new()
-	_send_button.text = "Send ⏎"
-	_send_button.focus_mode = Control.FOCUS_NONE
+	_send_button = UiTheme.button("Send ⏎")
 	_send_button.pressed.connect(func() -> void: _on_text_submitted(_field.text))
 	row.add_child(_send_button)
 
@@ -358,19 +344,15 @@ func _refresh() -> void:
 	var muted: String = UiTheme.TEXT_MUTED.to_html(false)
 	for entry: Dictionary in _entries(_agent_id):
 		var speaker_id: String = str(entry["speaker_id"])
-		var text: String = _escape(str(entry["text"]))
+		var text: String = UiTheme.escape_bbcode(str(entry["text"]))
 		if speaker_id.is_empty():
 			parts.append("[color=#%s][i](%s)[/i][/color]" % [muted, text])
 			continue
 		var color: String = player_color if speaker_id == PLAYER_ID else agent_color
-		var line: String = "[b][color=#%s]%s[/color][/b]  %s" % [color, _escape(str(entry["speaker"])), text]
+		var line: String = "[b][color=#%s]%s[/color][/b]  %s" % [color, UiTheme.escape_bbcode(str(entry["speaker"])), text]
 		if not entry["done"] and str(entry["error"]).is_empty():
 			line += "[color=#%s]%s[/color]" % [agent_color, " …" if text.is_empty() else "▌"]
 		parts.append(line)
 	if parts.is_empty():
-		parts.append("[color=#%s][i]Say hello to %s. Press Enter to send, Esc to leave.[/i][/color]" % [muted, _escape(_first_name())])
+		parts.append("[color=#%s][i]Say hello to %s. Press Enter to send, Esc to leave.[/i][/color]" % [muted, UiTheme.escape_bbcode(_first_name())])
 	_log.text = "\n".join(parts)
-
-
-static func _escape(text: String) -> String:
-	return text.replace("[", "[lb]")

@@ -42,6 +42,7 @@ signal save_requested(save_name: String)
 signal load_requested(save_name: String)
 
 const UiTheme: GDScript = preload("res://ui/theme.gd")
+const InputActions: GDScript = preload("res://player/input_actions.gd")
 const SimClock: GDScript = preload("res://town/sim_clock.gd")
 const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client.gd")
 ## Game seconds per real second at 1×.
@@ -132,34 +133,27 @@ func _unhandled_input(event: InputEvent) -> void:
 			close_dialogs()
 			get_viewport().set_input_as_handled()
 		return
-	if _typing():
+	if InputActions.hotkeys_blocked(self, input_blocker):
 		return
 	var handled: bool = true
-	if _is(key, "pause", [KEY_SPACE]):
+	if InputActions.is_action_key(key, "pause", [KEY_SPACE]):
 		toggle_pause()
-	elif _is(key, "speed_1", [KEY_1, KEY_KP_1]):
+	elif InputActions.is_action_key(key, "speed_1", [KEY_1, KEY_KP_1]):
 		choose_speed(SPEEDS[0])
-	elif _is(key, "speed_2", [KEY_2, KEY_KP_2]):
+	elif InputActions.is_action_key(key, "speed_2", [KEY_2, KEY_KP_2]):
 		choose_speed(SPEEDS[1])
-	elif _is(key, "speed_3", [KEY_3, KEY_KP_3]):
+	elif InputActions.is_action_key(key, "speed_3", [KEY_3, KEY_KP_3]):
 		choose_speed(SPEEDS[2])
-	elif _is(key, "speed_4", [KEY_4, KEY_KP_4]):
+	elif InputActions.is_action_key(key, "speed_4", [KEY_4, KEY_KP_4]):
 		choose_speed(SPEEDS[3])
-	elif _is(key, "quick_save", [KEY_F5]):
+	elif InputActions.is_action_key(key, "quick_save", [KEY_F5]):
 		save_requested.emit(QUICKSAVE)
-	elif _is(key, "quick_load", [KEY_F9]):
+	elif InputActions.is_action_key(key, "quick_load", [KEY_F9]):
 		load_requested.emit(QUICKSAVE)
 	else:
 		handled = false
 	if handled:
 		get_viewport().set_input_as_handled()
-
-
-# The input action when the project defines it (rebindable), else the default keys.
-static func _is(key: InputEventKey, action: String, default_keys: Array[int]) -> bool:
-	if InputMap.has_action(action):
-		return key.is_action_pressed(action)
-	return key.keycode in default_keys or key.physical_keycode in default_keys
 
 
 func set_clock(clock: SimClock) -> void:
@@ -273,13 +267,6 @@ func _client() -> AgentClientScript:
 	return get_tree().root.get_node("AgentClient") as AgentClientScript
 
 
-func _typing() -> bool:
-	if input_blocker.is_valid() and bool(input_blocker.call()):
-		return true
-	var focused: Control = get_viewport().gui_get_focus_owner()
-	return focused is LineEdit or focused is TextEdit
-
-
 static func _clock_text(game_seconds: float) -> String:
 	var day: int = floori(game_seconds / UiTheme.SECONDS_PER_DAY) + 1
 	return "Day %d · %s" % [day, UiTheme.clock_hhmm(game_seconds)]
@@ -311,24 +298,16 @@ func _update_connection() -> void:
 # ---- layout ------------------------------------------------------------------
 
 func _build() -> void:
-	var bar: PanelContainer = PanelContainer.new()
-	bar.name = "TopBar"
-	bar.set_anchors_preset(Control.PRESET_TOP_WIDE)
-	bar.offset_left = 12
-	bar.offset_right = -12
-	bar.offset_top = 10
-	bar.mouse_filter = Control.MOUSE_FILTER_STOP
-	bar.add_theme_stylebox_override("panel", UiTheme.panel_style(UiTheme.PANEL_BG, 6))
+	var bar: PanelContainer = UiTheme.top_bar()
 	add_child(bar)
 	var row: HBoxContainer = HBoxContainer.new()
 	row.add_theme_constant_override("separation", 6)
 	bar.add_child(row)
 
-	_clock_label = Label.new()
-	_clock_label.theme_type_variation = "TitleLabel"
+	_clock_label = UiTheme.label("", "TitleLabel")
 	_clock_label.custom_minimum_size = Vector2(150, 0)
 	row.add_child(_clock_label)
-	_pause_button = _button("❚❚", "Pause (Space)", true)
+	_pause_button = UiTheme.button("❚❚", "Pause (Space)", true)
 	_pause_button.custom_minimum_size = Vector2(40, 0)
 	_pause_button.pressed.connect(toggle_pause)
 	row.add_child(_pause_button)
@@ -337,7 +316,7 @@ func _build() -> void:
 	row.add_child(speeds)
 	for i: int in SPEEDS.size():
 		var multiplier: float = SPEEDS[i]
-		var speed_button: Button = _button("%d×" % int(multiplier), "%d game minute%s per second (%d)" % [int(multiplier), "" if multiplier == 1.0 else "s", i + 1], true)
+		var speed_button: Button = UiTheme.button("%d×" % int(multiplier), "%d game minute%s per second (%d)" % [int(multiplier), "" if multiplier == 1.0 else "s", i + 1], true)
 		speed_button.custom_minimum_size = Vector2(40, 0)
 		speed_button.pressed.connect(choose_speed.bind(multiplier))
 		speeds.add_child(speed_button)
@@ -351,35 +330,24 @@ func _build() -> void:
 	_status.custom_minimum_size = Vector2(80, 0)
 	row.add_child(_status)
 
-	var save_button: Button = _button("Save", "Save the game (F5 saves as 'quicksave')", false)
+	var save_button: Button = UiTheme.button("Save", "Save the game (F5 saves as 'quicksave')")
 	save_button.pressed.connect(open_save_dialog)
 	row.add_child(save_button)
-	var load_button: Button = _button("Load", "Load a saved game (F9 loads 'quicksave')", false)
+	var load_button: Button = UiTheme.button("Load", "Load a saved game (F9 loads 'quicksave')")
 	load_button.pressed.connect(open_load_dialog)
 	row.add_child(load_button)
 	row.add_child(VSeparator.new())
 	_connection_dot = Label.new()
 	_connection_dot.text = "●"
 	row.add_child(_connection_dot)
-	_connection_label = Label.new()
-	_connection_label.theme_type_variation = "MutedLabel"
+	_connection_label = UiTheme.label("", "MutedLabel")
 	_connection_label.mouse_filter = Control.MOUSE_FILTER_PASS
 	_connection_label.custom_minimum_size = Vector2(96, 0)
 	row.add_child(_connection_label)
 
-	var hints_panel: PanelContainer = PanelContainer.new()
-	hints_panel.name = "Hints"
-	hints_panel.set_anchors_preset(Control.PRESET_CENTER_BOTTOM)
-	hints_panel.grow_horizontal = Control.GROW_DIRECTION_BOTH
-	hints_panel.grow_vertical = Control.GROW_DIRECTION_BEGIN
-	hints_panel.offset_bottom = -8
-	hints_panel.mouse_filter = Control.MOUSE_FILTER_IGNORE
-	hints_panel.add_theme_stylebox_override("panel", UiTheme.panel_style(Color(0, 0, 0, 0.45), 4, 6, Color(0, 0, 0, 0)))
+	var hints_panel: PanelContainer = UiTheme.hints_bar(DEFAULT_HINTS, 8)
 	add_child(hints_panel)
-	_hints = Label.new()
-	_hints.theme_type_variation = "MutedLabel"
-	_hints.text = DEFAULT_HINTS
-	hints_panel.add_child(_hints)
+	_hints = hints_panel.get_child(0)
 
 	_dialog_layer = CanvasLayer.new()
 	_dialog_layer.name = "Dialogs"
@@ -405,22 +373,21 @@ func _build() -> void:
 func _build_save_dialog() -> void:
 	_save_dialog = _dialog("Save the game")
 	var box: VBoxContainer = _save_dialog.get_child(0)
-	box.add_child(_muted("Name (letters, digits, _ . -)"))
+	box.add_child(UiTheme.label("Name (letters, digits, _ . -)", "MutedLabel"))
 	_save_name = LineEdit.new()
 	_save_name.max_length = 64
 	_save_name.text_submitted.connect(func(_text: String) -> void: _confirm_save())
 	box.add_child(_save_name)
-	_save_error = Label.new()
+	_save_error = UiTheme.label("", "MutedLabel")
 	_save_error.add_theme_color_override("font_color", UiTheme.ERROR)
-	_save_error.theme_type_variation = "MutedLabel"
 	box.add_child(_save_error)
 	var buttons: HBoxContainer = HBoxContainer.new()
 	buttons.alignment = BoxContainer.ALIGNMENT_END
 	box.add_child(buttons)
-	var cancel: Button = _button("Cancel", "", false)
+	var cancel: Button = UiTheme.button("Cancel")
 	cancel.pressed.connect(close_dialogs)
 	buttons.add_child(cancel)
-	var confirm: Button = _button("Save", "", false)
+	var confirm: Button = UiTheme.button("Save")
 	confirm.pressed.connect(_confirm_save)
 	buttons.add_child(confirm)
 
@@ -428,7 +395,7 @@ func _build_save_dialog() -> void:
 func _build_load_dialog() -> void:
 	_load_dialog = _dialog("Load a saved game")
 	var box: VBoxContainer = _load_dialog.get_child(0)
-	_load_message = _muted("")
+	_load_message = UiTheme.label("", "MutedLabel")
 	_load_message.autowrap_mode = TextServer.AUTOWRAP_WORD_SMART
 	box.add_child(_load_message)
 	_load_scroll = ScrollContainer.new()
@@ -441,7 +408,7 @@ func _build_load_dialog() -> void:
 	var buttons: HBoxContainer = HBoxContainer.new()
 	buttons.alignment = BoxContainer.ALIGNMENT_END
 	box.add_child(buttons)
-	var cancel: Button = _button("Cancel", "", false)
+	var cancel: Button = UiTheme.button("Cancel")
 	cancel.pressed.connect(close_dialogs)
 	buttons.add_child(cancel)
 
@@ -455,26 +422,19 @@ func _dialog(title: String) -> PanelContainer:
 	dialog.add_theme_stylebox_override("panel", UiTheme.panel_style(UiTheme.PANEL_BG_SOLID, 18))
 	dialog.visible = false
 	_dim.get_parent().add_child(dialog)
-	var box: VBoxContainer = VBoxContainer.new()
-	box.add_theme_constant_override("separation", 10)
-	dialog.add_child(box)
-	var heading: Label = Label.new()
-	heading.theme_type_variation = "TitleLabel"
-	heading.text = title
-	box.add_child(heading)
+	var box: VBoxContainer = UiTheme.vbox(dialog, 10)
+	box.add_child(UiTheme.label(title, "TitleLabel"))
 	return dialog
 
 
 func _fill_load_list(saves: Array, message: String, is_error: bool) -> void:
-	for child: Node in _load_list.get_children():
-		_load_list.remove_child(child)
-		child.queue_free()
+	UiTheme.free_children(_load_list)
 	_load_message.text = message
 	_load_message.visible = not message.is_empty()
 	_load_message.add_theme_color_override("font_color", UiTheme.ERROR if is_error else UiTheme.TEXT_MUTED)
 	for save: Dictionary in saves:
 		var save_name: String = str(save.get("name", ""))
-		var entry: Button = _button("", "Load '%s'" % save_name, false)
+		var entry: Button = UiTheme.button("", "Load '%s'" % save_name)
 		entry.alignment = HORIZONTAL_ALIGNMENT_LEFT
 		entry.size_flags_horizontal = Control.SIZE_EXPAND_FILL
 		var saved_at: int = str(save.get("savedAt", "0")).to_int()
@@ -508,19 +468,3 @@ func _on_dim_input(event: InputEvent) -> void:
 	var click: InputEventMouseButton = event as InputEventMouseButton
 	if click != null and click.pressed:
 		close_dialogs()
-
-
-static func _button(text: String, tooltip: String, toggle: bool) -> Button:
-	var button: Button = Button.new()
-	button.text = text
-	button.tooltip_text = tooltip
-	button.toggle_mode = toggle
-	button.focus_mode = Control.FOCUS_NONE
-	return button
-
-
-static func _muted(text: String) -> Label:
-	var label: Label = Label.new()
-	label.theme_type_variation = "MutedLabel"
-	label.text = text
-	return label

@@ -30,6 +30,7 @@ signal refresh_failed(agent_id: String, error: Dictionary)
 signal closed(agent_id: String)
 
 const UiTheme: GDScript = preload("res://ui/theme.gd")
+const InputActions: GDScript = preload("res://player/input_actions.gd")
 const TownData: GDScript = preload("res://town/town_data.gd")
 const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client.gd")
 const REFRESH_INTERVAL_MS: int = 2000
@@ -72,14 +73,7 @@ func _init() -> void:
 	name = "Inspector"
 	theme = UiTheme.get_theme()
 	visible = false
-	anchor_left = 1.0
-	anchor_right = 1.0
-	anchor_top = 0.0
-	anchor_bottom = 1.0
-	offset_left = -WIDTH - MARGIN
-	offset_right = -MARGIN
-	offset_top = TOP
-	offset_bottom = -MARGIN - HINTS_HEIGHT
+	UiTheme.dock_right(self, WIDTH, MARGIN, TOP, MARGIN + HINTS_HEIGHT)
 	mouse_filter = Control.MOUSE_FILTER_STOP
 	_build()
 
@@ -90,10 +84,7 @@ func _process(_delta: float) -> void:
 
 
 func _unhandled_input(event: InputEvent) -> void:
-	if not visible:
-		return
-	var key: InputEventKey = event as InputEventKey
-	if key != null and key.pressed and not key.echo and key.keycode == KEY_ESCAPE:
+	if visible and InputActions.is_escape(event):
 		hide_inspector()
 		get_viewport().set_input_as_handled()
 
@@ -235,9 +226,7 @@ func _render() -> void:
 	for scroll: ScrollContainer in _scrolls:
 		scroll_positions.append(scroll.scroll_vertical)
 	for page: VBoxContainer in _pages:
-		for child: Node in page.get_children():
-			page.remove_child(child)
-			child.queue_free()
+		UiTheme.free_children(page)
 	if _inspection.is_empty():
 		return
 	_render_now(_pages[0])

@@ -51,6 +51,7 @@ signal debrief_finished(feedback: Array, error: Dictionary)
 signal collapsed_changed(collapsed: bool)
 
 const UiTheme: GDScript = preload("res://ui/theme.gd")
+const InputActions: GDScript = preload("res://player/input_actions.gd")
 const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client.gd")
 const WIDTH: float = 390.0
 const TOP: float = 64.0
@@ -136,21 +137,14 @@ func _unhandled_input(event: InputEvent) -> void:
 			close_feedback()
 			get_viewport().set_input_as_handled()
 		return
-	if _typing():
+	if InputActions.hotkeys_blocked(self, input_blocker):
 		return
-	if _is(key, "toggle_goal", [KEY_G]):
+	if InputActions.is_action_key(key, "toggle_goal", [KEY_G]):
 		toggle_collapsed()
 		get_viewport().set_input_as_handled()
-	elif _is(key, "debrief", [KEY_F2]):
+	elif InputActions.is_action_key(key, "debrief", [KEY_F2]):
 		request_debrief()
 		get_viewport().set_input_as_handled()
-
-
-# The input action when the project defines it (rebindable), else the default keys.
-static func _is(key: InputEventKey, action: String, default_keys: Array[int]) -> bool:
-	if InputMap.has_action(action):
-		return key.is_action_pressed(action)
-	return key.keycode in default_keys or key.physical_keycode in default_keys
 
 
 func set_scenario(scenario: String, description: String, goal: String) -> void:
@@ -306,13 +300,6 @@ func _client() -> AgentClientScript:
 	return get_tree().root.get_node("AgentClient") as AgentClientScript
 
 
-func _typing() -> bool:
-	if input_blocker.is_valid() and bool(input_blocker.call()):
-		return true
-	var focused: Control = get_viewport().gui_get_focus_owner()
-	return focused is LineEdit or focused is TextEdit
-
-
 func _display_name(agent_id: String) -> String:
 	if _name_of.is_valid():
 		var display_name: String = str(_name_of.call(agent_id))
@@ -374,92 +361,56 @@ func _fit() -> void:
 
 
 func _build() -> void:
-	var box: VBoxContainer = VBoxContainer.new()
-	box.add_theme_constant_override("separation", 8)
-	add_child(box)
+	var box: VBoxContainer = UiTheme.vbox(self, 8)
 
 	var header: HBoxContainer = HBoxContainer.new()
 	box.add_child(header)
-	_title = Label.new()
-	_title.theme_type_variation = "TitleLabel"
+	_title = UiTheme.label("Your goal", "TitleLabel")
 	_title.size_flags_horizontal = Control.SIZE_EXPAND_FILL
 	_title.mouse_filter = Control.MOUSE_FILTER_PASS
-	_title.text = "Your goal"
 	header.add_child(_title)
-	var key_hint: Label = Label.new()
-	key_hint.theme_type_variation = "MutedLabel"
-	key_hint.text = "G"
-	header.add_child(key_hint)
-	_collapse_button = Button.new()
-	_collapse_button.focus_mode = Control.FOCUS_NONE
+	header.add_child(UiTheme.label("G", "MutedLabel"))
+	_collapse_button = UiTheme.button("")
 	_collapse_button.custom_minimum_size = Vector2(34, 0)
 	_collapse_button.pressed.connect(toggle_collapsed)
 	header.add_child(_collapse_button)
 
-	_body = VBoxContainer.new()
+	_body = UiTheme.vbox(box, 8)
 	_body.size_flags_vertical = Control.SIZE_EXPAND_FILL
-	_body.add_theme_constant_override("separation", 8)
-	box.add_child(_body)
-	_description_label = _wrapped("", "MutedLabel")
+	_description_label = UiTheme.label("", "MutedLabel", true)
 	_body.add_child(_description_label)
-	var goal_card: PanelContainer = PanelContainer.new()
-	goal_card.theme_type_variation = "HighlightPanel"
+	var goal_card: PanelContainer = UiTheme.card(true)
 	_body.add_child(goal_card)
-	_goal_label = _wrapped("", "")
+	_goal_label = UiTheme.label("", "", true)
 	goal_card.add_child(_goal_label)
-	_debrief_button = Button.new()
-	_debrief_button.text = "How did I do?  (F2)"
-	_debrief_button.tooltip_text = "Ask everyone you talked with for their feedback"
-	_debrief_button.focus_mode = Control.FOCUS_NONE
+	_debrief_button = UiTheme.button("How did I do?  (F2)", "Ask everyone you talked with for their feedback")
 	_debrief_button.pressed.connect(request_debrief)
 	_body.add_child(_debrief_button)
 
-	_feedback_box = VBoxContainer.new()
+	_feedback_box = UiTheme.vbox(_body, 8)
 	_feedback_box.size_flags_vertical = Control.SIZE_EXPAND_FILL
-	_feedback_box.add_theme_constant_override("separation", 8)
-	_body.add_child(_feedback_box)
 	_feedback_box.add_child(HSeparator.new())
 	var feedback_header: HBoxContainer = HBoxContainer.new()
 	_feedback_box.add_child(feedback_header)
-	var section: Label = Label.new()
-	section.theme_type_variation = "SectionLabel"
-	section.text = "HOW YOU DID"
+	var section: Label = UiTheme.label("HOW YOU DID", "SectionLabel")
 	section.size_flags_horizontal = Control.SIZE_EXPAND_FILL
 	feedback_header.add_child(section)
-	var close_button: Button = Button.new()
-	close_button.text = "✕"
-	close_button.tooltip_text = "Close the feedback (Esc)"
-	close_button.focus_mode = Control.FOCUS_NONE
-	close_button.pressed.connect(close_feedback)
-	feedback_header.add_child(close_button)
-	_feedback_status = _wrapped("", "MutedLabel")
+	feedback_header.add_child(UiTheme.close_button("Close the feedback (Esc)", close_feedback))
+	_feedback_status = UiTheme.label("", "MutedLabel", true)
 	_feedback_box.add_child(_feedback_status)
-	_feedback_scroll = ScrollContainer.new()
-	_feedback_scroll.horizontal_scroll_mode = ScrollContainer.SCROLL_MODE_DISABLED
-	_feedback_scroll.focus_mode = Control.FOCUS_NONE
-	_feedback_scroll.size_flags_vertical = Control.SIZE_EXPAND_FILL
-	_feedback_box.add_child(_feedback_scroll)
-	_feedback_list = VBoxContainer.new()
-	_feedback_list.size_flags_horizontal = Control.SIZE_EXPAND_FILL
-	_feedback_list.add_theme_constant_override("separation", 8)
-	_feedback_scroll.add_child(_feedback_list)
+	_feedback_list = UiTheme.scroll_list(_feedback_box, 8)
+	_feedback_scroll = _feedback_list.get_parent()
 
 
 func _render_feedback() -> void:
-	for child: Node in _feedback_list.get_children():
-		_feedback_list.remove_child(child)
-		child.queue_free()
+	UiTheme.free_children(_feedback_list)
 	for item: Dictionary in _feedback:
-		var card: PanelContainer = PanelContainer.new()
-		card.theme_type_variation = "CardPanel"
+		var card: PanelContainer = UiTheme.card()
 		_feedback_list.add_child(card)
-		var box: VBoxContainer = VBoxContainer.new()
-		box.add_theme_constant_override("separation", 4)
-		card.add_child(box)
+		var box: VBoxContainer = UiTheme.vbox(card)
 		var row: HBoxContainer = HBoxContainer.new()
 		box.add_child(row)
-		var who: Label = Label.new()
-		who.text = str(item["name"])
+		var who: Label = UiTheme.label(str(item["name"]))
 		who.size_flags_horizontal = Control.SIZE_EXPAND_FILL
 		who.text_overrun_behavior = TextServer.OVERRUN_TRIM_ELLIPSIS
 		var color: Color = UiTheme.ACCENT
@@ -472,8 +423,8 @@ func _render_feedback() -> void:
 		who.add_theme_color_override("font_color", color)
 		row.add_child(who)
 		var lines: int = int(item["lines_exchanged"])
-		row.add_child(_muted("%d line%s exchanged" % [lines, "" if lines == 1 else "s"]))
-		var words: Label = _wrapped("“%s”" % str(item["feedback"]), "")
+		row.add_child(UiTheme.label("%d line%s exchanged" % [lines, "" if lines == 1 else "s"], "MutedLabel"))
+		var words: Label = UiTheme.label("“%s”" % str(item["feedback"]), "", true)
 		box.add_child(words)
 		var memories: Array = item["memories_used"]
 		if not memories.is_empty():
@@ -482,21 +433,3 @@ func _render_feedback() -> void:
 				tips.append("• " + str(memory))
 			card.tooltip_text = "What %s remembered:\n%s" % [str(item["name"]).get_slice(" ", 0), "\n".join(tips)]
 	_apply_layout()
-
-
-static func _wrapped(text: String, variation: String) -> Label:
-	var label: Label = Label.new()
-	label.text = text
-	if not variation.is_empty():
-		label.theme_type_variation = variation
-	label.autowrap_mode = TextServer.AUTOWRAP_WORD_SMART
-	label.size_flags_horizontal = Control.SIZE_EXPAND_FILL
-	label.custom_minimum_size = Vector2(40, 0)
-	return label
-
-
-static func _muted(text: String) -> Label:
-	var label: Label = Label.new()
-	label.theme_type_variation = "MutedLabel"
-	label.text = text
-	return label

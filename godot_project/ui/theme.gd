@@ -10,6 +10,7 @@ extends RefCounted
 ## builders of the pieces several panels are made of, so that they look alike:
 ##   label(text, variation, wrap)   a Label in a type variation ("MutedLabel"...).
 ##   card(highlight), vbox(parent, separation), scroll_list(parent, separation, expand)
+##   dock_right(panel, ...), free_children(node)
 ##   button(text, tooltip, toggle), close_button(tooltip, on_close)
 ##   top_bar(), hints_bar(text, bottom_gap)   the bars of the HUD and the replay.
 ##   person_header(parent, on_close)   an inspector's header: dot, name, where.
@@ -119,6 +120,26 @@ static func label(text: String, variation: String = "", wrap: bool = false) -> L
 		made.size_flags_horizontal = Control.SIZE_EXPAND_FILL
 		made.custom_minimum_size = Vector2(40, 0)
 	return made
+
+
+## Places panel on the right of the screen, width wide and margin px from its right
+## edge, from top px down to bottom_gap px above the bottom edge.
+static func dock_right(panel: Control, width: float, margin: float, top: float, bottom_gap: float) -> void:
+	panel.anchor_left = 1.0
+	panel.anchor_right = 1.0
+	panel.anchor_top = 0.0
+	panel.anchor_bottom = 1.0
+	panel.offset_left = -width - margin
+	panel.offset_right = -margin
+	panel.offset_top = top
+	panel.offset_bottom = -bottom_gap
+
+
+## Takes node's children out and frees them (a list about to be filled again).
+static func free_children(node: Node) -> void:
+	for child: Node in node.get_children():
+		node.remove_child(child)
+		child.queue_free()
 
 
 ## A card to put content in: the inset CardPanel, or the accented HighlightPanel.
