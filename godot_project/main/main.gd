@@ -41,6 +41,7 @@ extends Node3D
 # from a fresh clone (no .godot/ class cache yet) must still parse.
 const Autopilot: GDScript = preload("res://main/autopilot.gd")
 const ChatPanel: GDScript = preload("res://ui/chat_panel.gd")
+const CliArgs: GDScript = preload("res://main/cli_args.gd")
 const Hud: GDScript = preload("res://ui/hud.gd")
 const InputActions: GDScript = preload("res://player/input_actions.gd")
 const Inspector: GDScript = preload("res://ui/inspector.gd")
@@ -138,7 +139,7 @@ var _perf_samples: int = 0
 
 func _ready() -> void:
 	_started_ms = Time.get_ticks_msec()
-	if not _read_options(_parse_args(OS.get_cmdline_user_args())):
+	if not _read_options(CliArgs.user_options()):
 		get_tree().quit(EXIT_BAD_ARGUMENTS)
 		return
 	if DisplayServer.get_name() == "headless":
@@ -594,11 +595,11 @@ func _read_options(options: Dictionary) -> bool:
 			printerr("--load needs a save name")
 			return false
 		_load_at_start = str(options["load"]).strip_edges()
-	if options.has("speed"):
-		if not str(options["speed"]).is_valid_float() or str(options["speed"]).to_float() <= 0.0:
-			printerr("--speed needs a positive number of game seconds per real second")
-			return false
-		_clock.speed = str(options["speed"]).to_float()
+	var speed: float = CliArgs.positive_number(options, "speed", _clock.speed)
+	if is_nan(speed):
+		printerr("--speed needs a positive number of game seconds per real second")
+		return false
+	_clock.speed = speed
 	if options.has("start-time"):
 		if not str(options["start-time"]).is_valid_int():
 			printerr("--start-time needs a whole number of game seconds")
@@ -621,19 +622,12 @@ func _read_options(options: Dictionary) -> bool:
 		_autopilot.debrief = options.has("debrief")
 		add_child(_autopilot)
 	if options.has("screenshots"):
-		_screenshot_dir = _caller_path(str(options["screenshots"]))
+		_screenshot_dir = CliArgs.caller_path(str(options["screenshots"]))
 	if options.has("report"):
-		_report_path = _caller_path(str(options["report"]))
+		_report_path = CliArgs.caller_path(str(options["report"]))
 	if _autopilot != null:
 		_autopilot.screenshot_dir = _screenshot_dir
 	return true
-
-
-# Godot runs in the project folder; a relative path means the caller's folder.
-static func _caller_path(path: String) -> String:
-	if path.is_relative_path() and not OS.get_environment("PWD").is_empty():
-		return OS.get_environment("PWD").path_join(path)
-	return path
 
 
 func _error(text: String) -> void:
@@ -648,28 +642,6 @@ func _log(text: String) -> void:
 ## A line in the timeline (for the scripted player).
 func log_line(text: String) -> void:
 	_log(text)
-
-
-# "--key value", "--key=value" and bare "--flag" (value "").
-static func _parse_args(args: PackedStringArray) -> Dictionary:
-	var options: Dictionary = {}
-	var i: int = 0
-	while i < args.size():
-		var arg: String = args[i]
-		i += 1
-		if not arg.begins_with("--"):
-			continue
-		var key: String = arg.substr(2)
-		var value: String = ""
-		var equals: int = key.find("=")
-		if equals >= 0:
-			value = key.substr(equals + 1)
-			key = key.substr(0, equals)
-		elif i < args.size() and not args[i].begins_with("--"):
-			value = args[i]
-			i += 1
-		options[key] = value
-	return options
 
 
 static func _describe_error(error: Dictionary) -> String:

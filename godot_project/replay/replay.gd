@@ -33,6 +33,7 @@ extends Node3D
 ## follows it, Esc closes the inspector, Tab the map.
 
 # Project scripts are preloaded rather than named with class_name (see main/main.gd).
+const CliArgs: GDScript = preload("res://main/cli_args.gd")
 const Npc: GDScript = preload("res://npc/npc.gd")
 const OverviewMap: GDScript = preload("res://ui/overview_map.gd")
 const ReplayControls: GDScript = preload("res://replay/replay_controls.gd")
@@ -105,7 +106,7 @@ var _overview_map: OverviewMap = null
 
 func _ready() -> void:
 	_drop_server_client()
-	_options = _parse_args(OS.get_cmdline_user_args())
+	_options = CliArgs.user_options()
 	if DisplayServer.get_name() == "headless":
 		Engine.max_fps = 60  # Nothing to draw: do not spin the CPU.
 	var log_path: String = str(_options.get("log", ""))
@@ -116,14 +117,13 @@ func _ready() -> void:
 		if _options.has(option) and str(_options[option]).strip_edges().is_empty():
 			_quit_bad("--%s needs a value" % option)
 			return
-	if _options.has("speed"):
-		if not str(_options["speed"]).is_valid_float() or str(_options["speed"]).to_float() <= 0.0:
-			_quit_bad("--speed needs a positive number of game seconds per real second")
-			return
-		_speed = str(_options["speed"]).to_float()
+	_speed = CliArgs.positive_number(_options, "speed", DEFAULT_SPEED)
+	if is_nan(_speed):
+		_quit_bad("--speed needs a positive number of game seconds per real second")
+		return
 	var loading_started: int = Time.get_ticks_usec()
 	_log = ReplayLog.new()
-	if not _log.read(_caller_path(log_path)):
+	if not _log.read(CliArgs.caller_path(log_path)):
 		_quit_bad("cannot replay %s" % _log.error)
 		return
 	var loaded_in_s: float = (Time.get_ticks_usec() - loading_started) / 1e6
@@ -146,7 +146,7 @@ func _ready() -> void:
 	for note: String in _log.notes:
 		_log_line("note: " + note)
 	if _options.has("verify"):
-		_verify(_caller_path(str(_options["verify"])))
+		_verify(CliArgs.caller_path(str(_options["verify"])))
 		return
 	_playing = not _options.has("paused") and not _options.has("screenshot")
 	seek(start)
@@ -154,7 +154,7 @@ func _ready() -> void:
 		inspect(inspect_id)
 	_running = true
 	if _options.has("screenshot"):
-		_screenshot(_caller_path(str(_options["screenshot"])), _caller_path(str(_options.get("report", ""))) \
+		_screenshot(CliArgs.caller_path(str(_options["screenshot"])), CliArgs.caller_path(str(_options.get("report", ""))) \
 			if _options.has("report") else "")
 
 
@@ -788,32 +788,3 @@ func _quit_bad(message: String) -> void:
 
 func _log_line(text: String) -> void:
 	print("[%s] %s" % [SimClock.format_time(_time), text])
-
-
-# Godot runs in the project folder; a relative path means the caller's folder.
-static func _caller_path(path: String) -> String:
-	if path.is_relative_path() and not OS.get_environment("PWD").is_empty():
-		return OS.get_environment("PWD").path_join(path).simplify_path()
-	return path
-
-
-# "--key value", "--key=value" and bare "--flag" (value ""), as main.gd reads them.
-static func _parse_args(args: PackedStringArray) -> Dictionary:
-	var options: Dictionary = {}
-	var i: int = 0
-	while i < args.size():
-		var arg: String = args[i]
-		i += 1
-		if not arg.begins_with("--"):
-			continue
-		var key: String = arg.substr(2)
-		var value: String = ""
-		var equals: int = key.find("=")
-		if equals >= 0:
-			value = key.substr(equals + 1)
-			key = key.substr(0, equals)
-		elif i < args.size() and not args[i].begins_with("--"):
-			value = args[i]
-			i += 1
-		options[key] = value
-	return options

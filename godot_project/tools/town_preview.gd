@@ -20,6 +20,7 @@ extends SceneTree
 ## Also prints how long building and baking took, the node count, the navmesh's
 ## polygon count and any place the navmesh does not reach. Exit code 1 on bad input.
 
+const CliArgs: GDScript = preload("res://main/cli_args.gd")
 const TownData: GDScript = preload("res://town/town_data.gd")
 const TownBuilder: GDScript = preload("res://town/town_builder.gd")
 const Daylight: GDScript = preload("res://town/daylight.gd")
@@ -28,7 +29,7 @@ var _options: Dictionary = {}
 
 
 func _initialize() -> void:
-	_options = _parse(OS.get_cmdline_user_args())
+	_options = CliArgs.user_options()
 	_run.call_deferred()
 
 
@@ -88,7 +89,7 @@ func _run() -> void:
 	if image == null or image.is_empty():
 		_fail("no frame was rendered (run it with a display, e.g. under xvfb-run, not --headless)")
 		return
-	var error: Error = image.save_png(out if out.is_absolute_path() else OS.get_environment("PWD").path_join(out))
+	var error: Error = image.save_png(CliArgs.caller_path(out))
 	if error != OK:
 		_fail("cannot write %s: %s" % [out, error_string(error)])
 		return
@@ -147,19 +148,3 @@ static func _parse_time(text: String) -> float:
 	if hours < 0 or hours > 23 or minutes < 0 or minutes > 59:
 		return -1.0
 	return hours * 3600.0 + minutes * 60.0
-
-
-static func _parse(args: PackedStringArray) -> Dictionary:
-	var options: Dictionary = {}
-	var i: int = 0
-	while i < args.size():
-		var arg: String = args[i]
-		if arg.begins_with("--"):
-			var key: String = arg.trim_prefix("--")
-			if i + 1 < args.size() and not args[i + 1].begins_with("--"):
-				options[key] = args[i + 1]
-				i += 1
-			else:
-				options[key] = "on"
-		i += 1
-	return options
