@@ -68,7 +68,8 @@ const TALK_RANGE_M: float = 2.6
 # Walking this far from the NPC ends the conversation.
 const LEAVE_RANGE_M: float = 5.0
 const MAP_UPDATE_S: float = 0.25
-const NPC_PICK_MASK: int = 2
+# A click picks an NPC up to this far from the camera.
+const PICK_RAY_M: float = 400.0
 const BASE_SPEED: float = 60.0
 const READINESS_POLL_S: float = 5.0
 const LOCKSTEP_GRACE_S: float = 0.5
@@ -823,12 +824,7 @@ func _unhandled_input(event: InputEvent) -> void:
 	var camera: Camera3D = get_viewport().get_camera_3d()
 	if camera == null:
 		return
-	var query: PhysicsRayQueryParameters3D = PhysicsRayQueryParameters3D.create(
-		camera.project_ray_origin(click.position),
-		camera.project_ray_origin(click.position) + camera.project_ray_normal(click.position) * 400.0,
-		NPC_PICK_MASK)
-	var hit: Dictionary = get_world_3d().direct_space_state.intersect_ray(query)
-	var npc: Npc = hit.get("collider", null) as Npc
+	var npc: Npc = Npc.under_point(camera, click.position, PICK_RAY_M) as Npc
 	if npc != null:
 		inspect(npc.agent_id())
 		get_viewport().set_input_as_handled()

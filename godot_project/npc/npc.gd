@@ -34,6 +34,8 @@ const PANEL_CORNER_M: float = 0.08
 const PANEL_TAIL_M: float = 0.1
 # The body turns to face where the controller points it at this rate (1/s).
 const TURN_RATE: float = 14.0
+## The collision layers NPCs are on (npc.tscn's collision_layer): a click picks them.
+const PICK_MASK: int = 2
 
 # Shared by all NPCs.
 static var _panel_material: StandardMaterial3D = null
@@ -222,6 +224,16 @@ static func trim_text(text: String, max_chars: int = STATUS_MAX_CHARS) -> String
 
 
 ## The font of every NPC label: the game's font, with colour emoji (ui/fonts.gd).
+## The NPC seen at the screen point at through camera (a ray up to length metres long
+## against PICK_MASK), or null.
+static func under_point(camera: Camera3D, at: Vector2, length: float) -> CharacterBody3D:
+	var origin: Vector3 = camera.project_ray_origin(at)
+	var query: PhysicsRayQueryParameters3D = PhysicsRayQueryParameters3D.create(
+		origin, origin + camera.project_ray_normal(at) * length, PICK_MASK)
+	var hit: Dictionary = camera.get_world_3d().direct_space_state.intersect_ray(query)
+	return hit.get("collider", null) as CharacterBody3D
+
+
 static func label_font() -> Font:
 	return Fonts.with_emoji()
 

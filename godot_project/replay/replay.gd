@@ -49,7 +49,6 @@ const EXIT_BAD_INPUT: int = 2
 const DEFAULT_SPEED: float = 60.0
 ## ← and → move the replay this many game seconds.
 const STEP_KEY_S: float = 600.0
-const NPC_PICK_MASK: int = 2
 ## --verify passes when every NPC is this close to where the log has it.
 const MAX_ERROR_M: float = 0.01
 const MISMATCHES_LISTED: int = 50
@@ -555,13 +554,9 @@ func _place_camera() -> void:
 	_camera.far = _camera_distance * 3.0 + maxf(_town.size.x, _town.size.z)
 
 
-# A left click on an NPC inspects it (a ray against the NPCs' collision layer).
+# A left click on an NPC inspects it.
 func _click(at: Vector2) -> void:
-	var origin: Vector3 = _camera.project_ray_origin(at)
-	var query: PhysicsRayQueryParameters3D = PhysicsRayQueryParameters3D.create(
-		origin, origin + _camera.project_ray_normal(at) * _camera.far, NPC_PICK_MASK)
-	var hit: Dictionary = get_world_3d().direct_space_state.intersect_ray(query)
-	var npc: Npc = hit.get("collider", null) as Npc
+	var npc: Npc = Npc.under_point(_camera, at, _camera.far) as Npc
 	if npc != null:
 		inspect(npc.agent_id())
 		get_viewport().set_input_as_handled()
