@@ -69,11 +69,11 @@ def name_patterns(agents: list[Agent]) -> dict[str, re.Pattern[str]]:
 
 
 def first_knowing(records: list[dict[str, Any]], agent_ids: set[str], pattern: re.Pattern[str]) -> dict[str, int]:
-    """For each agent, the game time of its first memory that matches `pattern`."""
+    """For each agent, the game time of its earliest memory that matches `pattern`."""
     first: dict[str, int] = {}
     for r in records:
-        if r["type"] == "memory" and r.get("agent") in agent_ids and r["agent"] not in first \
-                and pattern.search(r.get("text", "")):
+        if r["type"] == "memory" and r.get("agent") in agent_ids \
+                and r["t"] < first.get(r["agent"], r["t"] + 1) and pattern.search(r.get("text", "")):
             first[r["agent"]] = r["t"]
     return first
 
@@ -129,19 +129,25 @@ def diffusion(header: dict[str, Any], records: list[dict[str, Any]], interviews:
     return out
 
 
-def knows_pairs(records: list[dict[str, Any]], agents: list[Agent], until: int) -> set[tuple[str, str]]:
-    """(a, b) where a has a memory naming b, stored at or before `until`."""
+def first_acquainted(records: list[dict[str, Any]], agents: list[Agent]) -> dict[tuple[str, str], int]:
+    """For each (a, b) where a has a memory naming b, the game time of the earliest one."""
     patterns = name_patterns(agents)
     ids = {a.id for a in agents}
-    pairs: set[tuple[str, str]] = set()
+    first: dict[tuple[str, str], int] = {}
     for r in records:
-        if r["type"] != "memory" or r["t"] > until or r.get("agent") not in ids:
+        if r["type"] != "memory" or r.get("agent") not in ids:
             continue
         text = r.get("text", "")
         for b, pattern in patterns.items():
-            if b != r["agent"] and (r["agent"], b) not in pairs and pattern.search(text):
-                pairs.add((r["agent"], b))
-    return pairs
+            pair = (r["agent"], b)
+            if b != r["agent"] and r["t"] < first.get(pair, r["t"] + 1) and pattern.search(text):
+                first[pair] = r["t"]
+    return first
+
+
+def knows_pairs(first: dict[tuple[str, str], int], until: int) -> set[tuple[str, str]]:
+    """(a, b) where a has a memory naming b, stored at or before `until`."""
+    return {pair for pair, t in first.items() if t <= until}
 
 
 def density(header: dict[str, Any], records: list[dict[str, Any]], interviews: dict[str, Any] | None,
@@ -149,8 +155,9 @@ def density(header: dict[str, Any], records: list[dict[str, Any]], interviews: d
     agents = agents_of(header)
     n = len(agents)
     possible = n * (n - 1)
-    at_start = knows_pairs(records, agents, start)
-    at_end = knows_pairs(records, agents, end)
+    first = first_acquainted(records, agents)
+    at_start = knows_pairs(first, start)
+    at_end = knows_pairs(first, end)
     out: dict[str, Any] = {
         "agents": n, "possible_pairs": possible,
         "memory": {"start": len(at_start) / possible if possible else 0.0,
@@ -308,14 +315,7 @@ def timelines(header: dict[str, Any], records: list[dict[str, Any]]) -> dict[str
         first = first_knowing(records, ids, _word_pattern(seed.get("topic", [])))
         seeds[" ".join(seed.get("topic", [])[:2]) or seed.get("agentId", "")] = share_over_time(first, len(ids), times)
     possible = len(agents) * (len(agents) - 1) or 1
-    patterns = name_patterns(agents)
-    first_pair: dict[tuple[str, str], int] = {}
-    for r in records:
-        if r["type"] == "memory" and r.get("agent") in ids:
-            for b, pattern in patterns.items():
-                if b != r["agent"] and (r["agent"], b) not in first_pair and pattern.search(r.get("text", "")):
-                    first_pair[(r["agent"], b)] = r["t"]
-    known = sorted(first_pair.values())
+    known = sorted(first_acquainted(records, agents).values())
     return {
         "hours": [(t - start) / 3600 for t in times],
         "day_hours": [(t % SECONDS_PER_DAY) / 3600 for t in times],
