@@ -254,13 +254,7 @@ class Society:
 
     async def _converse(self, a: Mind, b: Mind, conversation: Conversation) -> None:
         def on_line(speaker: Mind, listener: Mind, text: str) -> None:
-            log.info('[%s] %s to %s: "%s"', format_game_time(self.world.game_time), speaker.name, listener.name, text)
-            self.f.journal.record("utterance", self.world.game_time, conversation=conversation.id,
-                                  speaker=speaker.id, to=listener.id, text=text)
-            self.world.send(agents_pb2.AgentCommand(
-                agent_id=speaker.id, command_id=self._command_id(speaker.id), issued_at=self.world.game_time,
-                utterance=agents_pb2.Utterance(text=text, to_agent_id=listener.id, speaker_id=speaker.id),
-            ))
+            self._say(speaker, listener.id, listener.name, conversation, text, self.world.game_time)
 
         try:
             await self.dialogue.converse(a, b, conversation, lambda: self.world.game_time, on_line)
@@ -283,12 +277,7 @@ class Society:
         if not text:
             return
         mind.state.last_talked[PLAYER_ID] = now
-        log.info('[%s] %s to %s: "%s"', format_game_time(now), mind.name, player, text)
-        self.f.journal.record("utterance", now, conversation=conversation.id, speaker=mind.id, to=PLAYER_ID, text=text)
-        self.world.send(agents_pb2.AgentCommand(
-            agent_id=mind.id, command_id=self._command_id(mind.id), issued_at=now,
-            utterance=agents_pb2.Utterance(text=text, to_agent_id=PLAYER_ID, speaker_id=mind.id),
-        ))
+        self._say(mind, PLAYER_ID, player, conversation, text, now)
         self._save_conversation(conversation)
         self._save_mind(mind)
 
@@ -376,6 +365,15 @@ class Society:
                 conversation=agents_pb2.ConversationEvent(
                     kind=kind, conversation_id=conversation.id, participant_ids=conversation.participant_ids),
             ))
+
+    def _say(self, speaker: Mind, to_id: str, to_name: str, conversation: Conversation, text: str, now: int) -> None:
+        """A line said in the world: logged, journaled, and sent to the speaker's body."""
+        log.info('[%s] %s to %s: "%s"', format_game_time(now), speaker.name, to_name, text)
+        self.f.journal.record("utterance", now, conversation=conversation.id, speaker=speaker.id, to=to_id, text=text)
+        self.world.send(agents_pb2.AgentCommand(
+            agent_id=speaker.id, command_id=self._command_id(speaker.id), issued_at=now,
+            utterance=agents_pb2.Utterance(text=text, to_agent_id=to_id, speaker_id=speaker.id),
+        ))
 
     def _step_view(self, state: agents_pb2.AgentState) -> dict:
         """An agent in a replay log step (docs/replay_log.md)."""
