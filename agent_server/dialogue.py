@@ -170,14 +170,15 @@ class Dialogue:
 
     # ---- interviews --------------------------------------------------------------------
 
-    async def interview(self, mind: Mind, question: str, now: int):
+    async def interview(self, mind: Mind, question: str, now: int, *, priority: Priority = Priority.PLAYER,
+                        max_tokens: int | None = None):
         """The agent's answer and the memories it drew on. Nothing is stored, and the
-        memories' last-access times are left as they were: not an in-world event."""
+        memories' last-access times are left as they were: not an in-world event. A
+        person waits for it (the player's priority) unless `priority` says otherwise."""
         used = mind.recall_for_answer(question, now, touch=False)
         request = interview.build(name=mind.name, summary=mind.summary, memories=[s.node.description for s in used],
-                                  question=question, max_tokens=self._chat_max_tokens)
-        answer = interview.clean((await mind.f.scheduler.complete(request, Priority.PLAYER, "interview")).text,
-                                 mind.name)
+                                  question=question, max_tokens=max_tokens or self._chat_max_tokens)
+        answer = interview.clean((await mind.f.scheduler.complete(request, priority, "interview")).text, mind.name)
         return answer, used
 
 

@@ -92,13 +92,12 @@ class Interviewer:
         return max(-50.0, min(50.0, yes - no))  # a backend without probabilities gives 0 / -inf
 
     async def answer(self, mind: Mind, question: str) -> str:
+        """The agent's answer in its own words, as the Interview RPC gives it; at a batchable
+        priority, since many are asked together."""
         async with self._slots:
-            used = mind.recall_for_answer(question, self.now, touch=False)
-            request = interview.build(name=mind.name, summary=mind.summary,
-                                      memories=[s.node.description for s in used], question=question,
-                                      max_tokens=INTERVIEW_MAX_TOKENS)
-            text = (await mind.f.scheduler.complete(request, Priority.CONVERSATION, "interview")).text
-        return interview.clean(text, mind.name)
+            answer, _ = await self.society.dialogue.interview(mind, question, self.now, priority=Priority.CONVERSATION,
+                                                              max_tokens=INTERVIEW_MAX_TOKENS)
+        return answer
 
     # ---- the measurements' questions ------------------------------------------------
 
