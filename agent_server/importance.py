@@ -3,11 +3,20 @@
 Ratings read the model's probabilities over fixed answers (prompts/importance.py),
 so they discriminate even on a 135M-parameter model, and a batch of memories costs
 two prompt evaluations in the contrast method.
+
+The contrast score depends on the memory's text alone, not on whose it is, so the
+rater is shared by every mind and economises twice:
+- memories to rate gather while the model is busy, from all agents, and are scored
+  together: two model requests for a whole batch, however many agents it serves;
+- a text already scored (a repeated observation: "Mei Lin is idle") is not scored
+  again: its score is remembered (the most recent CACHE_SIZE texts).
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
+from collections import OrderedDict
 
 from agent_server.prompts import importance as prompts
 from agent_server.scheduler import LLMScheduler, Priority
@@ -17,6 +26,11 @@ from agent_server.scheduler import LLMScheduler, Priority
 # (bench/importance.py prints the fit for another model).
 CONTRAST_OFFSET = 5.8
 CONTRAST_SCALE = 0.57
+# Texts whose scores are remembered.
+CACHE_SIZE = 4096
+# Texts scored in one request at most: scoring runs between decode steps and holds the
+# model meanwhile, so a batch is kept short enough not to delay the player's answer.
+BATCH_SIZE = 12
 
 
 class ImportanceRater:
@@ -34,6 +48,12 @@ class ImportanceRater:
         self._method = method
         self._offset = offset
         self._scale = scale
+        self._cache: OrderedDict[str, float] = OrderedDict()
+        # Texts waiting for the next batch, each with the futures of those who asked.
+        self._waiting: dict[str, list[asyncio.Future]] = {}
+        self._flushing: asyncio.Task | None = None
+        self.scored = 0  # texts the model scored
+        self.reused = 0  # texts whose score was remembered
 
     async def rate(self, descriptions: list[str]) -> list[int]:
         """One rating from 1 to 10 per description, in order."""
@@ -49,6 +69,52 @@ class ImportanceRater:
         if self._method == "rating":
             return [await self._expected_rating(d) for d in descriptions]
         answers = [prompts.as_answer(d) for d in descriptions]
+        loop = asyncio.get_running_loop()
+        futures: list[asyncio.Future] = []
+        for answer in answers:
+            future = loop.create_future()
+            futures.append(future)
+            if answer in self._cache:
+                self._cache.move_to_end(answer)
+                self.reused += 1
+                future.set_result(self._cache[answer])
+            else:
+                self._waiting.setdefault(answer, []).append(future)
+        if self._waiting and self._flushing is None:
+            self._flushing = asyncio.create_task(self._flush())
+        return list(await asyncio.gather(*futures))
+
+    async def _flush(self) -> None:
+        """Score what is waiting, batch after batch, until nothing is: a batch's
+        requests wait their turn at the model, and what arrives meanwhile (from any
+        agent) goes into the next batch."""
+        try:
+            while self._waiting:
+                await asyncio.sleep(0)  # callers starting together join the same batch
+                answers = list(self._waiting)[:BATCH_SIZE]
+                batch = {answer: self._waiting.pop(answer) for answer in answers}
+                try:
+                    scores = await self._contrast(answers)
+                except BaseException as exc:
+                    for futures in batch.values():
+                        for future in futures:
+                            if not future.done():
+                                future.set_exception(exc)
+                    if isinstance(exc, asyncio.CancelledError):
+                        raise
+                    continue
+                self.scored += len(answers)
+                for answer, score in zip(answers, scores):
+                    self._cache[answer] = score
+                    for future in batch[answer]:
+                        if not future.done():
+                            future.set_result(score)
+                while len(self._cache) > CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        finally:
+            self._flushing = None
+
+    async def _contrast(self, answers: list[str]) -> list[float]:
         vivid = await self._scheduler.score_options(prompts.VIVID, answers, Priority.IMPORTANCE, "importance")
         ordinary = await self._scheduler.score_options(prompts.ORDINARY, answers, Priority.IMPORTANCE, "importance")
         return [v - o for v, o in zip(vivid, ordinary)]

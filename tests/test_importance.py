@@ -1,0 +1,110 @@
+"""The importance rater's economy: memories from many agents share a batch, a text
+scored once is not scored again, and neither changes the ratings."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from agent_server import importance
+from agent_server.importance import ImportanceRater
+from agent_server.llm.base import LanguageModel, LLMRequest
+from agent_server.llm.llama_cpp import LlamaCppModel
+from agent_server.scheduler import LLMScheduler
+
+
+class CountingScorer(LanguageModel):
+    """Scores an option by its length (longer: more dramatic), and keeps every request;
+    `hold` keeps the model busy, as a long generation would."""
+
+    name = "counting"
+
+    def __init__(self) -> None:
+        self.requests: list[list[str]] = []
+        self.hold = threading.Event()
+        self.hold.set()
+
+    def stream(self, request: LLMRequest):
+        raise AssertionError("importance never generates text")
+
+    def score_options(self, request: LLMRequest, options: list[str], *, per_token: bool = False) -> list[float]:
+        self.hold.wait(timeout=30)
+        self.requests.append(list(options))
+        vivid = "dramatic" in request.messages[0]["content"]
+        return [len(o) / 10 if vivid else 0.0 for o in options]
+
+
+@pytest.fixture
+async def rater():
+    model = CountingScorer()
+    scheduler = LLMScheduler(model)
+    await scheduler.start()
+    yield ImportanceRater(scheduler), model
+    await scheduler.close()
+
+
+async def test_memories_from_many_agents_are_scored_in_one_batch(rater):
+    rater, model = rater
+    texts = [[f"Agent {a} sees something new number {i}" for i in range(2)] for a in range(5)]
+    ratings = await asyncio.gather(*(rater.rate(t) for t in texts))
+    assert len(model.requests) == 2  # vivid and ordinary, for all ten memories together
+    assert sorted(model.requests[0]) == sorted(f"{t}." for group in texts for t in group)
+    assert all(len(r) == 2 and all(1 <= x <= 10 for x in r) for r in ratings)
+
+
+async def test_what_arrives_while_a_batch_is_scored_goes_into_the_next(rater):
+    rater, model = rater
+    model.hold.clear()
+    first = asyncio.create_task(rater.rate(["Klaus reads a book"]))
+    await asyncio.sleep(0.05)  # the first batch now holds the model
+    later = [asyncio.create_task(rater.rate([f"Maria paints picture {i}"])) for i in range(4)]
+    await asyncio.sleep(0.05)
+    model.hold.set()
+    await asyncio.gather(first, *later)
+    assert [len(r) for r in model.requests] == [1, 1, 4, 4]
+
+
+async def test_a_text_already_scored_costs_no_request_and_rates_the_same(rater):
+    rater, model = rater
+    first = await rater.rate(["Mei Lin is idle", "John Lin is walking to the stove"])
+    again = await rater.rate(["Mei Lin is idle", "John Lin is walking to the stove", "Mei Lin is idle"])
+    assert len(model.requests) == 2
+    assert again == first + first[:1]
+    assert (rater.scored, rater.reused) == (2, 3)
+
+
+async def test_a_large_batch_is_split_so_the_model_is_never_held_long(rater):
+    rater, model = rater
+    await rater.rate([f"memory number {i}" for i in range(importance.BATCH_SIZE + 3)])
+    assert [len(r) for r in model.requests] == [importance.BATCH_SIZE] * 2 + [3] * 2
+
+
+async def test_a_failed_batch_fails_its_callers_and_the_next_batch_still_runs(rater):
+    rater, model = rater
+    model.score_options = lambda *a, **k: (_ for _ in ()).throw(RuntimeError("broken model"))
+    with pytest.raises(RuntimeError, match="broken model"):
+        await rater.rate(["this one fails"])
+    del model.score_options  # the class's own again
+    assert len(await rater.rate(["this one works"])) == 1
+
+
+@pytest.mark.model
+async def test_batched_scores_equal_one_at_a_time_with_the_real_model(real_model_path):
+    model = LlamaCppModel(real_model_path, n_ctx=1024, parallel=1)
+    scheduler = LLMScheduler(model)
+    await scheduler.start()
+    try:
+        texts = ["Isabella is brushing her teeth", "Isabella's father died in the hospital this morning",
+                 "Klaus is reading a book", "Maria won the national painting prize"]
+        alone = [(await ImportanceRater(scheduler).raw_scores([t]))[0] for t in texts]
+        together = await asyncio.gather(*(ImportanceRater(scheduler).raw_scores([t]) for t in texts))
+        shared = ImportanceRater(scheduler)
+        batched = await asyncio.gather(*(shared.raw_scores([t]) for t in texts))
+        assert [s for (s,) in together] == pytest.approx(alone, abs=1e-2)
+        assert [s for (s,) in batched] == pytest.approx(alone, abs=1e-2)
+        assert alone[1] > alone[0] and alone[3] > alone[2]
+    finally:
+        await scheduler.close()
+        model.close()
