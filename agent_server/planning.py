@@ -1,6 +1,10 @@
 """Planning: the agent summary description, the wake-up time, the day plan in broad
 strokes, its hour-long chunks, and (shortly ahead of time) 5-15-minute actions, each
 at a place in the town tree that the agent knows. Plans are memories too.
+
+Places cost few model calls: an hour's chunk chooses its area (sector, then arena) once,
+and each of its actions the object there by meaning; a routine chunk (the same text
+on another day) keeps the area chosen before.
 """
 
 from __future__ import annotations
@@ -160,16 +164,17 @@ class Planner:
     # ---- the hour --------------------------------------------------------------------
 
     async def decompose(self, mind: Mind, chunk: Step, *, start: int, end: int) -> list[Step]:
-        """The chunk from `start` to `end` as 5-15-minute actions, each at a known place."""
+        """The chunk from `start` to `end` as 5-15-minute actions, each at a known place:
+        the chunk's area (sector and arena) is chosen once, each action's object in it."""
         minutes = max(5, (end - start) // 60)
         text = await mind.ask(
             decompose.build(name=mind.name, summary=mind.summary, clock=mind.clock(start), chunk=chunk.description),
             Priority.PLANNING, "decompose",
         )
+        area = await self.choose_area(mind, chunk.description, chunk.description)
         steps, at = [], start
         for duration, action in decompose.parse(text, minutes):
-            place = await self.choose_place(mind, action, chunk.description)
-            steps.append(Step(at, duration, action, place))
+            steps.append(Step(at, duration, action, self.choose_object(mind, area, action, chunk.description)))
             at += duration * 60
         await mind.remember(
             "plan", [f"At {_clock(start)} {mind.name} will " + "; then ".join(s.description for s in steps)], start
@@ -177,9 +182,15 @@ class Planner:
         return steps
 
     async def choose_place(self, mind: Mind, action: str, chunk: str) -> str:
-        """A place id for an action, chosen sector -> arena -> object among known places."""
+        """A place id for one action: its area, then the object in it."""
+        return self.choose_object(mind, await self.choose_area(mind, action, chunk), action, chunk)
+
+    async def choose_area(self, mind: Mind, action: str, chunk: str) -> str:
+        """The sector, then the arena in it, for an action (or a whole hour's chunk),
+        among the sectors the agent knows: the model's choice, helped by meaning (_pick).
+        A routine one (the same text again) keeps the place chosen before."""
         cached = mind.state.place_cache.get(action) if self.cache_places else None
-        if cached:
+        if cached and cached in mind.f.town:
             return cached
         town = mind.f.town
         here = mind.current.place_id if mind.current and mind.current.place_id else mind.agent.home_place_id
@@ -191,13 +202,20 @@ class Planner:
             return mind.agent.home_place_id
         arena = await self._pick(mind, "arena", [p for p in town.children(sector.id) if p.kind == ARENA],
                                  {**fields, "sector": sector.name})
-        if arena is None:
-            return sector.id
-        objects = [p for p in town.children(arena.id) if p.kind == OBJECT]
-        obj = await self._pick(mind, "object", objects, {**fields, "sector": sector.name, "arena": arena.name})
-        place_id = (obj or arena).id
+        place_id = (arena or sector).id
         mind.state.place_cache[action] = place_id
         return place_id
+
+    def choose_object(self, mind: Mind, area_id: str, action: str, chunk: str) -> str:
+        """The object in an arena that best fits an action, by meaning alone (no model
+        call): the arena already says where; which stove or desk is a matter of words."""
+        town = mind.f.town
+        objects = [p for p in town.children(area_id) if p.kind == OBJECT] if town.place(area_id).kind == ARENA else []
+        if not objects:
+            return area_id
+        embedder = mind.f.retriever.embedder
+        wanted = embedder.embed(f"{action} ({chunk})")
+        return max(objects, key=lambda p: float(self._place_vector(embedder, p) @ wanted)).id
 
     async def _pick(self, mind: Mind, level: str, places: list[town_pb2.Place], fields: dict) -> town_pb2.Place | None:
         """The model's choice among places, by its per-token log-probability of each name,

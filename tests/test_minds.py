@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from agent_server.mind import Step
 from agent_server.reflection import THRESHOLD
+from agent_server.town import OBJECT
 from simulacra.v1 import agents_pb2
 from tests.conftest import start_scripted
 from tests.scripted_model import ScriptedModel
@@ -238,3 +240,26 @@ async def test_the_baseline_thinks_one_agent_at_a_time(tmp_path, embedder, town_
         assert not society.planner.cache_places
     finally:
         await server.stop()
+
+
+async def test_an_hour_chooses_its_area_once_and_a_routine_hour_costs_no_place_choice(running):
+    society = running.society
+    stats = society.f.scheduler.stats
+    await society.settle()
+    mind = society.minds["mei_lin"]
+    before = stats["choose_place"].calls
+    await society.next_action("mei_lin", EIGHT_AM + 200 * 60)  # an hour nobody prepared: decomposed now
+    await society.settle()
+    # The scripted hours all read "work at the cafe": one area for all of them, chosen
+    # (sector, then arena) at most once, when the day was planned; each action's object
+    # in that arena is chosen by meaning, without the model.
+    assert stats["choose_place"].calls == before
+    hour = [s for s in mind.state.actions if s.start >= EIGHT_AM + 180 * 60]
+    assert len(hour) >= 4 and len({society.town.place(s.place_id).parent_id for s in hour}) == 1
+    assert society.town.place(hour[0].place_id).kind == OBJECT
+    # A new kind of hour: its four actions cost at most the two choices of its area.
+    chunk = Step(EIGHT_AM + 6 * 3600, 60, "take a walk and read in the park")
+    calls = stats["choose_place"].calls
+    steps = await society.planner.decompose(mind, chunk, start=chunk.start, end=chunk.end)
+    assert len(steps) == 4 and stats["choose_place"].calls - calls <= 2
+    assert all(s.place_id in society.town for s in steps)

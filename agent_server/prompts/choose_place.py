@@ -1,5 +1,6 @@
-"""Where an action happens: chosen down the town tree (sector, then arena, then object)
-among the places the agent knows, by the model's probability of each name."""
+"""Where an action happens: chosen down the town tree (sector, then arena) among the
+places the agent knows, by the model's probability of each name. (The object in the
+arena is chosen by meaning alone: planning.Planner.choose_object.)"""
 
 from __future__ import annotations
 
@@ -12,13 +13,12 @@ _USER = """{name} lives in {home}. {name} is now at {here}.
 QUESTIONS = {
     "sector": "Which area should {name} go to?",
     "arena": "Which part of {sector} should {name} go to?",
-    "object": "Which thing in the {arena} of {sector} should {name} use?",
 }
 
 
 def build(*, level: str, name: str, home: str, here: str, action: str, chunk: str, options: list[str],
-          sector: str = "", arena: str = "") -> LLMRequest:
-    question = QUESTIONS[level].format(name=name, sector=sector, arena=arena)
+          sector: str = "") -> LLMRequest:
+    question = QUESTIONS[level].format(name=name, sector=sector)
     return LLMRequest(
         messages=[{"role": "user", "content": _USER.format(
             name=name, home=home, here=here, action=action, chunk=chunk, question=question,
