@@ -49,25 +49,28 @@ class ImportanceRater:
         self._offset = offset
         self._scale = scale
         self._cache: OrderedDict[str, float] = OrderedDict()
-        # Texts waiting for the next batch, each with the futures of those who asked.
-        self._waiting: dict[str, list[asyncio.Future]] = {}
+        # Texts waiting for the next batch, each with the futures of those who asked
+        # (and each future's priority).
+        self._waiting: dict[str, list[tuple[asyncio.Future, Priority]]] = {}
         self._flushing: asyncio.Task | None = None
         self.scored = 0  # texts the model scored
         self.reused = 0  # texts whose score was remembered
 
-    async def rate(self, descriptions: list[str]) -> list[int]:
-        """One rating from 1 to 10 per description, in order."""
+    async def rate(self, descriptions: list[str], priority: Priority = Priority.IMPORTANCE) -> list[int]:
+        """One rating from 1 to 10 per description, in order. `priority`: that of the
+        work waiting for the rating (a plan the agent is about to follow); a batch is
+        scored with the most urgent of its callers' priorities."""
         if not descriptions:
             return []
-        scores = await self.raw_scores(descriptions)
+        scores = await self.raw_scores(descriptions, priority)
         if self._method == "rating":
             return [_clamp(round(s)) for s in scores]
         return [_clamp(round(self._offset + self._scale * s)) for s in scores]
 
-    async def raw_scores(self, descriptions: list[str]) -> list[float]:
+    async def raw_scores(self, descriptions: list[str], priority: Priority = Priority.IMPORTANCE) -> list[float]:
         """The unrounded signal: the contrast score, or the expected rating."""
         if self._method == "rating":
-            return [await self._expected_rating(d) for d in descriptions]
+            return [await self._expected_rating(d, priority) for d in descriptions]
         answers = [prompts.as_answer(d) for d in descriptions]
         loop = asyncio.get_running_loop()
         futures: list[asyncio.Future] = []
@@ -79,7 +82,7 @@ class ImportanceRater:
                 self.reused += 1
                 future.set_result(self._cache[answer])
             else:
-                self._waiting.setdefault(answer, []).append(future)
+                self._waiting.setdefault(answer, []).append((future, priority))
         if self._waiting and self._flushing is None:
             self._flushing = asyncio.create_task(self._flush())
         return list(await asyncio.gather(*futures))
@@ -93,11 +96,12 @@ class ImportanceRater:
                 await asyncio.sleep(0)  # callers starting together join the same batch
                 answers = list(self._waiting)[:BATCH_SIZE]
                 batch = {answer: self._waiting.pop(answer) for answer in answers}
+                urgency = min(p for waiting in batch.values() for _, p in waiting)
                 try:
-                    scores = await self._contrast(answers)
+                    scores = await self._contrast(answers, urgency)
                 except BaseException as exc:
-                    for futures in batch.values():
-                        for future in futures:
+                    for waiting in batch.values():
+                        for future, _ in waiting:
                             if not future.done():
                                 future.set_exception(exc)
                     if isinstance(exc, asyncio.CancelledError):
@@ -106,7 +110,7 @@ class ImportanceRater:
                 self.scored += len(answers)
                 for answer, score in zip(answers, scores):
                     self._cache[answer] = score
-                    for future in batch[answer]:
+                    for future, _ in batch[answer]:
                         if not future.done():
                             future.set_result(score)
                 while len(self._cache) > CACHE_SIZE:
@@ -114,14 +118,14 @@ class ImportanceRater:
         finally:
             self._flushing = None
 
-    async def _contrast(self, answers: list[str]) -> list[float]:
-        vivid = await self._scheduler.score_options(prompts.VIVID, answers, Priority.IMPORTANCE, "importance")
-        ordinary = await self._scheduler.score_options(prompts.ORDINARY, answers, Priority.IMPORTANCE, "importance")
+    async def _contrast(self, answers: list[str], priority: Priority) -> list[float]:
+        vivid = await self._scheduler.score_options(prompts.VIVID, answers, priority, "importance")
+        ordinary = await self._scheduler.score_options(prompts.ORDINARY, answers, priority, "importance")
         return [v - o for v, o in zip(vivid, ordinary)]
 
-    async def _expected_rating(self, description: str) -> float:
+    async def _expected_rating(self, description: str, priority: Priority) -> float:
         scores = await self._scheduler.score_options(
-            prompts.rating_request(description), prompts.RATING_OPTIONS, Priority.IMPORTANCE, "importance"
+            prompts.rating_request(description), prompts.RATING_OPTIONS, priority, "importance"
         )
         top = max(scores)
         weights = [math.exp(s - top) for s in scores]

@@ -132,11 +132,14 @@ class Mind:
     # ---- memory ----------------------------------------------------------------
 
     async def remember(self, kind: str, descriptions: list[str], now: int,
-                       evidence: list[tuple[int, ...]] | None = None) -> list[MemoryNode]:
-        """Rate and store memories; their importance counts towards the next reflection."""
+                       evidence: list[tuple[int, ...]] | None = None,
+                       priority: Priority = Priority.IMPORTANCE) -> list[MemoryNode]:
+        """Rate and store memories; their importance counts towards the next reflection.
+        `priority`: that of whoever waits for them (an agent's next action waits for the
+        plan it will follow to be stored); by default, importance's own, the lowest."""
         if not descriptions:
             return []
-        ratings = await self.f.importance.rate(descriptions)
+        ratings = await self.f.importance.rate(descriptions, priority)
         nodes = self.f.memory.add_many(
             [
                 NewMemory(self.id, kind, text, now, rating, tuple(evidence[i]) if evidence else ())

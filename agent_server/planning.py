@@ -119,7 +119,7 @@ class Planner:
             "plan",
             [f"{mind.name}'s plan for day {day + 1}: wake up at {wake}:00 am, then "
              + "; ".join(f"{_clock(s.start)} {s.description}" for s in broad)],
-            now,
+            now, priority=Priority.PLANNING,
         )
 
     async def plan_hours(self, mind: Mind, now: int, *, first_hour: int, context: str = "") -> None:
@@ -146,7 +146,8 @@ class Planner:
         if self.ahead:
             await self.plan_hours(mind, now, first_hour=next_hour, context=f"Something changed: {because}")
         mind.state.actions = [s for s in mind.state.actions if s.start <= now]
-        await mind.remember("plan", [f"{mind.name} changed plans because {because}; now: {mind.remaining_plan(now)}"], now)
+        await mind.remember("plan", [f"{mind.name} changed plans because {because}; now: {mind.remaining_plan(now)}"],
+                            now, priority=Priority.PLANNING)
 
     async def refresh_summary(self, mind: Mind, now: int) -> None:
         """The agent summary description, from three retrievals; refreshed once a day."""
@@ -177,7 +178,8 @@ class Planner:
             steps.append(Step(at, duration, action, self.choose_object(mind, area, action, chunk.description)))
             at += duration * 60
         await mind.remember(
-            "plan", [f"At {_clock(start)} {mind.name} will " + "; then ".join(s.description for s in steps)], start
+            "plan", [f"At {_clock(start)} {mind.name} will " + "; then ".join(s.description for s in steps)], start,
+            priority=Priority.PLANNING,
         )
         return steps
 

@@ -102,7 +102,8 @@ class Reactor:
         chunk = mind.chunk_at(now)
         place = await self._planner.choose_place(mind, instead, chunk.description if chunk else instead)
         mind.state.actions = [Step(now, 15, instead, place)]
-        await mind.remember("plan", [f"{mind.name} decided to {instead} because {because}"], now)
+        await mind.remember("plan", [f"{mind.name} decided to {instead} because {because}"], now,
+                            priority=Priority.PLANNING)
 
     @staticmethod
     def _learn_place(mind: Mind, place_id: str) -> None:

@@ -12,7 +12,7 @@ from agent_server import importance
 from agent_server.importance import ImportanceRater
 from agent_server.llm.base import LanguageModel, LLMRequest
 from agent_server.llm.llama_cpp import LlamaCppModel
-from agent_server.scheduler import LLMScheduler
+from agent_server.scheduler import LLMScheduler, Priority
 
 
 class CountingScorer(LanguageModel):
@@ -108,3 +108,18 @@ async def test_batched_scores_equal_one_at_a_time_with_the_real_model(real_model
     finally:
         await scheduler.close()
         model.close()
+
+
+async def test_a_batch_is_scored_with_its_most_urgent_callers_priority(rater):
+    rater, model = rater
+    seen = []
+    score = rater._scheduler.score_options
+
+    async def recording(request, options, priority, purpose, **kwargs):
+        seen.append(priority)
+        return await score(request, options, priority, purpose, **kwargs)
+
+    rater._scheduler.score_options = recording
+    await asyncio.gather(rater.rate(["an observation"]), rater.rate(["a plan to follow"], Priority.PLANNING))
+    await rater.rate(["another observation"])
+    assert seen == [Priority.PLANNING] * 2 + [Priority.IMPORTANCE] * 2
