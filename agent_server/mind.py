@@ -12,6 +12,7 @@ import asyncio
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from agent_server.detail import LevelOfDetail
 from agent_server.importance import ImportanceRater
 from agent_server.journal import Journal
 from agent_server.llm.base import LLMRequest
@@ -39,6 +40,8 @@ class Step:
     minutes: int
     description: str
     place_id: str = ""
+    # A whole chunk followed as one action, not decomposed (a distant agent: detail.py).
+    coarse: bool = False
 
     @property
     def end(self) -> int:
@@ -96,6 +99,8 @@ class Faculties:
     journal: Journal = field(default_factory=Journal)
     # The calendar date of day 1 ("2023-02-13"); empty: plain "Day N" clocks.
     start_date: str = ""
+    # How much detail each agent thinks in (full unless the player is far: detail.py).
+    detail: LevelOfDetail = field(default_factory=LevelOfDetail)
 
 
 class Mind:

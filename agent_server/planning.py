@@ -60,8 +60,8 @@ class Planner:
             return Step(bedtime, (SECONDS_PER_DAY - BEDTIME_HOUR * 3600) // 60, "sleeping", mind.agent.home_place_id)
         step = next((s for s in mind.state.actions if s.covers(now)), None)
         if step is None:
-            chunk = mind.chunk_at(now) or Step(now - now % 3600, 60, f"going about {mind.first_name}'s day")
-            steps = await self.decompose(mind, chunk, start=now - now % 300, end=chunk.end)
+            chunk = self._chunk_at(mind, now)
+            steps = await self._actions(mind, chunk, start=now - now % 300)
             self._keep(mind, steps, now)
             step = steps[0]
         return step
@@ -73,7 +73,31 @@ class Planner:
         chunk = mind.chunk_at(start)
         if chunk is None or any(s.covers(start) for s in mind.state.actions):
             return
-        self._keep(mind, await self.decompose(mind, chunk, start=start, end=chunk.end), now)
+        self._keep(mind, await self._actions(mind, chunk, start=start), now)
+
+    async def catch_up(self, mind: Mind, now: int) -> Step | None:
+        """An agent the player has come near: the rest of a coarse hour (detail.py) is
+        decomposed in full now; returns the step to do now, or None when it was not
+        following a coarse hour."""
+        current = next((s for s in mind.state.actions if s.covers(now)), None)
+        if current is None or not current.coarse:
+            return None
+        mind.state.actions = [s for s in mind.state.actions if not (s.coarse and s.end > now)]
+        chunk = self._chunk_at(mind, now)
+        steps = await self.decompose(mind, chunk, start=now - now % 300, end=chunk.end)
+        self._keep(mind, steps, now)
+        return steps[0]
+
+    async def _actions(self, mind: Mind, chunk: Step, *, start: int) -> list[Step]:
+        """The chunk's actions from `start`: decomposed, or one coarse action for an
+        agent the level of detail spares."""
+        if mind.f.detail.coarse(mind.id, "decompose"):
+            return await self.coarse(mind, chunk, start=start, end=chunk.end)
+        return await self.decompose(mind, chunk, start=start, end=chunk.end)
+
+    @staticmethod
+    def _chunk_at(mind: Mind, now: int) -> Step:
+        return mind.chunk_at(now) or Step(now - now % 3600, 60, f"going about {mind.first_name}'s day")
 
     @staticmethod
     def _keep(mind: Mind, steps: list[Step], now: int) -> None:
@@ -182,6 +206,13 @@ class Planner:
             priority=Priority.PLANNING,
         )
         return steps
+
+    async def coarse(self, mind: Mind, chunk: Step, *, start: int, end: int) -> list[Step]:
+        """The chunk from `start` to `end` as one action at its place: no decomposition
+        (and, for a routine hour, no model call at all)."""
+        area = await self.choose_area(mind, chunk.description, chunk.description)
+        place = self.choose_object(mind, area, chunk.description, chunk.description)
+        return [Step(start, max(5, (end - start) // 60), chunk.description, place, coarse=True)]
 
     async def choose_place(self, mind: Mind, action: str, chunk: str) -> str:
         """A place id for one action: its area, then the object in it."""

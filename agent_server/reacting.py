@@ -69,6 +69,8 @@ class Reactor:
             if now - mind.state.last_talked.get("react:" + key, -REACTION_COOLDOWN) < REACTION_COOLDOWN:
                 continue
             mind.state.last_talked["react:" + key] = now
+            if not mind.f.detail.allows(mind.id, now, "react"):
+                continue  # a distant agent past its budget keeps to its plan
             reaction = await self.decide(mind, key, names[key], text, now,
                                          can_talk=distance <= TALKING_DISTANCE
                                          and now - mind.state.last_talked.get(key, -CONVERSATION_COOLDOWN)

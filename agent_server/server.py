@@ -102,6 +102,8 @@ async def start_server(
         society.planner.ahead = settings.planning
         society.sequential = settings.baseline
         society.planner.cache_places = not settings.baseline
+        society.f.detail.enabled = settings.level_of_detail and not settings.baseline
+        society.f.detail.decisions_per_hour = settings.lod_decisions_per_hour
 
     simulation = Simulation(
         scenario, save_path(settings, scenario), scheduler, embedder,

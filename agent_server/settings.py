@@ -99,6 +99,14 @@ class Settings(BaseSettings):
         True, description="Agents plan their day and its hours ahead; off for the evaluation's ablation without "
         "planning (each hour is decided as it comes, from who the agent is).",
     )
+    level_of_detail: bool = Field(
+        True, description="Agents far from the player and off screen think in less detail: they follow their "
+        "hours without decomposing them and make few decisions (lod_decisions_per_hour), and catch up when the "
+        "player comes near. Off for evaluation runs and the baseline.",
+    )
+    lod_decisions_per_hour: int = Field(
+        1, ge=0, le=100, description="Reaction decisions a distant agent may make per game hour.",
+    )
     max_frame_bytes: int = Field(
         1 << 20, ge=1024, le=64 << 20, description="Largest WebSocket frame or gRPC message accepted."
     )

@@ -148,6 +148,8 @@ class Society:
             self.f.journal.record("step", now, agents=[self._step_view(s) for s in states])
         for state in states:
             self.world.agents[state.agent_id].state.CopyFrom(state)
+            if self.f.detail.report(state.agent_id, state.distant):
+                self._spawn(self._catch_up(self.minds[state.agent_id], now))
             if state.agent_id not in self._perceiving and state.perceptions:
                 self._perceiving.add(state.agent_id)
                 snapshot = agents_pb2.AgentState()
@@ -332,6 +334,22 @@ class Society:
         async with mind.lock:
             await self.planner.prepare_next_hour(mind, now)
             self._save_mind(mind)
+
+    async def _catch_up(self, mind: Mind, now: int) -> None:
+        """The player has come near an agent that was following a coarse hour: it
+        decomposes the rest of the hour and starts on its first action at once."""
+        if mind.in_conversation:
+            return
+        async with mind.lock:
+            step = await self.planner.catch_up(mind, now)
+            if step is None:
+                return
+            mind.current = step
+            self._save_mind(mind)
+        command = self._command_for(mind, step, now)
+        self.world.send(command)
+        self._journal_command(command, now)
+        log.info("[%s] %s catches up: %s", format_game_time(now), mind.name, step.description)
 
     async def _reflect(self, mind: Mind) -> None:
         # Reflection only adds memories: it runs beside the agent's planning, not before it.

@@ -263,3 +263,49 @@ async def test_an_hour_chooses_its_area_once_and_a_routine_hour_costs_no_place_c
     steps = await society.planner.decompose(mind, chunk, start=chunk.start, end=chunk.end)
     assert len(steps) == 4 and stats["choose_place"].calls - calls <= 2
     assert all(s.place_id in society.town for s in steps)
+
+
+def _far(agent_id: str, distant: bool = True, seen: tuple[str, ...] = ()) -> agents_pb2.AgentState:
+    return agents_pb2.AgentState(agent_id=agent_id, place_id="oak_park.lawn", distant=distant, perceptions=[
+        agents_pb2.Perception(agent=agents_pb2.PerceivedAgent(agent_id=other, activity="reading"), distance=3.0)
+        for other in seen])
+
+
+async def test_a_distant_agent_follows_its_hours_coarsely_and_catches_up_when_the_player_comes_near(running):
+    society = running.society
+    await society.settle()
+    stats, mind = society.f.scheduler.stats, society.minds["mei_lin"]
+    eleven_twenty = EIGHT_AM + 200 * 60  # an hour nobody prepared
+    await _sync(society, [_far("mei_lin")], eleven_twenty - 60)
+    decomposed = stats["decompose"].calls
+    command = await society.next_action("mei_lin", eleven_twenty)
+    await society.settle()  # the next hour is prepared (coarsely too)
+    assert stats["decompose"].calls == decomposed
+    assert mind.current.coarse and command.activity.description == mind.chunk_at(eleven_twenty).description
+    assert command.activity.duration_minutes == 40  # the rest of the hour, as one action
+    assert society.f.detail.saved["decompose"] == 2
+    # The player comes near: the rest of the hour is decomposed at once, and the agent
+    # is told its first action without asking.
+    commands = await _sync(society, [_far("mei_lin", distant=False)], eleven_twenty + 300)
+    assert stats["decompose"].calls == decomposed + 1
+    told = [c for c in commands if c.agent_id == "mei_lin" and c.activity.description]
+    assert [c.activity.description for c in told] == ["make coffee"] and not mind.current.coarse
+    # ...and the next hour, prepared coarsely, is decomposed in full when it comes.
+    await society.next_action("mei_lin", EIGHT_AM + 4 * 3600 + 60)
+    assert not mind.current.coarse and stats["decompose"].calls == decomposed + 2
+
+
+async def test_a_distant_agent_makes_few_decisions_and_full_detail_can_be_switched_off(running):
+    society = running.society
+    await society.settle()
+    stats = society.f.scheduler.stats
+    assert set(society.minds) == {"isabella", "mei_lin", "john_lin"}
+    before = stats["react"].calls
+    await _sync(society, [_far("john_lin", seen=("isabella", "mei_lin"))], EIGHT_AM + 600)
+    assert stats["react"].calls == before + 1  # one decision this game hour, for two agents in view
+    assert society.f.detail.saved["react"] == 1
+    # Evaluation runs and the baseline think in full detail, whatever the world says.
+    society.f.detail.enabled = False
+    before = stats["react"].calls
+    await _sync(society, [_far("mei_lin", seen=("isabella", "john_lin"))], EIGHT_AM + 900)
+    assert stats["react"].calls == before + 2

@@ -52,6 +52,8 @@ async def _play(tmp_path, embedder, *, name: str, minutes: int | None, rendered:
         report, output = await harness.run_town_async(
             server.ws_url, report=folder / "report.json", log=folder / "godot.log", timeout=600,
             minutes=minutes, speed=60, extra=extra, rendered=rendered)
+        detail = server.society.f.detail
+        report["server_detail"] = {"distant": sorted(detail.distant), "saved": dict(detail.saved)}
     finally:
         await server.stop()
     bad = harness.script_errors(output)
@@ -145,6 +147,15 @@ def test_the_player_walks_up_talks_and_the_reply_streams_into_the_chat_panel(hea
     target = next(a for a in report["agents"] if a["id"] == player["target"])
     talks = [c for c in target["conversations"] if c["with"] == ["player"]]
     assert talks and talks[-1]["outcome"] == "ended"
+
+
+def test_the_world_tells_the_server_which_npcs_are_far_from_the_player(headless_play):
+    report, _ = headless_play
+    detail = report["server_detail"]
+    # The world reports who is far from the player and off screen (AgentState.distant):
+    # the player stands among a few NPCs, the rest of the town is far. (What a distant
+    # mind does differently is tested in tests/test_minds.py.)
+    assert 10 <= len(detail["distant"]) < 25
 
 
 def test_the_inspector_opens_on_the_npc(headless_play):

@@ -329,7 +329,8 @@ def _given(settings: dict[str, Any], scenario: str) -> dict[str, Any]:
 
 def _run_settings(run: RunFolder, state: dict[str, Any]) -> Settings:
     return load_settings(**_given(state.get("settings", {}), state["scenario"]), data_dir=run.data,
-                         save_name=SAVE_NAME, grpc_port=0, ws_port=0, **ABLATIONS[state["ablation"]])
+                         save_name=SAVE_NAME, grpc_port=0, ws_port=0, level_of_detail=False,
+                         **ABLATIONS[state["ablation"]])
 
 
 async def simulate(options: RunOptions | None = None, resume: Path | None = None) -> int:

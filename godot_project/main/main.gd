@@ -59,6 +59,11 @@ const CONNECT_GIVE_UP_S: float = 60.0
 const SETUP_RETRY_S: float = 2.0
 const FINAL_SYNC_TIMEOUT_S: float = 5.0
 const AGENT_VIEW_M: float = 10.0
+# Level of detail: an agent further than this from the player, and not on screen
+# within SCREEN_DETAIL_M of the camera, is reported distant (AgentState.distant), and
+# the server thinks for it in less detail until the player comes near.
+const NEAR_PLAYER_M: float = 25.0
+const SCREEN_DETAIL_M: float = 60.0
 const OBJECT_VIEW_M: float = 4.0
 const NAV_SYNC_MAX_FRAMES: int = 30
 const EXIT_BAD_ARGUMENTS: int = 2
@@ -345,8 +350,23 @@ func _agent_states() -> Array:
 			"placeId": _town.place_at(here),
 			"moving": npc.controller.is_moving(),
 			"perceptions": perceptions,
+			"distant": _is_distant(here),
 		})
 	return states
+
+
+# Whether the player is far from a point and it is off screen (see NEAR_PLAYER_M);
+# never, without a player.
+func _is_distant(here: Vector3) -> bool:
+	if player == null:
+		return false
+	if TownData.flat_distance(here, player.global_position) <= NEAR_PLAYER_M:
+		return false
+	var camera: Camera3D = get_viewport().get_camera_3d()
+	if camera != null and camera.is_position_in_frustum(here) \
+			and camera.global_position.distance_to(here) <= SCREEN_DETAIL_M:
+		return false
+	return true
 
 
 # What others see an agent doing, in words.

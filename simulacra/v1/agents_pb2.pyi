@@ -73,18 +73,20 @@ class PerceivedObject(_message.Message):
     def __init__(self, place_id: _Optional[str] = ..., state: _Optional[str] = ...) -> None: ...
 
 class AgentState(_message.Message):
-    __slots__ = ("agent_id", "position", "place_id", "moving", "perceptions")
+    __slots__ = ("agent_id", "position", "place_id", "moving", "perceptions", "distant")
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
     POSITION_FIELD_NUMBER: _ClassVar[int]
     PLACE_ID_FIELD_NUMBER: _ClassVar[int]
     MOVING_FIELD_NUMBER: _ClassVar[int]
     PERCEPTIONS_FIELD_NUMBER: _ClassVar[int]
+    DISTANT_FIELD_NUMBER: _ClassVar[int]
     agent_id: str
     position: _town_pb2.Vec3
     place_id: str
     moving: bool
     perceptions: _containers.RepeatedCompositeFieldContainer[Perception]
-    def __init__(self, agent_id: _Optional[str] = ..., position: _Optional[_Union[_town_pb2.Vec3, _Mapping]] = ..., place_id: _Optional[str] = ..., moving: _Optional[bool] = ..., perceptions: _Optional[_Iterable[_Union[Perception, _Mapping]]] = ...) -> None: ...
+    distant: bool
+    def __init__(self, agent_id: _Optional[str] = ..., position: _Optional[_Union[_town_pb2.Vec3, _Mapping]] = ..., place_id: _Optional[str] = ..., moving: _Optional[bool] = ..., perceptions: _Optional[_Iterable[_Union[Perception, _Mapping]]] = ..., distant: _Optional[bool] = ...) -> None: ...
 
 class MoveTo(_message.Message):
     __slots__ = ("place_id", "position")
