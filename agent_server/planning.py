@@ -42,6 +42,8 @@ class Planner:
         # False: every place is chosen anew, routine actions too (the baseline benchmark).
         self.cache_places = True
         self._place_vectors: dict[str, np.ndarray] = {}
+        # Hours being decomposed ahead of time: (agent id, hour start) -> their steps.
+        self._preparing: dict[tuple[str, int], asyncio.Future] = {}
         # A few agents plan their day at a time, so that in a large town they come to
         # life one after another instead of all together once every day is planned.
         self._day_planning = asyncio.Semaphore(concurrent_days)
@@ -60,20 +62,50 @@ class Planner:
             return Step(bedtime, (SECONDS_PER_DAY - BEDTIME_HOUR * 3600) // 60, "sleeping", mind.agent.home_place_id)
         step = next((s for s in mind.state.actions if s.covers(now)), None)
         if step is None:
-            chunk = self._chunk_at(mind, now)
-            steps = await self._actions(mind, chunk, start=now - now % 300)
+            # The hour may be on its way (prepare_next_hour): wait for it rather than
+            # decompose it a second time.
+            steps = await self._prepared(mind, now - now % 3600)
+            if not any(s.covers(now) for s in steps):
+                steps = await self._actions(mind, self._chunk_at(mind, now), start=now - now % 300)
             self._keep(mind, steps, now)
-            step = steps[0]
+            step = next((s for s in steps if s.covers(now)), steps[0])
         return step
 
     async def prepare_next_hour(self, mind: Mind, now: int) -> None:
         """Decompose the coming hour shortly ahead of time, so the agent does not wait for
-        it when the hour starts."""
+        it when the hour starts. Called without the mind's lock: the agent's next action
+        (which takes the lock) never waits for the model working on the next hour. The
+        lock is taken only to keep the result, unless the hour was replanned meanwhile."""
         start = now - now % 3600 + 3600
+        key = (mind.id, start)
         chunk = mind.chunk_at(start)
-        if chunk is None or any(s.covers(start) for s in mind.state.actions):
+        if chunk is None or key in self._preparing or any(s.covers(start) for s in mind.state.actions):
             return
-        self._keep(mind, await self._actions(mind, chunk, start=start), now)
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        future.add_done_callback(lambda f: f.cancelled() or f.exception())  # a failure is the caller's to see
+        self._preparing[key] = future
+        try:
+            steps = await self._actions(mind, chunk, start=start)
+            future.set_result(steps)
+        except BaseException as exc:
+            future.set_exception(exc)
+            raise
+        finally:
+            del self._preparing[key]
+        async with mind.lock:
+            if mind.chunk_at(start) is chunk and not any(s.covers(start) for s in mind.state.actions):
+                self._keep(mind, steps, now)
+
+    async def _prepared(self, mind: Mind, hour: int) -> list[Step]:
+        """The steps of the hour starting at `hour` if they are being prepared; [] if not
+        (or if preparing failed)."""
+        pending = self._preparing.get((mind.id, hour))
+        if pending is None:
+            return []
+        try:
+            return await asyncio.shield(pending)
+        except Exception:
+            return []
 
     async def catch_up(self, mind: Mind, now: int) -> Step | None:
         """An agent the player has come near: the rest of a coarse hour (detail.py) is

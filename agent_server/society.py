@@ -331,9 +331,10 @@ class Society:
             self._save_mind(mind)
 
     async def _prepare_next_hour(self, mind: Mind, now: int) -> None:
-        async with mind.lock:
-            await self.planner.prepare_next_hour(mind, now)
-            self._save_mind(mind)
+        if self.sequential:  # the baseline decomposes an hour when it comes, as the original code did
+            return
+        await self.planner.prepare_next_hour(mind, now)
+        self._save_mind(mind)
 
     async def _catch_up(self, mind: Mind, now: int) -> None:
         """The player has come near an agent that was following a coarse hour: it

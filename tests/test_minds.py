@@ -3,6 +3,8 @@ server, memory and retrieval: reflection, reactions, conversations, persistence.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from agent_server.mind import Step
@@ -309,3 +311,32 @@ async def test_a_distant_agent_makes_few_decisions_and_full_detail_can_be_switch
     before = stats["react"].calls
     await _sync(society, [_far("mei_lin", seen=("isabella", "john_lin"))], EIGHT_AM + 900)
     assert stats["react"].calls == before + 2
+
+
+async def test_the_next_action_never_waits_for_the_next_hour_being_prepared(tmp_path, embedder, town_script):
+    model = ScriptedModel(town_script)
+    server = await start_scripted(tmp_path, model, embedder)
+    try:
+        society = server.society
+        await society.settle()
+        stats = society.f.scheduler.stats
+        before = stats["decompose"].calls
+        model.release.clear()  # the model is busy: whatever asks it now waits
+        first = await asyncio.wait_for(society.next_action("mei_lin", EIGHT_AM + 5 * 60), 5)
+        await asyncio.sleep(0.1)  # preparing 09:00 has started, and waits for the model
+        assert stats["decompose"].calls == before + 1
+        second = await asyncio.wait_for(society.next_action("mei_lin", EIGHT_AM + 20 * 60), 5)
+        assert (first.activity.description, second.activity.description) == ("make coffee", "serve customers")
+        # At nine, the agent waits for the hour already being prepared, not for a second one.
+        nine = asyncio.create_task(society.next_action("mei_lin", EIGHT_AM + 3600 + 60))
+        await asyncio.sleep(0.1)
+        model.release.set()
+        assert (await asyncio.wait_for(nine, 10)).activity.description == "make coffee"
+        await society.settle()
+        clock = society.minds["mei_lin"].clock(EIGHT_AM + 3600)
+        nine_o_clock = [r for r in model.history
+                        if f"From {clock}, Mei will" in r.messages[-1]["content"]]
+        assert len(nine_o_clock) == 1
+    finally:
+        model.release.set()
+        await server.stop()
