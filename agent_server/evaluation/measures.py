@@ -235,6 +235,9 @@ def cost(state: dict[str, Any], agents: int, game_hours: float) -> dict[str, Any
         "wall_seconds": wall,
         "wall_seconds_per_game_hour": wall / game_hours if game_hours > 0 else 0.0,
         "interview_usage": usage.get("interview", {}),
+        # The server's resident memory at the end of the run, and its peak (MB).
+        "rss_mb": state.get("rss_mb"),
+        "peak_rss_mb": state.get("peak_rss_mb"),
     }
 
 

@@ -120,7 +120,9 @@ def _markdown(header: dict[str, Any], m: dict[str, Any], interviews: dict[str, A
         + (f"; agents waited for the server {_pct(m['world']['waiting_share'])} of their game time"
            if m["world"]["waiting_share"] is not None else ""),
         f"- Wall time: {m['cost']['wall_seconds'] / 60:.1f} min "
-        f"({m['cost']['wall_seconds_per_game_hour']:.0f} s per game hour)",
+        f"({m['cost']['wall_seconds_per_game_hour']:.0f} s per game hour)"
+        + (f"; server memory {m['cost']['rss_mb']:.0f} MB at the end, {m['cost']['peak_rss_mb']:.0f} MB at most"
+           if m["cost"].get("rss_mb") else ""),
         f"- Recorded: {m['activity']['records'].get('step', 0)} world steps, "
         f"{m['activity']['records'].get('memory', 0)} memories, {m['activity']['conversations']} conversations, "
         f"{m['activity']['records'].get('utterance', 0)} lines said",

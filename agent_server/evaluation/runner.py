@@ -17,6 +17,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import resource
 import signal
 import sys
 import time
@@ -257,6 +258,12 @@ class Runner:
         self.state["usage"] = usage
         if not include_interviews:
             self.state["wall_seconds"] = round(self._base_wall + time.monotonic() - self._segment_started, 1)
+            # The server runs in this process: its resident memory now, and the most it
+            # has held in any segment of the run.
+            rss = _rss_mb()
+            self.state["rss_mb"] = rss
+            self.state["peak_rss_mb"] = max(rss, self.state.get("peak_rss_mb", 0.0),
+                                            round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
 
     def _header(self, scenario: Scenario) -> dict[str, Any]:
         proto = scenario.proto
@@ -331,6 +338,13 @@ def _run_settings(run: RunFolder, state: dict[str, Any]) -> Settings:
     return load_settings(**_given(state.get("settings", {}), state["scenario"]), data_dir=run.data,
                          save_name=SAVE_NAME, grpc_port=0, ws_port=0, level_of_detail=False,
                          **ABLATIONS[state["ablation"]])
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
 
 
 async def simulate(options: RunOptions | None = None, resume: Path | None = None) -> int:
