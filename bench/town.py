@@ -19,7 +19,7 @@ figure is given as a ratio to it: one agent thinks at a time (all minds share on
 no batched decoding (llm_parallel 1), no cached place choices. Each mode gets a fresh
 save, so both start from the same town.
 
-    .venv/bin/python bench/town.py [--scenario smallville] [--minutes 60] [--speed 60] [--baseline]
+    .venv/bin/python bench/town.py [--scenario smallville] [--minutes 120] [--speed 60] [--baseline]
 """
 
 from __future__ import annotations
@@ -169,7 +169,8 @@ def ratios(ours: dict, base: dict) -> dict:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenario", default="smallville")
-    parser.add_argument("--minutes", type=int, default=60, help="game minutes measured (after start-up)")
+    parser.add_argument("--minutes", type=int, default=120,
+                        help="game minutes measured (after start-up; two hours include an hour's turn)")
     parser.add_argument("--speed", type=float, default=60.0, help="game seconds per real second")
     parser.add_argument("--chat-every", type=float, default=15.0, help="real seconds between the player's lines")
     parser.add_argument("--baseline", action="store_true", help="also run the baseline, and give ratios")

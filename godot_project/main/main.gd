@@ -244,6 +244,9 @@ func _set_up() -> void:
 	if _player_wanted:
 		_spawn_player()
 	_set_up_ui(agents_reply.get("payload", {}))
+	# The server hears where everyone is, and who is far from the player, before the
+	# first NextAction: its level of detail then applies from the first hour on.
+	await _sync()
 	_clock.start()
 	for npc: Npc in _npcs:
 		npc.controller.start()
