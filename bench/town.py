@@ -3,6 +3,9 @@
 Godot world at 1 game minute per real second, not in lockstep (the world does not wait
 for the minds, as in a game), while a player talks to one agent after another.
 
+The player stands in the town where the game puts it, so agents far from it think in less
+detail (agent_server/detail.py), as in a game; the baseline has no level of detail.
+
 Measured over --minutes game minutes, after the start-up (first memories and the first
 day plans; its duration is given apart), against the real-time targets:
 
@@ -114,7 +117,7 @@ async def run_mode(args, baseline: bool) -> dict:
             report = Path(data) / "town_report.json"
             godot = await asyncio.create_subprocess_exec(
                 *town_args(server.ws_url, headless=True, speed=args.speed,
-                           extra=["--minutes", str(args.minutes), "--report", str(report)]),
+                           extra=["--minutes", str(args.minutes), "--report", str(report), "--player"]),
                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
             stop = asyncio.Event()
             agents = list(server.society.minds)

@@ -21,6 +21,8 @@ extends Node3D
 ##   --player-name NAME the name NPCs know the player by (default: the scenario's
 ##                      player_name in a rehearsal, else Alex)
 ##   --no-player        no player in the town (the default for --headless-run)
+##   --player           a player standing in the town even in a headless run (the
+##                      town benchmark: agents far from it think in less detail)
 ##   --autopilot ID     a scripted player walks to agent ID ("nearest": the closest),
 ##                      talks, inspects it and ends the run (main/autopilot.gd)
 ##   --say TEXT         what the scripted player says
@@ -636,7 +638,8 @@ func _read_options(options: Dictionary) -> bool:
 			return false
 		_player_name = str(options["player-name"]).strip_edges()
 		_player_name_given = true
-	_player_wanted = not options.has("no-player") and (not _headless_run or options.has("autopilot"))
+	_player_wanted = not options.has("no-player") \
+			and (not _headless_run or options.has("autopilot") or options.has("player"))
 	if options.has("autopilot"):
 		_autopilot = Autopilot.new()
 		_autopilot.name = "Autopilot"
