@@ -61,6 +61,10 @@ class Planner:
         if now >= bedtime:
             return Step(bedtime, (SECONDS_PER_DAY - BEDTIME_HOUR * 3600) // 60, "sleeping", mind.agent.home_place_id)
         step = next((s for s in mind.state.actions if s.covers(now)), None)
+        if step is not None and step.coarse and mind.f.detail.full(mind.id):
+            # Planned coarsely while the player was far; the player is near now.
+            mind.state.actions = [s for s in mind.state.actions if not (s.coarse and s.end > now)]
+            step = None
         if step is None:
             # The hour may be on its way (prepare_next_hour): wait for it rather than
             # decompose it a second time.
@@ -87,6 +91,9 @@ class Planner:
         try:
             steps = await self._actions(mind, chunk, start=start)
             future.set_result(steps)
+        except asyncio.CancelledError:
+            future.set_result([])  # whoever waits for the hour decomposes it itself
+            raise
         except BaseException as exc:
             future.set_exception(exc)
             raise

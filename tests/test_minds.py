@@ -340,3 +340,16 @@ async def test_the_next_action_never_waits_for_the_next_hour_being_prepared(tmp_
     finally:
         model.release.set()
         await server.stop()
+
+
+async def test_an_hour_planned_coarsely_is_decomposed_if_the_player_is_near_when_it_comes(running):
+    society = running.society
+    await society.settle()
+    mind = society.minds["john_lin"]
+    await _sync(society, [_far("john_lin")], EIGHT_AM + 600)
+    await society.planner.prepare_next_hour(mind, EIGHT_AM + 600)
+    nine = EIGHT_AM + 3600
+    assert [s.coarse for s in mind.state.actions if s.covers(nine)] == [True]
+    society.f.detail.report("john_lin", False)  # the player is near now, with no catch-up on the way
+    command = await society.next_action("john_lin", nine + 60)
+    assert not mind.current.coarse and command.activity.description == "make coffee"
