@@ -121,11 +121,7 @@ class Planner:
         current = next((s for s in mind.state.actions if s.covers(now)), None)
         if current is None or not current.coarse:
             return None
-        mind.state.actions = [s for s in mind.state.actions if not (s.coarse and s.end > now)]
-        chunk = self._chunk_at(mind, now)
-        steps = await self.decompose(mind, chunk, start=now - now % 300, end=chunk.end)
-        self._keep(mind, steps, now)
-        return steps[0]
+        return await self.step_at(mind, now)  # in full detail now, it decomposes the coarse hour
 
     async def _actions(self, mind: Mind, chunk: Step, *, start: int) -> list[Step]:
         """The chunk's actions from `start`: decomposed, or one coarse action for an

@@ -234,12 +234,7 @@ class Society:
             async with mind.lock:
                 await self.reactor.change_course(mind, reaction.instead, now, because=reaction.because)
                 self._save_mind(mind)
-            step = mind.state.actions[0]
-            mind.current = step
-            command = self._command_for(mind, step, now)
-            self.world.send(command)
-            self._journal_command(command, now)
-            log.info("[%s] %s reacts: %s", format_game_time(now), mind.name, step.description)
+            self._start(mind, mind.state.actions[0], now, "reacts")
             return
         if reaction.other_id == PLAYER_ID:
             await self._greet_player(mind, now)
@@ -345,12 +340,8 @@ class Society:
             step = await self.planner.catch_up(mind, now)
             if step is None:
                 return
-            mind.current = step
             self._save_mind(mind)
-        command = self._command_for(mind, step, now)
-        self.world.send(command)
-        self._journal_command(command, now)
-        log.info("[%s] %s catches up: %s", format_game_time(now), mind.name, step.description)
+        self._start(mind, step, now, "catches up")
 
     async def _reflect(self, mind: Mind) -> None:
         # Reflection only adds memories: it runs beside the agent's planning, not before it.
@@ -384,6 +375,15 @@ class Society:
                 conversation=agents_pb2.ConversationEvent(
                     kind=kind, conversation_id=conversation.id, participant_ids=conversation.participant_ids),
             ))
+
+    def _start(self, mind: Mind, step: Step, now: int, why: str) -> None:
+        """The agent starts on a step the world did not ask for (a reaction, a catch-up):
+        it becomes the agent's current step and is sent to its body."""
+        mind.current = step
+        command = self._command_for(mind, step, now)
+        self.world.send(command)
+        self._journal_command(command, now)
+        log.info("[%s] %s %s: %s", format_game_time(now), mind.name, why, step.description)
 
     def _say(self, speaker: Mind, to_id: str, to_name: str, conversation: Conversation, text: str, now: int) -> None:
         """A line said in the world: logged, journaled, and sent to the speaker's body."""

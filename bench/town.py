@@ -31,7 +31,6 @@ import argparse
 import asyncio
 import dataclasses
 import json
-import resource
 import sys
 import tempfile
 import time
@@ -43,6 +42,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from agent_server.evaluation.runner import process_memory_mb  # noqa: E402
 from agent_server.godot import town_args  # noqa: E402
 from agent_server.server import start_server  # noqa: E402
 from agent_server.settings import load_settings  # noqa: E402
@@ -54,12 +54,8 @@ LINES = ["Hello! How is your day going?", "What are you working on today?", "Hav
 
 
 def rss_mb() -> dict:
-    current = 0.0
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            current = int(line.split()[1]) / 1024
-    return {"current_mb": round(current, 1),
-            "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    current, peak = process_memory_mb()
+    return {"current_mb": current, "peak_mb": peak}
 
 
 def usage_of(scheduler) -> dict:

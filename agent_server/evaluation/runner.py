@@ -260,10 +260,9 @@ class Runner:
             self.state["wall_seconds"] = round(self._base_wall + time.monotonic() - self._segment_started, 1)
             # The server runs in this process: its resident memory now, and the most it
             # has held in any segment of the run.
-            rss = _rss_mb()
+            rss, peak = process_memory_mb()
             self.state["rss_mb"] = rss
-            self.state["peak_rss_mb"] = max(rss, self.state.get("peak_rss_mb", 0.0),
-                                            round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1))
+            self.state["peak_rss_mb"] = max(peak, self.state.get("peak_rss_mb", 0.0))
 
     def _header(self, scenario: Scenario) -> dict[str, Any]:
         proto = scenario.proto
@@ -340,11 +339,13 @@ def _run_settings(run: RunFolder, state: dict[str, Any]) -> Settings:
                          **ABLATIONS[state["ablation"]])
 
 
-def _rss_mb() -> float:
+def process_memory_mb() -> tuple[float, float]:
+    """This process's resident memory now and at its peak, MB."""
+    current = 0.0
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return 0.0
+            current = int(line.split()[1]) / 1024
+    return round(current, 1), round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 async def simulate(options: RunOptions | None = None, resume: Path | None = None) -> int:

@@ -335,8 +335,8 @@ func _agent_states() -> Array:
 					"agent": {"agentId": other.agent_id(), "activity": _activity_of(other)},
 					"distance": distance,
 				})
+		var to_player: float = INF if player == null else TownData.flat_distance(here, player.global_position)
 		if player != null:
-			var to_player: float = TownData.flat_distance(here, player.global_position)
 			if to_player <= AGENT_VIEW_M:
 				perceptions.append({
 					"agent": {"agentId": PLAYER_ID, "activity": _player_activity()},
@@ -355,17 +355,15 @@ func _agent_states() -> Array:
 			"placeId": _town.place_at(here),
 			"moving": npc.controller.is_moving(),
 			"perceptions": perceptions,
-			"distant": _is_distant(here),
+			"distant": _is_distant(here, to_player),
 		})
 	return states
 
 
-# Whether the player is far from a point and it is off screen (see NEAR_PLAYER_M);
-# never, without a player.
-func _is_distant(here: Vector3) -> bool:
-	if player == null:
-		return false
-	if TownData.flat_distance(here, player.global_position) <= NEAR_PLAYER_M:
+# Whether the player is far from a point (`to_player` metres away) and it is off
+# screen (see NEAR_PLAYER_M); never, without a player.
+func _is_distant(here: Vector3, to_player: float) -> bool:
+	if player == null or to_player <= NEAR_PLAYER_M:
 		return false
 	var camera: Camera3D = get_viewport().get_camera_3d()
 	if camera != null and camera.is_position_in_frustum(here) \
