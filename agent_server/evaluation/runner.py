@@ -345,7 +345,8 @@ def process_memory_mb() -> tuple[float, float]:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             current = int(line.split()[1]) / 1024
-    return round(current, 1), round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    peak = max(current, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # sampled apart: never below
+    return round(current, 1), round(peak, 1)
 
 
 async def simulate(options: RunOptions | None = None, resume: Path | None = None) -> int:
