@@ -14,7 +14,10 @@ talking with Dana; the feedback panel shows what the server answered.
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
 
 import numpy as np
 import pytest
@@ -185,6 +188,26 @@ def test_frame_rate_with_25_npcs_headless(headless_play):
     print("headless:", performance)
     assert performance["npcs"] == 25
     assert performance["physics_frames_per_second"] > 30
+
+
+def test_a_crowd_at_a_place_does_not_keep_a_newcomer_out(tmp_path):
+    """Twelve NPCs walk to one desk, one a second; the last comes from the far end of
+    the building. Those standing there must not keep it out: avoidance gives way near
+    the place and when it leads nowhere. At 12 frames a second avoidance answers only
+    every few physics steps, as on a loaded machine, where newcomers used to stall."""
+    report = tmp_path / "crowd.json"
+    command = [str(harness.GODOT), "--headless", "--max-fps", "12", "--path", str(PROJECT_ROOT / "godot_project"),
+               "res://tools/crowd_check.tscn", "--", "--town", str(PROJECT_ROOT / "towns" / "smallville.json"),
+               "--place", "oak_hill_apartments.rodriguez_apartment.desk", "--count", "12", "--every", "1.0",
+               "--timeout", "90", "--last-from", "oak_hill_apartments.burton_apartment.bed", "--report", str(report)]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=300, env={**os.environ, "DISPLAY": ""})
+    assert not harness.script_errors(run.stdout + run.stderr), run.stdout + run.stderr
+    trips = json.loads(report.read_text())["trips"]
+    assert len(trips) == 12
+    for trip in trips:
+        assert trip["outcome"] == "arrived", trip
+        assert trip["distance_to_destination"] <= 0.1, trip
+    assert run.returncode == 0, run.stdout
 
 
 def _image(path: str) -> np.ndarray:

@@ -57,9 +57,14 @@ enum _Resume { ASK, RESTART, CONTINUE }
 const GRAVITY: float = 9.8
 const MIN_BACKOFF_S: float = 1.0
 const MAX_BACKOFF_S: float = 10.0
-# A body that has not moved this far in STUCK_TIMEOUT_S real seconds is stuck.
+# A body that has not moved this far in STUCK_TIMEOUT_S seconds of walking (physics
+# time, so that a loaded machine's slow frames do not count as standing still) is
+# stuck. Avoidance that has made no such progress for AVOIDANCE_PATIENCE_S gives way:
+# the body walks straight on (NPCs do not collide, they only steer round each other),
+# so that a crowd standing at a place never keeps a newcomer out.
 const STUCK_TIMEOUT_S: float = 5.0
 const STUCK_PROGRESS_M: float = 0.25
+const AVOIDANCE_PATIENCE_S: float = 2.0
 # A command that asks for nothing (no walk, no activity) is followed by this wait
 # so that the controller does not ask the server again in a tight loop.
 const EMPTY_COMMAND_WAIT_MINUTES: float = 1.0
@@ -124,7 +129,11 @@ var _backoff_s: float = 0.0
 var _trip_backoff_s: float = 0.0
 var _retry_at_ms: int = 0
 var _stuck_anchor: Vector3 = Vector3.ZERO
-var _stuck_anchor_ms: int = 0
+# Seconds of walking since the body was last at least STUCK_PROGRESS_M from the anchor.
+var _stalled_s: float = 0.0
+# Whether this trip still steers round others: it stops for good once within
+# avoidance_until_m of the destination, or when avoidance made no progress.
+var _trip_avoids: bool = false
 # Bumped by every applied command, so that a NextAction reply that arrives after
 # an interruption does not override it.
 var _command_serial: int = 0
@@ -214,7 +223,7 @@ func _physics_process(delta: float) -> void:
 		_body.velocity.y -= GRAVITY * delta
 	_body.move_and_slide()
 	if state == State.WALKING:
-		_track_walk()
+		_track_walk(delta)
 
 
 ## True while the agent waits for the server to say what it does next: a NextAction
@@ -354,13 +363,16 @@ func _start_trip(command: Dictionary, move_to: Dictionary) -> void:
 		"straight_distance": _flat_distance(origin, _destination),
 		"nav_path_length": 0.0,
 		"max_step": 0.0,
+		"gave_way": false,
 		"started_at": int(game_time()),
 		"arrived_at": null,
 	}
 	trips.append(_trip)
 	_last_position = origin
 	_stuck_anchor = origin
-	_stuck_anchor_ms = Time.get_ticks_msec()
+	_stalled_s = 0.0
+	_trip_avoids = avoid_others
+	_has_safe_velocity = false
 	_match_navmesh_height()
 	navigation_agent.target_position = _destination
 	# Plans the path now, so that its length is known even for a zero-length trip.
@@ -408,10 +420,13 @@ func _steer(delta: float) -> void:
 	if final_approach and delta > 0.0:
 		speed = minf(walk_speed, remaining / delta)  # Never overshoot the stand point.
 	var wanted: Vector3 = direction * speed
-	if avoid_others and not final_approach and remaining > avoidance_until_m:
-		# Avoidance answers a frame later: walk with its last answer, ask anew.
+	if final_approach or remaining <= avoidance_until_m:
+		_trip_avoids = false  # For good: no dithering at the boundary.
+	if avoid_others:
+		# Others steer round this body by the velocity it reports. Avoidance answers
+		# a frame later: walk with its last answer, ask anew.
 		navigation_agent.velocity = wanted
-		if _has_safe_velocity and _safe_velocity.length() > 0.05:
+		if _trip_avoids and _has_safe_velocity and _safe_velocity.length() > 0.05:
 			wanted = _safe_velocity.limit_length(walk_speed)
 	_body.velocity.x = wanted.x
 	_body.velocity.z = wanted.z
@@ -424,17 +439,24 @@ func _on_velocity_computed(safe_velocity: Vector3) -> void:
 	_has_safe_velocity = true
 
 
-func _track_walk() -> void:
+func _track_walk(delta: float) -> void:
 	var position: Vector3 = _body.global_position
 	var step: float = _flat_distance(_last_position, position)
 	_last_position = position
 	_trip["path_length"] = float(_trip["path_length"]) + step
 	_trip["max_step"] = maxf(float(_trip["max_step"]), step)
-	var now_ms: int = Time.get_ticks_msec()
 	if _flat_distance(_stuck_anchor, position) >= STUCK_PROGRESS_M:
 		_stuck_anchor = position
-		_stuck_anchor_ms = now_ms
-	elif now_ms - _stuck_anchor_ms > int(STUCK_TIMEOUT_S * 1000.0):
+		_stalled_s = 0.0
+		return
+	_stalled_s += delta
+	if _trip_avoids and _stalled_s > AVOIDANCE_PATIENCE_S:
+		# Steering round others leads nowhere (a crowd at the place, a jam in a
+		# doorway): walk straight on, with the whole timeout to get going.
+		_trip_avoids = false
+		_trip["gave_way"] = true
+		_stalled_s = 0.0
+	elif _stalled_s > STUCK_TIMEOUT_S:
 		_end_trip("stuck")
 
 
