@@ -77,6 +77,37 @@ async def test_sampled_answers_under_grammars_depend_only_on_their_seeds(model):
     assert await with_scheduler(model, batched) == await with_scheduler(model, batched)
 
 
+async def test_a_repeat_penalty_breaks_loops_and_answers_still_depend_only_on_their_seeds(model):
+    def chant(penalty: float, grammar: str | None = None) -> LLMRequest:
+        return LLMRequest(messages=[{"role": "user", "content": "Repeat after me: " + "yes " * 12}], max_tokens=40,
+                          temperature=0.8, grammar=grammar, repeat_penalty=penalty)
+
+    def yeses(penalty: float) -> int:
+        model.reseed(3)
+        return sum(len(re.findall(r"\byes\b", "".join(model.stream(chant(penalty))).lower())) for _ in range(3))
+
+    plain, penalised = yeses(1.0), yeses(1.5)
+    assert penalised < plain / 2, (plain, penalised)
+
+    # Under a grammar too (the chain's first pick refused, then chosen again), batched
+    # or alone: the same seeds give the same answers.
+    requests = [chant(1.3, f"root ::= {numbered_lines(2, 3, short_text(20))}"), chant(1.3), chant(1.0)]
+
+    def alone():
+        model.reseed(11)
+        return ["".join(model.stream(r)) for r in requests]
+
+    async def batched(scheduler):
+        model.reseed(11)
+        return [a.text for a in await asyncio.gather(*(scheduler.complete(r, Priority.PLANNING, "chant")
+                                                       for r in requests))]
+
+    first = alone()
+    assert alone() == first
+    assert re.fullmatch(r"(1\. .+\n){1}(2\. .+\n)(3\. .+\n)?", first[0]), first[0]
+    assert await with_scheduler(model, batched) == first
+
+
 async def test_every_sequence_keeps_to_its_own_grammar(model):
     colours = ["red", "green", "blue", "yellow"]
     grammars = {

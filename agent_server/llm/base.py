@@ -21,6 +21,10 @@ class LLMRequest:
     temperature: float = 0.7
     grammar: str | None = None
     stop: list[str] = field(default_factory=list)
+    # Above 1, tokens the answer produced lately become less likely, so that free text
+    # does not loop ("I'm just, I'm just, ..."). Sampled answers of the embedded model
+    # only; remote models ignore it.
+    repeat_penalty: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ generated are decoded again, and its sampler carries on where it stopped, so the
 answer continues as if it had never been interrupted.
 
 Each sequence samples with its own sampler chain (temperature, seed, llama.cpp's
-top-k/top-p/min-p defaults) and its own GBNF grammar. The grammar is checked against
+top-k/top-p/min-p defaults, and a repetition penalty over its own recent tokens when
+the request asks for one) and its own GBNF grammar. The grammar is checked against
 the token the chain picks first and applied to the whole vocabulary only when that
 token is refused, as llama.cpp's own server does: for greedy decoding the result is
 the same as constraining first, and most steps skip the cost of matching every token
@@ -37,6 +38,8 @@ from llama_cpp._internals import LlamaBatch, LlamaContext
 TOP_K = 40
 TOP_P = 0.95
 MIN_P = 0.05
+# A repetition penalty looks back this many generated tokens.
+PENALTY_LAST_N = 64
 
 _TOKEN_DATA = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float32)], align=True)
 assert _TOKEN_DATA.itemsize == ctypes.sizeof(llama_cpp.llama_token_data)
@@ -66,6 +69,7 @@ class Sequence:
     seed: int
     grammar: str | None = None
     stop: tuple[str, ...] = ()
+    repeat_penalty: float = 1.0  # > 1: tokens generated lately become less likely (sampled answers only)
     tag: object = None  # the owner's handle (the scheduler's job)
 
     generated: list[int] = field(default_factory=list)
@@ -81,6 +85,7 @@ class Sequence:
     _decoder: codecs.IncrementalDecoder = field(default_factory=lambda: codecs.getincrementaldecoder("utf-8")("replace"))
     _chain: object = None
     _grammar_sampler: object = None
+    _penalties: object = None
 
     @property
     def tokens(self) -> list[int]:
@@ -206,7 +211,7 @@ class BatchEngine:
 
     def _release(self, sequence: Sequence) -> None:
         self._drop_cache(sequence)
-        for name in ("_chain", "_grammar_sampler"):
+        for name in ("_chain", "_grammar_sampler", "_penalties"):
             sampler = getattr(sequence, name)
             if sampler is not None:
                 llama_cpp.llama_sampler_free(sampler)
@@ -226,6 +231,11 @@ class BatchEngine:
             add(chain, llama_cpp.llama_sampler_init_greedy())
         else:
             add(chain, llama_cpp.llama_sampler_init_top_k(TOP_K))
+            if sequence.repeat_penalty != 1.0:
+                # Its own sampler, not in the chain: it learns only the tokens the answer
+                # keeps (the chain's first pick may be refused by the grammar).
+                sequence._penalties = llama_cpp.llama_sampler_init_penalties(
+                    self.n_vocab, PENALTY_LAST_N, sequence.repeat_penalty, 0.0, 0.0)
             add(chain, llama_cpp.llama_sampler_init_top_p(TOP_P, 1))
             add(chain, llama_cpp.llama_sampler_init_min_p(MIN_P, 1))
             add(chain, llama_cpp.llama_sampler_init_temp(sequence.temperature))
@@ -304,8 +314,9 @@ class BatchEngine:
             sequence.first_token_at = time.monotonic()
         if llama_cpp.llama_vocab_is_eog(self._vocab, token):
             return self._finish(sequence)
-        if sequence._grammar_sampler is not None:
-            llama_cpp.llama_sampler_accept(sequence._grammar_sampler, token)
+        for sampler in (sequence._grammar_sampler, sequence._penalties):
+            if sampler is not None:
+                llama_cpp.llama_sampler_accept(sampler, token)
         sequence.generated.append(token)
         sequence._held += sequence._decoder.decode(self._piece(token))
         for stop in sequence.stop:
@@ -342,12 +353,25 @@ class BatchEngine:
         return self._piece_buffer.raw[:size]
 
     def _sample(self, sequence: Sequence, index: int) -> int:
-        token = llama_cpp.llama_sampler_sample(sequence._chain, self._ctx, index)
         grammar = sequence._grammar_sampler
-        if grammar is None or self._allowed(grammar, token):
-            return token
+        if sequence._penalties is None:
+            token = llama_cpp.llama_sampler_sample(sequence._chain, self._ctx, index)
+            if grammar is None or self._allowed(grammar, token):
+                return token
+        else:
+            token = self._choose(sequence, index, constrained=False)
+            if grammar is None or self._allowed(grammar, token):
+                llama_cpp.llama_sampler_accept(sequence._chain, token)
+                return token
         # The chain's choice breaks the grammar: constrain the whole vocabulary, then
         # let the chain choose among what is left.
+        token = self._choose(sequence, index, constrained=True)
+        llama_cpp.llama_sampler_accept(sequence._chain, token)
+        return token
+
+    def _choose(self, sequence: Sequence, index: int, *, constrained: bool) -> int:
+        """The chain's pick from the whole vocabulary's logits at `index`, after the
+        grammar (when `constrained`) and the repetition penalty; nothing is accepted."""
         logits = llama_cpp.llama_get_logits_ith(self._ctx, index)
         candidates = self._candidates  # the samplers sort it in place: refill every field
         candidates["id"] = self._token_ids
@@ -359,13 +383,14 @@ class BatchEngine:
             selected=-1,
             sorted=False,
         )
-        llama_cpp.llama_sampler_apply(grammar, ctypes.byref(array))
+        if constrained:
+            llama_cpp.llama_sampler_apply(sequence._grammar_sampler, ctypes.byref(array))
+        if sequence._penalties is not None:
+            llama_cpp.llama_sampler_apply(sequence._penalties, ctypes.byref(array))
         llama_cpp.llama_sampler_apply(sequence._chain, ctypes.byref(array))
         if array.selected < 0:
             raise RuntimeError("the grammar allows no token here")
-        token = int(array.data[array.selected].id)
-        llama_cpp.llama_sampler_accept(sequence._chain, token)
-        return token
+        return int(array.data[array.selected].id)
 
     def _allowed(self, grammar, token: int) -> bool:
         one = self._one

@@ -91,6 +91,7 @@ class LlamaCppModel(LanguageModel):
             seed=next(self._seeds),
             grammar=request.grammar,
             stop=tuple(request.stop),
+            repeat_penalty=request.repeat_penalty,
             tag=tag,
         )
 

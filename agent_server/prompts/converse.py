@@ -21,6 +21,9 @@ _SUMMARY = """{transcript}
 Summarise this conversation between {a} and {b} in one sentence."""
 
 UTTERANCE_CHARS = 160
+# Small models fall into loops in free text ("I'm just, I'm just, ..."), which then
+# run to the length limit; a mild penalty on the line's own recent tokens stops that.
+REPEAT_PENALTY = 1.15
 
 
 def transcript(lines: list[tuple[str, str]]) -> str:
@@ -39,6 +42,7 @@ def utterance_request(*, name: str, summary: str, clock: str, doing: str, other:
         )}],
         max_tokens=len(name) + UTTERANCE_CHARS + 6,  # never cut short
         temperature=0.8,
+        repeat_penalty=REPEAT_PENALTY,
         grammar=f"root ::= {grammar.literal(name + ': ' + chr(34))} said {grammar.literal(chr(34))}\n"
         f"said ::= [A-Z] [{grammar.SENTENCE_CHARS}.]{{1,{UTTERANCE_CHARS}}}",
     )

@@ -7,6 +7,7 @@ they are data, and the system turn (the agent's identity) never contains them.
 from __future__ import annotations
 
 from agent_server.llm.base import LLMRequest
+from agent_server.prompts import converse
 
 SYSTEM = """You are {name}. {persona}
 It is {clock}. You are {doing}.
@@ -46,4 +47,5 @@ def build(
         messages.append({"role": "user", "content": USER.format(player=player, text=said)})
         messages.append({"role": "assistant", "content": answered})
     messages.append({"role": "user", "content": USER.format(player=player, text=text)})
-    return LLMRequest(messages=messages, max_tokens=max_tokens, temperature=temperature, stop=STOP)
+    return LLMRequest(messages=messages, max_tokens=max_tokens, temperature=temperature, stop=STOP,
+                      repeat_penalty=converse.REPEAT_PENALTY)
