@@ -62,6 +62,9 @@ class UsageStats:
     completion_tokens: int = 0
     model_seconds: float = 0.0
     queue_seconds: float = 0.0
+    # From the model taking a request up to its first result (a token, or the scores):
+    # for generation, mostly the prompt's evaluation.
+    first_result_seconds: float = 0.0
 
 
 @dataclass(order=True)
@@ -211,7 +214,11 @@ class LLMScheduler:
         stats.queue_seconds += started - job.enqueued_at
         try:
             stats.prompt_tokens += self.model.count_prompt_tokens(job.request)
+            first = True
             for item in job.work(self.model):
+                if first:
+                    stats.first_result_seconds += time.monotonic() - started
+                    first = False
                 stats.completion_tokens += job.counts_tokens
                 loop.call_soon_threadsafe(put, item)
                 if job.cancelled.is_set():
@@ -345,6 +352,8 @@ class LLMScheduler:
             stats.completion_tokens += len(sequence.generated)
             stats.model_seconds += sequence.model_seconds
             sequence.model_seconds = 0.0
+            if sequence.first_token_at is not None and sequence.started_at is not None:
+                stats.first_result_seconds += sequence.first_token_at - sequence.started_at
         self._loop.call_soon_threadsafe(job.pieces.put_nowait, outcome)
 
     def _fail_all(self, error: Exception) -> None:

@@ -133,6 +133,8 @@ async def run_mode(args, baseline: bool) -> dict:
     calls = sum(u["calls"] for u in background.values())
     tokens = sum(u["prompt_tokens"] + u["completion_tokens"] for u in background.values())
     firsts = [s["first_token_s"] for s in said if s["first_token_s"] == s["first_token_s"]]
+    chat = used.get("player_chat", {})
+    per_line = max(chat.get("calls", 0), 1)
     return {
         "mode": "baseline" if baseline else "simulacra",
         "agents": n, "game_minutes": args.minutes, "speed": args.speed, "wall_seconds": round(wall, 1),
@@ -140,6 +142,13 @@ async def run_mode(args, baseline: bool) -> dict:
         "player_chat": {"lines": len(said),
                         "first_token_p50_ms": round(1000 * float(np.percentile(firsts, 50)), 1) if firsts else None,
                         "first_token_p95_ms": round(1000 * float(np.percentile(firsts, 95)), 1) if firsts else None,
+                        # Where a line's first token goes, on the server, per line: waiting for
+                        # the model (it finishes the scoring it is doing, pauses the batch), then
+                        # from admission to the first token (the prompt's evaluation).
+                        "server_ms_per_line": {
+                            "prompt_tokens": round(chat.get("prompt_tokens", 0) / per_line, 1),
+                            "queue": round(1000 * chat.get("queue_seconds", 0) / per_line, 1),
+                            "to_first_token": round(1000 * chat.get("first_result_seconds", 0) / per_line, 1)},
                         "lines_said": said},
         "keeping_up": {"waiting_share": town.get("performance", {}).get("waiting_share"),
                        "town_fps": town.get("performance", {}).get("frames_per_second")},

@@ -168,3 +168,19 @@ def test_a_line_cut_short_by_a_crash_is_dropped_and_resume_truncates(tmp_path):
     dropped = truncate_after(log, 1500)
     assert dropped == 3  # the step at 2500, the memory at 3000 and the cut line
     assert [r["t"] for r in read_log(log)[1]] == [0, 0, 0, 500, 500, 600, 1500]
+
+
+def test_pace_by_hour_is_what_each_checkpoint_added():
+    state = {"start_time": 25200, "usage": {}, "checkpoints": [
+        {"game_time": 28800, "wall_seconds": 600.0, "rss_mb": 1300.0,
+         "usage": {"day_plan": {"calls": 6, "model_seconds": 30.0}, "interview": {"calls": 9, "model_seconds": 9.0}}},
+        {"game_time": 32400, "wall_seconds": 900.0, "rss_mb": 1320.0,
+         "usage": {"day_plan": {"calls": 6, "model_seconds": 30.0}, "react": {"calls": 3, "model_seconds": 1.5}}},
+    ]}
+    rows = measures.cost(state, agents=3, game_hours=2)["by_hour"]
+    assert rows == [
+        {"from": 25200, "to": 28800, "wall_seconds": 600.0, "calls_per_agent": 2.0, "model_seconds_per_agent": 10.0,
+         "costliest": "day_plan", "rss_mb": 1300.0},
+        {"from": 28800, "to": 32400, "wall_seconds": 300.0, "calls_per_agent": 1.0, "model_seconds_per_agent": 0.5,
+         "costliest": "react", "rss_mb": 1320.0},
+    ]

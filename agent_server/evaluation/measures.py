@@ -229,6 +229,7 @@ def cost(state: dict[str, Any], agents: int, game_hours: float) -> dict[str, Any
             total[k] += v
     wall = float(state.get("wall_seconds", 0.0))
     return {
+        "by_hour": _by_hour(state, agents),
         "per_agent_per_game_hour": {k: (v / per if per else 0.0) for k, v in total.items()},
         "by_purpose_per_agent_per_game_hour": by_purpose,
         "totals": dict(total),
@@ -239,6 +240,26 @@ def cost(state: dict[str, Any], agents: int, game_hours: float) -> dict[str, Any
         "rss_mb": state.get("rss_mb"),
         "peak_rss_mb": state.get("peak_rss_mb"),
     }
+
+
+def _by_hour(state: dict[str, Any], agents: int) -> list[dict[str, Any]]:
+    """The pace between consecutive checkpoints (the first from the run's start, its
+    start-up planning included): wall seconds, and per agent the calls and model
+    seconds (the evaluation's interviews left out), with the function that cost most."""
+    rows = []
+    before: dict[str, Any] = {"game_time": state.get("start_time", 0), "wall_seconds": 0.0, "usage": {}}
+    for checkpoint in state.get("checkpoints", []):
+        spent = {p: {k: v - before["usage"].get(p, {}).get(k, 0) for k, v in u.items()}
+                 for p, u in checkpoint["usage"].items() if p != "interview"}
+        n = max(agents, 1)
+        top = max(spent, key=lambda p: spent[p].get("model_seconds", 0), default="")
+        rows.append({"from": before["game_time"], "to": checkpoint["game_time"],
+                     "wall_seconds": round(checkpoint["wall_seconds"] - before["wall_seconds"], 1),
+                     "calls_per_agent": round(sum(u.get("calls", 0) for u in spent.values()) / n, 2),
+                     "model_seconds_per_agent": round(sum(u.get("model_seconds", 0) for u in spent.values()) / n, 2),
+                     "costliest": top, "rss_mb": checkpoint.get("rss_mb")})
+        before = checkpoint
+    return rows
 
 
 def world(state: dict[str, Any]) -> dict[str, Any]:

@@ -229,6 +229,16 @@ def _markdown(header: dict[str, Any], m: dict[str, Any], interviews: dict[str, A
         out.append(f"| {purpose} | {u.get('calls', 0):.2f} | {u.get('prompt_tokens', 0):.0f} | "
                    f"{u.get('completion_tokens', 0):.0f} | {u.get('model_seconds', 0):.2f} |")
     out.append("")
+    if cost.get("by_hour"):
+        out += ["Pace from checkpoint to checkpoint (the first includes the start-up planning):", "",
+                "| game time | wall s | calls per agent | model s per agent | costliest | RSS MB |",
+                "|---|---|---|---|---|---|"]
+        for row in cost["by_hour"]:
+            out.append(f"| {calendar_time(row['from'], when)}–{calendar_time(row['to'], when)[-5:]} | "
+                       f"{row['wall_seconds']:.0f} | {row['calls_per_agent']:.1f} | "
+                       f"{row['model_seconds_per_agent']:.1f} | {row['costliest']} | "
+                       f"{row['rss_mb'] if row['rss_mb'] is not None else ''} |")
+        out.append("")
     out += ["## Interview battery", ""]
     if not interviews:
         out += ["No interviews were held (the run did not finish, or ran with `--interviews none`).", ""]

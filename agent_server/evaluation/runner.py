@@ -242,6 +242,13 @@ class Runner:
         self._account()
         self.state["checkpoint_usage"] = self.state["usage"]
         self.state["checkpoint_wall_seconds"] = self.state["wall_seconds"]
+        # The run's pace hour by hour (a night hour costs little, a busy afternoon much):
+        # what had been used by each checkpoint.
+        self.state.setdefault("checkpoints", []).append({
+            "game_time": world.game_time, "wall_seconds": self.state["wall_seconds"],
+            "rss_mb": self.state.get("rss_mb"),
+            "usage": {p: {"calls": u.get("calls", 0), "model_seconds": u.get("model_seconds", 0)}
+                      for p, u in self.state["usage"].items()}})
         self.run.write_state(self.state)
 
     def _account(self, include_interviews: bool = False) -> None:
