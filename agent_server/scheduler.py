@@ -17,6 +17,9 @@ on a few CPU cores each batch step costs several times a single token, and the
 player reads the answer as it comes.
 Work that cannot be batched (option scoring) runs between steps, one request at a
 time, unless player dialogue or a conversation is decoding with a higher priority.
+Scoring pauses between chunks of its prompt and between options whenever player
+dialogue is waiting (it has a context of its own, so the engine may decode
+meanwhile), and goes on once the player's answer is done.
 Other models run one request at a time.
 """
 
@@ -82,6 +85,10 @@ class _Job:
     # Batched generation: the request decodes in the model's engine rather than `work`.
     batched: bool = field(compare=False, default=False)
     sequence: Sequence | None = field(compare=False, default=None)
+    # Unbatched work begun and paused for the player (None marks a pause point), and
+    # when the model took it, until its first result.
+    steps: Iterator[Any] | None = field(compare=False, default=None)
+    taken_at: float | None = field(compare=False, default=None)
 
 
 # Sequences of these priorities keep unbatchable work (option scoring) waiting.
@@ -109,6 +116,8 @@ class LLMScheduler:
         self._cond = threading.Condition()
         self._heap: list[_Job] = []
         self._running: list[_Job] = []
+        # Unbatched work paused while the player's answer decodes.
+        self._parked: _Job | None = None
         self._closing = False
         self._thread: threading.Thread | None = None
         self.preemptions = 0
@@ -162,7 +171,7 @@ class LLMScheduler:
     ) -> list[float]:
         """Log-probability of each option as the answer (see LanguageModel.score_options)."""
         async for scores in self._submit(
-            lambda model: iter([model.score_options(request, options, per_token=per_token)]), request, priority,
+            lambda model: model.score_options_in_steps(request, options, per_token=per_token), request, priority,
             purpose,
             counts_tokens=False,
         ):
@@ -204,21 +213,31 @@ class LLMScheduler:
                 continue
             await loop.run_in_executor(self._executor, self._run, job)
 
-    def _run(self, job: _Job) -> None:
-        """On the worker thread: run one request, handing pieces back to the loop."""
+    def _run(self, job: _Job, pause: Callable[[], bool] = lambda: False) -> bool:
+        """On the worker thread: run one request, handing results back to the loop.
+        At the work's pause points, `pause()` may stop it: it then returns False, and a
+        later call goes on where it stopped. True when the request is over."""
         loop = self._loop
         put = job.pieces.put_nowait
         stats = self.stats[job.purpose]
         started = time.monotonic()
-        stats.calls += 1
-        stats.queue_seconds += started - job.enqueued_at
         try:
-            stats.prompt_tokens += self.model.count_prompt_tokens(job.request)
-            first = True
-            for item in job.work(self.model):
-                if first:
-                    stats.first_result_seconds += time.monotonic() - started
-                    first = False
+            if job.steps is None:
+                stats.calls += 1
+                stats.queue_seconds += started - job.enqueued_at
+                stats.prompt_tokens += self.model.count_prompt_tokens(job.request)
+                job.steps = iter(job.work(self.model))
+                job.taken_at = started
+            for item in job.steps:
+                if item is None:  # a pause point
+                    if job.cancelled.is_set():
+                        break
+                    if pause():
+                        return False
+                    continue
+                if job.taken_at is not None:
+                    stats.first_result_seconds += time.monotonic() - job.taken_at
+                    job.taken_at = None
                 stats.completion_tokens += job.counts_tokens
                 loop.call_soon_threadsafe(put, item)
                 if job.cancelled.is_set():
@@ -229,6 +248,8 @@ class LLMScheduler:
             loop.call_soon_threadsafe(put, exc)
         finally:
             stats.model_seconds += time.monotonic() - started
+        job.steps = None
+        return True
 
     # ---- batched mode: everything below runs on the worker thread -----------------
 
@@ -238,7 +259,7 @@ class LLMScheduler:
         try:
             while True:
                 with self._cond:
-                    while not self._closing and not self._heap and not self._running:
+                    while not self._closing and not self._heap and not self._running and self._parked is None:
                         self._cond.wait()
                     if self._closing:
                         break
@@ -250,7 +271,7 @@ class LLMScheduler:
                 for job in start:
                     self._start(job)
                 if exclusive is not None:
-                    self._run(exclusive)
+                    self._parked = None if self._run(exclusive, self._player_waits) else exclusive
                 self._drop_cancelled()
                 if engine.active:
                     self._step()
@@ -264,8 +285,12 @@ class LLMScheduler:
         preempt: list[_Job] = []
         exclusive = None
         heap = self._heap
-        player = any(j.priority == Priority.PLAYER and not j.cancelled.is_set() for j in heap) \
-            or any(j.priority == Priority.PLAYER for j in self._running)
+        player = self._player_waits() or any(j.priority == Priority.PLAYER for j in self._running)
+        if self._parked is not None:
+            # Paused scoring holds the scoring context: it finishes before other
+            # unbatched work begins, once the player's answer is done.
+            if not player:
+                exclusive = self._parked
         if player:  # the player's answer decodes alone
             for victim in [j for j in self._running if j.priority != Priority.PLAYER and j.batched]:
                 self._running.remove(victim)
@@ -294,10 +319,16 @@ class LLMScheduler:
                 start.append(job)
                 continue
             best_running = min((j.priority for j in self._running), default=len(Priority))
-            if exclusive is None and (best_running >= job.priority or best_running > _INTERACTIVE):
+            if exclusive is None and self._parked is None \
+                    and (best_running >= job.priority or best_running > _INTERACTIVE):
                 exclusive = heapq.heappop(heap)
             break
         return start, preempt, exclusive
+
+    def _player_waits(self) -> bool:
+        """Whether player dialogue waits for the model (read without the lock: a
+        momentary glance between pieces of work)."""
+        return any(j.priority == Priority.PLAYER and not j.cancelled.is_set() for j in list(self._heap))
 
     def _start(self, job: _Job) -> None:
         engine = self._engine
@@ -360,6 +391,9 @@ class LLMScheduler:
         with self._cond:
             waiting, self._heap = self._heap, []
             running = list(self._running)
+            if self._parked is not None:
+                waiting.append(self._parked)
+                self._parked = None
         for job in running:
             if job.sequence is not None and job.sequence.seq_id is not None:
                 self._engine.cancel(job.sequence)

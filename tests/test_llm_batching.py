@@ -166,6 +166,33 @@ async def test_a_player_request_pauses_background_work_and_decodes_alone(model):
     assert texts[-1] == alone
 
 
+async def test_scoring_gives_way_to_the_player_and_goes_on_where_it_stopped(model):
+    """Option scoring cannot be batched and holds the model while it runs; it pauses
+    between chunks of its prompt and between options for the player's answer."""
+    question = LLMRequest(messages=[{"role": "user", "content": "Which of these places would you visit first? "
+                                     + " ".join(f"The {t} is lovely in spring." for t in TOPICS * 6)}])
+    options = [f"the {topic} near the old town hall" for topic in TOPICS * 4]
+    player = greedy("a friendly greeting", max_tokens=8)
+    alone = model.score_options(question, options)
+
+    async def scenario(scheduler):
+        scored = {}
+        scoring = asyncio.create_task(scheduler.score_options(question, options, Priority.REACTION, "react"))
+        scoring.add_done_callback(lambda _: scored.setdefault("at", time.monotonic()))
+        while scheduler.stats["react"].calls == 0:  # the scoring has begun
+            await asyncio.sleep(0.005)
+        first = None
+        async for _ in scheduler.stream(player, Priority.PLAYER, "player"):
+            first = first or time.monotonic()
+        answered = time.monotonic()
+        scores = await scoring
+        return first, answered, scored["at"], scores
+
+    first, answered, scored, scores = await with_scheduler(model, scenario)
+    assert first is not None and answered < scored, "the player waited for the scoring to finish"
+    assert scores == pytest.approx(alone, abs=1e-4)
+
+
 async def test_streaming_yields_pieces_in_order_and_honours_stop_strings(model):
     request = greedy("a lighthouse", max_tokens=24)
     whole = "".join(model.stream(request))

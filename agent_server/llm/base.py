@@ -50,6 +50,13 @@ class LanguageModel(ABC):
         """The prompt's length in tokens; backends that can tokenize say exactly."""
         return sum(len(m["content"]) for m in request.messages) // 4
 
+    def score_options_in_steps(self, request: LLMRequest, options: list[str], *,
+                               per_token: bool = False) -> Iterator[list[float] | None]:
+        """score_options in steps: yields None between pieces of the work, where whoever
+        drives it may pause it to serve something more urgent, and the scores last.
+        Backends that cannot pause score in one step."""
+        yield self.score_options(request, options, per_token=per_token)
+
     def score_options(self, request: LLMRequest, options: list[str], *, per_token: bool = False) -> list[float]:
         """Log-probability of each option as the answer's beginning (with `per_token`, the
         mean over the option's tokens, so that long names are not penalised for length).

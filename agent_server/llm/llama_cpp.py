@@ -23,6 +23,11 @@ from agent_server.llm.batching import BatchEngine, Sequence, drive
 log = logging.getLogger(__name__)
 
 
+# Prompt tokens evaluated between the pauses of option scoring: about a tenth of a
+# second on two cores, the longest a player's answer waits for scoring to give way.
+SCORE_CHUNK = 64
+
+
 class LlamaCppModel(LanguageModel):
     """Runs on the CPU, or offloads layers to a GPU where llama.cpp was built for one."""
 
@@ -105,11 +110,20 @@ class LlamaCppModel(LanguageModel):
         previous request); each option is then decoded in one batch with logits at
         every position, so scoring many options costs little more than reading them.
         """
+        *_, scores = self.score_options_in_steps(request, options, per_token=per_token)
+        return scores
+
+    def score_options_in_steps(self, request: LLMRequest, options: list[str], *,
+                               per_token: bool = False) -> Iterator[list[float] | None]:
+        """score_options, pausing (a None) after each chunk of the prompt and each
+        option. Scoring has a context of its own, apart from the batching engine's, and
+        that context is consistent at every pause: the engine may decode meanwhile."""
         base = self._prompt_tokens(request)
-        self._eval_reusing_prefix(base)
+        yield from self._eval_reusing_prefix(base)
         first = _log_softmax(self._last_logits())
         scores = []
         for option in options:
+            yield None
             tokens = self._llm.tokenize(option.encode("utf-8"), add_bos=False, special=False)
             total = float(first[tokens[0]])
             if len(tokens) > 1:
@@ -117,9 +131,11 @@ class LlamaCppModel(LanguageModel):
                 total += float(rows[np.arange(len(tokens) - 1), tokens[1:]].sum())
             scores.append(total / len(tokens) if per_token else total)
         self._llm.n_tokens = len(base)
-        return scores
+        yield scores
 
-    def _eval_reusing_prefix(self, tokens: list[int]) -> None:
+    def _eval_reusing_prefix(self, tokens: list[int]) -> Iterator[None]:
+        """Evaluate `tokens` after the prefix the context already holds, SCORE_CHUNK at a
+        time, pausing between chunks."""
         cached = self._llm.input_ids[: self._llm.n_tokens]
         shared = 0
         for a, b in zip(cached, tokens):
@@ -127,8 +143,12 @@ class LlamaCppModel(LanguageModel):
                 break
             shared += 1
         # The last token is evaluated again so that its logits are current.
-        self._llm.n_tokens = min(shared, len(tokens) - 1)
-        self._llm.eval(tokens[self._llm.n_tokens:])
+        start = min(shared, len(tokens) - 1)
+        self._llm.n_tokens = start
+        for at in range(start, len(tokens), SCORE_CHUNK):
+            if at > start:
+                yield None
+            self._llm.eval(tokens[at:at + SCORE_CHUNK])
 
     def _last_logits(self) -> np.ndarray:
         return np.ctypeslib.as_array(self._llm._ctx.get_logits(), shape=(self._llm.n_vocab(),)).copy()
