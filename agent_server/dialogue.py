@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 MAX_TURNS = 6
 MIN_TURNS = 2
 PLAYER_ID = "player"
+# A conversation with the player keeps this many exchanges in its prompt; each line
+# adds at most LINE_RECALL memories the agent had not recalled yet in it.
+PLAYER_EXCHANGES = 8
+LINE_RECALL = 5
 
 
 @dataclass
@@ -36,6 +40,18 @@ class Conversation:
     lines: list[tuple[str, str, str]] = field(default_factory=list)  # (speaker id, speaker name, text)
     ended_at: int = 0
     summary: str = ""
+    # With the player: the prompt so far, which only grows (prompts/player_chat.py):
+    # the preamble, then each exchange's turns as they were asked and answered; and
+    # the memories already in it.
+    preamble: list[dict[str, str]] = field(default_factory=list)
+    exchanges: list[list[dict[str, str]]] = field(default_factory=list)
+    recalled: set[str] = field(default_factory=set)
+
+    def record(self) -> dict:
+        """What a save keeps (Conversation(**record) restores it): the conversation, not
+        the prompt it was held in, which is written anew when it goes on."""
+        return {"id": self.id, "participant_ids": list(self.participant_ids), "started_at": self.started_at,
+                "lines": [list(line) for line in self.lines], "ended_at": self.ended_at, "summary": self.summary}
 
     def named_lines(self) -> list[tuple[str, str]]:
         return [(name, text) for _, name, text in self.lines]
@@ -100,27 +116,44 @@ class Dialogue:
 
     # ---- the player ------------------------------------------------------------------
 
+    def _player_prompt(self, mind: Mind, conversation: Conversation, player: str, now: int) -> list[dict[str, str]]:
+        """The conversation's prompt so far, its preamble written at its first use."""
+        if not conversation.preamble:
+            memories = [s.node.description for s in mind.recall_for_answer(player, now)]
+            conversation.preamble = [player_chat.preamble(
+                name=mind.name, persona=mind.summary, clock=mind.clock(now), doing=mind.doing(), player=player,
+                memories=memories)]
+            conversation.recalled = set(memories)
+        del conversation.exchanges[:-PLAYER_EXCHANGES]
+        return conversation.preamble + [turn for turns in conversation.exchanges for turn in turns]
+
+    async def prepare_player_chat(self, mind: Mind, conversation: Conversation, player: str, now: int) -> None:
+        """The player is about to speak to the agent: evaluate the conversation's prompt
+        so far and keep it warm, so that the line, when it comes, evaluates only itself."""
+        messages = self._player_prompt(mind, conversation, player, now)
+        await mind.f.scheduler.prepare(player_chat.build(messages, max_tokens=0, temperature=self._temperature),
+                                       Priority.CONVERSATION, "player_chat_prepare")
+
     async def player_chat(self, mind: Mind, conversation: Conversation, player: str, text: str,
                           now: int) -> AsyncIterator[str]:
         """Stream the agent's answer; the exchange joins the conversation. Remembering it
         (after_player_chat) is left to the caller, so the answer is complete at once."""
-        memories = [s.node.description for s in mind.recall_for_answer(f"{player}. {text}", now)]
-        history = [(conversation.lines[i][2], conversation.lines[i + 1][2])
-                   for i in range(0, len(conversation.lines) - 1, 2)]
-        request = player_chat.build(
-            name=mind.name, persona=mind.summary, clock=mind.clock(now), doing=mind.doing(), player=player,
-            history=history[-4:], memories=memories, text=text, max_tokens=self._chat_max_tokens,
-            temperature=self._temperature,
-        )
+        messages = self._player_prompt(mind, conversation, player, now)
+        recalled = [d for d in (s.node.description for s in mind.recall_for_answer(f"{player}. {text}", now))
+                    if d not in conversation.recalled][:LINE_RECALL]
+        turns = player_chat.exchange(first_name=mind.first_name, player=player, text=text, recalled=recalled)
+        request = player_chat.build(messages + turns, max_tokens=self._chat_max_tokens, temperature=self._temperature)
         pieces: list[str] = []
         try:
-            async for piece in mind.f.scheduler.stream(request, Priority.PLAYER, "player_chat"):
+            async for piece in mind.f.scheduler.stream(request, Priority.PLAYER, "player_chat", keep_prompt=True):
                 pieces.append(piece)
                 yield piece
         finally:
             answer = "".join(pieces).strip()
             conversation.lines.append((PLAYER_ID, player, text))
             conversation.lines.append((mind.id, mind.name, answer))
+            conversation.exchanges.append(turns + [{"role": "assistant", "content": answer}])
+            conversation.recalled.update(recalled)
 
     async def after_player_chat(self, mind: Mind, conversation: Conversation, player: str, now: int) -> None:
         """The agent remembers the player's last line and its answer, and may replan."""
@@ -141,6 +174,7 @@ class Dialogue:
         if not text or _said_before(text, conversation):
             return ""
         conversation.lines.append((mind.id, mind.name, text))
+        conversation.exchanges.append([{"role": "assistant", "content": text}])
         conversation.ended_at = now
         await mind.remember("dialogue", [f'{mind.name} said to {player}: "{text}"'], now)
         return text

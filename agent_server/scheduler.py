@@ -34,7 +34,7 @@ import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from typing import Any
 
@@ -68,6 +68,8 @@ class UsageStats:
     # From the model taking a request up to its first result (a token, or the scores):
     # for generation, mostly the prompt's evaluation.
     first_result_seconds: float = 0.0
+    # Prompt tokens found warm in the KV cache (a kept preamble), not evaluated.
+    reused_tokens: int = 0
 
 
 @dataclass(order=True)
@@ -84,6 +86,7 @@ class _Job:
     cancelled: threading.Event = field(compare=False, default_factory=threading.Event)
     # Batched generation: the request decodes in the model's engine rather than `work`.
     batched: bool = field(compare=False, default=False)
+    keep_prompt: bool = field(compare=False, default=False)
     sequence: Sequence | None = field(compare=False, default=None)
     # Unbatched work begun and paused for the player (None marks a pause point), and
     # when the model took it, until its first result.
@@ -156,11 +159,24 @@ class LLMScheduler:
             return len(self._heap)
         return self._queue.qsize()
 
-    async def stream(self, request: LLMRequest, priority: Priority, purpose: str) -> AsyncIterator[str]:
-        """Yield the model's answer piece by piece once the request's turn comes."""
+    async def stream(self, request: LLMRequest, priority: Priority, purpose: str, *,
+                     keep_prompt: bool = False) -> AsyncIterator[str]:
+        """Yield the model's answer piece by piece once the request's turn comes.
+        `keep_prompt`: the batching engine keeps the prompt's KV cells warm afterwards,
+        for a request that will begin the same way (the next line of a conversation)."""
         async for piece in self._submit(lambda model: model.stream(request), request, priority, purpose,
-                                        batched=self._engine is not None):
+                                        batched=self._engine is not None, keep_prompt=keep_prompt):
             yield piece
+
+    async def prepare(self, request: LLMRequest, priority: Priority, purpose: str) -> None:
+        """Evaluate the prompt of a request known to come and keep it warm in the
+        batching engine, so that the request, when it comes, evaluates only what
+        follows it. Returns once that is done; without an engine, at once."""
+        if self._engine is None:
+            return
+        async for _ in self._submit(lambda model: iter(()), replace(request, max_tokens=0), priority, purpose,
+                                    batched=True, keep_prompt=True):
+            pass
 
     async def complete(self, request: LLMRequest, priority: Priority, purpose: str) -> Completion:
         pieces = [piece async for piece in self.stream(request, priority, purpose)]
@@ -180,14 +196,14 @@ class LLMScheduler:
 
     async def _submit(
         self, work: Callable[[LanguageModel], Iterator[Any]], request: LLMRequest, priority: Priority, purpose: str,
-        counts_tokens: bool = True, batched: bool = False,
+        counts_tokens: bool = True, batched: bool = False, keep_prompt: bool = False,
     ) -> AsyncIterator[Any]:
         if self._worker is None and self._thread is None:
             raise Unavailable("the model scheduler is not running")
         if self.pending >= self._max_pending:
             raise ResourceExhausted(f"the model is busy: {self.pending} requests are waiting")
         job = _Job(int(priority), next(self._seq), work, request, purpose, asyncio.Queue(), time.monotonic(), counts_tokens,
-                   batched=batched)
+                   batched=batched, keep_prompt=keep_prompt)
         if self._thread is not None:
             with self._cond:
                 heapq.heappush(self._heap, job)
@@ -336,10 +352,14 @@ class LLMScheduler:
         try:
             if job.sequence is None:
                 job.sequence = self.model.sequence(job.request, tag=job)
+                job.sequence.keep_prompt = job.keep_prompt
                 stats.calls += 1
                 stats.queue_seconds += time.monotonic() - job.enqueued_at
-                stats.prompt_tokens += len(job.sequence.prompt)
             engine.admit(job.sequence)
+            if job.sequence.evictions == 0:
+                # What it evaluates: its prompt, less any prefix found warm.
+                stats.prompt_tokens += len(job.sequence.prompt) - job.sequence.reused
+                stats.reused_tokens += job.sequence.reused
         except Exception as exc:  # handed to the awaiting caller
             log.exception("model request for %s failed", job.purpose)
             self._finish(job, exc)

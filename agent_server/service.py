@@ -77,6 +77,14 @@ class SimulacraService:
         _check_time(request.game_time)
         return await self.society.next_action(request.agent_id, request.game_time or self.world.game_time)
 
+    async def PrepareChat(self, request: service_pb2.PrepareChatRequest) -> service_pb2.PrepareChatResponse:
+        self._mind(request.agent_id)
+        player = _text(request.player_name, "playerName", MAX_PLAYER_NAME_CHARS, default=self.society.player_name)
+        _check_time(request.game_time)
+        self.world.observe_time(request.game_time)
+        self.society.prepare_chat(request.agent_id, player, self.world.game_time)
+        return service_pb2.PrepareChatResponse()
+
     async def Chat(self, request: service_pb2.ChatRequest) -> AsyncIterator[service_pb2.ChatChunk]:
         self._mind(request.agent_id)
         text = _text(request.text, "text", MAX_CHAT_CHARS)

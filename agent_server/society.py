@@ -10,7 +10,6 @@ concurrently, and the scheduler orders their model calls by priority.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import itertools
 import logging
 import re
@@ -45,6 +44,7 @@ class Society:
         self.world = World(scenario.agents, scenario.proto.start_time)
         self.minds: dict[str, Mind] = {}
         self.conversations: list[Conversation] = []
+        self.chats_prepared = 0  # PrepareChat calls (the player walked up to someone)
         self.player_conversations: dict[tuple[str, str], Conversation] = {}
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task] = set()
@@ -158,6 +158,14 @@ class Society:
                             done=lambda a=state.agent_id: self._perceiving.discard(a))
             commands.extend(self.world.take_outbox(state.agent_id))
         return commands
+
+    def prepare_chat(self, agent_id: str, player: str, now: int) -> None:
+        """The player is about to speak to the agent: its side of the conversation is
+        made ready in the background (Dialogue.prepare_player_chat)."""
+        mind = self.minds[agent_id]
+        self.chats_prepared += 1
+        conversation = self._player_conversation(agent_id, player, now, listed=False)
+        self._spawn(self.dialogue.prepare_player_chat(mind, conversation, player, now))
 
     async def chat(self, agent_id: str, player: str, text: str, now: int) -> AsyncIterator[str]:
         mind = self.minds[agent_id]
@@ -278,14 +286,16 @@ class Society:
         self._save_conversation(conversation)
         self._save_mind(mind)
 
-    def _player_conversation(self, agent_id: str, player: str, now: int) -> Conversation:
+    def _player_conversation(self, agent_id: str, player: str, now: int, *, listed: bool = True) -> Conversation:
         """The agent's conversation with the player: the one under way, or a new one
-        when they last spoke more than an hour ago."""
+        when they last spoke more than an hour ago. `listed`: it joins the conversations
+        (InspectAgent, saves) now, rather than when a line is said in it."""
         key = (agent_id, player)
         conversation = self.player_conversations.get(key)
         if conversation is None or now - (conversation.ended_at or conversation.started_at) > 3600:
             conversation = self.dialogue.new_conversation([agent_id, PLAYER_ID], now)
             self.player_conversations[key] = conversation
+        if listed and not any(c is conversation for c in reversed(self.conversations)):
             self.conversations.append(conversation)
         return conversation
 
@@ -434,7 +444,7 @@ class Society:
         self.save.save_mind(mind.id, mind.state.to_dict())
 
     def _save_conversation(self, conversation: Conversation) -> None:
-        self.save.save_conversation(conversation.id, dataclasses.asdict(conversation))
+        self.save.save_conversation(conversation.id, conversation.record())
 
     def _spawn(self, coroutine: Coroutine, done=None) -> asyncio.Task:
         task = asyncio.create_task(coroutine)

@@ -1,5 +1,7 @@
 """The canonical door: gRPC through a real channel on an ephemeral port."""
 
+import asyncio
+
 import grpc
 import pytest
 
@@ -51,6 +53,41 @@ async def test_chat_streams_the_answer_in_pieces(stub, scripted_model):
     request = next(r for r in scripted_model.history if r.messages[-1]["content"] == 'Sam says: "Hi!"')
     assert request.messages[-1]["role"] == "user"
     assert "Hi!" not in request.messages[0]["content"]
+
+
+async def test_a_conversation_s_prompt_only_grows_from_its_prepared_preamble(stub, scripted_model, scripted_server):
+    """PrepareChat writes the conversation's preamble before the player speaks; each
+    line's prompt then begins with the whole previous one (so the model keeps it warm
+    and evaluates only what a line adds), and the player's words stay in user turns."""
+    await stub.PrepareChat(service_pb2.PrepareChatRequest(agent_id="mei_lin", player_name="Sam", game_time=30000))
+    conversation = scripted_server.society.player_conversations[("mei_lin", "Sam")]
+    for _ in range(100):
+        if conversation.preamble:
+            break
+        await asyncio.sleep(0.01)
+    assert conversation.preamble and not conversation.lines
+    scripted_model.enqueue("Hello Sam, I am Mei.", "I teach philosophy at the college.")
+    said = []
+    for text in ("Hi! Who are you?", "What do you teach?"):
+        chunks = [c async for c in stub.Chat(service_pb2.ChatRequest(agent_id="mei_lin", text=text, player_name="Sam",
+                                                                     game_time=30060))]
+        said.append(chunks[-1].full_text)
+    first, second = (next(r for r in scripted_model.history if r.messages[-1]["content"] == f'Sam says: "{t}"')
+                     for t in ("Hi! Who are you?", "What do you teach?"))
+    assert second.messages[:len(first.messages)] == first.messages
+    assert second.messages[len(first.messages)] == {"role": "assistant", "content": said[0]}
+    assert first.messages[0]["role"] == "system" and "You are Mei Lin." in first.messages[0]["content"]
+    for message in second.messages:
+        if message["role"] != "user":
+            assert "Who are you" not in message["content"] and "What do you teach" not in message["content"]
+    inspection = await stub.InspectAgent(service_pb2.InspectAgentRequest(agent_id="mei_lin"))
+    assert [len(c.lines) for c in inspection.conversations if "player" in c.participant_ids] == [4]
+
+
+async def test_prepare_chat_for_an_unknown_agent_is_not_found(stub):
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        await stub.PrepareChat(service_pb2.PrepareChatRequest(agent_id="zed", game_time=0))
+    assert info.value.code() == grpc.StatusCode.NOT_FOUND
 
 
 async def test_empty_chat_is_an_invalid_argument(stub):

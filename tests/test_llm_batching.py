@@ -193,6 +193,59 @@ async def test_scoring_gives_way_to_the_player_and_goes_on_where_it_stopped(mode
     assert scores == pytest.approx(alone, abs=1e-4)
 
 
+PREAMBLE = {"role": "system", "content": "You are Mei Lin, a professor of philosophy in a small town. "
+            + " ".join(f"You remember a day at {topic}." for topic in TOPICS * 4)}
+
+
+async def test_a_kept_prompt_makes_the_next_line_evaluate_only_what_it_adds(model):
+    first = [PREAMBLE, {"role": "user", "content": "Alex says: \"Hello! Who are you?\""}]
+    follow = [{"role": "user", "content": "Alex says: \"What do you teach?\""}]
+    model.engine.forget()
+
+    def cold(messages):
+        model.engine.forget()
+        return "".join(model.stream(LLMRequest(messages=messages, max_tokens=12, temperature=0.0)))
+
+    async def conversation(scheduler):
+        answer = "".join([p async for p in scheduler.stream(
+            LLMRequest(messages=first, max_tokens=12, temperature=0.0), Priority.PLAYER, "chat", keep_prompt=True)])
+        evaluated = scheduler.stats["chat"].prompt_tokens
+        second = first + [{"role": "assistant", "content": answer}] + follow
+        started = time.monotonic()
+        pieces = [p async for p in scheduler.stream(
+            LLMRequest(messages=second, max_tokens=12, temperature=0.0), Priority.PLAYER, "chat", keep_prompt=True)]
+        return answer, second, "".join(pieces), evaluated, scheduler.stats["chat"], time.monotonic() - started
+
+    answer, second, reply, evaluated, stats, warm_s = await with_scheduler(model, conversation)
+    full = model.count_prompt_tokens(LLMRequest(messages=second))
+    assert stats.reused_tokens > 0.8 * evaluated  # the second line found the first one's prompt warm
+    assert stats.prompt_tokens - evaluated < 0.2 * full  # and evaluated little beyond it
+    # The same answers as with nothing warm.
+    assert answer == cold(first)
+    started = time.monotonic()
+    assert reply == cold(second)
+    cold_s = time.monotonic() - started
+    assert warm_s < cold_s
+
+
+async def test_preparing_a_prompt_ahead_makes_its_request_start_sooner(model):
+    messages = [PREAMBLE, {"role": "user", "content": "Alex says: \"Good morning!\""}]
+    request = LLMRequest(messages=messages, max_tokens=1, temperature=0.0)
+
+    async def first_token(scheduler, prepare: bool) -> tuple[float, str]:
+        model.engine.forget()
+        if prepare:
+            await scheduler.prepare(LLMRequest(messages=messages[:1]), Priority.CONVERSATION, "prepare")
+        started = time.monotonic()
+        text = "".join([p async for p in scheduler.stream(request, Priority.PLAYER, "chat")])
+        return time.monotonic() - started, text
+
+    cold_s, cold_text = await with_scheduler(model, lambda s: first_token(s, False))
+    warm_s, warm_text = await with_scheduler(model, lambda s: first_token(s, True))
+    assert warm_text == cold_text
+    assert warm_s < cold_s / 2, (warm_s, cold_s)
+
+
 async def test_streaming_yields_pieces_in_order_and_honours_stop_strings(model):
     request = greedy("a lighthouse", max_tokens=24)
     whole = "".join(model.stream(request))

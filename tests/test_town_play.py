@@ -57,6 +57,7 @@ async def _play(tmp_path, embedder, *, name: str, minutes: int | None, rendered:
             minutes=minutes, speed=60, extra=extra, rendered=rendered)
         detail = server.society.f.detail
         report["server_detail"] = {"distant": sorted(detail.distant), "saved": dict(detail.saved)}
+        report["chats_prepared"] = server.society.chats_prepared
     finally:
         await server.stop()
     bad = harness.script_errors(output)
@@ -131,6 +132,8 @@ def test_the_player_walks_up_talks_and_the_reply_streams_into_the_chat_panel(hea
     assert player["ok"], player
     steps = _steps(report)
     assert steps["walked"]["metres"] > 0
+    # Walking up to the NPC made the server get its side of the conversation ready.
+    assert report["chats_prepared"] >= 1
     # Talking pauses the NPC, and it turns to face the player.
     assert steps["chat_opened"]["npc_paused"] is True
     assert steps["reply"]["npc_still_paused"] is True

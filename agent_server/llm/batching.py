@@ -10,6 +10,15 @@ a slot is free, and leave when they finish; a sequence can be evicted between st
 generated are decoded again, and its sampler carries on where it stopped, so the
 answer continues as if it had never been interrupted.
 
+Prefixes stay warm. A slot that a sequence leaves keeps the KV cells it holds when
+the sequence was evicted (it resumes there at no cost if the slot is still warm), or
+when it asked to keep its prompt (`keep_prompt`: the preamble of a conversation with
+the player, whose next line then only evaluates what was added). A sequence is
+admitted to the warm slot sharing the longest prefix with its tokens, else to a cold
+slot, else to the warm slot least worth keeping; it evaluates only what follows the
+shared prefix. A sequence with `max_tokens` 0 only evaluates its prompt and keeps it:
+it warms a slot ahead of a request known to come.
+
 Each sequence samples with its own sampler chain (temperature, seed, llama.cpp's
 top-k/top-p/min-p defaults, and a repetition penalty over its own recent tokens when
 the request asks for one) and its own GBNF grammar. The grammar is checked against
@@ -45,6 +54,10 @@ _TOKEN_DATA = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float3
 assert _TOKEN_DATA.itemsize == ctypes.sizeof(llama_cpp.llama_token_data)
 
 
+# A warm prefix shorter than this is not worth a slot: a cold slot is taken instead.
+MIN_REUSE_TOKENS = 16
+
+
 class ContextFull(ValueError):
     """A prompt that does not fit a sequence's share of the context."""
 
@@ -70,6 +83,7 @@ class Sequence:
     grammar: str | None = None
     stop: tuple[str, ...] = ()
     repeat_penalty: float = 1.0  # > 1: tokens generated lately become less likely (sampled answers only)
+    keep_prompt: bool = False  # when it finishes, its slot keeps the prompt's cells warm
     tag: object = None  # the owner's handle (the scheduler's job)
 
     generated: list[int] = field(default_factory=list)
@@ -80,6 +94,7 @@ class Sequence:
     started_at: float | None = None
     first_token_at: float | None = None
     evictions: int = 0
+    reused: int = 0  # prompt tokens found warm in the KV cache instead of evaluated
     model_seconds: float = 0.0  # this sequence's share of decode and sampling time
     _held: str = ""  # decoded text not yet emitted (could begin a stop string)
     _decoder: codecs.IncrementalDecoder = field(default_factory=lambda: codecs.getincrementaldecoder("utf-8")("replace"))
@@ -150,6 +165,10 @@ class BatchEngine:
         self._batch_owner = LlamaBatch(n_tokens=self.n_batch, embd=0, n_seq_max=1, verbose=False)
         self._batch = self._batch_owner.batch
         self._free_ids = list(range(slots))
+        # Free slots whose cells still hold tokens: slot -> (tokens, worth keeping, when).
+        self._warm: dict[int, tuple[list[int], bool, int]] = {}
+        self._warmed = 0
+        self.reused_tokens = 0
         self.active: list[Sequence] = []
         self._candidates = np.zeros(self.n_vocab, dtype=_TOKEN_DATA)
         self._token_ids = np.arange(self.n_vocab, dtype=np.int32)
@@ -183,34 +202,78 @@ class BatchEngine:
             )
         if sequence._chain is None:
             self._make_samplers(sequence)
-        self._free_ids.sort()
-        sequence.seq_id = self._free_ids.pop(0)
-        sequence.n_cached = 0
+        tokens = sequence.tokens
+        slot, shared = self._pick_slot(tokens)
+        self._free_ids.remove(slot)
+        self._warm.pop(slot, None)
+        # At least the last token is evaluated again, so that its logits are current.
+        keep = min(shared, len(tokens) - 1)
+        llama_cpp.llama_memory_seq_rm(self._memory, slot, keep, -1)
+        sequence.seq_id = slot
+        sequence.n_cached = keep
+        if sequence.evictions == 0:
+            sequence.reused = min(keep, len(sequence.prompt))
+        self.reused_tokens += keep
         if sequence.started_at is None:
             sequence.started_at = time.monotonic()
         self.active.append(sequence)
 
+    def forget(self) -> None:
+        """Let every warm slot go cold (their cells dropped)."""
+        for slot in list(self._warm):
+            llama_cpp.llama_memory_seq_rm(self._memory, slot, -1, -1)
+        self._warm.clear()
+
+    def _pick_slot(self, tokens: list[int]) -> tuple[int, int]:
+        """The free slot for `tokens`, and how many of them it already holds."""
+        best, shared = None, 0
+        for slot, (held, _, _) in self._warm.items():
+            common = _common_prefix(held, tokens)
+            if common > shared:
+                best, shared = slot, common
+        if best is not None and shared >= MIN_REUSE_TOKENS:
+            return best, shared
+        cold = sorted(s for s in self._free_ids if s not in self._warm)
+        if cold:
+            return cold[0], 0
+        # Every free slot is warm: give up the one least worth keeping (not kept on
+        # purpose first, then the one warm the longest).
+        slot = min(self._warm, key=lambda s: (self._warm[s][1], self._warm[s][2]))
+        return slot, 0
+
     def evict(self, sequence: Sequence) -> None:
-        """Take an unfinished sequence out between steps; `admit` resumes it."""
-        self._drop_cache(sequence)
+        """Take an unfinished sequence out between steps; `admit` resumes it (where its
+        cells are, if its slot is still warm then)."""
+        self._leave(sequence, sequence.tokens[: sequence.n_cached], keep=False)
         sequence.evictions += 1
 
     def cancel(self, sequence: Sequence) -> None:
-        """Stop a sequence for good and free its slot."""
+        """Stop a sequence for good and free its slot (which keeps its cells warm if
+        the sequence asked to keep its prompt and the prompt is in the cache)."""
         sequence.finished = True
+        # What it kept: the prompt and the answer so far (the cells there are).
+        held = sequence.tokens[: sequence.n_cached] if sequence.keep_prompt and sequence.n_cached >= len(
+            sequence.prompt) else []
+        self._leave(sequence, held, keep=True)
         self._release(sequence)
 
-    def _drop_cache(self, sequence: Sequence) -> None:
+    def _leave(self, sequence: Sequence, held: list[int], *, keep: bool) -> None:
+        """Free the sequence's slot; its cells after `held` are dropped, and `held` stays
+        warm there (`keep`: kept on purpose, given up last)."""
         if sequence.seq_id is None:
             return
-        llama_cpp.llama_memory_seq_rm(self._memory, sequence.seq_id, -1, -1)
-        self._free_ids.append(sequence.seq_id)
+        slot = sequence.seq_id
+        llama_cpp.llama_memory_seq_rm(self._memory, slot, len(held), -1)
+        if held:
+            self._warmed += 1
+            self._warm[slot] = (list(held), keep, self._warmed)
+        self._free_ids.append(slot)
         sequence.seq_id = None
         sequence.n_cached = 0
         self.active.remove(sequence)
 
     def _release(self, sequence: Sequence) -> None:
-        self._drop_cache(sequence)
+        self._leave(sequence, [], keep=False)
         for name in ("_chain", "_grammar_sampler", "_penalties"):
             sampler = getattr(sequence, name)
             if sampler is not None:
@@ -252,6 +315,7 @@ class BatchEngine:
         batch = self._batch
         n = 0
         outputs: list[tuple[Sequence, int]] = []  # sequences sampling after this step, batch index
+        warmed: list[Sequence] = []  # prompt-only sequences whose prompt is in the cache after it
         shares: dict[int, int] = {}
         generating = [s for s in self.active if s.to_feed == 1]
         prefilling = [s for s in self.active if s.to_feed > 1]
@@ -283,8 +347,11 @@ class BatchEngine:
             sequence.n_cached += count
             shares[id(sequence)] = count
             if sequence.n_cached == len(tokens):
-                batch.logits[n - 1] = 1
-                outputs.append((sequence, n - 1))
+                if sequence.max_tokens == 0:
+                    warmed.append(sequence)
+                else:
+                    batch.logits[n - 1] = 1
+                    outputs.append((sequence, n - 1))
         batch.n_tokens = n
         started = time.monotonic()
         status = llama_cpp.llama_decode(self._ctx, batch)
@@ -296,7 +363,7 @@ class BatchEngine:
         decode_seconds = decoded - started
         for sequence in self.active:
             sequence.model_seconds += decode_seconds * shares.get(id(sequence), 0) / n
-        events = []
+        events = [self._finish(sequence) for sequence in warmed]
         for sequence, index in outputs:
             sampled_at = time.monotonic()
             try:
@@ -401,6 +468,15 @@ class BatchEngine:
         )
         llama_cpp.llama_sampler_apply(grammar, ctypes.byref(array))
         return bool(np.isfinite(one["logit"][0]))
+
+
+def _common_prefix(a: list[int], b: list[int]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def _stop_prefix(text: str, stops: tuple[str, ...]) -> int:

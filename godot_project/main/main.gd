@@ -879,6 +879,8 @@ func _update_talk_candidate() -> void:
 		_talk_candidate = best
 		if best != null:
 			best.set_talk_hint(true)
+			# The player may talk to it now: the server gets its side ready meanwhile.
+			AgentClient.prepare_chat(best.agent_id(), player.player_name, int(_clock.now()))
 
 
 # The NPC stops what it is doing and turns to the player: a conversation like any

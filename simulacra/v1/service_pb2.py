@@ -26,7 +26,7 @@ from simulacra.v1 import agents_pb2 as simulacra_dot_v1_dot_agents__pb2
 from simulacra.v1 import town_pb2 as simulacra_dot_v1_dot_town__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1asimulacra/v1/service.proto\x12\x0csimulacra.v1\x1a\x19simulacra/v1/agents.proto\x1a\x17simulacra/v1/town.proto\"\x10\n\x0eGetTownRequest\"\x13\n\x11ListAgentsRequest\"\x8a\x01\n\x12ListAgentsResponse\x12#\n\x06\x61gents\x18\x01 \x03(\x0b\x32\x13.simulacra.v1.Agent\x12\x10\n\x08scenario\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x13\n\x0bplayer_goal\x18\x04 \x01(\t\x12\x13\n\x0bplayer_name\x18\x05 \x01(\t\"d\n\x10SyncWorldRequest\x12\x11\n\tgame_time\x18\x01 \x01(\x05\x12(\n\x06\x61gents\x18\x02 \x03(\x0b\x32\x18.simulacra.v1.AgentState\x12\x13\n\x0bplayer_name\x18\x03 \x01(\t\"A\n\x11SyncWorldResponse\x12,\n\x08\x63ommands\x18\x01 \x03(\x0b\x32\x1a.simulacra.v1.AgentCommand\"8\n\x11NextActionRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x11\n\tgame_time\x18\x02 \x01(\x05\"U\n\x0b\x43hatRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\x13\n\x0bplayer_name\x18\x03 \x01(\t\x12\x11\n\tgame_time\x18\x04 \x01(\x05\":\n\tChatChunk\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x0c\n\x04\x64one\x18\x02 \x01(\x08\x12\x11\n\tfull_text\x18\x03 \x01(\t\"\'\n\x13InspectAgentRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\"\xc2\x04\n\x0f\x41gentInspection\x12\"\n\x05\x61gent\x18\x01 \x01(\x0b\x32\x13.simulacra.v1.Agent\x12\'\n\x05state\x18\x02 \x01(\x0b\x32\x18.simulacra.v1.AgentState\x12+\n\x07\x63urrent\x18\x03 \x01(\x0b\x32\x1a.simulacra.v1.AgentCommand\x12\x0c\n\x04plan\x18\x04 \x03(\t\x12\x31\n\x0frecent_memories\x18\x05 \x03(\x0b\x32\x18.simulacra.v1.MemoryView\x12+\n\x07history\x18\x06 \x03(\x0b\x32\x1a.simulacra.v1.AgentCommand\x12\x0f\n\x07summary\x18\x07 \x01(\t\x12(\n\x08\x64\x61y_plan\x18\x08 \x03(\x0b\x32\x16.simulacra.v1.PlanItem\x12+\n\x0bhourly_plan\x18\t \x03(\x0b\x32\x16.simulacra.v1.PlanItem\x12\'\n\x07\x61\x63tions\x18\n \x03(\x0b\x32\x16.simulacra.v1.PlanItem\x12\x32\n\x0elast_retrieval\x18\x0b \x03(\x0b\x32\x1a.simulacra.v1.ScoredMemory\x12-\n\x0breflections\x18\x0c \x03(\x0b\x32\x18.simulacra.v1.MemoryView\x12\x35\n\rconversations\x18\r \x03(\x0b\x32\x1e.simulacra.v1.ConversationView\x12\x1c\n\x14\x63urrent_action_index\x18\x0e \x01(\x05\"6\n\x10InterviewRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x10\n\x08question\x18\x02 \x01(\t\"V\n\x11InterviewResponse\x12\x0e\n\x06\x61nswer\x18\x01 \x01(\t\x12\x31\n\rmemories_used\x18\x02 \x03(\x0b\x32\x1a.simulacra.v1.ScoredMemory\"\x11\n\x0fGetStatsRequest\"t\n\tUsageStat\x12\x0f\n\x07purpose\x18\x01 \x01(\t\x12\r\n\x05\x63\x61lls\x18\x02 \x01(\x05\x12\x15\n\rprompt_tokens\x18\x03 \x01(\x05\x12\x19\n\x11\x63ompletion_tokens\x18\x04 \x01(\x05\x12\x15\n\rmodel_seconds\x18\x05 \x01(\x02\"\x9c\x01\n\x0bServerStats\x12\x11\n\tgame_time\x18\x01 \x01(\x05\x12\x12\n\nstart_time\x18\x02 \x01(\x05\x12\x0e\n\x06\x61gents\x18\x03 \x01(\x05\x12&\n\x05usage\x18\x04 \x03(\x0b\x32\x17.simulacra.v1.UsageStat\x12\x10\n\x08memories\x18\x05 \x01(\x05\x12\r\n\x05model\x18\x06 \x01(\t\x12\r\n\x05ready\x18\x07 \x01(\x08\"\xd2\x01\n\rWorldSnapshot\x12\x11\n\tgame_time\x18\x01 \x01(\x05\x12\r\n\x05speed\x18\x02 \x01(\x02\x12(\n\x06\x61gents\x18\x03 \x03(\x0b\x32\x18.simulacra.v1.AgentState\x12\x34\n\x10\x63urrent_commands\x18\x04 \x03(\x0b\x32\x1a.simulacra.v1.AgentCommand\x12+\n\x0fplayer_position\x18\x05 \x01(\x0b\x32\x12.simulacra.v1.Vec3\x12\x12\n\nplayer_yaw\x18\x06 \x01(\x02\"K\n\x0fSaveGameRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12*\n\x05world\x18\x02 \x01(\x0b\x32\x1b.simulacra.v1.WorldSnapshot\"=\n\x08SaveInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tgame_time\x18\x02 \x01(\x05\x12\x10\n\x08saved_at\x18\x03 \x01(\x03\"8\n\x10SaveGameResponse\x12$\n\x04save\x18\x01 \x01(\x0b\x32\x16.simulacra.v1.SaveInfo\"\x1f\n\x0fLoadGameRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"d\n\x10LoadGameResponse\x12$\n\x04save\x18\x01 \x01(\x0b\x32\x16.simulacra.v1.SaveInfo\x12*\n\x05world\x18\x02 \x01(\x0b\x32\x1b.simulacra.v1.WorldSnapshot\"\x12\n\x10ListSavesRequest\":\n\x11ListSavesResponse\x12%\n\x05saves\x18\x01 \x03(\x0b\x32\x16.simulacra.v1.SaveInfo\"#\n\x0e\x44\x65\x62riefRequest\x12\x11\n\tagent_ids\x18\x01 \x03(\t\"\x83\x01\n\x11\x43haracterFeedback\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x10\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x02 \x01(\t\x12\x31\n\rmemories_used\x18\x03 \x03(\x0b\x32\x1a.simulacra.v1.ScoredMemory\x12\x17\n\x0flines_exchanged\x18\x04 \x01(\x05\"Y\n\x0f\x44\x65\x62riefResponse\x12\x13\n\x0bplayer_goal\x18\x01 \x01(\t\x12\x31\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x02 \x03(\x0b\x32\x1f.simulacra.v1.CharacterFeedback2\x82\x07\n\tSimulacra\x12;\n\x07GetTown\x12\x1c.simulacra.v1.GetTownRequest\x1a\x12.simulacra.v1.Town\x12O\n\nListAgents\x12\x1f.simulacra.v1.ListAgentsRequest\x1a .simulacra.v1.ListAgentsResponse\x12L\n\tSyncWorld\x12\x1e.simulacra.v1.SyncWorldRequest\x1a\x1f.simulacra.v1.SyncWorldResponse\x12I\n\nNextAction\x12\x1f.simulacra.v1.NextActionRequest\x1a\x1a.simulacra.v1.AgentCommand\x12<\n\x04\x43hat\x12\x19.simulacra.v1.ChatRequest\x1a\x17.simulacra.v1.ChatChunk0\x01\x12P\n\x0cInspectAgent\x12!.simulacra.v1.InspectAgentRequest\x1a\x1d.simulacra.v1.AgentInspection\x12L\n\tInterview\x12\x1e.simulacra.v1.InterviewRequest\x1a\x1f.simulacra.v1.InterviewResponse\x12\x44\n\x08GetStats\x12\x1d.simulacra.v1.GetStatsRequest\x1a\x19.simulacra.v1.ServerStats\x12I\n\x08SaveGame\x12\x1d.simulacra.v1.SaveGameRequest\x1a\x1e.simulacra.v1.SaveGameResponse\x12I\n\x08LoadGame\x12\x1d.simulacra.v1.LoadGameRequest\x1a\x1e.simulacra.v1.LoadGameResponse\x12L\n\tListSaves\x12\x1e.simulacra.v1.ListSavesRequest\x1a\x1f.simulacra.v1.ListSavesResponse\x12\x46\n\x07\x44\x65\x62rief\x12\x1c.simulacra.v1.DebriefRequest\x1a\x1d.simulacra.v1.DebriefResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1asimulacra/v1/service.proto\x12\x0csimulacra.v1\x1a\x19simulacra/v1/agents.proto\x1a\x17simulacra/v1/town.proto\"\x10\n\x0eGetTownRequest\"\x13\n\x11ListAgentsRequest\"\x8a\x01\n\x12ListAgentsResponse\x12#\n\x06\x61gents\x18\x01 \x03(\x0b\x32\x13.simulacra.v1.Agent\x12\x10\n\x08scenario\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x13\n\x0bplayer_goal\x18\x04 \x01(\t\x12\x13\n\x0bplayer_name\x18\x05 \x01(\t\"d\n\x10SyncWorldRequest\x12\x11\n\tgame_time\x18\x01 \x01(\x05\x12(\n\x06\x61gents\x18\x02 \x03(\x0b\x32\x18.simulacra.v1.AgentState\x12\x13\n\x0bplayer_name\x18\x03 \x01(\t\"A\n\x11SyncWorldResponse\x12,\n\x08\x63ommands\x18\x01 \x03(\x0b\x32\x1a.simulacra.v1.AgentCommand\"8\n\x11NextActionRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x11\n\tgame_time\x18\x02 \x01(\x05\"N\n\x12PrepareChatRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x13\n\x0bplayer_name\x18\x02 \x01(\t\x12\x11\n\tgame_time\x18\x03 \x01(\x05\"\x15\n\x13PrepareChatResponse\"U\n\x0b\x43hatRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\x13\n\x0bplayer_name\x18\x03 \x01(\t\x12\x11\n\tgame_time\x18\x04 \x01(\x05\":\n\tChatChunk\x12\x0c\n\x04text\x18\x01 \x01(\t\x12\x0c\n\x04\x64one\x18\x02 \x01(\x08\x12\x11\n\tfull_text\x18\x03 \x01(\t\"\'\n\x13InspectAgentRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\"\xc2\x04\n\x0f\x41gentInspection\x12\"\n\x05\x61gent\x18\x01 \x01(\x0b\x32\x13.simulacra.v1.Agent\x12\'\n\x05state\x18\x02 \x01(\x0b\x32\x18.simulacra.v1.AgentState\x12+\n\x07\x63urrent\x18\x03 \x01(\x0b\x32\x1a.simulacra.v1.AgentCommand\x12\x0c\n\x04plan\x18\x04 \x03(\t\x12\x31\n\x0frecent_memories\x18\x05 \x03(\x0b\x32\x18.simulacra.v1.MemoryView\x12+\n\x07history\x18\x06 \x03(\x0b\x32\x1a.simulacra.v1.AgentCommand\x12\x0f\n\x07summary\x18\x07 \x01(\t\x12(\n\x08\x64\x61y_plan\x18\x08 \x03(\x0b\x32\x16.simulacra.v1.PlanItem\x12+\n\x0bhourly_plan\x18\t \x03(\x0b\x32\x16.simulacra.v1.PlanItem\x12\'\n\x07\x61\x63tions\x18\n \x03(\x0b\x32\x16.simulacra.v1.PlanItem\x12\x32\n\x0elast_retrieval\x18\x0b \x03(\x0b\x32\x1a.simulacra.v1.ScoredMemory\x12-\n\x0breflections\x18\x0c \x03(\x0b\x32\x18.simulacra.v1.MemoryView\x12\x35\n\rconversations\x18\r \x03(\x0b\x32\x1e.simulacra.v1.ConversationView\x12\x1c\n\x14\x63urrent_action_index\x18\x0e \x01(\x05\"6\n\x10InterviewRequest\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x10\n\x08question\x18\x02 \x01(\t\"V\n\x11InterviewResponse\x12\x0e\n\x06\x61nswer\x18\x01 \x01(\t\x12\x31\n\rmemories_used\x18\x02 \x03(\x0b\x32\x1a.simulacra.v1.ScoredMemory\"\x11\n\x0fGetStatsRequest\"t\n\tUsageStat\x12\x0f\n\x07purpose\x18\x01 \x01(\t\x12\r\n\x05\x63\x61lls\x18\x02 \x01(\x05\x12\x15\n\rprompt_tokens\x18\x03 \x01(\x05\x12\x19\n\x11\x63ompletion_tokens\x18\x04 \x01(\x05\x12\x15\n\rmodel_seconds\x18\x05 \x01(\x02\"\x9c\x01\n\x0bServerStats\x12\x11\n\tgame_time\x18\x01 \x01(\x05\x12\x12\n\nstart_time\x18\x02 \x01(\x05\x12\x0e\n\x06\x61gents\x18\x03 \x01(\x05\x12&\n\x05usage\x18\x04 \x03(\x0b\x32\x17.simulacra.v1.UsageStat\x12\x10\n\x08memories\x18\x05 \x01(\x05\x12\r\n\x05model\x18\x06 \x01(\t\x12\r\n\x05ready\x18\x07 \x01(\x08\"\xd2\x01\n\rWorldSnapshot\x12\x11\n\tgame_time\x18\x01 \x01(\x05\x12\r\n\x05speed\x18\x02 \x01(\x02\x12(\n\x06\x61gents\x18\x03 \x03(\x0b\x32\x18.simulacra.v1.AgentState\x12\x34\n\x10\x63urrent_commands\x18\x04 \x03(\x0b\x32\x1a.simulacra.v1.AgentCommand\x12+\n\x0fplayer_position\x18\x05 \x01(\x0b\x32\x12.simulacra.v1.Vec3\x12\x12\n\nplayer_yaw\x18\x06 \x01(\x02\"K\n\x0fSaveGameRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12*\n\x05world\x18\x02 \x01(\x0b\x32\x1b.simulacra.v1.WorldSnapshot\"=\n\x08SaveInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x11\n\tgame_time\x18\x02 \x01(\x05\x12\x10\n\x08saved_at\x18\x03 \x01(\x03\"8\n\x10SaveGameResponse\x12$\n\x04save\x18\x01 \x01(\x0b\x32\x16.simulacra.v1.SaveInfo\"\x1f\n\x0fLoadGameRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"d\n\x10LoadGameResponse\x12$\n\x04save\x18\x01 \x01(\x0b\x32\x16.simulacra.v1.SaveInfo\x12*\n\x05world\x18\x02 \x01(\x0b\x32\x1b.simulacra.v1.WorldSnapshot\"\x12\n\x10ListSavesRequest\":\n\x11ListSavesResponse\x12%\n\x05saves\x18\x01 \x03(\x0b\x32\x16.simulacra.v1.SaveInfo\"#\n\x0e\x44\x65\x62riefRequest\x12\x11\n\tagent_ids\x18\x01 \x03(\t\"\x83\x01\n\x11\x43haracterFeedback\x12\x10\n\x08\x61gent_id\x18\x01 \x01(\t\x12\x10\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x02 \x01(\t\x12\x31\n\rmemories_used\x18\x03 \x03(\x0b\x32\x1a.simulacra.v1.ScoredMemory\x12\x17\n\x0flines_exchanged\x18\x04 \x01(\x05\"Y\n\x0f\x44\x65\x62riefResponse\x12\x13\n\x0bplayer_goal\x18\x01 \x01(\t\x12\x31\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x02 \x03(\x0b\x32\x1f.simulacra.v1.CharacterFeedback2\xd6\x07\n\tSimulacra\x12;\n\x07GetTown\x12\x1c.simulacra.v1.GetTownRequest\x1a\x12.simulacra.v1.Town\x12O\n\nListAgents\x12\x1f.simulacra.v1.ListAgentsRequest\x1a .simulacra.v1.ListAgentsResponse\x12L\n\tSyncWorld\x12\x1e.simulacra.v1.SyncWorldRequest\x1a\x1f.simulacra.v1.SyncWorldResponse\x12I\n\nNextAction\x12\x1f.simulacra.v1.NextActionRequest\x1a\x1a.simulacra.v1.AgentCommand\x12R\n\x0bPrepareChat\x12 .simulacra.v1.PrepareChatRequest\x1a!.simulacra.v1.PrepareChatResponse\x12<\n\x04\x43hat\x12\x19.simulacra.v1.ChatRequest\x1a\x17.simulacra.v1.ChatChunk0\x01\x12P\n\x0cInspectAgent\x12!.simulacra.v1.InspectAgentRequest\x1a\x1d.simulacra.v1.AgentInspection\x12L\n\tInterview\x12\x1e.simulacra.v1.InterviewRequest\x1a\x1f.simulacra.v1.InterviewResponse\x12\x44\n\x08GetStats\x12\x1d.simulacra.v1.GetStatsRequest\x1a\x19.simulacra.v1.ServerStats\x12I\n\x08SaveGame\x12\x1d.simulacra.v1.SaveGameRequest\x1a\x1e.simulacra.v1.SaveGameResponse\x12I\n\x08LoadGame\x12\x1d.simulacra.v1.LoadGameRequest\x1a\x1e.simulacra.v1.LoadGameResponse\x12L\n\tListSaves\x12\x1e.simulacra.v1.ListSavesRequest\x1a\x1f.simulacra.v1.ListSavesResponse\x12\x46\n\x07\x44\x65\x62rief\x12\x1c.simulacra.v1.DebriefRequest\x1a\x1d.simulacra.v1.DebriefResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -45,46 +45,50 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SYNCWORLDRESPONSE']._serialized_end=443
   _globals['_NEXTACTIONREQUEST']._serialized_start=445
   _globals['_NEXTACTIONREQUEST']._serialized_end=501
-  _globals['_CHATREQUEST']._serialized_start=503
-  _globals['_CHATREQUEST']._serialized_end=588
-  _globals['_CHATCHUNK']._serialized_start=590
-  _globals['_CHATCHUNK']._serialized_end=648
-  _globals['_INSPECTAGENTREQUEST']._serialized_start=650
-  _globals['_INSPECTAGENTREQUEST']._serialized_end=689
-  _globals['_AGENTINSPECTION']._serialized_start=692
-  _globals['_AGENTINSPECTION']._serialized_end=1270
-  _globals['_INTERVIEWREQUEST']._serialized_start=1272
-  _globals['_INTERVIEWREQUEST']._serialized_end=1326
-  _globals['_INTERVIEWRESPONSE']._serialized_start=1328
-  _globals['_INTERVIEWRESPONSE']._serialized_end=1414
-  _globals['_GETSTATSREQUEST']._serialized_start=1416
-  _globals['_GETSTATSREQUEST']._serialized_end=1433
-  _globals['_USAGESTAT']._serialized_start=1435
-  _globals['_USAGESTAT']._serialized_end=1551
-  _globals['_SERVERSTATS']._serialized_start=1554
-  _globals['_SERVERSTATS']._serialized_end=1710
-  _globals['_WORLDSNAPSHOT']._serialized_start=1713
-  _globals['_WORLDSNAPSHOT']._serialized_end=1923
-  _globals['_SAVEGAMEREQUEST']._serialized_start=1925
-  _globals['_SAVEGAMEREQUEST']._serialized_end=2000
-  _globals['_SAVEINFO']._serialized_start=2002
-  _globals['_SAVEINFO']._serialized_end=2063
-  _globals['_SAVEGAMERESPONSE']._serialized_start=2065
-  _globals['_SAVEGAMERESPONSE']._serialized_end=2121
-  _globals['_LOADGAMEREQUEST']._serialized_start=2123
-  _globals['_LOADGAMEREQUEST']._serialized_end=2154
-  _globals['_LOADGAMERESPONSE']._serialized_start=2156
-  _globals['_LOADGAMERESPONSE']._serialized_end=2256
-  _globals['_LISTSAVESREQUEST']._serialized_start=2258
-  _globals['_LISTSAVESREQUEST']._serialized_end=2276
-  _globals['_LISTSAVESRESPONSE']._serialized_start=2278
-  _globals['_LISTSAVESRESPONSE']._serialized_end=2336
-  _globals['_DEBRIEFREQUEST']._serialized_start=2338
-  _globals['_DEBRIEFREQUEST']._serialized_end=2373
-  _globals['_CHARACTERFEEDBACK']._serialized_start=2376
-  _globals['_CHARACTERFEEDBACK']._serialized_end=2507
-  _globals['_DEBRIEFRESPONSE']._serialized_start=2509
-  _globals['_DEBRIEFRESPONSE']._serialized_end=2598
-  _globals['_SIMULACRA']._serialized_start=2601
-  _globals['_SIMULACRA']._serialized_end=3499
+  _globals['_PREPARECHATREQUEST']._serialized_start=503
+  _globals['_PREPARECHATREQUEST']._serialized_end=581
+  _globals['_PREPARECHATRESPONSE']._serialized_start=583
+  _globals['_PREPARECHATRESPONSE']._serialized_end=604
+  _globals['_CHATREQUEST']._serialized_start=606
+  _globals['_CHATREQUEST']._serialized_end=691
+  _globals['_CHATCHUNK']._serialized_start=693
+  _globals['_CHATCHUNK']._serialized_end=751
+  _globals['_INSPECTAGENTREQUEST']._serialized_start=753
+  _globals['_INSPECTAGENTREQUEST']._serialized_end=792
+  _globals['_AGENTINSPECTION']._serialized_start=795
+  _globals['_AGENTINSPECTION']._serialized_end=1373
+  _globals['_INTERVIEWREQUEST']._serialized_start=1375
+  _globals['_INTERVIEWREQUEST']._serialized_end=1429
+  _globals['_INTERVIEWRESPONSE']._serialized_start=1431
+  _globals['_INTERVIEWRESPONSE']._serialized_end=1517
+  _globals['_GETSTATSREQUEST']._serialized_start=1519
+  _globals['_GETSTATSREQUEST']._serialized_end=1536
+  _globals['_USAGESTAT']._serialized_start=1538
+  _globals['_USAGESTAT']._serialized_end=1654
+  _globals['_SERVERSTATS']._serialized_start=1657
+  _globals['_SERVERSTATS']._serialized_end=1813
+  _globals['_WORLDSNAPSHOT']._serialized_start=1816
+  _globals['_WORLDSNAPSHOT']._serialized_end=2026
+  _globals['_SAVEGAMEREQUEST']._serialized_start=2028
+  _globals['_SAVEGAMEREQUEST']._serialized_end=2103
+  _globals['_SAVEINFO']._serialized_start=2105
+  _globals['_SAVEINFO']._serialized_end=2166
+  _globals['_SAVEGAMERESPONSE']._serialized_start=2168
+  _globals['_SAVEGAMERESPONSE']._serialized_end=2224
+  _globals['_LOADGAMEREQUEST']._serialized_start=2226
+  _globals['_LOADGAMEREQUEST']._serialized_end=2257
+  _globals['_LOADGAMERESPONSE']._serialized_start=2259
+  _globals['_LOADGAMERESPONSE']._serialized_end=2359
+  _globals['_LISTSAVESREQUEST']._serialized_start=2361
+  _globals['_LISTSAVESREQUEST']._serialized_end=2379
+  _globals['_LISTSAVESRESPONSE']._serialized_start=2381
+  _globals['_LISTSAVESRESPONSE']._serialized_end=2439
+  _globals['_DEBRIEFREQUEST']._serialized_start=2441
+  _globals['_DEBRIEFREQUEST']._serialized_end=2476
+  _globals['_CHARACTERFEEDBACK']._serialized_start=2479
+  _globals['_CHARACTERFEEDBACK']._serialized_end=2610
+  _globals['_DEBRIEFRESPONSE']._serialized_start=2612
+  _globals['_DEBRIEFRESPONSE']._serialized_end=2701
+  _globals['_SIMULACRA']._serialized_start=2704
+  _globals['_SIMULACRA']._serialized_end=3686
 # @@protoc_insertion_point(module_scope)

@@ -54,6 +54,20 @@ class NextActionRequest(_message.Message):
     game_time: int
     def __init__(self, agent_id: _Optional[str] = ..., game_time: _Optional[int] = ...) -> None: ...
 
+class PrepareChatRequest(_message.Message):
+    __slots__ = ("agent_id", "player_name", "game_time")
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PLAYER_NAME_FIELD_NUMBER: _ClassVar[int]
+    GAME_TIME_FIELD_NUMBER: _ClassVar[int]
+    agent_id: str
+    player_name: str
+    game_time: int
+    def __init__(self, agent_id: _Optional[str] = ..., player_name: _Optional[str] = ..., game_time: _Optional[int] = ...) -> None: ...
+
+class PrepareChatResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
 class ChatRequest(_message.Message):
     __slots__ = ("agent_id", "text", "player_name", "game_time")
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]

@@ -56,6 +56,11 @@ class SimulacraStub:
                 request_serializer=simulacra_dot_v1_dot_service__pb2.NextActionRequest.SerializeToString,
                 response_deserializer=simulacra_dot_v1_dot_agents__pb2.AgentCommand.FromString,
                 _registered_method=True)
+        self.PrepareChat = channel.unary_unary(
+                '/simulacra.v1.Simulacra/PrepareChat',
+                request_serializer=simulacra_dot_v1_dot_service__pb2.PrepareChatRequest.SerializeToString,
+                response_deserializer=simulacra_dot_v1_dot_service__pb2.PrepareChatResponse.FromString,
+                _registered_method=True)
         self.Chat = channel.unary_stream(
                 '/simulacra.v1.Simulacra/Chat',
                 request_serializer=simulacra_dot_v1_dot_service__pb2.ChatRequest.SerializeToString,
@@ -125,6 +130,16 @@ class SimulacraServicer:
 
     def NextAction(self, request, context):
         """An agent that has finished what it was doing asks what to do next.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PrepareChat(self, request, context):
+        """The player is about to talk to an agent (has walked up to it, or opened the
+        chat): the server gets the agent's side of the conversation ready, so that the
+        answer to the player's next line starts sooner. It answers at once and does
+        the work in the background; calling it is optional.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -212,6 +227,11 @@ def add_SimulacraServicer_to_server(servicer, server):
                     servicer.NextAction,
                     request_deserializer=simulacra_dot_v1_dot_service__pb2.NextActionRequest.FromString,
                     response_serializer=simulacra_dot_v1_dot_agents__pb2.AgentCommand.SerializeToString,
+            ),
+            'PrepareChat': grpc.unary_unary_rpc_method_handler(
+                    servicer.PrepareChat,
+                    request_deserializer=simulacra_dot_v1_dot_service__pb2.PrepareChatRequest.FromString,
+                    response_serializer=simulacra_dot_v1_dot_service__pb2.PrepareChatResponse.SerializeToString,
             ),
             'Chat': grpc.unary_stream_rpc_method_handler(
                     servicer.Chat,
@@ -362,6 +382,33 @@ class Simulacra:
             '/simulacra.v1.Simulacra/NextAction',
             simulacra_dot_v1_dot_service__pb2.NextActionRequest.SerializeToString,
             simulacra_dot_v1_dot_agents__pb2.AgentCommand.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PrepareChat(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/simulacra.v1.Simulacra/PrepareChat',
+            simulacra_dot_v1_dot_service__pb2.PrepareChatRequest.SerializeToString,
+            simulacra_dot_v1_dot_service__pb2.PrepareChatResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -170,6 +170,13 @@ func list_saves() -> Dictionary:
 	return await call_rpc("ListSaves")
 
 
+## PrepareChat: the player is about to talk to an agent (it stands in front of it); the
+## server gets the agent's side of the conversation ready, so that the answer to the
+## player's line starts sooner. Optional; the reply is empty.
+func prepare_chat(agent_id: String, player_name: String, game_time: int) -> Dictionary:
+	return await call_rpc("PrepareChat", {"agentId": agent_id, "playerName": player_name, "gameTime": game_time})
+
+
 ## Chat: starts streaming an agent's answer to the player; returns the request id.
 func chat(agent_id: String, text: String, player_name: String, game_time: int) -> String:
 	return stream_rpc("Chat", {
