@@ -56,6 +56,10 @@ assert _TOKEN_DATA.itemsize == ctypes.sizeof(llama_cpp.llama_token_data)
 
 # A warm prefix shorter than this is not worth a slot: a cold slot is taken instead.
 MIN_REUSE_TOKENS = 16
+# Tokens at the end of a warm slot's cells that a request may differ in and still count
+# as going on from them: a chat template's turn header (a prompt kept for the player
+# ends "<|im_start|>assistant\n"; the next line's goes on "<|im_start|>user\n").
+TAIL_SLACK = 4
 
 
 class ContextFull(ValueError):
@@ -225,17 +229,26 @@ class BatchEngine:
         self._warm.clear()
 
     def _pick_slot(self, tokens: list[int]) -> tuple[int, int]:
-        """The free slot for `tokens`, and how many of them it already holds."""
-        best, shared = None, 0
+        """The free slot for `tokens`, and how many of them it already holds. A warm
+        slot whose cells `tokens` continue (a paused sequence, a kept prompt; all but up
+        to TAIL_SLACK of its last cells) is taken first; one that shares only a beginning with them (a chat template's
+        opening) only when no slot is cold, since its other cells are then lost."""
+        whole, partial = (None, 0), (None, 0)
         for slot, (held, _, _) in self._warm.items():
             common = _common_prefix(held, tokens)
-            if common > shared:
-                best, shared = slot, common
-        if best is not None and shared >= MIN_REUSE_TOKENS:
-            return best, shared
+            if common < MIN_REUSE_TOKENS:
+                continue
+            if common >= len(held) - TAIL_SLACK and common > whole[1]:
+                whole = (slot, common)
+            elif common > partial[1]:
+                partial = (slot, common)
+        if whole[0] is not None:
+            return whole
         cold = sorted(s for s in self._free_ids if s not in self._warm)
         if cold:
             return cold[0], 0
+        if partial[0] is not None:
+            return partial
         # Every free slot is warm: give up the one least worth keeping (not kept on
         # purpose first, then the one warm the longest).
         slot = min(self._warm, key=lambda s: (self._warm[s][1], self._warm[s][2]))
@@ -251,9 +264,9 @@ class BatchEngine:
         """Stop a sequence for good and free its slot (which keeps its cells warm if
         the sequence asked to keep its prompt and the prompt is in the cache)."""
         sequence.finished = True
-        # What it kept: the prompt and the answer so far (the cells there are).
-        held = sequence.tokens[: sequence.n_cached] if sequence.keep_prompt and sequence.n_cached >= len(
-            sequence.prompt) else []
+        # The prompt only: a request that goes on from it writes the answer in its own
+        # words (stripped, tokenized anew), which need not match the tokens sampled.
+        held = sequence.prompt if sequence.keep_prompt and sequence.n_cached >= len(sequence.prompt) else []
         self._leave(sequence, held, keep=True)
         self._release(sequence)
 
