@@ -322,7 +322,10 @@ class LLMScheduler:
             if player and job.priority != Priority.PLAYER:
                 break
             if job.batched:
-                if len(self._running) < self.max_batch:
+                # Slots pinned for the player's conversation stay free for its next line.
+                room = self.max_batch if job.priority == Priority.PLAYER \
+                    else max(1, self.max_batch - self._engine.pinned)
+                if len(self._running) < room:
                     heapq.heappop(heap)
                 elif (victim := max(self._running)).priority > job.priority:
                     heapq.heappop(heap)
@@ -353,6 +356,7 @@ class LLMScheduler:
             if job.sequence is None:
                 job.sequence = self.model.sequence(job.request, tag=job)
                 job.sequence.keep_prompt = job.keep_prompt
+                job.sequence.rank = job.priority  # urgent prompts get the step's prompt room first
                 stats.calls += 1
                 stats.queue_seconds += time.monotonic() - job.enqueued_at
             engine.admit(job.sequence)

@@ -228,6 +228,27 @@ async def test_a_kept_prompt_makes_the_next_line_evaluate_only_what_it_adds(mode
     assert warm_s < cold_s
 
 
+async def test_a_kept_prompt_survives_a_full_batch_of_background_work(model):
+    """While the player types, the town's work fills the batch; the slot kept for the
+    conversation stays free (pinned), so the next line still finds it warm."""
+    first = [PREAMBLE, {"role": "user", "content": "Alex says: \"Hello!\""}]
+    model.engine.forget()
+
+    async def scenario(scheduler):
+        answer = "".join([p async for p in scheduler.stream(
+            LLMRequest(messages=first, max_tokens=8, temperature=0.0), Priority.PLAYER, "chat", keep_prompt=True)])
+        kept = scheduler.stats["chat"].prompt_tokens
+        await asyncio.gather(*(scheduler.complete(greedy(topic, max_tokens=12), Priority.PLANNING, "plan")
+                               for topic in TOPICS))
+        second = first + [{"role": "assistant", "content": answer}, {"role": "user", "content": "Alex says: \"Bye!\""}]
+        "".join([p async for p in scheduler.stream(
+            LLMRequest(messages=second, max_tokens=8, temperature=0.0), Priority.PLAYER, "chat", keep_prompt=True)])
+        return kept, scheduler.stats["chat"].reused_tokens
+
+    kept, reused = await with_scheduler(model, scenario)
+    assert reused > 0.8 * kept
+
+
 async def test_preparing_a_prompt_ahead_makes_its_request_start_sooner(model):
     messages = [PREAMBLE, {"role": "user", "content": "Alex says: \"Good morning!\""}]
     request = LLMRequest(messages=messages, max_tokens=1, temperature=0.0)

@@ -60,6 +60,13 @@ MIN_REUSE_TOKENS = 16
 # as going on from them: a chat template's turn header (a prompt kept for the player
 # ends "<|im_start|>assistant\n"; the next line's goes on "<|im_start|>user\n").
 TAIL_SLACK = 4
+# A prompt kept on purpose is pinned this many seconds after it was kept: its slot is
+# given up only when every other is in use, and the scheduler leaves it free meanwhile
+# (the player typing the next line).
+PIN_SECONDS = 60.0
+# Kept prompts pinned at once at most (the newest): a player walking past several
+# people must not take the batch from the town.
+MAX_PINNED = 2
 
 
 class ContextFull(ValueError):
@@ -88,6 +95,7 @@ class Sequence:
     stop: tuple[str, ...] = ()
     repeat_penalty: float = 1.0  # > 1: tokens generated lately become less likely (sampled answers only)
     keep_prompt: bool = False  # when it finishes, its slot keeps the prompt's cells warm
+    rank: int = 0  # prompts of lower rank are fed first when a step cannot take them all
     tag: object = None  # the owner's handle (the scheduler's job)
 
     generated: list[int] = field(default_factory=list)
@@ -169,8 +177,9 @@ class BatchEngine:
         self._batch_owner = LlamaBatch(n_tokens=self.n_batch, embd=0, n_seq_max=1, verbose=False)
         self._batch = self._batch_owner.batch
         self._free_ids = list(range(slots))
-        # Free slots whose cells still hold tokens: slot -> (tokens, worth keeping, when).
-        self._warm: dict[int, tuple[list[int], bool, int]] = {}
+        # Free slots whose cells still hold tokens: slot -> (tokens, kept on purpose,
+        # order of warming, monotonic time it was kept).
+        self._warm: dict[int, tuple[list[int], bool, int, float]] = {}
         self._warmed = 0
         self.reused_tokens = 0
         self.active: list[Sequence] = []
@@ -234,13 +243,13 @@ class BatchEngine:
         to TAIL_SLACK of its last cells) is taken first; one that shares only a beginning with them (a chat template's
         opening) only when no slot is cold, since its other cells are then lost."""
         whole, partial = (None, 0), (None, 0)
-        for slot, (held, _, _) in self._warm.items():
+        for slot, (held, _, _, _) in self._warm.items():
             common = _common_prefix(held, tokens)
             if common < MIN_REUSE_TOKENS:
                 continue
             if common >= len(held) - TAIL_SLACK and common > whole[1]:
                 whole = (slot, common)
-            elif common > partial[1]:
+            elif common > partial[1] and not self._pinned(slot):
                 partial = (slot, common)
         if whole[0] is not None:
             return whole
@@ -249,10 +258,19 @@ class BatchEngine:
             return cold[0], 0
         if partial[0] is not None:
             return partial
-        # Every free slot is warm: give up the one least worth keeping (not kept on
-        # purpose first, then the one warm the longest).
-        slot = min(self._warm, key=lambda s: (self._warm[s][1], self._warm[s][2]))
+        # Every free slot is warm: give up the one least worth keeping (not pinned
+        # first, then not kept on purpose, then the one warm the longest).
+        slot = min(self._warm, key=lambda s: (self._pinned(s), self._warm[s][1], self._warm[s][2]))
         return slot, 0
+
+    def _pinned(self, slot: int) -> bool:
+        _, kept, _, at = self._warm[slot]
+        return kept and time.monotonic() - at < PIN_SECONDS
+
+    @property
+    def pinned(self) -> int:
+        """Free slots holding a prompt kept on purpose lately (see PIN_SECONDS)."""
+        return sum(self._pinned(slot) for slot in self._warm)
 
     def evict(self, sequence: Sequence) -> None:
         """Take an unfinished sequence out between steps; `admit` resumes it (where its
@@ -279,7 +297,11 @@ class BatchEngine:
         llama_cpp.llama_memory_seq_rm(self._memory, slot, len(held), -1)
         if held:
             self._warmed += 1
-            self._warm[slot] = (list(held), keep, self._warmed)
+            self._warm[slot] = (list(held), keep, self._warmed, time.monotonic())
+            kept = sorted((w[2], s) for s, w in self._warm.items() if w[1])
+            for _, older in kept[:-MAX_PINNED]:
+                tokens, _, order, at = self._warm[older]
+                self._warm[older] = (tokens, False, order, at)
         self._free_ids.append(slot)
         sequence.seq_id = None
         sequence.n_cached = 0
@@ -322,7 +344,8 @@ class BatchEngine:
 
     def step(self) -> list[StepEvent]:
         """Decode one batch: a token for every generating sequence, then prompt chunks
-        for the others, in the order they were admitted, up to one chunk in all."""
+        for the others, by rank and then in the order they were admitted, up to one
+        chunk in all."""
         if not self.active:
             return []
         batch = self._batch
@@ -331,7 +354,7 @@ class BatchEngine:
         warmed: list[Sequence] = []  # prompt-only sequences whose prompt is in the cache after it
         shares: dict[int, int] = {}
         generating = [s for s in self.active if s.to_feed == 1]
-        prefilling = [s for s in self.active if s.to_feed > 1]
+        prefilling = sorted((s for s in self.active if s.to_feed > 1), key=lambda s: s.rank)
         planned: list[tuple[Sequence, int]] = [(s, 1) for s in generating]
         # Prompts are fed in chunks of `chunk` tokens counted from their start, whatever
         # else shares the step, so that a prompt is evaluated the same way batched or
