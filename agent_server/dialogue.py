@@ -131,8 +131,11 @@ class Dialogue:
         """The player is about to speak to the agent: evaluate the conversation's prompt
         so far and keep it warm, so that the line, when it comes, evaluates only itself."""
         messages = self._player_prompt(mind, conversation, player, now)
-        await mind.f.scheduler.prepare(player_chat.build(messages, max_tokens=0, temperature=self._temperature),
-                                       Priority.CONVERSATION, "player_chat_prepare")
+        try:
+            await mind.f.scheduler.prepare(player_chat.build(messages, max_tokens=0, temperature=self._temperature),
+                                           Priority.CONVERSATION, "player_chat_prepare")
+        except Exception as exc:  # only a head start: the line works without it
+            log.warning("could not prepare %s's conversation with %s: %s", mind.name, player, exc)
 
     async def player_chat(self, mind: Mind, conversation: Conversation, player: str, text: str,
                           now: int) -> AsyncIterator[str]:
