@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import signal
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,7 +131,10 @@ async def serve(settings: Settings, ready_file: Path | None = None) -> None:
     ready = {"grpc": f"{settings.host}:{running.grpc_port}", "ws": running.ws_url}
     print(f"simulacra: serving gRPC on {ready['grpc']} and WebSocket on {ready['ws']}", flush=True)
     if ready_file:
-        ready_file.write_text(json.dumps(ready))
+        # Whole or not at all: whoever waits for the file to appear reads it at once.
+        partial = ready_file.with_name(ready_file.name + ".partial")
+        partial.write_text(json.dumps(ready))
+        os.replace(partial, ready_file)
     await wait_for_stop_signal()
     log.info("stopping")
     await running.stop()
