@@ -54,12 +54,7 @@ func _run() -> void:
 	add_child(builder)
 	builder.build(town)
 	builder.bake()
-	var map: RID = builder.get_world_3d().navigation_map
-	for _i: int in 300:
-		await get_tree().physics_frame
-		if NavigationServer3D.map_get_iteration_id(map) > 0 \
-				and NavigationServer3D.map_get_closest_point_owner(map, Vector3.ZERO) == builder.get_rid():
-			break
+	await builder.wait_for_navmesh()
 	var target: Vector3 = TownData.vec3(town.place(target_id).get("position", {}))
 	var starts: Array[Dictionary] = _nearest_places(town, target_id, target, int(_options["count"]))
 	if town.has_place(str(_options["last-from"])):

@@ -52,12 +52,7 @@ func _check(path: String) -> bool:
 	var built_at: int = Time.get_ticks_usec()
 	builder.bake()
 	var baked_at: int = Time.get_ticks_usec()
-	var map: RID = builder.get_world_3d().navigation_map
-	for _i: int in 300:
-		await physics_frame
-		if NavigationServer3D.map_get_iteration_id(map) > 0 \
-				and NavigationServer3D.map_get_closest_point_owner(map, Vector3.ZERO) == builder.get_rid():
-			break
+	await builder.wait_for_navmesh()
 	var unreachable: Array[String] = builder.unreachable_places(town)
 	var objects: int = 0
 	var boxes: PackedStringArray = PackedStringArray()

@@ -69,13 +69,7 @@ func _run() -> void:
 	scene.add_child(camera)
 	_frame(camera, town)
 	camera.current = true
-	# The navigation map takes the new navmesh up on a later physics frame.
-	var map: RID = builder.get_world_3d().navigation_map
-	for _i: int in 300:
-		await physics_frame
-		if NavigationServer3D.map_get_iteration_id(map) > 0 \
-				and NavigationServer3D.map_get_closest_point_owner(map, Vector3.ZERO) == builder.get_rid():
-			break
+	await builder.wait_for_navmesh()
 	var unreachable: Array[String] = builder.unreachable_places(town)
 	print("town %s: build %.0f ms, bake %.0f ms, %d nodes, %d navmesh polygons, %d trees, %d street lamps, %d interior lights" % [
 		town.name, (built_at - started) / 1000.0, (baked_at - built_at) / 1000.0, builder.node_count(),

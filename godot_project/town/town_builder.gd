@@ -138,6 +138,17 @@ func build(town: TownData) -> void:
 
 
 ## Bakes the navmesh from the static colliders, synchronously.
+## Waits (up to 300 physics frames) until the navigation map has taken up the baked
+## navmesh: queries before that see an empty map. The builder must be in the tree.
+func wait_for_navmesh() -> void:
+	var map: RID = get_world_3d().navigation_map
+	for _i: int in 300:
+		await get_tree().physics_frame
+		if NavigationServer3D.map_get_iteration_id(map) > 0 \
+				and NavigationServer3D.map_get_closest_point_owner(map, Vector3.ZERO) == get_rid():
+			return
+
+
 func bake() -> void:
 	var mesh: NavigationMesh = NavigationMesh.new()
 	mesh.geometry_parsed_geometry_type = NavigationMesh.PARSED_GEOMETRY_STATIC_COLLIDERS
