@@ -75,6 +75,7 @@ def load_model(settings: Settings) -> LanguageModel:
         n_gpu_layers=settings.n_gpu_layers,
         seed=settings.seed,
         parallel=settings.llm_parallel,
+        kv_cache_type=settings.kv_cache_type,
     )
 
 

@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     n_gpu_layers: int = Field(
         0, ge=-1, description="Layers to offload to a GPU, if llama.cpp was built with one; -1 for all."
     )
+    kv_cache_type: Literal["f16", "q8_0"] = Field(
+        "q8_0",
+        description="How the embedded model keeps attention keys in the KV cache of the requests it generates "
+        "together: q8_0 (8-bit, about 45% less memory for keys; the default) or f16 (llama.cpp's own). "
+        "Values, and option scoring's cache, stay f16.",
+    )
     llm_parallel: int = Field(
         8, ge=1, le=64, description="Requests the embedded model decodes together (continuous batching)."
     )

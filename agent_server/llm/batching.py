@@ -130,6 +130,7 @@ class BatchEngine:
     `ctx_per_slot` tokens of KV cache are kept per sequence (prompt plus answer);
     prompts are fed in chunks of up to `n_batch` tokens, one step decoding at most a
     chunk's worth of prompts and a token for every sequence that is generating.
+    `type_k`: the ggml type keys are cached in (llama.cpp's default is f16).
     `unified` puts every sequence in one shared KV buffer of `ctx_per_slot` tokens
     (less memory, but each token's attention then spans every sequence's cells: on a
     CPU, 8 sequences of 350 tokens decode about 25% slower than with a stream each).
@@ -145,6 +146,7 @@ class BatchEngine:
         n_threads: int | None = None,
         n_threads_batch: int | None = None,
         unified: bool = False,
+        type_k: int | None = None,
     ) -> None:
         if slots < 1:
             raise ValueError("a batch needs at least one slot")
@@ -166,6 +168,8 @@ class BatchEngine:
         # Flash attention on the CPU accumulates in half precision, in an order that
         # depends on where a sequence's cells lie: answers would change with the batch.
         params.flash_attn_type = llama_cpp.LLAMA_FLASH_ATTN_TYPE_DISABLED
+        if type_k is not None:
+            params.type_k = type_k  # keys may be quantized without flash attention; values may not
         if n_threads:
             params.n_threads = n_threads
             params.n_threads_batch = n_threads_batch or n_threads

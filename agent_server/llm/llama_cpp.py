@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import llama_cpp
 import numpy as np
 
 from agent_server.errors import Unavailable
@@ -26,6 +27,12 @@ log = logging.getLogger(__name__)
 # Prompt tokens evaluated between the pauses of option scoring: about a tenth of a
 # second on two cores, the longest a player's answer waits for scoring to give way.
 SCORE_CHUNK = 64
+# How keys may be kept in the generation engine's KV cache. Eight-bit keys take 8.5 bits
+# a number instead of 16: with 8 sequences of 4096 tokens, about 170 MB less on the
+# default model. Sampled text is as good (bench/throughput.py --answers shows both);
+# read as scores, 8-bit keys lowered importance's rank agreement with people's ratings
+# from 0.78 to 0.72 (bench/importance.py), which is why scoring keeps f16.
+KV_CACHE_TYPES = {"f16": llama_cpp.GGML_TYPE_F16, "q8_0": llama_cpp.GGML_TYPE_Q8_0}
 
 
 class LlamaCppModel(LanguageModel):
@@ -40,9 +47,16 @@ class LlamaCppModel(LanguageModel):
         n_gpu_layers: int = 0,
         seed: int = 1234,
         parallel: int = 8,
+        kv_cache_type: str = "q8_0",
     ) -> None:
         """`n_ctx` is each request's context (prompt and answer); `parallel` requests
-        decode together, each with a KV cache of `n_ctx` tokens."""
+        decode together, each with a KV cache of `n_ctx` tokens. `kv_cache_type`: how
+        their cache keeps keys (KV_CACHE_TYPES); values are f16 (a quantized value cache
+        needs flash attention, which the engine leaves off). Option scoring has its own
+        context, which keeps f16 keys: scores are read as numbers (importance, places,
+        interviews), so they are kept exact, and that cache is a single sequence's."""
+        if kv_cache_type not in KV_CACHE_TYPES:
+            raise ValueError(f"unknown KV cache type {kv_cache_type!r}; use one of {sorted(KV_CACHE_TYPES)}")
         path = Path(path)
         if not path.is_file():
             raise Unavailable(
@@ -75,7 +89,8 @@ class LlamaCppModel(LanguageModel):
             bos_token=self._llm._model.token_get_text(self._llm.token_bos()),
         )
         self.n_threads = n_threads
-        self.engine = BatchEngine(self._llm._model, slots=parallel, ctx_per_slot=n_ctx, n_threads=n_threads)
+        self.engine = BatchEngine(self._llm._model, slots=parallel, ctx_per_slot=n_ctx, n_threads=n_threads,
+                                  type_k=KV_CACHE_TYPES[kv_cache_type])
         log.info("loaded model %s (context %d tokens, %d requests in parallel)", self.name, n_ctx, parallel)
 
     def reseed(self, seed: int) -> None:
