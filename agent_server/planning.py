@@ -10,7 +10,10 @@ on another day) keeps the area chosen before.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
+from collections import Counter
 
 import numpy as np
 
@@ -47,12 +50,20 @@ class Planner:
         # A few agents plan their day at a time, so that in a large town they come to
         # life one after another instead of all together once every day is planned.
         self._day_planning = asyncio.Semaphore(concurrent_days)
+        # Where agents' waiting goes: the real seconds that agents asking what to do next
+        # (NextAction) spent on each kind of planning (a day to plan, an hour being
+        # prepared, an hour decomposed on the spot), and how many asks met each.
+        # Society.next_action adds "lock" (another task held the mind) and "all".
+        self.waited: Counter[str] = Counter()
+        self.waits: Counter[str] = Counter()
 
-    async def step_at(self, mind: Mind, now: int) -> Step:
-        """What the agent should be doing at `now`, planning whatever is not planned yet."""
+    async def step_at(self, mind: Mind, now: int, *, asked: bool = False) -> Step:
+        """What the agent should be doing at `now`, planning whatever is not planned yet.
+        `asked`: the agent stands waiting for the answer (NextAction): its wait is timed."""
         if day_of(now) != mind.state.day:
-            async with self._day_planning:
-                await self.plan_day(mind, now)
+            with self._timed("day_plan", asked):
+                async with self._day_planning:
+                    await self.plan_day(mind, now)
         day_start = day_of(now) * SECONDS_PER_DAY
         wake = day_start + mind.state.wake_hour * 3600
         bedtime = day_start + BEDTIME_HOUR * 3600
@@ -68,12 +79,28 @@ class Planner:
         if step is None:
             # The hour may be on its way (prepare_next_hour): wait for it rather than
             # decompose it a second time.
-            steps = await self._prepared(mind, now - now % 3600)
+            steps = []
+            if (mind.id, now - now % 3600) in self._preparing:
+                with self._timed("hour_being_prepared", asked):
+                    steps = await self._prepared(mind, now - now % 3600)
             if not any(s.covers(now) for s in steps):
-                steps = await self._actions(mind, self._chunk_at(mind, now), start=now - now % 300)
+                with self._timed("hour_decomposed_on_the_spot", asked):
+                    steps = await self._actions(mind, self._chunk_at(mind, now), start=now - now % 300)
             self._keep(mind, steps, now)
             step = next((s for s in steps if s.covers(now)), steps[0])
         return step
+
+    @contextlib.contextmanager
+    def _timed(self, what: str, asked: bool):
+        if not asked:
+            yield
+            return
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.waited[what] += time.monotonic() - started
+            self.waits[what] += 1
 
     async def prepare_next_hour(self, mind: Mind, now: int) -> None:
         """Decompose the coming hour shortly ahead of time, so the agent does not wait for

@@ -13,6 +13,7 @@ import asyncio
 import itertools
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Coroutine
 
 from agent_server.dialogue import PLAYER_ID, Conversation, Dialogue
@@ -123,10 +124,14 @@ class Society:
     async def next_action(self, agent_id: str, now: int) -> agents_pb2.AgentCommand:
         mind = self.minds[agent_id]
         self.world.observe_time(now)
+        asked = time.monotonic()
         async with mind.lock:
-            step = await self.planner.step_at(mind, now)
+            self.planner.waited["lock"] += time.monotonic() - asked
+            step = await self.planner.step_at(mind, now, asked=True)
             mind.current = step
             self._save_mind(mind)
+        self.planner.waited["all"] += time.monotonic() - asked
+        self.planner.waits["all"] += 1
         self._spawn(self._prepare_next_hour(mind, now))
         command = self._command_for(mind, step, now)
         self.world.record_command(command)

@@ -77,6 +77,16 @@ def usage_between(before: dict, after: dict) -> dict:
     return out
 
 
+async def waits_of(planner, waited_before: dict, waits_before: dict) -> dict:
+    """The NextActions answered since: how many, their mean real time, and the seconds
+    spent on each cause (planning.Planner.waited)."""
+    asks = planner.waits["all"] - waits_before.get("all", 0)
+    seconds = {k: round(v - waited_before.get(k, 0.0), 2) for k, v in planner.waited.items()}
+    return {"asks": asks, "mean_ms": round(1000 * seconds.get("all", 0.0) / max(asks, 1), 1),
+            "seconds_by_cause": {k: v for k, v in sorted(seconds.items()) if k != "all"},
+            "asks_by_cause": {k: planner.waits[k] - waits_before.get(k, 0) for k in sorted(planner.waits) if k != "all"}}
+
+
 async def player(grpc_address: str, agents: list[str], every_s: float, stop: asyncio.Event,
                  game_time, prepare: bool = True) -> list[dict]:
     """Visits one agent after another; returns each line's first-token latency, with
@@ -144,6 +154,8 @@ async def run_mode(args, baseline: bool) -> dict:
                 await asyncio.sleep(1)
             startup_s = time.perf_counter() - started
             before, wall = usage_of(server.scheduler), time.perf_counter()
+            planner = server.society.planner
+            waits_before = (dict(planner.waited), dict(planner.waits))
             report = Path(data) / "town_report.json"
             godot = await asyncio.create_subprocess_exec(
                 *town_args(server.ws_url, headless=True, speed=args.speed,
@@ -158,6 +170,7 @@ async def run_mode(args, baseline: bool) -> dict:
             said = await talking
             wall = time.perf_counter() - wall
             used = usage_between(before, usage_of(server.scheduler))
+            asks = waits_of(planner, *waits_before)
             town = json.loads(report.read_text()) if report.exists() else {}
         finally:
             await server.stop()
@@ -186,7 +199,10 @@ async def run_mode(args, baseline: bool) -> dict:
                             "to_first_token": round(1000 * chat.get("first_result_seconds", 0) / per_line, 1)},
                         "lines_said": said},
         "keeping_up": {"waiting_share": town.get("performance", {}).get("waiting_share"),
-                       "town_fps": town.get("performance", {}).get("frames_per_second")},
+                       "town_fps": town.get("performance", {}).get("frames_per_second"),
+                       # Where the waiting went, on the server: each NextAction's real time,
+                       # by what it waited for.
+                       "next_action": asks},
         "economy": {"requests_per_agent_per_game_hour": round(calls / (n * hours), 2),
                     "tokens_per_agent_per_game_hour": round(tokens / (n * hours), 1),
                     "by_purpose_calls_per_agent_per_game_hour": {
