@@ -77,7 +77,7 @@ def usage_between(before: dict, after: dict) -> dict:
     return out
 
 
-async def waits_of(planner, waited_before: dict, waits_before: dict) -> dict:
+def waits_of(planner, waited_before: dict, waits_before: dict) -> dict:
     """The NextActions answered since: how many, their mean real time, and the seconds
     spent on each cause (planning.Planner.waited)."""
     asks = planner.waits["all"] - waits_before.get("all", 0)
