@@ -15,11 +15,12 @@ rater is shared by every mind and economises twice:
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import math
 from collections import OrderedDict
 
 from agent_server.prompts import importance as prompts
-from agent_server.scheduler import LLMScheduler, Priority
+from agent_server.scheduler import LLMScheduler, Priority, urgent
 
 # Contrast scores (log-likelihood ratios, about -8..+9 for the default model) map
 # linearly onto 1..10; fitted on bench/data/importance_labelled.json with SmolLM2-135M
@@ -62,7 +63,7 @@ class ImportanceRater:
         scored with the most urgent of its callers' priorities."""
         if not descriptions:
             return []
-        scores = await self.raw_scores(descriptions, priority)
+        scores = await self.raw_scores(descriptions, urgent(priority))
         if self._method == "rating":
             return [_clamp(round(s)) for s in scores]
         return [_clamp(round(self._offset + self._scale * s)) for s in scores]
@@ -84,7 +85,9 @@ class ImportanceRater:
             else:
                 self._waiting.setdefault(answer, []).append((future, priority))
         if self._waiting and self._flushing is None:
-            self._flushing = asyncio.create_task(self._flush())
+            # Batches go at their callers' priorities (given above), not at the urgency
+            # of whichever caller happened to start the flushing.
+            self._flushing = asyncio.create_task(self._flush(), context=contextvars.Context())
         return list(await asyncio.gather(*futures))
 
     async def _flush(self) -> None:

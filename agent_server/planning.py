@@ -20,7 +20,7 @@ import numpy as np
 from agent_server.mind import Mind, Step, day_of
 from agent_server.prompts import choose_place, day_plan, decompose, hourly_plan, summary
 from agent_server.scenario import SECONDS_PER_DAY
-from agent_server.scheduler import Priority
+from agent_server.scheduler import Priority, Urgency, urgent_work
 from agent_server.town import ARENA, OBJECT
 from simulacra.v1 import town_pb2
 
@@ -35,6 +35,10 @@ PLACE_MATCH_WEIGHT = 5.0
 # The memories a day plan starts from: the few most related to the day's intentions.
 INTENTION_POOL = 8
 INTENTION_BUDGET_TOKENS = 120
+# The priority of planning an agent stands waiting for (it asked what to do next, and
+# its hour is not ready): as urgent as a line in a conversation. Planning done ahead of
+# time runs at PLANNING until then.
+WAITED = Priority.CONVERSATION
 
 
 class Planner:
@@ -45,8 +49,9 @@ class Planner:
         # False: every place is chosen anew, routine actions too (the baseline benchmark).
         self.cache_places = True
         self._place_vectors: dict[str, np.ndarray] = {}
-        # Hours being decomposed ahead of time: (agent id, hour start) -> their steps.
-        self._preparing: dict[tuple[str, int], asyncio.Future] = {}
+        # Hours being decomposed ahead of time: (agent id, hour start) -> their steps, and
+        # the urgency of the model work preparing them.
+        self._preparing: dict[tuple[str, int], tuple[asyncio.Future, Urgency]] = {}
         # A few agents plan their day at a time, so that in a large town they come to
         # life one after another instead of all together once every day is planned.
         self._day_planning = asyncio.Semaphore(concurrent_days)
@@ -59,7 +64,14 @@ class Planner:
 
     async def step_at(self, mind: Mind, now: int, *, asked: bool = False) -> Step:
         """What the agent should be doing at `now`, planning whatever is not planned yet.
-        `asked`: the agent stands waiting for the answer (NextAction): its wait is timed."""
+        `asked`: the agent stands waiting for the answer (NextAction): the planning it
+        waits for is urgent (WAITED), and its wait is timed."""
+        if not asked:
+            return await self._step_at(mind, now, asked)
+        with urgent_work(Urgency(WAITED)):
+            return await self._step_at(mind, now, asked)
+
+    async def _step_at(self, mind: Mind, now: int, asked: bool) -> Step:
         if day_of(now) != mind.state.day:
             with self._timed("day_plan", asked):
                 async with self._day_planning:
@@ -82,7 +94,7 @@ class Planner:
             steps = []
             if (mind.id, now - now % 3600) in self._preparing:
                 with self._timed("hour_being_prepared", asked):
-                    steps = await self._prepared(mind, now - now % 3600)
+                    steps = await self._prepared(mind, now - now % 3600, hasten=asked)
             if not any(s.covers(now) for s in steps):
                 with self._timed("hour_decomposed_on_the_spot", asked):
                     steps = await self._actions(mind, self._chunk_at(mind, now), start=now - now % 300)
@@ -114,9 +126,11 @@ class Planner:
             return
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         future.add_done_callback(lambda f: f.cancelled() or f.exception())  # a failure is the caller's to see
-        self._preparing[key] = future
+        urgency = Urgency()
+        self._preparing[key] = (future, urgency)
         try:
-            steps = await self._actions(mind, chunk, start=start)
+            with urgent_work(urgency):
+                steps = await self._actions(mind, chunk, start=start)
             future.set_result(steps)
         except asyncio.CancelledError:
             future.set_result([])  # whoever waits for the hour decomposes it itself
@@ -130,12 +144,16 @@ class Planner:
             if mind.chunk_at(start) is chunk and not any(s.covers(start) for s in mind.state.actions):
                 self._keep(mind, steps, now)
 
-    async def _prepared(self, mind: Mind, hour: int) -> list[Step]:
+    async def _prepared(self, mind: Mind, hour: int, *, hasten: bool = False) -> list[Step]:
         """The steps of the hour starting at `hour` if they are being prepared; [] if not
-        (or if preparing failed)."""
-        pending = self._preparing.get((mind.id, hour))
-        if pending is None:
+        (or if preparing failed). `hasten`: the agent stands waiting for them, so the
+        model work preparing them becomes urgent (WAITED)."""
+        preparing = self._preparing.get((mind.id, hour))
+        if preparing is None:
             return []
+        pending, urgency = preparing
+        if hasten:
+            mind.f.scheduler.hasten(urgency, WAITED)
         try:
             return await asyncio.shield(pending)
         except Exception:

@@ -21,11 +21,18 @@ Scoring pauses between chunks of its prompt and between options whenever player
 dialogue is waiting (it has a context of its own, so the engine may decode
 meanwhile), and goes on once the player's answer is done.
 Other models run one request at a time.
+
+Work done ahead of time (an hour decomposed before it comes) runs at its own low
+priority until someone stands waiting for it. A task doing such work sets an `Urgency`
+(`urgent_work`); its requests run at the urgency's priority at least, and `hasten`
+raises those already waiting, or decoding, when a waiter comes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import heapq
 import itertools
 import logging
@@ -92,6 +99,36 @@ class _Job:
     # when the model took it, until its first result.
     steps: Iterator[Any] | None = field(compare=False, default=None)
     taken_at: float | None = field(compare=False, default=None)
+    urgency: Urgency | None = field(compare=False, default=None)
+
+
+@dataclass(eq=False)
+class Urgency:
+    """The priority at least at which a task's model requests run (None: their own)."""
+
+    priority: Priority | None = None
+
+
+_urgency: contextvars.ContextVar[Urgency | None] = contextvars.ContextVar("urgency", default=None)
+
+
+@contextlib.contextmanager
+def urgent_work(urgency: Urgency):
+    """Model requests made within (by this task, and tasks it starts) run at
+    `urgency`'s priority at least, now and after LLMScheduler.hasten raises it."""
+    token = _urgency.set(urgency)
+    try:
+        yield urgency
+    finally:
+        _urgency.reset(token)
+
+
+def urgent(priority: Priority) -> Priority:
+    """`priority`, raised to the current task's urgency (urgent_work) if that is higher."""
+    urgency = _urgency.get()
+    if urgency is None or urgency.priority is None:
+        return priority
+    return min(priority, urgency.priority)
 
 
 # Sequences of these priorities keep unbatchable work (option scoring) waiting.
@@ -202,8 +239,10 @@ class LLMScheduler:
             raise Unavailable("the model scheduler is not running")
         if self.pending >= self._max_pending:
             raise ResourceExhausted(f"the model is busy: {self.pending} requests are waiting")
+        urgency = _urgency.get()
+        priority = urgent(priority)
         job = _Job(int(priority), next(self._seq), work, request, purpose, asyncio.Queue(), time.monotonic(), counts_tokens,
-                   batched=batched, keep_prompt=keep_prompt)
+                   batched=batched, keep_prompt=keep_prompt, urgency=urgency)
         if self._thread is not None:
             with self._cond:
                 heapq.heappush(self._heap, job)
@@ -220,6 +259,30 @@ class LLMScheduler:
                 yield item
         finally:
             job.cancelled.set()
+
+    def hasten(self, urgency: Urgency, priority: Priority) -> None:
+        """Someone waits for the work done under `urgency`: its requests, from now on and
+        those already waiting or decoding, run at `priority` at least."""
+        if urgency.priority is not None and urgency.priority <= priority:
+            return
+        urgency.priority = priority
+
+        def raise_(jobs: list[_Job]) -> None:
+            for job in jobs:
+                if job.urgency is urgency and job.priority > priority:
+                    job.priority = int(priority)
+                    if job.sequence is not None:
+                        job.sequence.rank = job.priority
+
+        if self._thread is not None:
+            with self._cond:
+                raise_(self._heap + self._running)
+                heapq.heapify(self._heap)
+                self._cond.notify()
+        else:
+            waiting = self._queue._queue  # the PriorityQueue's own heap
+            raise_(waiting)
+            heapq.heapify(waiting)
 
     async def _work(self) -> None:
         loop = asyncio.get_running_loop()

@@ -7,8 +7,10 @@ import asyncio
 
 import pytest
 
+from agent_server.llm.base import LLMRequest
 from agent_server.mind import Step
 from agent_server.reflection import THRESHOLD
+from agent_server.scheduler import Priority
 from agent_server.town import OBJECT
 from simulacra.v1 import agents_pb2
 from tests.conftest import start_scripted
@@ -340,6 +342,41 @@ async def test_the_next_action_never_waits_for_the_next_hour_being_prepared(tmp_
     finally:
         model.release.set()
         await server.stop()
+
+
+async def test_an_agent_waiting_for_its_hour_hastens_the_work_preparing_it(tmp_path, embedder, town_script):
+    model = ScriptedModel(town_script)
+    server = await start_scripted(tmp_path, model, embedder)
+    try:
+        society = server.society
+        scheduler = society.f.scheduler
+        earlier = len(model.history)
+        model.release.clear()  # the model is busy with the first request that comes
+        blocker = asyncio.create_task(scheduler.complete(_asked("blocker"), Priority.IMPORTANCE, "blocker"))
+        await asyncio.sleep(0.05)
+        await asyncio.wait_for(society.next_action("mei_lin", EIGHT_AM + 5 * 60), 5)
+        await asyncio.sleep(0.1)  # preparing 09:00 waits for the model, at planning's priority
+        reaction = asyncio.create_task(scheduler.complete(_asked("a reaction"), Priority.REACTION, "react"))
+        await asyncio.sleep(0.05)
+        # Nobody waits for the hour yet: the reaction, more urgent, would go first. Now
+        # Mei stands waiting for it.
+        nine = asyncio.create_task(society.next_action("mei_lin", EIGHT_AM + 3600 + 60))
+        await asyncio.sleep(0.1)
+        model.release.set()
+        assert (await asyncio.wait_for(nine, 10)).activity.description == "make coffee"
+        await asyncio.gather(blocker, reaction)
+        asked = [r.messages[-1]["content"] for r in model.history[earlier:]]
+        clock = society.minds["mei_lin"].clock(EIGHT_AM + 3600)
+        preparing = next(i for i, text in enumerate(asked) if f"From {clock}, Mei will" in text)
+        assert asked[0] == "blocker" and preparing < asked.index("a reaction")
+        assert society.planner.waits["hour_being_prepared"] == 1
+    finally:
+        model.release.set()
+        await server.stop()
+
+
+def _asked(text: str) -> LLMRequest:
+    return LLMRequest(messages=[{"role": "user", "content": text}])
 
 
 async def test_an_hour_planned_coarsely_is_decomposed_if_the_player_is_near_when_it_comes(running):
