@@ -20,7 +20,7 @@ import math
 from collections import OrderedDict
 
 from agent_server.prompts import importance as prompts
-from agent_server.scheduler import LLMScheduler, Priority, urgent
+from agent_server.scheduler import LLMScheduler, Priority, Urgency, current_urgency
 
 # Contrast scores (log-likelihood ratios, about -8..+9 for the default model) map
 # linearly onto 1..10; fitted on bench/data/importance_labelled.json with SmolLM2-135M
@@ -50,9 +50,10 @@ class ImportanceRater:
         self._offset = offset
         self._scale = scale
         self._cache: OrderedDict[str, float] = OrderedDict()
-        # Texts waiting for the next batch, each with the futures of those who asked
-        # (and each future's priority).
-        self._waiting: dict[str, list[tuple[asyncio.Future, Priority]]] = {}
+        # Texts waiting for a batch, each with the futures of those who asked, each
+        # future's priority, and the urgency of the work that asked (it may be hastened
+        # while the text waits: scheduler.Urgency).
+        self._waiting: dict[str, list[tuple[asyncio.Future, Priority, Urgency | None]]] = {}
         self._flushing: asyncio.Task | None = None
         self.scored = 0  # texts the model scored
         self.reused = 0  # texts whose score was remembered
@@ -63,7 +64,7 @@ class ImportanceRater:
         scored with the most urgent of its callers' priorities."""
         if not descriptions:
             return []
-        scores = await self.raw_scores(descriptions, urgent(priority))
+        scores = await self.raw_scores(descriptions, priority)
         if self._method == "rating":
             return [_clamp(round(s)) for s in scores]
         return [_clamp(round(self._offset + self._scale * s)) for s in scores]
@@ -73,6 +74,7 @@ class ImportanceRater:
         if self._method == "rating":
             return [await self._expected_rating(d, priority) for d in descriptions]
         answers = [prompts.as_answer(d) for d in descriptions]
+        urgency = current_urgency()
         loop = asyncio.get_running_loop()
         futures: list[asyncio.Future] = []
         for answer in answers:
@@ -83,7 +85,7 @@ class ImportanceRater:
                 self.reused += 1
                 future.set_result(self._cache[answer])
             else:
-                self._waiting.setdefault(answer, []).append((future, priority))
+                self._waiting.setdefault(answer, []).append((future, priority, urgency))
         if self._waiting and self._flushing is None:
             # Batches go at their callers' priorities (given above), not at the urgency
             # of whichever caller happened to start the flushing.
@@ -93,18 +95,23 @@ class ImportanceRater:
     async def _flush(self) -> None:
         """Score what is waiting, batch after batch, until nothing is: a batch's
         requests wait their turn at the model, and what arrives meanwhile (from any
-        agent) goes into the next batch."""
+        agent) goes into a later batch. The most urgent texts go first (a plan that an
+        agent waits for before a pile of observations), in order of arrival otherwise."""
+
+        def urgency_of(waiting: list[tuple[asyncio.Future, Priority, Urgency | None]]) -> Priority:
+            return min(u.applied_to(p) if u is not None else p for _, p, u in waiting)
+
         try:
             while self._waiting:
                 await asyncio.sleep(0)  # callers starting together join the same batch
-                answers = list(self._waiting)[:BATCH_SIZE]
+                answers = sorted(self._waiting, key=lambda a: urgency_of(self._waiting[a]))[:BATCH_SIZE]
                 batch = {answer: self._waiting.pop(answer) for answer in answers}
-                urgency = min(p for waiting in batch.values() for _, p in waiting)
+                urgency = min(urgency_of(waiting) for waiting in batch.values())
                 try:
                     scores = await self._contrast(answers, urgency)
                 except BaseException as exc:
                     for waiting in batch.values():
-                        for future, _ in waiting:
+                        for future, _, _ in waiting:
                             if not future.done():
                                 future.set_exception(exc)
                     if isinstance(exc, asyncio.CancelledError):
@@ -113,7 +120,7 @@ class ImportanceRater:
                 self.scored += len(answers)
                 for answer, score in zip(answers, scores):
                     self._cache[answer] = score
-                    for future, _ in batch[answer]:
+                    for future, _, _ in batch[answer]:
                         if not future.done():
                             future.set_result(score)
                 while len(self._cache) > CACHE_SIZE:

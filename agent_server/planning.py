@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import Counter
+from collections import Counter, deque
 
 import numpy as np
 
@@ -39,6 +39,8 @@ INTENTION_BUDGET_TOKENS = 120
 # its hour is not ready): as urgent as a line in a conversation. Planning done ahead of
 # time runs at PLANNING until then.
 WAITED = Priority.CONVERSATION
+# A wait for planning this long (real seconds) is logged.
+SLOW_WAIT_S = 5.0
 
 
 class Planner:
@@ -61,6 +63,8 @@ class Planner:
         # Society.next_action adds "lock" (another task held the mind) and "all".
         self.waited: Counter[str] = Counter()
         self.waits: Counter[str] = Counter()
+        # The waits of SLOW_WAIT_S or more: (agent id, game time, cause, real seconds).
+        self.slow_waits: deque[tuple[str, int, str, float]] = deque(maxlen=1000)
 
     async def step_at(self, mind: Mind, now: int, *, asked: bool = False) -> Step:
         """What the agent should be doing at `now`, planning whatever is not planned yet.
@@ -73,7 +77,7 @@ class Planner:
 
     async def _step_at(self, mind: Mind, now: int, asked: bool) -> Step:
         if day_of(now) != mind.state.day:
-            with self._timed("day_plan", asked):
+            with self._timed("day_plan", asked, mind, now):
                 async with self._day_planning:
                     await self.plan_day(mind, now)
         day_start = day_of(now) * SECONDS_PER_DAY
@@ -93,17 +97,17 @@ class Planner:
             # decompose it a second time.
             steps = []
             if (mind.id, now - now % 3600) in self._preparing:
-                with self._timed("hour_being_prepared", asked):
+                with self._timed("hour_being_prepared", asked, mind, now):
                     steps = await self._prepared(mind, now - now % 3600, hasten=asked)
             if not any(s.covers(now) for s in steps):
-                with self._timed("hour_decomposed_on_the_spot", asked):
+                with self._timed("hour_decomposed_on_the_spot", asked, mind, now):
                     steps = await self._actions(mind, self._chunk_at(mind, now), start=now - now % 300)
             self._keep(mind, steps, now)
             step = next((s for s in steps if s.covers(now)), steps[0])
         return step
 
     @contextlib.contextmanager
-    def _timed(self, what: str, asked: bool):
+    def _timed(self, what: str, asked: bool, mind: Mind, now: int):
         if not asked:
             yield
             return
@@ -111,8 +115,12 @@ class Planner:
         try:
             yield
         finally:
-            self.waited[what] += time.monotonic() - started
+            seconds = time.monotonic() - started
+            self.waited[what] += seconds
             self.waits[what] += 1
+            if seconds >= SLOW_WAIT_S:
+                self.slow_waits.append((mind.id, now, what, round(seconds, 1)))
+                log.info("%s waited %.1f s for %s at %s", mind.name, seconds, what.replace("_", " "), _clock(now))
 
     async def prepare_next_hour(self, mind: Mind, now: int) -> None:
         """Decompose the coming hour shortly ahead of time, so the agent does not wait for

@@ -108,6 +108,9 @@ class Urgency:
 
     priority: Priority | None = None
 
+    def applied_to(self, priority: Priority) -> Priority:
+        return priority if self.priority is None else min(priority, self.priority)
+
 
 _urgency: contextvars.ContextVar[Urgency | None] = contextvars.ContextVar("urgency", default=None)
 
@@ -123,12 +126,15 @@ def urgent_work(urgency: Urgency):
         _urgency.reset(token)
 
 
+def current_urgency() -> Urgency | None:
+    """The urgency of the work this task is doing (urgent_work), if any."""
+    return _urgency.get()
+
+
 def urgent(priority: Priority) -> Priority:
     """`priority`, raised to the current task's urgency (urgent_work) if that is higher."""
     urgency = _urgency.get()
-    if urgency is None or urgency.priority is None:
-        return priority
-    return min(priority, urgency.priority)
+    return priority if urgency is None else urgency.applied_to(priority)
 
 
 # Sequences of these priorities keep unbatchable work (option scoring) waiting.

@@ -48,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 from agent_server.evaluation.runner import process_memory_mb  # noqa: E402
 from agent_server.godot import town_args  # noqa: E402
+from agent_server.scenario import format_game_time  # noqa: E402
 from agent_server.server import start_server  # noqa: E402
 from agent_server.settings import load_settings  # noqa: E402
 from bench.machine import machine  # noqa: E402
@@ -156,6 +157,7 @@ async def run_mode(args, baseline: bool) -> dict:
             before, wall = usage_of(server.scheduler), time.perf_counter()
             planner = server.society.planner
             waits_before = (dict(planner.waited), dict(planner.waits))
+            slow_before = len(planner.slow_waits)
             report = Path(data) / "town_report.json"
             godot = await asyncio.create_subprocess_exec(
                 *town_args(server.ws_url, headless=True, speed=args.speed,
@@ -171,6 +173,8 @@ async def run_mode(args, baseline: bool) -> dict:
             wall = time.perf_counter() - wall
             used = usage_between(before, usage_of(server.scheduler))
             asks = waits_of(planner, *waits_before)
+            asks["slow"] = [{"agent": a, "game_time": format_game_time(t), "cause": c, "seconds": w}
+                            for a, t, c, w in list(planner.slow_waits)[slow_before:]]
             town = json.loads(report.read_text()) if report.exists() else {}
         finally:
             await server.stop()

@@ -12,7 +12,7 @@ from agent_server import importance
 from agent_server.importance import ImportanceRater
 from agent_server.llm.base import LanguageModel, LLMRequest
 from agent_server.llm.llama_cpp import LlamaCppModel
-from agent_server.scheduler import LLMScheduler, Priority
+from agent_server.scheduler import LLMScheduler, Priority, Urgency, urgent_work
 
 
 class CountingScorer(LanguageModel):
@@ -123,3 +123,26 @@ async def test_a_batch_is_scored_with_its_most_urgent_callers_priority(rater):
     await asyncio.gather(rater.rate(["an observation"]), rater.rate(["a plan to follow"], Priority.PLANNING))
     await rater.rate(["another observation"])
     assert seen == [Priority.PLANNING] * 2 + [Priority.IMPORTANCE] * 2
+
+
+async def test_the_most_urgent_texts_are_scored_first_and_a_hastened_wait_counts(rater):
+    rater, model = rater
+    model.hold.clear()
+    first = asyncio.create_task(rater.rate(["Klaus reads a book"]))
+    await asyncio.sleep(0.05)  # the first batch now holds the model
+    observations = asyncio.create_task(rater.rate([f"Maria paints picture {i}" for i in range(importance.BATCH_SIZE)]))
+    urgency = Urgency()
+
+    async def preparing_a_plan():
+        with urgent_work(urgency):  # work done ahead of time, nobody waits for it yet
+            return await rater.rate(["Mei will open the cafe at nine"])
+
+    plan = asyncio.create_task(preparing_a_plan())
+    await asyncio.sleep(0.05)
+    urgency.priority = Priority.CONVERSATION  # now an agent stands waiting for it
+    model.hold.set()
+    await asyncio.gather(first, observations, plan)
+    # The plan arrived last, behind a full batch of texts at importance's own priority,
+    # yet is scored first in the batch right after the one in progress.
+    assert model.requests[2][0] == "Mei will open the cafe at nine."
+    assert [len(r) for r in model.requests] == [1, 1, importance.BATCH_SIZE, importance.BATCH_SIZE, 1, 1]
