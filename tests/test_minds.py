@@ -18,6 +18,7 @@ from tests.scripted_model import ScriptedModel
 from tests.town_script import TownScript
 
 EIGHT_AM = 8 * 3600
+NINE_AM = 9 * 3600
 
 
 def _sees(agent_id: str, other_id: str, activity: str, distance: float = 3.0) -> agents_pb2.AgentState:
@@ -321,24 +322,27 @@ async def test_the_next_action_never_waits_for_the_next_hour_being_prepared(tmp_
     try:
         society = server.society
         await society.settle()
+        # A town that starts has its agents' next hour decomposed before it starts, so
+        # that they do not all wait for it at once when it comes.
+        assert any(s.covers(NINE_AM) for s in society.minds["mei_lin"].state.actions)
         stats = society.f.scheduler.stats
         before = stats["decompose"].calls
         model.release.clear()  # the model is busy: whatever asks it now waits
-        first = await asyncio.wait_for(society.next_action("mei_lin", EIGHT_AM + 5 * 60), 5)
-        await asyncio.sleep(0.1)  # preparing 09:00 has started, and waits for the model
+        first = await asyncio.wait_for(society.next_action("mei_lin", NINE_AM + 5 * 60), 5)
+        await asyncio.sleep(0.1)  # preparing 10:00 has started, and waits for the model
         assert stats["decompose"].calls == before + 1
-        second = await asyncio.wait_for(society.next_action("mei_lin", EIGHT_AM + 20 * 60), 5)
+        second = await asyncio.wait_for(society.next_action("mei_lin", NINE_AM + 20 * 60), 5)
         assert (first.activity.description, second.activity.description) == ("make coffee", "serve customers")
-        # At nine, the agent waits for the hour already being prepared, not for a second one.
-        nine = asyncio.create_task(society.next_action("mei_lin", EIGHT_AM + 3600 + 60))
+        # At ten, the agent waits for the hour already being prepared, not for a second one.
+        ten = asyncio.create_task(society.next_action("mei_lin", NINE_AM + 3600 + 60))
         await asyncio.sleep(0.1)
         model.release.set()
-        assert (await asyncio.wait_for(nine, 10)).activity.description == "make coffee"
+        assert (await asyncio.wait_for(ten, 10)).activity.description == "make coffee"
         await society.settle()
-        clock = society.minds["mei_lin"].clock(EIGHT_AM + 3600)
-        nine_o_clock = [r for r in model.history
-                        if f"From {clock}, Mei will" in r.messages[-1]["content"]]
-        assert len(nine_o_clock) == 1
+        clock = society.minds["mei_lin"].clock(NINE_AM + 3600)
+        ten_o_clock = [r for r in model.history
+                       if f"From {clock}, Mei will" in r.messages[-1]["content"]]
+        assert len(ten_o_clock) == 1
     finally:
         model.release.set()
         await server.stop()
@@ -354,19 +358,19 @@ async def test_an_agent_waiting_for_its_hour_hastens_the_work_preparing_it(tmp_p
         model.release.clear()  # the model is busy with the first request that comes
         blocker = asyncio.create_task(scheduler.complete(_asked("blocker"), Priority.IMPORTANCE, "blocker"))
         await asyncio.sleep(0.05)
-        await asyncio.wait_for(society.next_action("mei_lin", EIGHT_AM + 5 * 60), 5)
-        await asyncio.sleep(0.1)  # preparing 09:00 waits for the model, at planning's priority
+        await asyncio.wait_for(society.next_action("mei_lin", NINE_AM + 5 * 60), 5)
+        await asyncio.sleep(0.1)  # preparing 10:00 waits for the model, at planning's priority
         reaction = asyncio.create_task(scheduler.complete(_asked("a reaction"), Priority.REACTION, "react"))
         await asyncio.sleep(0.05)
         # Nobody waits for the hour yet: the reaction, more urgent, would go first. Now
         # Mei stands waiting for it.
-        nine = asyncio.create_task(society.next_action("mei_lin", EIGHT_AM + 3600 + 60))
+        ten = asyncio.create_task(society.next_action("mei_lin", NINE_AM + 3600 + 60))
         await asyncio.sleep(0.1)
         model.release.set()
-        assert (await asyncio.wait_for(nine, 10)).activity.description == "make coffee"
+        assert (await asyncio.wait_for(ten, 10)).activity.description == "make coffee"
         await asyncio.gather(blocker, reaction)
         asked = [r.messages[-1]["content"] for r in model.history[earlier:]]
-        clock = society.minds["mei_lin"].clock(EIGHT_AM + 3600)
+        clock = society.minds["mei_lin"].clock(NINE_AM + 3600)
         preparing = next(i for i, text in enumerate(asked) if f"From {clock}, Mei will" in text)
         assert asked[0] == "blocker" and preparing < asked.index("a reaction")
         assert society.planner.waits["hour_being_prepared"] == 1
@@ -383,10 +387,10 @@ async def test_an_hour_planned_coarsely_is_decomposed_if_the_player_is_near_when
     society = running.society
     await society.settle()
     mind = society.minds["john_lin"]
-    await _sync(society, [_far("john_lin")], EIGHT_AM + 600)
-    await society.planner.prepare_next_hour(mind, EIGHT_AM + 600)
-    nine = EIGHT_AM + 3600
-    assert [s.coarse for s in mind.state.actions if s.covers(nine)] == [True]
+    await _sync(society, [_far("john_lin")], NINE_AM + 600)  # 09:00 was prepared in full at the start
+    await society.planner.prepare_next_hour(mind, NINE_AM + 600)
+    ten = NINE_AM + 3600
+    assert [s.coarse for s in mind.state.actions if s.covers(ten)] == [True]
     society.f.detail.report("john_lin", False)  # the player is near now, with no catch-up on the way
-    command = await society.next_action("john_lin", nine + 60)
+    command = await society.next_action("john_lin", ten + 60)
     assert not mind.current.coarse and command.activity.description == "make coffee"
