@@ -16,7 +16,7 @@ and p95 and first-token latency p50 and p95 (from submission), and where the mod
 time went (decode steps, decoding, sampling); then the ratio batched / sequential.
 
     .venv/bin/python bench/throughput.py [--model PATH] [--threads N] [--batch 8] [--max-tokens 80]
-        [--kv-cache-type q8_0|f16]
+        [--kv-cache-type q8_0|f16] [--prompt-chunk 128]
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from agent_server.llm.base import LLMRequest
-from agent_server.llm.llama_cpp import LlamaCppModel
+from agent_server.llm.llama_cpp import PROMPT_CHUNK, LlamaCppModel
 from agent_server.prompts import converse, day_plan, decompose, summary
 from agent_server.scheduler import LLMScheduler, Priority
 from agent_server.settings import DEFAULT_MODEL
@@ -136,11 +136,12 @@ async def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=80)
     parser.add_argument("--seed", type=int, default=1234)
     parser.add_argument("--kv-cache-type", default="q8_0", help="how keys are cached: q8_0 (default) or f16")
+    parser.add_argument("--prompt-chunk", type=int, default=PROMPT_CHUNK, help="prompt tokens per decode step")
     parser.add_argument("--answers", action="store_true", help="include every answer's text")
     args = parser.parse_args()
     load_before = os.getloadavg()
     model = LlamaCppModel(args.model, n_ctx=2048, n_threads=args.threads, parallel=args.batch,
-                          kv_cache_type=args.kv_cache_type)
+                          kv_cache_type=args.kv_cache_type, prompt_chunk=args.prompt_chunk)
     batch = requests(args.max_tokens)
     "".join(model.stream(LLMRequest(messages=[{"role": "user", "content": "Hello"}], max_tokens=4)))  # warm up
     sequential = await run_mode(model, batch, 1, args.seed)
@@ -157,6 +158,7 @@ async def main() -> None:
         "model": model.name,
         "n_threads": args.threads,
         "kv_cache_type": args.kv_cache_type,
+        "prompt_chunk": args.prompt_chunk,
         "requests": [kind for kind, _ in batch],
         "max_tokens": args.max_tokens,
         "sequential": sequential,

@@ -27,6 +27,11 @@ log = logging.getLogger(__name__)
 # Prompt tokens evaluated between the pauses of option scoring: about a tenth of a
 # second on two cores, the longest a player's answer waits for scoring to give way.
 SCORE_CHUNK = 64
+# Prompt tokens the engine evaluates in one decode step, all sequences together. A
+# player's line waits for the step in progress: with 512, a step evaluating another
+# prompt took up to 2 s on two cores; with 128, about 0.5 s, at the same throughput
+# (bench/throughput.py --prompt-chunk).
+PROMPT_CHUNK = 128
 # How keys may be kept in the generation engine's KV cache. Eight-bit keys take 8.5 bits
 # a number instead of 16: with 8 sequences of 4096 tokens, about 170 MB less on the
 # default model. Sampled text is as good (bench/throughput.py --answers shows both);
@@ -48,6 +53,7 @@ class LlamaCppModel(LanguageModel):
         seed: int = 1234,
         parallel: int = 8,
         kv_cache_type: str = "q8_0",
+        prompt_chunk: int = PROMPT_CHUNK,
     ) -> None:
         """`n_ctx` is each request's context (prompt and answer); `parallel` requests
         decode together, each with a KV cache of `n_ctx` tokens. `kv_cache_type`: how
@@ -90,7 +96,7 @@ class LlamaCppModel(LanguageModel):
         )
         self.n_threads = n_threads
         self.engine = BatchEngine(self._llm._model, slots=parallel, ctx_per_slot=n_ctx, n_threads=n_threads,
-                                  type_k=KV_CACHE_TYPES[kv_cache_type])
+                                  n_batch=prompt_chunk, type_k=KV_CACHE_TYPES[kv_cache_type])
         log.info("loaded model %s (context %d tokens, %d requests in parallel)", self.name, n_ctx, parallel)
 
     def reseed(self, seed: int) -> None:
