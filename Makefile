@@ -1,6 +1,6 @@
 # Simulacra: `make run` and `make test` do all the set-up they need.
 VENV      := .venv
-MODEL     := models/SmolLM2-135M-Instruct.Q4_1.gguf
+MODEL     := models/SmolLM2-135M-Instruct.Q8_0.gguf
 GODOT     := scripts/godot
 RUN_ARGS  ?=
 # A scenario name (scenarios/<name>.toml) or file; empty: the default, Smallville.
@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml scripts/install_python.sh
 $(VENV)/.embedder: $(VENV)/.installed scripts/install_embedder.sh
 	bash scripts/install_embedder.sh
 
-$(MODEL): $(VENV)/.installed scripts/install_model.sh
+$(MODEL): $(VENV)/.installed scripts/install_model.sh scripts/reencode_model.py
 	bash scripts/install_model.sh
 
 $(GODOT): scripts/install_godot.sh

@@ -21,7 +21,7 @@ from pydantic_settings import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL = PROJECT_ROOT / "models" / "SmolLM2-135M-Instruct.Q4_1.gguf"
+DEFAULT_MODEL = PROJECT_ROOT / "models" / "SmolLM2-135M-Instruct.Q8_0.gguf"
 SCENARIOS_DIR = PROJECT_ROOT / "scenarios"
 DEFAULT_SCENARIO = SCENARIOS_DIR / "smallville.toml"
 

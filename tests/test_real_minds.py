@@ -1,4 +1,4 @@
-"""Every cognitive prompt path once with the real default model (SmolLM2-135M, Q4_1):
+"""Every cognitive prompt path once with the real default model (SmolLM2-135M, Q8_0):
 the answers are weak, but their structure is guaranteed by the grammars: real places,
 times in order, evidence that exists."""
 

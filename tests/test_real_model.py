@@ -1,4 +1,4 @@
-"""The real default model (SmolLM2-135M, Q4_1) behind the real server: every answer
+"""The real default model (SmolLM2-135M, Q8_0) behind the real server: every answer
 that is parsed has the shape its grammar promises."""
 
 import asyncio
