@@ -9,6 +9,7 @@ planning.py, reacting.py, reflection.py and dialogue.py.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ from agent_server.journal import Journal
 from agent_server.llm.base import LLMRequest
 from agent_server.memory import MemoryNode, MemoryStore, NewMemory, RetrievalWeights, Retriever, ScoredMemory
 from agent_server.scenario import SECONDS_PER_DAY, calendar_day, calendar_time, format_game_time
-from agent_server.scheduler import LLMScheduler, Priority
+from agent_server.scheduler import LLMScheduler, Priority, Urgency, urgent_work
 from agent_server.town import Town
 from simulacra.v1 import agents_pb2
 
@@ -111,8 +112,23 @@ class Mind:
         # One cognitive process at a time per mind: plans are not rewritten under a
         # decision that is reading them.
         self.lock = asyncio.Lock()
+        # The urgency of the model work done by whoever holds the lock (holding()).
+        self.holder_urgency: Urgency | None = None
         self.in_conversation: str = ""
         self.current: Step | None = None
+
+    @contextlib.asynccontextmanager
+    async def holding(self):
+        """Hold the mind's lock. The model work done meanwhile runs under an Urgency of
+        its own, which the agent raises if it asks what to do next while it waits for
+        the lock (Society.next_action): a reaction rewriting the plan, for instance."""
+        async with self.lock:
+            self.holder_urgency = Urgency()
+            try:
+                with urgent_work(self.holder_urgency):
+                    yield
+            finally:
+                self.holder_urgency = None
 
     @property
     def id(self) -> str:

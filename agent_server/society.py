@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Coroutine
 from agent_server.dialogue import PLAYER_ID, Conversation, Dialogue
 from agent_server.emoji import emoji_for
 from agent_server.mind import Faculties, Mind, MindState, Step
-from agent_server.planning import Planner
+from agent_server.planning import WAITED, Planner
 from agent_server.reacting import Reaction, Reactor
 from agent_server.reflection import Reflector
 from agent_server.saves import SaveFile
@@ -125,7 +125,9 @@ class Society:
         mind = self.minds[agent_id]
         self.world.observe_time(now)
         asked = time.monotonic()
-        async with mind.lock:
+        if mind.lock.locked() and mind.holder_urgency is not None:
+            self.f.scheduler.hasten(mind.holder_urgency, WAITED)  # whatever holds the mind, the agent waits for it
+        async with mind.holding():
             self.planner.waited["lock"] += time.monotonic() - asked
             step = await self.planner.step_at(mind, now, asked=True)
             mind.current = step
@@ -244,7 +246,7 @@ class Society:
 
     async def _act_on(self, mind: Mind, reaction: Reaction, now: int) -> None:
         if reaction.kind == "change":
-            async with mind.lock:
+            async with mind.holding():
                 await self.reactor.change_course(mind, reaction.instead, now, because=reaction.because)
                 self._save_mind(mind)
             self._start(mind, mind.state.actions[0], now, "reacts")
@@ -336,7 +338,7 @@ class Society:
         log.info("every agent has planned ahead")
 
     async def _plan_ahead(self, mind: Mind, now: int) -> None:
-        async with mind.lock:
+        async with mind.holding():
             await self.planner.step_at(mind, now)
             self._save_mind(mind)
         # And the next hour: otherwise every agent's next hour is decomposed at once when
@@ -356,7 +358,7 @@ class Society:
         decomposes the rest of the hour and starts on its first action at once."""
         if mind.in_conversation:
             return
-        async with mind.lock:
+        async with mind.holding():
             step = await self.planner.catch_up(mind, now)
             if step is None:
                 return

@@ -9,6 +9,7 @@ import pytest
 
 from agent_server.llm.base import LLMRequest
 from agent_server.mind import Step
+from agent_server.reacting import Reaction
 from agent_server.reflection import THRESHOLD
 from agent_server.scheduler import Priority
 from agent_server.town import OBJECT
@@ -374,6 +375,36 @@ async def test_an_agent_waiting_for_its_hour_hastens_the_work_preparing_it(tmp_p
         preparing = next(i for i, text in enumerate(asked) if f"From {clock}, Mei will" in text)
         assert asked[0] == "blocker" and preparing < asked.index("a reaction")
         assert society.planner.waits["hour_being_prepared"] == 1
+    finally:
+        model.release.set()
+        await server.stop()
+
+
+async def test_an_agent_waiting_for_its_mind_hastens_whatever_holds_it(tmp_path, embedder, town_script):
+    model = ScriptedModel(town_script)
+    server = await start_scripted(tmp_path, model, embedder)
+    try:
+        society = server.society
+        scheduler, mind = society.f.scheduler, society.minds["mei_lin"]
+        earlier = len(model.history)
+        model.release.clear()  # the model is busy with the first request that comes
+        blocker = asyncio.create_task(scheduler.complete(_asked("blocker"), Priority.IMPORTANCE, "blocker"))
+        await asyncio.sleep(0.05)
+        # Mei changes course (a reaction): choosing the place for it holds her mind.
+        reacting = asyncio.create_task(society._act_on(
+            mind, Reaction("change", "isabella", instead="bake bread for the party", because="the party"),
+            NINE_AM + 600))
+        await asyncio.sleep(0.05)
+        other = asyncio.create_task(scheduler.complete(_asked("a reaction"), Priority.REACTION, "react"))
+        await asyncio.sleep(0.05)
+        asking = asyncio.create_task(society.next_action("mei_lin", NINE_AM + 660))  # waits for her mind
+        await asyncio.sleep(0.1)
+        model.release.set()
+        await asyncio.wait_for(asyncio.gather(reacting, asking, other, blocker), 10)
+        asked = [r.messages[-1]["content"] for r in model.history[earlier:]]
+        choosing = next(i for i, text in enumerate(asked) if "bake bread for the party" in text)
+        assert asked[0] == "blocker" and choosing < asked.index("a reaction")
+        assert mind.holder_urgency is None  # nobody holds it now
     finally:
         model.release.set()
         await server.stop()
