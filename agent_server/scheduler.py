@@ -131,12 +131,6 @@ def current_urgency() -> Urgency | None:
     return _urgency.get()
 
 
-def urgent(priority: Priority) -> Priority:
-    """`priority`, raised to the current task's urgency (urgent_work) if that is higher."""
-    urgency = _urgency.get()
-    return priority if urgency is None else urgency.applied_to(priority)
-
-
 # Sequences of these priorities keep unbatchable work (option scoring) waiting.
 _INTERACTIVE = Priority.CONVERSATION
 
@@ -246,7 +240,8 @@ class LLMScheduler:
         if self.pending >= self._max_pending:
             raise ResourceExhausted(f"the model is busy: {self.pending} requests are waiting")
         urgency = _urgency.get()
-        priority = urgent(priority)
+        if urgency is not None:
+            priority = urgency.applied_to(priority)
         job = _Job(int(priority), next(self._seq), work, request, purpose, asyncio.Queue(), time.monotonic(), counts_tokens,
                    batched=batched, keep_prompt=keep_prompt, urgency=urgency)
         if self._thread is not None:
