@@ -11,7 +11,7 @@ import pytest
 from agent_server.llm.base import LLMRequest
 from agent_server.llm.grammar import numbered_lines, one_of, short_text
 from agent_server.llm.llama_cpp import LlamaCppModel
-from agent_server.scheduler import LLMScheduler, Priority
+from agent_server.scheduler import LLMScheduler, Priority, Urgency, urgent_work
 
 pytestmark = pytest.mark.model
 
@@ -164,6 +164,41 @@ async def test_a_player_request_pauses_background_work_and_decodes_alone(model):
     assert preemptions == len(background)
     assert finished[99] < min(background_done)
     assert texts[-1] == alone
+
+
+async def test_hastened_work_takes_a_slot_before_work_that_was_more_urgent(model):
+    """Work done ahead of time runs at its own priority until someone waits for it:
+    hastened, its request takes the next slot (here the only one) before a request that
+    was more urgent than it, and its answer is the same."""
+    prepared = greedy("a plan for the next hour", max_tokens=8)
+    alone = "".join(model.stream(prepared))
+
+    async def scenario(scheduler):
+        finished: list[str] = []
+        started = asyncio.Event()
+
+        async def run(name, request, priority):
+            pieces = []
+            async for piece in scheduler.stream(request, priority, name):
+                started.set()
+                pieces.append(piece)
+            finished.append(name)
+            return "".join(pieces)
+
+        occupier = asyncio.create_task(run("occupier", greedy("the sea", max_tokens=24), Priority.PLANNING))
+        await started.wait()
+        reaction = asyncio.create_task(run("reaction", greedy("winter", max_tokens=8), Priority.REACTION))
+        urgency = Urgency()
+        with urgent_work(urgency):  # the task it starts runs under the urgency
+            ahead = asyncio.create_task(run("prepared", prepared, Priority.PLANNING))
+        await asyncio.sleep(0.05)
+        scheduler.hasten(urgency, Priority.CONVERSATION)  # an agent now waits for it
+        texts = await asyncio.gather(ahead, reaction, occupier)
+        return finished, texts[0]
+
+    finished, text = await with_scheduler(model, scenario, max_batch=1)
+    assert finished == ["prepared", "reaction", "occupier"]
+    assert text == alone
 
 
 async def test_scoring_gives_way_to_the_player_and_goes_on_where_it_stopped(model):
