@@ -9,6 +9,7 @@ what one says becomes what the other knows: that is how news and invitations spr
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import re
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from agent_server.mind import Mind
 from agent_server.planning import Planner
 from agent_server.prompts import converse, debrief, interview, player_chat, react
-from agent_server.scheduler import Priority
+from agent_server.scheduler import Priority, Urgency, urgent_work
 from simulacra.v1 import agents_pb2
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,9 @@ class Conversation:
     preamble: list[dict[str, str]] = field(default_factory=list)
     exchanges: list[list[dict[str, str]]] = field(default_factory=list)
     recalled: set[str] = field(default_factory=set)
+    # A PrepareChat in progress: set when it is over, and the urgency of its work (the
+    # player's line, when it comes, hastens it and starts from what it evaluated).
+    preparing: tuple[asyncio.Event, Urgency] | None = None
 
     def record(self) -> dict:
         """What a save keeps (Conversation(**record) restores it): the conversation, not
@@ -130,17 +134,32 @@ class Dialogue:
     async def prepare_player_chat(self, mind: Mind, conversation: Conversation, player: str, now: int) -> None:
         """The player is about to speak to the agent: evaluate the conversation's prompt
         so far and keep it warm, so that the line, when it comes, evaluates only itself."""
+        if conversation.preparing is not None:
+            return  # already on its way
         messages = self._player_prompt(mind, conversation, player, now)
+        done, urgency = asyncio.Event(), Urgency()
+        conversation.preparing = (done, urgency)
         try:
-            await mind.f.scheduler.prepare(player_chat.build(messages, max_tokens=0, temperature=self._temperature),
-                                           Priority.CONVERSATION, "player_chat_prepare")
+            with urgent_work(urgency):
+                await mind.f.scheduler.prepare(player_chat.build(messages, max_tokens=0, temperature=self._temperature),
+                                               Priority.CONVERSATION, "player_chat_prepare")
         except Exception as exc:  # only a head start: the line works without it
             log.warning("could not prepare %s's conversation with %s: %s", mind.name, player, exc)
+        finally:
+            conversation.preparing = None
+            done.set()
 
     async def player_chat(self, mind: Mind, conversation: Conversation, player: str, text: str,
                           now: int) -> AsyncIterator[str]:
         """Stream the agent's answer; the exchange joins the conversation. Remembering it
         (after_player_chat) is left to the caller, so the answer is complete at once."""
+        if conversation.preparing is not None:
+            # The player spoke before the preparation was done: it is finished first, at
+            # the player's priority, and the line starts from what it evaluated, rather
+            # than evaluating the whole prompt again beside it.
+            done, urgency = conversation.preparing
+            mind.f.scheduler.hasten(urgency, Priority.PLAYER)
+            await done.wait()
         messages = self._player_prompt(mind, conversation, player, now)
         recalled = [d for d in (s.node.description for s in mind.recall_for_answer(f"{player}. {text}", now))
                     if d not in conversation.recalled][:LINE_RECALL]

@@ -5,6 +5,7 @@ import asyncio
 import grpc
 import pytest
 
+from agent_server.scheduler import Priority, Urgency
 from simulacra.v1 import service_pb2, service_pb2_grpc
 
 
@@ -82,6 +83,33 @@ async def test_a_conversation_s_prompt_only_grows_from_its_prepared_preamble(stu
             assert "Who are you" not in message["content"] and "What do you teach" not in message["content"]
     inspection = await stub.InspectAgent(service_pb2.InspectAgentRequest(agent_id="mei_lin"))
     assert [len(c.lines) for c in inspection.conversations if "player" in c.participant_ids] == [4]
+
+
+async def test_a_line_said_before_its_preparation_is_done_hastens_it_and_starts_from_it(
+        stub, scripted_model, scripted_server):
+    await stub.PrepareChat(service_pb2.PrepareChatRequest(agent_id="mei_lin", player_name="Sam", game_time=30000))
+    conversation = scripted_server.society.player_conversations[("mei_lin", "Sam")]
+    for _ in range(100):
+        if conversation.preamble and conversation.preparing is None:
+            break
+        await asyncio.sleep(0.01)
+    # A preparation still on its way (the scripted model has no engine to keep a prompt
+    # in, so its own preparations end at once).
+    done, urgency = asyncio.Event(), Urgency()
+    conversation.preparing = (done, urgency)
+    scripted_model.enqueue("Hello Sam.")
+    line = asyncio.create_task(_said(stub.Chat(service_pb2.ChatRequest(
+        agent_id="mei_lin", text="Hi!", player_name="Sam", game_time=30060))))
+    await asyncio.sleep(0.2)
+    assert urgency.priority == Priority.PLAYER  # hastened to the player's priority...
+    assert not line.done() and not any(r.messages[-1]["content"] == 'Sam says: "Hi!"' for r in scripted_model.history)
+    conversation.preparing = None
+    done.set()  # ...and the line starts once it is done
+    assert await asyncio.wait_for(line, 5) == "Hello Sam."
+
+
+async def _said(chunks) -> str:
+    return [c async for c in chunks][-1].full_text
 
 
 async def test_prepare_chat_for_an_unknown_agent_is_not_found(stub):
