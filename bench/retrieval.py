@@ -66,6 +66,15 @@ class SyntheticMemories(Embedder):
         return self.model.embed_batch(texts)
 
 
+def resident_mb() -> float:
+    """This process's resident memory now, MB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def percentiles(seconds: list[float]) -> dict[str, float]:
     ms = np.array(seconds) * 1000
     return {"p50_ms": round(float(np.percentile(ms, 50)), 3), "p99_ms": round(float(np.percentile(ms, 99)), 3)}
@@ -97,9 +106,13 @@ def fill(store: MemoryStore, embedder: SyntheticMemories, size: int, rng: np.ran
 def bench_size(size: int, runs: int, embedder: SyntheticMemories, workdir: Path) -> dict:
     rng = np.random.default_rng(size)
     with MemoryStore(workdir / f"bench-{size}.db", embedder) as store:
+        resident_before = resident_mb()
         started = time.perf_counter()
         fill(store, embedder, size, rng)
         fill_seconds = time.perf_counter() - started
+        # What the memories add to the server's memory (the store's in-memory part: each
+        # agent's vectors and the index over them; the texts stay in SQLite).
+        resident_added = resident_mb() - resident_before
         retriever = Retriever(store, embedder)
         now = 31 * DAY
         queries = normalise_rows(rng.standard_normal((64, embedder.dim)).astype(np.float32))
@@ -132,6 +145,7 @@ def bench_size(size: int, runs: int, embedder: SyntheticMemories, workdir: Path)
         "retrieve_including_query_embedding": including,
         "relevance_pass_only": relevance_pass,
         "fill_seconds": round(fill_seconds, 2),
+        "resident_mb_added": round(resident_added, 1),
         "open_and_rebuild_index_seconds": round(reopen_seconds, 2),
     }
 
