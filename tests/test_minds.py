@@ -356,13 +356,10 @@ async def test_an_agent_waiting_for_its_hour_hastens_the_work_preparing_it(tmp_p
         society = server.society
         scheduler = society.f.scheduler
         earlier = len(model.history)
-        model.release.clear()  # the model is busy with the first request that comes
-        blocker = asyncio.create_task(scheduler.complete(_asked("blocker"), Priority.IMPORTANCE, "blocker"))
-        await asyncio.sleep(0.05)
+        blocker = await _model_busy(model, scheduler)
         await asyncio.wait_for(society.next_action("mei_lin", NINE_AM + 5 * 60), 5)
         await asyncio.sleep(0.1)  # preparing 10:00 waits for the model, at planning's priority
-        reaction = asyncio.create_task(scheduler.complete(_asked("a reaction"), Priority.REACTION, "react"))
-        await asyncio.sleep(0.05)
+        reaction = await _queued_reaction(scheduler)
         # Nobody waits for the hour yet: the reaction, more urgent, would go first. Now
         # Mei stands waiting for it.
         ten = asyncio.create_task(society.next_action("mei_lin", NINE_AM + 3600 + 60))
@@ -387,16 +384,13 @@ async def test_an_agent_waiting_for_its_mind_hastens_whatever_holds_it(tmp_path,
         society = server.society
         scheduler, mind = society.f.scheduler, society.minds["mei_lin"]
         earlier = len(model.history)
-        model.release.clear()  # the model is busy with the first request that comes
-        blocker = asyncio.create_task(scheduler.complete(_asked("blocker"), Priority.IMPORTANCE, "blocker"))
-        await asyncio.sleep(0.05)
+        blocker = await _model_busy(model, scheduler)
         # Mei changes course (a reaction): choosing the place for it holds her mind.
         reacting = asyncio.create_task(society._act_on(
             mind, Reaction("change", "isabella", instead="bake bread for the party", because="the party"),
             NINE_AM + 600))
         await asyncio.sleep(0.05)
-        other = asyncio.create_task(scheduler.complete(_asked("a reaction"), Priority.REACTION, "react"))
-        await asyncio.sleep(0.05)
+        other = await _queued_reaction(scheduler)
         asking = asyncio.create_task(society.next_action("mei_lin", NINE_AM + 660))  # waits for her mind
         await asyncio.sleep(0.1)
         model.release.set()
@@ -408,6 +402,21 @@ async def test_an_agent_waiting_for_its_mind_hastens_whatever_holds_it(tmp_path,
     finally:
         model.release.set()
         await server.stop()
+
+
+async def _model_busy(model: ScriptedModel, scheduler) -> asyncio.Task:
+    """The model taken by a request of the lowest priority, until `model.release`."""
+    model.release.clear()
+    blocker = asyncio.create_task(scheduler.complete(_asked("blocker"), Priority.IMPORTANCE, "blocker"))
+    await asyncio.sleep(0.05)
+    return blocker
+
+
+async def _queued_reaction(scheduler) -> asyncio.Task:
+    """A request more urgent than planning, waiting for the model."""
+    reaction = asyncio.create_task(scheduler.complete(_asked("a reaction"), Priority.REACTION, "react"))
+    await asyncio.sleep(0.05)
+    return reaction
 
 
 def _asked(text: str) -> LLMRequest:
