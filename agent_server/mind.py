@@ -112,23 +112,25 @@ class Mind:
         # One cognitive process at a time per mind: plans are not rewritten under a
         # decision that is reading them.
         self.lock = asyncio.Lock()
-        # The urgency of the model work done by whoever holds the lock (holding()).
+        # Whoever holds the lock (holding()), and the urgency of its model work.
+        self.holder = ""
         self.holder_urgency: Urgency | None = None
         self.in_conversation: str = ""
         self.current: Step | None = None
 
     @contextlib.asynccontextmanager
-    async def holding(self):
-        """Hold the mind's lock. The model work done meanwhile runs under an Urgency of
-        its own, which the agent raises if it asks what to do next while it waits for
-        the lock (Society.next_action): a reaction rewriting the plan, for instance."""
+    async def holding(self, holder: str):
+        """Hold the mind's lock for `holder` (what for, as a waiter would name it). The
+        model work done meanwhile runs under an Urgency of its own, which the agent
+        raises if it asks what to do next while it waits for the lock
+        (Society.next_action): a reaction rewriting the plan, for instance."""
         async with self.lock:
-            self.holder_urgency = Urgency()
+            self.holder, self.holder_urgency = holder, Urgency()
             try:
                 with urgent_work(self.holder_urgency):
                     yield
             finally:
-                self.holder_urgency = None
+                self.holder, self.holder_urgency = "", None
 
     @property
     def id(self) -> str:

@@ -60,7 +60,8 @@ class Planner:
         # Where agents' waiting goes: the real seconds that agents asking what to do next
         # (NextAction) spent on each kind of planning (a day to plan, an hour being
         # prepared, an hour decomposed on the spot), and how many asks met each.
-        # Society.next_action adds "lock" (another task held the mind) and "all".
+        # Society.next_action adds "lock held by ..." (another task held the mind: a
+        # reaction, a catch-up, an earlier ask) and "all".
         self.waited: Counter[str] = Counter()
         self.waits: Counter[str] = Counter()
         # The waits of SLOW_WAIT_S or more: (agent id, game time, cause, real seconds).
@@ -115,12 +116,15 @@ class Planner:
         try:
             yield
         finally:
-            seconds = time.monotonic() - started
-            self.waited[what] += seconds
-            self.waits[what] += 1
-            if seconds >= SLOW_WAIT_S:
-                self.slow_waits.append((mind.id, now, what, round(seconds, 1)))
-                log.info("%s waited %.1f s for %s at %s", mind.name, seconds, what.replace("_", " "), _clock(now))
+            self.note_wait(mind, now, what, time.monotonic() - started)
+
+    def note_wait(self, mind: Mind, now: int, what: str, seconds: float) -> None:
+        """An agent asking what to do next waited `seconds` for `what`."""
+        self.waited[what] += seconds
+        self.waits[what] += 1
+        if seconds >= SLOW_WAIT_S:
+            self.slow_waits.append((mind.id, now, what, round(seconds, 1)))
+            log.info("%s waited %.1f s for %s at %s", mind.name, seconds, what.replace("_", " "), _clock(now))
 
     async def prepare_next_hour(self, mind: Mind, now: int) -> None:
         """Decompose the coming hour shortly ahead of time, so the agent does not wait for

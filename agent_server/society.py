@@ -125,10 +125,13 @@ class Society:
         mind = self.minds[agent_id]
         self.world.observe_time(now)
         asked = time.monotonic()
-        if mind.lock.locked() and mind.holder_urgency is not None:
+        held = mind.lock.locked()
+        holder = mind.holder or "start-up"  # first memories are stored under the bare lock
+        if held and mind.holder_urgency is not None:
             self.f.scheduler.hasten(mind.holder_urgency, WAITED)  # whatever holds the mind, the agent waits for it
-        async with mind.holding():
-            self.planner.waited["lock"] += time.monotonic() - asked
+        async with mind.holding("an earlier ask"):
+            if held:
+                self.planner.note_wait(mind, now, f"lock held by {holder}", time.monotonic() - asked)
             step = await self.planner.step_at(mind, now, asked=True)
             mind.current = step
             self._save_mind(mind)
@@ -246,7 +249,7 @@ class Society:
 
     async def _act_on(self, mind: Mind, reaction: Reaction, now: int) -> None:
         if reaction.kind == "change":
-            async with mind.holding():
+            async with mind.holding("a reaction"):
                 await self.reactor.change_course(mind, reaction.instead, now, because=reaction.because)
                 self._save_mind(mind)
             self._start(mind, mind.state.actions[0], now, "reacts")
@@ -338,7 +341,7 @@ class Society:
         log.info("every agent has planned ahead")
 
     async def _plan_ahead(self, mind: Mind, now: int) -> None:
-        async with mind.holding():
+        async with mind.holding("planning ahead"):
             await self.planner.step_at(mind, now)
             self._save_mind(mind)
         # And the next hour: otherwise every agent's next hour is decomposed at once when
@@ -358,7 +361,7 @@ class Society:
         decomposes the rest of the hour and starts on its first action at once."""
         if mind.in_conversation:
             return
-        async with mind.holding():
+        async with mind.holding("a catch-up"):
             step = await self.planner.catch_up(mind, now)
             if step is None:
                 return
