@@ -46,6 +46,7 @@ bench: $(VENV)/.installed $(VENV)/.embedder $(MODEL)
 	@mkdir -p bench/results
 	$(VENV)/bin/python bench/retrieval.py > bench/results/retrieval.json
 	$(VENV)/bin/python bench/importance.py > bench/results/importance.json
+	$(VENV)/bin/python bench/places.py > bench/results/places.json
 	$(VENV)/bin/python bench/throughput.py > bench/results/throughput.json
 	$(VENV)/bin/python bench/town.py --baseline > bench/results/town.json
 

@@ -26,7 +26,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 from agent_server.errors import DataError, NotFound
-from agent_server.town import Town
+from agent_server.town import ARENA, Town
 from simulacra.v1 import agents_pb2, scenario_pb2
 
 SECONDS_PER_DAY = 24 * 3600
@@ -91,6 +91,17 @@ class Scenario:
             if agent.id == agent_id:
                 return agent
         raise NotFound(f"unknown agent {agent_id!r}")
+
+    def residents(self) -> dict[str, frozenset[str]]:
+        """Private rooms: each arena some agent's home is in (a bedroom, a one-room
+        apartment) and the agents who live there. Shared rooms (a kitchen, a dorm's
+        common room) hold no one's home, so they are not in it."""
+        rooms: dict[str, set[str]] = {}
+        for agent in self.proto.agents:
+            arena = next((p.id for p in self.town.lineage(agent.home_place_id) if p.kind == ARENA), "")
+            if arena:
+                rooms.setdefault(arena, set()).add(agent.id)
+        return {arena: frozenset(ids) for arena, ids in rooms.items()}
 
     def initial_memories(self, agent_id: str) -> list[str]:
         """What an agent knows when its mind is first made, one memory per item: its seed

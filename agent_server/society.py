@@ -39,6 +39,7 @@ class Society:
         self.f = faculties
         self.save = save
         self.planner = Planner()
+        self.planner.residents = scenario.residents()
         self.reactor = Reactor(self.planner)
         self.reflector = Reflector()
         self.dialogue = Dialogue(self.planner, chat_max_tokens=chat_max_tokens, temperature=temperature)
@@ -73,7 +74,7 @@ class Society:
             if agent.id in saved:
                 self.minds[agent.id] = Mind(agent, self.f, MindState.from_dict(saved[agent.id]))
                 continue
-            mind = Mind(agent, self.f, MindState(known_sectors=self._sectors_known_from_seed(agent)))
+            mind = Mind(agent, self.f, MindState(known_sectors=sectors_known_from_seed(self.scenario, agent)))
             self.minds[agent.id] = mind
             new.append(mind)
 
@@ -438,23 +439,6 @@ class Society:
     def _command_id(self, agent_id: str) -> str:
         return f"{agent_id}-{next(self._ids)}"
 
-    def _sectors_known_from_seed(self, agent: agents_pb2.Agent) -> list[str]:
-        """An agent knows its home and every sector its first memories name: by its full
-        name, without a leading "The", or by the part before " and " ("Willows Market")."""
-        home = self.town.sector_of(agent.home_place_id).id
-        text = " ".join(self.scenario.initial_memories(agent.id)).lower()
-        named = []
-        for sector in self.town.places(SECTOR):
-            full = sector.name.lower()
-            short = full.removeprefix("the ")
-            forms = {full, short}
-            head = short.split(" and ")[0]
-            if head != short and " " in head:
-                forms.add(head)
-            if any(re.search(rf"\b{re.escape(form)}\b", text) for form in forms):
-                named.append(sector.id)
-        return [home] + [s for s in named if s != home]
-
     def _save_mind(self, mind: Mind) -> None:
         self.save.save_mind(mind.id, mind.state.to_dict())
 
@@ -474,3 +458,21 @@ class Society:
 
         task.add_done_callback(finished)
         return task
+
+
+def sectors_known_from_seed(scenario: Scenario, agent: agents_pb2.Agent) -> list[str]:
+    """An agent knows its home and every sector its first memories name: by its full
+    name, without a leading "The", or by the part before " and " ("Willows Market")."""
+    home = scenario.town.sector_of(agent.home_place_id).id
+    text = " ".join(scenario.initial_memories(agent.id)).lower()
+    named = []
+    for sector in scenario.town.places(SECTOR):
+        full = sector.name.lower()
+        short = full.removeprefix("the ")
+        forms = {full, short}
+        head = short.split(" and ")[0]
+        if head != short and " " in head:
+            forms.add(head)
+        if any(re.search(rf"\b{re.escape(form)}\b", text) for form in forms):
+            named.append(sector.id)
+    return [home] + [s for s in named if s != home]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from agent_server.llm import grammar
 from agent_server.llm.base import LLMRequest
+from agent_server.prompts.phrases import tidy
 
 _CONTEXT = """{summary}
 It is {clock}. {name} is {doing}.
@@ -49,7 +50,7 @@ def parse_instead(text: str, name: str) -> str:
     prefix = f"{name} will "
     if not text.startswith(prefix) or not text.endswith("."):
         raise ValueError(f"unexpected reaction {text!r}")
-    return text[len(prefix):-1].strip()
+    return tidy(text[len(prefix):-1])
 
 
 _REPLAN = """{summary}

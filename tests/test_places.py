@@ -1,0 +1,94 @@
+"""Where agents go: private rooms are their residents' alone, and with the real model
+everyone in Smallville goes to bed in their own room (bench/places.py measures the
+choice of place more broadly)."""
+
+from __future__ import annotations
+
+import pytest
+import pytest_asyncio
+
+from agent_server.importance import ImportanceRater
+from agent_server.llm.llama_cpp import LlamaCppModel
+from agent_server.memory import MemoryStore, Retriever
+from agent_server.mind import Faculties, Mind, MindState
+from agent_server.planning import Planner
+from agent_server.scenario import Scenario
+from agent_server.scheduler import LLMScheduler
+from agent_server.settings import PROJECT_ROOT
+from agent_server.society import sectors_known_from_seed
+from tests.scripted_model import ScriptedModel
+
+SMALLVILLE = PROJECT_ROOT / "scenarios" / "smallville.toml"
+
+
+@pytest.fixture(scope="module")
+def smallville() -> Scenario:
+    return Scenario.load(SMALLVILLE)
+
+
+def test_private_rooms_are_the_arenas_of_homes(smallville):
+    residents = smallville.residents()
+    assert residents["moreno_family_house.bedroom"] == {"tom_moreno", "jane_moreno"}
+    assert residents["lin_family_house.main_bedroom"] == {"john_lin", "mei_lin"}
+    assert residents["lin_family_house.eddys_bedroom"] == {"eddy_lin"}
+    assert residents["oak_hill_apartments.ortiz_apartment"] == {"carmen_ortiz"}
+    # Shared rooms hold no one's home.
+    for shared in ("oak_hill_apartments.laundry_room", "artists_co_living.kitchen", "oak_hill_dorm.common_room"):
+        assert shared not in residents
+    assert len(residents) == 22  # 25 agents, two couples sharing a bedroom, one family house
+
+
+@pytest_asyncio.fixture
+async def planning(tmp_path, smallville, embedder, request):
+    """A Planner over Smallville with the test's model: "real" (the default model) or a
+    scripted one."""
+    if request.param == "real":
+        model = LlamaCppModel(request.getfixturevalue("real_model_path"), n_ctx=2048)
+    else:
+        model = request.param
+    scheduler = LLMScheduler(model)
+    await scheduler.start()
+    planner = Planner()
+    planner.residents = smallville.residents()
+    with MemoryStore(tmp_path / "places.db", embedder) as memory:
+        faculties = Faculties(scheduler=scheduler, memory=memory, retriever=Retriever(memory, embedder),
+                              importance=ImportanceRater(scheduler), town=smallville.town)
+
+        def mind(agent_id: str) -> Mind:
+            agent = smallville.agent(agent_id)
+            return Mind(agent, faculties, MindState(known_sectors=sectors_known_from_seed(smallville, agent)))
+
+        yield planner, mind, model
+    await scheduler.close()
+
+
+def _always_carmens(request) -> str:
+    """A model that wants everyone in Carmen's apartment, when it is offered."""
+    content = request.messages[-1]["content"]
+    return "Carmen Ortiz's apartment" if "Carmen Ortiz's apartment" in content else "Oak Hill Apartments"
+
+
+@pytest.mark.parametrize("planning", [ScriptedModel(_always_carmens)], indirect=True)
+async def test_no_one_is_offered_someone_elses_room(planning):
+    planner, mind, model = planning
+    ryan = mind("ryan_park")
+    ryan.state.place_cache["go to bed"] = "oak_hill_apartments.ortiz_apartment"  # from an older save
+    place = await planner.choose_area(ryan, "go to bed", "sleep")
+    assert place in ("oak_hill_apartments.park_apartment", "oak_hill_apartments.laundry_room")
+    arena_question = [r for r in model.history if "Which part of Oak Hill Apartments" in r.messages[-1]["content"]]
+    assert arena_question and "Carmen Ortiz's apartment" not in arena_question[0].messages[-1]["content"]
+    # Carmen herself is offered her own.
+    assert await planner.choose_area(mind("carmen_ortiz"), "go to bed", "sleep") == "oak_hill_apartments.ortiz_apartment"
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("planning", ["real"], indirect=True)
+async def test_with_the_real_model_everyone_goes_to_bed_in_their_own_room(planning, smallville):
+    planner, mind, _ = planning
+    residents = planner.residents
+    wrong = {}
+    for agent in smallville.agents:
+        place = await planner.choose_area(mind(agent.id), "go to bed", "sleep")
+        if agent.id not in residents.get(place, ()):
+            wrong[agent.id] = place
+    assert not wrong
