@@ -9,7 +9,6 @@ what one says becomes what the other knows: that is how news and invitations spr
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
 import re
@@ -19,7 +18,7 @@ from dataclasses import dataclass, field
 from agent_server.mind import Mind
 from agent_server.planning import Planner
 from agent_server.prompts import converse, debrief, interview, player_chat, react
-from agent_server.scheduler import Priority, Urgency, urgent_work
+from agent_server.scheduler import Priority, WorkAhead
 from simulacra.v1 import agents_pb2
 
 log = logging.getLogger(__name__)
@@ -47,9 +46,9 @@ class Conversation:
     preamble: list[dict[str, str]] = field(default_factory=list)
     exchanges: list[list[dict[str, str]]] = field(default_factory=list)
     recalled: set[str] = field(default_factory=set)
-    # A PrepareChat in progress: set when it is over, and the urgency of its work (the
-    # player's line, when it comes, hastens it and starts from what it evaluated).
-    preparing: tuple[asyncio.Event, Urgency] | None = None
+    # A PrepareChat in progress (the player's line, when it comes, hastens it and
+    # starts from what it evaluated).
+    preparing: WorkAhead | None = None
 
     def record(self) -> dict:
         """What a save keeps (Conversation(**record) restores it): the conversation, not
@@ -137,17 +136,15 @@ class Dialogue:
         if conversation.preparing is not None:
             return  # already on its way
         messages = self._player_prompt(mind, conversation, player, now)
-        done, urgency = asyncio.Event(), Urgency()
-        conversation.preparing = (done, urgency)
+        conversation.preparing = work = WorkAhead()
         try:
-            with urgent_work(urgency):
-                await mind.f.scheduler.prepare(player_chat.build(messages, max_tokens=0, temperature=self._temperature),
-                                               Priority.CONVERSATION, "player_chat_prepare")
+            await work.run(mind.f.scheduler.prepare(
+                player_chat.build(messages, max_tokens=0, temperature=self._temperature),
+                Priority.CONVERSATION, "player_chat_prepare"))
         except Exception as exc:  # only a head start: the line works without it
             log.warning("could not prepare %s's conversation with %s: %s", mind.name, player, exc)
         finally:
             conversation.preparing = None
-            done.set()
 
     async def player_chat(self, mind: Mind, conversation: Conversation, player: str, text: str,
                           now: int) -> AsyncIterator[str]:
@@ -157,9 +154,7 @@ class Dialogue:
             # The player spoke before the preparation was done: it is finished first, at
             # the player's priority, and the line starts from what it evaluated, rather
             # than evaluating the whole prompt again beside it.
-            done, urgency = conversation.preparing
-            mind.f.scheduler.hasten(urgency, Priority.PLAYER)
-            await done.wait()
+            await conversation.preparing.wait(mind.f.scheduler, Priority.PLAYER)
         messages = self._player_prompt(mind, conversation, player, now)
         recalled = [d for d in (s.node.description for s in mind.recall_for_answer(f"{player}. {text}", now))
                     if d not in conversation.recalled][:LINE_RECALL]

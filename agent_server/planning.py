@@ -20,7 +20,7 @@ import numpy as np
 from agent_server.mind import Mind, Step, day_of
 from agent_server.prompts import choose_place, day_plan, decompose, hourly_plan, summary
 from agent_server.scenario import SECONDS_PER_DAY
-from agent_server.scheduler import Priority, Urgency, urgent_work
+from agent_server.scheduler import Priority, Urgency, WorkAhead, urgent_work
 from agent_server.town import ARENA, OBJECT
 from simulacra.v1 import town_pb2
 
@@ -61,9 +61,8 @@ class Planner:
         # go into them.
         self.residents: dict[str, frozenset[str]] = {}
         self._place_vectors: dict[str, np.ndarray] = {}
-        # Hours being decomposed ahead of time: (agent id, hour start) -> their steps, and
-        # the urgency of the model work preparing them.
-        self._preparing: dict[tuple[str, int], tuple[asyncio.Future, Urgency]] = {}
+        # Hours being decomposed ahead of time: (agent id, hour start) -> the work.
+        self._preparing: dict[tuple[str, int], WorkAhead[list[Step]]] = {}
         # A few agents plan their day at a time, so that in a large town they come to
         # life one after another instead of all together once every day is planned.
         self._day_planning = asyncio.Semaphore(concurrent_days)
@@ -146,20 +145,9 @@ class Planner:
         chunk = mind.chunk_at(start)
         if chunk is None or key in self._preparing or any(s.covers(start) for s in mind.state.actions):
             return
-        future: asyncio.Future = asyncio.get_running_loop().create_future()
-        future.add_done_callback(lambda f: f.cancelled() or f.exception())  # a failure is the caller's to see
-        urgency = Urgency()
-        self._preparing[key] = (future, urgency)
+        work = self._preparing[key] = WorkAhead()
         try:
-            with urgent_work(urgency):
-                steps = await self._actions(mind, chunk, start=start)
-            future.set_result(steps)
-        except asyncio.CancelledError:
-            future.set_result([])  # whoever waits for the hour decomposes it itself
-            raise
-        except BaseException as exc:
-            future.set_exception(exc)
-            raise
+            steps = await work.run(self._actions(mind, chunk, start=start))  # a failure is the caller's to see
         finally:
             del self._preparing[key]
         async with mind.lock:
@@ -170,16 +158,10 @@ class Planner:
         """The steps of the hour starting at `hour` if they are being prepared; [] if not
         (or if preparing failed). `hasten`: the agent stands waiting for them, so the
         model work preparing them becomes urgent (WAITED)."""
-        preparing = self._preparing.get((mind.id, hour))
-        if preparing is None:
+        work = self._preparing.get((mind.id, hour))
+        if work is None:
             return []
-        pending, urgency = preparing
-        if hasten:
-            mind.f.scheduler.hasten(urgency, WAITED)
-        try:
-            return await asyncio.shield(pending)
-        except Exception:
-            return []
+        return await work.wait(mind.f.scheduler, WAITED if hasten else None) or []
 
     async def catch_up(self, mind: Mind, now: int) -> Step | None:
         """An agent the player has come near: the rest of a coarse hour (detail.py) is

@@ -25,7 +25,8 @@ Other models run one request at a time.
 Work done ahead of time (an hour decomposed before it comes) runs at its own low
 priority until someone stands waiting for it. A task doing such work sets an `Urgency`
 (`urgent_work`); its requests run at the urgency's priority at least, and `hasten`
-raises those already waiting, or decoding, when a waiter comes.
+raises those already waiting, or decoding, when a waiter comes. `WorkAhead` is that
+pattern whole: work run under its urgency, hastened and awaited by whoever needs it.
 """
 
 from __future__ import annotations
@@ -39,15 +40,17 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from enum import IntEnum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from agent_server.errors import ResourceExhausted, Unavailable
 from agent_server.llm.base import Completion, LanguageModel, LLMRequest
 from agent_server.llm.batching import BatchEngine, Sequence
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +132,35 @@ def urgent_work(urgency: Urgency):
 def current_urgency() -> Urgency | None:
     """The urgency of the work this task is doing (urgent_work), if any."""
     return _urgency.get()
+
+
+class WorkAhead(Generic[T]):
+    """Model work done ahead of need (an hour decomposed before it comes, a player's
+    conversation evaluated before the player speaks). It runs under an Urgency of its
+    own (run), and whoever comes to need it raises that urgency and awaits its result
+    (wait). A failure or a cancellation reads as no result: the waiter does the work
+    itself, without the head start."""
+
+    def __init__(self) -> None:
+        self.urgency = Urgency()
+        self._result: asyncio.Future = asyncio.get_running_loop().create_future()
+
+    async def run(self, work: Awaitable[T]) -> T:
+        try:
+            with urgent_work(self.urgency):
+                result = await work
+        except BaseException:
+            self._result.set_result(None)
+            raise
+        self._result.set_result(result)
+        return result
+
+    async def wait(self, scheduler: LLMScheduler, priority: Priority | None) -> T | None:
+        """Hasten the work to `priority` (None: leave it as it is) and wait for it: its
+        result, or None if it failed."""
+        if priority is not None:
+            scheduler.hasten(self.urgency, priority)
+        return await asyncio.shield(self._result)
 
 
 # Sequences of these priorities keep unbatchable work (option scoring) waiting.

@@ -5,7 +5,7 @@ import asyncio
 import grpc
 import pytest
 
-from agent_server.scheduler import Priority, Urgency
+from agent_server.scheduler import Priority, WorkAhead
 from simulacra.v1 import service_pb2, service_pb2_grpc
 
 
@@ -95,16 +95,18 @@ async def test_a_line_said_before_its_preparation_is_done_hastens_it_and_starts_
         await asyncio.sleep(0.01)
     # A preparation still on its way (the scripted model has no engine to keep a prompt
     # in, so its own preparations end at once).
-    done, urgency = asyncio.Event(), Urgency()
-    conversation.preparing = (done, urgency)
+    conversation.preparing = work = WorkAhead()
+    release = asyncio.Event()
+    preparation = asyncio.create_task(work.run(release.wait()))
     scripted_model.enqueue("Hello Sam.")
     line = asyncio.create_task(_said(stub.Chat(service_pb2.ChatRequest(
         agent_id="mei_lin", text="Hi!", player_name="Sam", game_time=30060))))
     await asyncio.sleep(0.2)
-    assert urgency.priority == Priority.PLAYER  # hastened to the player's priority...
+    assert work.urgency.priority == Priority.PLAYER  # hastened to the player's priority...
     assert not line.done() and not any(r.messages[-1]["content"] == 'Sam says: "Hi!"' for r in scripted_model.history)
     conversation.preparing = None
-    done.set()  # ...and the line starts once it is done
+    release.set()  # ...and the line starts once it is done
+    await preparation
     assert await asyncio.wait_for(line, 5) == "Hello Sam."
 
 
