@@ -57,8 +57,8 @@ class Planner:
         self.ahead = True
         # False: every place is chosen anew, routine actions too (the baseline benchmark).
         self.cache_places = True
-        # Private rooms and who lives in each (Scenario.residents): no one else's plans
-        # go into them.
+        # Private rooms and beds and who they belong to (Scenario.residents): no one
+        # else's plans go into them.
         self.residents: dict[str, frozenset[str]] = {}
         self._place_vectors: dict[str, np.ndarray] = {}
         # Hours being decomposed ahead of time: (agent id, hour start) -> the work.
@@ -327,7 +327,8 @@ class Planner:
         """The object in an arena that best fits an action, by meaning alone (no model
         call): the arena already says where; which stove or desk is a matter of words."""
         town = mind.f.town
-        objects = [p for p in town.children(area_id) if p.kind == OBJECT] if town.place(area_id).kind == ARENA else []
+        objects = [p for p in town.children(area_id) if p.kind == OBJECT and self._may_enter(mind, p.id)] \
+            if town.place(area_id).kind == ARENA else []
         if not objects:
             return area_id
         embedder = mind.f.retriever.embedder
@@ -351,7 +352,7 @@ class Planner:
         return places[best]
 
     def _may_enter(self, mind: Mind, place_id: str) -> bool:
-        """Anyone may go anywhere but into someone else's private room."""
+        """Anyone may go anywhere but into someone else's private room or bed."""
         owners = self.residents.get(place_id)
         return not owners or mind.id in owners
 

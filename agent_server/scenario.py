@@ -93,15 +93,16 @@ class Scenario:
         raise NotFound(f"unknown agent {agent_id!r}")
 
     def residents(self) -> dict[str, frozenset[str]]:
-        """Private rooms: each arena some agent's home is in (a bedroom, a one-room
-        apartment) and the agents who live there. Shared rooms (a kitchen, a dorm's
-        common room) hold no one's home, so they are not in it."""
-        rooms: dict[str, set[str]] = {}
+        """Private places and who they belong to: each arena some agent's home is in (a
+        bedroom, a one-room apartment) and the agents who live there, and each home
+        itself (a bed) and its owner. Shared rooms (a kitchen, a dorm's common room)
+        hold no one's home, so they are not in it."""
+        private: dict[str, set[str]] = {}
         for agent in self.proto.agents:
-            arena = next((p.id for p in self.town.lineage(agent.home_place_id) if p.kind == ARENA), "")
-            if arena:
-                rooms.setdefault(arena, set()).add(agent.id)
-        return {arena: frozenset(ids) for arena, ids in rooms.items()}
+            lineage = self.town.lineage(agent.home_place_id)
+            for place in lineage[next((i for i, p in enumerate(lineage) if p.kind == ARENA), len(lineage)):]:
+                private.setdefault(place.id, set()).add(agent.id)
+        return {place: frozenset(ids) for place, ids in private.items()}
 
     def initial_memories(self, agent_id: str) -> list[str]:
         """What an agent knows when its mind is first made, one memory per item: its seed

@@ -35,7 +35,9 @@ def test_private_rooms_are_the_arenas_of_homes(smallville):
     # Shared rooms hold no one's home.
     for shared in ("oak_hill_apartments.laundry_room", "artists_co_living.kitchen", "oak_hill_dorm.common_room"):
         assert shared not in residents
-    assert len(residents) == 22  # 25 agents, two couples sharing a bedroom, one family house
+    assert residents["moreno_family_house.bedroom.toms_bed"] == {"tom_moreno"}
+    # 25 agents: 22 rooms (two couples share a bedroom) and 25 beds.
+    assert len(residents) == 22 + 25
 
 
 @pytest_asyncio.fixture
@@ -79,6 +81,11 @@ async def test_no_one_is_offered_someone_elses_room(planning):
     assert arena_question and "Carmen Ortiz's apartment" not in arena_question[0].messages[-1]["content"]
     # Carmen herself is offered her own.
     assert await planner.choose_area(mind("carmen_ortiz"), "go to bed", "sleep") == "oak_hill_apartments.ortiz_apartment"
+    # In a shared bedroom each goes to bed in their own bed, however the words match.
+    for agent_id, bed in (("tom_moreno", "toms_bed"), ("jane_moreno", "janes_bed")):
+        for action in ("go to bed", "sleep in Tom's bed", "sleep in Jane's bed"):
+            assert planner.choose_object(mind(agent_id), "moreno_family_house.bedroom", action, "sleep") == \
+                f"moreno_family_house.bedroom.{bed}"
 
 
 @pytest.mark.model
