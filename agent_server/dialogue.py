@@ -131,8 +131,11 @@ class Dialogue:
         return conversation.preamble + [turn for turns in conversation.exchanges for turn in turns]
 
     async def prepare_player_chat(self, mind: Mind, conversation: Conversation, player: str, now: int) -> None:
-        """The player is about to speak to the agent: evaluate the conversation's prompt
-        so far and keep it warm, so that the line, when it comes, evaluates only itself."""
+        """The player is about to speak to the agent (they walked up, or the agent has
+        just answered): evaluate the conversation's prompt so far and keep it warm, so
+        that the line, when it comes, evaluates only itself. At the player's priority:
+        the player is the one who will wait, and a busy town would otherwise leave a
+        preparation unstarted by the time they have typed their line."""
         if conversation.preparing is not None:
             return  # already on its way
         messages = self._player_prompt(mind, conversation, player, now)
@@ -140,7 +143,7 @@ class Dialogue:
         try:
             await work.run(mind.f.scheduler.prepare(
                 player_chat.build(messages, max_tokens=0, temperature=self._temperature),
-                Priority.CONVERSATION, "player_chat_prepare"))
+                Priority.PLAYER, "player_chat_prepare"))
         except Exception as exc:  # only a head start: the line works without it
             log.warning("could not prepare %s's conversation with %s: %s", mind.name, player, exc)
         finally:

@@ -191,6 +191,10 @@ class Society:
                               text="".join(answer).strip())
         conversation.ended_at = now
         self._save_conversation(conversation)
+        # The player reads the answer and types the next line meanwhile: the prompt with
+        # the answer in it is made ready for that line (the cells the answer was sampled
+        # into are not its words as the prompt writes them, so they are evaluated anew).
+        self._spawn(self.dialogue.prepare_player_chat(mind, conversation, player, now))
         # The answer is complete now; remembering it (importance ratings) and maybe
         # replanning happen in the background, so the player never waits on them.
         task = self._spawn(self._after_chat(mind, conversation, player, now))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 import pytest_asyncio
 
+from agent_server.prompts import player_chat
 from agent_server.server import start_server
 from simulacra.v1 import agents_pb2
 from tests.conftest import make_settings
@@ -110,3 +111,25 @@ async def test_perception_from_the_world_becomes_observations(town):
     await town.settle()
     assert any(m.description == "the coffee machine in Hobbs Cafe is brewing coffee"
                for m in town.f.memory.recent("john_lin", 5))
+
+
+async def test_after_an_answer_the_next_line_finds_the_whole_conversation_warm(town):
+    """The player reads an answer while the prompt with that answer in it is evaluated
+    (Society.chat prepares it): the next line evaluates only what it adds."""
+    town.prepare_chat("john_lin", "Sam", EIGHT_AM + 9600)
+    await town.settle()
+    said = [p async for p in town.chat("john_lin", "Sam", "Hello John, how is the pharmacy today?", EIGHT_AM + 9660)]
+    await town.settle()  # the answer is remembered, and the conversation prepared for the next line
+    conversation = town.player_conversations[("john_lin", "Sam")]
+    model = town.f.scheduler.model
+    so_far = model.count_prompt_tokens(player_chat.build(town.dialogue._player_prompt(
+        town.minds["john_lin"], conversation, "Sam", EIGHT_AM + 9720), max_tokens=0, temperature=0.7))
+    answer = model.count_prompt_tokens(player_chat.build([{"role": "assistant", "content": "".join(said).strip()}],
+                                                         max_tokens=0, temperature=0.7))
+    stats = town.f.scheduler.stats["player_chat"]
+    reused = stats.reused_tokens
+    [p async for p in town.chat("john_lin", "Sam", "Do you have anything for a headache?", EIGHT_AM + 9720)]
+    # Found warm: the whole conversation so far (bar the few tokens where the prepared
+    # prompt's end and the line's differ), the answer's words included.
+    assert answer > 8
+    assert stats.reused_tokens - reused >= so_far - 8
