@@ -20,7 +20,7 @@ import math
 from collections import OrderedDict
 
 from agent_server.prompts import importance as prompts
-from agent_server.scheduler import LLMScheduler, Priority, Urgency, current_urgency
+from agent_server.scheduler import LLMScheduler, Priority, Urgency, current_urgency, urgent_work
 
 # Contrast scores (log-likelihood ratios, about -8..+9 for the default model) map
 # linearly onto 1..10; fitted on bench/data/importance_labelled.json with SmolLM2-135M
@@ -106,9 +106,16 @@ class ImportanceRater:
                 await asyncio.sleep(0)  # callers starting together join the same batch
                 answers = sorted(self._waiting, key=lambda a: urgency_of(self._waiting[a]))[:BATCH_SIZE]
                 batch = {answer: self._waiting.pop(answer) for answer in answers}
-                urgency = min(urgency_of(waiting) for waiting in batch.values())
+                priority = min(urgency_of(waiting) for waiting in batch.values())
+                # The batch is its callers' work: hastening any of them hastens it, in
+                # the queue or at the model (an agent comes to wait for its plan).
+                urgency = Urgency()
+                callers = {id(u): u for waiting in batch.values() for _, _, u in waiting if u is not None}
+                for caller in callers.values():
+                    caller.followers.append(urgency)
                 try:
-                    scores = await self._contrast(answers, urgency)
+                    with urgent_work(urgency):
+                        scores = await self._contrast(answers, priority)
                 except BaseException as exc:
                     for waiting in batch.values():
                         for future, _, _ in waiting:
@@ -117,6 +124,9 @@ class ImportanceRater:
                     if isinstance(exc, asyncio.CancelledError):
                         raise
                     continue
+                finally:
+                    for caller in callers.values():
+                        caller.followers.remove(urgency)
                 self.scored += len(answers)
                 for answer, score in zip(answers, scores):
                     self._cache[answer] = score

@@ -110,6 +110,9 @@ class Urgency:
     """The priority at least at which a task's model requests run (None: their own)."""
 
     priority: Priority | None = None
+    # Work done elsewhere on this work's behalf (a batch of importance ratings holding
+    # one of its texts), hastened with it.
+    followers: list[Urgency] = field(default_factory=list)
 
     def applied_to(self, priority: Priority) -> Priority:
         return priority if self.priority is None else min(priority, self.priority)
@@ -299,6 +302,8 @@ class LLMScheduler:
         if urgency.priority is not None and urgency.priority <= priority:
             return
         urgency.priority = priority
+        for follower in urgency.followers:
+            self.hasten(follower, priority)
 
         def raise_(jobs: list[_Job]) -> None:
             for job in jobs:

@@ -146,3 +146,30 @@ async def test_the_most_urgent_texts_are_scored_first_and_a_hastened_wait_counts
     # yet is scored first in the batch right after the one in progress.
     assert model.requests[2][0] == "Mei will open the cafe at nine."
     assert [len(r) for r in model.requests] == [1, 1, importance.BATCH_SIZE, importance.BATCH_SIZE, 1, 1]
+
+
+async def test_hastening_a_caller_hastens_the_batch_already_waiting_for_the_model(rater):
+    rater, model = rater
+    scheduler = rater._scheduler
+    model.hold.clear()
+    busy = asyncio.create_task(scheduler.score_options(_asked("the model is busy"), ["busy"], Priority.PLAYER, "x"))
+    await asyncio.sleep(0.05)
+    urgency = Urgency()
+
+    async def preparing_a_plan():
+        with urgent_work(urgency):  # nobody waits for it yet: its batch queues at importance's priority
+            return await rater.rate(["Mei will open the cafe at nine"])
+
+    plan = asyncio.create_task(preparing_a_plan())
+    await asyncio.sleep(0.05)
+    reflecting = asyncio.create_task(scheduler.score_options(_asked("reflect"), ["reflect"], Priority.REFLECTION, "y"))
+    await asyncio.sleep(0.05)
+    scheduler.hasten(urgency, Priority.CONVERSATION)  # an agent stands waiting for its plan
+    model.hold.set()
+    await asyncio.gather(busy, plan, reflecting)
+    assert model.requests == [["busy"], ["Mei will open the cafe at nine."], ["Mei will open the cafe at nine."],
+                              ["reflect"]]
+
+
+def _asked(text: str) -> LLMRequest:
+    return LLMRequest(messages=[{"role": "user", "content": text}])
