@@ -55,6 +55,9 @@ class ImportanceRater:
         # while the text waits: scheduler.Urgency).
         self._waiting: dict[str, list[tuple[asyncio.Future, Priority, Urgency | None]]] = {}
         self._flushing: asyncio.Task | None = None
+        # The urgency of the batch being scored, and the callers' urgencies it follows.
+        self._in_flight: Urgency | None = None
+        self._behind: list[Urgency] = []
         self.scored = 0  # texts the model scored
         self.reused = 0  # texts whose score was remembered
 
@@ -86,6 +89,7 @@ class ImportanceRater:
                 future.set_result(self._cache[answer])
             else:
                 self._waiting.setdefault(answer, []).append((future, priority, urgency))
+                self._wait_behind(urgency, priority)
         if self._waiting and self._flushing is None:
             # Batches go at their callers' priorities (given above), not at the urgency
             # of whichever caller happened to start the flushing.
@@ -107,12 +111,13 @@ class ImportanceRater:
                 answers = sorted(self._waiting, key=lambda a: urgency_of(self._waiting[a]))[:BATCH_SIZE]
                 batch = {answer: self._waiting.pop(answer) for answer in answers}
                 priority = min(urgency_of(waiting) for waiting in batch.values())
-                # The batch is its callers' work: hastening any of them hastens it, in
-                # the queue or at the model (an agent comes to wait for its plan).
-                urgency = Urgency()
-                callers = {id(u): u for waiting in batch.values() for _, _, u in waiting if u is not None}
-                for caller in callers.values():
-                    caller.followers.append(urgency)
+                urgency = self._in_flight = Urgency(priority)
+                # Its callers wait for it, and so does every text left waiting (and any
+                # that arrives meanwhile: raw_scores): it inherits their urgency, now and
+                # when they are hastened (an agent comes to wait for its plan).
+                for waiting in (*batch.values(), *self._waiting.values()):
+                    for _, asked, caller in waiting:
+                        self._wait_behind(caller, asked)
                 try:
                     with urgent_work(urgency):
                         scores = await self._contrast(answers, priority)
@@ -125,8 +130,10 @@ class ImportanceRater:
                         raise
                     continue
                 finally:
-                    for caller in callers.values():
+                    self._in_flight = None
+                    for caller in self._behind:
                         caller.followers.remove(urgency)
+                    self._behind.clear()
                 self.scored += len(answers)
                 for answer, score in zip(answers, scores):
                     self._cache[answer] = score
@@ -137,6 +144,17 @@ class ImportanceRater:
                     self._cache.popitem(last=False)
         finally:
             self._flushing = None
+
+    def _wait_behind(self, caller: Urgency | None, priority: Priority) -> None:
+        """A text at `priority`, asked by work of urgency `caller`, waits for the batch
+        in flight: the batch is raised to it, now and whenever `caller` is hastened."""
+        batch = self._in_flight
+        if batch is None:
+            return
+        self._scheduler.hasten(batch, caller.applied_to(priority) if caller is not None else priority)
+        if caller is not None and batch not in caller.followers:
+            caller.followers.append(batch)
+            self._behind.append(caller)
 
     async def _contrast(self, answers: list[str], priority: Priority) -> list[float]:
         vivid = await self._scheduler.score_options(prompts.VIVID, answers, priority, "importance")

@@ -171,5 +171,34 @@ async def test_hastening_a_caller_hastens_the_batch_already_waiting_for_the_mode
                               ["reflect"]]
 
 
+async def test_hastening_a_caller_hastens_the_batch_its_text_waits_behind(rater):
+    """Batches are scored one after another: a text that arrives while a batch of
+    observations waits for the model waits behind it, so that batch inherits the
+    caller's urgency."""
+    rater, model = rater
+    scheduler = rater._scheduler
+    model.hold.clear()
+    busy = asyncio.create_task(scheduler.score_options(_asked("the model is busy"), ["busy"], Priority.PLAYER, "x"))
+    await asyncio.sleep(0.05)
+    observation = asyncio.create_task(rater.rate(["Klaus reads a book"]))
+    await asyncio.sleep(0.05)
+    reflecting = asyncio.create_task(scheduler.score_options(_asked("reflect"), ["reflect"], Priority.REFLECTION, "y"))
+    urgency = Urgency()
+
+    async def preparing_a_plan():
+        with urgent_work(urgency):
+            return await rater.rate(["Mei will open the cafe at nine"])
+
+    plan = asyncio.create_task(preparing_a_plan())
+    await asyncio.sleep(0.05)
+    scheduler.hasten(urgency, Priority.CONVERSATION)  # an agent stands waiting for its plan
+    model.hold.set()
+    await asyncio.gather(busy, observation, plan, reflecting)
+    # The observations' batch went before the reflection's request (the plan's own
+    # batch, submitted once that one is done, races the reflection for the model).
+    assert model.requests[:3] == [["busy"]] + [["Klaus reads a book."]] * 2
+    assert model.requests.count(["Mei will open the cafe at nine."]) == 2
+
+
 def _asked(text: str) -> LLMRequest:
     return LLMRequest(messages=[{"role": "user", "content": text}])
