@@ -31,13 +31,14 @@ BEDTIME_HOUR = 23
 UNPLANNED_WAKE_HOUR = 7
 # How much the semantic match between an action and a place's description counts in
 # the choice of place, beside the model's (per-token) log-probability of its name.
-# Meaning decides and the model breaks near-ties: on bench/places.py's labelled set, a
-# weight of 5 with no sense of home or privacy put 23% of actions in an acceptable room
-# (and 14 of 52 in someone else's); with both and this weight, 92%.
+# Meaning decides and the model breaks near-ties: on bench/places.py's first 52 labelled
+# actions, a weight of 5 with no sense of home or privacy put 23% of actions in an
+# acceptable room (and 14 in someone else's); with both and this weight, 92%.
 PLACE_MATCH_WEIGHT = 120.0
 # What a home, and one's own room in it, are for: the meaning an agent's own places have
-# to it beside their descriptions.
-HOME_LIFE = "home: where one sleeps, wakes up, washes, gets dressed, cooks, eats and rests"
+# to it beside their descriptions. (Eating is left out: with it, lunch "at the cafe" and
+# dinner "at the pub" went home.)
+HOME_LIFE = "home: where one sleeps, wakes up, washes, gets dressed and rests"
 OWN_ROOM_LIFE = "one's own room: where one sleeps, wakes up, gets dressed and keeps one's things"
 # The memories a day plan starts from: the few most related to the day's intentions.
 INTENTION_POOL = 8

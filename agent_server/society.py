@@ -465,9 +465,11 @@ class Society:
 
 
 def sectors_known_from_seed(scenario: Scenario, agent: agents_pb2.Agent) -> list[str]:
-    """An agent knows its home and every sector its first memories name: by its full
-    name, without a leading "The", or by the part before " and " ("Willows Market")."""
+    """An agent knows its home, the town's public places (the sectors that are no one's
+    home: a cafe, a park, a shop), and every other sector its first memories name: by its
+    full name, without a leading "The", or by the part before " and " ("Willows Market")."""
     home = scenario.town.sector_of(agent.home_place_id).id
+    homes = {scenario.town.sector_of(a.home_place_id).id for a in scenario.agents}
     text = " ".join(scenario.initial_memories(agent.id)).lower()
     named = []
     for sector in scenario.town.places(SECTOR):
@@ -477,6 +479,6 @@ def sectors_known_from_seed(scenario: Scenario, agent: agents_pb2.Agent) -> list
         head = short.split(" and ")[0]
         if head != short and " " in head:
             forms.add(head)
-        if any(re.search(rf"\b{re.escape(form)}\b", text) for form in forms):
+        if sector.id not in homes or any(re.search(rf"\b{re.escape(form)}\b", text) for form in forms):
             named.append(sector.id)
     return [home] + [s for s in named if s != home]
