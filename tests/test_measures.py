@@ -43,8 +43,10 @@ RECORDS = [
     {"type": "utterance", "t": 500, "conversation": "c1", "speaker": ANN, "to": BOB, "text": "Come to my Picnic!"},
     memory(500, BOB, 'Ann said: "Come to my Picnic!"'),
     memory(600, CAT, "Bob Stone is walking to the park"),
+    memory(700, CAT, "Cat Moore is dreaming of a picnic"),  # from no one who knew: not knowing
     step(1500, {ANN: "park.bench", BOB: "park", CAT: "home"}),
     step(2500, {ANN: "home", BOB: "home", CAT: "park"}),
+    memory(2600, CAT, "Bob Stone is packing a picnic basket"),  # Bob knew by then: Cat learns of it
     memory(3000, CAT, "There was a picnicking crowd in the park"),
 ]
 INTERVIEWS = {
@@ -77,16 +79,50 @@ def test_diffusion_by_memory_and_by_interview(metrics):
     [picnic] = metrics["diffusion"]
     assert picnic["memory"]["knew_at_start"] == [ANN]
     assert picnic["memory"]["start"] == pytest.approx(1 / 3)
-    # Bob heard it at 500; Cat's "picnicking" at 3000 counts (a topic word starts it).
+    # Bob heard it from Ann at 500. Cat's dream at 700 came from no one who knew; at 2600
+    # she saw Bob, who knew, packing for it.
     assert picnic["memory"]["knew_at_end"] == [ANN, BOB, CAT]
     assert picnic["memory"]["end"] == pytest.approx(1.0)
-    assert picnic["first_knew_at"] == {ANN: 0, BOB: 500, CAT: 3000}
-    assert picnic["heard_from"] == {BOB: {"from": ANN, "t": 500, "text": "Come to my Picnic!"}}
+    assert picnic["first_knew_at"] == {ANN: 0, BOB: 500, CAT: 2600}
+    assert picnic["heard_from"] == {
+        BOB: {"from": ANN, "t": 500, "text": "Come to my Picnic!", "via": "said"},
+        CAT: {"from": BOB, "t": 2600, "text": "Bob Stone is packing a picnic basket", "via": "memory"},
+    }
+    assert picnic["mentioned_without_source"] == {"end": 0.0, "agents": []}  # Cat knows by the end
     interview = picnic["interview"]
     assert interview["said_yes"] == [ANN, CAT]
     assert interview["end"] == pytest.approx(2 / 3)
     assert interview["hallucinated"] == []  # Cat does know by the end
     assert interview["agreement"] == pytest.approx(2 / 3)  # Bob knows but says not
+
+
+def test_a_topic_word_from_no_one_who_knew_is_not_knowing():
+    """Knowing is traced from who heard what: a line about a picnic from someone who never
+    heard of Ann's passes nothing on, and a hallucinated "yes" is one from an agent that
+    does not know, whatever words its memories hold."""
+    records = [
+        memory(0, ANN, "Ann Lee is planning a picnic in the park."),
+        {"type": "utterance", "t": 100, "conversation": "c1", "speaker": CAT, "to": BOB, "text": "A picnic, maybe?"},
+        memory(100, BOB, 'Cat Moore said to Bob Stone: "A picnic, maybe?"'),
+        memory(200, CAT, "Ann Lee is reading a book"),  # names Ann, who knows, but not the picnic
+        {"type": "utterance", "t": 300, "conversation": "c2", "speaker": ANN, "to": CAT, "text": "My picnic is at noon"},
+        memory(300, CAT, 'Ann Lee said to Cat Moore: "My picnic is at noon"'),
+        step(400, {ANN: "home", BOB: "home", CAT: "home"}),
+    ]
+    interviews = {"diffusion": [{"seed_agent": ANN, "question": "Do you know anything about a picnic?",
+                                 "answers": {a: {"answer": "A picnic.", "knows": True} for a in (ANN, BOB, CAT)}}]}
+    [picnic] = measures.compute(HEADER, records, interviews, {"usage": {}})["diffusion"]
+    assert picnic["first_knew_at"] == {ANN: 0, CAT: 300}
+    assert picnic["heard_from"] == {CAT: {"from": ANN, "t": 300, "text": "My picnic is at noon", "via": "said"}}
+    assert picnic["mentioned_without_source"] == {"end": pytest.approx(1 / 3), "agents": [BOB]}
+    assert picnic["interview"]["hallucinated"] == [BOB]
+    # Cat, who knows now, passes it on: Bob hears it from her.
+    records += [{"type": "utterance", "t": 500, "conversation": "c3", "speaker": CAT, "to": BOB,
+                 "text": "Ann's picnic is at noon"}]
+    [picnic] = measures.compute(HEADER, records, interviews, {"usage": {}})["diffusion"]
+    assert picnic["first_knew_at"] == {ANN: 0, CAT: 300, BOB: 500}
+    assert picnic["heard_from"][BOB]["from"] == CAT
+    assert picnic["interview"]["hallucinated"] == []
 
 
 def test_density_by_memory_and_by_interview(metrics):
@@ -106,7 +142,7 @@ def test_density_by_memory_and_by_interview(metrics):
 
 def test_coordination_counts_who_knew_beforehand_and_came(metrics):
     [picnic] = metrics["coordination"]
-    assert picnic["invited"] == [BOB]  # Cat learned of it after it
+    assert picnic["invited"] == [BOB]  # Cat learned of it after it; her dream before it is no invitation
     assert picnic["attended"] == [BOB]  # inside "park", at "park" itself
     assert picnic["attended_uninvited"] == []  # Cat came to the park after it ended
     assert picnic["host_present"] is True  # at "park.bench", under "park"
@@ -166,8 +202,8 @@ def test_a_line_cut_short_by_a_crash_is_dropped_and_resume_truncates(tmp_path):
         f.write('{"type": "memory", "t": 31')  # the run was killed mid-line
     assert len(read_log(log)[1]) == len(RECORDS)
     dropped = truncate_after(log, 1500)
-    assert dropped == 3  # the step at 2500, the memory at 3000 and the cut line
-    assert [r["t"] for r in read_log(log)[1]] == [0, 0, 0, 500, 500, 600, 1500]
+    assert dropped == 4  # the step at 2500, the memories at 2600 and 3000, and the cut line
+    assert [r["t"] for r in read_log(log)[1]] == [0, 0, 0, 500, 500, 600, 700, 1500]
 
 
 def test_pace_by_hour_is_what_each_checkpoint_added():

@@ -3,10 +3,15 @@
 Everything here is a pure function of the log's records, so the same log always gives
 the same figures, and a test can check them against a hand-computed expectation.
 
-- Information diffusion: who knows of each seed at the start and at the end. By memory
-  (the ground truth: a memory that mentions one of the seed's topic words), and by
-  interview (the agent's yes/no); an interview "yes" without such a memory is a
-  hallucination. The log also says from whom each agent first heard it.
+- Information diffusion: who knows of each seed at the start and at the end. By memory,
+  traced from who heard what (the ground truth): those whose memories hold one of the
+  seed's topic words at the start know it; after that, an agent comes to know it when
+  someone who knows tells it (a line that holds a topic word), or when it remembers
+  someone who knows in a memory that holds one (it saw Isabella decorating for the
+  party). A topic word that reaches a memory any other way is the model's own invention
+  ("party" is a common word): it is counted apart, as mentioned without a source. By
+  interview: the agent's answer; a "yes" from an agent that does not know is a
+  hallucination.
 - Relationship formation: the density of "a knows b" (a has a memory naming b), at the
   start and at the end; and by interview at the end.
 - Coordination: of the agents who knew of a seed's event (a party) before it began, how
@@ -69,7 +74,8 @@ def name_patterns(agents: list[Agent]) -> dict[str, re.Pattern[str]]:
 
 
 def first_knowing(records: list[dict[str, Any]], agent_ids: set[str], pattern: re.Pattern[str]) -> dict[str, int]:
-    """For each agent, the game time of its earliest memory that matches `pattern`."""
+    """For each agent, the game time of its earliest memory that matches `pattern`, from
+    whatever source (the loose measure: see `spread`)."""
     first: dict[str, int] = {}
     for r in records:
         if r["type"] == "memory" and r.get("agent") in agent_ids \
@@ -78,13 +84,43 @@ def first_knowing(records: list[dict[str, Any]], agent_ids: set[str], pattern: r
     return first
 
 
-def heard_from(records: list[dict[str, Any]], pattern: re.Pattern[str]) -> dict[str, dict[str, Any]]:
-    """For each listener, the first line that mentioned the topic to it: who said it, when."""
-    heard: dict[str, dict[str, Any]] = {}
-    for r in records:
-        if r["type"] == "utterance" and r.get("to") not in heard and pattern.search(r.get("text", "")):
-            heard[r["to"]] = {"from": r["speaker"], "t": r["t"], "text": r["text"]}
-    return heard
+def spread(records: list[dict[str, Any]], agents: list[Agent], pattern: re.Pattern[str],
+           start: int) -> tuple[dict[str, int], dict[str, dict[str, Any]]]:
+    """Who came to know of a topic, and when, traced from who heard what; and how each
+    heard it: ({agent: game time}, {listener: {"from", "t", "text", "via"}}).
+
+    At `start`, an agent knows it when one of its memories matches `pattern` (the
+    scenario gave it). Later, a listener knows it from a line that matches, said by an
+    agent who already knew ("via": "said"); and an agent knows it from a memory that
+    matches and names another agent who already knew ("via": "memory": it saw them
+    doing it, or was told of it in a way the log has no line for)."""
+    names = name_patterns(agents)
+    ids = {a.id for a in agents}
+    known: dict[str, int] = {}
+    how: dict[str, dict[str, Any]] = {}
+
+    def knew(agent: str | None, t: int) -> bool:
+        return agent in known and known[agent] <= t
+
+    for r in sorted(records, key=lambda r: r["t"]):  # stable: the log's order within a step
+        t, text = r["t"], r.get("text", "")
+        if r["type"] == "memory":
+            agent = r.get("agent")
+            if agent not in ids or agent in known or not pattern.search(text):
+                continue
+            if t <= start:
+                known[agent] = t
+                continue
+            source = next((b for b, name in names.items() if b != agent and knew(b, t) and name.search(text)), None)
+            if source is not None:
+                known[agent] = t
+                how[agent] = {"from": source, "t": t, "text": text, "via": "memory"}
+        elif r["type"] == "utterance":
+            speaker, listener = r.get("speaker"), r.get("to")
+            if listener in ids and listener not in known and knew(speaker, t) and pattern.search(text):
+                known[listener] = t
+                how[listener] = {"from": speaker, "t": t, "text": text, "via": "said"}
+    return known, how
 
 
 def share_over_time(first: dict[str, int], n: int, times: list[int]) -> list[float]:
@@ -104,9 +140,11 @@ def diffusion(header: dict[str, Any], records: list[dict[str, Any]], interviews:
     out = []
     for i, seed in enumerate(header.get("seeds", [])):
         pattern = _word_pattern(seed.get("topic", []))
-        first = first_knowing(records, ids, pattern)
+        first, how = spread(records, agents, pattern, start)
         knew_start = sorted(a for a, t in first.items() if t <= start)
         knew_end = sorted(a for a, t in first.items() if t <= end)
+        mentioned = first_knowing(records, ids, pattern)
+        unsourced = sorted(a for a, t in mentioned.items() if t <= end and a not in knew_end)
         entry: dict[str, Any] = {
             "seed_agent": seed.get("agentId", ""),
             "topic": seed.get("topic", []),
@@ -114,7 +152,9 @@ def diffusion(header: dict[str, Any], records: list[dict[str, Any]], interviews:
             "memory": {"start": len(knew_start) / n, "end": len(knew_end) / n,
                        "knew_at_start": knew_start, "knew_at_end": knew_end},
             "first_knew_at": first,
-            "heard_from": heard_from(records, pattern),
+            "heard_from": how,
+            # Agents whose memories hold a topic word that came from no one who knew.
+            "mentioned_without_source": {"end": len(unsourced) / n, "agents": unsourced},
         }
         answers = (interviews or {}).get("diffusion", [])
         if i < len(answers):
@@ -188,7 +228,6 @@ def place_ancestry(town: dict[str, Any]) -> dict[str, list[str]]:
 
 def coordination(header: dict[str, Any], records: list[dict[str, Any]], end: int) -> list[dict[str, Any]]:
     agents = agents_of(header)
-    ids = {a.id for a in agents}
     ancestry = place_ancestry(header.get("town", {}))
     out = []
     for seed in header.get("seeds", []):
@@ -197,7 +236,7 @@ def coordination(header: dict[str, Any], records: list[dict[str, Any]], end: int
             continue
         place, begins, ends = event.get("placeId", ""), int(event.get("startTime", 0)), int(event.get("endTime", 0))
         host = seed.get("agentId", "")
-        first = first_knowing(records, ids, _word_pattern(seed.get("topic", [])))
+        first, _ = spread(records, agents, _word_pattern(seed.get("topic", [])), int(header["start_time"]))
         invited = sorted(a for a, t in first.items() if t < begins and a != host)
         present: set[str] = set()
         for r in records:
@@ -336,7 +375,7 @@ def timelines(header: dict[str, Any], records: list[dict[str, Any]]) -> dict[str
     ids = {a.id for a in agents}
     seeds = {}
     for seed in header.get("seeds", []):
-        first = first_knowing(records, ids, _word_pattern(seed.get("topic", [])))
+        first, _ = spread(records, agents, _word_pattern(seed.get("topic", [])), start)
         seeds[" ".join(seed.get("topic", [])[:2]) or seed.get("agentId", "")] = share_over_time(first, len(ids), times)
     possible = len(agents) * (len(agents) - 1) or 1
     known = sorted(first_acquainted(records, agents).values())

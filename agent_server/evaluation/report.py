@@ -156,7 +156,11 @@ def _markdown(header: dict[str, Any], m: dict[str, Any], interviews: dict[str, A
         result = f"{len(c['attended'])} of {len(c['invited'])}" if c["reached"] else "not reached"
         out.append(f"| came to {names.get(c['seed_agent'], c['seed_agent'])}'s event (of those who knew) | | "
                    f"{result} | | {paper['coordination']['attended']} of {paper['coordination']['invited']} |")
-    out += ["", "Knowing by memory is the ground truth: a memory that holds one of the seed's topic words. "
+    out += ["", "Knowing by memory is the ground truth, traced from who heard what: the agents whose memories "
+            "hold one of the seed's topic words at the start know it; after that, an agent knows it once someone "
+            "who knew told it (a line with a topic word), or once it remembers someone who knew in a memory "
+            "with a topic word (it saw them preparing). A topic word that reached a memory any other way is the "
+            "model's own invention; those agents are listed apart, as mentioning it without a source. "
             "Knowing by interview, for a seed: the agent's answer in its own words speaks of the topic without "
             "saying it does not know (all answers are below). For a person: the agent's yes or no to \"Do you "
             "know …?\", read from the model's probabilities of Yes and No, calibrated against the same question "
@@ -171,12 +175,21 @@ def _markdown(header: dict[str, Any], m: dict[str, Any], interviews: dict[str, A
         out.append(f"Knew at the start: {', '.join(names.get(a, a) for a in d['memory']['knew_at_start']) or 'no one'}. "
                    f"Knew at the end: {', '.join(names.get(a, a) for a in d['memory']['knew_at_end']) or 'no one'}.")
         out.append("")
+        unsourced = d.get("mentioned_without_source", {}).get("agents", [])
+        if unsourced:
+            out.append(f"Mentioned a {' or '.join(d['topic'][:2])} without a source (the model's own words, not "
+                       f"counted as knowing): {', '.join(names.get(a, a) for a in unsourced)}.")
+            out.append("")
         if d["heard_from"]:
             out.append("Who first heard it from whom:")
             out.append("")
             for listener, h in sorted(d["heard_from"].items(), key=lambda kv: kv[1]["t"]):
-                out.append(f"- {calendar_time(h['t'], when)}: {names.get(h['from'], h['from'])} to "
-                           f"{names.get(listener, listener)}: \"{h['text']}\"")
+                if h.get("via") == "memory":
+                    out.append(f"- {calendar_time(h['t'], when)}: {names.get(listener, listener)} remembered, of "
+                               f"{names.get(h['from'], h['from'])}: \"{h['text']}\"")
+                else:
+                    out.append(f"- {calendar_time(h['t'], when)}: {names.get(h['from'], h['from'])} to "
+                               f"{names.get(listener, listener)}: \"{h['text']}\"")
             out.append("")
         if "interview" in d:
             i = d["interview"]
