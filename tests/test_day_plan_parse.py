@@ -1,5 +1,6 @@
 """Day plans read back from the model run forwards in time, whatever times it wrote."""
 
+from agent_server.prompts import decompose
 from agent_server.prompts.day_plan import parse_plan
 
 
@@ -9,3 +10,15 @@ def test_repeated_and_backward_times_are_moved_forwards():
     items = parse_plan(text)
     assert [d for _, d in items] == ["wake up", "have lunch", "read", "tend the garden", "cook dinner"]
     assert [t for t, _ in items] == [420, 450, 480, 960, 990]
+
+
+def test_a_step_the_model_repeats_is_one_longer_step():
+    text = ("1. Isabella will take a short walk to the cafe (10 minutes)\n"
+            "2. Isabella will take a short walk to the cafe again (10 minutes)\n"
+            "3. Isabella will take a short walk to the Cafe, again (15 minutes)\n"
+            "4. Isabella will bake bread (10 minutes)\n"
+            "5. Isabella will take a short walk to the cafe (15 minutes)\n")
+    assert decompose.parse(text) == [(35, "take a short walk to the cafe"), (10, "bake bread"),
+                                     (15, "take a short walk to the cafe")]
+    # Merged steps still fill the hour exactly, cut where they run over.
+    assert decompose.parse(text, minutes=30) == [(30, "take a short walk to the cafe")]

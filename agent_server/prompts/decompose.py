@@ -36,15 +36,24 @@ def build(*, name: str, summary: str, clock: str, chunk: str) -> LLMRequest:
     )
 
 
+_AGAIN = re.compile(r"(?:,? (?:again|once more|some more))+$", re.IGNORECASE)
+
+
 def parse(text: str, minutes: int = 60) -> list[tuple[int, str]]:
     """(duration, action) steps filling exactly `minutes`: the last step is stretched or
-    the list cut where the model's durations do not add up."""
-    steps = []
+    the list cut where the model's durations do not add up. A step that repeats the one
+    before it ("walk to the cafe", "walk to the cafe again": small models loop) is one
+    longer step."""
+    steps: list[tuple[int, str]] = []
     for line in text.strip().split("\n"):
         match = _LINE.match(line.strip())
         if not match:
             raise ValueError(f"unexpected step {line!r}")
-        steps.append((int(match[2]), tidy(match[1])))
+        duration, action = int(match[2]), tidy(match[1])
+        if steps and _same(steps[-1][1], action):
+            steps[-1] = (steps[-1][0] + duration, steps[-1][1])
+        else:
+            steps.append((duration, action))
     filled, total = [], 0
     for duration, action in steps:
         duration = min(duration, minutes - total)
@@ -55,3 +64,7 @@ def parse(text: str, minutes: int = 60) -> list[tuple[int, str]]:
     last_duration, last_action = filled[-1]
     filled[-1] = (last_duration + minutes - total, last_action)
     return filled
+
+
+def _same(a: str, b: str) -> bool:
+    return _AGAIN.sub("", a).lower() == _AGAIN.sub("", b).lower()
