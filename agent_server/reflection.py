@@ -2,7 +2,9 @@
 last reflection passes a threshold (150, as in the paper), it asks itself the three
 most salient questions about its 100 most recent memories, retrieves for each, and
 stores up to five insights per question as reflections citing their evidence, so
-reflections form trees over observations and earlier reflections."""
+reflections form trees over observations and earlier reflections. An insight already
+stored (in this reflection, or among the recent memories it started from) is not stored
+again: small models give the same insight to every question."""
 
 from __future__ import annotations
 
@@ -44,13 +46,20 @@ class Reflector:
             statements.insert(0, memory.description)
         text = await mind.ask(reflection.questions_request(statements), Priority.REFLECTION, "reflection")
         stored: list[int] = []
+        seen = {reflection.gist(m.description) for m in recent if m.kind == "reflection"}
         for question in reflection.parse_questions(text):
             evidence = [s.node for s in mind.recall(question, now, limit=EVIDENCE_PER_QUESTION)]
             if not evidence:
                 continue
             answer = await mind.ask(reflection.insights_request(mind.name, [n.description for n in evidence]),
                                     Priority.REFLECTION, "reflection")
-            insights = reflection.parse_insights(answer, len(evidence))
+            insights = []
+            for insight, cited in reflection.parse_insights(answer, len(evidence)):
+                if reflection.gist(insight) not in seen:
+                    seen.add(reflection.gist(insight))
+                    insights.append((insight, cited))
+            if not insights:
+                continue
             nodes = await mind.remember(
                 "reflection", [insight for insight, _ in insights], now,
                 evidence=[tuple(evidence[i].id for i in cited) for _, cited in insights],

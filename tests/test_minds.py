@@ -99,7 +99,8 @@ async def test_reflection_fires_when_importance_passes_the_threshold(tmp_path, e
             object=agents_pb2.PerceivedObject(place_id="hobbs_cafe.counter.coffee_machine", state="broken"))])],
             EIGHT_AM + 3600)
         reflections = [m for m in society.f.memory.all("isabella") if m.kind == "reflection"]
-        assert [r.description for r in reflections[:2]] == ["Isabella cares about her cafe", "Isabella is busy"]
+        # The scripted model gives the same two insights to all three questions: stored once.
+        assert [r.description for r in reflections] == ["Isabella cares about her cafe", "Isabella is busy"]
         for reflection in reflections:
             assert reflection.evidence_ids and all(society.f.memory.get(i).agent_id == "isabella"
                                                    for i in reflection.evidence_ids)

@@ -22,6 +22,10 @@ numbers of the statements it rests on, like: insight (because of 1, 5, 3)"""
 QUESTION_CHARS = 90
 INSIGHT_CHARS = 90
 _INSIGHT = re.compile(r"^\d+\. (.+) \(because of ([\d, ]+)\)$")
+# Small models label their insights ("The 1st insight is that the 1st insight is that ...").
+_LABEL = re.compile(r"^(?:(?:the )?(?:\d+(?:st|nd|rd|th)|first|second|third|fourth|fifth) insight is(?: that)?[:,]? *)+",
+                    re.IGNORECASE)
+_NUMERAL = re.compile(r"^\d+(?:st|nd|rd|th)?$")
 
 
 def numbered(statements: list[str]) -> str:
@@ -67,7 +71,8 @@ def insights_request(name: str, statements: list[str]) -> LLMRequest:
 
 
 def parse_insights(text: str, count: int) -> list[tuple[str, list[int]]]:
-    """(insight, 0-based indices of the statements cited) pairs."""
+    """(insight, 0-based indices of the statements cited) pairs, without the labels small
+    models put before them; a label with nothing after it is no insight."""
     result = []
     for line in text.strip().split("\n"):
         match = _INSIGHT.match(line.strip())
@@ -76,5 +81,13 @@ def parse_insights(text: str, count: int) -> list[tuple[str, list[int]]]:
         cited = sorted({int(n) - 1 for n in match[2].split(",")})
         if any(not 0 <= i < count for i in cited):
             raise ValueError(f"insight cites a statement that was not offered: {line!r}")
-        result.append((match[1].strip().rstrip("."), cited))
+        insight = _LABEL.sub("", match[1].strip()).strip(" .:,")
+        if insight:
+            result.append((insight[0].upper() + insight[1:], cited))
     return result
+
+
+def gist(insight: str) -> tuple[str, ...]:
+    """The insight's words, lower-case, without numbers: two insights with the same gist
+    are one ("... the most memorable one of 1", "... of 5")."""
+    return tuple(w for w in re.findall(r"[a-z0-9']+", insight.lower()) if not _NUMERAL.match(w))
