@@ -55,8 +55,9 @@ class Reflector:
                                     Priority.REFLECTION, "reflection")
             insights = []
             for insight, cited in reflection.parse_insights(answer, len(evidence)):
-                if reflection.gist(insight) not in seen:
-                    seen.add(reflection.gist(insight))
+                gist = reflection.gist(insight)
+                if gist not in seen:
+                    seen.add(gist)
                     insights.append((insight, cited))
             if not insights:
                 continue
