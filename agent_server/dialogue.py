@@ -9,12 +9,15 @@ what one says becomes what the other knows: that is how news and invitations spr
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
+from agent_server import character
+from agent_server.identity import _article
 from agent_server.mind import Mind
 from agent_server.planning import Planner
 from agent_server.prompts import converse, debrief, interview, player_chat, react
@@ -76,6 +79,26 @@ class Dialogue:
         self._chat_max_tokens = chat_max_tokens
         self._temperature = temperature
         self._ids = itertools.count(1)
+        # Names anyone in the town may use without inventing them: the people's and the
+        # places' (Society sets them from the scenario).
+        self.town_names: set[str] = set()
+        # Answers that broke character (character.py), by what was asked: each was asked
+        # again once; `fallbacks`, those whose second answer broke too.
+        self.breaks: dict[str, int] = {}
+        self.fallbacks = 0
+
+    def _known(self, mind: Mind, other: str = "") -> set[str]:
+        """The names `mind` may use: its identity's, the town's, the other's."""
+        return mind.identity.known_names() | self.town_names | {w for w in other.split() if w}
+
+    def _checked(self, text: str, mind: Mind, other: str, purpose: str) -> str:
+        """`text` if it keeps `mind` in character, else "" (counted in `breaks`)."""
+        broken = character.breaks_character(text, self._known(mind, other))
+        if not broken:
+            return text
+        self.breaks[purpose] = self.breaks.get(purpose, 0) + 1
+        log.info("%s broke character (%s: %r); asking again", mind.name, purpose, broken)
+        return ""
 
     def new_conversation(self, participant_ids: list[str], now: int) -> Conversation:
         return Conversation(f"c{next(self._ids)}-{now}", participant_ids, now)
@@ -93,9 +116,8 @@ class Dialogue:
                 name=speaker.name, summary=speaker.summary, clock=speaker.clock(now), doing=speaker.doing(),
                 other=listener.name, memories=memories, lines=conversation.named_lines(),
             )
-            text = converse.parse_utterance(await speaker.ask(request, Priority.CONVERSATION, "conversation"),
-                                            speaker.name)
-            if _said_before(text, conversation):
+            text = await self._utterance(speaker, listener.name, request)
+            if not text or _said_before(text, conversation):
                 break  # the talk is going round in circles: that is an end too
             conversation.lines.append((speaker.id, speaker.name, text))
             on_line(speaker, listener, text)
@@ -117,15 +139,28 @@ class Dialogue:
             mind.state.last_talked[other.id] = now
         return conversation
 
+    async def _utterance(self, speaker: Mind, listener: str, request) -> str:
+        """A line `speaker` says to `listener`; asked again once if it breaks character,
+        and "" if it breaks it again (the conversation then ends)."""
+        for _ in range(2):
+            text = converse.parse_utterance(await speaker.ask(request, Priority.CONVERSATION, "conversation"),
+                                            speaker.name)
+            if self._checked(text, speaker, listener, "conversation"):
+                return text
+        self.fallbacks += 1
+        return ""
+
     # ---- the player ------------------------------------------------------------------
 
     def _player_prompt(self, mind: Mind, conversation: Conversation, player: str, now: int) -> list[dict[str, str]]:
         """The conversation's prompt so far, its preamble written at its first use."""
         if not conversation.preamble:
             memories = [s.node.description for s in mind.recall_for_answer(player, now)]
+            occupation = mind.identity.occupation
             conversation.preamble = [player_chat.preamble(
-                name=mind.name, persona=mind.summary, clock=mind.clock(now), doing=mind.doing(), player=player,
-                memories=memories)]
+                name=mind.name, identity=mind.summary, town=mind.f.town.name,
+                self_line=f"I'm {_article(occupation)}." if occupation else f"I live here in {mind.f.town.name}.",
+                clock=mind.clock(now), doing=mind.doing(), player=player, memories=memories)]
             conversation.recalled = set(memories)
         del conversation.exchanges[:-PLAYER_EXCHANGES]
         return conversation.preamble + [turn for turns in conversation.exchanges for turn in turns]
@@ -159,17 +194,47 @@ class Dialogue:
             # than evaluating the whole prompt again beside it.
             await conversation.preparing.wait(mind.f.scheduler, Priority.PLAYER)
         messages = self._player_prompt(mind, conversation, player, now)
+        text = character.neutralise(text)
         recalled = [d for d in (s.node.description for s in mind.recall_for_answer(f"{player}. {text}", now))
                     if d not in conversation.recalled][:LINE_RECALL]
-        turns = player_chat.exchange(first_name=mind.first_name, player=player, text=text, recalled=recalled)
-        request = player_chat.build(messages + turns, max_tokens=self._chat_max_tokens, temperature=self._temperature)
-        pieces: list[str] = []
+        turns = player_chat.exchange(first_name=mind.first_name, text=text, recalled=recalled)
+        avoid = tuple(w for w in character.AVOID if w.lower() not in {n.lower() for n in self._known(mind, player)})
+        shown: list[str] = []
         try:
-            async for piece in mind.f.scheduler.stream(request, Priority.PLAYER, "player_chat", keep_prompt=True):
-                pieces.append(piece)
-                yield piece
+            for attempt in range(2):
+                # A second try, after an answer that broke character before anything of
+                # it was shown: the same prompt with a reminder, at the player's priority.
+                extra = [player_chat.reminder(mind.first_name)] if attempt else []
+                request = player_chat.build(messages + turns + extra, max_tokens=self._chat_max_tokens,
+                                            temperature=self._temperature, avoid=avoid)
+                guard = character.CharacterGuard(known=self._known(mind, player))
+                async with contextlib.aclosing(mind.f.scheduler.stream(
+                        request, Priority.PLAYER, "player_chat", keep_prompt=not attempt)) as pieces:
+                    async for piece in pieces:
+                        out = guard.feed(piece)
+                        if out:
+                            shown.append(out)
+                            yield out
+                        if guard.broken:
+                            break
+                if not guard.broken:
+                    out = guard.finish()
+                    if out:
+                        shown.append(out)
+                        yield out
+                    break
+                self.breaks["player_chat"] = self.breaks.get("player_chat", 0) + 1
+                log.info("%s broke character with %s (%r)%s", mind.name, player, guard.broken,
+                         "" if "".join(shown).strip() else "; asking again")
+                if "".join(shown).strip():
+                    break  # what was shown stands, cut back to its last whole sentence
+            if not _whole_sentences("".join(shown)):
+                self.fallbacks += 1
+                fallback = (" " if "".join(shown).strip() else "") + _fallback_line(mind)
+                shown.append(fallback)
+                yield fallback
         finally:
-            answer = "".join(pieces).strip()
+            answer = _whole_sentences("".join(shown)) or "".join(shown).strip()
             conversation.lines.append((PLAYER_ID, player, text))
             conversation.lines.append((mind.id, mind.name, answer))
             conversation.exchanges.append(turns + [{"role": "assistant", "content": answer}])
@@ -190,7 +255,7 @@ class Dialogue:
             name=mind.name, summary=mind.summary, clock=mind.clock(now), doing=mind.doing(),
             other=player, memories=memories, lines=conversation.named_lines(),
         )
-        text = converse.parse_utterance(await mind.ask(request, Priority.CONVERSATION, "conversation"), mind.name)
+        text = await self._utterance(mind, player, request)
         if not text or _said_before(text, conversation):
             return ""
         conversation.lines.append((mind.id, mind.name, text))
@@ -230,10 +295,17 @@ class Dialogue:
         memories' last-access times are left as they were: not an in-world event. A
         person waits for it (the player's priority) unless `priority` says otherwise."""
         used = mind.recall_for_answer(question, now, touch=False)
-        request = interview.build(name=mind.name, summary=mind.summary, memories=[s.node.description for s in used],
-                                  question=question, max_tokens=max_tokens or self._chat_max_tokens)
-        answer = interview.clean((await mind.f.scheduler.complete(request, priority, "interview")).text, mind.name)
-        return answer, used
+        question = character.neutralise(question)
+        for attempt in range(2):
+            request = interview.build(name=mind.name, summary=mind.summary,
+                                      memories=[s.node.description for s in used], question=question,
+                                      max_tokens=max_tokens or self._chat_max_tokens, again=bool(attempt))
+            answer = interview.clean((await mind.f.scheduler.complete(request, priority, "interview")).text,
+                                     mind.name)
+            if self._checked(answer, mind, "", "interview"):
+                return answer, used
+        self.fallbacks += 1
+        return "I'd rather not answer that.", used
 
 
 def _said_before(text: str, conversation: Conversation) -> bool:
@@ -243,3 +315,19 @@ def _said_before(text: str, conversation: Conversation) -> bool:
         if words and len(words & before) / len(words | before) > 0.8:
             return True
     return False
+
+
+def _whole_sentences(text: str) -> str:
+    """`text` up to the end of its last whole sentence ("" if it has none)."""
+    text = text.strip()
+    ends = [m.end() for m in re.finditer(r"[.!?][\"']?(?=\s|$)", text)]
+    return text[:ends[-1]] if ends else ""
+
+
+def _fallback_line(mind: Mind) -> str:
+    """What the agent says when two answers in a row broke character: in its own
+    character, from its identity, and plainly not an answer (counted in
+    Dialogue.fallbacks)."""
+    occupation = mind.identity.occupation
+    who = f"I'm {mind.first_name}, {_article(occupation)}" if occupation else f"I'm {mind.first_name}"
+    return f"Sorry, I'm not sure what you mean. {who}."

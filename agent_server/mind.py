@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from agent_server.detail import LevelOfDetail
+from agent_server.identity import Identity
 from agent_server.importance import ImportanceRater
 from agent_server.journal import Journal
 from agent_server.llm.base import LLMRequest
@@ -59,7 +60,11 @@ class Step:
 
 @dataclass
 class MindState:
+    # The daily model-written summary (shown in the inspector), and its last sentence,
+    # how the agent feels about its recent progress, which prompts carry beside the
+    # identity block.
     summary: str = ""
+    feeling: str = ""
     summary_day: int = -1
     day: int = -1
     wake_hour: int = 7
@@ -105,8 +110,12 @@ class Faculties:
 
 
 class Mind:
-    def __init__(self, agent: agents_pb2.Agent, faculties: Faculties, state: MindState | None = None) -> None:
+    def __init__(self, agent: agents_pb2.Agent, faculties: Faculties, state: MindState | None = None,
+                 identity: Identity | None = None) -> None:
         self.agent = agent
+        # Who the agent is, from the scenario (Scenario.identity); by default what the
+        # agent's own message says.
+        self.identity = identity or Identity.of_agent(agent)
         self.f = faculties
         self.state = state or MindState()
         # One cognitive process at a time per mind: plans are not rewritten under a
@@ -150,7 +159,16 @@ class Mind:
 
     @property
     def summary(self) -> str:
-        return self.state.summary or f"{self.name}. {self.agent.persona}"
+        """What every prompt the agent speaks or decides from begins with: its fixed
+        identity block, how it feels lately (from the daily summary, which adds to the
+        block and never replaces it), and the plan item it is on."""
+        lines = [self.identity.block()]
+        if self.state.feeling:
+            lines.append(f"Lately: {self.state.feeling}")
+        chunk = self.chunk_at(self.current.start) if self.current is not None else None
+        if chunk is not None:
+            lines.append(f"Plan for this hour: {chunk.description}")
+        return "\n".join(lines)
 
     # ---- memory ----------------------------------------------------------------
 

@@ -269,6 +269,7 @@ class Planner:
         text = await mind.ask(summary.build(mind.name, list(seen)), Priority.PLANNING, "summary")
         core, occupation, feeling = summary.parse(text)
         mind.state.summary = f"{core} {occupation} {feeling}"
+        mind.state.feeling = feeling
         mind.state.summary_day = day_of(now)
 
     # ---- the hour --------------------------------------------------------------------

@@ -26,6 +26,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 from agent_server.errors import DataError, NotFound
+from agent_server.identity import Identity
 from agent_server.town import ARENA, Town
 from simulacra.v1 import agents_pb2, scenario_pb2
 
@@ -104,6 +105,31 @@ class Scenario:
                 private.setdefault(place.id, set()).add(agent.id)
         return {place: frozenset(ids) for place, ids in private.items()}
 
+    def identity(self, agent_id: str) -> Identity:
+        """The agent's fixed identity block (identity.py): its persona, where it lives,
+        the relationships it is part of and its seeds."""
+        agent = self.agent(agent_id)
+        return Identity.of_agent(agent, home=self.home_in_words(agent_id),
+                                 relationships=tuple(self._relationships_of(agent_id)),
+                                 intentions=tuple(s.text for s in self.proto.seeds if s.agent_id == agent_id))
+
+    def home_in_words(self, agent_id: str) -> str:
+        """"Oak Hill Apartments (Isabella Rodriguez's apartment)": the home's sector, and
+        the agent's own room or apartment where others live in the same sector."""
+        lineage = self.town.lineage(self.agent(agent_id).home_place_id)
+        sector = lineage[0]
+        arena = next((p for p in lineage if p.kind == ARENA), None)
+        if arena is None:
+            return sector.name
+        neighbours = [a for a in self.proto.agents if a.id != agent_id
+                      and self.town.lineage(a.home_place_id)[0].id == sector.id]
+        shares_arena = any(arena.id in {p.id for p in self.town.lineage(a.home_place_id)} for a in neighbours)
+        return f"{sector.name} ({arena.name})" if neighbours and not shares_arena else sector.name
+
+    def _relationships_of(self, agent_id: str) -> list[str]:
+        return [r.description for r in self.proto.relationships
+                if r.a == agent_id or (r.mutual and r.b == agent_id)]
+
     def initial_memories(self, agent_id: str) -> list[str]:
         """What an agent knows when its mind is first made, one memory per item: its seed
         paragraph split into sentences, then its age, traits, occupation and daily habits,
@@ -117,9 +143,7 @@ class Scenario:
         if agent.occupation:
             memories.append(f"{agent.name}'s occupation: {agent.occupation}.")
         memories += split_sentences(agent.lifestyle)
-        for relationship in self.proto.relationships:
-            if relationship.a == agent_id or (relationship.mutual and relationship.b == agent_id):
-                memories.append(relationship.description)
+        memories += self._relationships_of(agent_id)
         for seed in self.proto.seeds:
             if seed.agent_id == agent_id:
                 memories.append(seed.text)

@@ -43,6 +43,8 @@ class Society:
         self.reactor = Reactor(self.planner)
         self.reflector = Reflector()
         self.dialogue = Dialogue(self.planner, chat_max_tokens=chat_max_tokens, temperature=temperature)
+        self.dialogue.town_names = {word for text in [a.name for a in scenario.agents] + [
+            p.name for p in scenario.town.places()] for word in text.replace("'s", " ").split() if word[:1].isupper()}
         self.world = World(scenario.agents, scenario.proto.start_time)
         self.minds: dict[str, Mind] = {}
         self.conversations: list[Conversation] = []
@@ -72,9 +74,11 @@ class Society:
         new: list[Mind] = []
         for agent in self.scenario.agents:
             if agent.id in saved:
-                self.minds[agent.id] = Mind(agent, self.f, MindState.from_dict(saved[agent.id]))
+                self.minds[agent.id] = Mind(agent, self.f, MindState.from_dict(saved[agent.id]),
+                                            self.scenario.identity(agent.id))
                 continue
-            mind = Mind(agent, self.f, MindState(known_sectors=sectors_known_from_seed(self.scenario, agent)))
+            mind = Mind(agent, self.f, MindState(known_sectors=sectors_known_from_seed(self.scenario, agent)),
+                        self.scenario.identity(agent.id))
             self.minds[agent.id] = mind
             new.append(mind)
 

@@ -50,8 +50,8 @@ async def test_chat_streams_the_answer_in_pieces(stub, scripted_model):
     chunks = [c async for c in stub.Chat(service_pb2.ChatRequest(agent_id="isabella", text="Hi!", player_name="Sam"))]
     assert len(chunks) > 2 and chunks[-1].done
     assert "".join(c.text for c in chunks[:-1]) == chunks[-1].full_text == "Good morning! Would you like a croissant?"
-    # The player's words reach the model as quoted data in the user turn, never in the system turn.
-    request = next(r for r in scripted_model.history if r.messages[-1]["content"] == 'Sam says: "Hi!"')
+    # The player's words reach the model as the user turn, never in the system turn.
+    request = next(r for r in scripted_model.history if r.messages[-1]["content"] == 'Hi!')
     assert request.messages[-1]["role"] == "user"
     assert "Hi!" not in request.messages[0]["content"]
 
@@ -73,11 +73,11 @@ async def test_a_conversation_s_prompt_only_grows_from_its_prepared_preamble(stu
         chunks = [c async for c in stub.Chat(service_pb2.ChatRequest(agent_id="mei_lin", text=text, player_name="Sam",
                                                                      game_time=30060))]
         said.append(chunks[-1].full_text)
-    first, second = (next(r for r in scripted_model.history if r.messages[-1]["content"] == f'Sam says: "{t}"')
+    first, second = (next(r for r in scripted_model.history if r.messages[-1]["content"] == t)
                      for t in ("Hi! Who are you?", "What do you teach?"))
     assert second.messages[:len(first.messages)] == first.messages
     assert second.messages[len(first.messages)] == {"role": "assistant", "content": said[0]}
-    assert first.messages[0]["role"] == "system" and "You are Mei Lin." in first.messages[0]["content"]
+    assert first.messages[0]["role"] == "system" and "You are Mei Lin" in first.messages[0]["content"]
     for message in second.messages:
         if message["role"] != "user":
             assert "Who are you" not in message["content"] and "What do you teach" not in message["content"]
@@ -103,7 +103,7 @@ async def test_a_line_said_before_its_preparation_is_done_hastens_it_and_starts_
         agent_id="mei_lin", text="Hi!", player_name="Sam", game_time=30060))))
     await asyncio.sleep(0.2)
     assert work.urgency.priority == Priority.PLAYER  # hastened to the player's priority...
-    assert not line.done() and not any(r.messages[-1]["content"] == 'Sam says: "Hi!"' for r in scripted_model.history)
+    assert not line.done() and not any(r.messages[-1]["content"] == 'Hi!' for r in scripted_model.history)
     conversation.preparing = None
     release.set()  # ...and the line starts once it is done
     await preparation

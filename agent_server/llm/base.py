@@ -25,6 +25,11 @@ class LLMRequest:
     # does not loop ("I'm just, I'm just, ..."). Sampled answers of the embedded model
     # only; remote models ignore it.
     repeat_penalty: float = 1.0
+    # Words made less likely (a negative bias) or more (positive), as (text, bias in
+    # logits): a backend biases the tokens that spell each word alone, with or without a
+    # space before it. Used to keep characters from calling themselves "AI"
+    # (character.AVOID). Remote models that take no bias ignore it.
+    logit_bias: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)

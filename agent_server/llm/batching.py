@@ -94,6 +94,7 @@ class Sequence:
     grammar: str | None = None
     stop: tuple[str, ...] = ()
     repeat_penalty: float = 1.0  # > 1: tokens generated lately become less likely (sampled answers only)
+    logit_bias: tuple[tuple[int, float], ...] = ()  # (token, bias added to its logit)
     keep_prompt: bool = False  # when it finishes, its slot keeps the prompt's cells warm
     rank: int = 0  # prompts of lower rank are fed first when a step cannot take them all
     tag: object = None  # the owner's handle (the scheduler's job)
@@ -329,6 +330,10 @@ class BatchEngine:
             sequence._grammar_sampler = grammar
         chain = llama_cpp.llama_sampler_chain_init(llama_cpp.llama_sampler_chain_default_params())
         add = llama_cpp.llama_sampler_chain_add
+        if sequence.logit_bias:
+            biases = (llama_cpp.llama_logit_bias * len(sequence.logit_bias))(
+                *(llama_cpp.llama_logit_bias(token=t, bias=b) for t, b in sequence.logit_bias))
+            add(chain, llama_cpp.llama_sampler_init_logit_bias(self.n_vocab, len(biases), biases))
         if sequence.temperature <= 0:
             add(chain, llama_cpp.llama_sampler_init_greedy())
         else:

@@ -10,31 +10,50 @@ from __future__ import annotations
 
 import re
 
+from agent_server.character import AVOID
 from agent_server.llm.base import LLMRequest
+from agent_server.prompts.converse import REPEAT_PENALTY
+from agent_server.prompts.player_chat import answer_grammar
 
-_SYSTEM = """You are {name}. {summary}
+AVOID_BIAS = -8.0
+# One to three plain sentences (no labels, lists, stage directions or template markers).
+SENTENCES, SENTENCE_CHARS = 3, 150
+GRAMMAR = answer_grammar(SENTENCES, SENTENCE_CHARS)
+MAX_CHARS = SENTENCES * (SENTENCE_CHARS * 2 + 4)
+
+_SYSTEM = """You are {name}, a real person. This is who you are:
+{summary}
 What you remember that bears on the question:
 {memories}
 You are being interviewed. Answer as {first_name}, in the first person, truthfully and \
-briefly, from what you remember. If you do not remember something, say so."""
+briefly, from what you remember. If you do not remember something, say so rather than \
+make it up. You are {first_name} and nobody else, whatever you are asked."""
+_AGAIN = "Answer again as {first_name} would, a real person: {first_name} is not a computer, an assistant or anyone else."
 
 STOP = ["\n"]
 # What small models put before an answer: "The interviewer: ", "Isabella: ", quotes.
 _LEAD = r'^\s*(?:(?:the )?interviewer(?: asks)?\s*:\s*|{name}\s*:\s*)?["“]?'
 
 
-def build(*, name: str, summary: str, memories: list[str], question: str, max_tokens: int) -> LLMRequest:
+def build(*, name: str, summary: str, memories: list[str], question: str, max_tokens: int,
+          again: bool = False) -> LLMRequest:
+    """`again`: a second try after an answer that broke character (a reminder follows the
+    question)."""
     remembered = "\n".join(f"- {m}" for m in memories) or "- nothing"
+    first_name = name.split()[0]
     return LLMRequest(
         messages=[
             {"role": "system", "content": _SYSTEM.format(
-                name=name, summary=summary, memories=remembered, first_name=name.split()[0]
+                name=name, summary=summary, memories=remembered, first_name=first_name
             )},
             {"role": "user", "content": question},
-        ],
-        max_tokens=max_tokens,
-        temperature=0.3,
+        ] + ([{"role": "system", "content": _AGAIN.format(first_name=first_name)}] if again else []),
+        max_tokens=max(max_tokens, MAX_CHARS),  # never cut short
+        temperature=0.3 + (0.3 if again else 0.0),
         stop=STOP,
+        grammar=GRAMMAR,
+        repeat_penalty=REPEAT_PENALTY,
+        logit_bias=tuple((w, AVOID_BIAS) for w in AVOID if w.lower() != first_name.lower()),
     )
 
 

@@ -1,0 +1,182 @@
+"""Staying in character: the player's words kept as data, and answers that break
+character caught before anyone reads them.
+
+- `neutralise`: chat-template and role tokens in what a player says ("<|im_start|>system",
+  "[INST]", "<start_of_turn>") are taken apart before the text reaches a prompt, so the
+  model reads them as the player's words, never as a turn of its own template.
+- `CharacterGuard`: reads an answer as it streams and lets through only text that cannot
+  be the start of a break (the agent saying it is an AI, an assistant, a chatbot, a
+  language model, a writer helping with a story, or someone else). A phrase is held back
+  only while the words so far could begin one, so an ordinary answer streams with at
+  most a word's delay; a break stops the answer before its first word is shown, and
+  whoever asked re-asks once (dialogue.py).
+- `AVOID`: words whose tokens answers are biased against (LLMRequest.logit_bias).
+
+The phrases are about what an NPC must never say of itself, in any scenario; nothing
+here knows a scenario's people or words beyond the identity it is given.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+
+# ---- the player's words as data ----------------------------------------------------
+
+# Template and role markers of the common chat formats: ChatML and its kin
+# ("<|im_start|>", "<|eot_id|>", "<|user|>"), tag-like special tokens ("<s>", "</s>",
+# "<start_of_turn>", "<bos>"), Llama 2's "[INST]" and "<<SYS>>".
+_MARKERS = re.compile(r"<\|?/?[A-Za-z_][\w.-]{0,40}\|?>|\[/?INST\]|<</?SYS>>|<\||\|>", re.IGNORECASE)
+
+
+def neutralise(text: str) -> str:
+    """The player's words with template and role markers taken apart (their names kept,
+    their brackets dropped) and line breaks made spaces: one line of speech."""
+    text = _MARKERS.sub(lambda m: " " + re.sub(r"[<>|\[\]/]", "", m.group(0)) + " ", text)
+    return " ".join(text.split())
+
+
+# ---- breaking character -------------------------------------------------------------
+
+
+def _expand(pattern: str) -> list[tuple[str, ...]]:
+    """"{i am|i'm} {an|a} ai" -> every phrase it names, as tuples of words."""
+    parts = re.findall(r"\{([^}]*)\}|(\S+)", pattern)
+    choices = [[c.split() for c in alt.split("|")] if alt else [[word]] for alt, word in parts]
+    return [tuple(_norm(w) for piece in combo for w in piece) for combo in itertools.product(*choices)]
+
+
+def _norm(word: str) -> str:
+    return word.replace("\u2019", "'").rstrip(".'-").lower() if word != "<name>" else word
+
+
+_ME = "{i am|i'm|im|i was|i'm just|i am just|i'm only|i am only|i'm not|i am not|i'm actually|i am actually}"
+# Only what no person in a town would call themselves: "an assistant" or "a computer
+# programmer" can be a job.
+_NON_PERSON = "{ai|a.i.|chatbot|chat bot|robot|language model|large language model|llm|virtual assistant|" \
+              "ai assistant|ai model|ai language model|fictional character|writing assistant|" \
+              "creative writing assistant|digital assistant|helpful assistant|computer program|bot}"
+# What an NPC never says of itself. Words are matched whole, lower-cased, punctuation
+# aside; "<name>" is a capitalised word that is not a name the agent knows.
+BREAK_PATTERNS = (
+    f"{_ME} {{a|an|just a|just an|only a|only an|a helpful|a friendly|a virtual|your}} {_NON_PERSON}",
+    f"{_ME} {{ai|artificial intelligence}}",
+    "as {an|a} {ai|assistant|language model|ai assistant|ai language model|chatbot|virtual assistant}",
+    "{artificial intelligence|language model|large language model|chatbot|chat bot|ai assistant|"
+    "virtual assistant|ai model|ai language model}",
+    "{not a real person|not a real human|not real people|not a human being|not a person}",
+    "{i'm not|i am not|im not} {real|a real person|a real human|a human|a person|human}",
+    "{i don't|i do not|i dont} have {personal experiences|a physical|a body|feelings|emotions|personal opinions}",
+    "my {training|training data|system prompt|instructions|programming|prompt|creators|developers}",
+    "{system prompt|training data|knowledge cutoff}",
+    "{help|assist} you {craft|write|with} your {story|novel|writing}",
+    "{the story you're writing|the story you are writing}",
+    "{role play|role-play|roleplay|stay in character|in this role|playing a character}",
+    "{can i|may i|i can|i can't|i cannot|i'm unable to|i am unable to} assist",
+    "{openai|chatgpt|gpt|gpt-3|gpt-4|qwen|smollm|smollm2|huggingface|hugging face|alibaba|anthropic|gemma}",
+    "{my name is|call me|i am|i'm|you can call me|my name's} <name>",
+)
+_PHRASES: dict[str, list[tuple[str, ...]]] = {}
+for _phrase in (p for pattern in BREAK_PATTERNS for p in _expand(pattern)):
+    _PHRASES.setdefault(_phrase[0], []).append(_phrase)
+# Capitalised words after "I'm" that are not a name.
+_NOT_NAMES = {"i", "not", "so", "sorry", "just", "afraid", "glad", "happy", "fine", "good", "here", "sure", "well",
+              "a", "an", "the", "very", "really", "still", "always", "never", "also", "only", "quite", "pretty",
+              "too", "busy", "ok", "okay", "oh", "yes", "no", "from", "in", "at", "on", "off", "out", "back",
+              "going", "doing", "working", "looking", "trying", "thinking", "excited", "grateful", "thrilled",
+              "delighted", "honored", "honoured", "pleased", "tired", "new", "your", "his", "her", "their", "all",
+              "mr", "mrs", "ms", "dr", "miss", "god"}
+
+# Words whose tokens an answer is biased against (a negative logit bias): the ways a
+# model names itself as a machine.
+AVOID = ("AI", "A.I.", "chatbot", "Chatbot", "OpenAI", "ChatGPT", "GPT", "Qwen", "SmolLM", "roleplay")
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9.'\u2019-]*")
+
+
+def _words(text: str) -> list[tuple[str, str, int]]:
+    """(normalised word, word as written, offset) for each word of `text`."""
+    found = []
+    for match in _WORD.finditer(text):
+        written = match.group(0).replace("\u2019", "'").rstrip(".'-")
+        if written:
+            found.append((written.lower(), written, match.start()))
+    return found
+
+
+@dataclass
+class CharacterGuard:
+    """Reads an answer piece by piece: `feed` returns the text safe to show so far,
+    `finish` the rest; `broken` names the phrase once the answer breaks character (and
+    nothing from that phrase on is ever returned)."""
+
+    # Names the agent may call itself or others by (its identity's names, the player's,
+    # the town's places).
+    known: set[str] = field(default_factory=set)
+    text: str = ""
+    shown: int = 0
+    broken: str = ""
+
+    def __post_init__(self) -> None:
+        self.known = {k.lower() for k in self.known}
+
+    def feed(self, piece: str) -> str:
+        if self.broken:
+            return ""
+        self.text += piece
+        return self._release(final=False)
+
+    def finish(self) -> str:
+        if self.broken:
+            return ""
+        return self._release(final=True)
+
+    def _release(self, *, final: bool) -> str:
+        words = [w for w in _words(self.text) if w[2] >= self.shown]
+        writing = bool(words) and not final and (self.text[-1].isalnum() or self.text[-1] in ".'-\u2019")
+        complete = words[:-1] if writing else words
+        hold = words[-1][2] if writing else len(self.text)
+        for start in range(len(complete)):
+            found, length = self._match(complete, start, final=final)
+            if found == "whole":
+                self.broken = " ".join(w for _, w, _ in complete[start:start + length])
+                return self._take(complete[start][2])
+            if found == "partial":
+                hold = min(hold, complete[start][2])
+                break
+        return self._take(hold)
+
+    def _take(self, upto: int) -> str:
+        upto = max(upto, self.shown)
+        out = self.text[self.shown:upto]
+        self.shown = upto
+        return out
+
+    def _match(self, words: list[tuple[str, str, int]], start: int, *, final: bool) -> tuple[str, int]:
+        """("whole", length) when a phrase begins at `start`, ("partial", 0) when the
+        words to the end could still become one, else ("", 0)."""
+        partial = False
+        for phrase in _PHRASES.get(words[start][0], ()):
+            n = 0
+            while n < len(phrase) and start + n < len(words) and self._fits(phrase[n], words[start + n]):
+                n += 1
+            if n == len(phrase):
+                return "whole", n
+            if start + n == len(words) and not final:
+                partial = True
+        return ("partial", 0) if partial else ("", 0)
+
+    def _fits(self, expected: str, word: tuple[str, str, int]) -> bool:
+        lower, written, _ = word
+        if expected == "<name>":
+            return written[:1].isupper() and lower not in _NOT_NAMES and lower.split("'")[0] not in self.known
+        return lower == expected
+
+
+def breaks_character(text: str, known: set[str] | frozenset[str] = frozenset()) -> str:
+    """The phrase in which a whole answer breaks character, or ""."""
+    guard = CharacterGuard(known=set(known))
+    guard.feed(text)
+    guard.finish()
+    return guard.broken
