@@ -87,13 +87,13 @@ class Dialogue:
         self.breaks: dict[str, int] = {}
         self.fallbacks = 0
 
-    def _known(self, mind: Mind, other: str = "") -> set[str]:
+    def known_names(self, mind: Mind, other: str = "") -> set[str]:
         """The names `mind` may use: its identity's, the town's, the other's."""
         return mind.identity.known_names() | self.town_names | {w for w in other.split() if w}
 
     def _checked(self, text: str, mind: Mind, other: str, purpose: str) -> str:
         """`text` if it keeps `mind` in character, else "" (counted in `breaks`)."""
-        broken = character.breaks_character(text, self._known(mind, other))
+        broken = character.breaks_character(text, self.known_names(mind, other))
         if not broken:
             return text
         self.breaks[purpose] = self.breaks.get(purpose, 0) + 1
@@ -198,7 +198,7 @@ class Dialogue:
         recalled = [d for d in (s.node.description for s in mind.recall_for_answer(f"{player}. {text}", now))
                     if d not in conversation.recalled][:LINE_RECALL]
         turns = player_chat.exchange(first_name=mind.first_name, text=text, recalled=recalled)
-        avoid = tuple(w for w in character.AVOID if w.lower() not in {n.lower() for n in self._known(mind, player)})
+        avoid = tuple(w for w in character.AVOID if w.lower() not in {n.lower() for n in self.known_names(mind, player)})
         shown: list[str] = []
         try:
             for attempt in range(2):
@@ -207,7 +207,7 @@ class Dialogue:
                 extra = [player_chat.reminder(mind.first_name)] if attempt else []
                 request = player_chat.build(messages + turns + extra, max_tokens=self._chat_max_tokens,
                                             temperature=self._temperature, avoid=avoid)
-                guard = character.CharacterGuard(known=self._known(mind, player))
+                guard = character.CharacterGuard(known=self.known_names(mind, player))
                 async with contextlib.aclosing(mind.f.scheduler.stream(
                         request, Priority.PLAYER, "player_chat", keep_prompt=not attempt)) as pieces:
                     async for piece in pieces:

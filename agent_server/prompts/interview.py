@@ -17,7 +17,7 @@ from agent_server.prompts.player_chat import answer_grammar
 
 AVOID_BIAS = -8.0
 # One to three plain sentences (no labels, lists, stage directions or template markers).
-SENTENCES, SENTENCE_CHARS = 3, 150
+SENTENCES, SENTENCE_CHARS = 3, 120
 GRAMMAR = answer_grammar(SENTENCES, SENTENCE_CHARS)
 MAX_CHARS = SENTENCES * (SENTENCE_CHARS * 2 + 4)
 
