@@ -105,6 +105,21 @@ def _words(text: str) -> list[tuple[str, str, int]]:
     return found
 
 
+# A question whether the agent is a machine ("Are you an AI?", "admit you're a bot"),
+# which an answer must not begin by agreeing to.
+_MACHINE = re.compile(r"\b(?:a\.i\.?|ai|bot|chat ?bot|robot|language model|llm|gpt|chatgpt|npc|not (?:a )?real|"
+                      r"fake person|simulation|simulated|virtual assistant|ai assistant)\b", re.IGNORECASE)
+_AGREEING = [p for pattern in ("{yes|yeah|yep|yup|correct|indeed|true|exactly|right|guilty|affirmative|sure}",
+                               "{that's right|that is right|you're right|you are right|you got me|i admit|i am|i'm}"
+                               " {it|that|one}", "{you're right|you are right|you got me|i admit it}")
+             for p in _expand(pattern)]
+
+
+def asks_if_machine(text: str) -> bool:
+    """Whether a line asks or says that the agent is a machine."""
+    return bool(_MACHINE.search(text))
+
+
 @dataclass
 class CharacterGuard:
     """Reads an answer piece by piece: `feed` returns the text safe to show so far,
@@ -114,12 +129,16 @@ class CharacterGuard:
     # Names the agent may call itself or others by (its identity's names, the player's,
     # the town's places).
     known: set[str] = field(default_factory=set)
+    # What was said to the agent: when it asks whether the agent is a machine, an
+    # answer beginning "Yes" breaks character too.
+    asked: str = ""
     text: str = ""
     shown: int = 0
     broken: str = ""
 
     def __post_init__(self) -> None:
         self.known = {k.lower() for k in self.known}
+        self._first = {phrase[0] for phrase in _AGREEING} if asks_if_machine(self.asked) else set()
 
     def feed(self, piece: str) -> str:
         if self.broken:
@@ -157,7 +176,11 @@ class CharacterGuard:
         """("whole", length) when a phrase begins at `start`, ("partial", 0) when the
         words to the end could still become one, else ("", 0)."""
         partial = False
-        for phrase in _PHRASES.get(words[start][0], ()):
+        first = words[start][0]
+        candidates = _PHRASES.get(first, [])
+        if start == 0 and first in self._first:
+            candidates = candidates + [p for p in _AGREEING if p[0] == first]
+        for phrase in candidates:
             n = 0
             while n < len(phrase) and start + n < len(words) and self._fits(phrase[n], words[start + n]):
                 n += 1
@@ -174,9 +197,9 @@ class CharacterGuard:
         return lower == expected
 
 
-def breaks_character(text: str, known: set[str] | frozenset[str] = frozenset()) -> str:
-    """The phrase in which a whole answer breaks character, or ""."""
-    guard = CharacterGuard(known=set(known))
+def breaks_character(text: str, known: set[str] | frozenset[str] = frozenset(), asked: str = "") -> str:
+    """The phrase in which a whole answer (to `asked`) breaks character, or ""."""
+    guard = CharacterGuard(known=set(known), asked=asked)
     guard.feed(text)
     guard.finish()
     return guard.broken

@@ -91,9 +91,10 @@ class Dialogue:
         """The names `mind` may use: its identity's, the town's, the other's."""
         return mind.identity.known_names() | self.town_names | {w for w in other.split() if w}
 
-    def _checked(self, text: str, mind: Mind, other: str, purpose: str) -> str:
-        """`text` if it keeps `mind` in character, else "" (counted in `breaks`)."""
-        broken = character.breaks_character(text, self.known_names(mind, other))
+    def _checked(self, text: str, mind: Mind, other: str, purpose: str, asked: str = "") -> str:
+        """`text` (an answer to `asked`) if it keeps `mind` in character, else "" (counted
+        in `breaks`)."""
+        broken = character.breaks_character(text, self.known_names(mind, other), asked)
         if not broken:
             return text
         self.breaks[purpose] = self.breaks.get(purpose, 0) + 1
@@ -207,7 +208,7 @@ class Dialogue:
                 extra = [player_chat.reminder(mind.first_name)] if attempt else []
                 request = player_chat.build(messages + turns + extra, max_tokens=self._chat_max_tokens,
                                             temperature=self._temperature, avoid=avoid)
-                guard = character.CharacterGuard(known=self.known_names(mind, player))
+                guard = character.CharacterGuard(known=self.known_names(mind, player), asked=text)
                 async with contextlib.aclosing(mind.f.scheduler.stream(
                         request, Priority.PLAYER, "player_chat", keep_prompt=not attempt)) as pieces:
                     async for piece in pieces:
@@ -302,7 +303,7 @@ class Dialogue:
                                       max_tokens=max_tokens or self._chat_max_tokens, again=bool(attempt))
             answer = interview.clean((await mind.f.scheduler.complete(request, priority, "interview")).text,
                                      mind.name)
-            if self._checked(answer, mind, "", "interview"):
+            if self._checked(answer, mind, "", "interview", asked=question):
                 return answer, used
         self.fallbacks += 1
         return "I'd rather not answer that.", used

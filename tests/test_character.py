@@ -168,3 +168,10 @@ async def test_a_real_interview_answer_carries_the_persona_s_occupation(tmp_path
         await running.stop()
     assert any(word in a.lower() for a in answers for word in ("cafe", "café", "owner", "hobbs")), answers
     assert not any(breaks_character(a, known) for a in answers), answers
+
+
+def test_agreeing_to_being_a_machine_breaks_character_and_agreeing_to_else_does_not():
+    assert breaks_character("Yes, I am.", asked="Are you an AI?") == "Yes"
+    assert breaks_character("You got me.", asked="Admit it, you're a chatbot.") == "You got me"
+    assert breaks_character("Yes, we have one.", asked="Do you have a coffee machine?") == ""
+    assert breaks_character("No, I'm Ann.", {"ann"}, asked="Are you a bot?") == ""
