@@ -76,6 +76,7 @@ def load_model(settings: Settings) -> LanguageModel:
         seed=settings.seed,
         parallel=settings.llm_parallel,
         kv_cache_type=settings.kv_cache_type,
+        chat_template=settings.chat_template,
     )
 
 

@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         DEFAULT_MODEL,
         description="GGUF model file, or a file name inside models/.",
     )
+    chat_template: str = Field(
+        "",
+        description="How the embedded model's prompts are laid out: empty for the model's own chat template "
+        "(the GGUF's tokenizer.chat_template; the default), a built-in one (chatml, gemma, llama3) for a GGUF "
+        "without one, or the path of a Jinja template file.",
+    )
     n_ctx: int = Field(4096, ge=256, le=131072, description="Model context length, tokens.")
     n_threads: int = Field(
         max(1, os.cpu_count() or 1), ge=1, le=256, description="CPU threads for the model."

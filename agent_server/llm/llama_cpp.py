@@ -38,6 +38,37 @@ PROMPT_CHUNK = 128
 # read as scores, 8-bit keys lowered importance's rank agreement with people's ratings
 # from 0.78 to 0.72 (bench/importance.py), which is why scoring keeps f16.
 KV_CACHE_TYPES = {"f16": llama_cpp.GGML_TYPE_F16, "q8_0": llama_cpp.GGML_TYPE_Q8_0}
+# Chat templates for a GGUF without its own (tokenizer.chat_template), named by the
+# chat_template setting. Each lays out the system, user and assistant turns and, with
+# add_generation_prompt, opens the assistant's turn. Gemma has no system turn: system
+# text goes at the start of the next user turn, as Gemma's own template does.
+CHAT_TEMPLATES = {
+    "chatml": (
+        "{% for message in messages %}"
+        "{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>\n' }}"
+        "{% endfor %}"
+        "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+    ),
+    "gemma": (
+        "{{ bos_token }}{% set pending = namespace(system='') %}"
+        "{% for message in messages %}"
+        "{% if message['role'] == 'system' %}"
+        "{% set pending.system = pending.system + message['content'] + '\n\n' %}"
+        "{% elif message['role'] == 'assistant' %}"
+        "{{ '<start_of_turn>model\n' + message['content'] | trim + '<end_of_turn>\n' }}"
+        "{% else %}{{ '<start_of_turn>user\n' + pending.system + message['content'] | trim + '<end_of_turn>\n' }}"
+        "{% set pending.system = '' %}{% endif %}"
+        "{% endfor %}"
+        "{% if add_generation_prompt %}{{ '<start_of_turn>model\n' }}{% endif %}"
+    ),
+    "llama3": (
+        "{{ bos_token }}{% for message in messages %}"
+        "{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n' + message['content'] | trim"
+        " + '<|eot_id|>' }}"
+        "{% endfor %}"
+        "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}"
+    ),
+}
 
 
 class LlamaCppModel(LanguageModel):
@@ -54,13 +85,16 @@ class LlamaCppModel(LanguageModel):
         parallel: int = 8,
         kv_cache_type: str = "q8_0",
         prompt_chunk: int = PROMPT_CHUNK,
+        chat_template: str = "",
     ) -> None:
         """`n_ctx` is each request's context (prompt and answer); `parallel` requests
         decode together, each with a KV cache of `n_ctx` tokens. `kv_cache_type`: how
         their cache keeps keys (KV_CACHE_TYPES); values are f16 (a quantized value cache
         needs flash attention, which the engine leaves off). Option scoring has its own
         context, which keeps f16 keys: scores are read as numbers (importance, places,
-        interviews), so they are kept exact, and that cache is a single sequence's."""
+        interviews), so they are kept exact, and that cache is a single sequence's.
+        `chat_template`: empty for the model's own, else a name in CHAT_TEMPLATES or the
+        path of a Jinja file."""
         if kv_cache_type not in KV_CACHE_TYPES:
             raise ValueError(f"unknown KV cache type {kv_cache_type!r}; use one of {sorted(KV_CACHE_TYPES)}")
         path = Path(path)
@@ -71,6 +105,8 @@ class LlamaCppModel(LanguageModel):
             )
         from llama_cpp import Llama
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        template = _configured_chat_template(chat_template)  # before the load: a wrong setting fails fast
 
         # The library's default for generation; batches (prompts, and every step of
         # batched decoding) use the same threads.
@@ -89,8 +125,16 @@ class LlamaCppModel(LanguageModel):
             seed=seed,
             verbose=False,
         )
+        template = template or self._llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            self._llm.close()
+            raise Unavailable(
+                f"model {path.name} has no chat template (tokenizer.chat_template): set chat_template = "
+                f'"chatml" (or {", ".join(repr(n) for n in CHAT_TEMPLATES if n != "chatml")}, or the path of '
+                "a Jinja file) in simulacra.toml, or SIMULACRA_CHAT_TEMPLATE"
+            )
         self._formatter = Jinja2ChatFormatter(
-            template=self._llm.metadata["tokenizer.chat_template"],
+            template=template,
             eos_token=self._llm._model.token_get_text(self._llm.token_eos()),
             bos_token=self._llm._model.token_get_text(self._llm.token_bos()),
         )
@@ -118,8 +162,19 @@ class LlamaCppModel(LanguageModel):
             grammar=request.grammar,
             stop=tuple(request.stop),
             repeat_penalty=request.repeat_penalty,
+            logit_bias=self._token_bias(request.logit_bias),
             tag=tag,
         )
+
+    def _token_bias(self, words: tuple[tuple[str, float], ...]) -> tuple[tuple[int, float], ...]:
+        """The tokens that spell each word whole, alone or after a space, with its bias."""
+        biased: dict[int, float] = {}
+        for word, bias in words:
+            for text in (word, " " + word):
+                tokens = self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+                if len(tokens) == 1:
+                    biased[tokens[0]] = bias
+        return tuple(biased.items())
 
     def stream(self, request: LLMRequest) -> Iterator[str]:
         yield from drive(self.engine, self.sequence(request))
@@ -192,6 +247,22 @@ class LlamaCppModel(LanguageModel):
 
     def count_prompt_tokens(self, request: LLMRequest) -> int:
         return len(self._prompt_tokens(request))
+
+
+def _configured_chat_template(setting: str) -> str | None:
+    """The chat_template setting's Jinja template (a built-in name, or a file's
+    contents), or None when it is empty: the model's own."""
+    if not setting:
+        return None
+    if setting in CHAT_TEMPLATES:
+        return CHAT_TEMPLATES[setting]
+    file = Path(setting).expanduser()
+    if not file.is_file():
+        raise Unavailable(
+            f"chat_template {setting!r} is neither a built-in template ({', '.join(CHAT_TEMPLATES)}) "
+            "nor a Jinja file"
+        )
+    return file.read_text(encoding="utf-8")
 
 
 def _log_softmax(logits: np.ndarray) -> np.ndarray:
