@@ -29,6 +29,8 @@ def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--grpc-port", type=int, help="gRPC port (0: any free port)")
     parser.add_argument("--ws-port", type=int, help="WebSocket gateway port (0: any free port)")
     parser.add_argument("--model", dest="model_path", help="GGUF model file, or a file name in models/")
+    parser.add_argument("--voice-model", dest="voice_model_path",
+                        help="a second GGUF for what the player reads (chat, greetings, interviews, debriefs)")
     parser.add_argument("--llm-backend", choices=["llama_cpp", "openai"],
                         help="in-process model, or an OpenAI-compatible server")
     parser.add_argument("--openai-base-url", help="model server API root, e.g. http://127.0.0.1:8080/v1")
@@ -40,7 +42,7 @@ def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-level", help="DEBUG, INFO, WARNING, ...")
 
 
-_SETTINGS_FLAGS = ["host", "grpc_port", "ws_port", "model_path", "scenario_path", "data_dir", "n_threads",
+_SETTINGS_FLAGS = ["host", "grpc_port", "ws_port", "model_path", "voice_model_path", "scenario_path", "data_dir", "n_threads",
                    "log_level", "llm_backend", "openai_base_url", "openai_model", "save_name"]
 
 

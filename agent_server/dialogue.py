@@ -140,13 +140,13 @@ class Dialogue:
             mind.state.last_talked[other.id] = now
         return conversation
 
-    async def _utterance(self, speaker: Mind, listener: str, request) -> str:
+    async def _utterance(self, speaker: Mind, listener: str, request, purpose: str = "conversation") -> str:
         """A line `speaker` says to `listener`; asked again once if it breaks character,
-        and "" if it breaks it again (the conversation then ends)."""
+        and "" if it breaks it again (the conversation then ends). `purpose`: a
+        conversation's, or a greeting's (to the player)."""
         for _ in range(2):
-            text = converse.parse_utterance(await speaker.ask(request, Priority.CONVERSATION, "conversation"),
-                                            speaker.name)
-            if self._checked(text, speaker, listener, "conversation"):
+            text = converse.parse_utterance(await speaker.ask(request, Priority.CONVERSATION, purpose), speaker.name)
+            if self._checked(text, speaker, listener, purpose):
                 return text
         self.fallbacks += 1
         return ""
@@ -256,7 +256,7 @@ class Dialogue:
             name=mind.name, summary=mind.summary, clock=mind.clock(now), doing=mind.doing(),
             other=player, memories=memories, lines=conversation.named_lines(),
         )
-        text = await self._utterance(mind, player, request)
+        text = await self._utterance(mind, player, request, "greeting")
         if not text or _said_before(text, conversation):
             return ""
         conversation.lines.append((mind.id, mind.name, text))

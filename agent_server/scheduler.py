@@ -22,6 +22,12 @@ dialogue is waiting (it has a context of its own, so the engine may decode
 meanwhile), and goes on once the player's answer is done.
 Other models run one request at a time.
 
+A second model can speak for the agents (`route`): the player's conversation, greetings,
+interviews and debriefs (what the player reads) go to another scheduler, with a model of
+its own, while this one goes on with the background thinking; whenever the other has
+player work, this one pauses between steps and between chunks of scoring, so the two
+share the cores by the same priorities as one model would.
+
 Work done ahead of time (an hour decomposed before it comes) runs at its own low
 priority until someone stands waiting for it. A task doing such work sets an `Urgency`
 (`urgent_work`); its requests run at the urgency's priority at least, and `hasten`
@@ -55,6 +61,8 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 _END = object()
+# How often a scheduler giving way to another's player work looks again (seconds).
+GIVE_WAY_POLL_S = 0.005
 
 
 class Priority(IntEnum):
@@ -196,6 +204,35 @@ class LLMScheduler:
         self._closing = False
         self._thread: threading.Thread | None = None
         self.preemptions = 0
+        # Purposes served by another scheduler (route), and the schedulers whose player
+        # work this one gives way to.
+        self._routes: dict[str, LLMScheduler] = {}
+        self._gives_way_to: list[LLMScheduler] = []
+
+    def route(self, purposes: set[str] | frozenset[str], other: LLMScheduler) -> None:
+        """Requests for `purposes` go to `other` (a scheduler with a model of its own);
+        their usage joins this scheduler's stats, and this one gives way whenever
+        `other` has player work."""
+        for purpose in purposes:
+            self._routes[purpose] = other
+        other.stats = self.stats
+        if other not in self._gives_way_to:
+            self._gives_way_to.append(other)
+
+    def serving(self, purpose: str) -> LLMScheduler:
+        """The scheduler that serves `purpose`: this one, or the one it routes it to."""
+        return self._routes.get(purpose, self)
+
+    def _player_elsewhere(self) -> bool:
+        """Whether a scheduler this one gives way to has player work waiting or decoding
+        (read without its lock, as _player_waits reads this one's)."""
+        return any(o._player_busy() for o in self._gives_way_to)
+
+    def _player_busy(self) -> bool:
+        if self._engine is None:
+            return self._queue.qsize() > 0
+        return self._player_waits() or any(j.priority == Priority.PLAYER and not j.cancelled.is_set()
+                                           for j in list(self._running))
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -236,6 +273,10 @@ class LLMScheduler:
         """Yield the model's answer piece by piece once the request's turn comes.
         `keep_prompt`: the batching engine keeps the prompt's KV cells warm afterwards,
         for a request that will begin the same way (the next line of a conversation)."""
+        if (other := self._routes.get(purpose)) is not None:
+            async for piece in other.stream(request, priority, purpose, keep_prompt=keep_prompt):
+                yield piece
+            return
         async for piece in self._submit(lambda model: model.stream(request), request, priority, purpose,
                                         batched=self._engine is not None, keep_prompt=keep_prompt):
             yield piece
@@ -244,6 +285,8 @@ class LLMScheduler:
         """Evaluate the prompt of a request known to come and keep it warm in the
         batching engine, so that the request, when it comes, evaluates only what
         follows it. Returns once that is done; without an engine, at once."""
+        if (other := self._routes.get(purpose)) is not None:
+            return await other.prepare(request, priority, purpose)
         if self._engine is None:
             return
         async for _ in self._submit(lambda model: iter(()), replace(request, max_tokens=0), priority, purpose,
@@ -258,6 +301,8 @@ class LLMScheduler:
         self, request: LLMRequest, options: list[str], priority: Priority, purpose: str, *, per_token: bool = False
     ) -> list[float]:
         """Log-probability of each option as the answer (see LanguageModel.score_options)."""
+        if (other := self._routes.get(purpose)) is not None:
+            return await other.score_options(request, options, priority, purpose, per_token=per_token)
         async for scores in self._submit(
             lambda model: model.score_options_in_steps(request, options, per_token=per_token), request, priority,
             purpose,
@@ -298,13 +343,18 @@ class LLMScheduler:
 
     def hasten(self, urgency: Urgency, priority: Priority) -> None:
         """Someone waits for the work done under `urgency`: its requests, from now on and
-        those already waiting or decoding, run at `priority` at least."""
+        those already waiting or decoding (here, or with a scheduler this one routes
+        to), run at `priority` at least."""
         if urgency.priority is not None and urgency.priority <= priority:
             return
         urgency.priority = priority
         for follower in urgency.followers:
             self.hasten(follower, priority)
+        for scheduler in [self, *self._gives_way_to]:
+            scheduler._raise(urgency, priority)
 
+    def _raise(self, urgency: Urgency, priority: Priority) -> None:
+        """Raise this scheduler's jobs done under `urgency` to `priority`."""
         def raise_(jobs: list[_Job]) -> None:
             for job in jobs:
                 if job.urgency is urgency and job.priority > priority:
@@ -388,8 +438,13 @@ class LLMScheduler:
                 for job in start:
                     self._start(job)
                 if exclusive is not None:
-                    self._parked = None if self._run(exclusive, self._player_waits) else exclusive
+                    self._parked = None if self._run(exclusive, self._should_pause) else exclusive
                 self._drop_cancelled()
+                if self._gives_way_to and not self._player_waits() and self._player_elsewhere():
+                    # Another model answers the player: wait for it between steps.
+                    with self._cond:
+                        self._cond.wait(timeout=GIVE_WAY_POLL_S)
+                    continue
                 if engine.active:
                     self._step()
         finally:
@@ -444,6 +499,11 @@ class LLMScheduler:
                 exclusive = heapq.heappop(heap)
             break
         return start, preempt, exclusive
+
+    def _should_pause(self) -> bool:
+        """At a pause point of unbatched work: player dialogue waits, here or with a
+        scheduler this one gives way to."""
+        return self._player_waits() or self._player_elsewhere()
 
     def _player_waits(self) -> bool:
         """Whether player dialogue waits for the model (read without the lock: a

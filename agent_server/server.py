@@ -40,6 +40,8 @@ class RunningServer:
     grpc_port: int
     ws_port: int
     host: str
+    # The scheduler of the voice model (voice_model_path), if there is one.
+    voice: LLMScheduler | None = None
 
     @property
     def society(self) -> Society:
@@ -56,6 +58,25 @@ class RunningServer:
         await self.grpc_server.stop(grace=1.0)
         await self.simulation.close()
         await self.scheduler.close()
+        if self.voice is not None:
+            await self.voice.close()
+
+
+# What the voice model (voice_model_path) serves: what the player reads.
+VOICE_PURPOSES = frozenset({"player_chat", "player_chat_prepare", "greeting", "interview", "debrief"})
+
+
+def load_voice_model(settings: Settings) -> LanguageModel:
+    return LlamaCppModel(
+        settings.voice_model_path,
+        n_ctx=settings.n_ctx,
+        n_threads=settings.n_threads,
+        n_gpu_layers=settings.n_gpu_layers,
+        seed=settings.seed,
+        parallel=settings.voice_parallel,
+        kv_cache_type=settings.kv_cache_type,
+        chat_template=settings.chat_template,
+    )
 
 
 def load_model(settings: Settings) -> LanguageModel:
@@ -98,6 +119,12 @@ async def start_server(
         embedder = await asyncio.to_thread(MiniLMEmbedder)
     scheduler = LLMScheduler(model)
     await scheduler.start()
+    voice: LLMScheduler | None = None
+    if settings.voice_model_path is not None and settings.llm_backend != "openai":
+        voice = LLMScheduler(await asyncio.to_thread(load_voice_model, settings))
+        await voice.start()
+        scheduler.route(VOICE_PURPOSES, voice)
+        log.info("the agents speak with %s", voice.model.name)
 
     def configure(society: Society) -> None:
         society.reflector.threshold = settings.reflection_threshold
@@ -124,7 +151,8 @@ async def start_server(
         "serving scenario %r (%d agents, town %r) with model %s",
         scenario.proto.name, len(scenario.agents), scenario.town.name, model.name,
     )
-    return RunningServer(service, simulation, scheduler, grpc_server, ws_server, grpc_port, ws_port, settings.host)
+    return RunningServer(service, simulation, scheduler, grpc_server, ws_server, grpc_port, ws_port, settings.host,
+                         voice)
 
 
 async def serve(settings: Settings, ready_file: Path | None = None) -> None:

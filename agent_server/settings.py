@@ -59,6 +59,15 @@ class Settings(BaseSettings):
         DEFAULT_MODEL,
         description="GGUF model file, or a file name inside models/.",
     )
+    voice_model_path: Path | None = Field(
+        None,
+        description="A second GGUF (or a file name inside models/) that speaks for the agents: the player's "
+        "conversation, greetings, interviews and debriefs, what the player reads. Empty: model_path does "
+        "everything. Both run in process; the main model gives way whenever this one has player work.",
+    )
+    voice_parallel: int = Field(
+        3, ge=1, le=16, description="Requests the voice model decodes together (a kept conversation, a line).",
+    )
     chat_template: str = Field(
         "",
         description="How the embedded model's prompts are laid out: empty for the model's own chat template "
@@ -125,9 +134,11 @@ class Settings(BaseSettings):
     chat_max_tokens: int = Field(96, ge=8, le=2048, description="Longest player-chat answer, tokens.")
     log_level: str = Field("INFO", description="Python logging level.")
 
-    @field_validator("model_path")
+    @field_validator("model_path", "voice_model_path")
     @classmethod
-    def _resolve_model(cls, value: Path) -> Path:
+    def _resolve_model(cls, value: Path | None) -> Path | None:
+        if value is None or str(value) in ("", "."):
+            return None
         if not value.is_absolute() and value.parent == Path("."):
             in_models = PROJECT_ROOT / "models" / value
             if in_models.exists():
