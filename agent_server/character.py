@@ -30,10 +30,14 @@ from dataclasses import dataclass, field
 _MARKERS = re.compile(r"<\|?/?[A-Za-z_][\w.-]{0,40}\|?>|\[/?INST\]|<</?SYS>>|<\||\|>", re.IGNORECASE)
 
 
+_ROLE_AFTER_MARKER = re.compile(r"^\s*(?:system|user|assistant|model|human|bot)\b\s*:?", re.IGNORECASE)
+
+
 def neutralise(text: str) -> str:
-    """The player's words with template and role markers taken apart (their names kept,
-    their brackets dropped) and line breaks made spaces: one line of speech."""
-    text = _MARKERS.sub(lambda m: " " + re.sub(r"[<>|\[\]/]", "", m.group(0)) + " ", text)
+    """The player's words without template and role markers (and the role a marker
+    names: "<|im_start|>system"), line breaks made spaces: one line of speech."""
+    pieces = _MARKERS.split(text)
+    text = " ".join([pieces[0]] + [_ROLE_AFTER_MARKER.sub("", piece, count=1) for piece in pieces[1:]])
     return " ".join(text.split())
 
 
@@ -120,6 +124,14 @@ def asks_if_machine(text: str) -> bool:
     return bool(_MACHINE.search(text))
 
 
+# "your name is Bob", "you are now Jack", "call you Max", "named Rex": a name offered.
+_OFFERED = re.compile(r"\b(?i:name is|name's|you are now|you're now|you are|you're|call you|named|be)\s+"
+                      r"(?i:now\s+|a\s+\w+\s+named\s+)?([A-Z][a-z]+)")
+# Words an answer must say of the line asked (or of an earlier answer), at its start, to
+# be said again rather than answered.
+ECHO_WORDS = 5
+
+
 @dataclass
 class CharacterGuard:
     """Reads an answer piece by piece: `feed` returns the text safe to show so far,
@@ -136,9 +148,18 @@ class CharacterGuard:
     shown: int = 0
     broken: str = ""
 
+    # What the agent said before in the conversation: an answer that begins by saying
+    # one of them again, or the line it was asked, breaks character (it writes the
+    # player's turn, or loops).
+    said: tuple[str, ...] = ()
+
     def __post_init__(self) -> None:
         self.known = {k.lower() for k in self.known}
         self._first = {phrase[0] for phrase in _AGREEING} if asks_if_machine(self.asked) else set()
+        # The names the line tries to give the agent ("your name is Bob", "you are Jack").
+        self._offered = {m.lower() for m in _OFFERED.findall(self.asked)} - self.known
+        self._echoes = [words for words in (tuple(w for w, _, _ in _words(t))[:ECHO_WORDS]
+                                            for t in (self.asked, *self.said)) if len(words) >= ECHO_WORDS]
 
     def feed(self, piece: str) -> str:
         if self.broken:
@@ -177,9 +198,18 @@ class CharacterGuard:
         words to the end could still become one, else ("", 0)."""
         partial = False
         first = words[start][0]
+        if start == 0 and first in self._offered:
+            # Answering with the name offered ("Bob."), unless asking it back ("Bob?").
+            after = self.text[words[start][2] + len(words[start][1]):].lstrip()
+            if not after and not final:
+                return "partial", 0
+            if not after.startswith("?"):
+                return "whole", 1
         candidates = _PHRASES.get(first, [])
-        if start == 0 and first in self._first:
-            candidates = candidates + [p for p in _AGREEING if p[0] == first]
+        if start == 0:
+            if first in self._first:
+                candidates = candidates + [p for p in _AGREEING if p[0] == first]
+            candidates = candidates + [e for e in self._echoes if e[0] == first]
         for phrase in candidates:
             n = 0
             while n < len(phrase) and start + n < len(words) and self._fits(phrase[n], words[start + n]):
@@ -197,9 +227,11 @@ class CharacterGuard:
         return lower == expected
 
 
-def breaks_character(text: str, known: set[str] | frozenset[str] = frozenset(), asked: str = "") -> str:
-    """The phrase in which a whole answer (to `asked`) breaks character, or ""."""
-    guard = CharacterGuard(known=set(known), asked=asked)
+def breaks_character(text: str, known: set[str] | frozenset[str] = frozenset(), asked: str = "",
+                     said: tuple[str, ...] = ()) -> str:
+    """The phrase in which a whole answer (to `asked`, after `said`) breaks character,
+    or ""."""
+    guard = CharacterGuard(known=set(known), asked=asked, said=tuple(said))
     guard.feed(text)
     guard.finish()
     return guard.broken

@@ -208,7 +208,8 @@ class Dialogue:
                 extra = [player_chat.reminder(mind.first_name)] if attempt else []
                 request = player_chat.build(messages + turns + extra, max_tokens=self._chat_max_tokens,
                                             temperature=self._temperature, avoid=avoid)
-                guard = character.CharacterGuard(known=self.known_names(mind, player), asked=text)
+                guard = character.CharacterGuard(known=self.known_names(mind, player), asked=text,
+                                                 said=tuple(t for sid, _, t in conversation.lines if sid == mind.id))
                 async with contextlib.aclosing(mind.f.scheduler.stream(
                         request, Priority.PLAYER, "player_chat", keep_prompt=not attempt)) as pieces:
                     async for piece in pieces:
