@@ -49,6 +49,7 @@ bench: $(VENV)/.installed $(VENV)/.embedder $(MODEL)
 	$(VENV)/bin/python bench/places.py > bench/results/places.json
 	$(VENV)/bin/python bench/throughput.py > bench/results/throughput.json
 	$(VENV)/bin/python bench/town.py --baseline > bench/results/town.json
+	$(VENV)/bin/python bench/believability.py > bench/results/believability.json
 
 ## proto: regenerate the Python API package simulacra/ from protos/
 proto: $(VENV)/.installed

@@ -17,9 +17,7 @@ from agent_server.prompts.player_chat import answer_grammar
 
 AVOID_BIAS = -8.0
 # One to three plain sentences (no labels, lists, stage directions or template markers).
-SENTENCES, SENTENCE_CHARS = 3, 120
-GRAMMAR = answer_grammar(SENTENCES, SENTENCE_CHARS)
-MAX_CHARS = SENTENCES * (SENTENCE_CHARS * 2 + 4)
+GRAMMAR = answer_grammar(3)
 
 _SYSTEM = """You are {name}, a real person. This is who you are:
 {summary}
@@ -48,7 +46,7 @@ def build(*, name: str, summary: str, memories: list[str], question: str, max_to
             )},
             {"role": "user", "content": question},
         ] + ([{"role": "system", "content": _AGAIN.format(first_name=first_name)}] if again else []),
-        max_tokens=max(max_tokens, MAX_CHARS),  # never cut short
+        max_tokens=max_tokens,  # cut short, the answer keeps its whole sentences (clean)
         temperature=0.3 + (0.3 if again else 0.0),
         stop=STOP,
         grammar=GRAMMAR,
@@ -67,4 +65,6 @@ def clean(answer: str, name: str) -> str:
     for sentence in re.split(r"(?<=[.!?])\s+", text):
         if sentence and sentence not in kept:
             kept.append(sentence)
+    if len(kept) > 1 and not re.search(r"[.!?][\"']?$", kept[-1]):
+        kept.pop()  # cut short by max_tokens
     return " ".join(kept)

@@ -50,27 +50,27 @@ RECALL = """{first_name} also recalls:
 # What the model writes when it runs on into the player's turn or a label; the grammar
 # already excludes line breaks and colons, these stop remote models that take none.
 STOP = ["\n", "<|", "[INST]"]
-# An answer: one to three sentences of at most SENTENCE_CHARS characters each.
+# An answer: one to three sentences.
 SENTENCES = 3
 AVOID_BIAS = -8.0
 
-SENTENCE_CHARS = 110
 
-
-def answer_grammar(sentences: int, chars: int) -> str:
+def answer_grammar(sentences: int) -> str:
     """One to `sentences` sentences, each a capital, a digit or an opening mark first;
     then text without line breaks, asterisks, brackets, template or label characters (a
     colon only in a clock time: "5:30"); a full stop, "!" or "?" last ("." inside a word,
-    as in "p.m.", goes on)."""
+    as in "p.m.", goes on). A sentence's length is left open: a bounded repetition
+    ({0,120}) makes llama.cpp's grammar matching some 40 times slower per token. So
+    `max_tokens` may cut the last sentence short; what is shown and kept is the answer
+    up to its last whole sentence (dialogue._whole_sentences, interview.clean)."""
     plain = '^\\n*<>:|\\[\\]{}#_~`"\\\\'
-    return (f'root ::= sentence (" " sentence){{0,{sentences - 1}}}\n'
-            f"sentence ::= [A-Z0-9'¿¡] body{{0,{chars}}} [.!?] [\"']?\n"
+    more = ' (" " sentence)?' * (sentences - 1)
+    return (f"root ::= sentence{more}\n"
+            f"sentence ::= [A-Z0-9'¿¡] body* [.!?] [\"']?\n"
             f'body ::= [{plain}.!?] | [0-9] ":" [0-9] | [.!?] [{plain} ] | ["] [{plain}]')
 
 
-GRAMMAR = answer_grammar(SENTENCES, SENTENCE_CHARS)
-# The longest answer the grammar allows, in characters (and so in tokens at most).
-MAX_CHARS = SENTENCES * (SENTENCE_CHARS * 2 + 4)
+GRAMMAR = answer_grammar(SENTENCES)
 
 
 def _listed(memories: list[str]) -> str:
@@ -102,8 +102,7 @@ def reminder(first_name: str) -> dict[str, str]:
 
 def build(messages: list[dict[str, str]], *, max_tokens: int, temperature: float,
           avoid: tuple[str, ...] = AVOID) -> LLMRequest:
-    """`max_tokens` 0 only evaluates the prompt (PrepareChat); otherwise the answer gets
-    room for the longest the grammar allows, so it is never cut short."""
-    return LLMRequest(messages=messages, max_tokens=max_tokens and max(max_tokens, MAX_CHARS),
+    """`max_tokens` 0 only evaluates the prompt (PrepareChat)."""
+    return LLMRequest(messages=messages, max_tokens=max_tokens,
                       temperature=temperature, stop=STOP, repeat_penalty=converse.REPEAT_PENALTY,
                       grammar=GRAMMAR, logit_bias=tuple((w, AVOID_BIAS) for w in avoid))
