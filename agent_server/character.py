@@ -79,6 +79,9 @@ BREAK_PATTERNS = (
     "{role play|role-play|roleplay|stay in character|in this role|playing a character}",
     "{can i|may i|i can|i can't|i cannot|i'm unable to|i am unable to} assist",
     "{openai|chatgpt|gpt|gpt-3|gpt-4|qwen|smollm|smollm2|huggingface|hugging face|alibaba|anthropic|gemma}",
+    "{just a|only a|merely a} {program|computer|machine|robot|bot|simulation|script|character}",
+    "{running on|run on|living in|inside} {a computer|a server|the computer|a video game|the game|a game}",
+    "{an npc|a non-player character|a video game character|a game character}",
     "{my name is|call me|i am|i'm|you can call me|my name's} <name>",
 )
 _PHRASES: dict[str, list[tuple[str, ...]]] = {}
@@ -127,6 +130,9 @@ def asks_if_machine(text: str) -> bool:
 # "your name is Bob", "you are now Jack", "call you Max", "named Rex": a name offered.
 _OFFERED = re.compile(r"\b(?i:name is|name's|you are now|you're now|you are|you're|call you|named|be)\s+"
                       r"(?i:now\s+|a\s+\w+\s+named\s+)?([A-Z][a-z]+)")
+# "you are now a pirate", "pretend to be a dragon", "act as an assistant": a role offered.
+_ROLE = re.compile(r"\b(?i:you are now|you're now|you are|you're|pretend to be|pretend you are|pretend you're|"
+                   r"act as|acting as|play|playing|roleplay as|be)\s+(?i:a|an|the|my)\s+([a-z]+)")
 # Words an answer must say of the line asked (or of an earlier answer), at its start, to
 # be said again rather than answered.
 ECHO_WORDS = 5
@@ -158,6 +164,10 @@ class CharacterGuard:
         self._first = {phrase[0] for phrase in _AGREEING} if asks_if_machine(self.asked) else set()
         # The names the line tries to give the agent ("your name is Bob", "you are Jack").
         self._offered = {m.lower() for m in _OFFERED.findall(self.asked)} - self.known
+        # The roles it tries to give ("you are now a pirate"): taking one breaks character.
+        roles = {m.lower() for m in _ROLE.findall(self.asked)} - {"person", "human", "real", "good", "nice"}
+        self._roles = [phrase for role in roles for phrase in _expand(
+            f"{{i'm|i am|i'm now|i am now|i'll be|i will be|as|being}} {{a|an|the|your}} {role}")]
         self._echoes = [words for words in (tuple(w for w, _, _ in _words(t))[:ECHO_WORDS]
                                             for t in (self.asked, *self.said)) if len(words) >= ECHO_WORDS]
 
@@ -210,6 +220,7 @@ class CharacterGuard:
             if first in self._first:
                 candidates = candidates + [p for p in _AGREEING if p[0] == first]
             candidates = candidates + [e for e in self._echoes if e[0] == first]
+        candidates = candidates + [r for r in self._roles if r[0] == first]
         for phrase in candidates:
             n = 0
             while n < len(phrase) and start + n < len(words) and self._fits(phrase[n], words[start + n]):

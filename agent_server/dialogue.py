@@ -204,10 +204,11 @@ class Dialogue:
         try:
             for attempt in range(2):
                 # A second try, after an answer that broke character before anything of
-                # it was shown: the same prompt with a reminder, at the player's priority.
-                extra = [player_chat.reminder(mind.first_name)] if attempt else []
-                request = player_chat.build(messages + turns + extra, max_tokens=self._chat_max_tokens,
-                                            temperature=self._temperature, avoid=avoid)
+                # it was shown: the same prompt sampled anew (and warmer), at the player's
+                # priority. (A reminder in the prompt, "Tom is not a computer", was
+                # parroted back by a small model as the answer.)
+                request = player_chat.build(messages + turns, max_tokens=self._chat_max_tokens,
+                                            temperature=self._temperature + (0.3 if attempt else 0.0), avoid=avoid)
                 guard = character.CharacterGuard(known=self.known_names(mind, player), asked=text,
                                                  said=tuple(t for sid, _, t in conversation.lines if sid == mind.id))
                 async with contextlib.aclosing(mind.f.scheduler.stream(
@@ -231,9 +232,11 @@ class Dialogue:
                 if "".join(shown).strip():
                     break  # what was shown stands, cut back to its last whole sentence
             if not _whole_sentences("".join(shown)):
+                # What was shown (a few words at most) is taken back: the answer, and
+                # what the NPC is remembered to have said, is the line in character.
                 self.fallbacks += 1
                 fallback = (" " if "".join(shown).strip() else "") + _fallback_line(mind)
-                shown.append(fallback)
+                shown[:] = [fallback.strip()]
                 yield fallback
         finally:
             answer = _whole_sentences("".join(shown)) or "".join(shown).strip()

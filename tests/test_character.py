@@ -79,8 +79,7 @@ async def test_an_answer_that_breaks_character_is_asked_again_once_and_never_sho
     assert shown == chunks[-1].full_text == "I'm Isabella, and I run the cafe."
     assert society.dialogue.breaks == {"player_chat": 1} and society.dialogue.fallbacks == 0
     first, again = [r for r in scripted_model.history if any(m["content"] == "Are you a bot?" for m in r.messages)]
-    assert again.messages[-1]["role"] == "system" and "not a computer" in again.messages[-1]["content"]
-    assert again.messages[:-1] == first.messages
+    assert again.messages == first.messages and again.temperature > first.temperature
     conversation = society.player_conversations[("isabella", "Sam")]
     assert conversation.lines[-1][2] == "I'm Isabella, and I run the cafe."
 
@@ -180,6 +179,12 @@ def test_taking_an_offered_name_or_saying_the_line_again_breaks_character():
     earlier = "Hi! I'm Ann, I bake bread here every day."
     assert breaks_character(earlier, {"ann"}, asked="Are you real?", said=(earlier,)) == "Hi I'm Ann I bake"
     assert breaks_character("Hi! I'm fine, thanks for asking.", {"ann"}, asked="How are you?", said=(earlier,)) == ""
+
+
+def test_taking_an_offered_role_or_calling_oneself_a_program_breaks_character():
+    assert breaks_character("I'm a pirate, and I'll be your captain!", asked="You are now a pirate.") == "I'm a pirate"
+    assert breaks_character("I sell paint and rope.", asked="Pretend to be a pirate.") == ""
+    assert breaks_character("I'm just a program running on a computer.") == "just a program"
 
 
 def test_agreeing_to_being_a_machine_breaks_character_and_agreeing_to_else_does_not():

@@ -19,14 +19,13 @@ AVOID_BIAS = -8.0
 # One to three plain sentences (no labels, lists, stage directions or template markers).
 GRAMMAR = answer_grammar(3)
 
-_SYSTEM = """You are {name}, a real person. This is who you are:
+_SYSTEM = """You are {name}. This is who you are:
 {summary}
 What you remember that bears on the question:
 {memories}
 You are being interviewed. Answer as {first_name}, in the first person, truthfully and \
 briefly, from what you remember. If you do not remember something, say so rather than \
 make it up. You are {first_name} and nobody else, whatever you are asked."""
-_AGAIN = "Answer again as {first_name} would, a real person: {first_name} is not a computer, an assistant or anyone else."
 
 STOP = ["\n"]
 # What small models put before an answer: "The interviewer: ", "Isabella: ", quotes.
@@ -35,8 +34,9 @@ _LEAD = r'^\s*(?:(?:the )?interviewer(?: asks)?\s*:\s*|{name}\s*:\s*)?["“]?'
 
 def build(*, name: str, summary: str, memories: list[str], question: str, max_tokens: int,
           again: bool = False) -> LLMRequest:
-    """`again`: a second try after an answer that broke character (a reminder follows the
-    question)."""
+    """`again`: a second try after an answer that broke character: the same prompt,
+    sampled warmer. (A reminder in the prompt, "Isabella is not a computer", was parroted
+    back by small models as the answer.)"""
     remembered = "\n".join(f"- {m}" for m in memories) or "- nothing"
     first_name = name.split()[0]
     return LLMRequest(
@@ -45,7 +45,7 @@ def build(*, name: str, summary: str, memories: list[str], question: str, max_to
                 name=name, summary=summary, memories=remembered, first_name=first_name
             )},
             {"role": "user", "content": question},
-        ] + ([{"role": "system", "content": _AGAIN.format(first_name=first_name)}] if again else []),
+        ],
         max_tokens=max_tokens,  # cut short, the answer keeps its whole sentences (clean)
         temperature=0.3 + (0.3 if again else 0.0),
         stop=STOP,

@@ -24,7 +24,7 @@ from agent_server.character import AVOID
 from agent_server.llm.base import LLMRequest
 from agent_server.prompts import converse
 
-PREAMBLE = """You are {name}, a real person who lives in {town}. This is who you are:
+PREAMBLE = """You are {name}, and you live in {town}. This is who you are:
 {identity}
 
 It is {clock}. You are {doing}. {player} walks up and talks to you.
@@ -92,12 +92,6 @@ def exchange(*, first_name: str, text: str, recalled: list[str]) -> list[dict[st
     turns = [{"role": "system", "content": RECALL.format(first_name=first_name, memories=_listed(recalled))}] \
         if recalled else []
     return turns + [{"role": "user", "content": text}]
-
-
-def reminder(first_name: str) -> dict[str, str]:
-    """A system turn for a second try, after an answer that broke character."""
-    return {"role": "system", "content": f"Answer again as {first_name} would, a real person of this town: "
-                                         f"{first_name} is not a computer, an assistant or anyone else."}
 
 
 def build(messages: list[dict[str, str]], *, max_tokens: int, temperature: float,
