@@ -91,11 +91,11 @@ class SimulacraService:
         player = _text(request.player_name, "playerName", MAX_PLAYER_NAME_CHARS, default=self.society.player_name)
         _check_time(request.game_time)
         self.world.observe_time(request.game_time)
-        pieces: list[str] = []
         async for piece in self.society.chat(request.agent_id, player, text, self.world.game_time):
-            pieces.append(piece)
             yield service_pb2.ChatChunk(text=piece)
-        yield service_pb2.ChatChunk(done=True, full_text="".join(pieces).strip())
+        # The answer as kept, which the game shows in place of the pieces: the same
+        # text, unless words shown before a break were taken back.
+        yield service_pb2.ChatChunk(done=True, full_text=self.society.last_answer(request.agent_id, player))
 
     async def Interview(self, request: service_pb2.InterviewRequest) -> service_pb2.InterviewResponse:
         self._mind(request.agent_id)

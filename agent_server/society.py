@@ -187,12 +187,10 @@ class Society:
         conversation = self._player_conversation(agent_id, player, now)
         mind.state.last_talked[PLAYER_ID] = now
         self.f.journal.record("utterance", now, conversation=conversation.id, speaker=PLAYER_ID, to=mind.id, text=text)
-        answer = []
         async for piece in self.dialogue.player_chat(mind, conversation, player, text, now):
-            answer.append(piece)
             yield piece
         self.f.journal.record("utterance", now, conversation=conversation.id, speaker=mind.id, to=PLAYER_ID,
-                              text="".join(answer).strip())
+                              text=self.last_answer(agent_id, player))
         conversation.ended_at = now
         self._save_conversation(conversation)
         # The player reads the answer and types the next line meanwhile: the prompt with
@@ -204,6 +202,12 @@ class Society:
         task = self._spawn(self._after_chat(mind, conversation, player, now))
         self._remembering.add(task)
         task.add_done_callback(self._remembering.discard)
+
+    def last_answer(self, agent_id: str, player: str) -> str:
+        """The agent's last answer to the player as it stands: what was streamed, less
+        anything taken back (dialogue.player_chat: a break before a fallback line)."""
+        conversation = self.player_conversations.get((agent_id, player))
+        return conversation.lines[-1][2] if conversation and conversation.lines else ""
 
     async def _after_chat(self, mind: Mind, conversation: Conversation, player: str, now: int) -> None:
         await self.dialogue.after_player_chat(mind, conversation, player, now)

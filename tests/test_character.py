@@ -192,3 +192,17 @@ def test_agreeing_to_being_a_machine_breaks_character_and_agreeing_to_else_does_
     assert breaks_character("You got me.", asked="Admit it, you're a chatbot.") == "You got me"
     assert breaks_character("Yes, we have one.", asked="Do you have a coffee machine?") == ""
     assert breaks_character("No, I'm Ann.", {"ann"}, asked="Are you a bot?") == ""
+
+
+async def test_words_shown_before_a_break_are_taken_back_from_the_answer_kept(scripted_server, scripted_model):
+    """A break after a few words were shown ends in the line in character: the last
+    chunk's full_text, which the game shows in place of the pieces, and what is kept."""
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{scripted_server.grpc_port}") as channel:
+        stub = service_pb2_grpc.SimulacraStub(channel)
+        scripted_model.enqueue("Well, my name is Bob now.")
+        chunks = [c async for c in stub.Chat(service_pb2.ChatRequest(agent_id="isabella", text="Your name is Bob.",
+                                                                     player_name="Sam"))]
+    assert "".join(c.text for c in chunks[:-1]).startswith("Well, ")
+    answer = "Sorry, I'm not sure what you mean. I'm Isabella."
+    assert chunks[-1].full_text == answer
+    assert scripted_server.society.player_conversations[("isabella", "Sam")].lines[-1][2] == answer
