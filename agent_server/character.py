@@ -99,6 +99,17 @@ _NOT_NAMES = {"i", "not", "so", "sorry", "just", "afraid", "glad", "happy", "fin
 # model names itself as a machine.
 AVOID = ("AI", "A.I.", "chatbot", "Chatbot", "OpenAI", "ChatGPT", "GPT", "Qwen", "SmolLM", "roleplay")
 
+# How much less likely those tokens are made, in logits.
+AVOID_BIAS = -8.0
+
+
+def avoid_bias(names: set[str] | frozenset[str] = frozenset()) -> tuple[tuple[str, float], ...]:
+    """LLMRequest.logit_bias against AVOID, less any word that is one of `names` (an agent
+    called Ai keeps its name)."""
+    lowered = {n.lower() for n in names}
+    return tuple((w, AVOID_BIAS) for w in AVOID if w.lower() not in lowered)
+
+
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9.'\u2019-]*")
 
 

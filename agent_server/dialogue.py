@@ -199,7 +199,8 @@ class Dialogue:
         recalled = [d for d in (s.node.description for s in mind.recall_for_answer(f"{player}. {text}", now))
                     if d not in conversation.recalled][:LINE_RECALL]
         turns = player_chat.exchange(first_name=mind.first_name, text=text, recalled=recalled)
-        avoid = tuple(w for w in character.AVOID if w.lower() not in {n.lower() for n in self.known_names(mind, player)})
+        known = self.known_names(mind, player)
+        logit_bias = character.avoid_bias(known)
         shown: list[str] = []
         try:
             for attempt in range(2):
@@ -208,8 +209,9 @@ class Dialogue:
                 # priority. (A reminder in the prompt, "Tom is not a computer", was
                 # parroted back by a small model as the answer.)
                 request = player_chat.build(messages + turns, max_tokens=self._chat_max_tokens,
-                                            temperature=self._temperature + (0.3 if attempt else 0.0), avoid=avoid)
-                guard = character.CharacterGuard(known=self.known_names(mind, player), asked=text,
+                                            temperature=self._temperature + (0.3 if attempt else 0.0),
+                                            logit_bias=logit_bias)
+                guard = character.CharacterGuard(known=known, asked=text,
                                                  said=tuple(t for sid, _, t in conversation.lines if sid == mind.id))
                 async with contextlib.aclosing(mind.f.scheduler.stream(
                         request, Priority.PLAYER, "player_chat", keep_prompt=not attempt)) as pieces:

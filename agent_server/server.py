@@ -67,13 +67,18 @@ VOICE_PURPOSES = frozenset({"player_chat", "player_chat_prepare", "greeting", "i
 
 
 def load_voice_model(settings: Settings) -> LanguageModel:
+    return _embedded(settings, settings.voice_model_path, parallel=settings.voice_parallel)
+
+
+def _embedded(settings: Settings, path: Path, *, parallel: int) -> LanguageModel:
+    """A GGUF run in process with the configured llama.cpp options."""
     return LlamaCppModel(
-        settings.voice_model_path,
+        path,
         n_ctx=settings.n_ctx,
         n_threads=settings.n_threads,
         n_gpu_layers=settings.n_gpu_layers,
         seed=settings.seed,
-        parallel=settings.voice_parallel,
+        parallel=parallel,
         kv_cache_type=settings.kv_cache_type,
         chat_template=settings.chat_template,
     )
@@ -89,16 +94,7 @@ def load_model(settings: Settings) -> LanguageModel:
             seed=settings.seed,
             read_timeout=settings.openai_read_timeout,
         )
-    return LlamaCppModel(
-        settings.model_path,
-        n_ctx=settings.n_ctx,
-        n_threads=settings.n_threads,
-        n_gpu_layers=settings.n_gpu_layers,
-        seed=settings.seed,
-        parallel=settings.llm_parallel,
-        kv_cache_type=settings.kv_cache_type,
-        chat_template=settings.chat_template,
-    )
+    return _embedded(settings, settings.model_path, parallel=settings.llm_parallel)
 
 
 def save_path(settings: Settings, scenario: Scenario) -> Path:

@@ -3,7 +3,7 @@ remembers of the other, the situation and the dialogue so far; and the decision 
 
 from __future__ import annotations
 
-from agent_server.character import AVOID
+from agent_server.character import avoid_bias
 from agent_server.llm import grammar
 from agent_server.llm.base import LLMRequest
 
@@ -22,7 +22,6 @@ _SUMMARY = """{transcript}
 Summarise this conversation between {a} and {b} in one sentence."""
 
 UTTERANCE_CHARS = 160
-AVOID_BIAS = -8.0
 # Small models fall into loops in free text ("I'm just, I'm just, ..."), which then
 # run to the length limit; a mild penalty on the line's own recent tokens stops that.
 REPEAT_PENALTY = 1.15
@@ -45,7 +44,7 @@ def utterance_request(*, name: str, summary: str, clock: str, doing: str, other:
         max_tokens=len(name) + UTTERANCE_CHARS + 6,  # never cut short
         temperature=0.8,
         repeat_penalty=REPEAT_PENALTY,
-        logit_bias=tuple((w, AVOID_BIAS) for w in AVOID if w.lower() not in name.lower().split()),
+        logit_bias=avoid_bias(set(name.split())),
         grammar=f"root ::= {grammar.literal(name + ': ' + chr(34))} said {grammar.literal(chr(34))}\n"
         f"said ::= [A-Z] [{grammar.SENTENCE_CHARS}.]{{1,{UTTERANCE_CHARS}}}",
     )

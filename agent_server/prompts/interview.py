@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 
-from agent_server.character import AVOID
+from agent_server.character import avoid_bias
 from agent_server.llm.base import LLMRequest
 from agent_server.prompts.converse import REPEAT_PENALTY
 from agent_server.prompts.player_chat import answer_grammar
 
-AVOID_BIAS = -8.0
 # One to three plain sentences (no labels, lists, stage directions or template markers).
 GRAMMAR = answer_grammar(3)
 
@@ -51,7 +50,7 @@ def build(*, name: str, summary: str, memories: list[str], question: str, max_to
         stop=STOP,
         grammar=GRAMMAR,
         repeat_penalty=REPEAT_PENALTY,
-        logit_bias=tuple((w, AVOID_BIAS) for w in AVOID if w.lower() != first_name.lower()),
+        logit_bias=avoid_bias({first_name}),
     )
 
 

@@ -20,7 +20,6 @@ recalls now that it had not (a system turn), the player's line and the answer.
 
 from __future__ import annotations
 
-from agent_server.character import AVOID
 from agent_server.llm.base import LLMRequest
 from agent_server.prompts import converse
 
@@ -52,7 +51,6 @@ RECALL = """{first_name} also recalls:
 STOP = ["\n", "<|", "[INST]"]
 # An answer: one to three sentences.
 SENTENCES = 3
-AVOID_BIAS = -8.0
 
 
 def answer_grammar(sentences: int) -> str:
@@ -95,8 +93,8 @@ def exchange(*, first_name: str, text: str, recalled: list[str]) -> list[dict[st
 
 
 def build(messages: list[dict[str, str]], *, max_tokens: int, temperature: float,
-          avoid: tuple[str, ...] = AVOID) -> LLMRequest:
+          logit_bias: tuple[tuple[str, float], ...] = ()) -> LLMRequest:
     """`max_tokens` 0 only evaluates the prompt (PrepareChat)."""
     return LLMRequest(messages=messages, max_tokens=max_tokens,
                       temperature=temperature, stop=STOP, repeat_penalty=converse.REPEAT_PENALTY,
-                      grammar=GRAMMAR, logit_bias=tuple((w, AVOID_BIAS) for w in avoid))
+                      grammar=GRAMMAR, logit_bias=logit_bias)
