@@ -159,9 +159,9 @@ class Dialogue:
             memories = [s.node.description for s in mind.recall_for_answer(player, now)]
             occupation = mind.identity.occupation
             conversation.preamble = [player_chat.preamble(
-                name=mind.name, identity=mind.summary, town=mind.f.town.name,
+                name=mind.name, identity=mind.own_summary, town=mind.f.town.name,
                 self_line=f"I'm {_article(occupation)}." if occupation else f"I live here in {mind.f.town.name}.",
-                clock=mind.clock(now), doing=mind.doing(), player=player, memories=memories)]
+                clock=mind.clock(now), doing=mind.doing(), player=player, memories=mind.of_self(memories))]
             conversation.recalled = set(memories)
         del conversation.exchanges[:-PLAYER_EXCHANGES]
         return conversation.preamble + [turn for turns in conversation.exchanges for turn in turns]
@@ -198,7 +198,7 @@ class Dialogue:
         text = character.neutralise(text)
         recalled = [d for d in (s.node.description for s in mind.recall_for_answer(f"{player}. {text}", now))
                     if d not in conversation.recalled][:LINE_RECALL]
-        turns = player_chat.exchange(first_name=mind.first_name, text=text, recalled=recalled)
+        turns = player_chat.exchange(first_name=mind.first_name, text=text, recalled=mind.of_self(recalled))
         known = self.known_names(mind, player)
         logit_bias = character.avoid_bias(known)
         shown: list[str] = []
@@ -288,8 +288,8 @@ class Dialogue:
         drew on. Nothing is stored: the debrief is outside the world."""
         used = mind.recall_for_answer(f"{player}: what they said and asked, and what {mind.first_name} thinks "
                                       "of them", now, touch=False)
-        request = debrief.build(name=mind.name, summary=mind.summary, player=player, goal=goal,
-                                memories=[s.node.description for s in used], lines=lines[-12:],
+        request = debrief.build(name=mind.name, summary=mind.own_summary, player=player, goal=goal,
+                                memories=mind.of_self([s.node.description for s in used]), lines=lines[-12:],
                                 max_tokens=self._chat_max_tokens * 2)
         text = (await mind.f.scheduler.complete(request, Priority.PLAYER, "debrief")).text
         return interview.clean(text, mind.name), used
@@ -304,8 +304,8 @@ class Dialogue:
         used = mind.recall_for_answer(question, now, touch=False)
         question = character.neutralise(question)
         for attempt in range(2):
-            request = interview.build(name=mind.name, summary=mind.summary,
-                                      memories=[s.node.description for s in used], question=question,
+            request = interview.build(name=mind.name, summary=mind.own_summary,
+                                      memories=mind.of_self([s.node.description for s in used]), question=question,
                                       max_tokens=max_tokens or self._chat_max_tokens, again=bool(attempt))
             answer = interview.clean((await mind.f.scheduler.complete(request, priority, "interview")).text,
                                      mind.name)

@@ -12,6 +12,7 @@ agent's words.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from simulacra.v1 import agents_pb2
@@ -31,6 +32,8 @@ class Identity:
     relationships: tuple[str, ...] = ()
     # What it means to do: its seeds ("Isabella Rodriguez is planning a party ...").
     intentions: tuple[str, ...] = ()
+    # The names of the other people in its world (Scenario.identity).
+    people: tuple[str, ...] = ()
 
     @property
     def first_name(self) -> str:
@@ -38,10 +41,40 @@ class Identity:
 
     @classmethod
     def of_agent(cls, agent: agents_pb2.Agent, home: str = "", relationships: tuple[str, ...] = (),
-                 intentions: tuple[str, ...] = ()) -> "Identity":
+                 intentions: tuple[str, ...] = (), people: tuple[str, ...] = ()) -> "Identity":
         return cls(name=agent.name, persona=" ".join(agent.persona.split()), age=agent.age,
                    traits=tuple(agent.traits), occupation=agent.occupation, home=home,
-                   habits=" ".join(agent.lifestyle.split()), relationships=relationships, intentions=intentions)
+                   habits=" ".join(agent.lifestyle.split()), relationships=relationships, intentions=intentions,
+                   people=people)
+
+    @property
+    def pronoun(self) -> str:
+        """"she", "he", or "" where the scenario's text does not say."""
+        return _pronoun_of(self.name, (self.persona, self.habits, *self.intentions))
+
+    def of_self(self, text: str) -> str:
+        """`text` (a memory, a plan item) as the agent says it of itself: in_first_person."""
+        return in_first_person(text, self.name, self.pronoun, self.people, opens_on_self=True)
+
+    def own_words(self) -> str:
+        """The identity block in the first person, for the prompts the agent speaks to the
+        player from (a model copies the person it reads)."""
+        details = [str(self.age) if self.age else "", " and ".join(", ".join(self.traits).rsplit(", ", 1))]
+        lines = [f"I'm {', '.join([self.name, *(d for d in details if d)])}."]
+        facts = []
+        if self.occupation:
+            facts.append(f"I'm {_article(self.occupation)}")
+        if self.home:
+            facts.append(f"I live at {self.of_self(self.home)}")
+        if facts:
+            lines.append(" and ".join(facts) + ".")
+        for label, texts in (("", (self.persona,)), ("My days: ", (self.habits,)),
+                             ("The people in my life: ", self.relationships),
+                             ("What I mean to do: ", self.intentions)):
+            said = " ".join(_sentence(self.of_self(t)) for t in texts if t)
+            if said:
+                lines.append(label + said)
+        return "\n".join(lines)
 
     def block(self) -> str:
         """The identity in a few plain lines, third person (prompts say "You are <name>"
@@ -88,3 +121,150 @@ def _article(occupation: str) -> str:
 def _sentence(text: str) -> str:
     text = " ".join(text.split())
     return text if text.endswith((".", "!", "?")) else text + "."
+
+
+# ---- the identity in the agent's own words ---------------------------------------------
+#
+# What the agent says to the player is read from prompts written about it in the third
+# person ("Isabella Rodriguez is the owner of Hobbs Cafe. She ..."), and a model copies
+# what it reads: asked "where do you live?", a 0.5B model answered "Isabella lives in the
+# Oak Hill Apartments." (22 of 103 answers in the believability benchmark spoke of the
+# agent in the third person). The prompts the agent speaks to the player from carry its
+# identity and its memories of itself in the first person instead, rewritten by rule:
+# sentences whose subject is the agent ("Isabella Rodriguez is", "She loves", "Sam Moore
+# and Jennifer Moore have") get "I" and the verb agreeing with it; "Isabella's" and the
+# agent's own "her"/"his" become "my"; its name after a preposition becomes "me". What
+# the rule cannot tell (a "she" that may be someone else) stays as written.
+
+_ADVERBS = {"also", "always", "often", "never", "still", "usually", "sometimes", "now", "just", "really",
+            "quietly", "even", "already", "rarely", "seldom", "mostly", "generally", "currently"}
+_IRREGULAR = {"is": "am", "has": "have", "does": "do", "goes": "go", "was": "was", "isn't": "am not",
+              "doesn't": "don't", "hasn't": "haven't", "wasn't": "wasn't", "says": "say"}
+# What follows a coordinated "-s" word when it is a verb ("and loves helping", "and runs
+# a team", ", reads the paper"), not a plural noun ("streets and gardens of"): an object
+# or a gerund; a preposition counts only where the word before the joiner is not itself
+# a plural ("his friends and neighbours about").
+_OBJECT_STARTS = {"the", "a", "an", "his", "her", "their", "its", "my", "him", "them", "it", "people", "everyone",
+                  "everybody", "home", "up", "out", "most", "all", "some", "every", "each", "this", "that",
+                  "there", "when", "what", "how", "why", "whether", "if", "as", "to"}
+_LINKS = {"in", "at", "with", "on", "about", "from", "by", "for", "into", "over", "around", "through", "across",
+          "along", "past", "down", "back", "until", "after", "before"}
+_PREPOSITIONS = {"to", "with", "at", "for", "about", "from", "by", "of", "asked", "told", "met", "saw",
+                 "tells", "asks", "meets", "sees", "helps", "helped", "invited", "invites", "thanked", "like",
+                 "than", "behind", "beside", "near", "after", "before", "against", "toward", "towards"}
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
+_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+
+
+def _agreeing(verb: str) -> str:
+    """The verb of a third-person singular subject as it goes with "I"."""
+    lower = verb.lower()
+    if lower in _ADVERBS:
+        return verb
+    if lower in _IRREGULAR:
+        return _IRREGULAR[lower]
+    if not lower.endswith("s") or lower.endswith(("ss", "us", "is")) or len(lower) < 3:
+        return verb  # "walked", "will", "can": the same with "I"
+    if lower.endswith("ies") and len(lower) > 4:
+        return verb[:-3] + "y"
+    if lower.endswith(("ches", "shes", "sses", "xes", "zes", "oes")):
+        return verb[:-2]
+    return verb[:-1]
+
+
+def _with_i(rest: str) -> str:
+    """`rest` (what follows the subject) with its verb agreeing with "I": adverbs before
+    the verb are kept ("often has" → "often have")."""
+    words = rest.split(" ")
+    for i, word in enumerate(words):
+        bare = word.strip(",;")
+        if not bare:
+            continue
+        if bare.lower() in _ADVERBS or (bare.lower().endswith("ly") and bare.lower() not in {"fly", "apply", "reply"}):
+            continue
+        words[i] = word.replace(bare, _agreeing(bare), 1) if bare[:1].islower() else word
+        break
+    return " ".join(words)
+
+
+def _joined_verbs(rest: str) -> str:
+    """The verbs joined to the first agreeing with "I" too: "... and loves helping
+    people", "..., reads the paper and walks home"."""
+    def joined(m: re.Match) -> str:
+        before, word, after = m.group(1) or "", m.group(2), m.group(3) or ""
+        lower, following = word.lower(), after.lower()
+        verb = lower in _IRREGULAR or (
+            lower.endswith("s") and (following in _OBJECT_STARTS or following.endswith("ing") or after[:1].isupper()
+                                     or (following in _LINKS and not before.lower().endswith("s"))))
+        return m.group(0).replace(word, _agreeing(word), 1) if verb else m.group(0)
+    return re.sub(r"(?:\b(\w+))?(?:,? \b(?:and|but|or|then)\b|,) ([a-z]\w*)(?: (\w+))?", joined, rest)
+
+
+def _pronoun_of(name: str, texts: tuple[str, ...]) -> str:
+    """"she", "he" or "" (unknown): the pronoun that opens the sentence after one about `name`."""
+    first = name.split()[0]
+    for text in texts:
+        sentences = _SENTENCE.split(" ".join(text.split()))
+        for before, after in zip(sentences, sentences[1:]):
+            if before.startswith((name, first)):
+                head = after.split(" ", 1)[0].lower()
+                if head in {"she", "he"}:
+                    return head
+    return ""
+
+
+def in_first_person(text: str, name: str, pronoun: str = "", people: tuple[str, ...] = (),
+                    *, opens_on_self: bool = False) -> str:
+    """`text`, about the agent called `name` (whose pronoun is `pronoun`, "she" or "he",
+    or "" if unknown), as the agent would say it of itself. `people`: the names of others
+    in its world; after one of them in a sentence, "her" or "his" may be theirs, and is
+    left as it is. `opens_on_self`: a first sentence that opens with the pronoun is about
+    the agent (a memory split from its persona: "She loves making people feel welcome.")."""
+    first = name.split()[0]
+    own = rf"(?:{re.escape(name)}|{re.escape(first)})(?!\w)"
+    other = r"[A-Z][\w'-]*(?: [A-Z][\w'-]*)*"
+    subject_pronoun = pronoun.capitalize() if pronoun else None
+    possessive = {"she": "her", "he": "his"}.get(pronoun, "")
+    reflexive = {"she": "herself", "he": "himself"}.get(pronoun, "")
+    out = []
+    about_self = opens_on_self
+    for sentence in _SENTENCE.split(" ".join(text.split())):
+        rest = None
+        if m := re.match(rf"{own}'s\b", sentence):
+            sentence = "My" + sentence[m.end():]
+            about_self = False
+        elif m := re.match(rf"{own} and ({other})\b", sentence):
+            sentence = f"{m.group(1)} and I" + sentence[m.end():]
+            about_self = False
+        elif m := re.match(rf"({other}) and {own}", sentence):
+            sentence = f"{m.group(1)} and I" + sentence[m.end():]
+            about_self = False
+        elif m := re.match(rf"{own} ", sentence):
+            rest, about_self = sentence[m.end():], True
+        elif subject_pronoun and about_self and (m := re.match(rf"{subject_pronoun} ", sentence)):
+            rest = sentence[m.end():]
+        else:
+            about_self = False
+        if rest is not None:
+            rest = _with_i(rest)
+            rest = _joined_verbs(rest)
+            if pronoun:
+                # The agent's own "she loves ...", "her regulars" later in the sentence,
+                # up to the first other person it names.
+                others = [m.start() for n in people for w in {n, n.split()[0]} if w and w not in name.split()
+                          for m in re.finditer(rf"\b{re.escape(w)}\b", rest)]
+                cut = min(others, default=len(rest))
+                head, tail = rest[:cut], rest[cut:]
+                head = re.sub(rf"\b{pronoun} (\w+)", lambda m: "I " + _with_i(m.group(1)), head)
+                head = re.sub(rf"\b{possessive} (?=[a-z])", "my ", head)
+                head = re.sub(rf"\b{reflexive}\b", "myself", head)
+                rest = head + tail
+            sentence = "I " + rest
+        sentence = re.sub(rf"\b{own}'s\b", "my", sentence)
+        # "..., and Isabella knows his order": a subject of its own.
+        sentence = re.sub(rf"\b(and|but|so|while|when) {own} ([a-z]\w*)",
+                          lambda m: f"{m.group(1)} I {_agreeing(m.group(2))}", sentence)
+        sentence = re.sub(rf"\b(\w+) {own}", lambda m: f"{m.group(1)} me" if m.group(1).lower() in _PREPOSITIONS
+                          or m.group(1).lower().endswith("ed") or m.group(1) == "and" else m.group(0), sentence)
+        out.append(sentence)
+    return " ".join(out)

@@ -170,6 +170,22 @@ class Mind:
             lines.append(f"Plan for this hour: {chunk.description}")
         return "\n".join(lines)
 
+    @property
+    def own_summary(self) -> str:
+        """`summary` in the agent's own words (Identity.own_words): what the prompts it
+        answers the player and interviewers from begin with."""
+        lines = [self.identity.own_words()]
+        if self.state.feeling:
+            lines.append(f"Lately: {self.identity.of_self(self.state.feeling)}")
+        chunk = self.chunk_at(self.current.start) if self.current is not None else None
+        if chunk is not None:
+            lines.append(f"My plan for this hour: {self.identity.of_self(chunk.description)}")
+        return "\n".join(lines)
+
+    def of_self(self, memories: list[str]) -> list[str]:
+        """Memories as the agent says them of itself ("I am planning a party ...")."""
+        return [self.identity.of_self(m) for m in memories]
+
     # ---- memory ----------------------------------------------------------------
 
     async def remember(self, kind: str, descriptions: list[str], now: int,

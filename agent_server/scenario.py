@@ -111,7 +111,8 @@ class Scenario:
         agent = self.agent(agent_id)
         return Identity.of_agent(agent, home=self.home_in_words(agent_id),
                                  relationships=tuple(self._relationships_of(agent_id)),
-                                 intentions=tuple(s.text for s in self.proto.seeds if s.agent_id == agent_id))
+                                 intentions=tuple(s.text for s in self.proto.seeds if s.agent_id == agent_id),
+                                 people=tuple(a.name for a in self.proto.agents if a.id != agent_id))
 
     def home_in_words(self, agent_id: str) -> str:
         """"Oak Hill Apartments (Isabella Rodriguez's apartment)": the home's sector, and

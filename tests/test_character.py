@@ -46,7 +46,9 @@ async def test_every_prompt_an_agent_speaks_or_decides_from_carries_its_identity
         scripted_model.enqueue("Hello, I'm Isabella.")
         [c async for c in stub.Chat(service_pb2.ChatRequest(agent_id="isabella", text="Hi!", player_name="Sam"))]
         await stub.Interview(service_pb2.InterviewRequest(agent_id="john_lin", question="What do you do?"))
-    blocks = [m.identity.block() for m in minds.values()]
+    # The block in the third person, or, where the agent answers the player or an
+    # interviewer, in its own words (a model copies the person it reads).
+    blocks = [b for m in minds.values() for b in (m.identity.block(), m.identity.own_words())]
     spoken = [r for r in scripted_model.history if not any(k in _text(r) for k in NOT_AN_AGENT_S)]
     kinds = {"plan for today", "in each hour", "step by step", "Answer Sam as Isabella", "being interviewed"}
     assert all(any(k in _text(r) for r in spoken) for k in kinds)  # planning, chat and interviews all seen
@@ -56,6 +58,37 @@ async def test_every_prompt_an_agent_speaks_or_decides_from_carries_its_identity
     isabella, john = minds["isabella"].identity.block(), minds["john_lin"].identity.block()
     assert "34" in isabella and "the owner of Hobbs Cafe" in isabella and "tea party at Hobbs Cafe" in isabella
     assert "John Lin and Mei Lin are husband and wife." in john and "pharmacist" in john
+    chat = next(_text(r) for r in spoken if "Answer Sam as Isabella" in r.messages[0]["content"])
+    interview = next(_text(r) for r in spoken if "being interviewed" in _text(r))
+    assert minds["isabella"].identity.own_words() in chat and minds["john_lin"].identity.own_words() in interview
+    assert "I am the owner of Hobbs Cafe" in chat and "Mei Lin and I are husband and wife." in interview
+
+
+@pytest.mark.parametrize("text, name, pronoun, said", [
+    ("Isabella Rodriguez is the owner of Hobbs Cafe, which she opened five years ago. She loves making people "
+     "feel welcome and knows most of her regulars by name.", "Isabella Rodriguez", "she",
+     "I am the owner of Hobbs Cafe, which I opened five years ago. I love making people feel welcome and know "
+     "most of my regulars by name."),
+    ("Tom wakes up at 6 am, reads the paper and walks home. He often has a beer with Sam.", "Tom Moreno", "he",
+     "I wake up at 6 am, read the paper and walk home. I often have a beer with Sam."),
+    ("Sam Moore and Jennifer Moore have been married for thirty-five years.", "Jennifer Moore", "she",
+     "Sam Moore and I have been married for thirty-five years."),
+    ("Dana Whitfield has managed Priya Sharma for five years and trusts her judgement.", "Priya Sharma", "she",
+     "Dana Whitfield has managed me for five years and trusts her judgement."),
+    # After another person is named, "her" may be theirs: left as it is.
+    ("Dana Whitfield has managed Priya Sharma for five years and trusts her judgement.", "Dana Whitfield", "she",
+     "I have managed Priya Sharma for five years and trust her judgement."),
+    ("Adam Smith eats here, and Isabella Rodriguez knows his order. Robin said to Isabella Rodriguez: \"Hi.\"",
+     "Isabella Rodriguez", "she", "Adam Smith eats here, and I know his order. Robin said to me: \"Hi.\""),
+    ("Isabella Rodriguez's cafe is busy. The streets and gardens of Smallville are quiet.", "Isabella Rodriguez",
+     "she", "My cafe is busy. The streets and gardens of Smallville are quiet."),
+    ("Tom Moreno is carrying a ladder. He studies the wall.", "Isabella Rodriguez", "she",
+     "Tom Moreno is carrying a ladder. He studies the wall."),
+])
+def test_what_the_agent_says_of_itself_is_in_the_first_person(text, name, pronoun, said):
+    from agent_server.identity import in_first_person
+    assert in_first_person(text, name, pronoun, people=("Sam Moore", "Priya Sharma", "Dana Whitfield",
+                                                          "Adam Smith", "Tom Moreno")) == said
 
 
 async def test_the_daily_summary_adds_to_the_identity_and_never_replaces_it(tea_party):

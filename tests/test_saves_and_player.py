@@ -163,7 +163,8 @@ async def test_a_debrief_gives_each_character_s_feedback_from_what_it_remembers(
             # holds them only quoted, as what the character remembers Ann saying.
             request = next(r for r in reversed(model.history) if "How did I do?" in r.messages[-1]["content"])
             assert f'Ann: "{said}"' in request.messages[-1]["content"]
-            assert said not in request.messages[0]["content"].replace(f'Ann said to John Lin: "{said}"', "")
+            # (in John's own words: "Ann said to me").
+            assert said not in request.messages[0]["content"].replace(f'Ann said to me: "{said}"', "")
             assert "You are John Lin." in request.messages[0]["content"]
 
             unknown = await gateway.call("Debrief", {"agentIds": ["nobody"]})

@@ -82,8 +82,8 @@ class Interviewer:
         """log P(Yes) - log P(No) as the answer to `question`."""
         async with self._slots:
             used = mind.recall_for_answer(question, self.now, touch=False)
-            request = interview.build(name=mind.name, summary=mind.summary,
-                                      memories=[s.node.description for s in used],
+            request = interview.build(name=mind.name, summary=mind.own_summary,
+                                      memories=mind.of_self([s.node.description for s in used]),
                                       question=f"{question} Answer yes or no.", max_tokens=4)
             yes, no = await mind.f.scheduler.score_options(request, ["Yes", "No"], Priority.CONVERSATION,
                                                            "interview")

@@ -18,9 +18,9 @@ from agent_server.prompts.player_chat import answer_grammar
 # One to three plain sentences (no labels, lists, stage directions or template markers).
 GRAMMAR = answer_grammar(3)
 
-_SYSTEM = """You are {name}. This is who you are:
+_SYSTEM = """You are {name}. In your own words:
 {summary}
-What you remember that bears on the question:
+What you remember that bears on the question, in your own words:
 {memories}
 You are being interviewed. Answer as {first_name}, in the first person, truthfully and \
 briefly, from what you remember. If you do not remember something, say so rather than \
