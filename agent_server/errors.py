@@ -7,6 +7,13 @@ them with `status_of`, so a client sees the same code and reason through either.
 from __future__ import annotations
 
 import grpc
+from google.protobuf import json_format
+from google.protobuf.message import DecodeError
+
+# The longest reason a client is told; anything it sent is quoted shorter still (quoted).
+MAX_REASON_CHARS = 500
+# How much of a value the client sent an error message repeats.
+QUOTE_CHARS = 40
 
 
 class SimulacraError(Exception):
@@ -49,8 +56,27 @@ class DataError(SimulacraError):
     code = grpc.StatusCode.FAILED_PRECONDITION
 
 
+def quoted(value: object, limit: int = QUOTE_CHARS) -> str:
+    """`value` as an error message quotes what a client sent: whole if short, else its
+    first `limit` characters and its length (a 100,000-character id is not echoed)."""
+    text = str(value)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text)} characters)"
+
+
 def status_of(exc: BaseException) -> tuple[grpc.StatusCode, str]:
-    """The status code and human-readable reason a client gets for an exception."""
+    """The status code and human-readable reason a client gets for an exception.
+    A request that does not decode (protobuf wire bytes over gRPC, canonical JSON over
+    the gateway) is the client's error, INVALID_ARGUMENT, never INTERNAL or UNKNOWN."""
     if isinstance(exc, SimulacraError):
-        return exc.code, str(exc)
-    return grpc.StatusCode.INTERNAL, f"internal error: {type(exc).__name__}"
+        code, reason = exc.code, str(exc)
+    elif isinstance(exc, DecodeError):
+        code, reason = grpc.StatusCode.INVALID_ARGUMENT, f"the request does not decode as its message: {exc}"
+    elif isinstance(exc, json_format.ParseError):
+        code, reason = grpc.StatusCode.INVALID_ARGUMENT, f"payload does not match the request message: {exc}"
+    else:
+        return grpc.StatusCode.INTERNAL, f"internal error: {type(exc).__name__}"
+    if len(reason) > MAX_REASON_CHARS:
+        reason = reason[:MAX_REASON_CHARS - 3] + "..."
+    return code, reason

@@ -80,6 +80,10 @@ class MindState:
     last_talked: dict[str, int] = field(default_factory=dict)
     # Cached place choices for routine actions: action text -> place id.
     place_cache: dict[str, str] = field(default_factory=dict)
+    # What the agent has committed to be at, whatever its plans say: an event it hosts
+    # (and the hour it gets the place ready), one it has decided to go to. Each holds
+    # the hours it overlaps, at its place (Planner.hold_commitments).
+    commitments: list[Step] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -87,7 +91,7 @@ class MindState:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "MindState":
         data = dict(data)
-        for key in ("day_plan", "hourly", "actions"):
+        for key in ("day_plan", "hourly", "actions", "commitments"):
             data[key] = [Step(**s) for s in data.get(key, [])]
         return cls(**data)
 

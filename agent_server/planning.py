@@ -49,6 +49,16 @@ INTENTION_BUDGET_TOKENS = 120
 WAITED = Priority.CONVERSATION
 # A wait for planning this long (real seconds) is logged.
 SLOW_WAIT_S = 5.0
+# A host spends the hour before its event at the place, getting it ready.
+PREPARE_HOURS = 1
+
+
+def hosting(place_name: str, event: str, place_id: str, start: int, end: int) -> list[Step]:
+    """The commitments of an agent who hosts `event` (its words: "the tea party") at a
+    place from `start` to `end`: getting the place ready the hour before, then the event."""
+    ready = start - start % 3600 - PREPARE_HOURS * 3600
+    return [Step(ready, (start - ready) // 60, f"get {place_name} ready for {event}", place_id),
+            Step(start, max(1, (end - start) // 60), f"host {event} at {place_name}", place_id)]
 
 
 class Planner:
@@ -203,6 +213,9 @@ class Planner:
         hours = day_plan.WAKE_HOURS
         wake = int(hours[await mind.choose(day_plan.wake_request(mind.name, mind.summary), hours,
                                            Priority.PLANNING, "wake_up")])
+        # Up in time for what it has committed to, whatever the model's choice.
+        wake = min([wake] + [c.start % SECONDS_PER_DAY // 3600 for c in mind.state.commitments
+                             if day_of(c.start) == day])
         yesterday = "; ".join(s.description for s in mind.state.day_plan)
         # What the agent means to do today, from its memories (a party it throws, an
         # errand it promised): the day's plan starts from it, as a person's would.
@@ -245,6 +258,33 @@ class Planner:
         chunks = [Step(day_start + h * 3600, 60, d) for h, d in hourly_plan.parse(text, hours, mind.name)]
         kept = [s for s in mind.state.hourly if s.start < day_start + first_hour * 3600 and day_of(s.start) == day_of(now)]
         mind.state.hourly = kept + chunks
+        self.hold_commitments(mind, now)
+
+    @staticmethod
+    def hold_commitments(mind: Mind, now: int) -> None:
+        """Each hour of today's plan that a commitment overlaps holds the commitment, at its
+        place, from `now` on; the hour's actions planned otherwise are dropped, to be
+        planned again for it. (A model-written plan need not keep what the agent means to
+        do: a 135M model's plan for the morning of Isabella's tea party was to wake up,
+        for an hour and a half, at home.)"""
+        day = day_of(now)
+        for commitment in mind.state.commitments:
+            if day_of(commitment.start) != day or commitment.end <= now:
+                continue
+            for i, chunk in enumerate(mind.state.hourly):
+                if chunk.start < commitment.end and commitment.start < chunk.end and chunk.end > now \
+                        and chunk.description != commitment.description:
+                    held = Step(chunk.start, chunk.minutes, commitment.description, commitment.place_id)
+                    mind.state.hourly[i] = held
+                    mind.state.actions = [a for a in mind.state.actions
+                                          if not (a.start >= max(now, held.start) and a.start < held.end)]
+
+    def commit(self, mind: Mind, commitment: Step, now: int) -> None:
+        """The agent commits to `commitment` (an event it will go to): its hours hold it."""
+        if any(c.start == commitment.start and c.place_id == commitment.place_id for c in mind.state.commitments):
+            return
+        mind.state.commitments.append(commitment)
+        self.hold_commitments(mind, now)
 
     async def replan(self, mind: Mind, now: int, because: str) -> None:
         """A reaction: rewrite the rest of the day from the next hour, and drop the
@@ -282,7 +322,7 @@ class Planner:
             decompose.build(name=mind.name, summary=mind.summary, clock=mind.clock(start), chunk=chunk.description),
             Priority.PLANNING, "decompose",
         )
-        area = await self.choose_area(mind, chunk.description, chunk.description)
+        area = await self.area_for(mind, chunk)
         steps, at = [], start
         for duration, action in decompose.parse(text, minutes):
             steps.append(Step(at, duration, action, self.choose_object(mind, area, action, chunk.description)))
@@ -296,13 +336,29 @@ class Planner:
     async def coarse(self, mind: Mind, chunk: Step, *, start: int, end: int) -> list[Step]:
         """The chunk from `start` to `end` as one action at its place: no decomposition
         (and, for a routine hour, no model call at all)."""
-        area = await self.choose_area(mind, chunk.description, chunk.description)
+        area = await self.area_for(mind, chunk)
         place = self.choose_object(mind, area, chunk.description, chunk.description)
         return [Step(start, max(5, (end - start) // 60), chunk.description, place, coarse=True)]
 
     async def choose_place(self, mind: Mind, action: str, chunk: str) -> str:
         """A place id for one action: its area, then the object in it."""
         return self.choose_object(mind, await self.choose_area(mind, action, chunk), action, chunk)
+
+    async def area_for(self, mind: Mind, chunk: Step) -> str:
+        """Where an hour's chunk happens: its own place if it has one (a commitment: the
+        arena in it that fits, for a sector), else the area chosen for it."""
+        if not chunk.place_id:
+            return await self.choose_area(mind, chunk.description, chunk.description)
+        town = mind.f.town
+        place = town.place(chunk.place_id)
+        if place.kind != ARENA and place.kind != OBJECT:
+            here = mind.current.place_id if mind.current and mind.current.place_id else mind.agent.home_place_id
+            arenas = [p for p in town.children(place.id) if p.kind == ARENA and self._may_enter(mind, p.id)]
+            fields = dict(name=mind.name, home=town.sector_of(mind.agent.home_place_id).name, here=town.label(here),
+                          action=chunk.description, chunk=chunk.description, sector=place.name)
+            arena = await self._pick(mind, "arena", arenas, fields)
+            return (arena or place).id
+        return chunk.place_id if place.kind == ARENA else town.lineage(chunk.place_id)[-2].id
 
     async def choose_area(self, mind: Mind, action: str, chunk: str) -> str:
         """The sector, then the arena in it, for an action (or a whole hour's chunk),

@@ -168,6 +168,32 @@ class Scenario:
         """The calendar day of a game time, "Monday February 13", or "day N" without a start date."""
         return calendar_day(seconds, self.proto.start_date)
 
+    def hosted_events(self, agent_id: str) -> list[tuple[int, int, str, str]]:
+        """The events the agent's own seeds are about (a party it throws): (start, end,
+        place id, the event in words: "the tea party")."""
+        return [(s.event.start_time, s.event.end_time, s.event.place_id, event_name(s))
+                for s in self.proto.seeds if s.agent_id == agent_id and s.event.place_id]
+
+
+def event_name(seed: scenario_pb2.Seed) -> str:
+    """The event a seed is about, in a few words from its own text: the phrase that holds
+    its topic words, from the article before them ("a Valentine's Day party" for the
+    topics "valentine" and "party" becomes "the Valentine's Day party"); "the event"
+    where the text does not name it."""
+    text = " ".join(seed.text.split())
+    spans = [m.span() for topic in seed.topic for m in
+             [re.search(rf"\b{re.escape(topic)}\w*", text, re.IGNORECASE)] if m]
+    if not spans:
+        return "the event"
+    start, end = min(a for a, _ in spans), max(b for _, b in spans)
+    if len(text[start:end].split()) > 6:  # topics far apart: the last one alone
+        start = max(spans, key=lambda span: span[1])[0]
+    before = text[:start].split()[-5:]
+    articles = [i for i, w in enumerate(before) if w.lower() in {"a", "an", "the", "her", "his", "their", "its"}]
+    lead = " ".join(before[articles[-1] + 1:]) if articles else ""
+    lead = "" if any(w[-1:] in ",;:." for w in lead.split()) else lead
+    return "the " + " ".join(f"{lead} {text[start:end]}".split())
+
 
 def split_sentences(text: str) -> list[str]:
     """A paragraph as its sentences (the unit of a first memory)."""

@@ -140,7 +140,7 @@ async def start_server(
         journal=journal,
     )
     await simulation.open()
-    service = SimulacraService(simulation)
+    service = SimulacraService(simulation, chat_clock_step=settings.chat_clock_step)
     grpc_server, grpc_port = await start_grpc(service, settings.host, settings.grpc_port, settings.max_frame_bytes)
     ws_server, ws_port = await Gateway(service, settings.max_frame_bytes).start(settings.host, settings.ws_port)
     log.info(

@@ -9,11 +9,15 @@ stored state as it was. The thinking itself is the Society's (society.py).
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import AsyncIterator
 
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
+
 from agent_server.dialogue import PLAYER_ID
-from agent_server.errors import InvalidArgument, NotFound
+from agent_server.errors import InvalidArgument, NotFound, quoted
 from agent_server.memory import MemoryNode, ScoredMemory
 from agent_server.mind import Mind
 from agent_server.simulation import Simulation
@@ -28,9 +32,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class SimulacraService:
-    def __init__(self, simulation: Simulation) -> None:
+    def __init__(self, simulation: Simulation, *, chat_clock_step: int = 3600) -> None:
+        """`chat_clock_step`: how far a Chat or PrepareChat may move the clock ahead
+        (game seconds; the chat_clock_step setting)."""
         self.simulation = simulation
         self.town = simulation.scenario.town
+        self.chat_clock_step = chat_clock_step
 
     @property
     def society(self) -> Society:
@@ -54,19 +61,20 @@ class SimulacraService:
 
     async def SyncWorld(self, request: service_pb2.SyncWorldRequest) -> service_pb2.SyncWorldResponse:
         _check_time(request.game_time)
+        _check_finite(request)
         seen: set[str] = set()
         for state in request.agents:
             self._mind(state.agent_id)
             if state.agent_id in seen:
-                raise InvalidArgument(f"agent {state.agent_id!r} appears twice in one SyncWorld")
+                raise InvalidArgument(f"agent {quoted(state.agent_id)} appears twice in one SyncWorld")
             seen.add(state.agent_id)
             if state.place_id and state.place_id not in self.town:
-                raise InvalidArgument(f"agent {state.agent_id!r} reports unknown place {state.place_id!r}")
+                raise InvalidArgument(f"agent {quoted(state.agent_id)} reports unknown place {quoted(state.place_id)}")
             for perception in state.perceptions:
                 if perception.HasField("agent") and perception.agent.agent_id not in self.society.minds \
                         and perception.agent.agent_id != PLAYER_ID:
-                    raise InvalidArgument(f"agent {state.agent_id!r} perceives unknown agent "
-                                          f"{perception.agent.agent_id!r}")
+                    raise InvalidArgument(f"agent {quoted(state.agent_id)} perceives unknown agent "
+                                          f"{quoted(perception.agent.agent_id)}")
         if request.player_name:
             self.society.set_player_name(_text(request.player_name, "playerName", MAX_PLAYER_NAME_CHARS))
         commands = self.society.sync(list(request.agents), request.game_time)
@@ -80,7 +88,7 @@ class SimulacraService:
     async def PrepareChat(self, request: service_pb2.PrepareChatRequest) -> service_pb2.PrepareChatResponse:
         self._mind(request.agent_id)
         player = _text(request.player_name, "playerName", MAX_PLAYER_NAME_CHARS, default=self.society.player_name)
-        _check_time(request.game_time)
+        self._check_chat_time(request.game_time)
         self.world.observe_time(request.game_time)
         self.society.prepare_chat(request.agent_id, player, self.world.game_time)
         return service_pb2.PrepareChatResponse()
@@ -89,7 +97,7 @@ class SimulacraService:
         self._mind(request.agent_id)
         text = _text(request.text, "text", MAX_CHAT_CHARS)
         player = _text(request.player_name, "playerName", MAX_PLAYER_NAME_CHARS, default=self.society.player_name)
-        _check_time(request.game_time)
+        self._check_chat_time(request.game_time)
         self.world.observe_time(request.game_time)
         async for piece in self.society.chat(request.agent_id, player, text, self.world.game_time):
             yield service_pb2.ChatChunk(text=piece)
@@ -168,17 +176,19 @@ class SimulacraService:
     # ---- helpers ------------------------------------------------------------
 
     def _check_world(self, world: service_pb2.WorldSnapshot) -> None:
-        """A world snapshot names only this town's agents and places."""
+        """A world snapshot names only this town's agents and places, at finite positions."""
         _check_time(world.game_time)
+        _check_finite(world, "world")
         for state in world.agents:
             self._mind(state.agent_id)
             if state.place_id and state.place_id not in self.town:
-                raise InvalidArgument(f"the world snapshot puts {state.agent_id!r} at unknown place {state.place_id!r}")
+                raise InvalidArgument(f"the world snapshot puts {quoted(state.agent_id)} at unknown place "
+                                      f"{quoted(state.place_id)}")
         for command in world.current_commands:
             self._mind(command.agent_id)
             if command.move_to.place_id and command.move_to.place_id not in self.town:
-                raise InvalidArgument(f"the world snapshot sends {command.agent_id!r} to unknown place "
-                                      f"{command.move_to.place_id!r}")
+                raise InvalidArgument(f"the world snapshot sends {quoted(command.agent_id)} to unknown place "
+                                      f"{quoted(command.move_to.place_id)}")
 
     def _mind(self, agent_id: str) -> Mind:
         if not agent_id:
@@ -186,7 +196,16 @@ class SimulacraService:
         try:
             return self.society.minds[agent_id]
         except KeyError:
-            raise NotFound(f"unknown agent {agent_id!r}; ListAgents gives the known ones") from None
+            raise NotFound(f"unknown agent {quoted(agent_id)}; ListAgents gives the known ones") from None
+
+    def _check_chat_time(self, game_time: int) -> None:
+        """A chat's game time may move the clock forward, by a bounded step: the world's
+        reports (SyncWorld) are what move it far."""
+        _check_time(game_time)
+        now = self.world.game_time
+        if game_time > now + self.chat_clock_step:
+            raise InvalidArgument(f"gameTime {game_time} is more than {self.chat_clock_step} s ahead of the server's "
+                                  f"clock ({now}); SyncWorld moves the clock, a chat only by up to chat_clock_step")
 
 
 def _memory_view(node: MemoryNode) -> agents_pb2.MemoryView:
@@ -218,3 +237,18 @@ def _text(value: str, field: str, limit: int, default: str = "") -> str:
 def _check_time(game_time: int) -> None:
     if game_time < 0:
         raise InvalidArgument(f"gameTime must not be negative (got {game_time})")
+
+
+def _check_finite(message: Message, path: str = "") -> None:
+    """Every float in `message` (positions, distances, speeds) is a finite number: NaN
+    and the infinities are refused before they are stored or reach the game."""
+    for field, value in message.ListFields():
+        name = f"{path}.{field.json_name}" if path else field.json_name
+        values = value if field.is_repeated else [value]
+        if field.type in (FieldDescriptor.TYPE_FLOAT, FieldDescriptor.TYPE_DOUBLE):
+            for number in values:
+                if not math.isfinite(number):
+                    raise InvalidArgument(f"{name} must be a finite number (got {number})")
+        elif field.type == FieldDescriptor.TYPE_MESSAGE and not field.message_type.GetOptions().map_entry:
+            for i, item in enumerate(values):
+                _check_finite(item, f"{name}[{i}]" if field.is_repeated else name)

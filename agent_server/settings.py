@@ -132,6 +132,11 @@ class Settings(BaseSettings):
         1 << 20, ge=1024, le=64 << 20, description="Largest WebSocket frame or gRPC message accepted."
     )
     chat_max_tokens: int = Field(96, ge=8, le=2048, description="Longest player-chat answer, tokens.")
+    chat_clock_step: int = Field(
+        3600, ge=0, le=7 * 86400,
+        description="Furthest a Chat or PrepareChat may move the server's clock ahead of the last time the world "
+        "reported, game seconds; a game time further ahead is refused (INVALID_ARGUMENT). SyncWorld moves the clock.",
+    )
     log_level: str = Field("INFO", description="Python logging level.")
 
     @field_validator("model_path", "voice_model_path")

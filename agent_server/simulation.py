@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from agent_server.errors import DataError, InvalidArgument, NotFound
+from agent_server.errors import DataError, InvalidArgument, NotFound, quoted
 from agent_server.importance import ImportanceRater
 from agent_server.journal import Journal
 from agent_server.memory import Embedder, MemoryStore, RetrievalWeights, Retriever
@@ -34,7 +34,8 @@ from simulacra.v1 import service_pb2
 
 log = logging.getLogger(__name__)
 
-SAVE_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+# Matched whole (fullmatch: "$" would let "ok\n" through): no path separators, no more than 64 characters.
+SAVE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 SAVES_FOLDER = "saves"
 _WORLD_KEY = "world_snapshot"
 _SAVED_AT_KEY = "saved_at"
@@ -112,7 +113,7 @@ class Simulation:
         """Replace the live minds by the ones saved under `name`; returns the save and its world."""
         source = self._slot(name)
         if not source.exists():
-            raise NotFound(f"no save named {name!r}; ListSaves gives the saves there are")
+            raise NotFound(f"no save named {quoted(name)}; ListSaves gives the saves there are")
         info, world = read_save(source)  # checks the file before anything is closed
         await self.close()
         copy = self.path.with_name(self.path.name + ".loading")
@@ -136,10 +137,10 @@ class Simulation:
         return sorted(saves, key=lambda s: s.saved_at, reverse=True)
 
     def _slot(self, name: str) -> Path:
-        if not SAVE_NAME.match(name or ""):
-            raise InvalidArgument(f"save name {name!r} is not valid: use 1-64 letters, digits, '_', '-' or '.'")
+        if not SAVE_NAME.fullmatch(name or ""):
+            raise InvalidArgument(f"save name {quoted(name)} is not valid: use 1-64 letters, digits, '_', '-' or '.'")
         if name.startswith("."):
-            raise InvalidArgument(f"save name {name!r} must not start with '.'")
+            raise InvalidArgument(f"save name {quoted(name)} must not start with '.'")
         return self.saves_dir / f"{name}.db"
 
     def current(self) -> Society:

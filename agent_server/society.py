@@ -10,6 +10,7 @@ concurrently, and the scheduler orders their model calls by priority.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import logging
 import re
@@ -187,8 +188,18 @@ class Society:
         conversation = self._player_conversation(agent_id, player, now)
         mind.state.last_talked[PLAYER_ID] = now
         self.f.journal.record("utterance", now, conversation=conversation.id, speaker=PLAYER_ID, to=mind.id, text=text)
-        async for piece in self.dialogue.player_chat(mind, conversation, player, text, now):
-            yield piece
+        said = len(conversation.lines)
+        finished = False
+        try:
+            async with contextlib.aclosing(self.dialogue.player_chat(mind, conversation, player, text, now)) as pieces:
+                async for piece in pieces:
+                    yield piece
+            finished = True
+        finally:
+            if not finished:
+                # Cut off (the player disconnected, the model failed): the exchange
+                # leaves no turn behind, neither the line nor a partial answer.
+                _take_back_exchange(conversation, mind.id, said)
         self.f.journal.record("utterance", now, conversation=conversation.id, speaker=mind.id, to=PLAYER_ID,
                               text=self.last_answer(agent_id, player))
         conversation.ended_at = now
@@ -470,6 +481,17 @@ class Society:
 
         task.add_done_callback(finished)
         return task
+
+
+def _take_back_exchange(conversation: Conversation, agent_id: str, said: int) -> None:
+    """Remove the player's line and the agent's answer that Dialogue.player_chat added
+    to `conversation` (it adds both together, last) after it had `said` lines."""
+    lines = conversation.lines
+    if len(lines) >= said + 2 and lines[-2][0] == PLAYER_ID and lines[-1][0] == agent_id:
+        answer = lines[-1][2]
+        del lines[-2:]
+        if conversation.exchanges and conversation.exchanges[-1][-1] == {"role": "assistant", "content": answer}:
+            conversation.exchanges.pop()
 
 
 def sectors_known_from_seed(scenario: Scenario, agent: agents_pb2.Agent) -> list[str]:

@@ -2,6 +2,12 @@
 
 import json
 
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from tests.conftest import GatewayClient
+
 
 async def test_unary_call_returns_canonical_json(gateway):
     reply = await gateway.call("GetTown")
@@ -60,12 +66,25 @@ async def test_unknown_agent_is_not_found(gateway):
     assert reply["error"] == {"code": "NOT_FOUND", "message": "unknown agent 'nobody'; ListAgents gives the known ones"}
 
 
-async def test_oversized_frame_is_refused_and_the_connection_stays_open(gateway):
-    big = json.dumps({"id": "big", "method": "Chat", "payload": {"agentId": "isabella", "text": "a" * (2 << 20)}})
-    await gateway.send_raw(big)
+async def test_a_frame_over_max_frame_bytes_is_refused_at_the_socket(gateway, scripted_server):
+    """One limit on both doors: gRPC refuses a message over max_frame_bytes (1 MiB), and
+    so does the gateway, at the socket, before reading it whole: the connection closes
+    with 1009 (message too big) and a reason that names the limit. A line of 200,000
+    characters, under the limit, is refused politely and the connection stays open."""
+    line = json.dumps({"id": "long", "method": "Chat", "payload": {"agentId": "isabella", "text": "a" * 200_000}})
+    await gateway.send_raw(line)
     reply = await gateway.recv()
-    assert reply["id"] == "" and reply["error"]["code"] == "RESOURCE_EXHAUSTED"
-    await _assert_still_serving(gateway)
+    assert reply["id"] == "long" and reply["error"]["code"] == "INVALID_ARGUMENT"
+    assert "the limit is 1000" in reply["error"]["message"]
+
+    big = json.dumps({"id": "big", "method": "Chat", "payload": {"agentId": "isabella", "text": "a" * (2 << 20)}})
+    with pytest.raises(ConnectionClosed) as closed:
+        await gateway.send_raw(big)
+        await gateway.recv()
+    assert closed.value.rcvd.code == 1009
+    assert str(1 << 20) in closed.value.rcvd.reason
+    async with connect(scripted_server.ws_url) as ws:  # the server goes on
+        await _assert_still_serving(GatewayClient(ws))
 
 
 async def test_binary_frame_is_refused(gateway):

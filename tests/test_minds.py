@@ -435,3 +435,39 @@ async def test_an_hour_planned_coarsely_is_decomposed_if_the_player_is_near_when
     society.f.detail.report("john_lin", False)  # the player is near now, with no catch-up on the way
     command = await society.next_action("john_lin", ten + 60)
     assert not mind.current.coarse and command.activity.description == "make coffee"
+
+
+async def test_a_host_is_at_its_own_event_and_gets_the_place_ready_before(tmp_path, embedder, town_script):
+    """Whatever the model's plan says, the hours of an event the agent hosts (its seed's)
+    hold the event at its place, and the hour before, getting the place ready; so do
+    they after a replan and after a restart."""
+    from tests.test_character import TEA_PARTY
+    server = await start_scripted(tmp_path, ScriptedModel(town_script), embedder, scenario_path=TEA_PARTY)
+    try:
+        society = server.society
+        mind = society.minds["isabella"]
+        hours = {s.start: s for s in mind.state.hourly}
+        assert hours[EIGHT_AM].description == "get Hobbs Cafe ready for the tea party"
+        assert hours[NINE_AM].description == "host the tea party at Hobbs Cafe"
+        assert hours[EIGHT_AM].place_id == hours[NINE_AM].place_id == "hobbs_cafe"
+        assert mind.state.wake_hour <= 8
+        # The other hours are the model's, and nobody else holds the event.
+        assert hours[NINE_AM + 3600].description != hours[NINE_AM].description
+        assert not any("tea party" in s.description for m in society.minds.values() if m is not mind
+                       for s in m.state.hourly)
+        # The world walks her there: every action of those hours is in the cafe.
+        for at in (EIGHT_AM + 10 * 60, NINE_AM + 20 * 60):
+            step = await society.next_action("isabella", at)
+            assert society.town.sector_of(step.move_to.place_id).id == "hobbs_cafe", step
+        # A replan rewrites the rest of the day; the event's hour still holds it.
+        await society.planner.replan(mind, EIGHT_AM + 30 * 60, because="Mei Lin asked for help")
+        assert mind.chunk_at(NINE_AM).description == "host the tea party at Hobbs Cafe"
+    finally:
+        await server.stop()
+    restarted = await start_scripted(tmp_path, ScriptedModel(town_script), embedder, scenario_path=TEA_PARTY)
+    try:
+        again = restarted.society.minds["isabella"]
+        assert len(again.state.commitments) == 2  # kept in the save, not added twice
+        assert again.chunk_at(NINE_AM).place_id == "hobbs_cafe"
+    finally:
+        await restarted.stop()

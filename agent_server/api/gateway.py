@@ -2,15 +2,20 @@
 
 Frames carry the service's proto messages in the canonical proto3 JSON mapping inside
 a small envelope (protos/README.md). Every request is answered, errors included, with
-the code and reason gRPC would give; a bad frame never closes the connection. Requests
-on one connection run concurrently and are matched to replies by id.
+the code and reason gRPC would give; a bad frame never closes the connection, but a
+frame larger than max_frame_bytes is refused at the socket, as gRPC refuses such a
+message: the connection closes with code 1009 (message too big) and a reason that
+gives the frame's size and the limit. JSON is bounded in depth before it is parsed.
+Requests on one connection run concurrently and are matched to replies by id.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import re
 from typing import Any
 
 import grpc
@@ -19,10 +24,19 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
 from agent_server.api.methods import METHODS, Method
-from agent_server.errors import InvalidArgument, ResourceExhausted, Unimplemented, status_of
+from agent_server.errors import InvalidArgument, Unimplemented, quoted, status_of
 from agent_server.service import SimulacraService
 
 log = logging.getLogger(__name__)
+
+# The deepest nesting of objects and arrays a frame may have: the envelope and the
+# deepest request message (a world snapshot's perceptions) need about ten.
+MAX_JSON_DEPTH = 32
+# The longest request id, in characters (a string, or an integer's digits).
+MAX_ID_CHARS = 128
+_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_PAIRS = str.maketrans("[{]}", "(())")
 
 
 class Gateway:
@@ -35,9 +49,8 @@ class Gateway:
             self._serve_connection,
             host,
             port,
-            # Frames up to 16x the limit are read and refused with an error reply;
-            # only beyond that does the connection close (code 1009).
-            max_size=max(16 * self._max_frame_bytes, 16 << 20),
+            # One limit on both doors: a larger frame closes the connection (1009).
+            max_size=self._max_frame_bytes,
             ping_interval=20,
             ping_timeout=60,
         )
@@ -69,27 +82,28 @@ class Gateway:
             request = json_format.ParseDict(payload, method.request_type())
             implementation = getattr(self._service, method.name)
             if method.server_streaming:
-                async for message in implementation(request):
-                    await self._send(ws, request_id, done=False, payload=message)
+                # Closed at once when the client goes: what the stream was doing ends now.
+                async with contextlib.aclosing(implementation(request)) as messages:
+                    async for message in messages:
+                        await self._send(ws, request_id, done=False, payload=message)
                 await self._send(ws, request_id, done=True)
             else:
                 await self._send(ws, request_id, done=True, payload=await implementation(request))
         except ConnectionClosed:
             return
-        except json_format.ParseError as exc:
-            await self._send_error(ws, request_id, InvalidArgument(f"payload does not match the request message: {exc}"))
         except Exception as exc:
             await self._send_error(ws, request_id, exc)
 
     def _envelope(self, frame: str | bytes) -> dict:
         if isinstance(frame, bytes):
             raise InvalidArgument("binary frames are not supported; send the JSON envelope as a text frame")
-        if len(frame.encode("utf-8")) > self._max_frame_bytes:
-            raise ResourceExhausted(f"frame is larger than the {self._max_frame_bytes}-byte limit")
+        _check_depth(frame)
         try:
             envelope = json.loads(frame)
         except json.JSONDecodeError as exc:
             raise InvalidArgument(f"frame is not valid JSON: {exc}") from None
+        except (ValueError, RecursionError) as exc:  # an integer of thousands of digits
+            raise InvalidArgument(f"frame is not JSON this server reads: {exc}") from None
         if not isinstance(envelope, dict):
             raise InvalidArgument('frame must be a JSON object: {"id": ..., "method": ..., "payload": {...}}')
         return envelope
@@ -110,17 +124,37 @@ class Gateway:
             pass
 
 
+def _check_depth(frame: str) -> None:
+    """Refuse JSON nested deeper than MAX_JSON_DEPTH, before it is parsed (a parser
+    recursing 1,000 levels down fails the server's way, not the client's). Outside
+    strings, the brackets' innermost pairs are removed MAX_JSON_DEPTH times: a pair
+    still there was nested deeper."""
+    if frame.count("[") + frame.count("{") <= MAX_JSON_DEPTH:
+        return
+    brackets = _NOT_BRACKETS.sub("", _STRINGS.sub("", frame)).translate(_PAIRS)
+    for _ in range(MAX_JSON_DEPTH):
+        inner = brackets.replace("()", "")
+        if inner == brackets:
+            return
+        brackets = inner
+    if "()" in brackets:
+        raise InvalidArgument(f"frame is nested deeper than {MAX_JSON_DEPTH} levels")
+
+
 def _request_id(envelope: dict) -> str:
     request_id = envelope.get("id")
     if isinstance(request_id, bool) or not isinstance(request_id, (str, int)):
         raise InvalidArgument('"id" must be a string (or an integer)')
-    return str(request_id)
+    request_id = str(request_id)
+    if len(request_id) > MAX_ID_CHARS:
+        raise InvalidArgument(f'"id" is longer than {MAX_ID_CHARS} characters')
+    return request_id
 
 
 def _method_and_payload(envelope: dict) -> tuple[Method, dict]:
     name = envelope.get("method")
     if not isinstance(name, str) or name not in METHODS:
-        raise Unimplemented(f"unknown method {name!r}; known: {', '.join(METHODS)}")
+        raise Unimplemented(f"unknown method {quoted(name)}; known: {', '.join(METHODS)}")
     payload = envelope.get("payload", {})
     if not isinstance(payload, dict):
         raise InvalidArgument('"payload" must be a JSON object')

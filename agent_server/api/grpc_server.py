@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import grpc
@@ -16,23 +17,28 @@ log = logging.getLogger(__name__)
 def _handler(service: SimulacraService, method: Method) -> grpc.RpcMethodHandler:
     implementation = getattr(service, method.name)
 
-    async def unary(request, context: grpc.aio.ServicerContext):
+    # The request's bytes are decoded in the handler, not by gRPC's deserializer, so
+    # that bytes which do not decode (bad UTF-8, corrupt wire format) are mapped with
+    # every other error (errors.status_of: INVALID_ARGUMENT), not reported as UNKNOWN.
+    async def unary(data: bytes, context: grpc.aio.ServicerContext):
         try:
-            return await implementation(request)
+            return await implementation(method.request_type.FromString(data))
         except Exception as exc:
             await _abort(context, method, exc)
 
-    async def streaming(request, context: grpc.aio.ServicerContext):
+    async def streaming(data: bytes, context: grpc.aio.ServicerContext):
         try:
-            async for message in implementation(request):
-                yield message
+            request = method.request_type.FromString(data)
+            async with contextlib.aclosing(implementation(request)) as messages:
+                async for message in messages:
+                    yield message
         except Exception as exc:
             await _abort(context, method, exc)
 
     make = grpc.unary_stream_rpc_method_handler if method.server_streaming else grpc.unary_unary_rpc_method_handler
     return make(
         streaming if method.server_streaming else unary,
-        request_deserializer=method.request_type.FromString,
+        request_deserializer=None,  # the raw bytes
         response_serializer=method.response_type.SerializeToString,
     )
 
