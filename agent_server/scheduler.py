@@ -2,7 +2,7 @@
 
 All model work in the server passes through `LLMScheduler`. The model is not thread
 safe, so only the scheduler's worker thread touches it, highest priority first (player
-dialogue before conversation, reaction, planning, reflection and importance). Callers
+dialogue before interviews, conversation, reaction, planning, reflection and importance). Callers
 await results or async-iterate streamed pieces; the asyncio loop serving gRPC and
 WebSocket never blocks on the model. A caller that stops listening (a closed
 connection) cancels its request, between tokens if it has started.
@@ -27,6 +27,15 @@ interviews and debriefs (what the player reads) go to another scheduler, with a 
 its own, while this one goes on with the background thinking; whenever the other has
 player work, this one pauses between steps and between chunks of scoring, so the two
 share the cores by the same priorities as one model would.
+
+Admission: the queue holds at most `max_pending` waiting requests. When it is full,
+a newcomer sheds the lowest-priority request waiting (the latest come of those), whose
+caller is told RESOURCE_EXHAUSTED with the reason, or is refused itself if nothing
+waits at a lower priority. The player's own conversation (their line, its
+preparation) and a greeting to the player are always admitted. Each client (a gRPC
+connection, a WebSocket connection: `serving_client`) may hold at most
+`max_per_client` waiting requests; work started in the background on no one's behalf
+(`background_context`) counts against no one. Every refusal names the limit it hit.
 
 Work done ahead of time (an hour decomposed before it comes) runs at its own low
 priority until someone stands waiting for it. A task doing such work sets an `Urgency`
@@ -69,11 +78,35 @@ class Priority(IntEnum):
     """Lower runs first."""
 
     PLAYER = 0
-    CONVERSATION = 1
-    REACTION = 2
-    PLANNING = 3
-    REFLECTION = 4
-    IMPORTANCE = 5
+    # An API client's interview: a person waits for it, but it never holds up the player.
+    INTERVIEW = 1
+    CONVERSATION = 2
+    REACTION = 3
+    PLANNING = 4
+    REFLECTION = 5
+    IMPORTANCE = 6
+
+
+# Model work admitted whatever the queue holds (never shed, never refused for a full
+# queue or a client's share): the player's line, its preparation, and a greeting.
+ALWAYS_ADMITTED = frozenset({"player_chat", "player_chat_prepare", "greeting"})
+
+_client: contextvars.ContextVar[str | None] = contextvars.ContextVar("client", default=None)
+
+
+def serving_client(client: str | None) -> None:
+    """This task serves `client` (a connection): the model requests it makes, and those
+    of tasks it starts, count against that client's share of the queue. A door calls it
+    at the start of each request's task."""
+    _client.set(client)
+
+
+def background_context() -> contextvars.Context:
+    """A copy of the calling task's context for work started in the background, which
+    no client waits for: its model requests count against no client."""
+    context = contextvars.copy_context()
+    context.run(_client.set, None)
+    return context
 
 
 @dataclass
@@ -111,6 +144,13 @@ class _Job:
     steps: Iterator[Any] | None = field(compare=False, default=None)
     taken_at: float | None = field(compare=False, default=None)
     urgency: Urgency | None = field(compare=False, default=None)
+    # The client whose request this is (serving_client), if any.
+    client: str | None = field(compare=False, default=None)
+
+    @property
+    def sheddable(self) -> bool:
+        """Waiting and never begun: it can be refused without undoing anything."""
+        return self.purpose not in ALWAYS_ADMITTED and self.sequence is None and self.steps is None
 
 
 @dataclass(eq=False)
@@ -179,12 +219,18 @@ _INTERACTIVE = Priority.CONVERSATION
 
 
 class LLMScheduler:
-    def __init__(self, model: LanguageModel, *, max_pending: int = 256, max_batch: int | None = None) -> None:
-        """`max_batch`: how many generations decode together, at most the model engine's
+    def __init__(self, model: LanguageModel, *, max_pending: int = 256, max_per_client: int = 64,
+                 max_batch: int | None = None) -> None:
+        """`max_pending`: requests that may wait (a full queue sheds its lowest-priority
+        waiting work); `max_per_client`: of those, how many one client may hold.
+        `max_batch`: how many generations decode together, at most the model engine's
         slots (default: all of them); models without an engine run one at a time."""
         self.model = model
         self.stats: dict[str, UsageStats] = defaultdict(UsageStats)
         self._max_pending = max_pending
+        self._max_per_client = max_per_client
+        # Requests refused or shed, by the limit that was hit.
+        self.refused: dict[str, int] = defaultdict(int)
         self._queue: asyncio.PriorityQueue[_Job] = asyncio.PriorityQueue()
         self._seq = itertools.count()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llm")
@@ -317,19 +363,18 @@ class LLMScheduler:
     ) -> AsyncIterator[Any]:
         if self._worker is None and self._thread is None:
             raise Unavailable("the model scheduler is not running")
-        if self.pending >= self._max_pending:
-            raise ResourceExhausted(f"the model is busy: {self.pending} requests are waiting")
         urgency = _urgency.get()
         if urgency is not None:
             priority = urgency.applied_to(priority)
         job = _Job(int(priority), next(self._seq), work, request, purpose, asyncio.Queue(), time.monotonic(), counts_tokens,
-                   batched=batched, keep_prompt=keep_prompt, urgency=urgency)
-        if self._thread is not None:
-            with self._cond:
+                   batched=batched, keep_prompt=keep_prompt, urgency=urgency, client=_client.get())
+        with self._cond:
+            self._admit(job)
+            if self._thread is not None:
                 heapq.heappush(self._heap, job)
                 self._cond.notify()
-        else:
-            self._queue.put_nowait(job)
+            else:
+                self._queue.put_nowait(job)
         try:
             while True:
                 item = await job.pieces.get()
@@ -340,6 +385,37 @@ class LLMScheduler:
                 yield item
         finally:
             job.cancelled.set()
+
+    def _admit(self, job: _Job) -> None:
+        """Under the lock, on the event loop: let `job` join the queue, shedding the
+        lowest-priority waiting request if the queue is full, or refuse it
+        (ResourceExhausted, naming the limit it hit)."""
+        waiting = self._heap if self._engine is not None else self._queue._queue  # the PriorityQueue's heap
+        live = [j for j in waiting if not j.cancelled.is_set()]
+        always = job.purpose in ALWAYS_ADMITTED
+        if not always and job.client is not None:
+            held = sum(1 for j in live if j.client == job.client and j.purpose not in ALWAYS_ADMITTED)
+            if held >= self._max_per_client:
+                self.refused["max_waiting_per_client"] += 1
+                raise ResourceExhausted(
+                    f"the model is busy: this connection already has {held} requests waiting for it, the most "
+                    f"one client may have (max_waiting_per_client = {self._max_per_client})")
+        if len(live) < self._max_pending:
+            return
+        victim = max((j for j in live if j.sheddable), default=None)  # the lowest priority, the latest come
+        if victim is not None and victim.priority > job.priority:
+            waiting.remove(victim)
+            heapq.heapify(waiting)
+            self.refused["max_model_queue (shed)"] += 1
+            log.info("shed a waiting %s request for a %s request of higher priority", victim.purpose, job.purpose)
+            victim.pieces.put_nowait(ResourceExhausted(
+                f"the model is busy: this request was shed from the full queue ({len(live)} requests waiting, "
+                f"max_model_queue = {self._max_pending}) for work of higher priority"))
+        elif not always:
+            self.refused["max_model_queue"] += 1
+            raise ResourceExhausted(
+                f"the model is busy: its queue is full ({len(live)} requests waiting, max_model_queue = "
+                f"{self._max_pending}) and none of them is of lower priority than this one")
 
     def hasten(self, urgency: Urgency, priority: Priority) -> None:
         """Someone waits for the work done under `urgency`: its requests, from now on and

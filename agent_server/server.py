@@ -113,11 +113,12 @@ async def start_server(
         model = await asyncio.to_thread(load_model, settings)
     if embedder is None:
         embedder = await asyncio.to_thread(MiniLMEmbedder)
-    scheduler = LLMScheduler(model)
+    limits = dict(max_pending=settings.max_model_queue, max_per_client=settings.max_waiting_per_client)
+    scheduler = LLMScheduler(model, **limits)
     await scheduler.start()
     voice: LLMScheduler | None = None
     if settings.voice_model_path is not None and settings.llm_backend != "openai":
-        voice = LLMScheduler(await asyncio.to_thread(load_voice_model, settings))
+        voice = LLMScheduler(await asyncio.to_thread(load_voice_model, settings), **limits)
         await voice.start()
         scheduler.route(VOICE_PURPOSES, voice)
         log.info("the agents speak with %s", voice.model.name)

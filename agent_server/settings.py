@@ -137,6 +137,17 @@ class Settings(BaseSettings):
         description="Furthest a Chat or PrepareChat may move the server's clock ahead of the last time the world "
         "reported, game seconds; a game time further ahead is refused (INVALID_ARGUMENT). SyncWorld moves the clock.",
     )
+    max_model_queue: int = Field(
+        256, ge=1, le=100_000,
+        description="Model requests that may wait; a full queue sheds its lowest-priority waiting request for a "
+        "newcomer of higher priority, else refuses the newcomer (RESOURCE_EXHAUSTED). The player's line, its "
+        "preparation and greetings are always admitted.",
+    )
+    max_waiting_per_client: int = Field(
+        64, ge=1, le=100_000,
+        description="Model requests one client (a gRPC or WebSocket connection) may have waiting; more are refused "
+        "(RESOURCE_EXHAUSTED). More than the town's agents: the game's own connection asks for each one's next action.",
+    )
     log_level: str = Field("INFO", description="Python logging level.")
 
     @field_validator("model_path", "voice_model_path")

@@ -23,8 +23,10 @@ from agent_server.mind import Faculties, Mind, MindState, Step
 from agent_server.planning import WAITED, Planner
 from agent_server.reacting import Reaction, Reactor
 from agent_server.reflection import Reflector
+from agent_server.errors import ResourceExhausted
 from agent_server.saves import SaveFile
 from agent_server.scenario import Scenario, format_game_time
+from agent_server.scheduler import Priority, background_context
 from agent_server.town import SECTOR
 from agent_server.world import World
 from simulacra.v1 import agents_pb2
@@ -244,7 +246,9 @@ class Society:
         return [(a, text, used, len(talks.get(a, []))) for a, (text, used) in zip(chosen, results)]
 
     async def interview(self, agent_id: str, question: str):
-        return await self.dialogue.interview(self.minds[agent_id], question, self.world.game_time)
+        """An API client's question: at the interviews' own priority, below the player's."""
+        return await self.dialogue.interview(self.minds[agent_id], question, self.world.game_time,
+                                             priority=Priority.INTERVIEW)
 
     # ---- background thinking -----------------------------------------------------------
 
@@ -469,14 +473,19 @@ class Society:
         self.save.save_conversation(conversation.id, conversation.record())
 
     def _spawn(self, coroutine: Coroutine, done=None) -> asyncio.Task:
-        task = asyncio.create_task(coroutine)
+        # Background thinking is no client's request, though a request may start it.
+        task = asyncio.create_task(coroutine, context=background_context())
         self._tasks.add(task)
 
         def finished(t: asyncio.Task) -> None:
             self._tasks.discard(t)
             if done:
                 done()
-            if not t.cancelled() and t.exception():
+            if t.cancelled() or not t.exception():
+                return
+            if isinstance(t.exception(), ResourceExhausted):  # shed from a full model queue
+                log.warning("background thinking given up: %s", t.exception())
+            else:
                 log.error("background thinking failed", exc_info=t.exception())
 
         task.add_done_callback(finished)

@@ -1,9 +1,13 @@
-"""The model scheduler: one request at a time, highest priority first."""
+"""The model scheduler: one request at a time, highest priority first; admission by
+priority and by client when the queue is full."""
 
 import asyncio
 
+import pytest
+
+from agent_server.errors import ResourceExhausted
 from agent_server.llm.base import LLMRequest
-from agent_server.scheduler import LLMScheduler, Priority
+from agent_server.scheduler import LLMScheduler, Priority, serving_client
 from tests.scripted_model import ScriptedModel
 
 
@@ -53,5 +57,80 @@ async def test_a_request_nobody_waits_for_is_skipped():
         assert (await kept).text == "kept"
         await blocker
         assert [r.messages[0]["content"] for r in model.history] == ["blocker", "kept"]
+    finally:
+        await scheduler.close()
+
+
+async def _refusal(task: asyncio.Task) -> str:
+    with pytest.raises(ResourceExhausted) as info:
+        await task
+    return str(info.value)
+
+
+async def test_a_full_queue_sheds_its_lowest_priority_waiting_work_first():
+    model = ScriptedModel(lambda request: request.messages[0]["content"])
+    scheduler = LLMScheduler(model, max_pending=3)
+    await scheduler.start()
+    try:
+        model.release.clear()
+        blocker = asyncio.create_task(scheduler.complete(_request("blocker"), Priority.PLANNING, "x"))
+        await asyncio.sleep(0.05)  # it holds the model; the queue is empty
+        waiting = {tag: asyncio.create_task(scheduler.complete(_request(tag), priority, tag))
+                   for tag, priority in [("reflection", Priority.REFLECTION), ("importance", Priority.IMPORTANCE),
+                                         ("planning", Priority.PLANNING)]}
+        await asyncio.sleep(0.05)
+        assert scheduler.pending == 3
+        # A newcomer of higher priority sheds the lowest-priority waiting request...
+        interview = asyncio.create_task(scheduler.complete(_request("interview"), Priority.INTERVIEW, "interview"))
+        reason = await _refusal(waiting.pop("importance"))
+        assert "shed" in reason and "max_model_queue = 3" in reason
+        # ...one of no higher priority than anything waiting is refused itself...
+        late = asyncio.create_task(scheduler.complete(_request("late"), Priority.REFLECTION, "late"))
+        reason = await _refusal(late)
+        assert "queue is full" in reason and "max_model_queue = 3" in reason
+        # ...and the player's line is always admitted: it sheds the interview (below
+        # the player's priority), and when nothing waits below it, it joins regardless.
+        for task in waiting.values():
+            task.cancel()
+        await asyncio.sleep(0.01)
+        debriefs = [asyncio.create_task(scheduler.complete(_request(f"debrief{i}"), Priority.PLAYER, "debrief"))
+                    for i in range(2)]
+        await asyncio.sleep(0.05)
+        player = asyncio.create_task(scheduler.complete(_request("player"), Priority.PLAYER, "player_chat"))
+        assert "shed" in await _refusal(interview)
+        again = asyncio.create_task(scheduler.complete(_request("again"), Priority.PLAYER, "player_chat"))
+        await asyncio.sleep(0.05)
+        assert not again.done()
+        model.release.set()
+        assert [(await t).text for t in (player, again)] == ["player", "again"]
+        await asyncio.gather(blocker, *debriefs)
+        assert dict(scheduler.refused) == {"max_model_queue (shed)": 2, "max_model_queue": 1}
+    finally:
+        await scheduler.close()
+
+
+async def test_one_client_holds_at_most_its_share_of_the_queue():
+    model = ScriptedModel(lambda request: request.messages[0]["content"])
+    scheduler = LLMScheduler(model, max_per_client=2)
+    await scheduler.start()
+
+    async def ask(client: str | None, tag: str, purpose: str = "interview") -> str:
+        serving_client(client)
+        return (await scheduler.complete(_request(tag), Priority.INTERVIEW, purpose)).text
+
+    try:
+        model.release.clear()
+        blocker = asyncio.create_task(ask(None, "blocker"))
+        await asyncio.sleep(0.05)
+        mine = [asyncio.create_task(ask("a", f"a{i}")) for i in range(2)]
+        await asyncio.sleep(0.05)
+        reason = await _refusal(asyncio.create_task(ask("a", "a2")))
+        assert "max_waiting_per_client = 2" in reason
+        # Another client, work on no one's behalf, and the player's line are admitted.
+        others = [asyncio.create_task(ask("b", "b0")), asyncio.create_task(ask(None, "town")),
+                  asyncio.create_task(ask("a", "line", "player_chat"))]
+        await asyncio.sleep(0.05)
+        model.release.set()
+        assert await asyncio.gather(blocker, *mine, *others) == ["blocker", "a0", "a1", "b0", "town", "line"]
     finally:
         await scheduler.close()

@@ -25,6 +25,7 @@ from websockets.exceptions import ConnectionClosed
 
 from agent_server.api.methods import METHODS, Method
 from agent_server.errors import InvalidArgument, Unimplemented, quoted, status_of
+from agent_server.scheduler import serving_client
 from agent_server.service import SimulacraService
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,8 @@ class Gateway:
     async def _serve_connection(self, ws: ServerConnection) -> None:
         peer = ws.remote_address
         log.info("gateway: client %s connected", peer)
+        # The connection's requests (tasks started below) count as this client's.
+        serving_client(f"ws {peer[0]}:{peer[1]}" if isinstance(peer, tuple) else f"ws {id(ws)}")
         tasks: set[asyncio.Task] = set()
         try:
             async for frame in ws:

@@ -9,6 +9,7 @@ import grpc
 
 from agent_server.api.methods import METHODS, SERVICE, Method
 from agent_server.errors import status_of
+from agent_server.scheduler import serving_client
 from agent_server.service import SimulacraService
 
 log = logging.getLogger(__name__)
@@ -20,13 +21,17 @@ def _handler(service: SimulacraService, method: Method) -> grpc.RpcMethodHandler
     # The request's bytes are decoded in the handler, not by gRPC's deserializer, so
     # that bytes which do not decode (bad UTF-8, corrupt wire format) are mapped with
     # every other error (errors.status_of: INVALID_ARGUMENT), not reported as UNKNOWN.
+    # Each RPC runs in a task of its own: the model requests it makes count against
+    # its connection's share of the model queue (scheduler.serving_client).
     async def unary(data: bytes, context: grpc.aio.ServicerContext):
+        serving_client(context.peer())
         try:
             return await implementation(method.request_type.FromString(data))
         except Exception as exc:
             await _abort(context, method, exc)
 
     async def streaming(data: bytes, context: grpc.aio.ServicerContext):
+        serving_client(context.peer())
         try:
             request = method.request_type.FromString(data)
             async with contextlib.aclosing(implementation(request)) as messages:

@@ -1,0 +1,73 @@
+"""Admission to the model's queue through a real server: an API client flooding it with
+interviews cannot lock the player out. Each connection holds at most its share of the
+waiting requests, a full queue sheds its lowest-priority work for the player, the
+player's line is always admitted and answered before the interviews, and every
+refusal names the limit it hit."""
+
+from __future__ import annotations
+
+import asyncio
+
+import grpc
+from websockets.asyncio.client import connect
+
+from simulacra.v1 import service_pb2, service_pb2_grpc
+from tests.conftest import GatewayClient, start_scripted
+from tests.scripted_model import ScriptedModel
+from tests.town_script import TownScript
+
+
+async def _interview(stub, question: str) -> str:
+    """The answer, or the refusal's code and reason."""
+    try:
+        return (await stub.Interview(service_pb2.InterviewRequest(agent_id="isabella", question=question))).answer
+    except grpc.aio.AioRpcError as error:
+        return f"{error.code().name}: {error.details()}"
+
+
+async def test_a_client_flooding_interviews_cannot_lock_the_player_out(tmp_path, embedder):
+    model = ScriptedModel(TownScript())
+    server = await start_scripted(tmp_path, model, embedder, max_model_queue=3, max_waiting_per_client=2)
+    try:
+        target = f"127.0.0.1:{server.grpc_port}"
+        # Two connections (channels to one target share one unless told not to).
+        async with grpc.aio.insecure_channel(target) as one, \
+                grpc.aio.insecure_channel(target, options=[("grpc.use_local_subchannel_pool", 1)]) as other:
+            flood, second = service_pb2_grpc.SimulacraStub(one), service_pb2_grpc.SimulacraStub(other)
+            model.release.clear()  # the model is busy with the first interview
+            first = asyncio.create_task(_interview(flood, "Question 0?"))
+            await asyncio.sleep(0.3)
+            flooding = [asyncio.create_task(_interview(flood, f"Question {i}?")) for i in range(1, 4)]
+            await asyncio.sleep(0.3)
+            # The connection's share: two waiting, the third refused, naming the limit.
+            refused = [t.result() for t in flooding if t.done()]
+            assert len(refused) == 1 and refused[0].startswith("RESOURCE_EXHAUSTED")
+            assert "max_waiting_per_client = 2" in refused[0]
+            # Another connection gets the last place; after it, the queue is full.
+            admitted = asyncio.create_task(_interview(second, "Another question?"))
+            await asyncio.sleep(0.2)
+            full = await _interview(second, "One more?")
+            assert full.startswith("RESOURCE_EXHAUSTED") and "max_model_queue = 3" in full
+
+            # The player's line is admitted all the same: it sheds the latest interview.
+            async with connect(server.ws_url) as ws:
+                line = asyncio.create_task(GatewayClient(ws).stream(
+                    "Chat", {"agentId": "isabella", "text": "Hello!", "playerName": "Sam"}))
+                shed = await asyncio.wait_for(admitted, 5)
+                assert shed.startswith("RESOURCE_EXHAUSTED") and "shed" in shed
+                model.release.set()
+                replies = await asyncio.wait_for(line, 10)
+            assert replies[-2]["payload"]["fullText"] == "I am fine, thank you."
+            answers = await asyncio.gather(first, *flooding)
+            assert sorted(answers)[:3] == ["I am fine, thank you."] * 3
+
+        # The player's line ran before the interviews that were waiting when it came.
+        asked = [r.messages[-1]["content"] for r in model.history]
+        player = next(i for i, text in enumerate(asked) if text == "Hello!")
+        waiting = [i for i, text in enumerate(asked) if "Question 1?" in text or "Question 2?" in text]
+        assert waiting and player < min(waiting), asked
+        stats = await server.service.GetStats(service_pb2.GetStatsRequest())
+        assert stats.ready
+    finally:
+        model.release.set()
+        await server.stop()
