@@ -7,6 +7,7 @@ refusal names the limit it hit."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import grpc
 from websockets.asyncio.client import connect
@@ -68,6 +69,34 @@ async def test_a_client_flooding_interviews_cannot_lock_the_player_out(tmp_path,
         assert waiting and player < min(waiting), asked
         stats = await server.service.GetStats(service_pb2.GetStatsRequest())
         assert stats.ready
+    finally:
+        model.release.set()
+        await server.stop()
+
+
+async def test_a_websocket_connection_holds_at_most_its_share(tmp_path, embedder):
+    model = ScriptedModel(TownScript())
+    server = await start_scripted(tmp_path, model, embedder, max_waiting_per_client=1)
+    try:
+        async with connect(server.ws_url) as ws:
+            gateway = GatewayClient(ws)
+            model.release.clear()
+            for i in range(3):
+                await gateway.send_raw(json.dumps({"id": str(i), "method": "Interview",
+                                                   "payload": {"agentId": "isabella", "question": f"Q{i}?"}}))
+                await asyncio.sleep(0.2)
+            refused = await gateway.recv(5)
+            assert refused["id"] == "2" and refused["error"]["code"] == "RESOURCE_EXHAUSTED"
+            assert "max_waiting_per_client = 1" in refused["error"]["message"]
+            # Another connection is not held to this one's share.
+            async with connect(server.ws_url) as other:
+                await other.send(json.dumps({"id": "o", "method": "Interview",
+                                             "payload": {"agentId": "isabella", "question": "Other?"}}))
+                await asyncio.sleep(0.2)
+                model.release.set()
+                assert json.loads(await asyncio.wait_for(other.recv(), 5))["payload"]["answer"]
+            answered = [await gateway.recv(5) for _ in range(2)]
+            assert sorted(r["id"] for r in answered) == ["0", "1"] and all("payload" in r for r in answered)
     finally:
         model.release.set()
         await server.stop()
