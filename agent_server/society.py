@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Coroutine
 from agent_server.dialogue import PLAYER_ID, Conversation, Dialogue
 from agent_server.emoji import emoji_for
 from agent_server.mind import Faculties, Mind, MindState, Step
-from agent_server.planning import WAITED, Planner
+from agent_server.planning import WAITED, Planner, hosting
 from agent_server.reacting import Reaction, Reactor
 from agent_server.reflection import Reflector
 from agent_server.errors import ResourceExhausted
@@ -84,6 +84,8 @@ class Society:
                         self.scenario.identity(agent.id))
             self.minds[agent.id] = mind
             new.append(mind)
+        for mind in self.minds.values():
+            self._commit_to_hosted_events(mind)
 
         if self.sequential:
             shared = asyncio.Lock()
@@ -336,6 +338,15 @@ class Society:
         if listed and not any(c is conversation for c in reversed(self.conversations)):
             self.conversations.append(conversation)
         return conversation
+
+    def _commit_to_hosted_events(self, mind: Mind) -> None:
+        """A host's events (its seeds': Scenario.hosted_events) are its commitments: it is
+        at the place, and gets it ready the hour before (planning.hosting). Kept in the
+        save; added to a mind restored from a save made before it had them."""
+        for start, end, place_id, event in self.scenario.hosted_events(mind.id):
+            for step in hosting(self.f.town.place(place_id).name, event, place_id, start, end):
+                if not any(c.start == step.start and c.place_id == step.place_id for c in mind.state.commitments):
+                    mind.state.commitments.append(step)
 
     async def _seed_and_plan(self, new: list[Mind], now: int) -> None:
         """Store the new minds' first memories (the seed paragraph, traits, occupation,
