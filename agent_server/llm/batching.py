@@ -2,7 +2,9 @@
 
 Several requests decode together: every step builds one `llama_batch` holding, for each
 active sequence, either the next chunk of its prompt or the token it sampled last, each
-under its own sequence id in one KV cache; one `llama_decode` then advances them all.
+under its own sequence id in one KV cache; one `llama_decode` then advances them all
+(one per size of piece, so that each prompt chunk is evaluated as it is alone: with Q8_0
+weights, batched logits are the logits alone to the bit).
 On a CPU the weights are read once per step however many sequences share it, so eight
 sequences cost little more per step than one. Requests join between steps, as soon as
 a slot is free, and leave when they finish; a sequence can be evicted between steps
@@ -195,6 +197,7 @@ class BatchEngine:
         self.decode_seconds = 0.0
         self.sample_seconds = 0.0
         self.steps = 0
+        self.decodes = 0  # llama_decode calls: a step makes one per size of piece in it
 
     def close(self) -> None:
         for sequence in list(self.active):
@@ -352,16 +355,11 @@ class BatchEngine:
     # ---- one decode step ---------------------------------------------------------
 
     def step(self) -> list[StepEvent]:
-        """Decode one batch: a token for every generating sequence, then prompt chunks
+        """Decode one step: a token for every generating sequence, then prompt chunks
         for the others, by rank and then in the order they were admitted, up to one
         chunk in all."""
         if not self.active:
             return []
-        batch = self._batch
-        n = 0
-        outputs: list[tuple[Sequence, int]] = []  # sequences sampling after this step, batch index
-        warmed: list[Sequence] = []  # prompt-only sequences whose prompt is in the cache after it
-        shares: dict[int, int] = {}
         generating = [s for s in self.active if s.to_feed == 1]
         prefilling = sorted((s for s in self.active if s.to_feed > 1), key=lambda s: s.rank)
         planned: list[tuple[Sequence, int]] = [(s, 1) for s in generating]
@@ -375,10 +373,31 @@ class BatchEngine:
                 break
             planned.append((sequence, count))
             room -= count
-        # llama.cpp splits a batch over separate KV streams into runs of consecutive
-        # sequence ids, in batch order: written in id order, the batch stays one run
-        # wherever the ids are contiguous.
-        planned.sort(key=lambda item: item[0].seq_id)
+        # One llama_decode per size of piece: llama.cpp cuts a batch over separate KV
+        # streams into micro-batches holding as many tokens of every sequence in them
+        # (the fewest any has left), so pieces of different sizes in one batch would be
+        # evaluated in other pieces than alone. A token evaluated as its stream's only
+        # row goes through other attention arithmetic than one among several, and the logits
+        # then differ by up to a few tenths (bench/README.md, "Batched or alone"):
+        # batched answers would part from answers alone. Grouped by size, every
+        # sequence's piece is one micro-batch row block, as it is alone. Within a
+        # group, ids in order: llama.cpp also cuts at every gap between sequence ids.
+        groups: dict[int, list[tuple[Sequence, int]]] = {}
+        for item in sorted(planned, key=lambda item: (item[1], item[0].seq_id)):
+            groups.setdefault(item[1], []).append(item)
+        self.steps += 1
+        events: list[StepEvent] = []
+        for group in groups.values():
+            events += self._decode(group)
+        return events
+
+    def _decode(self, planned: list[tuple[Sequence, int]]) -> list[StepEvent]:
+        """Evaluate each sequence's next `count` tokens in one llama_decode, then sample
+        for every sequence whose tokens are then all in the cache."""
+        batch = self._batch
+        n = 0
+        outputs: list[tuple[Sequence, int]] = []  # sequences sampling after this decode, batch index
+        warmed: list[Sequence] = []  # prompt-only sequences whose prompt is in the cache after it
         for sequence, count in planned:
             tokens = sequence.tokens
             start = sequence.n_cached
@@ -390,7 +409,6 @@ class BatchEngine:
                 batch.logits[n] = 0
                 n += 1
             sequence.n_cached += count
-            shares[id(sequence)] = count
             if sequence.n_cached == len(tokens):
                 if sequence.max_tokens == 0:
                     warmed.append(sequence)
@@ -402,12 +420,12 @@ class BatchEngine:
         status = llama_cpp.llama_decode(self._ctx, batch)
         decoded = time.monotonic()
         self.decode_seconds += decoded - started
-        self.steps += 1
+        self.decodes += 1
         if status != 0:
             raise RuntimeError(f"llama_decode returned {status}")
         decode_seconds = decoded - started
-        for sequence in self.active:
-            sequence.model_seconds += decode_seconds * shares.get(id(sequence), 0) / n
+        for sequence, count in planned:
+            sequence.model_seconds += decode_seconds * count / n
         events = [self._finish(sequence) for sequence in warmed]
         for sequence, index in outputs:
             sampled_at = time.monotonic()
