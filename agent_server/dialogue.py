@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from agent_server import character
 from agent_server.identity import _article
+from agent_server.invitations import Invitations
 from agent_server.mind import Mind
 from agent_server.planning import Planner
 from agent_server.prompts import converse, debrief, interview, player_chat, react
@@ -86,6 +87,8 @@ class Dialogue:
         # again once; `fallbacks`, those whose second answer broke too.
         self.breaks: dict[str, int] = {}
         self.fallbacks = 0
+        # What one hears of a gathering is kept, and may become a plan (Society sets it).
+        self.invitations: Invitations | None = None
 
     def known_names(self, mind: Mind, other: str = "") -> set[str]:
         """The names `mind` may use: its identity's, the town's, the other's."""
@@ -138,6 +141,10 @@ class Dialogue:
                      for sid, name, text in conversation.lines]
             await mind.remember("dialogue", heard + [f"Conversation with {other.name}: {conversation.summary}"], now)
             mind.state.last_talked[other.id] = now
+        if self.invitations is not None:
+            for mind, other in ((a, b), (b, a)):
+                await self.invitations.hear(mind, other.name, [t for sid, _, t in conversation.lines if sid == other.id],
+                                            now)
         return conversation
 
     async def _utterance(self, speaker: Mind, listener: str, request, purpose: str = "conversation") -> str:
@@ -253,6 +260,8 @@ class Dialogue:
         await mind.remember(
             "dialogue", [f'{player} said to {mind.name}: "{text}"', f'{mind.name} said to {player}: "{answer}"'], now
         )
+        if self.invitations is not None:
+            await self.invitations.hear(mind, player, [text], now)
         await self.maybe_replan(mind, player, conversation, now)
 
     async def greet(self, mind: Mind, player: str, conversation: Conversation, now: int) -> str:

@@ -59,6 +59,22 @@ class Step:
 
 
 @dataclass
+class HeardEvent:
+    """A gathering the agent heard of: what, who told it, where, when."""
+
+    what: str
+    teller: str
+    place_id: str
+    start: int
+    end: int
+    heard_at: int
+    # Whether the agent decided to go (a commitment of its plan holds it).
+    going: bool = False
+    # Whom the agent has told of it since (what it may still pass on).
+    told: list[str] = field(default_factory=list)
+
+
+@dataclass
 class MindState:
     # The daily model-written summary (shown in the inspector), and its last sentence,
     # how the agent feels about its recent progress, which prompts carry beside the
@@ -84,6 +100,8 @@ class MindState:
     # (and the hour it gets the place ready), one it has decided to go to. Each holds
     # the hours it overlaps, at its place (Planner.hold_commitments).
     commitments: list[Step] = field(default_factory=list)
+    # Gatherings it heard of (invitations.py).
+    heard_events: list[HeardEvent] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -93,6 +111,7 @@ class MindState:
         data = dict(data)
         for key in ("day_plan", "hourly", "actions", "commitments"):
             data[key] = [Step(**s) for s in data.get(key, [])]
+        data["heard_events"] = [HeardEvent(**e) for e in data.get("heard_events", [])]
         return cls(**data)
 
 

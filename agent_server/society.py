@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Coroutine
 
 from agent_server.dialogue import PLAYER_ID, Conversation, Dialogue
 from agent_server.emoji import emoji_for
+from agent_server.invitations import Invitations
 from agent_server.mind import Faculties, Mind, MindState, Step
 from agent_server.planning import WAITED, Planner, hosting
 from agent_server.reacting import Reaction, Reactor
@@ -48,6 +49,7 @@ class Society:
         self.dialogue = Dialogue(self.planner, chat_max_tokens=chat_max_tokens, temperature=temperature)
         self.dialogue.town_names = {word for text in [a.name for a in scenario.agents] + [
             p.name for p in scenario.town.places()] for word in text.replace("'s", " ").split() if word[:1].isupper()}
+        self.dialogue.invitations = Invitations(self.planner, scenario, faculties.start_date)
         self.world = World(scenario.agents, scenario.proto.start_time)
         self.minds: dict[str, Mind] = {}
         self.conversations: list[Conversation] = []

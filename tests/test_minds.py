@@ -471,3 +471,58 @@ async def test_a_host_is_at_its_own_event_and_gets_the_place_ready_before(tmp_pa
         assert again.chunk_at(NINE_AM).place_id == "hobbs_cafe"
     finally:
         await restarted.stop()
+
+
+INVITATION = ("Good morning, John!", "Good morning, Isabella.",
+              "I'm having a dinner at Hobbs Cafe tomorrow at 6 pm, will you come?", "I would love to, thank you!")
+
+
+@pytest.mark.parametrize("goes", [True, False])
+async def test_a_heard_invitation_is_kept_with_its_place_and_time_and_becomes_a_plan(tmp_path, embedder, goes):
+    """A line that tells of a gathering is kept as a structured memory (what, who, where,
+    when: the place and time from the words), beside the dialogue; the listener decides
+    whether to go, and if it goes, its next day's plan holds the gathering there."""
+    script = TownScript(reaction="Talk to", end_conversation_after=4, lines=INVITATION,
+                        go_to_gathering="Yes" if goes else "No")
+    server = await start_scripted(tmp_path, ScriptedModel(script), embedder)
+    try:
+        society = server.society
+        await _sync(society, [_sees("isabella", "john_lin", "walking in the park")], EIGHT_AM)
+        john, isabella = society.minds["john_lin"], society.minds["isabella"]
+        tomorrow_six = 24 * 3600 + 18 * 3600
+        [event] = john.state.heard_events
+        assert (event.what, event.teller, event.place_id, event.start) == (
+            "a dinner", "Isabella Rodriguez", "hobbs_cafe", tomorrow_six)
+        assert event.going is goes
+        assert isabella.state.heard_events == []  # John's lines told of no gathering
+        kept = [m.description for m in society.f.memory.all("john_lin") if m.kind == "observation"]
+        assert any(m.startswith("Isabella Rodriguez told John Lin about a dinner at Hobbs Cafe") for m in kept)
+        going = [c for c in john.state.commitments if c.start == tomorrow_six]
+        assert [c.place_id for c in going] == (["hobbs_cafe"] if goes else [])
+        # The next day, the plan holds it, and the world walks him there.
+        step = await society.next_action("john_lin", tomorrow_six + 10 * 60)
+        at_cafe = society.town.sector_of(step.move_to.place_id).id == "hobbs_cafe"
+        assert john.chunk_at(tomorrow_six).description == ("go to a dinner at Hobbs Cafe" if goes else
+                                                           "work at the cafe")
+        assert at_cafe if goes else True
+        # Kept in the save.
+    finally:
+        await server.stop()
+    restarted = await start_scripted(tmp_path, ScriptedModel(TownScript()), embedder)
+    try:
+        assert [e.place_id for e in restarted.society.minds["john_lin"].state.heard_events] == ["hobbs_cafe"]
+    finally:
+        await restarted.stop()
+
+
+async def test_lines_without_a_time_ask_the_model_nothing_about_gatherings(tmp_path, embedder):
+    script = TownScript(reaction="Talk to", end_conversation_after=4,
+                        lines=("Nice weather.", "Hello there.", "How is the cafe?", "Busy, as ever."))
+    model = ScriptedModel(script)
+    server = await start_scripted(tmp_path, model, embedder)
+    try:
+        await _sync(server.society, [_sees("isabella", "john_lin", "walking in the park")], EIGHT_AM)
+        assert not any("about a gathering" in r.messages[-1]["content"] for r in model.history)
+        assert all(m.state.heard_events == [] for m in server.society.minds.values())
+    finally:
+        await server.stop()

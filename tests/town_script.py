@@ -17,6 +17,10 @@ class TownScript:
     importance: str = "3"
     end_conversation_after: int = 4
     replan_after_talk: str = "No"
+    # Whether a line told of a gathering, the gathering in words, and whether to go.
+    heard_of_gathering: str = "Yes"
+    gathering: str = "a dinner."
+    go_to_gathering: str = "Yes"
     lines: tuple[str, ...] = (
         "Good morning, are you coming to the party?",
         "Which party do you mean?",
@@ -60,6 +64,8 @@ class TownScript:
             self.utterances += 1
             name = re.match(r'root ::= "([^"]+): \\""', grammar)[1]
             return f'{name}: "{self.lines[(self.utterances - 1) % len(self.lines)]}"'
+        if "the gathering" in prompt and "spoke of is" in prompt:
+            return self.gathering
         if "Summarise this conversation" in prompt:
             return "They talked about the party."
         return "I am fine, thank you."
@@ -73,4 +79,8 @@ class TownScript:
             return "Yes" if self.utterances >= self.end_conversation_after else "No"
         if "change the plan" in prompt:
             return self.replan_after_talk
+        if "about a gathering" in prompt:
+            return self.heard_of_gathering
+        if "Will " in prompt and " go to " in prompt:
+            return self.go_to_gathering
         return options[0]

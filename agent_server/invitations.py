@@ -1,0 +1,181 @@
+"""What one hears of a gathering is kept as knowledge, and an invitation becomes a plan.
+
+When someone tells an agent of a gathering (in a conversation, or the player in a chat),
+the agent keeps, besides the dialogue memory, a structured one: what, who said it, where
+and when (`HeardEvent`, in its state and so in the save; and a sentence in its memory
+stream that retrieval, planning and interviews find). Where and when are read from the
+words where they say them (a place of the town by its name, "tomorrow", "Tuesday",
+"February 14", "5 pm", "17:30"), from the model's probabilities where they do not, and
+set to the scenario's calendar where an event of it is on that day at that place. The
+agent then decides whether to go (the model's probabilities, given who it is, who told
+it and what it has planned); if it goes, the event is a commitment its plan holds
+(Planner.commit), and the world walks it there.
+
+Nothing here knows a scenario's words: a gathering is found by the model's reading of
+the lines, only when they carry a time at all.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import re
+from agent_server.mind import HeardEvent, Mind, Step, day_of
+from agent_server.planning import Planner
+from agent_server.prompts import invitation
+from agent_server.scenario import SECONDS_PER_DAY, Scenario, calendar_day, calendar_time
+from agent_server.scheduler import Priority
+from agent_server.town import SECTOR
+
+log = logging.getLogger(__name__)
+
+# Lines that carry no time at all hold no invitation to plan for: the model is not asked.
+_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_TIME_WORDS = re.compile(
+    r"\b(?:\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|o'clock)|\d{1,2}:\d{2}|noon|midnight|tonight|tomorrow|today"
+    r"|this (?:morning|afternoon|evening)|(?:mon|tues|wednes|thurs|fri|satur|sun)day|(?:" + _MONTHS + r") \d{1,2})\b",
+    re.IGNORECASE)
+_CLOCK = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)|\b([01]?\d|2[0-3]):(\d{2})\b", re.IGNORECASE)
+_DATE = re.compile(r"\b(" + _MONTHS + r") (\d{1,2})\b", re.IGNORECASE)
+# The days an invitation may be for, from today; and its hours, when the words do not say.
+DAYS_AHEAD = 7
+HOURS = list(range(7, 23))
+# How long a gathering lasts when nothing says (the calendar's own length otherwise).
+DEFAULT_MINUTES = 120
+
+
+class Invitations:
+    def __init__(self, planner: Planner, scenario: Scenario, start_date: str) -> None:
+        self._planner = planner
+        self._scenario = scenario
+        self._start_date = start_date
+        town = scenario.town
+        # The places a gathering may be at, named in words: the town's sectors, longest
+        # name first (so "Oak Hill College Dorm" wins over "Oak Hill College").
+        self._places = sorted(((p.name, p.id) for p in town.places(SECTOR)), key=lambda named: -len(named[0]))
+        # The scenario's calendar: (start, end, place id, name) of every seeded event.
+        self._calendar = [event for agent in scenario.agents for event in scenario.hosted_events(agent.id)]
+        self.heard = 0
+        self.accepted = 0
+
+    async def hear(self, mind: Mind, teller: str, lines: list[str], now: int) -> HeardEvent | None:
+        """`teller` said `lines` to `mind`: if they tell of a gathering to come, keep it (and
+        decide whether to go). Returns what was kept, or None."""
+        text = " ".join(lines)
+        if not lines or not _TIME_WORDS.search(text):
+            return None
+        fields = dict(teller=teller, listener=mind.name, lines=lines[-4:])
+        if await mind.choose(invitation.heard_request(**fields), invitation.YES_NO, Priority.REACTION,
+                             "invitation") != 0:
+            return None
+        place_id = self._named_place(text)
+        if not place_id:
+            place_id = await self._planner.choose_area(mind, f"a gathering {teller} spoke of", text)
+            place_id = self._scenario.town.sector_of(place_id).id
+        day = self._named_day(text, now)
+        if day is None:
+            options = [calendar_day((day_of(now) + d) * SECONDS_PER_DAY, self._start_date) for d in range(DAYS_AHEAD)]
+            labels = [("today, " if d == 0 else "tomorrow, " if d == 1 else "") + o for d, o in enumerate(options)]
+            day = day_of(now) + await mind.choose(
+                invitation.day_request(today=mind.today(now), **fields), labels, Priority.REACTION, "invitation")
+        scheduled = next((e for e in self._calendar if day_of(e[0]) == day
+                          and self._scenario.town.sector_of(e[2]).id == self._scenario.town.sector_of(place_id).id),
+                         None)
+        if scheduled is not None:
+            start, end, place_id, what = scheduled
+        else:
+            what = await self._what(mind, fields)
+            clock = self._named_clock(text)
+            if clock is None:
+                labels = [_hour_label(h) for h in HOURS]
+                hour = HOURS[await mind.choose(invitation.hour_request(what=what, **fields), labels,
+                                               Priority.REACTION, "invitation")]
+                clock = hour * 3600
+            start = day * SECONDS_PER_DAY + clock
+            end = start + DEFAULT_MINUTES * 60
+        if start <= now or any(e.start == start and e.place_id == place_id for e in mind.state.heard_events):
+            return None  # past, or heard already
+        event = HeardEvent(what, teller, place_id, start, end, now)
+        mind.state.heard_events.append(event)
+        self.heard += 1
+        place = self._scenario.town.place(place_id).name
+        when = calendar_time(start, self._start_date)
+        await mind.remember("observation", [f"{teller} told {mind.name} about {what} at {place}, {when}."], now,
+                            priority=Priority.REACTION)
+        if any(c.start < end and start < c.end and c.place_id == place_id for c in mind.state.commitments):
+            event.going = True  # its own event, or one it already means to go to
+            return event
+        await self._decide(mind, event, place, when, now)
+        return event
+
+    async def _decide(self, mind: Mind, event: HeardEvent, place: str, when: str, now: int) -> None:
+        planned = "; ".join(s.description for s in mind.state.hourly if s.start < event.end and event.start < s.end) \
+            or "nothing in particular"
+        memories = [s.node.description for s in mind.recall(event.teller, now, limit=4)]
+        request = invitation.go_request(summary=mind.summary, name=mind.name, teller=event.teller, what=event.what,
+                                        place=place, when=when, planned=planned, memories=memories)
+        if await mind.choose(request, invitation.YES_NO, Priority.REACTION, "invitation") != 0:
+            log.info("%s will not go to %s (%s)", mind.name, event.what, when)
+            return
+        event.going = True
+        self.accepted += 1
+        going = f"go to {event.what} at {place}"
+        self._planner.commit(mind, Step(event.start, (event.end - event.start) // 60, going, event.place_id), now)
+        await mind.remember("plan", [f"{mind.name} will {going}, {when}."], now, priority=Priority.REACTION)
+
+    async def _what(self, mind: Mind, fields: dict) -> str:
+        text = await mind.ask(invitation.what_request(**fields), Priority.REACTION, "invitation")
+        try:
+            return invitation.parse_what(text)
+        except ValueError:
+            return "a gathering"
+
+    def _named_place(self, text: str) -> str:
+        lowered = text.lower()
+        for name, place_id in self._places:
+            if re.search(rf"\b{re.escape(name.lower())}\b", lowered):
+                return place_id
+        return ""
+
+    def _named_day(self, text: str, now: int) -> int | None:
+        """The day the words name, counted from the game's day 0; None if they name none."""
+        today = day_of(now)
+        lowered = text.lower()
+        if re.search(r"\btomorrow\b", lowered):
+            return today + 1
+        if self._start_date:
+            start = datetime.date.fromisoformat(self._start_date)
+            date = _DATE.search(text)
+            if date:
+                month = _MONTHS.split("|").index(date.group(1).lower()) + 1
+                for d in range(DAYS_AHEAD):
+                    day = start + datetime.timedelta(days=today + d)
+                    if (day.month, day.day) == (month, int(date.group(2))):
+                        return today + d
+            for d in range(DAYS_AHEAD):
+                weekday = _WEEKDAYS[(start + datetime.timedelta(days=today + d)).weekday()]
+                if re.search(rf"\b{weekday}\b", lowered):
+                    return today + d
+        if re.search(r"\b(?:today|tonight|this (?:morning|afternoon|evening))\b", lowered):
+            return today
+        return None
+
+    @staticmethod
+    def _named_clock(text: str) -> int | None:
+        """Seconds after midnight of the first time the words name ("5 pm", "5:30 p.m.",
+        "17:00"); None if they name none."""
+        m = _CLOCK.search(text)
+        if m is None:
+            return 12 * 3600 if re.search(r"\bnoon\b", text, re.IGNORECASE) else None
+        if m.group(3):
+            hour, minute = int(m.group(1)) % 12, int(m.group(2) or 0)
+            if m.group(3).lower().startswith("p"):
+                hour += 12
+        else:
+            hour, minute = int(m.group(4)), int(m.group(5))
+        return hour * 3600 + minute * 60 if hour < 24 and minute < 60 else None
+
+
+def _hour_label(hour: int) -> str:
+    return "noon" if hour == 12 else f"{hour % 12 or 12} {'am' if hour < 12 else 'pm'}"
