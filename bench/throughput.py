@@ -13,7 +13,7 @@ model, n_threads, and for each mode the completion tokens, wall seconds, aggrega
 completion tokens per second (per wall second and per CPU second of this process, the
 latter less sensitive to other processes on a busy machine), per-request latency p50
 and p95 and first-token latency p50 and p95 (from submission), and where the model's
-time went (decode steps, decoding, sampling); then the ratio batched / sequential.
+time went (decode steps and llama_decode calls, decoding, sampling); then the ratio batched / sequential.
 
     .venv/bin/python bench/throughput.py [--model PATH] [--threads N] [--batch 8] [--max-tokens 80]
         [--kv-cache-type q8_0|f16] [--prompt-chunk 128]
@@ -86,7 +86,7 @@ def percentiles(values: list[float]) -> dict:
 async def run_mode(model: LlamaCppModel, batch: list[tuple[str, LLMRequest]], max_batch: int, seed: int) -> dict:
     model.reseed(seed)
     engine = model.engine
-    steps, decode, sample = engine.steps, engine.decode_seconds, engine.sample_seconds
+    steps, decodes, decode, sample = engine.steps, engine.decodes, engine.decode_seconds, engine.sample_seconds
     scheduler = LLMScheduler(model, max_batch=max_batch)
     await scheduler.start()
     texts: list[str] = [""] * len(batch)
@@ -122,6 +122,7 @@ async def run_mode(model: LlamaCppModel, batch: list[tuple[str, LLMRequest]], ma
         "latency_seconds": percentiles(done),
         "first_token_seconds": percentiles(first),
         "decode_steps": engine.steps - steps,
+        "decode_calls": engine.decodes - decodes,  # a step makes one per size of piece in it
         "decode_seconds": round(engine.decode_seconds - decode, 2),
         "sample_seconds": round(engine.sample_seconds - sample, 2),
         "answers": texts,
