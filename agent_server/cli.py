@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     sim_cmd.add_argument("--speed", type=float, default=60.0,
                          help="game seconds per real second in the world (default 60, the game's own)")
     sim_cmd.add_argument("--out", type=Path, help="the run folder (default runs/<scenario>-<date>-<time>)")
-    sim_cmd.add_argument("--ablation", default="none", choices=["none", "no-reflection", "no-planning"],
+    sim_cmd.add_argument("--ablation", default="none", choices=["none", "no-reflection", "no-planning", "no-topics"],
                          help="run without reflection or without planning, to compare")
     sim_cmd.add_argument("--no-interviews", action="store_true", help="skip the end-of-run interviews")
     sim_cmd.add_argument("--realtime", action="store_true",

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from agent_server import character
 from agent_server.identity import _article
 from agent_server.invitations import Invitations
+from agent_server.topics import Topic, Topics
 from agent_server.mind import Mind
 from agent_server.planning import Planner
 from agent_server.prompts import converse, debrief, interview, player_chat, react
@@ -89,6 +90,8 @@ class Dialogue:
         self.fallbacks = 0
         # What one hears of a gathering is kept, and may become a plan (Society sets it).
         self.invitations: Invitations | None = None
+        # What each speaker chooses to talk about.
+        self.topics = Topics()
 
     def known_names(self, mind: Mind, other: str = "") -> set[str]:
         """The names `mind` may use: its identity's, the town's, the other's."""
@@ -111,14 +114,21 @@ class Dialogue:
 
     async def converse(self, a: Mind, b: Mind, conversation: Conversation, clock: Callable[[], int],
                        on_line: Callable[[Mind, Mind, str], None]) -> Conversation:
-        """Run a conversation to its end; `on_line` hears each utterance as it is said."""
+        """Run a conversation to its end; `on_line` hears each utterance as it is said.
+        Each speaker chooses what to talk about before its first line (topics.py)."""
+        topics: dict[str, Topic | None] = {}
         for turn in range(MAX_TURNS):
             speaker, listener = (a, b) if turn % 2 == 0 else (b, a)
             now = clock()
-            memories = [s.node.description for s in speaker.recall(listener.name, now, limit=6)]
+            if speaker.id not in topics:
+                topics[speaker.id] = await self.topics.choose(speaker, listener, now)
+            topic = topics[speaker.id]
+            memories = [s.node.description for s in speaker.recall(
+                listener.name if topic is None else f"{listener.name}; {topic.text}", now, limit=6)]
             request = converse.utterance_request(
                 name=speaker.name, summary=speaker.summary, clock=speaker.clock(now), doing=speaker.doing(),
                 other=listener.name, memories=memories, lines=conversation.named_lines(),
+                topic=topic.text if topic is not None else "",
             )
             text = await self._utterance(speaker, listener.name, request)
             if not text or _said_before(text, conversation):
@@ -132,6 +142,10 @@ class Dialogue:
                     break
         now = clock()
         conversation.ended_at = now
+        for speaker, listener in ((a, b), (b, a)):
+            topic = topics.get(speaker.id)
+            if topic is not None and any(sid == speaker.id for sid, _, _ in conversation.lines):
+                self.topics.shared(speaker, listener, topic)
         if not conversation.lines:
             return conversation
         conversation.summary = (await a.ask(converse.summary_request(a.name, b.name, conversation.named_lines()),

@@ -102,6 +102,8 @@ class MindState:
     commitments: list[Step] = field(default_factory=list)
     # Gatherings it heard of (invitations.py).
     heard_events: list[HeardEvent] = field(default_factory=list)
+    # Topics it has brought up, and with whom: topic key -> agent ids (topics.py).
+    told: dict[str, list[str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -127,6 +127,7 @@ async def start_server(
         society.reflector.threshold = settings.reflection_threshold
         society.reflector.enabled = settings.reflection
         society.planner.ahead = settings.planning
+        society.dialogue.topics.enabled = settings.topic_choice
         society.sequential = settings.baseline
         society.planner.cache_places = not settings.baseline
         society.f.detail.enabled = settings.level_of_detail and not settings.baseline

@@ -120,6 +120,11 @@ class Settings(BaseSettings):
         True, description="Agents plan their day and its hours ahead; off for the evaluation's ablation without "
         "planning (each hour is decided as it comes, from who the agent is).",
     )
+    topic_choice: bool = Field(
+        True, description="Before its first line in a conversation an agent chooses what to talk about (an event "
+        "it hosts or heard of, its news, the relationship, small talk); off for the evaluation's ablation without "
+        "topic choice (the paper's way).",
+    )
     level_of_detail: bool = Field(
         True, description="Agents far from the player and off screen think in less detail: they follow their "
         "hours without decomposing them and make few decisions (lod_decisions_per_hour), and catch up when the "

@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Coroutine
 from agent_server.dialogue import PLAYER_ID, Conversation, Dialogue
 from agent_server.emoji import emoji_for
 from agent_server.invitations import Invitations
-from agent_server.mind import Faculties, Mind, MindState, Step
+from agent_server.mind import Faculties, HeardEvent, Mind, MindState, Step
 from agent_server.planning import WAITED, Planner, hosting
 from agent_server.reacting import Reaction, Reactor
 from agent_server.reflection import Reflector
@@ -50,6 +50,9 @@ class Society:
         self.dialogue.town_names = {word for text in [a.name for a in scenario.agents] + [
             p.name for p in scenario.town.places()] for word in text.replace("'s", " ").split() if word[:1].isupper()}
         self.dialogue.invitations = Invitations(self.planner, scenario, faculties.start_date)
+        for seed in scenario.proto.seeds:
+            if not seed.event.place_id:
+                self.dialogue.topics.news.setdefault(seed.agent_id, []).append(" ".join(seed.text.split()))
         self.world = World(scenario.agents, scenario.proto.start_time)
         self.minds: dict[str, Mind] = {}
         self.conversations: list[Conversation] = []
@@ -349,6 +352,10 @@ class Society:
             for step in hosting(self.f.town.place(place_id).name, event, place_id, start, end):
                 if not any(c.start == step.start and c.place_id == step.place_id for c in mind.state.commitments):
                     mind.state.commitments.append(step)
+            # ... and what it may invite others to (topics.py).
+            if not any(e.start == start and e.place_id == place_id for e in mind.state.heard_events):
+                mind.state.heard_events.append(HeardEvent(event, mind.name, place_id, start, end,
+                                                          self.world.game_time, going=True))
 
     async def _seed_and_plan(self, new: list[Mind], now: int) -> None:
         """Store the new minds' first memories (the seed paragraph, traits, occupation,

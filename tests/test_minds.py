@@ -526,3 +526,77 @@ async def test_lines_without_a_time_ask_the_model_nothing_about_gatherings(tmp_p
         assert all(m.state.heard_events == [] for m in server.society.minds.values())
     finally:
         await server.stop()
+
+
+def _line_prompts(model: ScriptedModel, name: str) -> list[str]:
+    return [r.messages[-1]["content"] for r in model.history
+            if "say to" in r.messages[-1]["content"] and (r.grammar or "").startswith(f'root ::= "{name}: ')]
+
+
+async def test_a_speaker_chooses_its_topic_among_what_it_knows_and_does_not_repeat_it(tmp_path, embedder):
+    """The host's candidates hold its event (an invitation to this listener), the other's
+    activity and small talk; the chosen topic goes into its lines and the journal; once
+    shared with a listener it is not offered to that listener again, but is to another."""
+    from tests.test_character import TEA_PARTY
+    model = ScriptedModel(TownScript(reaction="Talk to", end_conversation_after=2, topic="tea party",
+                                     lines=("Hello John.", "Hello Isabella.")))
+    server = await start_scripted(tmp_path, model, embedder, scenario_path=TEA_PARTY)
+    topics: list[dict] = []
+    server.society.f.journal.subscribe(lambda r: topics.append(r) if r["type"] == "topic" else None)
+    try:
+        society = server.society
+        await _sync(society, [_sees("isabella", "john_lin", "walking in the park")], EIGHT_AM)
+        first = next(t for t in topics if t["agent"] == "isabella")
+        invitation = "inviting John Lin to the tea party at Hobbs Cafe, Monday February 13, 09:00"
+        assert first["topic"] == invitation and first["listener"] == "john_lin"
+        assert invitation in first["candidates"] and "small talk about the day" in first["candidates"]
+        assert any(c.startswith("what John is doing") for c in first["candidates"])
+        assert any(f"Isabella Rodriguez wants to talk about {invitation}." in p
+                   for p in _line_prompts(model, "Isabella Rodriguez"))
+        # John has nothing new for her: his own relationship is with Mei, not Isabella.
+        john = next(t for t in topics if t["agent"] == "john_lin")
+        assert not any("tea party" in c or "between them" in c for c in john["candidates"])
+        isabella = society.minds["isabella"]
+        assert isabella.state.told["event:hobbs_cafe:32400"] == ["john_lin"]
+        assert isabella.state.heard_events[0].told == ["John Lin"]
+
+        # The next meeting with John offers the invitation no more; a meeting with Mei does.
+        topics.clear()
+        isabella.state.last_talked.clear()
+        society.minds["john_lin"].state.last_talked.clear()
+        await _sync(society, [_sees("isabella", "john_lin", "reading")], EIGHT_AM + 1200)
+        again = next(t for t in topics if t["agent"] == "isabella")
+        assert not any("tea party" in c for c in again["candidates"]) and again["topic"] != invitation
+        topics.clear()
+        await _sync(society, [_sees("isabella", "mei_lin", "reading")], EIGHT_AM + 2400)
+        with_mei = next(t for t in topics if t["agent"] == "isabella")
+        assert with_mei["topic"].startswith("inviting Mei Lin to the tea party")
+    finally:
+        await server.stop()
+
+
+async def test_with_nothing_new_small_talk_is_a_real_choice_and_without_topic_choice_none_is_made(tmp_path,
+                                                                                                  embedder):
+    model = ScriptedModel(TownScript(reaction="Talk to", end_conversation_after=2, topic="small talk",
+                                     lines=("Hello John.", "Hello Isabella.")))
+    server = await start_scripted(tmp_path, model, embedder)
+    topics: list[dict] = []
+    server.society.f.journal.subscribe(lambda r: topics.append(r) if r["type"] == "topic" else None)
+    try:
+        await _sync(server.society, [_sees("isabella", "john_lin", "walking in the park")], EIGHT_AM)
+        [first, second] = topics
+        assert first["candidates"][-1] == "small talk about the day" and first["topic"] == "small talk about the day"
+        assert any("wants to talk about small talk about the day." in p
+                   for p in _line_prompts(model, "Isabella Rodriguez"))
+        assert server.society.minds["isabella"].state.told == {}  # small talk is always on offer
+    finally:
+        await server.stop()
+    model = ScriptedModel(TownScript(reaction="Talk to", end_conversation_after=2, lines=("Hello.", "Hi.")))
+    server = await start_scripted(tmp_path / "without", model, embedder, topic_choice=False)
+    try:
+        await _sync(server.society, [_sees("isabella", "john_lin", "walking in the park")], EIGHT_AM)
+        assert server.society.conversations[-1].lines
+        assert not any("bring up with" in r.messages[-1]["content"] for r in model.history)
+        assert not any("wants to talk about" in p for p in _line_prompts(model, "Isabella Rodriguez"))
+    finally:
+        await server.stop()

@@ -21,6 +21,8 @@ class TownScript:
     heard_of_gathering: str = "Yes"
     gathering: str = "a dinner."
     go_to_gathering: str = "Yes"
+    # What a speaker brings up: the first topic holding these words ("": the first offered).
+    topic: str = ""
     lines: tuple[str, ...] = (
         "Good morning, are you coming to the party?",
         "Which party do you mean?",
@@ -79,6 +81,8 @@ class TownScript:
             return "Yes" if self.utterances >= self.end_conversation_after else "No"
         if "change the plan" in prompt:
             return self.replan_after_talk
+        if "bring up with" in prompt:
+            return next((o for o in options if self.topic and self.topic in o), options[0])
         if "about a gathering" in prompt:
             return self.heard_of_gathering
         if "Will " in prompt and " go to " in prompt:

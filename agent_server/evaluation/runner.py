@@ -47,6 +47,7 @@ ABLATIONS = {
     "none": {},
     "no-reflection": {"reflection": False},
     "no-planning": {"planning": False},
+    "no-topics": {"topic_choice": False},
 }
 PROGRESS_S = 2.0
 # The pace is shown once this much game time has gone by.

@@ -12,7 +12,11 @@ It is {clock}. {name} is {doing}, and meets {other}.
 What {name} remembers about {other}:
 {memories}
 {transcript}
-What does {name} say to {other} next? One or two sentences."""
+{topic}What does {name} say to {other} next? One or two sentences."""
+
+_TOPIC = """{summary}
+It is {clock}. {name} is {doing}, and meets {other}.
+What will {name} bring up with {other}?"""
 
 _END = """{transcript}
 Has the conversation between {a} and {b} come to an end?"""
@@ -33,13 +37,20 @@ def transcript(lines: list[tuple[str, str]]) -> str:
     return "Conversation so far:\n" + "\n".join(f'{speaker}: "{text}"' for speaker, text in lines)
 
 
+def topic_request(*, name: str, summary: str, clock: str, doing: str, other: str, options: list[str]) -> LLMRequest:
+    """What the speaker brings up (topics.py); the options are scored, not listed."""
+    return LLMRequest(messages=[{"role": "user", "content": _TOPIC.format(
+        summary=summary, clock=clock, name=name, doing=doing, other=other)}])
+
+
 def utterance_request(*, name: str, summary: str, clock: str, doing: str, other: str, memories: list[str],
-                      lines: list[tuple[str, str]]) -> LLMRequest:
+                      lines: list[tuple[str, str]], topic: str = "") -> LLMRequest:
+    """`topic`: what the speaker chose to talk about (topics.py), if anything."""
     remembered = "\n".join(f"- {m}" for m in memories) or "- nothing yet"
     return LLMRequest(
         messages=[{"role": "user", "content": _SPEAK.format(
             summary=summary, clock=clock, name=name, doing=doing, other=other, memories=remembered,
-            transcript=transcript(lines),
+            transcript=transcript(lines), topic=f"{name} wants to talk about {topic}.\n" if topic else "",
         )}],
         max_tokens=len(name) + UTTERANCE_CHARS + 6,  # never cut short
         temperature=0.8,
