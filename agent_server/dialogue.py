@@ -157,8 +157,9 @@ class Dialogue:
             mind.state.last_talked[other.id] = now
         if self.invitations is not None:
             for mind, other in ((a, b), (b, a)):
+                topic = topics.get(other.id)
                 await self.invitations.hear(mind, other.name, [t for sid, _, t in conversation.lines if sid == other.id],
-                                            now)
+                                            now, about=topic.event if topic is not None else None)
         return conversation
 
     async def _utterance(self, speaker: Mind, listener: str, request, purpose: str = "conversation") -> str:

@@ -59,15 +59,29 @@ class Invitations:
         self.heard = 0
         self.accepted = 0
 
-    async def hear(self, mind: Mind, teller: str, lines: list[str], now: int) -> HeardEvent | None:
+    async def hear(self, mind: Mind, teller: str, lines: list[str], now: int,
+                   about: HeardEvent | None = None) -> HeardEvent | None:
         """`teller` said `lines` to `mind`: if they tell of a gathering to come, keep it (and
-        decide whether to go). Returns what was kept, or None."""
+        decide whether to go). `about`: the gathering the teller chose to talk about
+        (topics.py), if one: lines that name its place, what it is or a time tell of it,
+        and carry what the teller knows of it (a 135M model's line garbles the day, "a
+        dinner tonight" for tomorrow's, and cannot tell an invitation from small talk by
+        its probabilities: on five of each, "was a gathering spoken of?" favoured "No" for
+        all ten). Other lines are read by the model. Returns what was kept, or None."""
         text = " ".join(lines)
-        if not lines or not _TIME_WORDS.search(text):
+        if not lines:
+            return None
+        if about is not None and about.end > now and self._mentions(text, about):
+            # The teller set out to tell of it, and its lines name its place, what it is
+            # or a time: what the listener learns is what the teller knows of it.
+            return await self._keep(mind, HeardEvent(about.what, teller, about.place_id, about.start, about.end,
+                                                     now), now)
+        if not _TIME_WORDS.search(text):
             return None
         fields = dict(teller=teller, listener=mind.name, lines=lines[-4:])
         if await mind.choose(invitation.heard_request(**fields), invitation.YES_NO, Priority.REACTION,
                              "invitation") != 0:
+            log.info("%s heard no gathering in what %s said", mind.name, teller)
             return None
         place_id = self._named_place(text)
         if not place_id:
@@ -94,28 +108,36 @@ class Invitations:
                 clock = hour * 3600
             start = day * SECONDS_PER_DAY + clock
             end = start + DEFAULT_MINUTES * 60
-        if start <= now or any(e.start == start and e.place_id == place_id for e in mind.state.heard_events):
-            return None  # past, or heard already
-        event = HeardEvent(what, teller, place_id, start, end, now)
+        return await self._keep(mind, HeardEvent(what, teller, place_id, start, end, now), now)
+
+    async def _keep(self, mind: Mind, event: HeardEvent, now: int) -> HeardEvent | None:
+        if event.start <= now or any(e.start == event.start and e.place_id == event.place_id
+                                     for e in mind.state.heard_events):
+            log.info("%s heard of %s, past or known already", mind.name, event.what)
+            return None
         mind.state.heard_events.append(event)
         self.heard += 1
-        place = self._scenario.town.place(place_id).name
-        when = calendar_time(start, self._start_date)
-        await mind.remember("observation", [f"{teller} told {mind.name} about {what} at {place}, {when}."], now,
-                            priority=Priority.REACTION)
-        if any(c.start < end and start < c.end and c.place_id == place_id for c in mind.state.commitments):
+        place = self._scenario.town.place(event.place_id).name
+        when = calendar_time(event.start, self._start_date)
+        log.info("%s heard from %s of %s at %s, %s", mind.name, event.teller, event.what, place, when)
+        await mind.remember("observation", [f"{event.teller} told {mind.name} about {event.what} at {place}, {when}."],
+                            now, priority=Priority.REACTION)
+        if any(c.start < event.end and event.start < c.end and c.place_id == event.place_id
+               for c in mind.state.commitments):
             event.going = True  # its own event, or one it already means to go to
             return event
         await self._decide(mind, event, place, when, now)
         return event
 
     async def _decide(self, mind: Mind, event: HeardEvent, place: str, when: str, now: int) -> None:
-        planned = "; ".join(s.description for s in mind.state.hourly if s.start < event.end and event.start < s.end) \
-            or "nothing in particular"
+        planned = [s.description for s in mind.state.hourly if s.start < event.end and event.start < s.end
+                   and s.description != event.what]
         memories = [s.node.description for s in mind.recall(event.teller, now, limit=4)]
         request = invitation.go_request(summary=mind.summary, name=mind.name, teller=event.teller, what=event.what,
-                                        place=place, when=when, planned=planned, memories=memories)
-        if await mind.choose(request, invitation.YES_NO, Priority.REACTION, "invitation") != 0:
+                                        place=place, when=when, planned="; ".join(planned) or "nothing in particular",
+                                        memories=memories)
+        options = invitation.go_options(name=mind.name, what=event.what, planned=planned[0] if planned else "")
+        if await mind.choose(request, options, Priority.REACTION, "invitation", per_token=True) != 0:
             log.info("%s will not go to %s (%s)", mind.name, event.what, when)
             return
         event.going = True
@@ -130,6 +152,14 @@ class Invitations:
             return invitation.parse_what(text)
         except ValueError:
             return "a gathering"
+
+    def _mentions(self, text: str, event: HeardEvent) -> bool:
+        """Whether `text` speaks of `event`: its place's name, a word of what it is, or a time."""
+        lowered = text.lower()
+        words = [w for w in re.findall(r"[a-z']{4,}", event.what.lower())]
+        place = self._scenario.town.sector_of(event.place_id).name.lower()
+        return place in lowered or any(re.search(rf"\b{re.escape(w)}", lowered) for w in words) \
+            or bool(_TIME_WORDS.search(text))
 
     def _named_place(self, text: str) -> str:
         lowered = text.lower()

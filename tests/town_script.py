@@ -85,6 +85,6 @@ class TownScript:
             return next((o for o in options if self.topic and self.topic in o), options[0])
         if "about a gathering" in prompt:
             return self.heard_of_gathering
-        if "Will " in prompt and " go to " in prompt:
-            return self.go_to_gathering
+        if "What will" in prompt and "do then?" in prompt:
+            return options[0] if self.go_to_gathering == "Yes" else options[1]
         return options[0]

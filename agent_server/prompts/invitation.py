@@ -34,7 +34,7 @@ _GO = """{summary}
 What {name} has planned then: {planned}
 What {name} remembers about {teller}:
 {memories}
-Will {name} go to {what}?"""
+What will {name} do then?"""
 
 
 def _lines(lines: list[str]) -> str:
@@ -70,6 +70,15 @@ def day_request(*, teller: str, listener: str, today: str, lines: list[str]) -> 
 def hour_request(*, teller: str, listener: str, what: str, lines: list[str]) -> LLMRequest:
     return LLMRequest(messages=[{"role": "user", "content": _HOUR.format(
         teller=teller, listener=listener, what=what, lines=_lines(lines))}])
+
+
+def go_options(*, name: str, what: str, planned: str) -> list[str]:
+    """Going, or what the agent had planned then (with nothing planned, staying at home),
+    as two sentences whose probabilities (per token) decide: a 135M model asked "Will John
+    go?" favoured "No" whatever it had planned, but finds "John Lin will go to the
+    dinner." likelier than "John Lin will stay at home." and less likely than "John Lin
+    will work at the pharmacy."."""
+    return [f"{name} will go to {what}.", f"{name} will {planned}." if planned else f"{name} will stay at home."]
 
 
 def go_request(*, summary: str, name: str, teller: str, what: str, place: str, when: str, planned: str,
