@@ -194,7 +194,7 @@ async def test_a_real_interview_answer_carries_the_persona_s_occupation(tmp_path
         while not running.society.ready:
             await asyncio.sleep(0.5)
         answers = [(await running.society.interview("isabella", question))[0]
-                   for question in ("What do you do for a living?",)]
+                   for question in ("What do you do for a living?", "What is your job?", "Where do you work?")]
         known = running.society.dialogue.known_names(running.society.minds["isabella"])
     finally:
         await running.stop()
