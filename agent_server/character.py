@@ -78,6 +78,11 @@ BREAK_PATTERNS = (
     "{the story you're writing|the story you are writing}",
     "{role play|role-play|roleplay|stay in character|in this role|playing a character}",
     "{can i|may i|i can|i can't|i cannot|i'm unable to|i am unable to} assist",
+    "{i'm|i am|im} here to {assist|help you with any}",
+    "{as of|since} my last {update|training|knowledge update}",
+    "{text-based|text based} {assistant|model|ai|program|interface}",
+    "{i don't|i do not|i dont} have {access to the internet|internet access|access to real-time|real-time|"
+    "the ability to browse|browsing}",
     "{openai|chatgpt|gpt|gpt-3|gpt-4|qwen|smollm|smollm2|huggingface|hugging face|alibaba|anthropic|gemma}",
     "{just a|only a|merely a} {program|computer|machine|robot|bot|simulation|script|character}",
     "{running on|run on|living in|inside} {a computer|a server|the computer|a video game|the game|a game}",

@@ -239,3 +239,13 @@ async def test_words_shown_before_a_break_are_taken_back_from_the_answer_kept(sc
     answer = "Sorry, I'm not sure what you mean. I'm Isabella."
     assert chunks[-1].full_text == answer
     assert scripted_server.society.player_conversations[("isabella", "Sam")].lines[-1][2] == answer
+
+
+def test_speaking_as_an_assistant_breaks_character_and_helping_as_a_person_does_not():
+    assert breaks_character("I'm here to assist you with a data analysis task.") == "I'm here to assist"
+    assert breaks_character("As of my last update, I have 12 people on my team.") == "As of my last update"
+    assert breaks_character("Sorry, as a text-based assistant I can't.") == "text-based assistant"
+    assert breaks_character("I don't have access to the internet.") == "I don't have access to the internet"
+    for fine in ("I'm here to help you find a table.", "I assist the pharmacist on Mondays.",
+                 "Since my last visit, the park has changed."):
+        assert breaks_character(fine, {"ann"}) == "", fine
