@@ -59,7 +59,7 @@ class Identity:
     def own_words(self) -> str:
         """The identity block in the first person, for the prompts the agent speaks to the
         player from (a model copies the person it reads)."""
-        details = [str(self.age) if self.age else "", " and ".join(", ".join(self.traits).rsplit(", ", 1))]
+        details = [str(self.age) if self.age else "", and_list(list(self.traits)) if self.traits else ""]
         lines = [f"I'm {', '.join([self.name, *(d for d in details if d)])}."]
         facts = []
         if self.occupation:
@@ -108,6 +108,11 @@ class Identity:
                      *self.relationships, *self.intentions):
             words.update(w.strip(".,;:'\"()") for w in text.split() if w[:1].isupper())
         return {w for w in words if w}
+
+
+def and_list(words: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _article(occupation: str) -> str:

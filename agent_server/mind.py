@@ -187,24 +187,22 @@ class Mind:
         """What every prompt the agent speaks or decides from begins with: its fixed
         identity block, how it feels lately (from the daily summary, which adds to the
         block and never replaces it), and the plan item it is on."""
-        lines = [self.identity.block()]
-        if self.state.feeling:
-            lines.append(f"Lately: {self.state.feeling}")
-        chunk = self.chunk_at(self.current.start) if self.current is not None else None
-        if chunk is not None:
-            lines.append(f"Plan for this hour: {chunk.description}")
-        return "\n".join(lines)
+        return self._summary(own_words=False)
 
     @property
     def own_summary(self) -> str:
         """`summary` in the agent's own words (Identity.own_words): what the prompts it
         answers the player and interviewers from begin with."""
-        lines = [self.identity.own_words()]
+        return self._summary(own_words=True)
+
+    def _summary(self, *, own_words: bool) -> str:
+        said = self.identity.of_self if own_words else (lambda text: text)
+        lines = [self.identity.own_words() if own_words else self.identity.block()]
         if self.state.feeling:
-            lines.append(f"Lately: {self.identity.of_self(self.state.feeling)}")
+            lines.append(f"Lately: {said(self.state.feeling)}")
         chunk = self.chunk_at(self.current.start) if self.current is not None else None
         if chunk is not None:
-            lines.append(f"My plan for this hour: {self.identity.of_self(chunk.description)}")
+            lines.append(f"{'My plan' if own_words else 'Plan'} for this hour: {said(chunk.description)}")
         return "\n".join(lines)
 
     def of_self(self, memories: list[str]) -> list[str]:

@@ -352,10 +352,8 @@ class Planner:
         town = mind.f.town
         place = town.place(chunk.place_id)
         if place.kind != ARENA and place.kind != OBJECT:
-            here = mind.current.place_id if mind.current and mind.current.place_id else mind.agent.home_place_id
             arenas = [p for p in town.children(place.id) if p.kind == ARENA and self._may_enter(mind, p.id)]
-            fields = dict(name=mind.name, home=town.sector_of(mind.agent.home_place_id).name, here=town.label(here),
-                          action=chunk.description, chunk=chunk.description, sector=place.name)
+            fields = {**self._place_fields(mind, chunk.description, chunk.description), "sector": place.name}
             arena = await self._pick(mind, "arena", arenas, fields)
             return (arena or place).id
         return chunk.place_id if place.kind == ARENA else town.lineage(chunk.place_id)[-2].id
@@ -368,9 +366,7 @@ class Planner:
         if cached and cached in mind.f.town and self._may_enter(mind, cached):
             return cached
         town = mind.f.town
-        here = mind.current.place_id if mind.current and mind.current.place_id else mind.agent.home_place_id
-        fields = dict(name=mind.name, home=town.sector_of(mind.agent.home_place_id).name,
-                      here=town.label(here), action=action, chunk=chunk)
+        fields = self._place_fields(mind, action, chunk)
         sectors = [town.place(s) for s in mind.state.known_sectors]
         sector = await self._pick(mind, "sector", sectors, fields)
         if sector is None:
@@ -380,6 +376,15 @@ class Planner:
         place_id = (arena or sector).id
         mind.state.place_cache[action] = place_id
         return place_id
+
+    @staticmethod
+    def _place_fields(mind: Mind, action: str, chunk: str) -> dict[str, str]:
+        """What a place choice's prompt says of the agent: its name, home, where it is,
+        and the action (within its hour's chunk)."""
+        town = mind.f.town
+        here = mind.current.place_id if mind.current and mind.current.place_id else mind.agent.home_place_id
+        return dict(name=mind.name, home=town.sector_of(mind.agent.home_place_id).name, here=town.label(here),
+                    action=action, chunk=chunk)
 
     def choose_object(self, mind: Mind, area_id: str, action: str, chunk: str) -> str:
         """The object in an arena that best fits an action, by meaning alone (no model

@@ -26,7 +26,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 from agent_server.errors import DataError, NotFound
-from agent_server.identity import Identity
+from agent_server.identity import Identity, and_list
 from agent_server.town import ARENA, Town
 from simulacra.v1 import agents_pb2, scenario_pb2
 
@@ -140,7 +140,7 @@ class Scenario:
         if agent.age:
             memories.append(f"{agent.name} is {agent.age} years old.")
         if agent.traits:
-            memories.append(f"{agent.name} is {_and_list(list(agent.traits))}.")
+            memories.append(f"{agent.name} is {and_list(list(agent.traits))}.")
         if agent.occupation:
             memories.append(f"{agent.name}'s occupation: {agent.occupation}.")
         memories += split_sentences(agent.lifestyle)
@@ -198,10 +198,6 @@ def event_name(seed: scenario_pb2.Seed) -> str:
 def split_sentences(text: str) -> list[str]:
     """A paragraph as its sentences (the unit of a first memory)."""
     return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
-
-
-def _and_list(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def json_format_name(field: str) -> str:
