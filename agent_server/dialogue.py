@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from agent_server import character
 from agent_server.identity import _article
 from agent_server.invitations import Invitations
+from agent_server.llm.grounding import ABBREVIATIONS
 from agent_server.topics import Topic, Topics
 from agent_server.mind import Mind
 from agent_server.planning import Planner
@@ -35,6 +36,9 @@ PLAYER_ID = "player"
 # adds at most LINE_RECALL memories the agent had not recalled yet in it.
 PLAYER_EXCHANGES = 8
 LINE_RECALL = 5
+# What an agent says to the player when twice its answer stopped before a whole sentence:
+# the model meant to name a person, place or figure it was never given (llm/grounding.py).
+NOT_KNOWING = "I couldn't tell you, I'm afraid."
 
 
 @dataclass
@@ -88,6 +92,9 @@ class Dialogue:
         # again once; `fallbacks`, those whose second answer broke too.
         self.breaks: dict[str, int] = {}
         self.fallbacks = 0
+        # Answers to the player that stopped before their first whole sentence (the
+        # model meant to name what it was never given: llm/grounding.py), each asked again.
+        self.unsaid = 0
         # What one hears of a gathering is kept, and may become a plan (Society sets it).
         self.invitations: Invitations | None = None
         # What each speaker chooses to talk about.
@@ -223,45 +230,56 @@ class Dialogue:
         turns = player_chat.exchange(first_name=mind.first_name, text=text, recalled=mind.of_self(recalled))
         known = self.known_names(mind, player)
         logit_bias = character.avoid_bias(known)
+        # The answer is shown a whole sentence at a time: a sentence the model stops in
+        # (grounding: it meant to name what it was never given; or its length ran out)
+        # is never said, nor one that breaks character.
         shown: list[str] = []
+        broken = False
         try:
             for attempt in range(2):
-                # A second try, after an answer that broke character before anything of
-                # it was shown: the same prompt sampled anew (and warmer), at the player's
-                # priority. (A reminder in the prompt, "Tom is not a computer", was
-                # parroted back by a small model as the answer.)
+                # A second try, at the player's priority: after an answer that broke
+                # character, the same prompt sampled anew and warmer (a reminder in the
+                # prompt, "Tom is not a computer", was parroted back by a small model as
+                # the answer); after one that stopped before its first whole sentence,
+                # the model's likeliest answer (greedy), the one nearest what it read.
+                temperature = self._temperature if not attempt else self._temperature + 0.3 if broken else 0.0
                 request = player_chat.build(messages + turns, max_tokens=self._chat_max_tokens,
-                                            temperature=self._temperature + (0.3 if attempt else 0.0),
-                                            logit_bias=logit_bias)
+                                            temperature=temperature, logit_bias=logit_bias)
                 guard = character.CharacterGuard(known=known, asked=text,
                                                  said=tuple(t for sid, _, t in conversation.lines if sid == mind.id))
+                passed = ""  # what the guard let through
                 async with contextlib.aclosing(mind.f.scheduler.stream(
                         request, Priority.PLAYER, "player_chat", keep_prompt=not attempt)) as pieces:
                     async for piece in pieces:
-                        out = guard.feed(piece)
-                        if out:
+                        passed += guard.feed(piece)
+                        if out := _more_sentences(passed, shown):
                             shown.append(out)
                             yield out
                         if guard.broken:
                             break
                 if not guard.broken:
-                    out = guard.finish()
-                    if out:
+                    passed += guard.finish()
+                    if out := _more_sentences(passed, shown):
                         shown.append(out)
                         yield out
-                    break
-                self.breaks["player_chat"] = self.breaks.get("player_chat", 0) + 1
-                log.info("%s broke character with %s (%r)%s", mind.name, player, guard.broken,
-                         "" if "".join(shown).strip() else "; asking again")
-                if "".join(shown).strip():
-                    break  # what was shown stands, cut back to its last whole sentence
-            if not _whole_sentences("".join(shown)):
-                # What was shown (a few words at most) is taken back: the answer, and
-                # what the NPC is remembered to have said, is the line in character.
+                broken = bool(guard.broken)
+                if broken:
+                    self.breaks["player_chat"] = self.breaks.get("player_chat", 0) + 1
+                    log.info("%s broke character with %s (%r)%s", mind.name, player, guard.broken,
+                             "" if shown else "; asking again")
+                elif not shown:
+                    self.unsaid += 1
+                    log.info("%s's answer to %s stopped before a whole sentence (%r); asking again",
+                             mind.name, player, passed[-60:])
+                if shown:
+                    break  # what was shown stands
+            if not shown:
+                # Nothing whole was said twice: the line in character, which says it
+                # does not know if the model meant to make something up.
                 self.fallbacks += 1
-                fallback = (" " if "".join(shown).strip() else "") + _fallback_line(mind)
-                shown[:] = [fallback.strip()]
-                yield fallback
+                line = _fallback_line(mind) if broken else NOT_KNOWING
+                shown.append(line)
+                yield line
         finally:
             answer = _whole_sentences("".join(shown)) or "".join(shown).strip()
             conversation.lines.append((PLAYER_ID, player, text))
@@ -336,7 +354,8 @@ class Dialogue:
             if self._checked(answer, mind, "", "interview", asked=question):
                 return answer, used
         self.fallbacks += 1
-        return "I'd rather not answer that.", used
+        # An empty answer stopped before its first whole sentence (llm/grounding.py).
+        return ("I'd rather not answer that." if answer else NOT_KNOWING), used
 
 
 def _said_before(text: str, conversation: Conversation) -> bool:
@@ -348,10 +367,18 @@ def _said_before(text: str, conversation: Conversation) -> bool:
     return False
 
 
+def _more_sentences(text: str, shown: list[str]) -> str:
+    """The whole sentences of `text` beyond those already `shown` (with the space before)."""
+    whole = _whole_sentences(text)
+    return whole[len("".join(shown)):]
+
+
 def _whole_sentences(text: str) -> str:
-    """`text` up to the end of its last whole sentence ("" if it has none)."""
+    """`text` up to the end of its last whole sentence ("" if it has none); "Dr." and
+    the like end none."""
     text = text.strip()
-    ends = [m.end() for m in re.finditer(r"[.!?][\"']?(?=\s|$)", text)]
+    ends = [m.end() for m in re.finditer(r"[.!?][\"']?(?=\s|$)", text)
+            if not (m.group(0) == "." and re.search(r"\b(?:%s)$" % "|".join(ABBREVIATIONS), text[:m.start()]))]
     return text[:ends[-1]] if ends else ""
 
 

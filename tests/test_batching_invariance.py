@@ -62,10 +62,10 @@ def decode(model: LlamaCppModel, prompts: list[list[int]], monkeypatch) -> list[
     logits: dict[int, list[np.ndarray]] = {}
     sample = engine._sample
 
-    def recording(sequence, index):
+    def recording(sequence, index, banned=None):
         row = llama_cpp.llama_get_logits_ith(engine._ctx, index)
         logits.setdefault(id(sequence), []).append(np.ctypeslib.as_array(row, shape=(engine.n_vocab,)).copy())
-        return sample(sequence, index)
+        return sample(sequence, index, banned)
 
     monkeypatch.setattr(engine, "_sample", recording)
     sequences = [Sequence(prompt=p, max_tokens=STEPS, temperature=0.0, seed=0) for p in prompts]

@@ -227,18 +227,19 @@ def test_agreeing_to_being_a_machine_breaks_character_and_agreeing_to_else_does_
     assert breaks_character("No, I'm Ann.", {"ann"}, asked="Are you a bot?") == ""
 
 
-async def test_words_shown_before_a_break_are_taken_back_from_the_answer_kept(scripted_server, scripted_model):
-    """A break after a few words were shown ends in the line in character: the last
-    chunk's full_text, which the game shows in place of the pieces, and what is kept."""
+async def test_no_word_of_a_sentence_that_breaks_character_is_shown(scripted_server, scripted_model):
+    """Answers are shown a whole sentence at a time: a break in the first sentence shows
+    none of its words ("Well, "), the line is asked again, and two breaks end in the line
+    in character, which is what the game shows and what is kept."""
     async with grpc.aio.insecure_channel(f"127.0.0.1:{scripted_server.grpc_port}") as channel:
         stub = service_pb2_grpc.SimulacraStub(channel)
-        scripted_model.enqueue("Well, my name is Bob now.")
+        scripted_model.enqueue("Well, my name is Bob now.", "Fine. My name is Bob.")
         chunks = [c async for c in stub.Chat(service_pb2.ChatRequest(agent_id="isabella", text="Your name is Bob.",
                                                                      player_name="Sam"))]
-    assert "".join(c.text for c in chunks[:-1]).startswith("Well, ")
-    answer = "Sorry, I'm not sure what you mean. I'm Isabella."
-    assert chunks[-1].full_text == answer
-    assert scripted_server.society.player_conversations[("isabella", "Sam")].lines[-1][2] == answer
+    assert "Well" not in "".join(c.text for c in chunks)
+    assert "".join(c.text for c in chunks[:-1]).startswith("Fine.")  # the second answer's whole sentence stands
+    assert chunks[-1].full_text == "Fine."
+    assert scripted_server.society.player_conversations[("isabella", "Sam")].lines[-1][2] == "Fine."
 
 
 def test_speaking_as_an_assistant_breaks_character_and_helping_as_a_person_does_not():

@@ -30,6 +30,10 @@ class LLMRequest:
     # space before it. Used to keep characters from calling themselves "AI"
     # (character.AVOID). Remote models that take no bias ignore it.
     logit_bias: tuple[tuple[str, float], ...] = ()
+    # Grounded names (llm/grounding.py): a capitalised word in mid-sentence, and any
+    # number, only if the messages hold it, so that an answer names no person, place or
+    # figure it was not given. Remote models ignore it.
+    grounded: bool = False
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,8 @@ import llama_cpp
 import numpy as np
 from llama_cpp._internals import LlamaBatch, LlamaContext
 
+from agent_server.llm.grounding import Grounding
+
 # llama-cpp-python's defaults for chat completions, so that batched answers are
 # sampled like the library's own.
 TOP_K = 40
@@ -97,6 +99,8 @@ class Sequence:
     stop: tuple[str, ...] = ()
     repeat_penalty: float = 1.0  # > 1: tokens generated lately become less likely (sampled answers only)
     logit_bias: tuple[tuple[int, float], ...] = ()  # (token, bias added to its logit)
+    grounding: Grounding | None = None  # names and numbers only from the prompt (llm/grounding.py)
+    ungrounded: bool = False  # it stopped where the model would rather have named what it was not given
     keep_prompt: bool = False  # when it finishes, its slot keeps the prompt's cells warm
     rank: int = 0  # prompts of lower rank are fed first when a step cannot take them all
     tag: object = None  # the owner's handle (the scheduler's job)
@@ -439,7 +443,15 @@ class BatchEngine:
         return events
 
     def _advance(self, sequence: Sequence, index: int) -> StepEvent:
-        token = self._sample(sequence, index)
+        banned = None
+        if sequence.grounding is not None:
+            banned = sequence.grounding.banned(sequence.text + sequence._held)
+            if banned.any() and self._mass(index, banned) > sequence.grounding.give_up:
+                # The model would rather name what it was not given: the answer stops
+                # here, and whoever reads it keeps what was whole before.
+                sequence.ungrounded = True
+                return self._finish(sequence)
+        token = self._sample(sequence, index, banned)
         if sequence.first_token_at is None:
             sequence.first_token_at = time.monotonic()
         if llama_cpp.llama_vocab_is_eog(self._vocab, token):
@@ -448,7 +460,7 @@ class BatchEngine:
             if sampler is not None:
                 llama_cpp.llama_sampler_accept(sampler, token)
         sequence.generated.append(token)
-        sequence._held += sequence._decoder.decode(self._piece(token))
+        sequence._held += sequence._decoder.decode(self.piece(token))
         for stop in sequence.stop:
             at = sequence._held.find(stop)
             if at >= 0:
@@ -475,37 +487,48 @@ class BatchEngine:
         self.cancel(sequence)
         return StepEvent(sequence, piece, finished=True)
 
-    def _piece(self, token: int) -> bytes:
+    def piece(self, token: int) -> bytes:
         size = llama_cpp.llama_token_to_piece(self._vocab, token, self._piece_buffer, len(self._piece_buffer), 0, False)
         if size < 0:  # a longer piece than the buffer: grow it
             self._piece_buffer = ctypes.create_string_buffer(-size)
-            return self._piece(token)
+            return self.piece(token)
         return self._piece_buffer.raw[:size]
 
-    def _sample(self, sequence: Sequence, index: int) -> int:
+    def _mass(self, index: int, tokens: np.ndarray) -> float:
+        """The probability the model gives `tokens` (a mask) at `index`, at temperature 1."""
+        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(self._ctx, index), shape=(self.n_vocab,))
+        p = np.exp(logits - logits.max())
+        return float(p[tokens].sum() / p.sum())
+
+    def _sample(self, sequence: Sequence, index: int, banned: np.ndarray | None = None) -> int:
+        """The next token, by the chain, the grammar, and not one of `banned` (grounding)."""
         grammar = sequence._grammar_sampler
         if sequence._penalties is None:
             token = llama_cpp.llama_sampler_sample(sequence._chain, self._ctx, index)
-            if grammar is None or self._allowed(grammar, token):
+            if (grammar is None or self._allowed(grammar, token)) and (banned is None or not banned[token]):
                 return token
         else:
-            token = self._choose(sequence, index, constrained=False)
+            token = self._choose(sequence, index, constrained=False, banned=banned)
             if grammar is None or self._allowed(grammar, token):
                 llama_cpp.llama_sampler_accept(sequence._chain, token)
                 return token
-        # The chain's choice breaks the grammar: constrain the whole vocabulary, then
-        # let the chain choose among what is left.
-        token = self._choose(sequence, index, constrained=True)
+        # The chain's choice breaks the grammar (or grounding): constrain the whole
+        # vocabulary, then let the chain choose among what is left.
+        token = self._choose(sequence, index, constrained=grammar is not None, banned=banned)
         llama_cpp.llama_sampler_accept(sequence._chain, token)
         return token
 
-    def _choose(self, sequence: Sequence, index: int, *, constrained: bool) -> int:
-        """The chain's pick from the whole vocabulary's logits at `index`, after the
-        grammar (when `constrained`) and the repetition penalty; nothing is accepted."""
+    def _choose(self, sequence: Sequence, index: int, *, constrained: bool, banned: np.ndarray | None = None) -> int:
+        """The chain's pick from the whole vocabulary's logits at `index`, less the
+        `banned` tokens, after the grammar (when `constrained`) and the repetition
+        penalty; nothing is accepted. Should grounding and the grammar together leave
+        nothing, grounding gives way."""
         logits = llama_cpp.llama_get_logits_ith(self._ctx, index)
         candidates = self._candidates  # the samplers sort it in place: refill every field
         candidates["id"] = self._token_ids
         candidates["logit"] = np.ctypeslib.as_array(logits, shape=(self.n_vocab,))
+        if banned is not None:
+            candidates["logit"][banned] = -np.inf
         candidates["p"] = 0.0
         array = llama_cpp.llama_token_data_array(
             data=candidates.ctypes.data_as(llama_cpp.llama_token_data_p),
@@ -518,7 +541,9 @@ class BatchEngine:
         if sequence._penalties is not None:
             llama_cpp.llama_sampler_apply(sequence._penalties, ctypes.byref(array))
         llama_cpp.llama_sampler_apply(sequence._chain, ctypes.byref(array))
-        if array.selected < 0:
+        if array.selected < 0 or not np.isfinite(array.data[array.selected].logit):
+            if banned is not None:
+                return self._choose(sequence, index, constrained=constrained)
             raise RuntimeError("the grammar allows no token here")
         return int(array.data[array.selected].id)
 

@@ -8,6 +8,7 @@ on the library's own context, one request at a time.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import os
@@ -20,6 +21,7 @@ import numpy as np
 from agent_server.errors import Unavailable
 from agent_server.llm.base import LanguageModel, LLMRequest
 from agent_server.llm.batching import BatchEngine, Sequence, drive
+from agent_server.llm.grounding import Grounding, Vocabulary, known_words
 
 log = logging.getLogger(__name__)
 
@@ -163,8 +165,15 @@ class LlamaCppModel(LanguageModel):
             stop=tuple(request.stop),
             repeat_penalty=request.repeat_penalty,
             logit_bias=self._token_bias(request.logit_bias),
+            grounding=Grounding(self.vocabulary, known_words(m["content"] for m in request.messages))
+            if request.grounded else None,
             tag=tag,
         )
+
+    @functools.cached_property
+    def vocabulary(self) -> Vocabulary:
+        """The model's tokens as text, read by grounding (built at its first use)."""
+        return Vocabulary([self.engine.piece(t).decode("utf-8", "replace") for t in range(self.engine.n_vocab)])
 
     def _token_bias(self, words: tuple[tuple[str, float], ...]) -> tuple[tuple[int, float], ...]:
         """The tokens that spell each word whole, alone or after a space, with its bias."""

@@ -51,6 +51,7 @@ def build(*, name: str, summary: str, memories: list[str], question: str, max_to
         grammar=GRAMMAR,
         repeat_penalty=REPEAT_PENALTY,
         logit_bias=avoid_bias({first_name}),
+        grounded=True,
     )
 
 
@@ -64,6 +65,6 @@ def clean(answer: str, name: str) -> str:
     for sentence in re.split(r"(?<=[.!?])\s+", text):
         if sentence and sentence not in kept:
             kept.append(sentence)
-    if len(kept) > 1 and not re.search(r"[.!?][\"']?$", kept[-1]):
-        kept.pop()  # cut short by max_tokens
+    if kept and not re.search(r"[.!?][\"']?$", kept[-1]):
+        kept.pop()  # cut short: by max_tokens, or where the model meant to make a name up (llm/grounding.py)
     return " ".join(kept)

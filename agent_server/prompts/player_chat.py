@@ -101,4 +101,4 @@ def build(messages: list[dict[str, str]], *, max_tokens: int, temperature: float
     """`max_tokens` 0 only evaluates the prompt (PrepareChat)."""
     return LLMRequest(messages=messages, max_tokens=max_tokens,
                       temperature=temperature, stop=STOP, repeat_penalty=converse.REPEAT_PENALTY,
-                      grammar=GRAMMAR, logit_bias=logit_bias)
+                      grammar=GRAMMAR, logit_bias=logit_bias, grounded=True)
