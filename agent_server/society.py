@@ -104,6 +104,11 @@ class Society:
         for data in self.save.conversations():
             data["lines"] = [tuple(line) for line in data["lines"]]
             self.conversations.append(Conversation(**data))
+        # New conversations' ids (c<n>-<game time>) go on from the saved ones: a server
+        # restarted at the same game time would otherwise give a new conversation the id
+        # of a saved one, and its record would replace the saved record.
+        numbers = [int(m[1]) for c in self.conversations if (m := re.match(r"c(\d+)-", c.id))]
+        self.dialogue._ids = itertools.count(max(numbers, default=0) + 1)
         log.info("%d minds open (%d new, seeding and planning in the background)", len(self.minds), len(new))
 
     async def settle(self) -> None:
