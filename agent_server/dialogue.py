@@ -13,6 +13,7 @@ import contextlib
 import itertools
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
@@ -21,6 +22,7 @@ from agent_server.identity import _article
 from agent_server.invitations import Invitations
 from agent_server.llm.grounding import ABBREVIATIONS
 from agent_server.topics import Topic, Topics
+from agent_server.memory import PendingMemory
 from agent_server.mind import Mind
 from agent_server.planning import Planner
 from agent_server.prompts import converse, debrief, interview, player_chat, react
@@ -120,9 +122,11 @@ class Dialogue:
     # ---- agent and agent -----------------------------------------------------------
 
     async def converse(self, a: Mind, b: Mind, conversation: Conversation, clock: Callable[[], int],
-                       on_line: Callable[[Mind, Mind, str], None]) -> Conversation:
+                       on_line: Callable[[Mind, Mind, str], None],
+                       record: Callable[[sqlite3.Connection], object] | None = None) -> Conversation:
         """Run a conversation to its end; `on_line` hears each utterance as it is said.
-        Each speaker chooses what to talk about before its first line (topics.py)."""
+        Each speaker chooses what to talk about before its first line (topics.py). Both
+        agents' memories of it are written in one commit with its `record`."""
         topics: dict[str, Topic | None] = {}
         for turn in range(MAX_TURNS):
             speaker, listener = (a, b) if turn % 2 == 0 else (b, a)
@@ -157,10 +161,15 @@ class Dialogue:
             return conversation
         conversation.summary = (await a.ask(converse.summary_request(a.name, b.name, conversation.named_lines()),
                                             Priority.CONVERSATION, "conversation")).strip()
+        heard: list[PendingMemory] = []
         for mind, other in ((a, b), (b, a)):
-            heard = [f'{name} said to {other.name if sid == mind.id else mind.name}: "{text}"'
-                     for sid, name, text in conversation.lines]
-            await mind.remember("dialogue", heard + [f"Conversation with {other.name}: {conversation.summary}"], now)
+            heard += [PendingMemory(mind.id, "dialogue", description, now) for description in
+                      [f'{name} said to {other.name if sid == mind.id else mind.name}: "{text}"'
+                       for sid, name, text in conversation.lines]
+                      + [f"Conversation with {other.name}: {conversation.summary}"]]
+        held = a.f.memory.hold(heard, also=record)  # both agents' memories and the record: one commit
+        for mind, other in ((a, b), (b, a)):
+            await mind.settle([p for p in held if p.agent_id == mind.id])
             mind.state.last_talked[other.id] = now
         if self.invitations is not None:
             for mind, other in ((a, b), (b, a)):
@@ -287,12 +296,20 @@ class Dialogue:
             conversation.exchanges.append(turns + [{"role": "assistant", "content": answer}])
             conversation.recalled.update(recalled)
 
-    async def after_player_chat(self, mind: Mind, conversation: Conversation, player: str, now: int) -> None:
-        """The agent remembers the player's last line and its answer, and may replan."""
+    def hold_player_exchange(self, mind: Mind, conversation: Conversation, player: str, now: int,
+                             record: Callable[[sqlite3.Connection], object]) -> list[PendingMemory]:
+        """The agent's memories of the player's last line and its answer, written at once
+        in one commit with the conversation's `record` (Mind.hold), rated later."""
         text, answer = conversation.lines[-2][2], conversation.lines[-1][2]
-        await mind.remember(
-            "dialogue", [f'{player} said to {mind.name}: "{text}"', f'{mind.name} said to {player}: "{answer}"'], now
-        )
+        return mind.hold("dialogue", [f'{player} said to {mind.name}: "{text}"',
+                                      f'{mind.name} said to {player}: "{answer}"'], now, also=record)
+
+    async def after_player_chat(self, mind: Mind, conversation: Conversation, player: str, now: int,
+                                held: list[PendingMemory]) -> None:
+        """The agent remembers the player's last line and its answer (`held`:
+        hold_player_exchange), and may replan."""
+        text = conversation.lines[-2][2]
+        await mind.settle(held)
         if self.invitations is not None:
             await self.invitations.hear(mind, player, [text], now)
         await self.maybe_replan(mind, player, conversation, now)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -18,7 +20,8 @@ from agent_server.identity import Identity
 from agent_server.importance import ImportanceRater
 from agent_server.journal import Journal
 from agent_server.llm.base import LLMRequest
-from agent_server.memory import MemoryNode, MemoryStore, NewMemory, RetrievalWeights, Retriever, ScoredMemory
+from agent_server.memory import (MemoryNode, MemoryStore, NewMemory, PendingMemory, RetrievalWeights, Retriever,
+                                 ScoredMemory)
 from agent_server.scenario import SECONDS_PER_DAY, calendar_day, calendar_time, format_game_time
 from agent_server.scheduler import LLMScheduler, Priority, Urgency, urgent_work
 from agent_server.town import Town
@@ -216,9 +219,13 @@ class Mind:
                        priority: Priority = Priority.IMPORTANCE) -> list[MemoryNode]:
         """Rate and store memories; their importance counts towards the next reflection.
         `priority`: that of whoever waits for them (an agent's next action waits for the
-        plan it will follow to be stored); by default, importance's own, the lowest."""
+        plan it will follow to be stored); by default, importance's own, the lowest.
+        What is not a reflection is written at once, before it is rated (`hold`), so a
+        crash while the model is busy loses none of it."""
         if not descriptions:
             return []
+        if kind != "reflection":
+            return await self.settle(self.hold(kind, descriptions, now), priority)
         ratings = await self.f.importance.rate(descriptions, priority)
         nodes = self.f.memory.add_many(
             [
@@ -226,12 +233,31 @@ class Mind:
                 for i, (text, rating) in enumerate(zip(descriptions, ratings))
             ]
         )
-        if kind != "reflection":
-            self.state.importance_since_reflection += sum(ratings)
-        for node in nodes:
-            self.f.journal.record("memory", now, agent=self.id, kind=kind, text=node.description,
-                                  importance=node.importance)
+        self._remembered(nodes)
         return nodes
+
+    def hold(self, kind: str, descriptions: list[str], now: int,
+             also: Callable[[sqlite3.Connection], object] | None = None) -> list[PendingMemory]:
+        """Write memories now, before their importance is known (MemoryStore.hold), in one
+        commit with `also` (the record they belong with); `settle` completes them."""
+        return self.f.memory.hold([PendingMemory(self.id, kind, text, now) for text in descriptions], also=also)
+
+    async def settle(self, pending: list[PendingMemory],
+                     priority: Priority = Priority.IMPORTANCE) -> list[MemoryNode]:
+        """Rate held memories and store them as memories (also those a crash left held:
+        Society.open)."""
+        if not pending:
+            return []
+        ratings = await self.f.importance.rate([p.description for p in pending], priority)
+        nodes = self.f.memory.settle(pending, ratings)
+        self._remembered(nodes)
+        return nodes
+
+    def _remembered(self, nodes: list[MemoryNode]) -> None:
+        self.state.importance_since_reflection += sum(n.importance for n in nodes if n.kind != "reflection")
+        for node in nodes:
+            self.f.journal.record("memory", node.created_at, agent=self.id, kind=node.kind, text=node.description,
+                                  importance=node.importance)
 
     def recall(self, query: str, now: int, *, limit: int = 12, touch: bool = True,
                kinds: set[str] | None = None, budget: int = MEMORY_BUDGET_TOKENS,

@@ -1,6 +1,8 @@
 """A simulation save: one SQLite file (WAL) holding the memory stream (memory/stream.py
 writes its own tables) and, here, each mind's state, the conversations, and the clock.
-Everything is committed as it changes, so a save survives the server being killed."""
+Everything is committed as it changes, so a save survives the server being killed; a
+conversation's record is committed together with the memories of what was said in it
+(society.py), so after a kill the two agree."""
 
 from __future__ import annotations
 
@@ -34,8 +36,13 @@ class SaveFile:
     def conversations(self) -> list[dict[str, Any]]:
         return [json.loads(data) for (data,) in self._db.execute("SELECT data FROM conversations ORDER BY rowid")]
 
-    def save_conversation(self, conversation_id: str, data: dict[str, Any]) -> None:
-        self._db.execute("INSERT OR REPLACE INTO conversations VALUES (?, ?)", (conversation_id, json.dumps(data)))
+    def save_conversation(self, conversation_id: str, data: dict[str, Any],
+                          db: sqlite3.Connection | None = None) -> None:
+        """`db`: another connection to the same file, whose transaction the record joins
+        (the memory stream's, when the record is committed with the memories of what was
+        said: MemoryStore.hold)."""
+        (db or self._db).execute("INSERT OR REPLACE INTO conversations VALUES (?, ?)",
+                                 (conversation_id, json.dumps(data)))
 
     def get(self, key: str, default: str | None = None) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

@@ -14,12 +14,14 @@ import contextlib
 import itertools
 import logging
 import re
+import sqlite3
 import time
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 
 from agent_server.dialogue import PLAYER_ID, Conversation, Dialogue
 from agent_server.emoji import emoji_for
 from agent_server.invitations import Invitations
+from agent_server.memory import PendingMemory
 from agent_server.mind import Faculties, HeardEvent, Mind, MindState, Step
 from agent_server.planning import WAITED, Planner, hosting
 from agent_server.reacting import Reaction, Reactor
@@ -101,6 +103,7 @@ class Society:
         for lock in {id(m.lock): m.lock for m in new}.values():  # one, when the minds share it
             await lock.acquire()
         self._spawn(self._seed_and_plan(new, self.world.game_time))
+        self._spawn(self._settle_pending())
         for data in self.save.conversations():
             data["lines"] = [tuple(line) for line in data["lines"]]
             self.conversations.append(Conversation(**data))
@@ -217,14 +220,16 @@ class Society:
         self.f.journal.record("utterance", now, conversation=conversation.id, speaker=mind.id, to=PLAYER_ID,
                               text=self.last_answer(agent_id, player))
         conversation.ended_at = now
-        self._save_conversation(conversation)
+        # The record and the agent's memories of the exchange are committed together, so
+        # a crash leaves the exchange in both or in neither; rating them comes later.
+        held = self.dialogue.hold_player_exchange(mind, conversation, player, now, self._record(conversation))
         # The player reads the answer and types the next line meanwhile: the prompt with
         # the answer in it is made ready for that line (the cells the answer was sampled
         # into are not its words as the prompt writes them, so they are evaluated anew).
         self._spawn(self.dialogue.prepare_player_chat(mind, conversation, player, now))
         # The answer is complete now; remembering it (importance ratings) and maybe
         # replanning happen in the background, so the player never waits on them.
-        task = self._spawn(self._after_chat(mind, conversation, player, now))
+        task = self._spawn(self._after_chat(mind, conversation, player, now, held))
         self._remembering.add(task)
         task.add_done_callback(self._remembering.discard)
 
@@ -234,8 +239,9 @@ class Society:
         conversation = self.player_conversations.get((agent_id, player))
         return conversation.lines[-1][2] if conversation and conversation.lines else ""
 
-    async def _after_chat(self, mind: Mind, conversation: Conversation, player: str, now: int) -> None:
-        await self.dialogue.after_player_chat(mind, conversation, player, now)
+    async def _after_chat(self, mind: Mind, conversation: Conversation, player: str, now: int,
+                          held: list[PendingMemory]) -> None:
+        await self.dialogue.after_player_chat(mind, conversation, player, now, held)
         self._save_mind(mind)
 
     async def debrief(self, agent_ids: list[str]) -> list[tuple[str, str, list, int]]:
@@ -312,7 +318,8 @@ class Society:
             self._say(speaker, listener.id, listener.name, conversation, text, self.world.game_time)
 
         try:
-            await self.dialogue.converse(a, b, conversation, lambda: self.world.game_time, on_line)
+            await self.dialogue.converse(a, b, conversation, lambda: self.world.game_time, on_line,
+                                         record=self._record(conversation))
             for mind, other in ((a, b), (b, a)):
                 await self.dialogue.maybe_replan(mind, other.name, conversation, self.world.game_time)
         finally:
@@ -371,7 +378,7 @@ class Society:
         async def seed(mind: Mind) -> None:
             try:
                 # A save killed between storing the memories and the mind is not seeded twice.
-                if self.f.memory.count(mind.id) == 0:
+                if self.f.memory.count(mind.id) == 0 and not self.f.memory.pending(mind.id):
                     await mind.remember("observation", self.scenario.initial_memories(mind.id), now)
                 mind.state.importance_since_reflection = 0
                 self._save_mind(mind)
@@ -387,6 +394,24 @@ class Society:
         if new:
             log.info("first memories stored: %s", ", ".join(f"{m.name} ({self.f.memory.count(m.id)})" for m in new))
         await self._plan_everyone_ahead(now)
+
+    async def _settle_pending(self) -> None:
+        """Rate and store the memories a crash left held before they were rated (what
+        was heard is in the file from the moment it was: MemoryStore.hold)."""
+        pending = [p for p in self.f.memory.pending() if p.agent_id in self.minds]
+        if not pending:
+            return
+        log.info("rating %d memories held when the server last stopped", len(pending))
+        by_agent: dict[str, list[PendingMemory]] = {}
+        for memory in pending:
+            by_agent.setdefault(memory.agent_id, []).append(memory)
+
+        async def settle(mind: Mind, held: list[PendingMemory]) -> None:
+            await mind.settle(held)
+            self._save_mind(mind)
+
+        # Together, so their ratings are batched.
+        await asyncio.gather(*(settle(self.minds[agent_id], held) for agent_id, held in by_agent.items()))
 
     async def _plan_everyone_ahead(self, now: int) -> None:
         await asyncio.gather(*(self._plan_ahead(mind, now) for mind in self.minds.values()))
@@ -496,6 +521,11 @@ class Society:
 
     def _save_conversation(self, conversation: Conversation) -> None:
         self.save.save_conversation(conversation.id, conversation.record())
+
+    def _record(self, conversation: Conversation) -> Callable[[sqlite3.Connection], None]:
+        """Writes the conversation's record as it then is, in another connection's
+        transaction (the memory stream's: MemoryStore.hold)."""
+        return lambda db: self.save.save_conversation(conversation.id, conversation.record(), db)
 
     def _spawn(self, coroutine: Coroutine, done=None) -> asyncio.Task:
         # Background thinking is no client's request, though a request may start it.

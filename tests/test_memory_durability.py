@@ -13,7 +13,7 @@ import time
 import pytest
 
 from agent_server.errors import InvalidArgument
-from agent_server.memory.node import NewMemory
+from agent_server.memory.node import NewMemory, PendingMemory
 from agent_server.memory.retrieval import Retriever
 from agent_server.memory.stream import MemoryStore
 from agent_server.settings import PROJECT_ROOT
@@ -121,3 +121,37 @@ def test_bad_input_leaves_the_file_unchanged(tmp_path, embedder):
     with MemoryStore(path, embedder) as reopened:
         assert [n.id for n in reopened.all("klaus")] == [seed.id]
         assert reopened.all("maria") == []
+
+
+def test_a_held_memory_is_written_with_its_record_and_settled_once(tmp_path, embedder):
+    """hold: the memory (before its importance is known) and the record it belongs with
+    are one commit; settle: it becomes a memory in place of the pending row, once."""
+    path = tmp_path / "save.db"
+    heard = [PendingMemory("isabella", "dialogue", 'Ann said to Isabella: "Remember 4127."', 600)]
+
+    def record(db):
+        db.execute("CREATE TABLE IF NOT EXISTS records (text TEXT)")
+        db.execute("INSERT INTO records VALUES ('Remember 4127.')")
+
+    def broken_record(db):
+        record(db)
+        raise RuntimeError("the record could not be written")
+
+    with MemoryStore(path, embedder) as store:
+        with pytest.raises(RuntimeError):
+            store.hold(heard, also=broken_record)
+        assert store.pending() == [] and "records" not in "".join(dump(path))  # neither
+        with pytest.raises(InvalidArgument):
+            store.hold([PendingMemory("isabella", "reflection", "Isabella is kind", 600)])
+        held = store.hold(heard, also=record)
+    with MemoryStore(path, embedder) as reopened:  # both, and the memory still unrated
+        assert reopened.pending("isabella") == held and reopened.pending("klaus") == []
+        assert reopened.count("isabella") == 0
+        assert [line for line in dump(path) if "INTO \"records\"" in line] == \
+            ["INSERT INTO \"records\" VALUES('Remember 4127.');"]
+        [node] = reopened.settle(held, [7])
+        assert (node.description, node.importance, node.created_at) == (heard[0].description, 7, 600)
+        assert reopened.settle(held, [7]) == []  # settled already: never stored twice
+        assert reopened.pending() == [] and [n.id for n in reopened.all("isabella")] == [node.id]
+        best = Retriever(reopened, embedder).retrieve("isabella", "What number did Ann say?", now=700, limit=1)
+        assert best[0].node.id == node.id

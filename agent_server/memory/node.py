@@ -46,6 +46,20 @@ class NewMemory:
     evidence_ids: tuple[int, ...] = ()
 
 
+@dataclass(frozen=True)
+class PendingMemory:
+    """A memory written before it is rated and embedded (MemoryStore.hold): what was
+    heard or seen is in the file at once, and becomes a MemoryNode when its importance
+    is known (MemoryStore.settle). `id` is the pending row's, 0 before it is written; a
+    settled memory gets an id of the stream's own."""
+
+    agent_id: str
+    kind: str
+    description: str
+    created_at: int
+    id: int = 0
+
+
 def validated(memory: NewMemory, position: int | None) -> NewMemory:
     """`memory` with normalised fields, or InvalidArgument naming what is wrong."""
     where = f"memories[{position}]: " if position is not None else ""

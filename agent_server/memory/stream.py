@@ -16,6 +16,17 @@ transaction through a crash or kill of the process; FULL also keeps it through
 power loss or an OS crash, at the cost of an fsync per commit. Only reflections
 cite evidence.
 
+Pending memories. Rating a memory's importance takes the model, which may be busy
+for a minute with the town; what an agent heard must not wait for it to be durable.
+So `hold` writes a memory at once (agent, kind, description, time) into the table
+`pending`, optionally in one transaction with a record that must agree with it (a
+conversation's: saves.py, society.py), and `settle` turns it into a memory, rated and
+embedded, in one transaction that also deletes the pending row: after a crash at any
+moment a memory is pending or stored, never lost and never both. A store opened on a
+file lists what is still pending (`pending`), for its owner to rate and settle.
+Pending memories are not retrieved until they are settled. Reflections are never
+pending: they are written whole, with their evidence, by `add_many`.
+
 Touches are written behind. Every retrieval touches the memories it returns;
 writing them at once would dirty a page per memory and, every few dozen
 retrievals, stall one on a WAL checkpoint (p99 of 20 ms measured at 10k memories).
@@ -41,7 +52,7 @@ import itertools
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -57,6 +68,7 @@ from agent_server.memory.node import (
     MIN_IMPORTANCE,
     MemoryNode,
     NewMemory,
+    PendingMemory,
     game_seconds,
     integer,
     unique_ids,
@@ -86,6 +98,13 @@ CREATE TABLE IF NOT EXISTS evidence (
     PRIMARY KEY (memory_id, position)
 );
 CREATE INDEX IF NOT EXISTS evidence_by_cited ON evidence (evidence_id);
+CREATE TABLE IF NOT EXISTS pending (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    agent_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ({", ".join(repr(k) for k in KINDS if k != "reflection")})),
+    description TEXT NOT NULL CHECK (length(trim(description)) > 0),
+    created_at INTEGER NOT NULL
+);
 """
 _NODE_COLUMNS = "id, agent_id, kind, description, created_at, last_accessed, importance, embedding"
 
@@ -137,15 +156,77 @@ class MemoryStore:
         if not checked:
             return []
         self._check_evidence(checked)  # memories are never deleted, so a valid citation stays valid
-        vectors = self.embedder.embed_batch([m.description for m in checked])
-        if vectors.shape != (len(checked), self.embedder.dim):
-            raise ValueError(f"embedder returned shape {vectors.shape}, expected ({len(checked)}, {self.embedder.dim})")
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        return self._store(checked, self._embed(checked))
+
+    def hold(self, memories: Sequence[PendingMemory], *,
+             also: Callable[[sqlite3.Connection], object] | None = None) -> list[PendingMemory]:
+        """Write memories whose importance is not known yet (see the module's docstring),
+        all or none, in one transaction with `also`: statements on the same file, run with
+        the store's connection (the record these memories must agree with). Returns them
+        with their pending ids, for `settle`. Raises InvalidArgument, writing nothing, if
+        one is malformed or a reflection."""
+        checked = []
+        for i, memory in enumerate(memories):
+            where = f"memories[{i}]: " if len(memories) > 1 else ""
+            if memory.kind == "reflection":
+                raise InvalidArgument(f"{where}a reflection is stored whole, with its evidence, not held")
+            checked.append(validated(NewMemory(memory.agent_id, memory.kind, memory.description, memory.created_at,
+                                               MIN_IMPORTANCE), i if len(memories) > 1 else None))
+        held: list[PendingMemory] = []
+        with self._lock:
+            with self._transaction() as db:
+                for memory in checked:
+                    cursor = db.execute(
+                        "INSERT INTO pending (agent_id, kind, description, created_at) VALUES (?, ?, ?, ?)",
+                        (memory.agent_id, memory.kind, memory.description, memory.created_at),
+                    )
+                    held.append(PendingMemory(memory.agent_id, memory.kind, memory.description, memory.created_at,
+                                              int(cursor.lastrowid)))  # type: ignore[arg-type]
+                if also is not None:
+                    also(db)
+        return held
+
+    def settle(self, pending: Sequence[PendingMemory], importances: Sequence[int]) -> list[MemoryNode]:
+        """Pending memories become memories with these importances: embedded, stored and
+        indexed in one transaction that deletes their pending rows. One no longer pending
+        (settled already) is skipped, so a memory is never stored twice."""
+        if len(importances) != len(pending):
+            raise InvalidArgument(f"{len(pending)} pending memories but {len(importances)} importances")
+        checked = [validated(NewMemory(p.agent_id, p.kind, p.description, p.created_at, importance),
+                             i if len(pending) > 1 else None)
+                   for i, (p, importance) in enumerate(zip(pending, importances))]
+        if not checked:
+            return []
+        return self._store(checked, self._embed(checked), [p.id for p in pending])
+
+    def pending(self, agent_id: str | None = None) -> list[PendingMemory]:
+        """Memories held and not yet settled (of one agent, or of all), oldest first."""
+        where, params = ("WHERE agent_id = ? ", (agent_id,)) if agent_id is not None else ("", ())
+        with self._lock:
+            rows = self._connection().execute(
+                f"SELECT agent_id, kind, description, created_at, id FROM pending {where}ORDER BY id", params
+            ).fetchall()
+        return [PendingMemory(*row) for row in rows]
+
+    def _embed(self, memories: list[NewMemory]) -> np.ndarray:
+        vectors = self.embedder.embed_batch([m.description for m in memories])
+        if vectors.shape != (len(memories), self.embedder.dim):
+            raise ValueError(f"embedder returned shape {vectors.shape}, "
+                             f"expected ({len(memories)}, {self.embedder.dim})")
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def _store(self, checked: list[NewMemory], vectors: np.ndarray,
+               pending_ids: list[int] | None = None) -> list[MemoryNode]:
+        """Store checked memories, one transaction; with `pending_ids`, each in place of
+        its pending row, and only if that row is still there."""
         nodes: list[MemoryNode] = []
         with self._lock:
             with self._transaction() as db:
                 self._write_access(db)
-                for memory, vector in zip(checked, vectors):
+                for i, (memory, vector) in enumerate(zip(checked, vectors)):
+                    if pending_ids is not None and not db.execute(
+                            "DELETE FROM pending WHERE id = ?", (pending_ids[i],)).rowcount:
+                        continue
                     cursor = db.execute(
                         "INSERT INTO memories (agent_id, kind, description, created_at, last_accessed, importance, "
                         "embedding) VALUES (?, ?, ?, ?, ?, ?, ?)",

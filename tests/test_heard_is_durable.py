@@ -1,0 +1,115 @@
+"""What the player said is durable: after kill -9 at any moment around a Chat, each
+exchange is wholly in both the conversation record and the agent's memory stream, or
+in neither. A real server process (tests/killable_server.py: both doors, the memory
+stream, the save; a scripted model whose importance ratings of the player's lines take
+seconds, as on a busy model), killed and started again on the same save."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from websockets.asyncio.client import connect
+
+from agent_server.memory import MemoryStore
+from agent_server.saves import SaveFile
+from agent_server.settings import PROJECT_ROOT
+from tests.conftest import GatewayClient
+from tests.killable_server import MARKER, RATING_DELAY
+
+AGENT = "isabella"
+
+
+class ServerProcess:
+    def __init__(self, data_dir: Path, log: Path) -> None:
+        self.ready = data_dir / "ready.json"
+        self.ready.unlink(missing_ok=True)
+        self._log = open(log, "a")
+        self.process = subprocess.Popen([sys.executable, "-m", "tests.killable_server", str(data_dir), str(self.ready)],
+                                        cwd=PROJECT_ROOT, stdout=self._log, stderr=subprocess.STDOUT)
+
+    async def url(self) -> str:
+        deadline = time.monotonic() + 180
+        while not self.ready.exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the server did not start (exit {self.process.returncode}); see {self._log.name}")
+            await asyncio.sleep(0.1)
+        return json.loads(self.ready.read_text())["ws"]
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        self._log.close()
+
+
+async def inspect(url: str) -> tuple[list[str], list[str]]:
+    """The agent's conversation lines (the record) and its recent memories."""
+    async with connect(url, max_size=None) as ws:
+        payload = (await GatewayClient(ws).call("InspectAgent", {"agentId": AGENT}))["payload"]
+    lines = [line["text"] for c in payload.get("conversations", []) for line in c.get("lines", [])]
+    return lines, [m["description"] for m in payload.get("recentMemories", [])]
+
+
+async def chat_and_kill(server: ServerProcess, text: str, moment: float | None) -> None:
+    """Say `text`; kill the server `moment` seconds after the answer is done (None: as
+    soon as its first words arrive, mid-answer)."""
+    async with connect(await server.url(), max_size=None) as ws:
+        gateway = GatewayClient(ws)
+        request_id = "1"
+        await gateway.send_raw(json.dumps({"id": request_id, "method": "Chat",
+                                           "payload": {"agentId": AGENT, "text": text, "playerName": "Ann"}}))
+        while True:
+            reply = await gateway.recv(60)
+            assert reply["id"] == request_id and "error" not in reply, reply
+            if moment is None and not reply["done"]:
+                break
+            if reply["done"]:
+                await asyncio.sleep(moment)
+                break
+    server.kill()
+
+
+async def test_each_exchange_is_in_the_record_and_the_memories_or_in_neither_after_kill_9(tmp_path, embedder):
+    data_dir, log = tmp_path / "data", tmp_path / "server.log"
+    # When the server is killed after the player's line: mid-answer, as the answer ends,
+    # while its importance is being rated, and after it was stored.
+    moments = {f"{MARKER} 1001.": None, f"{MARKER} 2002.": 0.0, f"{MARKER} 3003.": RATING_DELAY / 4,
+               f"{MARKER} 4004.": RATING_DELAY * 2}
+    for text, moment in moments.items():
+        await chat_and_kill(ServerProcess(data_dir, log), text, moment)
+
+    server = ServerProcess(data_dir, log)  # started once more on the same save
+    try:
+        url = await server.url()
+        # What was left unrated is rated on restart (the model takes RATING_DELAY per
+        # rating): wait until the agent's recent memories agree with its conversations.
+        deadline = time.monotonic() + 30 * RATING_DELAY
+        while time.monotonic() < deadline:
+            lines, memories = await inspect(url)
+            if all(any(text in line for line in lines) == any(text in m for m in memories) for text in moments):
+                break
+            await asyncio.sleep(0.5)
+    finally:
+        server.kill()
+    # The save itself, read with the product's own classes.
+    [path] = data_dir.glob("*/simulation.db")
+    with MemoryStore(path, embedder) as store:
+        memories = [n.description for n in store.all(AGENT)]
+    save = SaveFile(path)
+    lines = [line[2] for c in save.conversations() for line in c["lines"]]
+    save.close()
+    found = {text: (any(text in line for line in lines), any(text in m for m in memories)) for text in moments}
+    disagree = {text: f"record {r}, memories {m}" for text, (r, m) in found.items() if r != m}
+    assert not disagree, f"the record and the memory stream disagree after kill -9: {disagree}"
+    # Cut off mid-answer, the exchange left nothing; once the answer was whole, it stays.
+    assert [text for text, (in_record, _) in found.items() if in_record] == list(moments)[1:]
+    with MemoryStore(path, embedder) as store:
+        assert store.pending() == []  # what a kill left unrated was rated and embedded on restart
