@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WALL_HEIGHT = 3.0
 WALL_THICKNESS = 0.3  # godot_project/town/town_builder.gd
 DOOR_WIDTH = 2.0  # ditto
-AGENT_RADIUS = 0.5  # the navmesh's agent radius
+AGENT_RADIUS = 0.5  # the navmesh's agent radius: godot_project/town/walking.gd
 FURNITURE_GAP = 1.3  # between pieces of furniture in a row (>= 1.2 checked)
 ROW_GAP = 1.4  # from a row's standing spots to the next row's furniture
 STAND_OFF = 0.8  # from a piece of furniture to where its user stands

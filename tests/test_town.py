@@ -3,6 +3,7 @@
 import functools
 import importlib.util
 import json
+import re
 import sys
 
 import pytest
@@ -76,7 +77,7 @@ def test_game_time_formats_as_day_and_clock():
 # ---- Smallville and the other generated towns ---------------------------------------------
 
 GENERATED_TOWNS = ["smallville.json", "office.json", "apartment_block.json"]
-AGENT_RADIUS = 0.5  # the navmesh's
+AGENT_RADIUS = 0.5  # the navmesh's: godot_project/town/walking.gd
 
 
 @functools.cache
@@ -157,6 +158,12 @@ def test_generated_town_geometry_is_walkable(file_name):
         outside = [(door.x, door.z + d) for d in (-1.5, 1.5)] + [(door.x + d, door.z) for d in (-1.5, 1.5)]
         out_x, out_z = next(p for p in outside if not _contains((x0, x1, z0, z1), *p))
         assert not any(_contains(_footprint(s), out_x, out_z) for s in walled), f"{sector.id}'s door is blocked"
+
+
+def test_the_generator_keeps_places_clear_by_the_radius_the_navmesh_is_baked_with():
+    walking = (PROJECT_ROOT / "godot_project" / "town" / "walking.gd").read_text()
+    baked = float(re.search(r"const NAVMESH_AGENT_RADIUS: float = ([0-9.]+)", walking).group(1))
+    assert _generator().AGENT_RADIUS == AGENT_RADIUS == baked
 
 
 def test_generator_refuses_a_layout_with_a_position_inside_furniture():

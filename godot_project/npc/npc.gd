@@ -11,6 +11,7 @@ extends CharacterBody3D
 const AgentController: GDScript = preload("res://addons/simulacra/agent_controller.gd")
 const Body: GDScript = preload("res://npc/body.gd")
 const Fonts: GDScript = preload("res://ui/fonts.gd")
+const Walking: GDScript = preload("res://town/walking.gd")
 const WALKING_EMOJI: String = "🚶"
 const TALKING_EMOJI: String = "💬"
 ## The activity bubble's longest text, in characters (emoji included).
@@ -75,6 +76,9 @@ func _ready() -> void:
 	_speech_panel.material_override = _shared_panel_material()
 	_ring.material_override = _shared_ring_material()
 	_visual_yaw = rotation.y
+	# The body's width and how it follows a path come from what the navmesh was
+	# baked for (town/walking.gd), so that it never walks into a wall it rounds.
+	controller.navigation_agent.path_desired_distance = Walking.PATH_DESIRED_DISTANCE
 	controller.command_received.connect(_on_command_received)
 	controller.activity_started.connect(_on_activity_started)
 	controller.activity_finished.connect(_on_activity_finished)
@@ -373,6 +377,7 @@ func _fit_height() -> void:
 	# The scene's capsule is local to each NPC (resource_local_to_scene).
 	var capsule: CapsuleShape3D = _collision.shape as CapsuleShape3D
 	if capsule != null:
+		capsule.radius = Walking.BODY_RADIUS
 		capsule.height = height
 		_collision.position.y = height / 2.0
 	_labels.position.y = height

@@ -11,6 +11,7 @@ extends CharacterBody3D
 ## `input_enabled` is false while the chat panel has the keyboard.
 
 const Body: GDScript = preload("res://npc/body.gd")
+const Walking: GDScript = preload("res://town/walking.gd")
 const PLAYER_ID: String = "player"
 const WALK_SPEED: float = 2.2
 const RUN_SPEED: float = 5.0
@@ -46,7 +47,7 @@ func _ready() -> void:
 	collision_layer = PLAYER_LAYER
 	collision_mask = WORLD_LAYER | NPC_LAYER
 	var shape: CapsuleShape3D = CapsuleShape3D.new()
-	shape.radius = 0.3
+	shape.radius = Walking.BODY_RADIUS
 	shape.height = 1.7
 	var collider: CollisionShape3D = CollisionShape3D.new()
 	collider.shape = shape

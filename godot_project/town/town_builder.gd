@@ -23,6 +23,7 @@ const TownData: GDScript = preload("res://town/town_data.gd")
 const MeshKit: GDScript = preload("res://town/mesh_kit.gd")
 const Furniture: GDScript = preload("res://town/furniture.gd")
 const TownLayout: GDScript = preload("res://town/town_layout.gd")
+const Walking: GDScript = preload("res://town/walking.gd")
 
 const WALL_THICKNESS: float = 0.3
 const DOOR_WIDTH: float = 2.0
@@ -62,13 +63,12 @@ const INTERIOR_LIGHT_ENERGY: float = 0.9
 # or the server complains when the region joins the map.
 const CELL_SIZE: float = 0.25
 const CELL_HEIGHT: float = 0.25
-# An agent is 0.35 m wide and 1.8 m tall, but Recast works in whole cells and
-# rounds both up (to 2 and 8 cells), warning about the lost precision: give it
-# the rounded values, which bake the same navmesh without the warnings.
-const AGENT_RADIUS: float = 0.5
+# The room round colliders and the climb: what the bodies need (town/walking.gd).
+const AGENT_RADIUS: float = Walking.NAVMESH_AGENT_RADIUS
+# A person is about 1.8 m tall, but Recast works in whole cells and rounds up (to 8
+# cells), warning about the lost precision: give it the rounded value.
 const AGENT_HEIGHT: float = 2.0
-# One cell: the ground is flat, and the lowest furniture (0.4 m) must not be walkable.
-const AGENT_MAX_CLIMB: float = 0.25
+const AGENT_MAX_CLIMB: float = Walking.NAVMESH_MAX_CLIMB
 # Islands smaller than this many cells squared are dropped: the tops of beds and
 # tables would otherwise be separate walkable patches.
 const REGION_MIN_SIZE: float = 8.0

@@ -3,9 +3,11 @@ extends Node
 ## Turns the Simulacra server's commands into an NPC's walking and doing.
 ##
 ## Add it as a child of a CharacterBody3D that also has a NavigationAgent3D child
-## (path_desired_distance 0.5 and target_desired_distance 0.3 suit a walking
-## person), set agent_id and clock, and call start(). When idle it asks the server
-## (NextAction) what to do, walks the navmesh to the command's moveTo.position,
+## (target_desired_distance 0.3 suits a walking person; path_desired_distance must
+## be less than the navmesh's agent radius minus the body's radius, since the body
+## cuts each corner of its path by that much: 0.1 for a 0.3 m body on a navmesh
+## baked for 0.5 m), set agent_id and clock, and call start(). When idle it asks
+## the server (NextAction) what to do, walks the navmesh to the command's moveTo.position,
 ## performs its activity for durationMinutes of game time, then asks again.
 ## Commands from elsewhere (SyncWorld's interruptions) go to apply_command() and
 ## replace the current one at once.
