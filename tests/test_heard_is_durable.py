@@ -113,3 +113,42 @@ async def test_each_exchange_is_in_the_record_and_the_memories_or_in_neither_aft
     assert [text for text, (in_record, _) in found.items() if in_record] == list(moments)[1:]
     with MemoryStore(path, embedder) as store:
         assert store.pending() == []  # what a kill left unrated was rated and embedded on restart
+
+
+async def test_what_an_agent_saw_is_in_its_memories_when_its_mind_says_it_saw_it_after_kill_9(tmp_path, embedder):
+    """An observation is in the memory stream before the mind's state (which keeps what
+    was last seen of each thing, so that it is not stored again) can be saved with it."""
+    data_dir, log = tmp_path / "data", tmp_path / "server.log"
+    seen = f"showing a note: {MARKER} 5005"
+    server = ServerProcess(data_dir, log)
+    try:
+        async with connect(await server.url(), max_size=None) as ws:
+            gateway = GatewayClient(ws)
+            now = int((await gateway.call("GetStats"))["payload"].get("gameTime", 0))
+            perception = {"object": {"placeId": "hobbs_cafe.counter", "state": seen}, "distance": 1.0}
+            reply = await gateway.call("SyncWorld", {"gameTime": now, "agents": [
+                {"agentId": AGENT, "placeId": "hobbs_cafe.counter", "perceptions": [perception]}]})
+            assert "error" not in reply, reply
+            # The game asks what the agent does next meanwhile: the mind's state is saved.
+            reply = await gateway.call("NextAction", {"agentId": AGENT, "gameTime": now})
+            assert "error" not in reply, reply
+            await asyncio.sleep(RATING_DELAY / 4)  # the observation's rating is under way
+    finally:
+        server.kill()
+    [path] = data_dir.glob("*/simulation.db")
+    save = SaveFile(path)
+    last_seen = save.minds()[AGENT]["last_seen"]
+    save.close()
+    assert seen in last_seen.get("hobbs_cafe.counter", "")  # the mind's state says it was seen...
+
+    server = ServerProcess(data_dir, log)  # ...so, started again, the agent remembers it
+    try:
+        url = await server.url()
+        deadline = time.monotonic() + 10 * RATING_DELAY
+        while not any(seen in m for m in (await inspect(url))[1]) and time.monotonic() < deadline:
+            await asyncio.sleep(0.5)
+    finally:
+        server.kill()
+    with MemoryStore(path, embedder) as store:
+        assert [n.description for n in store.all(AGENT) if seen in n.description] == \
+            [f"the counter in Hobbs Cafe is {seen}"]  # once
