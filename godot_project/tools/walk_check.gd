@@ -7,8 +7,9 @@ extends Node3D
 ##       --town ../towns/smallville.json --agents /tmp/agents.json --report /tmp/walks.json
 ##
 ## The routes, each a round trip (there, then back from wherever the first walk ended):
-## - every agent's home to every public sector (one that is no one's home) and back,
-##   with that agent's own body (its appearance decides its height);
+## - every agent's home to every public sector (one that is no one's home; every
+##   other sector in a town that has none) and back, with that agent's own body (its
+##   appearance decides its height);
 ## - the hub (--hub, default: the public sector nearest the town's centre) to every
 ##   place of the town and back: every place can be walked into and out of.
 ## --agents is a JSON list of Agent messages as ListAgents gives them (id, name,
@@ -149,8 +150,10 @@ func _routes(agents: Array[Dictionary]) -> Variant:
 		_fail("the town has no place %s to be the hub" % hub)
 		return null
 	for agent: Dictionary in agents:
+		var own: String = _sector_of(str(agent["homePlaceId"]))
 		for sector: String in _public_sectors():
-			routes.append({"agent": agent, "from": str(agent["homePlaceId"]), "to": sector})
+			if sector != own:
+				routes.append({"agent": agent, "from": str(agent["homePlaceId"]), "to": sector})
 	for place: Dictionary in _town.places:
 		var id: String = str(place.get("id", ""))
 		if id != hub:
@@ -183,12 +186,17 @@ func _hub_id() -> String:
 	return best
 
 
+# The sectors that are no one's home; in a town where every sector is someone's
+# home (a shopkeeper living at the shop), every sector.
 func _public_sectors() -> Array[String]:
 	var sectors: Array[String] = []
+	var all: Array[String] = []
 	for place: Dictionary in _town.places:
-		if place.get("kind", "") == TownData.KIND_SECTOR and not _homes.has(str(place.get("id", ""))):
-			sectors.append(str(place.get("id", "")))
-	return sectors
+		if place.get("kind", "") == TownData.KIND_SECTOR:
+			all.append(str(place.get("id", "")))
+			if not _homes.has(str(place.get("id", ""))):
+				sectors.append(str(place.get("id", "")))
+	return sectors if not sectors.is_empty() else all
 
 
 func _sector_of(place_id: String) -> String:
