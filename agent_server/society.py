@@ -317,16 +317,27 @@ class Society:
         def on_line(speaker: Mind, listener: Mind, text: str) -> None:
             self._say(speaker, listener.id, listener.name, conversation, text, self.world.game_time)
 
+        # The record is written with both agents' memories of the lines (Dialogue.converse).
+        write, remembered = self._record(conversation), False
+
+        def record(db: sqlite3.Connection) -> None:
+            nonlocal remembered
+            write(db)
+            remembered = True
+
         try:
-            await self.dialogue.converse(a, b, conversation, lambda: self.world.game_time, on_line,
-                                         record=self._record(conversation))
+            await self.dialogue.converse(a, b, conversation, lambda: self.world.game_time, on_line, record=record)
             for mind, other in ((a, b), (b, a)):
                 await self.dialogue.maybe_replan(mind, other.name, conversation, self.world.game_time)
         finally:
             a.in_conversation = b.in_conversation = ""
             conversation.ended_at = conversation.ended_at or self.world.game_time
             self._announce(conversation, agents_pb2.ConversationEvent.KIND_END)
-            self._save_conversation(conversation)
+            # Cut short before it was remembered (the model failed, the server stopped):
+            # its lines are not recorded either, so the record never holds what no one
+            # remembers hearing.
+            if remembered or not conversation.lines:
+                self._save_conversation(conversation)
             self._save_mind(a)
             self._save_mind(b)
 

@@ -600,3 +600,29 @@ async def test_with_nothing_new_small_talk_is_a_real_choice_and_without_topic_ch
         assert not any("wants to talk about" in p for p in _line_prompts(model, "Isabella Rodriguez"))
     finally:
         await server.stop()
+
+
+async def test_a_conversation_cut_short_before_it_is_remembered_leaves_no_lines_in_the_record(tmp_path, embedder):
+    """The conversation's record and what its two agents remember agree: when the model
+    fails before the lines are remembered (here, at the summary), neither holds them."""
+
+    class FailingSummary(TownScript):
+        def __call__(self, request):
+            if "Summarise this conversation" in request.messages[-1]["content"]:
+                raise RuntimeError("the model failed")
+            return super().__call__(request)
+
+    server = await start_scripted(tmp_path, ScriptedModel(FailingSummary(reaction="Talk to",
+                                                                         end_conversation_after=2)), embedder)
+    try:
+        society = server.society
+        await _sync(society, [_sees("isabella", "john_lin", "walking in the park")], EIGHT_AM)
+        said = [text for _, _, text in society.conversations[-1].lines]
+        assert said  # the lines were said (and shown) before the model failed
+        recorded = [line[2] for c in society.save.conversations() for line in c["lines"]]
+        heard = [m.description for agent in ("isabella", "john_lin") for m in society.f.memory.all(agent)
+                 + society.f.memory.pending(agent)]
+        assert not any(text in line for text in said for line in recorded)
+        assert not any(text in h for text in said for h in heard)
+    finally:
+        await server.stop()
