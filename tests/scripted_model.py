@@ -18,6 +18,7 @@ class ScriptedModel(LanguageModel):
         self._answers: deque[str] = deque()
         self._respond = respond
         self.history: list[LLMRequest] = []
+        self.asked: list[LLMRequest] = []  # requests the model has begun, released or not
         self.release = threading.Event()
         self.release.set()
 
@@ -25,6 +26,7 @@ class ScriptedModel(LanguageModel):
         self._answers.extend(answers)
 
     def stream(self, request: LLMRequest) -> Iterator[str]:
+        self.asked.append(request)
         self.release.wait(timeout=30)
         self.history.append(request)
         if self._answers:

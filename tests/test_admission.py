@@ -26,6 +26,14 @@ async def _interview(stub, question: str) -> str:
         return f"{error.code().name}: {error.details()}"
 
 
+async def _until(condition, timeout: float = 20.0) -> None:
+    """Wait for `condition` (in lockstep with the server, not for a guessed while)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out waiting"
+        await asyncio.sleep(0.02)
+
+
 async def test_a_client_flooding_interviews_cannot_lock_the_player_out(tmp_path, embedder):
     model = ScriptedModel(TownScript())
     server = await start_scripted(tmp_path, model, embedder, max_model_queue=3, max_waiting_per_client=2)
@@ -37,16 +45,17 @@ async def test_a_client_flooding_interviews_cannot_lock_the_player_out(tmp_path,
             flood, second = service_pb2_grpc.SimulacraStub(one), service_pb2_grpc.SimulacraStub(other)
             model.release.clear()  # the model is busy with the first interview
             first = asyncio.create_task(_interview(flood, "Question 0?"))
-            await asyncio.sleep(0.3)
+            await _until(lambda: any("Question 0?" in r.messages[-1]["content"] for r in model.asked))
             flooding = [asyncio.create_task(_interview(flood, f"Question {i}?")) for i in range(1, 4)]
-            await asyncio.sleep(0.3)
+            await _until(lambda: any(t.done() for t in flooding))
+            await asyncio.sleep(0.2)  # (no second refusal follows)
             # The connection's share: two waiting, the third refused, naming the limit.
             refused = [t.result() for t in flooding if t.done()]
             assert len(refused) == 1 and refused[0].startswith("RESOURCE_EXHAUSTED")
             assert "max_waiting_per_client = 2" in refused[0]
             # Another connection gets the last place; after it, the queue is full.
             admitted = asyncio.create_task(_interview(second, "Another question?"))
-            await asyncio.sleep(0.2)
+            await _until(lambda: server.scheduler.pending >= 3)
             full = await _interview(second, "One more?")
             assert full.startswith("RESOURCE_EXHAUSTED") and "max_model_queue = 3" in full
 
@@ -66,7 +75,7 @@ async def test_a_client_flooding_interviews_cannot_lock_the_player_out(tmp_path,
         asked = [r.messages[-1]["content"] for r in model.history]
         player = next(i for i, text in enumerate(asked) if text == "Hello!")
         waiting = [i for i, text in enumerate(asked) if "Question 1?" in text or "Question 2?" in text]
-        assert waiting and player < min(waiting), asked
+        assert waiting and player < min(waiting), " | ".join(t[-30:].replace("\n", " ") for t in asked)
         stats = await server.service.GetStats(service_pb2.GetStatsRequest())
         assert stats.ready
     finally:
