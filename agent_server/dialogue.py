@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from agent_server import character
 from agent_server.identity import _article
 from agent_server.invitations import Invitations
-from agent_server.llm.grounding import ABBREVIATIONS
+from agent_server.llm.grounding import whole_sentences
 from agent_server.topics import Topic, Topics
 from agent_server.memory import PendingMemory
 from agent_server.mind import Mind
@@ -290,7 +290,7 @@ class Dialogue:
                 shown.append(line)
                 yield line
         finally:
-            answer = _whole_sentences("".join(shown)) or "".join(shown).strip()
+            answer = whole_sentences("".join(shown)) or "".join(shown).strip()
             conversation.lines.append((PLAYER_ID, player, text))
             conversation.lines.append((mind.id, mind.name, answer))
             conversation.exchanges.append(turns + [{"role": "assistant", "content": answer}])
@@ -386,17 +386,8 @@ def _said_before(text: str, conversation: Conversation) -> bool:
 
 def _more_sentences(text: str, shown: list[str]) -> str:
     """The whole sentences of `text` beyond those already `shown` (with the space before)."""
-    whole = _whole_sentences(text)
+    whole = whole_sentences(text)
     return whole[len("".join(shown)):]
-
-
-def _whole_sentences(text: str) -> str:
-    """`text` up to the end of its last whole sentence ("" if it has none); "Dr." and
-    the like end none."""
-    text = text.strip()
-    ends = [m.end() for m in re.finditer(r"[.!?][\"']?(?=\s|$)", text)
-            if not (m.group(0) == "." and re.search(r"\b(?:%s)$" % "|".join(ABBREVIATIONS), text[:m.start()]))]
-    return text[:ends[-1]] if ends else ""
 
 
 def _fallback_line(mind: Mind) -> str:

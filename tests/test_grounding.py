@@ -14,7 +14,8 @@ import grpc
 import numpy as np
 import pytest
 
-from agent_server.dialogue import NOT_KNOWING, _whole_sentences
+from agent_server.dialogue import NOT_KNOWING
+from agent_server.llm.grounding import whole_sentences
 from agent_server.llm.base import LLMRequest
 from agent_server.llm.batching import drive
 from agent_server.llm.grounding import Grounding, Vocabulary, known_words
@@ -78,7 +79,7 @@ def test_titles_days_and_i_are_known_and_a_title_does_not_end_a_sentence():
     assert {" I", " Monday", " Dr"} <= allowed(g, "See you")
     assert " Max" not in allowed(g, "I saw Dr.")  # "Dr." is no sentence's end
     assert "'s" in allowed(g, "I saw Dr")
-    assert _whole_sentences("The doctor is Dr.") == "" and _whole_sentences("I saw Dr. Lin. And") == "I saw Dr. Lin."
+    assert whole_sentences("The doctor is Dr.") == "" and whole_sentences("I saw Dr. Lin. And") == "I saw Dr. Lin."
 
 
 # ---- the real default model -------------------------------------------------------------

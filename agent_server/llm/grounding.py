@@ -164,3 +164,14 @@ def _begins_sentence(text: str) -> bool:
         last = re.search(r"([^\W\d_]+)\.$", text)
         return not (last and last.group(1) in ABBREVIATIONS)
     return True
+
+
+def whole_sentences(text: str) -> str:
+    """`text` up to the end of its last whole sentence ("" if it has none): what stands of
+    an answer that stopped where the model meant to make a name up (or ran out of
+    length). "Dr." and the like end no sentence."""
+    text = text.strip()
+    ends = [m.end() for m in re.finditer(r"[.!?][\"'”]?(?=\s|$)", text)
+            if not (m.group(0).startswith(".") and _begins_sentence(text[:m.start() + 1]) is False)]
+    return text[:ends[-1]] if ends else ""
+

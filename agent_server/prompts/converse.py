@@ -6,6 +6,7 @@ from __future__ import annotations
 from agent_server.character import avoid_bias
 from agent_server.llm import grammar
 from agent_server.llm.base import LLMRequest
+from agent_server.llm.grounding import whole_sentences
 
 _SPEAK = """{summary}
 It is {clock}. {name} is {doing}, and meets {other}.
@@ -56,15 +57,20 @@ def utterance_request(*, name: str, summary: str, clock: str, doing: str, other:
         temperature=0.8,
         repeat_penalty=REPEAT_PENALTY,
         logit_bias=avoid_bias(set(name.split())),
+        grounded=True,  # names and numbers only from what the speaker knows (llm/grounding.py)
         grammar=f"root ::= {grammar.literal(name + ': ' + chr(34))} said {grammar.literal(chr(34))}\n"
         f"said ::= [A-Z] [{grammar.SENTENCE_CHARS}.]{{1,{UTTERANCE_CHARS}}}",
     )
 
 
 def parse_utterance(text: str, name: str) -> str:
+    """The line said; a line that stopped before its closing quote (where the model meant
+    to name what it was not given: llm/grounding.py) keeps its whole sentences ("" if none)."""
     prefix = f'{name}: "'
-    if not text.startswith(prefix) or not text.endswith('"'):
+    if not text.startswith(prefix):
         raise ValueError(f"unexpected utterance {text!r}")
+    if not text.endswith('"') or len(text) == len(prefix):
+        return whole_sentences(text[len(prefix):])
     return text[len(prefix):-1].strip()
 
 

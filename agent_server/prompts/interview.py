@@ -12,6 +12,7 @@ import re
 
 from agent_server.character import avoid_bias
 from agent_server.llm.base import LLMRequest
+from agent_server.llm.grounding import whole_sentences
 from agent_server.prompts.converse import REPEAT_PENALTY
 from agent_server.prompts.player_chat import answer_grammar
 
@@ -61,10 +62,10 @@ def clean(answer: str, name: str) -> str:
     names = "|".join(re.escape(n) for n in (name, name.split()[0]))
     lead = re.compile(_LEAD.format(name=f"(?:{names})"), re.IGNORECASE)
     text = lead.sub("", answer.strip(), count=1).strip().rstrip('"”').strip()
+    # Cut short (by max_tokens, or where the model meant to make a name up: grounding),
+    # the answer keeps its whole sentences.
     kept: list[str] = []
-    for sentence in re.split(r"(?<=[.!?])\s+", text):
+    for sentence in re.split(r"(?<=[.!?])\s+", whole_sentences(text)):
         if sentence and sentence not in kept:
             kept.append(sentence)
-    if kept and not re.search(r"[.!?][\"']?$", kept[-1]):
-        kept.pop()  # cut short: by max_tokens, or where the model meant to make a name up (llm/grounding.py)
     return " ".join(kept)

@@ -64,7 +64,7 @@ def answer_grammar(sentences: int) -> str:
     as in "p.m.", goes on). A sentence's length is left open: a bounded repetition
     ({0,120}) makes llama.cpp's grammar matching some 40 times slower per token. So
     `max_tokens` may cut the last sentence short; what is shown and kept is the answer
-    up to its last whole sentence (dialogue._whole_sentences, interview.clean)."""
+    up to its last whole sentence (grounding.whole_sentences)."""
     plain = '^\\n*<>:|\\[\\]{}#_~`"\\\\'
     more = ' (" " sentence)?' * (sentences - 1)
     return (f"root ::= sentence{more}\n"
