@@ -243,15 +243,16 @@ class Dialogue:
         # (grounding: it meant to name what it was never given; or its length ran out)
         # is never said, nor one that breaks character.
         shown: list[str] = []
-        broken = False
+        broken = unsaid = False
         try:
             for attempt in range(2):
                 # A second try, at the player's priority: after an answer that broke
                 # character, the same prompt sampled anew and warmer (a reminder in the
                 # prompt, "Tom is not a computer", was parroted back by a small model as
                 # the answer); after one that stopped before its first whole sentence,
-                # the model's likeliest answer (greedy), the one nearest what it read.
-                temperature = self._temperature if not attempt else self._temperature + 0.3 if broken else 0.0
+                # sampled anew. (Greedy, the 135M model's likeliest answer was an
+                # assistant's more often than a grounded one.)
+                temperature = self._temperature + (0.3 if broken else 0.0)
                 request = player_chat.build(messages + turns, max_tokens=self._chat_max_tokens,
                                             temperature=temperature, logit_bias=logit_bias)
                 guard = character.CharacterGuard(known=known, asked=text,
@@ -277,16 +278,17 @@ class Dialogue:
                     log.info("%s broke character with %s (%r)%s", mind.name, player, guard.broken,
                              "" if shown else "; asking again")
                 elif not shown:
+                    unsaid = True
                     self.unsaid += 1
                     log.info("%s's answer to %s stopped before a whole sentence (%r); asking again",
                              mind.name, player, passed[-60:])
                 if shown:
                     break  # what was shown stands
             if not shown:
-                # Nothing whole was said twice: the line in character, which says it
-                # does not know if the model meant to make something up.
+                # Nothing whole was said twice: the agent does not know, if the model
+                # once meant to make something up; else the line in character.
                 self.fallbacks += 1
-                line = _fallback_line(mind) if broken else NOT_KNOWING
+                line = NOT_KNOWING if unsaid else _fallback_line(mind)
                 shown.append(line)
                 yield line
         finally:

@@ -450,8 +450,11 @@ async def run_scenario(name: str, spec: dict, agents: list[dict], adversarial: l
                                                   for q in agent["interview"][category][:args.limit]))
                 log.info("%s: interviews done", name)
             # What the mechanisms did meanwhile: answers that broke character and were
-            # asked again, and those that ended in the line in character.
+            # asked again, answers to the player that stopped before a whole sentence
+            # (grounding) and were asked again, and those that ended in the line in
+            # character or in not knowing.
             startup["guard"] = {"breaks": dict(server.society.dialogue.breaks),
+                                "unsaid": server.society.dialogue.unsaid,
                                 "fallbacks": server.society.dialogue.fallbacks}
         finally:
             await server.stop()

@@ -131,8 +131,8 @@ def test_grounded_answers_of_the_real_model_name_nothing_they_were_not_given(rea
 
 async def test_an_answer_stopped_before_a_whole_sentence_is_asked_again_then_not_known(scripted_server,
                                                                                        scripted_model):
-    """No word of an unfinished sentence is shown; the line is asked again at the model's
-    likeliest (temperature 0), and two such answers end in the agent not knowing."""
+    """No word of an unfinished sentence is shown; the line is asked again, and two such
+    answers end in the agent not knowing."""
     async with grpc.aio.insecure_channel(f"127.0.0.1:{scripted_server.grpc_port}") as channel:
         stub = service_pb2_grpc.SimulacraStub(channel)
         scripted_model.enqueue("My sister's name is", "Her name")
@@ -142,9 +142,19 @@ async def test_an_answer_stopped_before_a_whole_sentence_is_asked_again_then_not
     assert "sister" not in "".join(c.text for c in chunks).lower()
     assert chunks[-1].full_text == NOT_KNOWING
     asked = [r for r in scripted_model.history[seen:] if r.grounded]
-    assert len(asked) == 2 and asked[1].temperature == 0.0
+    assert len(asked) == 2
     assert scripted_server.society.player_conversations[("isabella", "Sam")].lines[-1][2] == NOT_KNOWING
     assert scripted_server.society.dialogue.unsaid == 2
+
+
+async def test_an_answer_meant_to_be_made_up_then_breaking_character_ends_in_not_knowing(scripted_server,
+                                                                                          scripted_model):
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{scripted_server.grpc_port}") as channel:
+        stub = service_pb2_grpc.SimulacraStub(channel)
+        scripted_model.enqueue("My sister's name is", "I am an AI language model.")
+        chunks = [c async for c in stub.Chat(service_pb2.ChatRequest(
+            agent_id="isabella", text="What's your sister's name?", player_name="Sam"))]
+    assert chunks[-1].full_text == NOT_KNOWING
 
 
 async def test_the_whole_sentences_before_a_stop_stand(scripted_server, scripted_model):
