@@ -52,7 +52,7 @@ def _expand(pattern: str) -> list[tuple[str, ...]]:
 
 
 def _norm(word: str) -> str:
-    return word.replace("\u2019", "'").rstrip(".'-").lower() if word != "<name>" else word
+    return word.replace("\u2019", "'").rstrip(".'-").lower() if word not in ("<name>", "<word>") else word
 
 
 _ME = "{i am|i'm|im|i was|i'm just|i am just|i'm only|i am only|i'm not|i am not|i'm actually|i am actually}"
@@ -62,7 +62,7 @@ _NON_PERSON = "{ai|a.i.|chatbot|chat bot|robot|language model|large language mod
               "ai assistant|ai model|ai language model|fictional character|writing assistant|" \
               "creative writing assistant|digital assistant|helpful assistant|computer program|bot}"
 # What an NPC never says of itself. Words are matched whole, lower-cased, punctuation
-# aside; "<name>" is a capitalised word that is not a name the agent knows.
+# aside; "<name>" is a capitalised word that is not a name the agent knows, "<word>" any word.
 BREAK_PATTERNS = (
     f"{_ME} {{a|an|just a|just an|only a|only an|a helpful|a friendly|a virtual|your}} {_NON_PERSON}",
     f"{_ME} {{ai|artificial intelligence}}",
@@ -88,6 +88,12 @@ BREAK_PATTERNS = (
     "{running on|run on|living in|inside} {a computer|a server|the computer|a video game|the game|a game}",
     "{an npc|a non-player character|a video game character|a game character}",
     "{my name is|call me|i am|i'm|you can call me|my name's} <name>",
+    # "a dedicated professional assistant", "as a friendly digital assistant": an
+    # assistant of one or two qualities, as a model calls itself.
+    "{i am|i'm|as} {a|an} <word> assistant",
+    "{i am|i'm|as} {a|an} <word> {professional|virtual|digital|personal} assistant",
+    "{can't|cannot|unable to|not able to} {access|browse|search} the {internet|web}",
+    "{a npc|an npc|a non player character}",
 )
 _PHRASES: dict[str, list[tuple[str, ...]]] = {}
 for _phrase in (p for pattern in BREAK_PATTERNS for p in _expand(pattern)):
@@ -161,7 +167,7 @@ class CharacterGuard:
     nothing from that phrase on is ever returned)."""
 
     # Names the agent may call itself or others by (its identity's names, the player's,
-    # the town's places).
+    # the town's places), and the words of its occupation.
     known: set[str] = field(default_factory=set)
     # What was said to the agent: when it asks whether the agent is a machine, an
     # answer beginning "Yes" breaks character too.
@@ -238,6 +244,8 @@ class CharacterGuard:
             candidates = candidates + [e for e in self._echoes if e[0] == first]
         candidates = candidates + [r for r in self._roles if r[0] == first]
         for phrase in candidates:
+            if "assistant" in phrase and "assistant" in self.known:
+                continue  # an assistant by trade ("a teaching assistant") says so
             n = 0
             while n < len(phrase) and start + n < len(words) and self._fits(phrase[n], words[start + n]):
                 n += 1
@@ -249,6 +257,8 @@ class CharacterGuard:
 
     def _fits(self, expected: str, word: tuple[str, str, int]) -> bool:
         lower, written, _ = word
+        if expected == "<word>":
+            return True
         if expected == "<name>":
             return written[:1].isupper() and lower not in _NOT_NAMES and lower.split("'")[0] not in self.known
         return lower == expected

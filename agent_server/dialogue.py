@@ -103,8 +103,10 @@ class Dialogue:
         self.topics = Topics()
 
     def known_names(self, mind: Mind, other: str = "") -> set[str]:
-        """The names `mind` may use: its identity's, the town's, the other's."""
-        return mind.identity.known_names() | self.town_names | {w for w in other.split() if w}
+        """The names `mind` may use: its identity's, the town's, the other's; and the words
+        of its occupation (an assistant by trade may say it is one)."""
+        return (mind.identity.known_names() | self.town_names | {w for w in other.split() if w}
+                | set(re.findall(r"[a-z]+", (mind.identity.occupation or "").lower())))
 
     def _checked(self, text: str, mind: Mind, other: str, purpose: str, asked: str = "") -> str:
         """`text` (an answer to `asked`) if it keeps `mind` in character, else "" (counted
