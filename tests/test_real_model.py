@@ -2,6 +2,7 @@
 that is parsed has the shape its grammar promises."""
 
 import asyncio
+import re
 import time
 
 import pytest
@@ -42,13 +43,15 @@ async def test_next_action_names_a_real_place_for_every_agent(real_gateway):
             print(f"{agent.id} {game_time // 3600}h: {place.id} {activity} ({elapsed:.2f}s)")
 
 
-async def test_player_chat_streams_an_answer_token_by_token(real_gateway):
+async def test_player_chat_streams_an_answer_a_whole_sentence_at_a_time(real_gateway):
+    """Each streamed piece is one or more whole sentences (no sentence the model stopped
+    in is ever shown: llm/grounding.py), and together they are the answer."""
     replies = await real_gateway.stream(
         "Chat", {"agentId": "isabella", "text": "Hello! What do you do here?", "playerName": "Sam", "gameTime": 30000}
     )
     assert "error" not in replies[-1], replies[-1]
     pieces = [r["payload"]["text"] for r in replies[:-2]]
-    assert len(pieces) >= 3, replies
+    assert pieces and all(re.search(r"[.!?][\"'”]?$", p.strip()) for p in pieces), replies
     final = replies[-2]["payload"]
     assert final["done"] and final["fullText"].strip() == "".join(pieces).strip()
     # The answer is complete before she stores the exchange (in the background).
