@@ -50,7 +50,9 @@ def test_the_real_reply_streams_into_the_chat_panel(chat_run):
     reply = player["transcript"][-1]
     print("Isabella answered:", reply["text"], f"({reply['chunks']} chunks, first after {reply['first_chunk_ms']} ms)")
     assert reply["speaker_id"] == "isabella" and reply["done"] and not reply["error"]
-    assert reply["chunks"] >= 3 and len(reply["text"].split()) >= 3
+    # At least a whole sentence, then the chunk that ends the answer (answers are shown a
+    # sentence at a time: llm/grounding.py).
+    assert reply["chunks"] >= 2 and len(reply["text"].split()) >= 3
     steps = {s["step"]: s for s in player["steps"]}
     assert steps["chat_opened"]["npc_paused"] and steps["reply"]["npc_faces_player_deg"] < 20
     assert steps["left"]["npc_resumed"]
