@@ -172,6 +172,6 @@ def whole_sentences(text: str) -> str:
     length). "Dr." and the like end no sentence."""
     text = text.strip()
     ends = [m.end() for m in re.finditer(r"[.!?][\"'”]?(?=\s|$)", text)
-            if not (m.group(0).startswith(".") and _begins_sentence(text[:m.start() + 1]) is False)]
+            if not m.group(0).startswith(".") or _begins_sentence(text[:m.start() + 1])]
     return text[:ends[-1]] if ends else ""
 

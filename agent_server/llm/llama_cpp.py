@@ -165,8 +165,9 @@ class LlamaCppModel(LanguageModel):
             stop=tuple(request.stop),
             repeat_penalty=request.repeat_penalty,
             logit_bias=self._token_bias(request.logit_bias),
+            # (A prompt only kept warm, PrepareChat's, samples nothing to ground.)
             grounding=Grounding(self.vocabulary, known_words(m["content"] for m in request.messages))
-            if request.grounded else None,
+            if request.grounded and request.max_tokens > 0 else None,
             tag=tag,
         )
 
