@@ -269,6 +269,10 @@ class LLMScheduler:
         """The scheduler that serves `purpose`: this one, or the one it routes it to."""
         return self._routes.get(purpose, self)
 
+    def reads_probabilities(self, purpose: str) -> bool:
+        """Whether the model that serves `purpose` scores options by its probabilities."""
+        return self.serving(purpose).model.reads_probabilities
+
     def _player_elsewhere(self) -> bool:
         """Whether a scheduler this one gives way to has player work waiting or decoding
         (read without its lock, as _player_waits reads this one's)."""
@@ -514,7 +518,9 @@ class LLMScheduler:
                 for job in start:
                     self._start(job)
                 if exclusive is not None:
-                    self._parked = None if self._run(exclusive, self._should_pause) else exclusive
+                    # The player's own scoring never pauses: it would pause for itself.
+                    pause = (lambda: False) if exclusive.priority == Priority.PLAYER else self._should_pause
+                    self._parked = None if self._run(exclusive, pause) else exclusive
                 self._drop_cancelled()
                 if self._gives_way_to and not self._player_waits() and self._player_elsewhere():
                     # Another model answers the player: wait for it between steps.
@@ -536,9 +542,15 @@ class LLMScheduler:
         player = self._player_waits() or any(j.priority == Priority.PLAYER for j in self._running)
         if self._parked is not None:
             # Paused scoring holds the scoring context: it finishes before other
-            # unbatched work begins, once the player's answer is done.
+            # unbatched work begins, once the player's answer is done; unless the player
+            # waits for scoring of its own (answering.py), which takes the context at once:
+            # the paused work starts over after it (its prompt's prefix is reused).
             if not player:
                 exclusive = self._parked
+            elif any(j.priority == Priority.PLAYER and not j.batched and not j.cancelled.is_set() for j in heap):
+                self._parked.steps = None
+                heapq.heappush(heap, self._parked)
+                self._parked = None
         if player:  # the player's answer decodes alone
             for victim in [j for j in self._running if j.priority != Priority.PLAYER and j.batched]:
                 self._running.remove(victim)

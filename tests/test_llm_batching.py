@@ -343,3 +343,24 @@ async def test_a_listener_that_leaves_frees_its_slot(model):
     answer = await with_scheduler(model, leave_early, max_batch=1)
     assert answer.text
     assert not model.engine.active
+
+
+async def test_the_players_scoring_takes_the_scoring_context_from_paused_background_scoring(model):
+    """Background scoring pauses for the player; when the player waits for scoring of its
+    own (answering a question from what the agent knows), that takes the scoring context
+    at once and the paused work starts over after it, with the same scores."""
+    long = LLMRequest(messages=[{"role": "user", "content": "Is this about the sea? " + " ".join(TOPICS * 20)}])
+    unhurried = model.score_options(long, ["Yes", "No"])
+    short = LLMRequest(messages=[{"role": "user", "content": "Name a colour."}])
+
+    async def body(scheduler):
+        background = asyncio.create_task(
+            scheduler.score_options(long, ["Yes", "No"], Priority.IMPORTANCE, "importance"))
+        await asyncio.sleep(0.01)
+        player = await asyncio.wait_for(
+            scheduler.score_options(short, ["Red."], Priority.PLAYER, "player_chat"), 30)
+        return player, await asyncio.wait_for(background, 60)
+
+    player, background = await with_scheduler(model, body)
+    assert player == pytest.approx(model.score_options(short, ["Red."]), abs=1e-3)
+    assert background == pytest.approx(unhurried, abs=1e-3)

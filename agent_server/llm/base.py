@@ -46,6 +46,9 @@ class LanguageModel(ABC):
     """A model that turns chat messages into text, piece by piece."""
 
     name: str = "model"
+    # Whether score_options reads the model's probabilities (else it picks one option
+    # greedily: 0.0 for it, -inf for the others), so that a score may be weighed.
+    reads_probabilities: bool = False
 
     @abstractmethod
     def stream(self, request: LLMRequest) -> Iterator[str]:

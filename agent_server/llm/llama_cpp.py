@@ -76,6 +76,8 @@ CHAT_TEMPLATES = {
 class LlamaCppModel(LanguageModel):
     """Runs on the CPU, or offloads layers to a GPU where llama.cpp was built for one."""
 
+    reads_probabilities = True
+
     def __init__(
         self,
         path: Path,
