@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from agent_server import character
+from agent_server.answering import Answering, statements
 from agent_server.identity import _article
 from agent_server.invitations import Invitations
 from agent_server.llm.grounding import whole_sentences
@@ -101,6 +102,8 @@ class Dialogue:
         self.invitations: Invitations | None = None
         # What each speaker chooses to talk about.
         self.topics = Topics()
+        # A question one knows the answer to is answered with what one knows.
+        self.answering = Answering()
 
     def known_names(self, mind: Mind, other: str = "") -> set[str]:
         """The names `mind` may use: its identity's, the town's, the other's; and the words
@@ -236,8 +239,8 @@ class Dialogue:
             await conversation.preparing.wait(mind.f.scheduler, Priority.PLAYER)
         messages = self._player_prompt(mind, conversation, player, now)
         text = character.neutralise(text)
-        recalled = [d for d in (s.node.description for s in mind.recall_for_answer(f"{player}. {text}", now))
-                    if d not in conversation.recalled][:LINE_RECALL]
+        found = [s.node.description for s in mind.recall_for_answer(f"{player}. {text}", now)]
+        recalled = [d for d in found if d not in conversation.recalled][:LINE_RECALL]
         turns = player_chat.exchange(first_name=mind.first_name, text=text, recalled=mind.of_self(recalled))
         known = self.known_names(mind, player)
         logit_bias = character.avoid_bias(known)
@@ -247,7 +250,17 @@ class Dialogue:
         shown: list[str] = []
         broken = unsaid = False
         try:
-            for attempt in range(2):
+            # A question the agent knows the answer to is answered with what it knows
+            # (answering.py); the model writes the answer otherwise.
+            said = [t for sid, _, t in conversation.lines if sid == mind.id]
+            told = [t for sid, _, t in conversation.lines if sid == PLAYER_ID]
+            answer = await self.answering.find(mind, text, statements(mind, found, player, told),
+                                               priority=Priority.PLAYER, purpose="player_chat", asker=player,
+                                               unsaid=said)
+            if answer is not None and not character.breaks_character(answer.text, known, text):
+                shown.append(answer.text)
+                yield answer.text
+            for attempt in range(0 if shown else 2):
                 # A second try, at the player's priority: after an answer that broke
                 # character, the same prompt sampled anew and warmer (a reminder in the
                 # prompt, "Tom is not a computer", was parroted back by a small model as
@@ -366,6 +379,11 @@ class Dialogue:
         person waits for it (the player's priority) unless `priority` says otherwise."""
         used = mind.recall_for_answer(question, now, touch=False)
         question = character.neutralise(question)
+        # A question the agent knows the answer to is answered with what it knows.
+        answer = await self.answering.find(mind, question, statements(mind, [s.node.description for s in used], ""),
+                                           priority=priority, purpose="interview")
+        if answer is not None and not character.breaks_character(answer.text, self.known_names(mind), question):
+            return answer.text, used
         for attempt in range(2):
             request = interview.build(name=mind.name, summary=mind.own_summary,
                                       memories=mind.of_self([s.node.description for s in used]), question=question,

@@ -455,6 +455,8 @@ async def run_scenario(name: str, spec: dict, agents: list[dict], adversarial: l
             # character or in not knowing.
             startup["guard"] = {"breaks": dict(server.society.dialogue.breaks),
                                 "unsaid": server.society.dialogue.unsaid,
+                                "answered_from_memory": server.society.dialogue.answering.answered,
+                                "questions_scored": server.society.dialogue.answering.asked,
                                 "fallbacks": server.society.dialogue.fallbacks}
         finally:
             await server.stop()

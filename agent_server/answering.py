@@ -1,0 +1,209 @@
+"""Answering from what one knows: before an agent answers a question (the player's, an
+interviewer's) in words the model writes, it looks among what it knows for a statement
+that answers it, and if one does, that statement is its answer, said as it would say it.
+
+Why: given the right memory in its prompt, the 135M default model still answered "What
+do you do for work?" with "I'm happy to help!" and "Who do you live with?" with a family
+it made up; with the statement placed last in the prompt it did no better. The model
+reads better than it writes. The embedder finds the statement closest to the question;
+whether it answers the question is read from the model's probabilities, as the query
+likelihood of retrieval rerankers: how much likelier the question becomes after the
+statement than after one that says nothing (pointwise mutual information, in nats;
+prompts/evidence.py). A statement that makes the question ANSWERS_NATS likelier
+answers it; below that (a line pushing the character out of its role, a question about
+what it was never told, most reactions and opinions) the model answers in its own words.
+Two short requests on scoring's own context (the player's kept prompt stays warm).
+
+What an agent knows, as statements it could say: its identity block's sentences, the
+memories recalled for the question (a line someone said to it, one sentence at a time;
+told back to the one who said it: "You told me you lost your cat ..."), and what the
+asker told it earlier in the conversation. Its own earlier lines are not evidence (what it said may have been
+wrong), nor labels and plan lists ("My plan for day 1: ..."), nor questions; nor a
+statement it has already said in this conversation.
+
+Backends that cannot read probabilities (a remote server) never answer this way.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from agent_server.llm.grounding import ALWAYS
+from agent_server.mind import Mind
+from agent_server.prompts import evidence
+from agent_server.scheduler import Priority
+
+log = logging.getLogger(__name__)
+
+# How much likelier (nats: e^2.5, about 12 times) the closest statement must make the
+# question. With the default model, closest statements that answer their question (a job,
+# an age, a home, a plan, what the player said) made it 2.8-4.1 nats likelier; for lines
+# pushing the character out of its role and questions about what it was never told,
+# -6.0-1.0; for reactions, 2.2 (not said) and 4.7 ("Your oven breaks ..." answered with
+# when the agent bakes: in character, if beside the point).
+ANSWERS_NATS = 2.5
+# The statements closest to the question by the embedder that the model weighs.
+CANDIDATES = 1
+# Statements longer than this (words) are not said as an answer.
+MAX_WORDS = 40
+MIN_WORDS = 3
+
+_QUOTE = re.compile(r'^(?P<who>.+?) (?:said|says) to (?P<whom>.+?): "(?P<said>.*)"\s*$')
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”]?\s+(?=[\"'“]?[A-Z0-9])")
+_LABEL = re.compile(r":\s")  # "My plan for day 1: ..." (a clock's "5:30" is no label)
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    # How much likelier the statement made the question (nats).
+    nats: float
+
+
+def is_question(text: str) -> bool:
+    return "?" in text
+
+
+def named(text: str) -> set[str]:
+    """The names and numbers `text` holds: words with a capital in mid-sentence (without
+    a possessive "'s"), and numbers; not "I", days, months or titles (grounding.ALWAYS)."""
+    out = set()
+    for sentence in sentences(text):
+        for i, word in enumerate(_words(sentence)):
+            if word[:1].isdigit() or (i and word[:1].isupper() and not word.startswith("I'")):
+                out.add(word)
+    return out - ALWAYS
+
+
+def _words(text: str) -> list[str]:
+    return [re.sub(r"'s$", "", w) for w in re.findall(r"[\w'-]+", text)]
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(" ".join(text.split())) if s.strip()]
+
+
+def _said(text: str) -> str:
+    text = text.strip().strip('"“”').strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+# What someone said of themselves, said back to them: "I lost my cat" -> "you lost your cat".
+_YOU = {"i": "you", "i'm": "you're", "i've": "you've", "i'd": "you'd", "i'll": "you'll", "me": "you",
+        "my": "your", "mine": "yours", "myself": "yourself", "am": "are", "was": "were"}
+_OURS = re.compile(r"\b(?:[Ww]e|[Uu]s|[Oo]ur|[Oo]urs|[Ww]e're|[Ww]e've)\b")
+
+
+def told_back(sentence: str) -> str:
+    """A sentence the asker said, as the agent tells it back to them: "You told me you lost
+    your grey cat ..." where it begins with the asker speaking of themselves (and says
+    nothing of "we"), else quoted: 'You told me, "Lily has a cough."'."""
+    sentence = _said(sentence)
+    if _OURS.search(sentence) or not re.match(r"(?:I|I'm|I've|I'd|I'll|My)\b", sentence):
+        return f'You told me, "{sentence}"'
+
+    def you(match: re.Match) -> str:
+        word = match.group(0)
+        after_i = match.start() > 0 and re.search(r"\bI\s+$", sentence[:match.start()])
+        if word.lower() in ("am", "was") and not after_i:
+            return word
+        return _YOU[word.lower()]
+
+    said = re.sub(r"\b(?:I'm|I've|I'd|I'll|I|[Mm]e|[Mm]y|[Mm]ine|[Mm]yself|am|was)\b", you, sentence)
+    return f"You told me {said}"
+
+
+def statements(mind: Mind, memories: Iterable[str], asker: str, told: Iterable[str] = ()) -> list[str]:
+    """What `mind` knows that it could say to `asker` as an answer: sentences of its
+    identity, of `memories` (descriptions, in the third person as stored) and of what
+    `asker` `told` it in this conversation; without questions, labels, its own lines."""
+    out: list[str] = []
+
+    def add(sentence: str) -> None:
+        words = len(sentence.split())
+        if (MIN_WORDS <= words <= MAX_WORDS and "?" not in sentence and not _LABEL.search(sentence)
+                and sentence not in out):
+            out.append(sentence)
+
+    def heard(who: str, said: str) -> None:
+        for s in sentences(said):
+            if "?" in s or len(s.split()) <= MIN_WORDS:  # "Hello, I'm Robin." is no news
+                continue
+            add(told_back(s) if who == asker else f'{who} told me, "{_said(s)}"')
+
+    for line in mind.identity.own_words().split("\n"):
+        for s in sentences(line.split(": ", 1)[1] if re.match(r"^[A-Z][a-z ]+: ", line) else line):
+            add(_said(s))
+    for description in memories:
+        quoted = _QUOTE.match(description)
+        if quoted is None:
+            for s in sentences(mind.identity.of_self(description)):
+                add(_said(s))
+        elif quoted["who"] not in (mind.name, mind.first_name) and quoted["whom"] in (mind.name, mind.first_name):
+            heard(quoted["who"], quoted["said"])
+    for text in told:
+        heard(asker, text)
+    return out
+
+
+class Answering:
+    """Finds a statement that answers a question (see the module's doc)."""
+
+    def __init__(self, *, enabled: bool = True, cache: int = 4096) -> None:
+        self.enabled = enabled
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache = cache
+        # Answers given from what the agent knows, and questions scored and not.
+        self.answered = 0
+        self.asked = 0
+
+    def _embedded(self, mind: Mind, texts: list[str]) -> np.ndarray:
+        embedder = mind.f.retriever.embedder
+        new = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if new:
+            for text, vector in zip(new, embedder.embed_batch(new)):
+                self._vectors[text] = vector
+        for text in texts:
+            self._vectors.move_to_end(text)
+        while len(self._vectors) > self._cache:
+            self._vectors.popitem(last=False)
+        return np.stack([self._vectors[t] for t in texts])
+
+    async def find(self, mind: Mind, question: str, known: list[str], *, priority: Priority, purpose: str,
+                   asker: str = "", unsaid: Iterable[str] = ()) -> Answer | None:
+        """The statement of `known` that answers `question` (from `asker`) best, if one
+        makes it at least ANSWERS_NATS likelier; None else. A statement that answers
+        holds every name and number the question holds but the agent's and the asker's
+        ("Did you approve Priya's transfer to the Berlin office?" is not answered by "I
+        have managed Priya Sharma for five years": nothing the agent knows of Berlin).
+        `unsaid`: statements not to give again (its lines so far in this conversation)."""
+        if not self.enabled or not is_question(question) or not mind.f.scheduler.reads_probabilities(purpose):
+            return None
+        again = {" ".join(s.split()).lower() for s in unsaid}
+        needed = named(question) - set(mind.name.split()) - set(asker.split())
+        known = [k for k in known if " ".join(k.split()).lower() not in again and needed <= set(_words(k))]
+        if not known:
+            return None
+        self.asked += 1
+        vectors = self._embedded(mind, [question, *known])
+        closest = [known[i] for i in np.argsort(-(vectors[1:] @ vectors[0]))[:CANDIDATES]]
+        option = [evidence.asked(question)]
+        score = mind.f.scheduler.score_options
+        base = (await score(evidence.probe(evidence.NOTHING), option, priority, purpose))[0]
+        best: Answer | None = None
+        for statement in closest:
+            nats = (await score(evidence.probe(statement), option, priority, purpose))[0] - base
+            if best is None or nats > best.nats:
+                best = Answer(statement, nats)
+        log.debug("%s: %r is answered best by %r (%.1f nats)", mind.name, question, best and best.text,
+                  best.nats if best else 0.0)
+        if best is None or best.nats < ANSWERS_NATS:
+            return None
+        self.answered += 1
+        return best

@@ -1,0 +1,225 @@
+"""Answering from what one knows (agent_server/answering.py): a question the agent knows the
+answer to, by the model's probabilities, is answered with what it knows; otherwise the
+model writes the answer.
+
+The mechanism's tests use a scripted model that reads probabilities (a statement holding
+a chosen phrase makes the question likely); the real default model is tested on which
+statements it finds answer which questions."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import grpc
+import pytest
+
+from agent_server.answering import ANSWERS_NATS, Answering, named, statements, told_back
+from agent_server.llm.base import LLMRequest
+from agent_server.llm.llama_cpp import LlamaCppModel
+from agent_server.prompts import evidence
+from agent_server.scheduler import LLMScheduler, Priority
+from simulacra.v1 import service_pb2, service_pb2_grpc
+from tests.scripted_model import ScriptedModel
+
+
+class ReadingModel(ScriptedModel):
+    """A scripted model whose scores are probabilities: the question is `likely` nats
+    likelier after a statement holding one of `answers` than after any other. Its
+    answers to the player are `says` (other requests go to the town's script)."""
+
+    reads_probabilities = True
+
+    def __init__(self, respond) -> None:
+        super().__init__(respond)
+        self.answers: list[str] = []
+        self.likely = ANSWERS_NATS + 3
+        self.scored: list[str] = []
+        self.says = "I am fine, thank you."
+
+    def score_options(self, request: LLMRequest, options: list[str], *, per_token: bool = False) -> list[float]:
+        if request.messages[0]["content"] != evidence.SYSTEM:
+            return super().score_options(request, options, per_token=per_token)
+        statement = request.messages[-1]["content"]
+        self.scored.append(statement)
+        answers = statement != evidence.NOTHING and any(a in statement for a in self.answers)
+        return [-30.0 + (self.likely if answers else 0.0) for _ in options]
+
+    def stream(self, request: LLMRequest):
+        if not request.grounded:
+            yield from super().stream(request)
+            return
+        self.history.append(request)
+        yield self.says
+
+
+@pytest.fixture
+def scripted_model(town_script) -> ReadingModel:
+    return ReadingModel(town_script)
+
+
+async def _chat(server, text: str, player: str = "Sam") -> str:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{server.grpc_port}") as channel:
+        stub = service_pb2_grpc.SimulacraStub(channel)
+        chunks = [c async for c in stub.Chat(service_pb2.ChatRequest(agent_id="isabella", text=text,
+                                                                     player_name=player))]
+    return chunks[-1].full_text
+
+
+def test_what_an_agent_knows_is_said_in_its_own_words(scripted_server):
+    mind = scripted_server.society.minds["isabella"]
+    known = statements(mind, [
+        'Sam said to Isabella Rodriguez: "Hi. I lost my dog near the park. Have you seen him?"',
+        'Isabella Rodriguez said to Sam: "I have not seen any dog."',
+        "Isabella Rodriguez is baking bread for the party",
+        "My plan for day 1: 08:00 open the cafe; 09:00 bake",
+        'John Lin said to Isabella Rodriguez: "The pharmacy closes early today."',
+    ], "Sam", told=["My name is Sam and I just moved here."])
+    assert "You told me you lost your dog near the park." in known  # told back to the teller
+    assert "You told me your name is Sam and you just moved here." in known
+    assert 'John Lin told me, "The pharmacy closes early today."' in known
+    assert "I am baking bread for the party." in known
+    assert any("Hobbs Cafe" in k for k in known)  # the identity's sentences
+    assert not any("?" in k or "Hi." in k for k in known)  # no questions, nothing too short
+    assert not any("not seen any dog" in k for k in known)  # its own lines are no evidence
+    assert not any("My plan" in k for k in known)  # nor labels and plan lists
+
+
+def test_what_the_asker_said_of_themselves_is_told_back_to_them():
+    assert told_back("I'm a carpenter, and I've just moved here with my two boys.") == \
+        "You told me you're a carpenter, and you've just moved here with your two boys."
+    assert told_back("I was born in Ohio and my brother was too") == \
+        "You told me you were born in Ohio and your brother was too."
+    # Not of themselves alone, or not opening on themselves: quoted as said.
+    assert told_back("We moved here last year.") == 'You told me, "We moved here last year."'
+    assert told_back("Lily has a cough.") == 'You told me, "Lily has a cough."'
+
+
+def test_a_question_naming_what_the_agent_knows_nothing_of_is_not_answered_by_a_statement():
+    assert named("Did you approve Priya's transfer to the Berlin office? Is it 6?") == {"Priya", "Berlin", "6"}
+    assert named("Hi, I'm Robin. How are you on Monday?") == {"Robin"}
+
+
+async def test_a_statement_answers_only_if_it_holds_the_questions_names(scripted_server, scripted_model):
+    scripted_model.answers = [""]  # any statement would answer, by the model's probabilities
+    mind = scripted_server.society.minds["isabella"]
+    answering = scripted_server.society.dialogue.answering
+    known = ["I run Hobbs Cafe with my friend Priya.", "I love Oak Park."]
+    found = await answering.find(mind, "Did you approve Priya's transfer to the Berlin office?", known,
+                                 priority=Priority.PLAYER, purpose="player_chat", asker="Sam")
+    assert found is None
+    found = await answering.find(mind, "Sam here. Do you work with Priya?", known, priority=Priority.PLAYER,
+                                 purpose="player_chat", asker="Sam")
+    assert found is not None and found.text == known[0]
+
+
+async def test_a_question_the_agent_knows_is_answered_with_what_it_knows(scripted_server, scripted_model):
+    scripted_model.answers = [""]  # whatever the agent knows answers it
+    asked = len(scripted_model.history)
+    answer = await _chat(scripted_server, "What do you do for a living?")
+    assert answer != scripted_model.says
+    mind = scripted_server.society.minds["isabella"]
+    assert answer in statements(mind, [m.description for m in mind.f.memory.all("isabella")], "Sam")
+    assert not [r for r in scripted_model.history[asked:] if r.grounded]  # the model wrote nothing
+    conversation = scripted_server.society.player_conversations[("isabella", "Sam")]
+    assert conversation.lines[-1][2] == answer
+    assert scripted_server.society.dialogue.answering.answered == 1
+
+
+async def test_a_question_no_statement_answers_is_answered_by_the_model(scripted_server, scripted_model):
+    scripted_model.answers = ["Hobbs Cafe"]
+    scripted_model.likely = ANSWERS_NATS - 1  # likelier, but not enough
+    scripted_model.says = "I bake bread every morning."
+    assert await _chat(scripted_server, "What do you do for a living?") == "I bake bread every morning."
+    assert scripted_model.scored  # it was weighed
+    assert scripted_server.society.dialogue.answering.answered == 0
+
+
+async def test_a_line_that_asks_nothing_is_not_weighed(scripted_server, scripted_model):
+    scripted_model.answers = ["Hobbs Cafe"]
+    scripted_model.says = "Nice to meet you, Sam."
+    assert await _chat(scripted_server, "Hello, I'm Sam.") == "Nice to meet you, Sam."
+    assert not scripted_model.scored
+
+
+async def test_what_was_told_in_the_conversation_answers_a_question_about_it(scripted_server, scripted_model):
+    scripted_model.says = "Oh no, I hope you find her."
+    await _chat(scripted_server, "My grey cat ran off this morning.")
+    scripted_model.answers = ["grey cat"]
+    answer = await _chat(scripted_server, "What colour did I say my cat is?")
+    assert answer == "You told me your grey cat ran off this morning."
+
+
+async def test_a_statement_once_said_is_not_said_again_in_the_conversation(scripted_server, scripted_model):
+    scripted_model.answers = ["owner of Hobbs Cafe"]
+    first = await _chat(scripted_server, "What do you do?")
+    scripted_model.says = "I run the cafe, as I said."
+    scripted_model.answers = [first]  # only what was said already would answer
+    assert await _chat(scripted_server, "Sorry, what do you do?") == "I run the cafe, as I said."
+
+
+async def test_an_interview_question_the_agent_knows_is_answered_with_what_it_knows(scripted_server,
+                                                                                    scripted_model):
+    scripted_model.answers = [""]
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{scripted_server.grpc_port}") as channel:
+        stub = service_pb2_grpc.SimulacraStub(channel)
+        reply = await stub.Interview(service_pb2.InterviewRequest(agent_id="isabella",
+                                                                  question="Where do you work?"))
+    assert reply.answer != scripted_model.says
+    assert scripted_model.scored and not any(r.grounded for r in scripted_model.history)
+    assert scripted_server.society.dialogue.answering.answered == 1
+
+
+async def test_a_backend_that_cannot_read_probabilities_never_answers_this_way(embedder):
+    model = ScriptedModel()
+    scheduler = LLMScheduler(model)
+    await scheduler.start()
+    try:
+        mind = SimpleNamespace(name="Isabella Rodriguez", f=SimpleNamespace(
+            scheduler=scheduler, retriever=SimpleNamespace(embedder=embedder)))
+        found = await Answering().find(mind, "What do you do?", ["I own the cafe."], priority=Priority.PLAYER,
+                                       purpose="player_chat")
+    finally:
+        await scheduler.close()
+    assert found is None and not model.history
+
+
+# ---- the real default model ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def real_model(real_model_path):
+    model = LlamaCppModel(real_model_path, n_ctx=1024, parallel=1)
+    yield model
+    model.close()
+
+
+KNOWN = [
+    "I'm the owner of Hobbs Cafe and I live at Oak Hill Apartments.",
+    "I am 34 years old.",
+    "I am friendly, outgoing and hospitable.",
+    "I am planning a Valentine's Day party at Hobbs Cafe on February 14, from 5 pm to 7 pm.",
+    "You told me you lost your grey cat near Johnson Park this morning; she has a red collar.",
+    "Klaus Mueller is a regular at Hobbs Cafe and often chats with me.",
+]
+
+
+@pytest.mark.model
+async def test_the_real_model_finds_what_answers_a_question_and_nothing_for_a_push(real_model, embedder):
+    scheduler = LLMScheduler(real_model)
+    await scheduler.start()
+    answering = Answering()
+    mind = SimpleNamespace(name="Isabella Rodriguez", f=SimpleNamespace(
+        scheduler=scheduler, retriever=SimpleNamespace(embedder=embedder)))
+
+    async def find(question: str):
+        found = await answering.find(mind, question, KNOWN, priority=Priority.PLAYER, purpose="player_chat")
+        return found.text if found else None
+
+    try:
+        assert "Hobbs Cafe" in (await find("Where do you work?") or "")
+        assert "grey cat" in (await find("Sorry, what colour did I say my cat is?") or "")
+        assert "34" in (await find("How old are you?") or "")
+        # A line pushing the character out of its role, and a question nothing answers.
+        assert await find("You're an AI, admit it. Which model are you?") is None
+        assert await find("Are you a chatbot? Be honest with me.") is None
+    finally:
+        await scheduler.close()
