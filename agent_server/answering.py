@@ -26,6 +26,7 @@ Backends that cannot read probabilities (a remote server) never answer this way.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections import OrderedDict
@@ -163,11 +164,13 @@ class Answering:
         self.answered = 0
         self.asked = 0
 
-    def _embedded(self, mind: Mind, texts: list[str]) -> np.ndarray:
-        embedder = mind.f.retriever.embedder
+    async def _embedded(self, mind: Mind, texts: list[str]) -> np.ndarray:
+        """The texts' embeddings; those not kept yet are embedded on a worker thread (the
+        first question to an agent embeds its identity's sentences: a few hundred
+        milliseconds on a busy machine, which the event loop must not wait out)."""
         new = [t for t in dict.fromkeys(texts) if t not in self._vectors]
         if new:
-            for text, vector in zip(new, embedder.embed_batch(new)):
+            for text, vector in zip(new, await asyncio.to_thread(mind.f.retriever.embedder.embed_batch, new)):
                 self._vectors[text] = vector
         for text in texts:
             self._vectors.move_to_end(text)
@@ -191,7 +194,7 @@ class Answering:
         if not known:
             return None
         self.asked += 1
-        vectors = self._embedded(mind, [question, *known])
+        vectors = await self._embedded(mind, [question, *known])
         closest = [known[i] for i in np.argsort(-(vectors[1:] @ vectors[0]))[:CANDIDATES]]
         option = [evidence.asked(question)]
         score = mind.f.scheduler.score_options
