@@ -138,8 +138,8 @@ def statements(mind: Mind, memories: Iterable[str], asker: str, told: Iterable[s
                 continue
             add(told_back(s) if who == asker else f'{who} told me, "{_said(s)}"')
 
-    for line in mind.identity.own_words().split("\n"):
-        for s in sentences(line.split(": ", 1)[1] if re.match(r"^[A-Z][a-z ]+: ", line) else line):
+    for _, line in mind.identity.own_lines():
+        for s in sentences(line):
             add(_said(s))
     for description in memories:
         quoted = _QUOTE.match(description)
@@ -156,8 +156,7 @@ def statements(mind: Mind, memories: Iterable[str], asker: str, told: Iterable[s
 class Answering:
     """Finds a statement that answers a question (see the module's doc)."""
 
-    def __init__(self, *, enabled: bool = True, cache: int = 4096) -> None:
-        self.enabled = enabled
+    def __init__(self, *, cache: int = 4096) -> None:
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache = cache
         # Answers given from what the agent knows, and questions scored and not.
@@ -186,7 +185,7 @@ class Answering:
         ("Did you approve Priya's transfer to the Berlin office?" is not answered by "I
         have managed Priya Sharma for five years": nothing the agent knows of Berlin).
         `unsaid`: statements not to give again (its lines so far in this conversation)."""
-        if not self.enabled or not is_question(question) or not mind.f.scheduler.reads_probabilities(purpose):
+        if not is_question(question) or not mind.f.scheduler.reads_probabilities(purpose):
             return None
         again = {" ".join(s.split()).lower() for s in unsaid}
         needed = named(question) - set(mind.name.split()) - set(asker.split())

@@ -378,15 +378,16 @@ class Dialogue:
         memories' last-access times are left as they were: not an in-world event. A
         person waits for it (the player's priority) unless `priority` says otherwise."""
         used = mind.recall_for_answer(question, now, touch=False)
+        memories = [s.node.description for s in used]
         question = character.neutralise(question)
         # A question the agent knows the answer to is answered with what it knows.
-        answer = await self.answering.find(mind, question, statements(mind, [s.node.description for s in used], ""),
+        answer = await self.answering.find(mind, question, statements(mind, memories, ""),
                                            priority=priority, purpose="interview")
         if answer is not None and not character.breaks_character(answer.text, self.known_names(mind), question):
             return answer.text, used
         for attempt in range(2):
             request = interview.build(name=mind.name, summary=mind.own_summary,
-                                      memories=mind.of_self([s.node.description for s in used]), question=question,
+                                      memories=mind.of_self(memories), question=question,
                                       max_tokens=max_tokens or self._chat_max_tokens, again=bool(attempt))
             answer = interview.clean((await mind.f.scheduler.complete(request, priority, "interview")).text,
                                      mind.name)

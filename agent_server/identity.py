@@ -59,22 +59,26 @@ class Identity:
     def own_words(self) -> str:
         """The identity block in the first person, for the prompts the agent speaks to the
         player from (a model copies the person it reads)."""
+        return "\n".join(label + said for label, said in self.own_lines())
+
+    def own_lines(self) -> list[tuple[str, str]]:
+        """own_words' lines, each as its label ("My days: ", or "") and what it says."""
         details = [str(self.age) if self.age else "", and_list(list(self.traits)) if self.traits else ""]
-        lines = [f"I'm {', '.join([self.name, *(d for d in details if d)])}."]
+        lines = [("", f"I'm {', '.join([self.name, *(d for d in details if d)])}.")]
         facts = []
         if self.occupation:
             facts.append(f"I'm {_article(self.occupation)}")
         if self.home:
             facts.append(f"I live at {self.of_self(self.home)}")
         if facts:
-            lines.append(" and ".join(facts) + ".")
+            lines.append(("", " and ".join(facts) + "."))
         for label, texts in (("", (self.persona,)), ("My days: ", (self.habits,)),
                              ("The people in my life: ", self.relationships),
                              ("What I mean to do: ", self.intentions)):
             said = " ".join(_sentence(self.of_self(t)) for t in texts if t)
             if said:
-                lines.append(label + said)
-        return "\n".join(lines)
+                lines.append((label, said))
+        return lines
 
     def block(self) -> str:
         """The identity in a few plain lines, third person (prompts say "You are <name>"
