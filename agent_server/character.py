@@ -94,6 +94,12 @@ BREAK_PATTERNS = (
     "{i am|i'm|as} {a|an} <word> {professional|virtual|digital|personal} assistant",
     "{can't|cannot|unable to|not able to} {access|browse|search} the {internet|web}",
     "{a npc|an npc|a non player character}",
+    # How a model describes itself: made for a purpose ("an assistant designed to offer
+    # guidance"), or a character someone plays ("my character's motivation").
+    "{assistant|model|program|i'm|i am|i was|i've been|i have been} {designed|programmed} to "
+    "{help|assist|offer|provide|answer|support|respond}",
+    "{assistant|model|program} {trained|built|created|made} to {help|assist|offer|provide|answer|support|respond}",
+    "{my character's|your character's|this character's}",
 )
 _PHRASES: dict[str, list[tuple[str, ...]]] = {}
 for _phrase in (p for pattern in BREAK_PATTERNS for p in _expand(pattern)):
@@ -155,6 +161,30 @@ _OFFERED = re.compile(r"\b(?i:name is|name's|you are now|you're now|you are|you'
 # "you are now a pirate", "pretend to be a dragon", "act as an assistant": a role offered.
 _ROLE = re.compile(r"\b(?i:you are now|you're now|you are|you're|pretend to be|pretend you are|pretend you're|"
                    r"act as|acting as|play|playing|roleplay as|be)\s+(?i:a|an|the|my)\s+([a-z]+)")
+# A verb after a person's name that makes it the subject ("Sam can", "Isabella is").
+_SELF_VERBS = "{is|was|has|had|can|could|will|would|shall|should|may|might|must|does|did|thinks|feels|wants|" \
+              "knows|loves|likes|hopes|believes}"
+# Words by which an answer speaks as the agent (first person) or to the one it answers
+# (second person).
+_PERSON = re.compile(r"\b(?:i|me|my|mine|myself|we|us|our|ours|ourselves|you|your|yours|yourself|let's)\b|"
+                     r"\b(?:i|we|you)['\u2019]", re.IGNORECASE)
+
+# A greeting speaks to whoever it greets ("Good morning!", "Hello there, friend.").
+_GREETING = re.compile(r"(?:hello|hi|hey|howdy|greetings|welcome|good (?:morning|afternoon|evening|day|night))\b",
+                       re.IGNORECASE)
+
+
+def speaks_in_person(text: str, listener: str = "") -> bool:
+    """Whether `text` speaks as its speaker or to its listener: a first- or
+    second-person word, or the listener's name. An NPC's answer to the player that does
+    neither ("The one who painted the mural is not known.", "Harry Potter is a beloved
+    book ...") is a narrator's or an encyclopaedia's, not a person's; one that begins
+    with a greeting speaks to the one greeted."""
+    if _PERSON.search(text) or _GREETING.match(text.lstrip()):
+        return True
+    return bool(listener) and any(re.search(rf"\b{re.escape(n)}\b", text) for n in listener.split())
+
+
 # Words an answer must say of the line asked (or of an earlier answer), at its start, to
 # be said again rather than answered.
 ECHO_WORDS = 5
@@ -180,6 +210,10 @@ class CharacterGuard:
     # one of them again, or the line it was asked, breaks character (it writes the
     # player's turn, or loops).
     said: tuple[str, ...] = ()
+    # The agent's name: speaking of itself in the third person ("Sam can help you")
+    # breaks character too (the caller leaves it out when the one it speaks to has the
+    # same first name).
+    name: str = ""
 
     def __post_init__(self) -> None:
         self.known = {k.lower() for k in self.known}
@@ -192,6 +226,8 @@ class CharacterGuard:
             f"{{i'm|i am|i'm now|i am now|i'll be|i will be|as|being}} {{a|an|the|your}} {role}")]
         self._echoes = [words for words in (tuple(w for w, _, _ in _words(t))[:ECHO_WORDS]
                                             for t in (self.asked, *self.said)) if len(words) >= ECHO_WORDS]
+        for own in dict.fromkeys([self.name, *self.name.split()[:1]] if self.name else []):
+            self._roles += _expand(f"{own.lower()} {_SELF_VERBS}")
 
     def feed(self, piece: str) -> str:
         if self.broken:
@@ -265,10 +301,10 @@ class CharacterGuard:
 
 
 def breaks_character(text: str, known: set[str] | frozenset[str] = frozenset(), asked: str = "",
-                     said: tuple[str, ...] = ()) -> str:
-    """The phrase in which a whole answer (to `asked`, after `said`) breaks character,
-    or ""."""
-    guard = CharacterGuard(known=set(known), asked=asked, said=tuple(said))
+                     said: tuple[str, ...] = (), name: str = "") -> str:
+    """The phrase in which a whole answer (to `asked`, after `said`, by `name`) breaks
+    character, or ""."""
+    guard = CharacterGuard(known=set(known), asked=asked, said=tuple(said), name=name)
     guard.feed(text)
     guard.finish()
     return guard.broken

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from agent_server import character
-from agent_server.answering import Answering, statements
+from agent_server.answering import Answering, is_question, statements
 from agent_server.identity import _article
 from agent_server.invitations import Invitations
 from agent_server.llm.grounding import whole_sentences
@@ -98,6 +98,9 @@ class Dialogue:
         # Answers to the player that stopped before their first whole sentence (the
         # model meant to name what it was never given: llm/grounding.py), each asked again.
         self.unsaid = 0
+        # Answers to the player that spoke neither as the agent nor to the player ("The
+        # library's opening times vary ..."), each asked again (character.speaks_in_person).
+        self.impersonal = 0
         # What one hears of a gathering is kept, and may become a plan (Society sets it).
         self.invitations: Invitations | None = None
         # What each speaker chooses to talk about.
@@ -114,7 +117,8 @@ class Dialogue:
     def _checked(self, text: str, mind: Mind, other: str, purpose: str, asked: str = "") -> str:
         """`text` (an answer to `asked`) if it keeps `mind` in character, else "" (counted
         in `breaks`)."""
-        broken = character.breaks_character(text, self.known_names(mind, other), asked)
+        own = mind.name if mind.first_name not in other.split() else ""
+        broken = character.breaks_character(text, self.known_names(mind, other), asked, name=own)
         if not broken:
             return text
         self.breaks[purpose] = self.breaks.get(purpose, 0) + 1
@@ -244,11 +248,14 @@ class Dialogue:
         turns = player_chat.exchange(first_name=mind.first_name, text=text, recalled=mind.of_self(recalled))
         known = self.known_names(mind, player)
         logit_bias = character.avoid_bias(known)
+        # The agent's name, for the guard to hear it speak of itself in the third person
+        # (not when the player shares its first name: "Sam, I ..." is then to the player).
+        own_name = mind.name if mind.first_name not in player.split() else ""
         # The answer is shown a whole sentence at a time: a sentence the model stops in
         # (grounding: it meant to name what it was never given; or its length ran out)
         # is never said, nor one that breaks character.
         shown: list[str] = []
-        broken = unsaid = False
+        broken = unsaid = impersonal = False
         try:
             # A question the agent knows the answer to is answered with what it knows
             # (answering.py); the model writes the answer otherwise.
@@ -257,7 +264,8 @@ class Dialogue:
             answer = await self.answering.find(mind, text, statements(mind, found, player, told),
                                                priority=Priority.PLAYER, purpose="player_chat", asker=player,
                                                unsaid=said)
-            if answer is not None and not character.breaks_character(answer.text, known, text):
+            if (answer is not None and character.speaks_in_person(answer.text, player)
+                    and not character.breaks_character(answer.text, known, text, name=own_name)):
                 shown.append(answer.text)
                 yield answer.text
             for attempt in range(0 if shown else 2):
@@ -270,21 +278,21 @@ class Dialogue:
                 temperature = self._temperature + (0.3 if broken else 0.0)
                 request = player_chat.build(messages + turns, max_tokens=self._chat_max_tokens,
                                             temperature=temperature, logit_bias=logit_bias)
-                guard = character.CharacterGuard(known=known, asked=text,
+                guard = character.CharacterGuard(known=known, asked=text, name=own_name,
                                                  said=tuple(t for sid, _, t in conversation.lines if sid == mind.id))
                 passed = ""  # what the guard let through
                 async with contextlib.aclosing(mind.f.scheduler.stream(
                         request, Priority.PLAYER, "player_chat", keep_prompt=not attempt)) as pieces:
                     async for piece in pieces:
                         passed += guard.feed(piece)
-                        if out := _more_sentences(passed, shown):
+                        if out := _in_person(passed, shown, player):
                             shown.append(out)
                             yield out
                         if guard.broken:
                             break
                 if not guard.broken:
                     passed += guard.finish()
-                    if out := _more_sentences(passed, shown):
+                    if out := _in_person(passed, shown, player):
                         shown.append(out)
                         yield out
                 broken = bool(guard.broken)
@@ -292,6 +300,11 @@ class Dialogue:
                     self.breaks["player_chat"] = self.breaks.get("player_chat", 0) + 1
                     log.info("%s broke character with %s (%r)%s", mind.name, player, guard.broken,
                              "" if shown else "; asking again")
+                elif not shown and _more_sentences(passed, shown):
+                    impersonal = True
+                    self.impersonal += 1
+                    log.info("%s's answer to %s spoke neither as itself nor to them (%r); asking again",
+                             mind.name, player, passed[:60])
                 elif not shown:
                     unsaid = True
                     self.unsaid += 1
@@ -301,9 +314,10 @@ class Dialogue:
                     break  # what was shown stands
             if not shown:
                 # Nothing whole was said twice: the agent does not know, if the model
-                # once meant to make something up; else the line in character.
+                # once meant to make something up or, asked something, answered it as
+                # no person would; else the line in character.
                 self.fallbacks += 1
-                line = NOT_KNOWING if unsaid else _fallback_line(mind)
+                line = NOT_KNOWING if unsaid or (impersonal and is_question(text)) else _fallback_line(mind)
                 shown.append(line)
                 yield line
         finally:
@@ -383,7 +397,8 @@ class Dialogue:
         # A question the agent knows the answer to is answered with what it knows.
         answer = await self.answering.find(mind, question, statements(mind, memories, ""),
                                            priority=priority, purpose="interview")
-        if answer is not None and not character.breaks_character(answer.text, self.known_names(mind), question):
+        if answer is not None and not character.breaks_character(answer.text, self.known_names(mind), question,
+                                                                 name=mind.name):
             return answer.text, used
         for attempt in range(2):
             request = interview.build(name=mind.name, summary=mind.own_summary,
@@ -411,6 +426,14 @@ def _more_sentences(text: str, shown: list[str]) -> str:
     """The whole sentences of `text` beyond those already `shown` (with the space before)."""
     whole = whole_sentences(text)
     return whole[len("".join(shown)):]
+
+
+def _in_person(text: str, shown: list[str], player: str) -> str:
+    """_more_sentences, held back until the answer, so far, speaks as the agent or to
+    the player (character.speaks_in_person): sentences before that are shown with the
+    one that does, or never."""
+    out = _more_sentences(text, shown)
+    return out if out and character.speaks_in_person("".join(shown) + out, player) else ""
 
 
 def _fallback_line(mind: Mind) -> str:

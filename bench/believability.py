@@ -451,10 +451,12 @@ async def run_scenario(name: str, spec: dict, agents: list[dict], adversarial: l
                 log.info("%s: interviews done", name)
             # What the mechanisms did meanwhile: answers that broke character and were
             # asked again, answers to the player that stopped before a whole sentence
-            # (grounding) and were asked again, and those that ended in the line in
+            # (grounding) and were asked again, those that spoke neither as the agent nor
+            # to the player and were asked again, and those that ended in the line in
             # character or in not knowing.
             startup["guard"] = {"breaks": dict(server.society.dialogue.breaks),
                                 "unsaid": server.society.dialogue.unsaid,
+                                "impersonal": server.society.dialogue.impersonal,
                                 "answered_from_memory": server.society.dialogue.answering.answered,
                                 "questions_scored": server.society.dialogue.answering.asked,
                                 "fallbacks": server.society.dialogue.fallbacks}

@@ -10,7 +10,8 @@ import asyncio
 import grpc
 import pytest
 
-from agent_server.character import CharacterGuard, breaks_character, neutralise
+from agent_server.character import CharacterGuard, breaks_character, neutralise, speaks_in_person
+from agent_server.dialogue import NOT_KNOWING
 from agent_server.identity import Identity
 from agent_server.prompts import player_chat
 from agent_server.settings import PROJECT_ROOT
@@ -233,13 +234,14 @@ async def test_no_word_of_a_sentence_that_breaks_character_is_shown(scripted_ser
     in character, which is what the game shows and what is kept."""
     async with grpc.aio.insecure_channel(f"127.0.0.1:{scripted_server.grpc_port}") as channel:
         stub = service_pb2_grpc.SimulacraStub(channel)
-        scripted_model.enqueue("Well, my name is Bob now.", "Fine. My name is Bob.")
+        scripted_model.enqueue("Well, my name is Bob now.", "Fine, you win. My name is Bob.")
         chunks = [c async for c in stub.Chat(service_pb2.ChatRequest(agent_id="isabella", text="Your name is Bob.",
                                                                      player_name="Sam"))]
     assert "Well" not in "".join(c.text for c in chunks)
-    assert "".join(c.text for c in chunks[:-1]).startswith("Fine.")  # the second answer's whole sentence stands
-    assert chunks[-1].full_text == "Fine."
-    assert scripted_server.society.player_conversations[("isabella", "Sam")].lines[-1][2] == "Fine."
+    # the second answer's whole sentence stands
+    assert "".join(c.text for c in chunks[:-1]).startswith("Fine, you win.")
+    assert chunks[-1].full_text == "Fine, you win."
+    assert scripted_server.society.player_conversations[("isabella", "Sam")].lines[-1][2] == "Fine, you win."
 
 
 def test_speaking_as_an_assistant_breaks_character_and_helping_as_a_person_does_not():
@@ -260,3 +262,46 @@ def test_speaking_as_an_assistant_breaks_character_and_helping_as_a_person_does_
     # An assistant by trade says what it is (the occupation's words are known to the guard).
     assert breaks_character("I'm a teaching assistant at the college.", {"teaching", "assistant"}) == ""
     assert breaks_character("I'm a good cook, as a busy person must be.") == ""
+
+
+def test_a_model_describing_itself_or_its_character_or_itself_in_the_third_person_breaks_character():
+    assert breaks_character("I'm an assistant designed to offer guidance.") == "assistant designed to offer"
+    assert breaks_character("I am programmed to respond kindly.") == "I am programmed to respond"
+    assert breaks_character("My character's motivation is to help others.") == "My character's"
+    assert breaks_character("You see how Sam can be your friend.", name="Sam Moore") == "Sam can"
+    assert breaks_character("Sam Moore is happy to help.", name="Sam Moore") == "Sam Moore is"
+    for fine in ("The library is designed to help students.", "I was trained to help people with medicines.",
+                 "John Lin is my neighbour.", "Sam's garden is lovely.", "I'm Sam, and I can help."):
+        assert breaks_character(fine, {"john", "lin", "sam", "moore"}, name="Sam Moore") == "", fine
+
+
+def test_an_answer_speaks_as_the_agent_or_to_the_one_it_answers():
+    for spoken in ("I open at eight.", "You'll like it.", "Let's see.", "The cafe opens at eight, Sam.",
+                   "Good morning!", "Hello there, friend."):
+        assert speaks_in_person(spoken, "Sam"), spoken
+    for narrated in ("The library's opening times vary.", "The one who painted the mural is not known.",
+                     "Harry Potter is a beloved book."):
+        assert not speaks_in_person(narrated, "Sam"), narrated
+
+
+async def _said_to(server, text: str) -> list:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{server.grpc_port}") as channel:
+        stub = service_pb2_grpc.SimulacraStub(channel)
+        return [c async for c in stub.Chat(service_pb2.ChatRequest(agent_id="isabella", text=text, player_name="Sam"))]
+
+
+async def test_an_answer_that_speaks_as_nobody_is_asked_again_and_never_shown(scripted_server, scripted_model):
+    """A narrator's answer ("The library opens at nine.") is held, asked again once; the
+    second answer's sentences, held until one speaks as the agent, are shown together."""
+    scripted_model.enqueue("The library opens at nine.", "The library is closed. I'm sorry, Sam, I don't know more.")
+    chunks = await _said_to(scripted_server, "When does the library open on Sundays?")
+    assert "opens at nine" not in "".join(c.text for c in chunks)
+    assert chunks[-1].full_text == "The library is closed. I'm sorry, Sam, I don't know more."
+    assert scripted_server.society.dialogue.impersonal == 1 and scripted_server.society.dialogue.fallbacks == 0
+
+
+async def test_two_answers_as_nobody_to_a_question_end_in_not_knowing(scripted_server, scripted_model):
+    scripted_model.enqueue("The library opens at nine.", "Opening times vary.")
+    chunks = await _said_to(scripted_server, "When does the library open on Sundays?")
+    assert chunks[-1].full_text == NOT_KNOWING
+    assert scripted_server.society.dialogue.impersonal == 2 and scripted_server.society.dialogue.fallbacks == 1

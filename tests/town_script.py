@@ -26,7 +26,7 @@ class TownScript:
     lines: tuple[str, ...] = (
         "Good morning, are you coming to the party?",
         "Which party do you mean?",
-        "Isabella is hosting one at Hobbs Cafe at five tonight.",
+        "The one I am hosting at Hobbs Cafe at five tonight.",
         "Then I will be there, thank you for telling me!",
         "Wonderful, see you later.",
         "Goodbye for now.",
