@@ -61,6 +61,8 @@ _ME = "{i am|i'm|im|i was|i'm just|i am just|i'm only|i am only|i'm not|i am not
 _NON_PERSON = "{ai|a.i.|chatbot|chat bot|robot|language model|large language model|llm|virtual assistant|" \
               "ai assistant|ai model|ai language model|fictional character|writing assistant|" \
               "creative writing assistant|digital assistant|helpful assistant|computer program|bot}"
+# How one says one's name.
+_CALLED = "{my name is|call me|i am|i'm|you can call me|my name's}"
 # What an NPC never says of itself. Words are matched whole, lower-cased, punctuation
 # aside; "<name>" is a capitalised word that is not a name the agent knows, "<word>" any word.
 BREAK_PATTERNS = (
@@ -87,7 +89,7 @@ BREAK_PATTERNS = (
     "{just a|only a|merely a} {program|computer|machine|robot|bot|simulation|script|character}",
     "{running on|run on|living in|inside} {a computer|a server|the computer|a video game|the game|a game}",
     "{an npc|a non-player character|a video game character|a game character}",
-    "{my name is|call me|i am|i'm|you can call me|my name's} <name>",
+    f"{_CALLED} <name>",
     # "a dedicated professional assistant", "as a friendly digital assistant": an
     # assistant of one or two qualities, as a model calls itself.
     "{i am|i'm|as} {a|an} <word> assistant",
@@ -214,6 +216,9 @@ class CharacterGuard:
     # breaks character too (the caller leaves it out when the one it speaks to has the
     # same first name).
     name: str = ""
+    # The one the agent speaks to: calling itself by their name ("I'm Robin and I live
+    # ...") breaks character.
+    listener: str = ""
 
     def __post_init__(self) -> None:
         self.known = {k.lower() for k in self.known}
@@ -228,6 +233,9 @@ class CharacterGuard:
                                             for t in (self.asked, *self.said)) if len(words) >= ECHO_WORDS]
         for own in dict.fromkeys([self.name, *self.name.split()[:1]] if self.name else []):
             self._roles += _expand(f"{own.lower()} {_SELF_VERBS}")
+        theirs = set(self.listener.lower().split()) - set(self.name.lower().split())
+        for their in theirs:
+            self._roles += _expand(f"{_CALLED} {their}")
 
     def feed(self, piece: str) -> str:
         if self.broken:
@@ -301,10 +309,10 @@ class CharacterGuard:
 
 
 def breaks_character(text: str, known: set[str] | frozenset[str] = frozenset(), asked: str = "",
-                     said: tuple[str, ...] = (), name: str = "") -> str:
-    """The phrase in which a whole answer (to `asked`, after `said`, by `name`) breaks
-    character, or ""."""
-    guard = CharacterGuard(known=set(known), asked=asked, said=tuple(said), name=name)
+                     said: tuple[str, ...] = (), name: str = "", listener: str = "") -> str:
+    """The phrase in which a whole answer (to `asked`, after `said`, by `name` to
+    `listener`) breaks character, or ""."""
+    guard = CharacterGuard(known=set(known), asked=asked, said=tuple(said), name=name, listener=listener)
     guard.feed(text)
     guard.finish()
     return guard.broken

@@ -118,7 +118,7 @@ class Dialogue:
         """`text` (an answer to `asked`) if it keeps `mind` in character, else "" (counted
         in `breaks`)."""
         own = mind.name if mind.first_name not in other.split() else ""
-        broken = character.breaks_character(text, self.known_names(mind, other), asked, name=own)
+        broken = character.breaks_character(text, self.known_names(mind, other), asked, name=own, listener=other)
         if not broken:
             return text
         self.breaks[purpose] = self.breaks.get(purpose, 0) + 1
@@ -265,7 +265,7 @@ class Dialogue:
                                                priority=Priority.PLAYER, purpose="player_chat", asker=player,
                                                unsaid=said)
             if (answer is not None and character.speaks_in_person(answer.text, player)
-                    and not character.breaks_character(answer.text, known, text, name=own_name)):
+                    and not character.breaks_character(answer.text, known, text, name=own_name, listener=player)):
                 shown.append(answer.text)
                 yield answer.text
             for attempt in range(0 if shown else 2):
@@ -278,7 +278,7 @@ class Dialogue:
                 temperature = self._temperature + (0.3 if broken else 0.0)
                 request = player_chat.build(messages + turns, max_tokens=self._chat_max_tokens,
                                             temperature=temperature, logit_bias=logit_bias)
-                guard = character.CharacterGuard(known=known, asked=text, name=own_name,
+                guard = character.CharacterGuard(known=known, asked=text, name=own_name, listener=player,
                                                  said=tuple(t for sid, _, t in conversation.lines if sid == mind.id))
                 passed = ""  # what the guard let through
                 async with contextlib.aclosing(mind.f.scheduler.stream(

@@ -85,6 +85,13 @@ async def test_every_prompt_an_agent_speaks_or_decides_from_carries_its_identity
      "she", "My cafe is busy. The streets and gardens of Smallville are quiet."),
     ("Tom Moreno is carrying a ladder. He studies the wall.", "Isabella Rodriguez", "she",
      "Tom Moreno is carrying a ladder. He studies the wall."),
+    # A verb after an adverb agrees too; the agent as the object of its own people's clause.
+    ("Tom closes the store at 6 pm, has dinner with Sam Moore and sometimes has a beer.", "Tom Moreno", "he",
+     "I close the store at 6 pm, have dinner with Sam Moore and sometimes have a beer."),
+    ("Tom is blunt but fair, and his neighbours come to him when something needs fixing.", "Tom Moreno", "he",
+     "I am blunt but fair, and my neighbours come to me when something needs fixing."),
+    ("Ann Lee is kind, and her friends ask her for advice. She calls her mother and thanks her.", "Ann Lee", "she",
+     "I am kind, and my friends ask me for advice. I call my mother and thank her."),
 ])
 def test_what_the_agent_says_of_itself_is_in_the_first_person(text, name, pronoun, said):
     from agent_server.identity import in_first_person
@@ -270,6 +277,10 @@ def test_a_model_describing_itself_or_its_character_or_itself_in_the_third_perso
     assert breaks_character("My character's motivation is to help others.") == "My character's"
     assert breaks_character("You see how Sam can be your friend.", name="Sam Moore") == "Sam can"
     assert breaks_character("Sam Moore is happy to help.", name="Sam Moore") == "Sam Moore is"
+    # Taking the name of the one it speaks to (a name it knows, so not "<name>").
+    assert breaks_character("I'm Robin and I live here.", {"robin", "sam"}, name="Sam Moore",
+                            listener="Robin") == "I'm Robin"
+    assert breaks_character("I'm Sam, Robin's neighbour.", {"robin", "sam"}, name="Sam Moore", listener="Robin") == ""
     for fine in ("The library is designed to help students.", "I was trained to help people with medicines.",
                  "John Lin is my neighbour.", "Sam's garden is lovely.", "I'm Sam, and I can help."):
         assert breaks_character(fine, {"john", "lin", "sam", "moore"}, name="Sam Moore") == "", fine
