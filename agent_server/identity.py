@@ -71,7 +71,8 @@ class Identity:
         if self.home:
             facts.append(f"I live at {self.of_self(self.home)}")
         if facts:
-            lines.append(("", " and ".join(facts) + "."))
+            # A sentence each: each answers a question of its own ("Where do you live?").
+            lines.append(("", " ".join(f"{fact}." for fact in facts)))
         for label, texts in (("", (self.persona,)), ("My days: ", (self.habits,)),
                              ("The people in my life: ", self.relationships),
                              ("What I mean to do: ", self.intentions)):
@@ -161,6 +162,9 @@ _LINKS = {"in", "at", "with", "on", "about", "from", "by", "for", "into", "over"
 _PREPOSITIONS = {"to", "with", "at", "for", "about", "from", "by", "of", "asked", "told", "met", "saw",
                  "tells", "asks", "meets", "sees", "helps", "helped", "invited", "invites", "thanked", "like",
                  "than", "behind", "beside", "near", "after", "before", "against", "toward", "towards"}
+# Words after "her" that make it an object ("ask her for advice"), not a possessive.
+_NOT_OWNED = "|".join(sorted(_LINKS | {"to", "for", "of", "and", "or", "but", "a", "an", "the", "that", "this", "what",
+                                       "how", "why", "when", "if", "so", "too", "again", "up", "out", "off", "away"}))
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
 _WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 
@@ -200,13 +204,20 @@ def _joined_verbs(rest: str) -> str:
     """The verbs joined to the first agreeing with "I" too: "... and loves helping
     people", "..., reads the paper and walks home"."""
     def joined(m: re.Match) -> str:
-        before, word, after = m.group(1) or "", m.group(2), m.group(3) or ""
+        before, adverb, word, after = m.group(1) or "", m.group(2), m.group(3), m.group(4) or ""
         lower, following = word.lower(), after.lower()
+        # An adverb between the joiner and the word makes it a verb ("and sometimes has").
         verb = lower in _IRREGULAR or (
-            lower.endswith("s") and (following in _OBJECT_STARTS or following.endswith("ing") or after[:1].isupper()
+            lower.endswith("s") and (bool(adverb) or following in _OBJECT_STARTS or following.endswith("ing")
+                                     or after[:1].isupper()
                                      or (following in _LINKS and not before.lower().endswith("s"))))
-        return m.group(0).replace(word, _agreeing(word), 1) if verb else m.group(0)
-    return re.sub(r"(?:\b(\w+))?(?:,? \b(?:and|but|or|then)\b|,) ([a-z]\w*)(?: (\w+))?", joined, rest)
+        if not verb:
+            return m.group(0)
+        start = m.start(3) - m.start(0)
+        return m.group(0)[:start] + _agreeing(word) + m.group(0)[start + len(word):]
+    adverbs = "|".join(sorted(_ADVERBS))
+    return re.sub(rf"(?:\b(\w+))?(?:,? \b(?:and|but|or|then)\b|,) ((?:{adverbs}) )?([a-z]\w*)(?: (\w+))?", joined,
+                  rest)
 
 
 def _pronoun_of(name: str, texts: tuple[str, ...]) -> str:
@@ -265,8 +276,13 @@ def in_first_person(text: str, name: str, pronoun: str = "", people: tuple[str, 
                 cut = min(others, default=len(rest))
                 head, tail = rest[:cut], rest[cut:]
                 head = re.sub(rf"\b{pronoun} (\w+)", lambda m: "I " + _with_i(m.group(1)), head)
-                head = re.sub(rf"\b{possessive} (?=[a-z])", "my ", head)
+                head = re.sub(rf"\b{possessive} (?=[a-z])(?!(?:{_NOT_OWNED})\b)", "my ", head)
                 head = re.sub(rf"\b{reflexive}\b", "myself", head)
+                # The agent as the object of a clause of its own people ("..., and my
+                # neighbours come to him", "..., and my friends ask her for advice"); a
+                # "her" with a noun after it is a possessive, and was made "my".
+                head = re.sub(rf"(, (?:and|but) my [a-z]+ [^,.;]*?)\b{'him' if pronoun == 'he' else 'her'}\b"
+                              rf"(?!\s+(?!(?:{_NOT_OWNED})\b)[a-z])", r"\1me", head)
                 rest = head + tail
             sentence = "I " + rest
         sentence = re.sub(rf"\b{own}'s\b", "my", sentence)
