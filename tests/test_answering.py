@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import grpc
 import pytest
 
-from agent_server.answering import ANSWERS_NATS, Answering, named, statements, told_back
+from agent_server.answering import ANSWERS_NATS, Answering, named, of_asker, statements, told_back
 from agent_server.llm.base import LLMRequest
 from agent_server.llm.llama_cpp import LlamaCppModel
 from agent_server.prompts import evidence
@@ -112,6 +112,26 @@ async def test_a_statement_answers_only_if_it_holds_the_questions_names(scripted
     assert found is not None and found.text == known[0]
 
 
+async def test_a_question_about_the_asker_is_answered_by_what_they_told_and_no_other_by_it(scripted_server,
+                                                                                           scripted_model):
+    scripted_model.answers = [""]  # any statement would answer, by the model's probabilities
+    mind = scripted_server.society.minds["isabella"]
+    answering = scripted_server.society.dialogue.answering
+    known = ["I'm the owner of Hobbs Cafe.", "You told me you're a carpenter.", 'You told me, "Lily has a cough."']
+
+    async def find(question: str) -> str | None:
+        found = await answering.find(mind, question, known, priority=Priority.PLAYER, purpose="player_chat",
+                                     asker="Sam")
+        return found and found.text
+
+    assert of_asker("Do you remember what I do for a living?") and not of_asker("Can I ask where you work?")
+    assert await find("Do you remember what I do for a living?") in known[1:]
+    assert await find("What do you do for a living?") in (known[0], known[2])
+    assert await find("Can I ask what you do for a living?") in (known[0], known[2])
+    scripted_model.answers = ["carpenter"]  # only what they told of themselves would answer
+    assert await find("What do you do for a living?") is None
+
+
 async def test_a_question_the_agent_knows_is_answered_with_what_it_knows(scripted_server, scripted_model):
     scripted_model.answers = [""]  # whatever the agent knows answers it
     asked = len(scripted_model.history)
@@ -193,7 +213,8 @@ def real_model(real_model_path):
 
 
 KNOWN = [
-    "I'm the owner of Hobbs Cafe and I live at Oak Hill Apartments.",
+    "I'm the owner of Hobbs Cafe.",
+    "I live at Oak Hill Apartments.",
     "I am 34 years old.",
     "I am friendly, outgoing and hospitable.",
     "I am planning a Valentine's Day party at Hobbs Cafe on February 14, from 5 pm to 7 pm.",
@@ -215,7 +236,7 @@ async def test_the_real_model_finds_what_answers_a_question_and_nothing_for_a_pu
         return found.text if found else None
 
     try:
-        assert "Hobbs Cafe" in (await find("Where do you work?") or "")
+        assert "Oak Hill" in (await find("Where do you live?") or "")
         assert "grey cat" in (await find("Sorry, what colour did I say my cat is?") or "")
         assert "34" in (await find("How old are you?") or "")
         # A line pushing the character out of its role, and a question nothing answers.
