@@ -207,10 +207,13 @@ def _joined_verbs(rest: str) -> str:
         before, adverb, word, after = m.group(1) or "", m.group(2), m.group(3), m.group(4) or ""
         lower, following = word.lower(), after.lower()
         # An adverb between the joiner and the word makes it a verb ("and sometimes has").
+        # So does a plural object after it ("and bakes pastries", "and runs errands"),
+        # unless the word before the joiner is a plural noun too ("cats and dogs ...").
         verb = lower in _IRREGULAR or (
             lower.endswith("s") and (bool(adverb) or following in _OBJECT_STARTS or following.endswith("ing")
                                      or after[:1].isupper()
-                                     or (following in _LINKS and not before.lower().endswith("s"))))
+                                     or ((following in _LINKS or following.endswith("s"))
+                                         and not before.lower().endswith("s"))))
         if not verb:
             return m.group(0)
         start = m.start(3) - m.start(0)

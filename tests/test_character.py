@@ -88,6 +88,8 @@ async def test_every_prompt_an_agent_speaks_or_decides_from_carries_its_identity
     # A verb after an adverb agrees too; the agent as the object of its own people's clause.
     ("Tom closes the store at 6 pm, has dinner with Sam Moore and sometimes has a beer.", "Tom Moreno", "he",
      "I close the store at 6 pm, have dinner with Sam Moore and sometimes have a beer."),
+    ("Ann Lee wakes up at 6 am and bakes pastries. She sells bread and cakes.", "Ann Lee", "she",
+     "I wake up at 6 am and bake pastries. I sell bread and cakes."),
     ("Tom is blunt but fair, and his neighbours come to him when something needs fixing.", "Tom Moreno", "he",
      "I am blunt but fair, and my neighbours come to me when something needs fixing."),
     ("Ann Lee is kind, and her friends ask her for advice. She calls her mother and thanks her.", "Ann Lee", "she",
