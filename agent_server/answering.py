@@ -15,7 +15,8 @@ what it was never told, most reactions and opinions) the model answers in its ow
 Two short requests on scoring's own context (the player's kept prompt stays warm).
 
 What an agent knows, as statements it could say: its identity block's sentences, the
-memories recalled for the question (a line someone said to it, one sentence at a time;
+memories recalled for the question (what it saw someone doing, as "I saw ..."; a line
+someone said to it, one sentence at a time;
 told back to the one who said it: "You told me you lost your cat ..."), and what the
 asker told it earlier in the conversation. Its own earlier lines are not evidence (what it said may have been
 wrong), nor labels and plan lists ("My plan for day 1: ..."), nor questions; nor a
@@ -65,6 +66,9 @@ _FRAMES = re.compile(r"\b(?:(?:can|may|could|might) I ask|I (?:wonder|was wonder
                      r"want to know|'m curious|am curious))\b", re.IGNORECASE)
 _OF_ASKER = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|me|my|mine|myself)(?![\w'])")
 TOLD_BACK = "You told me"
+# What the agent saw someone doing, as perception remembers it: "Tom Moreno is carrying
+# a ladder" (said as "I saw Tom Moreno carrying a ladder.").
+_DOING = re.compile(r"^(?P<who>[A-Z][\w'-]*(?: [A-Z][\w'-]*)+) is (?P<doing>[a-z]+ing\b.*)$")
 _QUOTE = re.compile(r'^(?P<who>.+?) (?:said|says) to (?P<whom>.+?): "(?P<said>.*)"\s*$')
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”]?\s+(?=[\"'“]?[A-Z0-9])")
 _LABEL = re.compile(r":\s")  # "My plan for day 1: ..." (a clock's "5:30" is no label)
@@ -161,7 +165,8 @@ def statements(mind: Mind, memories: Iterable[str], asker: str, told: Iterable[s
         quoted = _QUOTE.match(description)
         if quoted is None:
             for s in sentences(mind.identity.of_self(description)):
-                add(_said(s))
+                doing = _DOING.match(s)
+                add(_said(f"I saw {doing['who']} {doing['doing']}" if doing else s))
         elif quoted["who"] not in (mind.name, mind.first_name) and quoted["whom"] in (mind.name, mind.first_name):
             heard(quoted["who"], quoted["said"])
     for text in told:

@@ -73,7 +73,9 @@ def test_what_an_agent_knows_is_said_in_its_own_words(scripted_server):
         "Isabella Rodriguez is baking bread for the party",
         "My plan for day 1: 08:00 open the cafe; 09:00 bake",
         'John Lin said to Isabella Rodriguez: "The pharmacy closes early today."',
+        "Tom Moreno is carrying a ladder and a can of blue paint",
     ], "Sam", told=["My name is Sam and I just moved here."])
+    assert "I saw Tom Moreno carrying a ladder and a can of blue paint." in known  # what it saw
     assert "You told me you lost your dog near the park." in known  # told back to the teller
     assert "You told me your name is Sam and you just moved here." in known
     assert 'John Lin told me, "The pharmacy closes early today."' in known
