@@ -12,7 +12,8 @@ statement than after one that says nothing (pointwise mutual information, in nat
 prompts/evidence.py). A statement that makes the question ANSWERS_NATS likelier
 answers it; below that (a line pushing the character out of its role, a question about
 what it was never told, most reactions and opinions) the model answers in its own words.
-Two short requests on scoring's own context (the player's kept prompt stays warm).
+Three short requests on scoring's own context (the player's kept prompt stays warm):
+the question after a statement that says nothing, and after each of the two closest.
 
 What an agent knows, as statements it could say: its identity block's sentences, the
 memories recalled for the question (what it saw someone doing, as "I saw ..."; a line
@@ -51,10 +52,11 @@ log = logging.getLogger(__name__)
 # when the agent bakes: in character, if beside the point).
 ANSWERS_NATS = 2.5
 # The statements closest to the question by the embedder that the model weighs. On the
-# believability benchmark's captured questions, replayed: with one, 30 of 54 answerable
-# questions got a statement carrying the fact and 11 a wrong one; with two, 33 and 11,
-# and no line pushing the character out of its role got a statement (with three, 32
-# and 12: the model's reading is the limit).
+# believability benchmark's captured questions, replayed (with the asker's side weighed,
+# of_asker): with one, 31 of 54 answerable questions got a statement carrying the fact
+# and 11 a wrong one; with two, 33 and 11; with three, 32 and 12 (the model's reading,
+# not the candidates, is the limit). No line pushing the character out of its role got
+# a statement with any of them.
 CANDIDATES = 2
 # Statements longer than this (words) are not said as an answer.
 MAX_WORDS = 40
