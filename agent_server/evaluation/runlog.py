@@ -107,6 +107,10 @@ class LogWriter:
         self._file.flush()
         self.records += 1
 
+    def position(self) -> int:
+        """The log's length in bytes, all written so far included."""
+        return self._file.tell()
+
     def close(self) -> None:
         self._file.close()
 
@@ -166,6 +170,18 @@ def truncate_after(path: Path, game_time: int) -> int:
     partial = path.with_name(path.name + ".tmp")
     partial.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
     os.replace(partial, path)
+    return dropped
+
+
+def truncate_to(path: Path, size: int) -> int:
+    """Cut the log back to its first `size` bytes, its length when the checkpoint a run
+    goes on from was saved: what was logged after it did not happen in the resumed run,
+    whatever its time (a memory carries the time of what it records, so one stored after
+    the checkpoint may carry an earlier time, and is stored again after the resume).
+    Returns how many records were dropped."""
+    with open(path, "rb+") as log_file:
+        dropped = log_file.read()[size:].count(b"\n")
+        log_file.truncate(size)
     return dropped
 
 

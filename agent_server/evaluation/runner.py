@@ -30,7 +30,7 @@ from google.protobuf import json_format
 from agent_server.errors import DataError, SimulacraError
 from agent_server.evaluation.interviews import interview_everyone
 from agent_server.evaluation.report import write_report
-from agent_server.evaluation.runlog import LOG_VERSION, LogWriter, RunFolder, truncate_after, write_json
+from agent_server.evaluation.runlog import LOG_VERSION, LogWriter, RunFolder, truncate_after, truncate_to, write_json
 from agent_server.godot import town_args
 from agent_server.journal import Journal
 from agent_server.scenario import SECONDS_PER_DAY, Scenario, calendar_time
@@ -93,7 +93,9 @@ class Runner:
         resuming = self.state.get("checkpoint_time") is not None
         if resuming:
             info, _ = read_save(self.run.data / SAVE_NAME / "saves" / f"{CHECKPOINT}.db")
-            dropped = truncate_after(self.run.replay, info.game_time)
+            size = self.state.get("checkpoint_log_bytes")
+            dropped = (truncate_to(self.run.replay, size) if size is not None  # runs before it was kept: by time
+                       else truncate_after(self.run.replay, info.game_time))
             print(f"simulacra: resuming {self.run.path} from its checkpoint at "
                   f"{calendar_time(info.game_time, self.state['start_date'])} ({dropped} later records dropped)",
                   flush=True)
@@ -238,6 +240,10 @@ class Runner:
             if record.current is not None:
                 world.current_commands.append(record.current)
         await self.server.simulation.save_as(CHECKPOINT, world)
+        # The log as long as it was when the minds were saved (nothing runs between the
+        # save's copy and here): a resume cuts it back to this.
+        assert self.writer is not None
+        self.state["checkpoint_log_bytes"] = self.writer.position()
         self._last_checkpoint = world.game_time
         self.state["checkpoint_time"] = world.game_time
         self._account()
