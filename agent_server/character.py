@@ -213,11 +213,11 @@ class CharacterGuard:
     # player's turn, or loops).
     said: tuple[str, ...] = ()
     # The agent's name: speaking of itself in the third person ("Sam can help you")
-    # breaks character too (the caller leaves it out when the one it speaks to has the
-    # same first name).
+    # breaks character too, unless the one it speaks to has the same first name ("Sam
+    # can" is then said to them).
     name: str = ""
     # The one the agent speaks to: calling itself by their name ("I'm Robin and I live
-    # ...") breaks character.
+    # ...") breaks character, unless it is its own name too.
     listener: str = ""
 
     def __post_init__(self) -> None:
@@ -231,10 +231,11 @@ class CharacterGuard:
             f"{{i'm|i am|i'm now|i am now|i'll be|i will be|as|being}} {{a|an|the|your}} {role}")]
         self._echoes = [words for words in (tuple(w for w, _, _ in _words(t))[:ECHO_WORDS]
                                             for t in (self.asked, *self.said)) if len(words) >= ECHO_WORDS]
-        for own in dict.fromkeys([self.name, *self.name.split()[:1]] if self.name else []):
-            self._roles += _expand(f"{own.lower()} {_SELF_VERBS}")
-        theirs = set(self.listener.lower().split()) - set(self.name.lower().split())
-        for their in theirs:
+        own, theirs = self.name.lower().split(), self.listener.lower().split()
+        if own and own[0] not in theirs:
+            for called in dict.fromkeys([" ".join(own), own[0]]):
+                self._roles += _expand(f"{called} {_SELF_VERBS}")
+        for their in set(theirs) - set(own):
             self._roles += _expand(f"{_CALLED} {their}")
 
     def feed(self, piece: str) -> str:

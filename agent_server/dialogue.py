@@ -117,8 +117,8 @@ class Dialogue:
     def _checked(self, text: str, mind: Mind, other: str, purpose: str, asked: str = "") -> str:
         """`text` (an answer to `asked`) if it keeps `mind` in character, else "" (counted
         in `breaks`)."""
-        own = mind.name if mind.first_name not in other.split() else ""
-        broken = character.breaks_character(text, self.known_names(mind, other), asked, name=own, listener=other)
+        broken = character.breaks_character(text, self.known_names(mind, other), asked, name=mind.name,
+                                            listener=other)
         if not broken:
             return text
         self.breaks[purpose] = self.breaks.get(purpose, 0) + 1
@@ -248,9 +248,6 @@ class Dialogue:
         turns = player_chat.exchange(first_name=mind.first_name, text=text, recalled=mind.of_self(recalled))
         known = self.known_names(mind, player)
         logit_bias = character.avoid_bias(known)
-        # The agent's name, for the guard to hear it speak of itself in the third person
-        # (not when the player shares its first name: "Sam, I ..." is then to the player).
-        own_name = mind.name if mind.first_name not in player.split() else ""
         # The answer is shown a whole sentence at a time: a sentence the model stops in
         # (grounding: it meant to name what it was never given; or its length ran out)
         # is never said, nor one that breaks character.
@@ -265,7 +262,7 @@ class Dialogue:
                                                priority=Priority.PLAYER, purpose="player_chat", asker=player,
                                                unsaid=said)
             if (answer is not None and character.speaks_in_person(answer.text, player)
-                    and not character.breaks_character(answer.text, known, text, name=own_name, listener=player)):
+                    and not character.breaks_character(answer.text, known, text, name=mind.name, listener=player)):
                 shown.append(answer.text)
                 yield answer.text
             for attempt in range(0 if shown else 2):
@@ -278,7 +275,7 @@ class Dialogue:
                 temperature = self._temperature + (0.3 if broken else 0.0)
                 request = player_chat.build(messages + turns, max_tokens=self._chat_max_tokens,
                                             temperature=temperature, logit_bias=logit_bias)
-                guard = character.CharacterGuard(known=known, asked=text, name=own_name, listener=player,
+                guard = character.CharacterGuard(known=known, asked=text, name=mind.name, listener=player,
                                                  said=tuple(t for sid, _, t in conversation.lines if sid == mind.id))
                 passed = ""  # what the guard let through
                 async with contextlib.aclosing(mind.f.scheduler.stream(

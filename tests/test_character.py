@@ -283,6 +283,8 @@ def test_a_model_describing_itself_or_its_character_or_itself_in_the_third_perso
     assert breaks_character("I'm Robin and I live here.", {"robin", "sam"}, name="Sam Moore",
                             listener="Robin") == "I'm Robin"
     assert breaks_character("I'm Sam, Robin's neighbour.", {"robin", "sam"}, name="Sam Moore", listener="Robin") == ""
+    # Spoken to someone of the same first name: its name is theirs too.
+    assert breaks_character("I'm Sam too! Sam can sit here.", {"sam", "moore"}, name="Sam Moore", listener="Sam") == ""
     for fine in ("The library is designed to help students.", "I was trained to help people with medicines.",
                  "John Lin is my neighbour.", "Sam's garden is lovely.", "I'm Sam, and I can help."):
         assert breaks_character(fine, {"john", "lin", "sam", "moore"}, name="Sam Moore") == "", fine
