@@ -200,6 +200,12 @@ def _with_i(rest: str) -> str:
     return " ".join(words)
 
 
+# A joiner ("and", "but", "or", "then", a comma), an adverb perhaps, the word joined, and
+# the word after it (_joined_verbs).
+_JOINED = re.compile(rf"(?:\b(\w+))?(?:,? \b(?:and|but|or|then)\b|,) ((?:{'|'.join(sorted(_ADVERBS))}) )?"
+                     r"([a-z]\w*)(?: (\w+))?")
+
+
 def _joined_verbs(rest: str) -> str:
     """The verbs joined to the first agreeing with "I" too: "... and loves helping
     people", "..., reads the paper and walks home"."""
@@ -218,9 +224,7 @@ def _joined_verbs(rest: str) -> str:
             return m.group(0)
         start = m.start(3) - m.start(0)
         return m.group(0)[:start] + _agreeing(word) + m.group(0)[start + len(word):]
-    adverbs = "|".join(sorted(_ADVERBS))
-    return re.sub(rf"(?:\b(\w+))?(?:,? \b(?:and|but|or|then)\b|,) ((?:{adverbs}) )?([a-z]\w*)(?: (\w+))?", joined,
-                  rest)
+    return _JOINED.sub(joined, rest)
 
 
 def _pronoun_of(name: str, texts: tuple[str, ...]) -> str:
