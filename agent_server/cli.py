@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from agent_server.errors import SimulacraError
-from agent_server.godot import town_args
+from agent_server.godot import town_args, town_environment
 from agent_server.server import serve, start_server, wait_for_stop_signal
 from agent_server.settings import Settings, load_settings
 
@@ -63,7 +63,7 @@ async def run_town(settings: Settings, *, headless: bool, minutes: int | None, s
     if report:
         extra += ["--report", str(report.resolve())]
     args = town_args(running.ws_url, headless=headless, speed=speed, extra=extra)
-    godot = await asyncio.create_subprocess_exec(*args)
+    godot = await asyncio.create_subprocess_exec(*args, env=town_environment(settings))
     stop = asyncio.create_task(wait_for_stop_signal())
     finished = asyncio.create_task(godot.wait())
     await asyncio.wait({stop, finished}, return_when=asyncio.FIRST_COMPLETED)

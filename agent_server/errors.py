@@ -44,6 +44,12 @@ class ResourceExhausted(SimulacraError):
     code = grpc.StatusCode.RESOURCE_EXHAUSTED
 
 
+class Unauthenticated(SimulacraError):
+    """The server wants a token and the client presented none, or a wrong one."""
+
+    code = grpc.StatusCode.UNAUTHENTICATED
+
+
 class Unavailable(SimulacraError):
     """The server is shutting down or the model is not loaded."""
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 
 from agent_server.errors import SimulacraError
-from agent_server.settings import PROJECT_ROOT
+from agent_server.settings import PROJECT_ROOT, Settings
 
 GODOT_PROJECT = PROJECT_ROOT / "godot_project"
 
@@ -28,3 +29,14 @@ def town_args(ws_url: str, *, headless: bool, speed: float, extra: list[str] | t
     if headless:
         args.append("--headless-run")
     return args + list(extra)
+
+
+def town_environment(settings: Settings) -> dict[str, str]:
+    """The town's environment: the token the server asks for, and its certificate to
+    trust over wss:// (godot_project/addons/simulacra/agent_client.gd reads both)."""
+    environment = dict(os.environ)
+    if settings.auth_token is not None:
+        environment["SIMULACRA_AUTH_TOKEN"] = settings.auth_token.get_secret_value()
+    if settings.tls_cert is not None:
+        environment["SIMULACRA_TLS_CA"] = str(settings.tls_cert.resolve())
+    return environment

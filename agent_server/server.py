@@ -13,6 +13,7 @@ from pathlib import Path
 import grpc
 from websockets.asyncio.server import Server
 
+from agent_server.api.access import Access, check_exposure
 from agent_server.api.gateway import Gateway
 from agent_server.api.grpc_server import start_grpc
 from agent_server.journal import Journal
@@ -42,6 +43,7 @@ class RunningServer:
     host: str
     # The scheduler of the voice model (voice_model_path), if there is one.
     voice: LLMScheduler | None = None
+    tls: bool = False
 
     @property
     def society(self) -> Society:
@@ -50,7 +52,7 @@ class RunningServer:
 
     @property
     def ws_url(self) -> str:
-        return f"ws://{self.host}:{self.ws_port}"
+        return f"{'wss' if self.tls else 'ws'}://{self.host}:{self.ws_port}"
 
     async def stop(self) -> None:
         self.ws_server.close()
@@ -97,6 +99,12 @@ def load_model(settings: Settings) -> LanguageModel:
     return _embedded(settings, settings.model_path, parallel=settings.llm_parallel)
 
 
+def access_of(settings: Settings) -> Access:
+    """Who may use the API, from the settings (api/access.py)."""
+    token = settings.auth_token.get_secret_value() if settings.auth_token else None
+    return Access(token=token, tls_cert=settings.tls_cert, tls_key=settings.tls_key)
+
+
 def save_path(settings: Settings, scenario: Scenario) -> Path:
     return settings.data_dir / (settings.save_name or scenario.proto.name) / "simulation.db"
 
@@ -107,7 +115,10 @@ async def start_server(
 ) -> RunningServer:
     """Load the scenario, the model and the save, and open both doors. `model` and
     `embedder` replace the configured ones (tests pass doubles or shared instances);
-    `journal` hears what happens (the headless runner's replay log)."""
+    `journal` hears what happens (the headless runner's replay log). Refuses
+    (ExposureError) to listen off this machine without a token."""
+    access = access_of(settings)
+    check_exposure(settings.host, access)
     scenario = Scenario.load(settings.scenario_path)
     if model is None:
         model = await asyncio.to_thread(load_model, settings)
@@ -143,14 +154,17 @@ async def start_server(
     )
     await simulation.open()
     service = SimulacraService(simulation, chat_clock_step=settings.chat_clock_step)
-    grpc_server, grpc_port = await start_grpc(service, settings.host, settings.grpc_port, settings.max_frame_bytes)
-    ws_server, ws_port = await Gateway(service, settings.max_frame_bytes).start(settings.host, settings.ws_port)
+    grpc_server, grpc_port = await start_grpc(
+        service, settings.host, settings.grpc_port, settings.max_frame_bytes, access)
+    ws_server, ws_port = await Gateway(service, settings.max_frame_bytes, access).start(settings.host, settings.ws_port)
     log.info(
         "serving scenario %r (%d agents, town %r) with model %s",
         scenario.proto.name, len(scenario.agents), scenario.town.name, model.name,
     )
+    if access.token is None:
+        log.info("no token: the API is open to every program on this machine")
     return RunningServer(service, simulation, scheduler, grpc_server, ws_server, grpc_port, ws_port, settings.host,
-                         voice)
+                         voice, tls=access.tls)
 
 
 async def serve(settings: Settings, ready_file: Path | None = None) -> None:

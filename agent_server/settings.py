@@ -24,6 +24,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "SmolLM2-135M-Instruct.Q8_0.gguf"
 SCENARIOS_DIR = PROJECT_ROOT / "scenarios"
 DEFAULT_SCENARIO = SCENARIOS_DIR / "smallville.toml"
+# The shortest token the API accepts: long enough that guessing it is hopeless.
+MIN_TOKEN_CHARS = 16
 
 
 class Settings(BaseSettings):
@@ -31,8 +33,18 @@ class Settings(BaseSettings):
 
     host: str = Field(
         "127.0.0.1",
-        description="Address both doors bind to. Loopback by default: the API has no authentication.",
+        description="Address both doors bind to. Loopback by default; any other address needs auth_token.",
     )
+    auth_token: SecretStr | None = Field(
+        None,
+        description="Token both doors ask every client for (gRPC metadata 'authorization: Bearer <token>'; the "
+        "WebSocket handshake's Authorization header or its first frame's \"token\"). Required when host is not "
+        "loopback; prefer the environment (SIMULACRA_AUTH_TOKEN) to a file. The Godot town reads the same variable.",
+    )
+    tls_cert: Path | None = Field(
+        None, description="PEM certificate (chain) for TLS on both doors (wss://, a secure gRPC port); with tls_key.",
+    )
+    tls_key: Path | None = Field(None, description="PEM private key of tls_cert.")
     grpc_port: int = Field(50051, ge=0, le=65535, description="gRPC port; 0 picks a free one.")
     ws_port: int = Field(8765, ge=0, le=65535, description="WebSocket gateway port; 0 picks a free one.")
     llm_backend: Literal["llama_cpp", "openai"] = Field(
@@ -164,6 +176,18 @@ class Settings(BaseSettings):
             in_models = PROJECT_ROOT / "models" / value
             if in_models.exists():
                 return in_models
+        return value
+
+    @field_validator("auth_token", "tls_cert", "tls_key", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    @field_validator("auth_token")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().strip()) < MIN_TOKEN_CHARS:
+            raise ValueError(f"auth_token must be at least {MIN_TOKEN_CHARS} characters (for example: openssl rand -hex 16)")
         return value
 
     @field_validator("scenario_path")

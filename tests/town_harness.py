@@ -105,8 +105,9 @@ def start_town(server_ws: str, *, minutes: int, speed: float, report: Path) -> s
 
 async def run_town_async(server_ws: str, *, report: Path, log: Path, timeout: float, **options) -> tuple[dict, str]:
     """Runs the town to its end without blocking the event loop (for a server running
-    in this process); returns its report and output (also written to `log`)."""
-    environment = {**os.environ}
+    in this process); returns its report and output (also written to `log`). `env`
+    adds to the town's environment."""
+    environment = {**os.environ, **options.pop("env", {})}
     if not options.get("rendered"):
         environment["DISPLAY"] = ""
     process = await asyncio.create_subprocess_exec(

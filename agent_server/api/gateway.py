@@ -7,6 +7,12 @@ frame larger than max_frame_bytes is refused at the socket, as gRPC refuses such
 message: the connection closes with code 1009 (message too big) and a reason that
 gives the frame's size and the limit. JSON is bounded in depth before it is parsed.
 Requests on one connection run concurrently and are matched to replies by id.
+
+A server with a token (api/access.py) admits a connection whose handshake carries it
+(`Authorization: Bearer <token>`; a wrong one is refused there with HTTP 401), or whose
+first frame does (`{"id": ..., "token": "<token>"}`, with or without a request in the
+same frame). A first frame without it, or with a wrong one, is answered UNAUTHENTICATED
+and the connection closes (1008, policy violation).
 """
 
 from __future__ import annotations
@@ -16,13 +22,17 @@ import contextlib
 import json
 import logging
 import re
+import weakref
+from http import HTTPStatus
 from typing import Any
 
 import grpc
 from google.protobuf import json_format
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
 
+from agent_server.api.access import AUTH_HEADER, Access
 from agent_server.api.methods import METHODS, Method
 from agent_server.errors import InvalidArgument, Unimplemented, quoted, status_of
 from agent_server.scheduler import serving_client
@@ -35,15 +45,20 @@ log = logging.getLogger(__name__)
 MAX_JSON_DEPTH = 32
 # The longest request id, in characters (a string, or an integer's digits).
 MAX_ID_CHARS = 128
+# How long a connection may stay open before presenting the token a server wants.
+AUTH_WAIT_S = 30.0
 _STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 _NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 _PAIRS = str.maketrans("[{]}", "(())")
 
 
 class Gateway:
-    def __init__(self, service: SimulacraService, max_frame_bytes: int) -> None:
+    def __init__(self, service: SimulacraService, max_frame_bytes: int, access: Access = Access()) -> None:
         self._service = service
         self._max_frame_bytes = max_frame_bytes
+        self._access = access
+        # Connections whose handshake carried the token.
+        self._admitted: weakref.WeakSet[ServerConnection] = weakref.WeakSet()
 
     async def start(self, host: str, port: int) -> tuple[Server, int]:
         server = await serve(
@@ -54,9 +69,24 @@ class Gateway:
             max_size=self._max_frame_bytes,
             ping_interval=20,
             ping_timeout=60,
+            process_request=self._handshake,
+            ssl=self._access.server_ssl_context(),
         )
         bound = next(iter(server.sockets)).getsockname()[1]
         return server, bound
+
+    def _handshake(self, ws: ServerConnection, request: Request) -> Response | None:
+        """A token in the handshake admits the connection; a wrong one is refused (401)."""
+        if self._access.token is None:
+            return None
+        presented = request.headers.get(AUTH_HEADER)
+        if presented is None:
+            return None  # it may come in the first frame
+        if not self._access.admits(presented):
+            log.warning("gateway: refused a handshake from %s with a wrong token", ws.remote_address)
+            return ws.respond(HTTPStatus.UNAUTHORIZED, "wrong token\n")
+        self._admitted.add(ws)
+        return None
 
     async def _serve_connection(self, ws: ServerConnection) -> None:
         peer = ws.remote_address
@@ -65,6 +95,14 @@ class Gateway:
         serving_client(f"ws {peer[0]}:{peer[1]}" if isinstance(peer, tuple) else f"ws {id(ws)}")
         tasks: set[asyncio.Task] = set()
         try:
+            if self._access.token is not None and ws not in self._admitted:
+                first = await self._first_frame(ws)
+                if first is None:
+                    return
+                if first:
+                    task = asyncio.create_task(self._answer(ws, first))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
             async for frame in ws:
                 task = asyncio.create_task(self._answer(ws, frame))
                 tasks.add(task)
@@ -75,6 +113,31 @@ class Gateway:
             for task in tasks:
                 task.cancel()
             log.info("gateway: client %s disconnected", peer)
+
+    async def _first_frame(self, ws: ServerConnection) -> str | None:
+        """Read the token from the first frame. Returns the frame if it also holds a
+        request, "" if it held only the token (answered here), None if the connection
+        was refused (answered UNAUTHENTICATED, and closed)."""
+        try:
+            frame = await asyncio.wait_for(ws.recv(), AUTH_WAIT_S)
+        except TimeoutError:
+            await ws.close(1008, f"no token within {AUTH_WAIT_S:.0f} s")
+            return None
+        request_id = ""
+        try:
+            envelope = self._envelope(frame)
+            request_id = _request_id(envelope)
+            token = envelope.get("token")
+            self._access.check(token if isinstance(token, str) else None)
+        except Exception as exc:
+            log.warning("gateway: refused client %s: %s", ws.remote_address, exc)
+            await self._send_error(ws, request_id, exc)
+            await ws.close(1008, "unauthenticated")
+            return None
+        if "method" in envelope:
+            return frame
+        await self._send(ws, request_id, done=True)
+        return ""
 
     async def _answer(self, ws: ServerConnection, frame: str | bytes) -> None:
         request_id = ""

@@ -31,7 +31,7 @@ from agent_server.errors import DataError, SimulacraError
 from agent_server.evaluation.interviews import interview_everyone
 from agent_server.evaluation.report import write_report
 from agent_server.evaluation.runlog import LOG_VERSION, LogWriter, RunFolder, truncate_after, truncate_to, write_json
-from agent_server.godot import town_args
+from agent_server.godot import town_args, town_environment
 from agent_server.journal import Journal
 from agent_server.scenario import SECONDS_PER_DAY, Scenario, calendar_time
 from agent_server.server import RunningServer, start_server
@@ -145,7 +145,8 @@ class Runner:
             extra += ["--load", CHECKPOINT]
         args = town_args(self.server.ws_url, headless=True, speed=self.state["speed"], extra=extra)
         with open(self.run.town_log, "a") as town_log:
-            godot = await asyncio.create_subprocess_exec(*args, stdout=town_log, stderr=asyncio.subprocess.STDOUT)
+            godot = await asyncio.create_subprocess_exec(*args, stdout=town_log, stderr=asyncio.subprocess.STDOUT,
+                                                         env=town_environment(self.settings))
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, self._stopping.set)

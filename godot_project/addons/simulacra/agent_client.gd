@@ -11,6 +11,12 @@ extends Node
 ## Godot command line), else the project setting "simulacra/server_url", else
 ## ws://127.0.0.1:8765. The client connects on ready and reconnects whenever the
 ## connection drops, waiting 0.5 s, then twice as long each failed attempt, up to 8 s.
+##
+## A server that asks for a token (one listening off this machine must) gets it in the
+## handshake's Authorization header: the environment variable SIMULACRA_AUTH_TOKEN, else
+## the project setting "simulacra/auth_token". A wss:// URL is verified against the
+## certificate in SIMULACRA_TLS_CA (or the setting "simulacra/tls_ca"), a PEM file, for
+## a server with a self-signed certificate; else against Godot's own certificate bundle.
 
 ## The connection opened.
 signal connected_to_server
@@ -28,6 +34,10 @@ signal stream_finished(request_id: String, error: Dictionary)
 const DEFAULT_SERVER_URL: String = "ws://127.0.0.1:8765"
 const SERVER_URL_SETTING: String = "simulacra/server_url"
 const SERVER_ARG: String = "--server"
+const TOKEN_ENV: String = "SIMULACRA_AUTH_TOKEN"
+const TOKEN_SETTING: String = "simulacra/auth_token"
+const TLS_CA_ENV: String = "SIMULACRA_TLS_CA"
+const TLS_CA_SETTING: String = "simulacra/tls_ca"
 # The town and long chat histories can exceed Godot's 64 KiB default buffers.
 const BUFFER_SIZE: int = 4 * 1024 * 1024
 const MIN_RECONNECT_DELAY_S: float = 0.5
@@ -40,6 +50,11 @@ const NEXT_ACTION_TIMEOUT_S: float = 180.0
 
 ## The URL this client connects to.
 var server_url: String = DEFAULT_SERVER_URL
+## The token the server asks for; empty: none is sent.
+var auth_token: String = ""
+## A PEM certificate that a wss:// server's certificate is verified against; empty:
+## Godot's own bundle.
+var tls_ca_path: String = ""
 
 var _socket: WebSocketPeer = null
 var _open: bool = false
@@ -57,6 +72,8 @@ func _ready() -> void:
 	# Keep talking to the server while the game is paused (a menu, a dialogue).
 	process_mode = Node.PROCESS_MODE_ALWAYS
 	server_url = _configured_url()
+	auth_token = _configured(TOKEN_ENV, TOKEN_SETTING)
+	tls_ca_path = _configured(TLS_CA_ENV, TLS_CA_SETTING)
 	_open_socket()
 
 
@@ -198,14 +215,35 @@ func _configured_url() -> String:
 	return configured if not configured.is_empty() else DEFAULT_SERVER_URL
 
 
+## An environment variable, else a project setting; empty when neither is set.
+static func _configured(env_name: String, setting: String) -> String:
+	var value: String = OS.get_environment(env_name)
+	if value.is_empty():
+		value = str(ProjectSettings.get_setting(setting, ""))
+	return value
+
+
 func _open_socket() -> void:
 	_socket = WebSocketPeer.new()
 	_socket.inbound_buffer_size = BUFFER_SIZE
 	_socket.outbound_buffer_size = BUFFER_SIZE
+	if not auth_token.is_empty():
+		_socket.handshake_headers = PackedStringArray(["Authorization: Bearer " + auth_token])
 	_attempt_started_ms = Time.get_ticks_msec()
-	var err: Error = _socket.connect_to_url(server_url)
+	var err: Error = _socket.connect_to_url(server_url, _tls_options())
 	if err != OK:
 		_on_socket_closed()
+
+
+func _tls_options() -> TLSOptions:
+	if not server_url.begins_with("wss://") or tls_ca_path.is_empty():
+		return null  # plain ws://, or Godot's own certificate bundle
+	var ca: X509Certificate = X509Certificate.new()
+	var err: Error = ca.load(tls_ca_path)
+	if err != OK:
+		push_error("AgentClient: cannot read the TLS certificate %s: %s" % [tls_ca_path, error_string(err)])
+		return null
+	return TLSOptions.client(ca)
 
 
 func _poll_socket(now_ms: int) -> void:
