@@ -28,6 +28,9 @@ log = logging.getLogger(__name__)
 
 MAX_CHAT_CHARS = 1000
 MAX_PLAYER_NAME_CHARS = 64
+# The last game time a request may name: a week short of what an int32 holds, so that
+# the plans made for that day and the next (times the API sends back) still fit.
+MAX_GAME_TIME = 2**31 - 1 - 7 * 86400
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -237,6 +240,8 @@ def _text(value: str, field: str, limit: int, default: str = "") -> str:
 def _check_time(game_time: int) -> None:
     if game_time < 0:
         raise InvalidArgument(f"gameTime must not be negative (got {game_time})")
+    if game_time > MAX_GAME_TIME:
+        raise InvalidArgument(f"gameTime {game_time} is past the last game time the server keeps ({MAX_GAME_TIME})")
 
 
 def _check_finite(message: Message, path: str = "") -> None:

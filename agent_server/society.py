@@ -62,6 +62,7 @@ class Society:
         self.player_conversations: dict[tuple[str, str], Conversation] = {}
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task] = set()
+        self._closing = False
         self._perceiving: set[str] = set()
         self._reflecting: set[str] = set()
         self.ready = False
@@ -120,9 +121,14 @@ class Society:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        # No new background thinking from here on: a request that finishes while the
+        # society closes (a player's answer streamed to its end during a LoadGame) has
+        # its exchange stored, and its rating left to the next start (MemoryStore.hold).
+        self._closing = True
+        while self._tasks:
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
         self.checkpoint()
 
     def set_player_name(self, name: str) -> None:
@@ -538,8 +544,15 @@ class Society:
         transaction (the memory stream's: MemoryStore.hold)."""
         return lambda db: self.save.save_conversation(conversation.id, conversation.record(), db)
 
-    def _spawn(self, coroutine: Coroutine, done=None) -> asyncio.Task:
+    def _spawn(self, coroutine: Coroutine, done=None) -> asyncio.Future:
         # Background thinking is no client's request, though a request may start it.
+        if self._closing:
+            coroutine.close()
+            if done:
+                done()
+            task = asyncio.get_running_loop().create_future()
+            task.cancel()
+            return task
         task = asyncio.create_task(coroutine, context=background_context())
         self._tasks.add(task)
 

@@ -118,10 +118,14 @@ async def test_an_error_quotes_only_the_start_of_what_was_sent(stub, gateway):
 
 async def test_a_chat_moves_the_clock_forward_only_by_a_bounded_step(stub):
     before = (await stub.GetStats(service_pb2.GetStatsRequest())).game_time
-    far = 2147483647
+    far = before + 10 * 86400
     with pytest.raises(grpc.aio.AioRpcError) as info:
         await stub.PrepareChat(service_pb2.PrepareChatRequest(agent_id="isabella", player_name="Sam", game_time=far))
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "chat_clock_step" in info.value.details()
+    with pytest.raises(grpc.aio.AioRpcError) as info:  # past any game time the server keeps
+        await stub.PrepareChat(service_pb2.PrepareChatRequest(agent_id="isabella", player_name="Sam",
+                                                              game_time=2147483647))
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "last game time" in info.value.details()
     with pytest.raises(grpc.aio.AioRpcError) as info:
         [c async for c in stub.Chat(service_pb2.ChatRequest(agent_id="isabella", text="Hi", game_time=far))]
     assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT

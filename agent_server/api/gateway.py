@@ -145,7 +145,7 @@ class Gateway:
             envelope = self._envelope(frame)
             request_id = _request_id(envelope)
             method, payload = _method_and_payload(envelope)
-            request = json_format.ParseDict(payload, method.request_type())
+            request = _parse(payload, method)
             implementation = getattr(self._service, method.name)
             if method.server_streaming:
                 # Closed at once when the client goes: what the stream was doing ends now.
@@ -215,6 +215,20 @@ def _request_id(envelope: dict) -> str:
     if len(request_id) > MAX_ID_CHARS:
         raise InvalidArgument(f'"id" is longer than {MAX_ID_CHARS} characters')
     return request_id
+
+
+def _parse(payload: dict, method: Method):
+    """The request message from its canonical JSON. What the JSON parser let through but
+    the message cannot hold (an integer too large for a float field, a lone surrogate
+    escape in a name or a string) is the client's error, not the server's."""
+    try:
+        return json_format.ParseDict(payload, method.request_type())
+    except json_format.ParseError:
+        raise
+    except (OverflowError, UnicodeError, ValueError, SystemError) as exc:
+        cause = exc.__cause__ or exc.__context__ or exc
+        raise InvalidArgument(
+            f"payload does not match the request message: {type(cause).__name__}: {quoted(cause, 80)}") from None
 
 
 def _method_and_payload(envelope: dict) -> tuple[Method, dict]:
