@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from agent_server.errors import DataError, InvalidArgument, NotFound, quoted
+from agent_server.errors import DataError, InvalidArgument, NotFound, Unavailable, quoted
 from agent_server.importance import ImportanceRater
 from agent_server.journal import Journal
 from agent_server.memory import Embedder, MemoryStore, RetrievalWeights, Retriever
@@ -145,7 +145,7 @@ class Simulation:
 
     def current(self) -> Society:
         if self.society is None:
-            raise DataError("the simulation is not open")
+            raise Unavailable("the simulation is not open (a save is being loaded): try again shortly")
         return self.society
 
 

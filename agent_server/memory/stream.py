@@ -393,7 +393,7 @@ class MemoryStore:
 
     def _connection(self) -> sqlite3.Connection:
         if self._db is None:
-            raise Unavailable(f"the memory store {self.path} is closed")
+            raise Unavailable("the memory store is closed (the simulation is closing or loading a save)")
         return self._db
 
     def _query(self, embedding: np.ndarray) -> np.ndarray:
