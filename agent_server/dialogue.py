@@ -342,8 +342,10 @@ class Dialogue:
             await self.invitations.hear(mind, player, [text], now)
         await self.maybe_replan(mind, player, conversation, now)
 
-    async def greet(self, mind: Mind, player: str, conversation: Conversation, now: int) -> str:
-        """One line the agent says to the player it has noticed, remembered as said."""
+    async def greet(self, mind: Mind, player: str, conversation: Conversation, now: int,
+                    record: Callable[[sqlite3.Connection], object] | None = None) -> str:
+        """One line the agent says to the player it has noticed, remembered as said: the
+        memory is written in one commit with the conversation's `record`, and rated after."""
         memories = [s.node.description for s in mind.recall(player, now, limit=6)]
         request = converse.utterance_request(
             name=mind.name, summary=mind.summary, clock=mind.clock(now), doing=mind.doing(),
@@ -355,7 +357,8 @@ class Dialogue:
         conversation.lines.append((mind.id, mind.name, text))
         conversation.exchanges.append([{"role": "assistant", "content": text}])
         conversation.ended_at = now
-        await mind.remember("dialogue", [f'{mind.name} said to {player}: "{text}"'], now)
+        held = mind.hold("dialogue", [f'{mind.name} said to {player}: "{text}"'], now, also=record)
+        await mind.settle(held)
         return text
 
     async def maybe_replan(self, mind: Mind, other: str, conversation: Conversation, now: int) -> bool:

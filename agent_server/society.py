@@ -352,12 +352,12 @@ class Society:
         their conversation, so the player's answer follows on from it."""
         player = self.player_name
         conversation = self._player_conversation(mind.id, player, now)
-        text = await self.dialogue.greet(mind, player, conversation, now)
+        # The record is written with the agent's memory of its line (Dialogue.greet).
+        text = await self.dialogue.greet(mind, player, conversation, now, record=self._record(conversation))
         if not text:
             return
         mind.state.last_talked[PLAYER_ID] = now
         self._say(mind, PLAYER_ID, player, conversation, text, now)
-        self._save_conversation(conversation)
         self._save_mind(mind)
 
     def _player_conversation(self, agent_id: str, player: str, now: int, *, listed: bool = True) -> Conversation:

@@ -31,12 +31,14 @@ RATING_DELAY = 4.0
 # What the tests' player says begins with this.
 MARKER = "Remember the number"
 ANSWER = "I will remember it. It is a good number to know. Thank you for telling me."
+# How the agents greet the player they notice (TownScript's first line).
+GREETING = TownScript().lines[0]  # an agent that notices the player talks to it (reaction below)
 
 
 class BusyModel(ScriptedModel):
     def stream(self, request: LLMRequest) -> Iterator[str]:
         prompt = request.messages[-1]["content"]
-        if "rate the likely poignancy" in prompt and MARKER in prompt:
+        if "rate the likely poignancy" in prompt and (MARKER in prompt or GREETING in prompt):
             time.sleep(RATING_DELAY)
         if not prompt.startswith(MARKER):
             yield from super().stream(request)
@@ -51,7 +53,7 @@ class BusyModel(ScriptedModel):
 async def main(data_dir: Path, ready_file: Path) -> None:
     settings = Settings(grpc_port=0, ws_port=0, data_dir=data_dir, importance_method="rating",
                         scenario_path=PROJECT_ROOT / "scenarios" / "skeleton.toml")
-    running = await start_server(settings, model=BusyModel(TownScript()), embedder=MiniLMEmbedder())
+    running = await start_server(settings, model=BusyModel(TownScript(reaction="Talk to")), embedder=MiniLMEmbedder())
     await running.society.settle()  # the town has planned: the test starts from a quiet one
     partial = ready_file.with_name(ready_file.name + ".partial")
     partial.write_text(json.dumps({"ws": running.ws_url}))

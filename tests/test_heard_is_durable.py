@@ -7,9 +7,11 @@ seconds, as on a busy model), killed and started again on the same save."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -22,7 +24,7 @@ from agent_server.memory import MemoryStore
 from agent_server.saves import SaveFile
 from agent_server.settings import PROJECT_ROOT
 from tests.conftest import GatewayClient
-from tests.killable_server import MARKER, RATING_DELAY
+from tests.killable_server import GREETING, MARKER, RATING_DELAY
 
 AGENT = "isabella"
 
@@ -152,3 +154,39 @@ async def test_what_an_agent_saw_is_in_its_memories_when_its_mind_says_it_saw_it
     with MemoryStore(path, embedder) as store:
         assert [n.description for n in store.all(AGENT) if seen in n.description] == \
             [f"the counter in Hobbs Cafe is {seen}"]  # once
+
+
+async def test_a_greeting_to_the_player_is_in_the_record_and_the_memories_or_in_neither_after_kill_9(tmp_path):
+    """An agent that notices the player greets it; the server is killed while the
+    greeting's importance is being rated (RATING_DELAY): the record holds the line
+    exactly when the memory stream does (before, the memory was written first and the
+    record after the rating, so a kill between left them disagreeing for good)."""
+    data_dir, log = tmp_path / "data", tmp_path / "server.log"
+    server = ServerProcess(data_dir, log)
+    async with connect(await server.url(), max_size=None) as ws:
+        gateway = GatewayClient(ws)
+        now = int((await gateway.call("GetStats", {}))["payload"].get("gameTime", 0))
+        await gateway.call("SyncWorld", {"gameTime": now, "playerName": "Ann", "agents": [
+            {"agentId": AGENT, "placeId": "hobbs_cafe", "perceptions": [
+                {"agent": {"agentId": "player", "activity": "standing nearby"}, "distance": 2.0}]}]})
+        [path] = data_dir.glob("*/simulation.db")
+        deadline = time.monotonic() + 60
+        while not _held_greetings(path):
+            assert time.monotonic() < deadline, "the agent did not greet the player"
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(RATING_DELAY / 4)  # the rating is under way
+    server.kill()
+    save = SaveFile(path)
+    lines = [line[2] for c in save.conversations() for line in c["lines"]]
+    save.close()
+    assert GREETING in lines, "the greeting is held in the memory stream but not in the conversation record"
+
+
+def _held_greetings(path: Path) -> list[str]:
+    """Greetings written to the save and not yet rated, read beside the running server."""
+    with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        try:
+            rows = db.execute("SELECT description FROM pending WHERE description LIKE ?", (f"%{GREETING}%",))
+            return [r[0] for r in rows]
+        except sqlite3.OperationalError:  # not created yet
+            return []
