@@ -11,6 +11,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from agent_server.errors import Unavailable
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS minds (agent_id TEXT PRIMARY KEY, state TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS conversations (id TEXT PRIMARY KEY, data TEXT NOT NULL);
@@ -22,10 +24,17 @@ class SaveFile:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._open: sqlite3.Connection | None = sqlite3.connect(self.path, isolation_level=None)
+        self._open.execute("PRAGMA journal_mode=WAL")
+        self._open.execute("PRAGMA synchronous=NORMAL")
+        self._open.executescript(_SCHEMA)
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        # A request still running on minds a LoadGame closed is told to ask again.
+        if self._open is None:
+            raise Unavailable("the save is closed (the simulation is closing or loading a save); ask again")
+        return self._open
 
     def minds(self) -> dict[str, dict[str, Any]]:
         return {agent_id: json.loads(state) for agent_id, state in self._db.execute("SELECT agent_id, state FROM minds")}
@@ -52,4 +61,6 @@ class SaveFile:
         self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def close(self) -> None:
-        self._db.close()
+        if self._open is not None:
+            self._open.close()
+            self._open = None
