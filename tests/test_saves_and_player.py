@@ -4,8 +4,11 @@ whose model is scripted."""
 
 from __future__ import annotations
 
+import pytest
 from websockets.asyncio.client import connect
 
+from agent_server.errors import Unavailable
+from agent_server.saves import SaveFile
 from simulacra.v1 import agents_pb2, service_pb2
 from tests.conftest import GatewayClient, start_scripted
 from tests.scripted_model import ScriptedModel
@@ -171,3 +174,15 @@ async def test_a_debrief_gives_each_character_s_feedback_from_what_it_remembers(
             assert unknown["error"]["code"] == "NOT_FOUND"
     finally:
         await server.stop()
+
+
+def test_a_closed_save_tells_a_late_request_to_ask_again(tmp_path):
+    """A request still running when a LoadGame closed its minds writes to a closed save:
+    UNAVAILABLE (ask again), not an internal error."""
+    save = SaveFile(tmp_path / "simulation.db")
+    save.save_mind("isabella", {"day": 0})
+    save.close()
+    save.close()  # closing twice is harmless
+    with pytest.raises(Unavailable, match="ask again"):
+        save.save_mind("isabella", {"day": 1})
+    assert SaveFile(tmp_path / "simulation.db").minds() == {"isabella": {"day": 0}}
