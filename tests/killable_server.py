@@ -31,8 +31,9 @@ RATING_DELAY = 4.0
 # What the tests' player says begins with this.
 MARKER = "Remember the number"
 ANSWER = "I will remember it. It is a good number to know. Thank you for telling me."
-# How the agents greet the player they notice (TownScript's first line).
-GREETING = TownScript().lines[0]  # an agent that notices the player talks to it (reaction below)
+# How an agent greets the player it notices (TownScript's first line; the agents talk to
+# whom they notice: the reaction below).
+GREETING = TownScript().lines[0]
 
 
 class BusyModel(ScriptedModel):

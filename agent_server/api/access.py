@@ -18,6 +18,8 @@ import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
+import grpc
+
 from agent_server.errors import SimulacraError, Unauthenticated
 
 # The metadata key (gRPC) and header (WebSocket handshake) that carry the token.
@@ -71,8 +73,6 @@ class Access:
         """gRPC server credentials, or None for an insecure port."""
         if not self.tls:
             return None
-        import grpc
-
         return grpc.ssl_server_credentials([(self.tls_key.read_bytes(), self.tls_cert.read_bytes())])
 
 

@@ -94,19 +94,21 @@ class Gateway:
         # The connection's requests (tasks started below) count as this client's.
         serving_client(f"ws {peer[0]}:{peer[1]}" if isinstance(peer, tuple) else f"ws {id(ws)}")
         tasks: set[asyncio.Task] = set()
+
+        def answer(frame: str | bytes) -> None:
+            task = asyncio.create_task(self._answer(ws, frame))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
         try:
             if self._access.token is not None and ws not in self._admitted:
                 first = await self._first_frame(ws)
                 if first is None:
                     return
                 if first:
-                    task = asyncio.create_task(self._answer(ws, first))
-                    tasks.add(task)
-                    task.add_done_callback(tasks.discard)
+                    answer(first)
             async for frame in ws:
-                task = asyncio.create_task(self._answer(ws, frame))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
+                answer(frame)
         except ConnectionClosed:
             pass
         finally:
@@ -223,8 +225,6 @@ def _parse(payload: dict, method: Method):
     escape in a name or a string) is the client's error, not the server's."""
     try:
         return json_format.ParseDict(payload, method.request_type())
-    except json_format.ParseError:
-        raise
     except (OverflowError, UnicodeError, ValueError, SystemError) as exc:
         cause = exc.__cause__ or exc.__context__ or exc
         raise InvalidArgument(
