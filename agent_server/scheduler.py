@@ -12,15 +12,40 @@ With a model that decodes in batches (the embedded llama.cpp model's `engine`), 
 up. When the slots are full, a waiting request of higher priority takes the slot of
 the lowest-priority one at the next step: that sequence is evicted and resumes, where
 it stopped, when a slot frees again; so player dialogue never waits behind planning.
-While player dialogue decodes it decodes alone: every other sequence is paused, since
-on a few CPU cores each batch step costs several times a single token, and the
-player reads the answer as it comes.
+While player dialogue decodes it decodes alone (for a while: see the town's turn
+below): every other sequence is paused, since on a few CPU cores each batch step costs
+several times a single token, and the player reads the answer as it comes.
 Work that cannot be batched (option scoring) runs between steps, one request at a
 time, unless player dialogue or a conversation is decoding with a higher priority.
 Scoring pauses between chunks of its prompt and between options whenever player
 dialogue is waiting (it has a context of its own, so the engine may decode
 meanwhile), and goes on once the player's answer is done.
 Other models run one request at a time.
+
+The town's turn. Several players talking at once always have work for the model, and
+alone-first would then starve the town (everything below the player's priority: its
+agents' thinking, interviews): agents standing still, no memory rated. So player work
+holds a batching model alone for at most `player_exclusive_s` seconds while other work
+waits; the town is then owed a turn, and its waiting work joins the batch beside the
+player's (by priority, within `max_batch`, leaving pinned slots free as ever), not
+paused for the player, for `player_exclusive_s * town_share / (1 - town_share)`
+seconds (1 s at the defaults of 3 s and 0.25); then the player decodes alone again,
+the town's sequences paused where they stopped. While players keep the model busy
+the town thus gets `town_share` of its time, in turns. The account is kept in seconds
+the town is owed: time the player holds the model alone while other work waits adds to it (up to
+`player_exclusive_s`); time the town's work runs, in its turn or with no player about,
+pays it off at `(1 - town_share) / town_share` seconds a second, so a moment without
+player work does not restart the player's stretch, and a town that has just run
+freely waits a whole stretch again. Nothing waiting below the player clears the
+account. A player's occasional line, shorter than `player_exclusive_s`, decodes alone
+from its first token to its last, as before. In the town's turn its unbatched work
+(scoring) may run between steps as well, holding the batch (the player's answer
+included) until the turn is over; it still pauses for a player line waiting to start,
+which decodes a step before the scoring goes on. Time given way to another
+scheduler's player work (`route`) counts as held by the player: in the town's turn
+this scheduler decodes beside the other's player work rather than waiting for it.
+`town_turns` counts the turns that let town work in beside the player's. Models
+without an engine have no turns: they run one request at a time by priority.
 
 A second model can speak for the agents (`route`): the player's conversation, greetings,
 interviews and debriefs (what the player reads) go to another scheduler, with a model of
@@ -52,6 +77,7 @@ import contextvars
 import heapq
 import itertools
 import logging
+import math
 import threading
 import time
 from collections import defaultdict
@@ -217,14 +243,28 @@ class WorkAhead(Generic[T]):
 # Sequences of these priorities keep unbatchable work (option scoring) waiting.
 _INTERACTIVE = Priority.CONVERSATION
 
+# What the time up to the next plan is, for the town's account (LLMScheduler._account):
+# the player holds the model alone while other work waits, or the town's work runs.
+_KEPT_OUT = "kept out"
+_TOWN_IN = "town in"
+# Slack for sums of clock readings.
+_EPSILON_S = 1e-9
+
 
 class LLMScheduler:
     def __init__(self, model: LanguageModel, *, max_pending: int = 256, max_per_client: int = 64,
-                 max_batch: int | None = None) -> None:
+                 max_batch: int | None = None, player_exclusive_s: float = 3.0, town_share: float = 0.25,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         """`max_pending`: requests that may wait (a full queue sheds its lowest-priority
         waiting work); `max_per_client`: of those, how many one client may hold.
         `max_batch`: how many generations decode together, at most the model engine's
-        slots (default: all of them); models without an engine run one at a time."""
+        slots (default: all of them); models without an engine run one at a time.
+        `player_exclusive_s`, `town_share`: how long player work holds a batching model
+        alone while other work waits, and the share of the model's time the town's turns
+        then come to (0: none, the player always decodes alone); see the module's
+        docstring. `clock`: monotonic seconds, for the town's turns."""
+        if player_exclusive_s < 0 or not 0 <= town_share < 1:
+            raise ValueError("player_exclusive_s must be >= 0 and town_share in [0, 1)")
         self.model = model
         self.stats: dict[str, UsageStats] = defaultdict(UsageStats)
         self._max_pending = max_pending
@@ -250,6 +290,20 @@ class LLMScheduler:
         self._closing = False
         self._thread: threading.Thread | None = None
         self.preemptions = 0
+        # The town's turns (batched mode, worker thread): seconds of the player's
+        # exclusive hold the town is owed, whether its turn is on, what the last plan
+        # found the interval to come to be (_KEPT_OUT, _TOWN_IN or None), and when.
+        self.player_exclusive_s = player_exclusive_s
+        self.town_share = town_share
+        self._clock = clock
+        self._owed = 0.0
+        self._turn = False
+        self._turn_counted = False
+        self._turn_ends_at = 0.0
+        self._interval: str | None = None
+        self._accounted_at: float | None = None
+        # Turns of the town that let its work in beside the player's.
+        self.town_turns = 0
         # Purposes served by another scheduler (route), and the schedulers whose player
         # work this one gives way to.
         self._routes: dict[str, LLMScheduler] = {}
@@ -522,7 +576,7 @@ class LLMScheduler:
                     pause = (lambda: False) if exclusive.priority == Priority.PLAYER else self._should_pause
                     self._parked = None if self._run(exclusive, pause) else exclusive
                 self._drop_cancelled()
-                if self._gives_way_to and not self._player_waits() and self._player_elsewhere():
+                if self._gives_way_to and not self._turn and not self._player_waits() and self._player_elsewhere():
                     # Another model answers the player: wait for it between steps.
                     with self._cond:
                         self._cond.wait(timeout=GIVE_WAY_POLL_S)
@@ -540,18 +594,25 @@ class LLMScheduler:
         exclusive = None
         heap = self._heap
         player = self._player_waits() or any(j.priority == Priority.PLAYER for j in self._running)
+        elsewhere = bool(self._gives_way_to) and self._player_elsewhere()
+        town_present = self._parked is not None or any(
+            j.priority != Priority.PLAYER and not j.cancelled.is_set() for j in itertools.chain(heap, self._running))
+        turn = self._account(player or elsewhere, town_present)
+        alone = player and not turn  # the player's answer decodes alone
         if self._parked is not None:
             # Paused scoring holds the scoring context: it finishes before other
-            # unbatched work begins, once the player's answer is done; unless the player
-            # waits for scoring of its own (answering.py), which takes the context at once:
-            # the paused work starts over after it (its prompt's prefix is reused).
-            if not player:
-                exclusive = self._parked
-            elif any(j.priority == Priority.PLAYER and not j.batched and not j.cancelled.is_set() for j in heap):
+            # unbatched work begins, once the player's answer is done (or in the town's
+            # turn); unless the player waits for scoring of its own (answering.py), which
+            # takes the context at once: the paused work starts over after it (its
+            # prompt's prefix is reused).
+            if player and any(j.priority == Priority.PLAYER and not j.batched and not j.cancelled.is_set()
+                              for j in heap):
                 self._parked.steps = None
                 heapq.heappush(heap, self._parked)
                 self._parked = None
-        if player:  # the player's answer decodes alone
+            elif not alone:
+                exclusive = self._parked
+        if alone:
             for victim in [j for j in self._running if j.priority != Priority.PLAYER and j.batched]:
                 self._running.remove(victim)
                 preempt.append(victim)
@@ -563,7 +624,7 @@ class LLMScheduler:
                 if job.sequence is not None:  # paused, then abandoned
                     self._engine.cancel(job.sequence)
                 continue
-            if player and job.priority != Priority.PLAYER:
+            if alone and job.priority != Priority.PLAYER:
                 break
             if job.batched:
                 # Slots pinned for the player's conversation stay free for its next line.
@@ -581,17 +642,77 @@ class LLMScheduler:
                 self._running.append(job)
                 start.append(job)
                 continue
-            best_running = min((j.priority for j in self._running), default=len(Priority))
+            # In the town's turn the player's decoding does not hold the town's scoring back.
+            best_running = min((j.priority for j in self._running if not (turn and j.priority == Priority.PLAYER)),
+                               default=len(Priority))
             if exclusive is None and self._parked is None \
                     and (best_running >= job.priority or best_running > _INTERACTIVE):
                 exclusive = heapq.heappop(heap)
             break
+        if exclusive is not None and exclusive.priority != Priority.PLAYER \
+                and any(j.priority == Priority.PLAYER for j in start):
+            # A player's line starting in the town's turn decodes a step first.
+            if exclusive is not self._parked:
+                heapq.heappush(heap, exclusive)
+            exclusive = None
+        town_in = (exclusive is not None and exclusive.priority != Priority.PLAYER) \
+            or any(j.priority != Priority.PLAYER for j in self._running)
+        if not town_present:
+            self._interval = None
+        elif town_in and (turn or not elsewhere):  # (else it waits for the other's player work)
+            self._interval = _TOWN_IN
+            if turn and (player or elsewhere) and not self._turn_counted:
+                self._turn_counted = True
+                self.town_turns += 1
+                log.debug("the town's turn: its work joins the player's for %.2f s", self._owed / self._payback)
+        elif player or elsewhere:
+            self._interval = _KEPT_OUT
+        else:
+            self._interval = None
         return start, preempt, exclusive
+
+    @property
+    def _payback(self) -> float:
+        """Seconds owed to the town that a second of its work pays off."""
+        return (1 - self.town_share) / self.town_share
+
+    def _account(self, player: bool, town_present: bool) -> bool:
+        """Under the lock, at each plan: settle the town's account for the time since
+        the last plan (by what that plan found it would be), and say whether the town's
+        turn is on. `player`: player work waits or decodes, here or where this scheduler
+        gives way; `town_present`: other work waits, decodes or is paused."""
+        now = self._clock()
+        elapsed = 0.0 if self._accounted_at is None else now - self._accounted_at
+        self._accounted_at = now
+        if self._interval == _KEPT_OUT:
+            self._owed = min(self.player_exclusive_s, self._owed + elapsed)
+        elif self._interval == _TOWN_IN and self.town_share > 0:
+            self._owed = max(0.0, self._owed - elapsed * self._payback)
+        if not town_present or self.town_share <= 0:
+            self._owed = 0.0
+            self._turn = False
+        elif self.player_exclusive_s <= 0:  # the player never holds the model alone
+            self._turn = True
+            self._turn_counted = self._turn_counted and player
+        elif self._turn:
+            self._turn = self._owed > _EPSILON_S
+        elif player and self._owed >= self.player_exclusive_s - _EPSILON_S:
+            self._turn = True
+            self._turn_counted = False
+        if self._turn:
+            self._turn_ends_at = math.inf if self.player_exclusive_s <= 0 else now + self._owed / self._payback
+        return self._turn
 
     def _should_pause(self) -> bool:
         """At a pause point of unbatched work: player dialogue waits, here or with a
-        scheduler this one gives way to."""
-        return self._player_waits() or self._player_elsewhere()
+        scheduler this one gives way to; in the town's turn, only a player line waiting
+        here (to start), or the turn's end while player work holds the model."""
+        if self._player_waits():
+            return True
+        if self._turn:
+            return self._clock() >= self._turn_ends_at and (
+                self._player_elsewhere() or any(j.priority == Priority.PLAYER for j in list(self._running)))
+        return self._player_elsewhere()
 
     def _player_waits(self) -> bool:
         """Whether player dialogue waits for the model (read without the lock: a

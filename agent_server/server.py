@@ -124,7 +124,8 @@ async def start_server(
         model = await asyncio.to_thread(load_model, settings)
     if embedder is None:
         embedder = await asyncio.to_thread(MiniLMEmbedder)
-    limits = dict(max_pending=settings.max_model_queue, max_per_client=settings.max_waiting_per_client)
+    limits = dict(max_pending=settings.max_model_queue, max_per_client=settings.max_waiting_per_client,
+                  player_exclusive_s=settings.player_exclusive_s, town_share=settings.town_share)
     scheduler = LLMScheduler(model, **limits)
     await scheduler.start()
     voice: LLMScheduler | None = None

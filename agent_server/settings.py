@@ -165,6 +165,19 @@ class Settings(BaseSettings):
         description="Model requests one client (a gRPC or WebSocket connection) may have waiting; more are refused "
         "(RESOURCE_EXHAUSTED). More than the town's agents: the game's own connection asks for each one's next action.",
     )
+    player_exclusive_s: float = Field(
+        3.0, ge=0.0, le=600.0,
+        description="Seconds player work may hold the embedded model alone while other work waits "
+        "(with several players talking there is always player work, and the town would starve); then the town's "
+        "waiting work joins the batch beside the player's for its turn (town_share), and the player decodes alone "
+        "again. A player's line shorter than this decodes alone. 0: the player never holds the model alone.",
+    )
+    town_share: float = Field(
+        0.25, ge=0.0, le=0.9,
+        description="The share of the embedded model's time the town's turns come to while player work keeps it "
+        "busy: each turn lasts player_exclusive_s * town_share / (1 - town_share) (1 s at the defaults). "
+        "0: no turns, the player's work always decodes alone.",
+    )
     log_level: str = Field("INFO", description="Python logging level.")
 
     @field_validator("model_path", "voice_model_path")
