@@ -30,8 +30,8 @@ const SETTLE_FRAMES: int = 12
 const DAY_HOUR: float = 12.5
 const NIGHT_HOUR: float = 22.0
 
-## The town's main node (main.gd): its NPCs, player, UI and views.
-var main: Node = null
+## The player's side of the town (main/play.gd): its NPCs, player, UI and views.
+var play: Node3D = null
 var target_id: String = ""
 var line: String = "Hello! What are you up to today?"
 var screenshot_dir: String = ""
@@ -46,8 +46,8 @@ var _steps: Array[Dictionary] = []
 func run() -> void:
 	record = {"target": target_id, "line": line, "steps": _steps, "screenshots": {}, "ok": false}
 	await _settle()  # The UI's first layout: wrapped text takes its height.
-	record["goal_panel"] = main.rehearsal_panel.state()
-	record["hints"] = main.hud.hints_text()
+	record["goal_panel"] = play.rehearsal_panel.state()
+	record["hints"] = play.hud.hints_text()
 	var npc: Node3D = _choose_target()
 	if npc == null:
 		_fail("no NPC '%s' to talk to" % target_id)
@@ -56,7 +56,7 @@ func run() -> void:
 		return
 	if not await _walk_to(npc):
 		return
-	npc = main.npc_by_id(target_id)
+	npc = play.npc_by_id(target_id)
 	if not await _talk(npc):
 		return
 	if debrief and not await _debrief():
@@ -74,13 +74,13 @@ func _choose_target() -> Node3D:
 	if target_id.is_empty() or target_id == "nearest":
 		var best: Node3D = null
 		var best_distance: float = INF
-		for npc: Node3D in main.npcs():
-			var distance: float = npc.global_position.distance_to(main.player.global_position)
+		for npc: Node3D in play.npcs():
+			var distance: float = npc.global_position.distance_to(play.player.global_position)
 			if distance < best_distance:
 				best = npc
 				best_distance = distance
 		return best
-	return main.npc_by_id(target_id)
+	return play.npc_by_id(target_id)
 
 
 # Walks with the movement actions along the navmesh path to the NPC, re-planned as
@@ -88,29 +88,29 @@ func _choose_target() -> Node3D:
 func _walk_to(npc: Node3D) -> bool:
 	var started_ms: int = Time.get_ticks_msec()
 	var walked: float = 0.0
-	var last: Vector3 = main.player.global_position
-	var map: RID = main.get_world_3d().navigation_map
+	var last: Vector3 = play.player.global_position
+	var map: RID = play.get_world_3d().navigation_map
 	var any_npc: bool = target_id.is_empty() or target_id == "nearest"
-	while main.talk_candidate() != npc or _flat(npc.global_position - main.player.global_position).length() > TALK_DISTANCE_M:
-		if any_npc and main.talk_candidate() != null:
-			npc = main.talk_candidate()  # Whoever the game offers to talk to will do.
+	while play.talk_candidate() != npc or _flat(npc.global_position - play.player.global_position).length() > TALK_DISTANCE_M:
+		if any_npc and play.talk_candidate() != null:
+			npc = play.talk_candidate()  # Whoever the game offers to talk to will do.
 		if Time.get_ticks_msec() - started_ms > int(WALK_TIMEOUT_S * 1000.0):
 			_release_movement()
 			_fail("could not reach %s in %d s (%.1f m away)" % [
-				target_id, int(WALK_TIMEOUT_S), main.player.global_position.distance_to(npc.global_position)])
+				target_id, int(WALK_TIMEOUT_S), play.player.global_position.distance_to(npc.global_position)])
 			return false
 		var path: PackedVector3Array = NavigationServer3D.map_get_path(
-			map, main.player.global_position, npc.global_position, true)
-		var toward: Vector3 = npc.global_position - main.player.global_position
+			map, play.player.global_position, npc.global_position, true)
+		var toward: Vector3 = npc.global_position - play.player.global_position
 		for point: Vector3 in path:
-			if _flat(point - main.player.global_position).length() > 0.6:
-				toward = point - main.player.global_position
+			if _flat(point - play.player.global_position).length() > 0.6:
+				toward = point - play.player.global_position
 				break
 		_press_towards(toward)
-		_turn_towards(npc.global_position - main.player.global_position)
+		_turn_towards(npc.global_position - play.player.global_position)
 		await get_tree().physics_frame
-		walked += _flat(main.player.global_position - last).length()
-		last = main.player.global_position
+		walked += _flat(play.player.global_position - last).length()
+		last = play.player.global_position
 	_release_movement()
 	target_id = npc.agent_id()
 	record["target"] = target_id
@@ -122,7 +122,7 @@ func _walk_to(npc: Node3D) -> bool:
 # Presses the movement actions so that, turned by the camera's yaw, they point along
 # direction: the same actions a keyboard or a stick would press.
 func _press_towards(direction: Vector3) -> void:
-	var local: Vector3 = _flat(direction).normalized().rotated(Vector3.UP, -main.player.yaw)
+	var local: Vector3 = _flat(direction).normalized().rotated(Vector3.UP, -play.player.yaw)
 	_set_action("move_right", maxf(local.x, 0.0))
 	_set_action("move_left", maxf(-local.x, 0.0))
 	_set_action("move_back", maxf(local.z, 0.0))
@@ -134,7 +134,7 @@ func _press_towards(direction: Vector3) -> void:
 func _turn_towards(direction: Vector3) -> void:
 	var off: float = 0.0
 	if _flat(direction).length() < 3.0:
-		off = angle_difference(main.player.yaw, atan2(-direction.x, -direction.z))
+		off = angle_difference(play.player.yaw, atan2(-direction.x, -direction.z))
 	_set_action("turn_left", 1.0 if off > 0.15 else 0.0)
 	_set_action("turn_right", 1.0 if off < -0.15 else 0.0)
 
@@ -153,7 +153,7 @@ func _set_action(action: String, strength: float) -> void:
 
 func _talk(npc: Node3D) -> bool:
 	await _tap_action("talk")
-	var chat: Control = main.chat_panel
+	var chat: Control = play.chat_panel
 	if not await _wait_until(func() -> bool: return chat.is_open(), OPEN_TIMEOUT_S):
 		_fail("the talk action did not open the chat panel")
 		return false
@@ -196,7 +196,7 @@ func _reply_done(chat: Control) -> bool:
 # Before any conversation: G folds the goal panel and unfolds it; F2 must answer
 # that there is no one to hear from yet.
 func _debrief_before_talking() -> bool:
-	var panel: Control = main.rehearsal_panel
+	var panel: Control = play.rehearsal_panel
 	if not panel.is_rehearsal():
 		_fail("--debrief needs a rehearsal, and this scenario has no player goal")
 		return false
@@ -219,7 +219,7 @@ func _debrief() -> bool:
 	var asked: Dictionary = await _ask_for_feedback()
 	if asked.is_empty():
 		return false
-	var panel: Control = main.rehearsal_panel
+	var panel: Control = play.rehearsal_panel
 	record["debrief"] = panel.state()
 	record["debrief"]["waiting_message"] = asked["waiting_message"]
 	record["debrief"]["seconds"] = asked["seconds"]
@@ -238,7 +238,7 @@ func _debrief() -> bool:
 # Presses F2 and waits for the panel to show the answer: {"state", "message",
 # "waiting_message" (what it said while waiting), "seconds"}, or {} after a failure.
 func _ask_for_feedback() -> Dictionary:
-	var panel: Control = main.rehearsal_panel
+	var panel: Control = play.rehearsal_panel
 	var seen: Dictionary = {"waiting_message": ""}
 	var note_waiting: Callable = func() -> void: seen["waiting_message"] = panel.feedback_message()
 	panel.debrief_started.connect(note_waiting, CONNECT_ONE_SHOT)
@@ -261,7 +261,7 @@ func _ask_for_feedback() -> Dictionary:
 
 # Clicks the NPC where the camera shows it; the game picks it with a ray.
 func _inspect(npc: Node3D) -> void:
-	var camera: Camera3D = main.get_viewport().get_camera_3d()
+	var camera: Camera3D = play.get_viewport().get_camera_3d()
 	var at: Vector3 = npc.global_position + Vector3(0.0, 1.0, 0.0)
 	var clicked: bool = false
 	if camera != null and not camera.is_position_behind(at):
@@ -276,53 +276,53 @@ func _inspect(npc: Node3D) -> void:
 		release.pressed = false
 		Input.parse_input_event(release)
 		await get_tree().process_frame
-		clicked = main.inspector.is_showing() and main.inspector.shown_agent() == target_id
+		clicked = play.inspector.is_showing() and play.inspector.shown_agent() == target_id
 	if not clicked:
-		main.inspect(target_id)  # The click missed (no rendering headless): select it directly.
+		play.inspect(target_id)  # The click missed (no rendering headless): select it directly.
 	var loaded: bool = await _wait_until(
-		func() -> bool: return not main.inspector.inspection().is_empty(), INSPECT_TIMEOUT_S)
+		func() -> bool: return not play.inspector.inspection().is_empty(), INSPECT_TIMEOUT_S)
 	await _settle()
-	_step("inspected", {"by_click": clicked, "showing": main.inspector.shown_agent(), "loaded": loaded})
+	_step("inspected", {"by_click": clicked, "showing": play.inspector.shown_agent(), "loaded": loaded})
 	await _shoot("inspector")
-	main.inspector.hide_inspector()
+	play.inspector.hide_inspector()
 
 
 # Quick-saves (F5), walks off, quick-loads (F9): the world must come back as it was
 # saved, the player included, with the minds restored on the server.
 func _save_and_load() -> bool:
-	var saved_at: Vector3 = main.player.global_position
-	var saved_time: float = main.game_time()
+	var saved_at: Vector3 = play.player.global_position
+	var saved_time: float = play.game_time()
 	await _press_key(KEY_F5)
-	if not await _wait_until(func() -> bool: return main.hud.status_text().begins_with("Saved"), SAVE_TIMEOUT_S):
-		_fail("quick save did not finish: %s" % main.hud.status_text())
+	if not await _wait_until(func() -> bool: return play.hud.status_text().begins_with("Saved"), SAVE_TIMEOUT_S):
+		_fail("quick save did not finish: %s" % play.hud.status_text())
 		return false
 	_set_action("move_forward", 1.0)
 	var walk_until: int = Time.get_ticks_msec() + 1500
 	while Time.get_ticks_msec() < walk_until:
 		await get_tree().physics_frame
 	_release_movement()
-	var moved: float = _flat(main.player.global_position - saved_at).length()
+	var moved: float = _flat(play.player.global_position - saved_at).length()
 	await _press_key(KEY_F9)
-	if not await _wait_until(func() -> bool: return main.hud.status_text().begins_with("Loaded"), SAVE_TIMEOUT_S):
-		_fail("quick load did not finish: %s" % main.hud.status_text())
+	if not await _wait_until(func() -> bool: return play.hud.status_text().begins_with("Loaded"), SAVE_TIMEOUT_S):
+		_fail("quick load did not finish: %s" % play.hud.status_text())
 		return false
 	await _settle()
 	_step("saved_and_loaded", {"moved_m": snappedf(moved, 0.01),
-		"player_back_m": snappedf(_flat(main.player.global_position - saved_at).length(), 0.01),
-		"clock_after_load_s": snappedf(main.game_time() - saved_time, 0.1)})
+		"player_back_m": snappedf(_flat(play.player.global_position - saved_at).length(), 0.01),
+		"clock_after_load_s": snappedf(play.game_time() - saved_time, 0.1)})
 	return true
 
 
 func _overview_shots() -> void:
-	main.set_view("overview")
-	main.preview_hour(DAY_HOUR)
+	play.set_view("overview")
+	play.preview_hour(DAY_HOUR)
 	await _settle()
 	await _shoot("overview_day")
-	main.preview_hour(NIGHT_HOUR)
+	play.preview_hour(NIGHT_HOUR)
 	await _settle()
 	await _shoot("overview_night")
-	main.preview_hour(-1.0)
-	main.set_view("follow")
+	play.preview_hour(-1.0)
+	play.set_view("follow")
 	_step("overview", {})
 
 
@@ -330,7 +330,7 @@ func _shoot(shot_name: String) -> void:
 	if screenshot_dir.is_empty() or DisplayServer.get_name() == "headless":
 		return
 	await RenderingServer.frame_post_draw
-	var image: Image = main.get_viewport().get_texture().get_image()
+	var image: Image = play.get_viewport().get_texture().get_image()
 	DirAccess.make_dir_recursive_absolute(screenshot_dir)
 	var path: String = screenshot_dir.path_join(shot_name + ".png")
 	var error: Error = image.save_png(path)
@@ -373,7 +373,7 @@ func _settle() -> void:
 
 # How far (degrees) the NPC's body is turned from facing the player.
 func _facing_error_deg(npc: Node3D) -> float:
-	var toward: Vector3 = main.player.global_position - npc.global_position
+	var toward: Vector3 = play.player.global_position - npc.global_position
 	var want: float = atan2(-toward.x, -toward.z)
 	return absf(rad_to_deg(angle_difference(npc.rotation.y, want)))
 
@@ -383,7 +383,7 @@ func _step(step_name: String, data: Dictionary) -> void:
 	entry["step"] = step_name
 	entry["at_ms"] = Time.get_ticks_msec()
 	_steps.append(entry)
-	main.log_line("autopilot: %s %s" % [step_name, JSON.stringify(data)])
+	play.log_line("autopilot: %s %s" % [step_name, JSON.stringify(data)])
 
 
 func _fail(reason: String) -> void:

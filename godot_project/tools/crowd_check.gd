@@ -13,6 +13,7 @@ extends Node3D
 ## --every real seconds, and have --timeout real seconds to arrive. Prints one line
 ## per NPC; writes the trips to --report; exit code 0 when all arrived.
 
+const CliArgs: GDScript = preload("res://common/cli_args.gd")
 const TownData: GDScript = preload("res://town/town_data.gd")
 const TownBuilder: GDScript = preload("res://town/town_builder.gd")
 const Npc: GDScript = preload("res://npc/npc.gd")
@@ -31,14 +32,8 @@ func _ready() -> void:
 
 
 func _run() -> void:
-	var args: PackedStringArray = OS.get_cmdline_user_args()
-	for i: int in args.size():
-		var key: String = args[i].trim_prefix("--")
-		if args[i].begins_with("--") and _options.has(key) and i + 1 < args.size():
-			_options[key] = args[i + 1]
-	var path: String = str(_options["town"])
-	if not path.is_absolute_path():
-		path = ProjectSettings.globalize_path("res://").path_join(path).simplify_path()
+	_options.merge(CliArgs.user_options(), true)
+	var path: String = CliArgs.project_path(str(_options["town"]))
 	var parsed: Variant = JSON.parse_string(FileAccess.get_file_as_string(path))
 	if not parsed is Dictionary:
 		printerr("crowd_check: cannot read a town from %s" % path)

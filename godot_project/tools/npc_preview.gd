@@ -17,6 +17,7 @@ extends SceneTree
 # controller refers to the AgentClient autoload, which a script run with -s only
 # has once the tree is set up.
 const NPC_SCENE_PATH: String = "res://npc/npc.tscn"
+const CliArgs: GDScript = preload("res://common/cli_args.gd")
 const BodyScript: GDScript = preload("res://npc/body.gd")
 
 const AGENTS: Array[Dictionary] = [
@@ -203,13 +204,10 @@ func _add_stage(world: Node3D) -> void:
 
 
 func _parse_arguments() -> void:
-	var arguments: PackedStringArray = OS.get_cmdline_user_args()
-	for i: int in arguments.size():
-		var value: String = arguments[i + 1] if i + 1 < arguments.size() else ""
-		match arguments[i]:
-			"--out":
-				_out = value if value.is_absolute_path() else OS.get_environment("PWD").path_join(value)
-			"--distance":
-				_distance = value.to_float()
-			"--frames":
-				_frames = maxi(value.to_int(), 1)
+	var options: Dictionary = CliArgs.user_options()
+	if options.has("out"):
+		_out = CliArgs.caller_path(str(options["out"]))
+	if options.has("distance"):
+		_distance = str(options["distance"]).to_float()
+	if options.has("frames"):
+		_frames = maxi(str(options["frames"]).to_int(), 1)

@@ -10,6 +10,7 @@ extends SceneTree
 ## trees, lights, how many objects got a recognisable model and which names fell
 ## back to a plain box, and the places the navmesh does not reach.
 
+const CliArgs: GDScript = preload("res://common/cli_args.gd")
 const TownData: GDScript = preload("res://town/town_data.gd")
 const TownBuilder: GDScript = preload("res://town/town_builder.gd")
 const Furniture: GDScript = preload("res://town/furniture.gd")
@@ -20,11 +21,7 @@ func _initialize() -> void:
 
 
 func _run() -> void:
-	var paths: PackedStringArray = PackedStringArray()
-	var args: PackedStringArray = OS.get_cmdline_user_args()
-	for i: int in args.size():
-		if args[i] == "--town" and i + 1 < args.size():
-			paths.append(args[i + 1])
+	var paths: PackedStringArray = CliArgs.all_values("town")
 	if paths.is_empty():
 		printerr("town_check: give one or more --town PATH")
 		quit(1)
@@ -37,10 +34,7 @@ func _run() -> void:
 
 
 func _check(path: String) -> bool:
-	var absolute: String = path
-	if not path.is_absolute_path() and not path.begins_with("res://"):
-		absolute = ProjectSettings.globalize_path("res://").path_join(path).simplify_path()
-	var parsed: Variant = JSON.parse_string(FileAccess.get_file_as_string(absolute))
+	var parsed: Variant = JSON.parse_string(FileAccess.get_file_as_string(CliArgs.project_path(path)))
 	if not parsed is Dictionary:
 		printerr("town_check: cannot read a town from %s" % path)
 		return false

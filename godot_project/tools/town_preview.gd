@@ -20,7 +20,7 @@ extends SceneTree
 ## Also prints how long building and baking took, the node count, the navmesh's
 ## polygon count and any place the navmesh does not reach. Exit code 1 on bad input.
 
-const CliArgs: GDScript = preload("res://main/cli_args.gd")
+const CliArgs: GDScript = preload("res://common/cli_args.gd")
 const TownData: GDScript = preload("res://town/town_data.gd")
 const TownBuilder: GDScript = preload("res://town/town_builder.gd")
 const Daylight: GDScript = preload("res://town/daylight.gd")
@@ -38,7 +38,7 @@ func _run() -> void:
 	if town_path.is_empty():
 		_fail("--town PATH is required")
 		return
-	var text: String = FileAccess.get_file_as_string(_absolute(town_path))
+	var text: String = FileAccess.get_file_as_string(CliArgs.project_path(town_path))
 	var parsed: Variant = JSON.parse_string(text)
 	if not parsed is Dictionary:
 		_fail("cannot read a town from %s" % town_path)
@@ -124,12 +124,6 @@ func _frame(camera: Camera3D, town: TownData) -> void:
 func _fail(message: String) -> void:
 	printerr("town_preview: " + message)
 	quit(1)
-
-
-static func _absolute(path: String) -> String:
-	if path.is_absolute_path() or path.begins_with("res://") or path.begins_with("user://"):
-		return path
-	return ProjectSettings.globalize_path("res://").path_join(path).simplify_path()
 
 
 # "18:30" -> game seconds on day 1; -1 when malformed.

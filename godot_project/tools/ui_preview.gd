@@ -11,6 +11,7 @@ extends SceneTree
 ## server_*.png and printing the inspection's sections and the chat transcript; it
 ## exits 1 if the server cannot be reached, the inspection fails or the reply fails.
 
+const CliArgs: GDScript = preload("res://common/cli_args.gd")
 const UiTheme: GDScript = preload("res://ui/theme.gd")
 const Hud: GDScript = preload("res://ui/hud.gd")
 const ChatPanel: GDScript = preload("res://ui/chat_panel.gd")
@@ -40,12 +41,9 @@ var _reply_done: bool = false
 
 
 func _initialize() -> void:
-	var args: PackedStringArray = OS.get_cmdline_user_args()
-	for i: int in args.size():
-		if args[i] == "--out" and i + 1 < args.size():
-			_out = args[i + 1]
-		elif args[i] == "--server" and i + 1 < args.size():
-			_server = args[i + 1]
+	var options: Dictionary = CliArgs.user_options()
+	_out = str(options.get("out", _out))
+	_server = str(options.get("server", _server))
 	DirAccess.make_dir_recursive_absolute(_out)
 	_run.call_deferred()
 
@@ -72,7 +70,7 @@ func _run() -> void:
 
 
 func _load_town() -> Dictionary:
-	var path: String = ProjectSettings.globalize_path("res://").path_join(TOWN_FILE)
+	var path: String = CliArgs.project_path(TOWN_FILE)
 	var text: String = FileAccess.get_file_as_string(path)
 	var parsed: Variant = JSON.parse_string(text)
 	if not parsed is Dictionary:

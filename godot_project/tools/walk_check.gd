@@ -34,7 +34,7 @@ extends Node3D
 
 const TownData: GDScript = preload("res://town/town_data.gd")
 const TownBuilder: GDScript = preload("res://town/town_builder.gd")
-const CliArgs: GDScript = preload("res://main/cli_args.gd")
+const CliArgs: GDScript = preload("res://common/cli_args.gd")
 const Npc: GDScript = preload("res://npc/npc.gd")
 const NPC_SCENE: PackedScene = preload("res://npc/npc.tscn")
 ## Bodies walking at once; more wait their turn (each walks alone in effect).
@@ -67,9 +67,7 @@ func _ready() -> void:
 
 func _run() -> void:
 	_options = CliArgs.user_options()
-	var path: String = str(_options.get("town", "../towns/smallville.json"))
-	if path.is_relative_path():
-		path = ProjectSettings.globalize_path("res://").path_join(path).simplify_path()
+	var path: String = CliArgs.project_path(str(_options.get("town", "../towns/smallville.json")))
 	var parsed: Variant = JSON.parse_string(FileAccess.get_file_as_string(path))
 	if not parsed is Dictionary:
 		_fail("cannot read a town from %s" % path)
@@ -97,7 +95,7 @@ func _run() -> void:
 	var total: int = _queue.size()
 	var started_ms: int = Time.get_ticks_msec()
 	var started_frame: int = Engine.get_physics_frames()
-	var hub: String = _hub_id() if _given_routes().is_empty() else ""
+	var hub: String = _hub_id() if CliArgs.all_values("route").is_empty() else ""
 	print("walk_check: %s, %d round trips%s" % [_town.name, total, ", hub " + hub if not hub.is_empty() else ""])
 	while not _queue.is_empty() or not _walkers.is_empty():
 		while not _queue.is_empty() and _walkers.size() < MAX_WALKERS:
@@ -131,8 +129,9 @@ func _run() -> void:
 # The round trips to walk, or null (after saying why) when the options name no such place.
 func _routes(agents: Array[Dictionary]) -> Variant:
 	var routes: Array[Dictionary] = []
-	if not _given_routes().is_empty():
-		for route: String in _given_routes():
+	# --route is the only option that may be given more than once.
+	if not CliArgs.all_values("route").is_empty():
+		for route: String in CliArgs.all_values("route"):
 			var ends: PackedStringArray = route.split(":")
 			if ends.size() != 2 or not _town.has_place(ends[0]) or not _town.has_place(ends[1]):
 				_fail("--route %s: give FROM:TO, two place ids of the town" % route)
@@ -159,16 +158,6 @@ func _routes(agents: Array[Dictionary]) -> Variant:
 		if id != hub:
 			routes.append({"agent": {}, "from": hub, "to": id})
 	return routes
-
-
-# The --route options (the only option that may be given more than once).
-static func _given_routes() -> PackedStringArray:
-	var given: PackedStringArray = PackedStringArray()
-	var args: PackedStringArray = OS.get_cmdline_user_args()
-	for i: int in args.size():
-		if args[i] == "--route" and i + 1 < args.size():
-			given.append(args[i + 1])
-	return given
 
 
 # --hub, or the public sector whose position is nearest the middle of the town.
