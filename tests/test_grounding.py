@@ -165,3 +165,15 @@ async def test_the_whole_sentences_before_a_stop_stand(scripted_server, scripted
             agent_id="isabella", text="Any family?", player_name="Sam"))]
     assert "".join(c.text for c in chunks[:-1]) == "I have a brother."
     assert chunks[-1].full_text == "I have a brother."
+
+
+def test_a_line_stopped_before_its_opening_quote_says_nothing():
+    """A conversation line whose generation stopped inside the speaker's forced label
+    (grounding stopped it before a word was said) is an empty line, not an error."""
+    from agent_server.prompts.converse import parse_utterance
+    assert parse_utterance("Walter Smith:", "Walter Smith") == ""
+    assert parse_utterance('Walter Smith: "', "Walter Smith") == ""
+    assert parse_utterance('Walter Smith: "Good morning. I was', "Walter Smith") == "Good morning."
+    assert parse_utterance('Walter Smith: "Good morning."', "Walter Smith") == "Good morning."
+    with pytest.raises(ValueError):
+        parse_utterance('Nora Moore: "Hello."', "Walter Smith")

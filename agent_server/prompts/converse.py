@@ -65,8 +65,11 @@ def utterance_request(*, name: str, summary: str, clock: str, doing: str, other:
 
 def parse_utterance(text: str, name: str) -> str:
     """The line said; a line that stopped before its closing quote (where the model meant
-    to name what it was not given: llm/grounding.py) keeps its whole sentences ("" if none)."""
+    to name what it was not given: llm/grounding.py) keeps its whole sentences ("" if none,
+    or if it stopped before its opening quote)."""
     prefix = f'{name}: "'
+    if prefix.startswith(text):
+        return ""  # stopped inside the speaker's label, before a word was said
     if not text.startswith(prefix):
         raise ValueError(f"unexpected utterance {text!r}")
     if not text.endswith('"') or len(text) == len(prefix):
