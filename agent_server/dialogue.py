@@ -146,7 +146,7 @@ class Dialogue:
             memories = [s.node.description for s in speaker.recall(
                 listener.name if topic is None else f"{listener.name}; {topic.text}", now, limit=6)]
             request = converse.utterance_request(
-                name=speaker.name, summary=speaker.summary, clock=speaker.clock(now), doing=speaker.doing(),
+                name=speaker.name, summary=speaker.summary, clock=speaker.clock(now), doing=speaker.activity(),
                 other=listener.name, memories=memories, lines=conversation.named_lines(),
                 topic=topic.text if topic is not None else "",
             )

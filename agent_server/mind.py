@@ -297,8 +297,14 @@ class Mind:
         return calendar_day(now, self.f.start_date)
 
     def doing(self) -> str:
+        """What the agent is doing now, as others see it."""
         if self.in_conversation:
             return "in a conversation"
+        return self.activity()
+
+    def activity(self) -> str:
+        """What the agent is about, a conversation aside: the prompts of that conversation
+        describe the speaker and the listener by it (each is, of course, in the conversation)."""
         if self.current is None:
             return "idle"
         where = self.f.town.place(self.current.place_id).name if self.current.place_id else "somewhere"

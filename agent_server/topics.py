@@ -75,8 +75,8 @@ class Topics:
             if listener.name in relationship or listener.first_name in relationship.split():
                 offer(Topic("relationship:" + listener.id, f"how things are between them ({relationship})"))
                 break
-        offer(Topic("doing:" + listener.id + ":" + listener.doing(), f"what {listener.first_name} is doing "
-                    f"({listener.doing()})"))
+        doing = listener.activity()
+        offer(Topic("doing:" + listener.id + ":" + doing, f"what {listener.first_name} is doing ({doing})"))
         offer(Topic("small talk", SMALL_TALK))
         return out
 
@@ -86,16 +86,16 @@ class Topics:
         if not self.enabled:
             return None
         candidates = self.candidates(speaker, listener, now)
+        texts = [t.text for t in candidates]
         if len(candidates) == 1:
             chosen = candidates[0]
         else:
             request = converse.topic_request(name=speaker.name, summary=speaker.summary, clock=speaker.clock(now),
-                                             doing=speaker.doing(), other=listener.name,
-                                             options=[t.text for t in candidates])
-            chosen = candidates[await speaker.choose(request, [t.text for t in candidates],
-                                                     Priority.CONVERSATION, "conversation", per_token=True)]
+                                             doing=speaker.activity(), other=listener.name, options=texts)
+            chosen = candidates[await speaker.choose(request, texts, Priority.CONVERSATION, "conversation",
+                                                     per_token=True)]
         speaker.f.journal.record("topic", now, agent=speaker.id, listener=listener.id, topic=chosen.text,
-                                 candidates=[t.text for t in candidates])
+                                 key=chosen.key, candidates=texts)
         return chosen
 
     @staticmethod

@@ -553,6 +553,11 @@ async def test_a_speaker_chooses_its_topic_among_what_it_knows_and_does_not_repe
         assert any(c.startswith("what John is doing") for c in first["candidates"])
         assert any(f"Isabella Rodriguez wants to talk about {invitation}." in p
                    for p in _line_prompts(model, "Isabella Rodriguez"))
+        assert first["key"] == "event:hobbs_cafe:32400"
+        # Each is described by what it is about, not as being in the conversation.
+        spoken = [r.messages[-1]["content"] for r in model.history
+                  if "bring up with" in r.messages[-1]["content"] or "say to" in r.messages[-1]["content"]]
+        assert spoken and not any("is in a conversation" in p for p in spoken)
         # John has nothing new for her: his own relationship is with Mei, not Isabella.
         john = next(t for t in topics if t["agent"] == "john_lin")
         assert not any("tea party" in c or "between them" in c for c in john["candidates"])
