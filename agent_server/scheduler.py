@@ -27,10 +27,16 @@ alone-first would then starve the town (everything below the player's priority: 
 agents' thinking, interviews): agents standing still, no memory rated. So player work
 holds a batching model alone for at most `player_exclusive_s` seconds while other work
 waits; the town is then owed a turn, and its waiting work joins the batch beside the
-player's (by priority, within `max_batch`, leaving pinned slots free as ever), not
-paused for the player, for `player_exclusive_s * town_share / (1 - town_share)`
-seconds (1 s at the defaults of 3 s and 0.25); then the player decodes alone again,
-the town's sequences paused where they stopped. While players keep the model busy
+player's, not paused for the player, for `player_exclusive_s * town_share / (1 -
+town_share)` seconds (1 s at the defaults of 3 s and 0.25); then the player decodes
+alone again, the town's sequences paused where they stopped. In the turn the town's
+work is placed first: its batched work, by priority, takes free slots (leaving pinned
+slots free as ever) and `max(1, round(max_batch * town_share))` slots at least
+(`town_slots`), evicting player sequences for them when players hold every slot (a
+preparation first, whose prompt stays warm, else the sequence that joined last; they
+resume when the turn is over); player work then takes what remains, never evicting
+the town below those slots, and a player job that cannot start waits without holding
+the town's work back. While players keep the model busy
 the town thus gets `town_share` of its time, in turns. The account is kept in seconds
 the town is owed: time the player holds the model alone while other work waits adds to it (up to
 `player_exclusive_s`); time the town's work runs, in its turn or with no player about,
@@ -39,9 +45,10 @@ player work does not restart the player's stretch, and a town that has just run
 freely waits a whole stretch again. Nothing waiting below the player clears the
 account. A player's occasional line, shorter than `player_exclusive_s`, decodes alone
 from its first token to its last, as before. In the town's turn its unbatched work
-(scoring) may run between steps as well, holding the batch (the player's answer
-included) until the turn is over; it still pauses for a player line waiting to start,
-which decodes a step before the scoring goes on. Time given way to another
+(scoring) may run between steps as well, unless the player's own scoring waits,
+holding the batch (the player's answer included) until the turn is over; it still
+pauses for a player line that can start (a slot is free for it), which decodes a step
+before the scoring goes on, but not for one that waits for a slot. Time given way to another
 scheduler's player work (`route`) counts as held by the player: in the town's turn
 this scheduler decodes beside the other's player work rather than waiting for it.
 `town_turns` counts the turns that let town work in beside the player's. Models
@@ -172,6 +179,15 @@ class _Job:
     urgency: Urgency | None = field(compare=False, default=None)
     # The client whose request this is (serving_client), if any.
     client: str | None = field(compare=False, default=None)
+    # When it last joined the batch (an order): the town's turn evicts the player
+    # sequence that joined last, the one that has waited least for its slot.
+    started: int = field(compare=False, default=-1)
+
+    @property
+    def prepares(self) -> bool:
+        """A preparation (LLMScheduler.prepare): it only evaluates a prompt it keeps warm,
+        so an eviction costs it little."""
+        return self.purpose == "player_chat_prepare" or self.request.max_tokens == 0
 
     @property
     def sheddable(self) -> bool:
@@ -304,6 +320,9 @@ class LLMScheduler:
         self._accounted_at: float | None = None
         # Turns of the town that let its work in beside the player's.
         self.town_turns = 0
+        # Slots the town's batched work may take from player sequences in its turn.
+        self.town_slots = max(1, round(self.max_batch * town_share))
+        self._starts = itertools.count()
         # Purposes served by another scheduler (route), and the schedulers whose player
         # work this one gives way to.
         self._routes: dict[str, LLMScheduler] = {}
@@ -617,7 +636,10 @@ class LLMScheduler:
                 self._running.remove(victim)
                 preempt.append(victim)
                 heapq.heappush(heap, victim)
-        while heap:
+        if turn:
+            exclusive = self._plan_turn(start, preempt, exclusive)
+        # Otherwise by priority alone, up to the first job that cannot start.
+        while heap and not turn:
             job = heap[0]
             if job.cancelled.is_set():
                 heapq.heappop(heap)
@@ -639,12 +661,11 @@ class LLMScheduler:
                     heapq.heappush(heap, victim)  # resumes in its turn
                 else:
                     break
+                job.started = next(self._starts)
                 self._running.append(job)
                 start.append(job)
                 continue
-            # In the town's turn the player's decoding does not hold the town's scoring back.
-            best_running = min((j.priority for j in self._running if not (turn and j.priority == Priority.PLAYER)),
-                               default=len(Priority))
+            best_running = min((j.priority for j in self._running), default=len(Priority))
             if exclusive is None and self._parked is None \
                     and (best_running >= job.priority or best_running > _INTERACTIVE):
                 exclusive = heapq.heappop(heap)
@@ -670,6 +691,86 @@ class LLMScheduler:
         else:
             self._interval = None
         return start, preempt, exclusive
+
+    def _plan_turn(self, start: list[_Job], preempt: list[_Job], exclusive: _Job | None) -> _Job | None:
+        """Under the lock, in the town's turn: _plan's choice of what starts, with the
+        town's work placed before the player's. Its batched work fills free slots by
+        priority and takes up to `town_slots` from player sequences (a preparation
+        first, else the one that joined last); its unbatched work (scoring) may run
+        unless the player's own scoring waits. Player work then takes what remains,
+        never below the town's slots; a player job that cannot start waits without
+        holding the town's work back. Returns the job to run before the next step."""
+        heap = self._heap
+        for job in [j for j in heap if j.cancelled.is_set()]:
+            if job.sequence is not None:  # paused, then abandoned
+                self._engine.cancel(job.sequence)
+        waiting = sorted(j for j in heap if not j.cancelled.is_set())
+        placed: set[int] = set()
+        evicted: list[_Job] = []
+
+        def take(job: _Job, victim: _Job | None = None) -> None:
+            if victim is not None:
+                self._running.remove(victim)
+                preempt.append(victim)
+                evicted.append(victim)  # resumes after the turn, or when a slot frees
+            job.started = next(self._starts)
+            self._running.append(job)
+            start.append(job)
+            placed.add(id(job))
+
+        def town_running() -> int:
+            return sum(1 for j in self._running if j.priority != Priority.PLAYER)
+
+        player_scoring = any(j.priority == Priority.PLAYER and not j.batched for j in waiting)
+        # Slots pinned for the player's conversation stay free for its next line.
+        room = max(1, self.max_batch - self._engine.pinned)
+        for job in (j for j in waiting if j.priority != Priority.PLAYER):
+            if not job.batched:
+                # The player's decoding does not hold the town's scoring back in its turn.
+                best_running = min((j.priority for j in self._running if j.priority != Priority.PLAYER),
+                                   default=len(Priority))
+                if exclusive is None and self._parked is None and not player_scoring \
+                        and (best_running >= job.priority or best_running > _INTERACTIVE):
+                    exclusive = job
+                    placed.add(id(job))
+                break
+            if len(self._running) < room:
+                take(job)
+            elif town_running() < self.town_slots and (victim := self._player_victim()) is not None:
+                take(job, victim)
+            elif (victim := max(self._running)).priority > job.priority:
+                take(job, victim)
+            else:
+                break
+        for job in (j for j in waiting if j.priority == Priority.PLAYER):
+            if not job.batched:
+                if exclusive is None and self._parked is None:
+                    exclusive = job
+                    placed.add(id(job))
+                continue
+            if len(self._running) < self.max_batch:
+                take(job)
+            elif (victim := max(self._running)).priority > job.priority and town_running() > self.town_slots:
+                take(job, victim)
+        heap[:] = [j for j in waiting if id(j) not in placed] + evicted
+        heapq.heapify(heap)
+        return exclusive
+
+    def _player_victim(self) -> _Job | None:
+        """The player sequence that gives its slot to the town's turn: a preparation (its
+        cells stay warm), else the one that joined the batch last."""
+        return max((j for j in self._running if j.priority == Priority.PLAYER),
+                   key=lambda j: (j.prepares, j.started), default=None)
+
+    def _player_can_start(self) -> bool:
+        """In the town's turn: whether player work waiting here could start now (its
+        scoring, or a line with a slot to take); read without the lock, as
+        _player_waits."""
+        running = list(self._running)
+        town = sum(1 for j in running if j.priority != Priority.PLAYER)
+        free = len(running) < self.max_batch or town > self.town_slots
+        return any(j.priority == Priority.PLAYER and not j.cancelled.is_set() and (free or not j.batched)
+                   for j in list(self._heap))
 
     @property
     def _payback(self) -> float:
@@ -705,14 +806,15 @@ class LLMScheduler:
 
     def _should_pause(self) -> bool:
         """At a pause point of unbatched work: player dialogue waits, here or with a
-        scheduler this one gives way to; in the town's turn, only a player line waiting
-        here (to start), or the turn's end while player work holds the model."""
-        if self._player_waits():
-            return True
+        scheduler this one gives way to; in the town's turn, only player work waiting
+        here that could start (a line with a slot to take, the player's scoring), or the
+        turn's end while player work holds the model."""
         if self._turn:
+            if self._player_can_start():
+                return True
             return self._clock() >= self._turn_ends_at and (
                 self._player_elsewhere() or any(j.priority == Priority.PLAYER for j in list(self._running)))
-        return self._player_elsewhere()
+        return self._player_waits() or self._player_elsewhere()
 
     def _player_waits(self) -> bool:
         """Whether player dialogue waits for the model (read without the lock: a

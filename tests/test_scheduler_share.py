@@ -284,3 +284,56 @@ async def test_the_towns_turn_comes_while_another_model_answers_the_player():
     finally:
         await _close(engine, scheduler, town)
         await _close(voice_engine, voice, player)
+
+
+async def test_the_town_takes_a_reserved_slot_from_player_sequences_holding_them_all():
+    """Player sequences in every slot: in its turn the town's work takes one of them (a
+    preparation first, its prompt kept warm), and the player's resumes after it."""
+    engine = LockstepEngine(slots=4)
+    scheduler = await _scheduler(engine)
+    names = ["prepare", "player 1", "player 2", "player 3"]
+    players = [asyncio.create_task(scheduler.complete(
+        _request(name, 10_000), Priority.PLAYER, "player_chat_prepare" if name == "prepare" else "player_chat"))
+        for name in names]
+    town = None
+    try:
+        await _until(lambda: scheduler.pending + len(engine.active) == 4, "the player's work has come")
+        await _run(engine, 1)  # then all four decode
+        assert len(engine.active) == 4
+        base = len(engine.log)
+        town = asyncio.create_task(scheduler.complete(_request("town", 3), Priority.PLANNING, "plan"))
+        await _until(lambda: scheduler.pending == 1, "the town's request waits")
+        await _run(engine, 13 + 3 + 1)
+        assert town.done() and town.result().text == "w w w "
+        log = engine.log[base:]
+        assert _runs(log, "town") == [(False, 13), (True, 3), (False, 1)]
+        # The preparation gave its slot (though it joined first), and came back after.
+        assert log[13:16] == [frozenset({"town", "player 1", "player 2", "player 3"})] * 3
+        assert log[16] == frozenset(names)
+        assert scheduler.town_turns == 1 and scheduler.preemptions == 1
+        assert not any(player.done() for player in players)
+    finally:
+        await _close(engine, scheduler, *players, *([town] if town else []))
+
+
+async def test_the_towns_scoring_runs_in_its_turn_behind_player_work_that_cannot_start():
+    """A player line waiting for a slot that player work holds does not keep the town's
+    scoring out of its turn."""
+    engine = LockstepEngine(slots=1)
+    scheduler = await _scheduler(engine)
+    player = await _endless_player(engine, scheduler)
+    waiting = asyncio.create_task(scheduler.complete(_request("player 2", 10_000), Priority.PLAYER, "player_chat"))
+    scoring = None
+    try:
+        await _until(lambda: scheduler.pending == 1, "the second player line waits")
+        scoring = asyncio.create_task(
+            scheduler.score_options(_request("rating", 6), ["1", "2"], Priority.IMPORTANCE, "importance"))
+        await _until(lambda: scheduler.pending == 2, "the scoring waits")
+        await _run(engine, 13 + 4 + 1 + 12 + 2)
+        assert scoring.done() and scoring.result() == [0.0, 0.0]
+        # As with no player line waiting: four chunks in the first turn, two in the next.
+        assert _runs(engine.log, "rating") == [(False, 13), (True, 4), (False, 13), (True, 2)]
+        assert all("player 2" not in step for step in engine.log)
+        assert scheduler.town_turns == 2
+    finally:
+        await _close(engine, scheduler, player, waiting, *([scoring] if scoring else []))
