@@ -5,15 +5,21 @@ that answers it, and if one does, that statement is its answer, said as it would
 Why: given the right memory in its prompt, the 135M default model still answered "What
 do you do for work?" with "I'm happy to help!" and "Who do you live with?" with a family
 it made up; with the statement placed last in the prompt it did no better. The model
-reads better than it writes. The embedder finds the statement closest to the question;
-whether it answers the question is read from the model's probabilities, as the query
-likelihood of retrieval rerankers: how much likelier the question becomes after the
-statement than after one that says nothing (pointwise mutual information, in nats;
-prompts/evidence.py). A statement that makes the question ANSWERS_NATS likelier
-answers it; below that (a line pushing the character out of its role, a question about
-what it was never told, most reactions and opinions) the model answers in its own words.
-Three short requests on scoring's own context (the player's kept prompt stays warm):
-the question after a statement that says nothing, and after each of the two closest.
+reads better than it writes. The embedder finds the statements closest to the question;
+whether one answers the question is read from the model's probabilities as their
+pointwise mutual information (in nats; prompts/evidence.py), which the model reads two
+ways: how much likelier the question becomes after the statement than after one that
+says nothing (the query likelihood of retrieval rerankers), and how much likelier the
+statement becomes as the answer to the question than as the answer to a request that
+asks nothing. The two are estimates of one quantity (PMI is symmetric), each noisy in
+its own way from a small model; their mean is weighed. A statement whose mean reaches
+ANSWERS_NATS answers; below that (a line pushing the character out of its role, a
+question about what it was never told, most reactions and opinions) the model answers
+in its own words. Short requests on scoring's own context (the player's kept prompt
+stays warm): the POOL closest statements as answers to the question (one request, each
+statement's likelihood after nothing asked kept from the first time), then the question
+after a statement that says nothing and after each candidate: the closest, and the
+likeliest as its answer.
 
 What an agent knows, as statements it could say: its identity block's sentences, the
 memories recalled for the question (what it saw someone doing, as "I saw ..."; a line
@@ -44,20 +50,25 @@ from agent_server.scheduler import Priority
 
 log = logging.getLogger(__name__)
 
-# How much likelier (nats: e^2.5, about 12 times) the closest statement must make the
-# question. With the default model, closest statements that answer their question (a job,
-# an age, a home, a plan, what the player said) made it 2.8-4.1 nats likelier; for lines
-# pushing the character out of its role and questions about what it was never told,
-# -6.0-1.0; for reactions, 2.2 (not said) and 4.7 ("Your oven breaks ..." answered with
-# when the agent bakes: in character, if beside the point).
-ANSWERS_NATS = 2.5
-# The statements closest to the question by the embedder that the model weighs. On the
-# believability benchmark's captured questions, replayed (with the asker's side weighed,
-# of_asker): with one, 31 of 54 answerable questions got a statement carrying the fact
-# and 11 a wrong one; with two, 33 and 11; with three, 32 and 12 (the model's reading,
-# not the candidates, is the limit). No line pushing the character out of its role got
-# a statement with any of them.
-CANDIDATES = 2
+# The mean of the two readings (nats: e^4.5, about 90 times likelier) a statement must
+# reach to answer. On the believability benchmark's questions, captured in two runs (163
+# weighed in each) and replayed against the default model, answerable ones (54 a run)
+# got a statement carrying the fact / a wrong one: with the question's likelihood alone
+# from the two closest statements at 2.5 nats (as before), 39/7 and 42/6; with both
+# readings as below at a mean of 4.5, 42/4 and 44/4, while those about what the agent
+# was never told got a statement as often (4 of 19) and reactions less often. The
+# statements carrying the fact were the embedder's closest for 43 of the 54: the
+# model's reading, not the candidates, is the limit. Reading the statement as the
+# answer found "I am planning a Valentine's Day party ..." for "Are you planning
+# anything special soon?" over "I wake up around 6 am and bake pastries ...".
+ANSWERS_NATS = 4.5
+# The statements closest to the question by the embedder that are read as its answer
+# (one request; its cost grows with their tokens, a few tens of milliseconds each with
+# the default model), and of them the CANDIDATES closest and the CANDIDATES likeliest
+# as its answer, weighed both ways. A pool of 4 to 6, and 1 or 2 candidates of each,
+# did as well on the captured questions within one answer.
+POOL = 4
+CANDIDATES = 1
 # Statements longer than this (words) are not said as an answer.
 MAX_WORDS = 40
 MIN_WORDS = 3
@@ -73,7 +84,10 @@ TOLD_BACK = "You told me"
 _DOING = re.compile(r"^(?P<who>[A-Z][\w'-]*(?: [A-Z][\w'-]*)+) is (?P<doing>[a-z]+ing\b.*)$")
 _QUOTE = re.compile(r'^(?P<who>.+?) (?:said|says) to (?P<whom>.+?): "(?P<said>.*)"\s*$')
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”]?\s+(?=[\"'“]?[A-Z0-9])")
-_LABEL = re.compile(r":\s")  # "My plan for day 1: ..." (a clock's "5:30" is no label)
+# A sentence opening with a label: "My plan for day 1: ...", "Conversation with Tom: ...";
+# not a sentence whose colon comes later ("Head office told me that raises are tight this
+# year: ...", which answers "Is there money for raises?"), nor a clock's "5:30".
+_LABEL = re.compile(r"^(?:[^\s:]+\s+){0,5}[^\s:]+:\s")
 
 
 @dataclass(frozen=True)
@@ -181,6 +195,9 @@ class Answering:
 
     def __init__(self, *, cache: int = 4096) -> None:
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        # Each statement's log-probability as the answer to a request that asks nothing,
+        # by the model that reads it.
+        self._unasked: OrderedDict[tuple[int, str], float] = OrderedDict()
         self._cache = cache
         # Answers given from what the agent knows, and questions scored and not.
         self.answered = 0
@@ -202,8 +219,8 @@ class Answering:
 
     async def find(self, mind: Mind, question: str, known: list[str], *, priority: Priority, purpose: str,
                    asker: str = "", unsaid: Iterable[str] = ()) -> Answer | None:
-        """The statement of `known` that answers `question` (from `asker`) best, if one
-        makes it at least ANSWERS_NATS likelier; None else. A statement that answers
+        """The statement of `known` that answers `question` (from `asker`) best, if the
+        mean of the model's two readings of it reaches ANSWERS_NATS; None else. A statement that answers
         holds every name and number the question holds but the agent's and the asker's
         ("Did you approve Priya's transfer to the Berlin office?" is not answered by "I
         have managed Priya Sharma for five years": nothing the agent knows of Berlin).
@@ -223,13 +240,19 @@ class Answering:
             return None
         self.asked += 1
         vectors = await self._embedded(mind, [question, *known])
-        closest = [known[i] for i in np.argsort(-(vectors[1:] @ vectors[0]))[:CANDIDATES]]
-        option = [evidence.asked(question)]
+        pool = [known[i] for i in np.argsort(-(vectors[1:] @ vectors[0]))[:POOL]]
         score = mind.f.scheduler.score_options
+        # As the question's answer, against as the answer to a request asking nothing.
+        as_answer = await score(evidence.asking(question), pool, priority, purpose)
+        unasked = await self._unasked_scores(mind, pool, priority, purpose)
+        answering = {s: a - b for s, a, b in zip(pool, as_answer, unasked)}
+        likeliest = sorted(pool, key=lambda s: -answering[s])[:CANDIDATES]
+        option = [evidence.asked(question)]
         base = (await score(evidence.probe(evidence.NOTHING), option, priority, purpose))[0]
         best: Answer | None = None
-        for statement in closest:
-            nats = (await score(evidence.probe(statement), option, priority, purpose))[0] - base
+        for statement in dict.fromkeys(pool[:CANDIDATES] + likeliest):
+            asking = (await score(evidence.probe(statement), option, priority, purpose))[0] - base
+            nats = (asking + answering[statement]) / 2
             if best is None or nats > best.nats:
                 best = Answer(statement, nats)
         log.debug("%s: %r is answered best by %r (%.1f nats)", mind.name, question, best and best.text,
@@ -238,3 +261,20 @@ class Answering:
             return None
         self.answered += 1
         return best
+
+    async def _unasked_scores(self, mind: Mind, statements: list[str], priority: Priority,
+                              purpose: str) -> list[float]:
+        """Each statement's log-probability as the answer to a request asking nothing, by
+        the model that serves `purpose`; kept, so most questions score only new ones."""
+        reader = id(mind.f.scheduler.serving(purpose))
+        new = [s for s in statements if (reader, s) not in self._unasked]
+        if new:
+            scores = await mind.f.scheduler.score_options(evidence.asking(evidence.NOTHING), new, priority, purpose)
+            self._unasked.update(zip(((reader, s) for s in new), scores))
+        out = []
+        for s in statements:
+            self._unasked.move_to_end((reader, s))
+            out.append(self._unasked[(reader, s)])
+        while len(self._unasked) > self._cache:
+            self._unasked.popitem(last=False)
+        return out

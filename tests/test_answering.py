@@ -24,7 +24,8 @@ from tests.scripted_model import ScriptedModel
 
 class ReadingModel(ScriptedModel):
     """A scripted model whose scores are probabilities: the question is `likely` nats
-    likelier after a statement holding one of `answers` than after any other. Its
+    likelier after a statement holding one of `answers` than after any other, and such
+    a statement as likelier as its answer than as the answer to nothing asked. Its
     answers to the player are `says` (other requests go to the town's script)."""
 
     reads_probabilities = True
@@ -36,13 +37,18 @@ class ReadingModel(ScriptedModel):
         self.scored: list[str] = []
         self.says = "I am fine, thank you."
 
+    def _holds_answer(self, statement: str) -> bool:
+        return statement != evidence.NOTHING and any(a in statement for a in self.answers)
+
     def score_options(self, request: LLMRequest, options: list[str], *, per_token: bool = False) -> list[float]:
+        if request.messages[0]["content"] == evidence.ANSWER_SYSTEM:  # statements as the answer
+            asked = request.messages[-1]["content"] != evidence.NOTHING
+            return [-30.0 + (self.likely if asked and self._holds_answer(o) else 0.0) for o in options]
         if request.messages[0]["content"] != evidence.SYSTEM:
             return super().score_options(request, options, per_token=per_token)
         statement = request.messages[-1]["content"]
         self.scored.append(statement)
-        answers = statement != evidence.NOTHING and any(a in statement for a in self.answers)
-        return [-30.0 + (self.likely if answers else 0.0) for _ in options]
+        return [-30.0 + (self.likely if self._holds_answer(statement) else 0.0) for _ in options]
 
     def stream(self, request: LLMRequest):
         if not request.grounded:
@@ -74,6 +80,8 @@ def test_what_an_agent_knows_is_said_in_its_own_words(scripted_server):
         "My plan for day 1: 08:00 open the cafe; 09:00 bake",
         'John Lin said to Isabella Rodriguez: "The pharmacy closes early today."',
         "Tom Moreno is carrying a ladder and a can of blue paint",
+        "Conversation with Tom Moreno: they talked about the paint",
+        "The landlord told Isabella Rodriguez that the rent is going up this year: by a tenth, from March",
     ], "Sam", told=["My name is Sam and I just moved here."])
     assert "I saw Tom Moreno carrying a ladder and a can of blue paint." in known  # what it saw
     assert "You told me you lost your dog near the park." in known  # told back to the teller
@@ -83,7 +91,9 @@ def test_what_an_agent_knows_is_said_in_its_own_words(scripted_server):
     assert any("Hobbs Cafe" in k for k in known)  # the identity's sentences
     assert not any("?" in k or "Hi." in k for k in known)  # no questions, nothing too short
     assert not any("not seen any dog" in k for k in known)  # its own lines are no evidence
-    assert not any("My plan" in k for k in known)  # nor labels and plan lists
+    assert not any("My plan" in k or "Conversation with" in k for k in known)  # nor labels and plan lists
+    # A colon later in a sentence is no label: the sentence is said.
+    assert "The landlord told me that the rent is going up this year: by a tenth, from March." in known
 
 
 def test_what_the_asker_said_of_themselves_is_told_back_to_them():
@@ -189,6 +199,35 @@ async def test_an_interview_question_the_agent_knows_is_answered_with_what_it_kn
     assert reply.answer != scripted_model.says
     assert scripted_model.scored and not any(r.grounded for r in scripted_model.history)
     assert scripted_server.society.dialogue.answering.answered == 1
+
+
+async def test_a_statement_read_as_the_answer_is_weighed_though_not_the_closest(scripted_model, embedder):
+    """The embedder's two closest statements to "What's your line of work?" speak of the
+    agent's character; the one the model reads as its answer is weighed too, and found.
+    Each statement's likelihood after nothing asked is read once and kept."""
+    scheduler = LLMScheduler(scripted_model)
+    await scheduler.start()
+    answering = Answering()
+    mind = SimpleNamespace(name="Tom Moreno", f=SimpleNamespace(
+        scheduler=scheduler, retriever=SimpleNamespace(embedder=embedder)))
+    known = ["I am practical, blunt and honest.", "I'm Tom Moreno, 52, practical, blunt and honest.",
+             "I am blunt but fair, and my neighbours come to me when something needs fixing.",
+             "I own Harvey Oak Supply Store, where I sell tools, paint and garden supplies."]
+    vectors = embedder.embed_batch(["What's your line of work?", *known])
+    assert 3 not in (-(vectors[1:] @ vectors[0])).argsort()[:2]  # not among the two closest
+    scripted_model.answers = ["Harvey Oak"]
+    try:
+        found = await answering.find(mind, "What's your line of work?", known, priority=Priority.PLAYER,
+                                     purpose="player_chat")
+        assert found is not None and "Harvey Oak" in found.text
+        assert found.nats == pytest.approx(scripted_model.likely)
+        kept = len(answering._unasked)
+        assert kept == len(known)
+        await answering.find(mind, "What do you do for a living?", known, priority=Priority.PLAYER,
+                             purpose="player_chat")
+        assert len(answering._unasked) == kept  # read once
+    finally:
+        await scheduler.close()
 
 
 async def test_a_backend_that_cannot_read_probabilities_never_answers_this_way(embedder):

@@ -1,7 +1,8 @@
-"""Whether a statement answers a question, read from the model's probabilities (the
-query likelihood of retrieval rerankers): the question's log-probability after the
-statement, against after a statement that says nothing (answering.py). No text is
-generated or parsed; the request is only scored."""
+"""Whether a statement answers a question, read from the model's probabilities, both
+ways (answering.py): the question's log-probability after the statement, against after
+a statement that says nothing (the query likelihood of retrieval rerankers); and the
+statement's as the answer to the question, against as the answer to a request that asks
+nothing. No text is generated or parsed; the requests are only scored."""
 
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ SYSTEM = "Someone says something, and someone asks about it."
 NOTHING = "Tell me something."
 
 
+# The other way: someone asks, and the other answers; the answer is scored.
+ANSWER_SYSTEM = "Someone asks a question, and the other person answers it."
+
+
 def probe(statement: str) -> LLMRequest:
     """The request whose answer, scored, is the question (`asked`)."""
     return LLMRequest(messages=[{"role": "system", "content": SYSTEM}, {"role": "user", "content": statement}],
@@ -23,3 +28,11 @@ def probe(statement: str) -> LLMRequest:
 def asked(question: str) -> str:
     """The option scored: the question, as the next turn would ask it."""
     return f"Question: {' '.join(question.split())}"
+
+
+def asking(question: str) -> LLMRequest:
+    """The request whose answer, scored, is a statement (said as the answer to `question`;
+    NOTHING asks nothing)."""
+    return LLMRequest(messages=[{"role": "system", "content": ANSWER_SYSTEM},
+                                {"role": "user", "content": " ".join(question.split())}],
+                      max_tokens=0, temperature=0.0)
