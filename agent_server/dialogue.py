@@ -151,6 +151,14 @@ class Dialogue:
                 topic=topic.text if topic is not None else "",
             )
             text = await self._utterance(speaker, listener.name, request)
+            if all(sid != speaker.id for sid, _, _ in conversation.lines):
+                # Its first line: what it chose to tell is told (topics.py).
+                told = self.topics.told_in(text, topic) if text else (topic.statement if topic is not None else "")
+                if told != text:
+                    self.topics.stated += 1
+                    log.info("%s's first line to %s did not tell %r (%r): said as known", speaker.name,
+                             listener.name, topic.key, text)
+                    text = told
             if not text or _said_before(text, conversation):
                 break  # the talk is going round in circles: that is an end too
             conversation.lines.append((speaker.id, speaker.name, text))

@@ -6,7 +6,15 @@ The candidates: a gathering it hosts or heard of (invitations.py) that this list
 not heard of from it; its own news (a scenario seed without an event: "has decided to
 run for mayor"); the weightiest thing it was told lately by someone else; the
 relationship; what the other is doing; and small talk, always. A topic shared with a
-listener is not offered again for that listener. Without topic choice (the paper's way,
+listener is not offered again for that listener.
+
+A topic with something to tell (a gathering, news, what one heard) carries what the
+speaker knows of it as it would say it (`Topic.statement`), and the words that mark a
+line as telling it (`Topic.gist`: what the gathering is and where, the news's words).
+The model writes the line; a first line on the topic that carries none of it ("I'm so
+excited for tonight!", or a line about something else altogether) is replaced by the
+statement (Topics.told_in): the model reads better than it writes, and what was chosen
+to be told is told, with its place and time as the speaker knows them. Without topic choice (the paper's way,
 an ablation), lines are conditioned on the summary and the memories of the listener
 alone, and what the speaker means to do reaches them only through the summary.
 """
@@ -14,7 +22,7 @@ alone, and what the speaker means to do reaches them only through the summary.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from agent_server.mind import HeardEvent, Mind
 from agent_server.prompts import converse
@@ -24,6 +32,13 @@ from agent_server.scheduler import Priority
 NEWS_WINDOW_S = 24 * 3600
 NEWS_MIN_IMPORTANCE = 5
 SMALL_TALK = "small talk about the day"
+# Words too common to mark a line as telling something.
+_COMMON = frozenset("""about after again also been before being could does doing from have here
+into just know like more most much only other over said says some that their them then there
+these they this those told very want were what when where which while will with would your
+you're""".split())
+# A line tells a topic when it has this many of the topic's gist words (all, if fewer).
+GIST_WORDS = 2
 
 
 @dataclass(frozen=True)
@@ -33,6 +48,11 @@ class Topic:
     # The topic in words, as the speaker's line is asked for it.
     text: str
     event: HeardEvent | None = None
+    # What the speaker knows of it, as it would tell it (first person); "" where there is
+    # nothing to tell (the relationship, what the other is doing, small talk).
+    statement: str = ""
+    # Words a line telling it holds (lower case, 4 letters or more, common words aside).
+    gist: frozenset[str] = field(default_factory=frozenset)
 
 
 class Topics:
@@ -41,6 +61,8 @@ class Topics:
         self.news: dict[str, list[str]] = {}
         # False: no topic is chosen (the ablation without topic choice).
         self.enabled = True
+        # First lines on a topic that did not tell it, said as the topic's statement.
+        self.stated = 0
 
     def candidates(self, speaker: Mind, listener: Mind, now: int) -> list[Topic]:
         told = speaker.state.told
@@ -56,21 +78,31 @@ class Topics:
             place, when = speaker.f.town.place(event.place_id).name, speaker.clock(event.start)
             if event.teller == speaker.name:
                 text = f"inviting {listener.name} to {event.what} at {place}, {when}"
+                statement = f"{listener.first_name}, I'm holding {event.what} at {place}, {when}. I'd love you to come."
             elif event.teller == listener.name:
                 continue  # the listener told it
             else:
                 text = f"{event.what} at {place}, {when}, which {event.teller} told {speaker.first_name} about"
-            offer(Topic(f"event:{event.place_id}:{event.start}", text, event))
+                statement = f"{event.teller} told me about {event.what} at {place}, {when}."
+            offer(Topic(f"event:{event.place_id}:{event.start}", text, event, statement,
+                        gist_of(f"{event.what} {place}", speaker, listener)))
         for news in self.news.get(speaker.id, []):
-            offer(Topic("news:" + _key(news), f"{speaker.first_name}'s news: {news}"))
+            # Told by its first sentence, the news itself (what follows is what the
+            # holder means to do about it: "He wants to tell his friends ...").
+            fact = _first_sentence(news)
+            offer(Topic("news:" + _key(news), f"{speaker.first_name}'s news: {news}",
+                        statement=_sentence(speaker.identity.of_self(fact)), gist=gist_of(fact, speaker, listener)))
         heard = [m for m in speaker.f.memory.recent(speaker.id, 60)
                  if m.kind == "dialogue" and m.created_at >= now - NEWS_WINDOW_S
                  and m.importance >= NEWS_MIN_IMPORTANCE and not m.description.startswith(
                      (speaker.name, listener.name, f"Conversation with"))]
         if heard:
             weightiest = max(heard, key=lambda m: (m.importance, m.created_at))
+            quoted = _QUOTE.match(weightiest.description)
             offer(Topic("heard:" + _key(weightiest.description), f"what {speaker.first_name} heard: "
-                        f"{weightiest.description}"))
+                        f"{weightiest.description}",
+                        statement=f'{quoted["who"]} told me, "{quoted["said"].strip()}"' if quoted else "",
+                        gist=gist_of(quoted["said"] if quoted else "", speaker, listener)))
         for relationship in speaker.identity.relationships:
             if listener.name in relationship or listener.first_name in relationship.split():
                 offer(Topic("relationship:" + listener.id, f"how things are between them ({relationship})"))
@@ -99,6 +131,16 @@ class Topics:
         return chosen
 
     @staticmethod
+    def told_in(line: str, topic: Topic | None) -> str:
+        """`line`, a speaker's first on `topic`, if it tells the topic (holds GIST_WORDS of
+        its gist words, all of them if fewer) or the topic has nothing to tell; else the
+        topic's statement."""
+        if topic is None or not topic.statement or not topic.gist:
+            return line
+        words = {re.sub(r"'s$", "", w) for w in _WORD.findall(line.lower())}
+        return line if len(words & topic.gist) >= min(GIST_WORDS, len(topic.gist)) else topic.statement
+
+    @staticmethod
     def shared(speaker: Mind, listener: Mind, topic: Topic) -> None:
         """`speaker` has brought `topic` up with `listener`: not offered for it again (small
         talk always is)."""
@@ -107,6 +149,29 @@ class Topics:
         speaker.state.told.setdefault(topic.key, []).append(listener.id)
         if topic.event is not None and listener.name not in topic.event.told:
             topic.event.told.append(listener.name)
+
+
+_WORD = re.compile(r"[a-z][a-z'-]*[a-z]")
+# A line heard, as a dialogue memory keeps it: 'Tom Moreno said to Isabella Rodriguez: "..."'.
+_QUOTE = re.compile(r'^(?P<who>.+?) said to (?P<whom>.+?): "(?P<said>.*)"\s*$')
+
+
+def gist_of(text: str, *people: Mind) -> frozenset[str]:
+    """The words of `text` that mark a line as telling it: 4 letters or more, not common
+    words, not the names of `people` (the speaker and the listener say those anyway);
+    a possessive's "'s" aside ("Valentine's" -> "valentine")."""
+    names = {w.lower() for mind in people for w in mind.name.split()}
+    words = {re.sub(r"'s$", "", w) for w in _WORD.findall(text.lower())}
+    return frozenset(w for w in words if len(w) >= 4 and w not in _COMMON and w not in names)
+
+
+def _first_sentence(text: str) -> str:
+    return re.split(r"(?<=[.!?])\s+(?=[A-Z])", " ".join(text.split()), maxsplit=1)[0]
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text if not text or text.endswith((".", "!", "?")) else text + "."
 
 
 def _key(text: str) -> str:

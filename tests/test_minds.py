@@ -580,6 +580,52 @@ async def test_a_speaker_chooses_its_topic_among_what_it_knows_and_does_not_repe
         await server.stop()
 
 
+@pytest.mark.parametrize("tells", [False, True])
+async def test_a_first_line_that_does_not_tell_the_chosen_topic_is_said_as_the_speaker_knows_it(tmp_path, embedder,
+                                                                                               tells):
+    """The host chose to invite John; a first line that says nothing of the gathering
+    ("Hello John.") is replaced by what the host knows of it, with its place and time,
+    and John keeps the gathering from it; a line that tells it is said as written."""
+    from tests.test_character import TEA_PARTY
+    first = "Come to my tea party at the cafe, John." if tells else "Hello John."
+    model = ScriptedModel(TownScript(reaction="Talk to", end_conversation_after=2, topic="tea party",
+                                     lines=(first, "Hello Isabella.")))
+    server = await start_scripted(tmp_path, model, embedder, scenario_path=TEA_PARTY)
+    try:
+        society = server.society
+        await _sync(society, [_sees("isabella", "john_lin", "walking in the park")], EIGHT_AM)
+        [conversation] = society.conversations
+        said = conversation.lines[0][2]
+        assert conversation.lines[0][0] == "isabella"
+        assert said == (first if tells else
+                        "John, I'm holding the tea party at Hobbs Cafe, Monday February 13, 09:00. I'd love you to come.")
+        assert society.dialogue.topics.stated == (0 if tells else 1)
+        [event] = society.minds["john_lin"].state.heard_events
+        assert (event.teller, event.place_id, event.start) == ("Isabella Rodriguez", "hobbs_cafe", 9 * 3600)
+        # What John heard is what was said.
+        assert any(said in m.description for m in society.f.memory.all("john_lin") if m.kind == "dialogue")
+    finally:
+        await server.stop()
+
+
+def test_a_topic_is_told_by_a_line_holding_its_gist():
+    from types import SimpleNamespace
+
+    from agent_server.topics import Topic, Topics, gist_of
+    people = [SimpleNamespace(name="Sam Moore"), SimpleNamespace(name="Tom Moreno")]
+    gist = gist_of("Sam Moore has decided to run for mayor of Smallville in the local election.", *people)
+    assert gist == {"decided", "mayor", "smallville", "local", "election"}
+    news = Topic("news:x", "Sam's news", statement="I have decided to run for mayor.", gist=gist)
+    assert Topics.told_in("Tom, I'm running for mayor in the election!", news).startswith("Tom, I'm running")
+    assert Topics.told_in("Tom, lovely weather for the election.", news) == "I have decided to run for mayor."
+    assert Topics.told_in("Nice day.", Topic("small talk", "small talk about the day")) == "Nice day."
+    assert Topics.told_in("Nice day.", None) == "Nice day."
+    party = gist_of("the Valentine's Day party Hobbs Cafe", *people)
+    assert party == {"valentine", "party", "hobbs", "cafe"}
+    invite = Topic("event:x", "inviting", statement="Come.", gist=party)
+    assert Topics.told_in("Our Valentine's party is at the cafe!", invite) == "Our Valentine's party is at the cafe!"
+
+
 async def test_with_nothing_new_small_talk_is_a_real_choice_and_without_topic_choice_none_is_made(tmp_path,
                                                                                                   embedder):
     model = ScriptedModel(TownScript(reaction="Talk to", end_conversation_after=2, topic="small talk",
