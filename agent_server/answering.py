@@ -82,7 +82,8 @@ TOLD_BACK = "You told me"
 # What the agent saw someone doing, as perception remembers it: "Tom Moreno is carrying
 # a ladder" (said as "I saw Tom Moreno carrying a ladder.").
 _DOING = re.compile(r"^(?P<who>[A-Z][\w'-]*(?: [A-Z][\w'-]*)+) is (?P<doing>[a-z]+ing\b.*)$")
-_QUOTE = re.compile(r'^(?P<who>.+?) (?:said|says) to (?P<whom>.+?): "(?P<said>.*)"\s*$')
+# A line heard, as a dialogue memory keeps it: 'Tom Moreno said to Isabella Rodriguez: "..."'.
+QUOTED = re.compile(r'^(?P<who>.+?) (?:said|says) to (?P<whom>.+?): "(?P<said>.*)"\s*$')
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”]?\s+(?=[\"'“]?[A-Z0-9])")
 # A sentence opening with a label: "My plan for day 1: ...", "Conversation with Tom: ...";
 # not a sentence whose colon comes later ("Head office told me that raises are tight this
@@ -178,7 +179,7 @@ def statements(mind: Mind, memories: Iterable[str], asker: str, told: Iterable[s
         for s in sentences(line):
             add(_said(s))
     for description in memories:
-        quoted = _QUOTE.match(description)
+        quoted = QUOTED.match(description)
         if quoted is None:
             for s in sentences(mind.identity.of_self(description)):
                 doing = _DOING.match(s)

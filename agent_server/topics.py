@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from agent_server.answering import QUOTED
 from agent_server.mind import HeardEvent, Mind
 from agent_server.prompts import converse
 from agent_server.scheduler import Priority
@@ -98,7 +99,7 @@ class Topics:
                      (speaker.name, listener.name, f"Conversation with"))]
         if heard:
             weightiest = max(heard, key=lambda m: (m.importance, m.created_at))
-            quoted = _QUOTE.match(weightiest.description)
+            quoted = QUOTED.match(weightiest.description)
             offer(Topic("heard:" + _key(weightiest.description), f"what {speaker.first_name} heard: "
                         f"{weightiest.description}",
                         statement=f'{quoted["who"]} told me, "{quoted["said"].strip()}"' if quoted else "",
@@ -152,8 +153,6 @@ class Topics:
 
 
 _WORD = re.compile(r"[a-z][a-z'-]*[a-z]")
-# A line heard, as a dialogue memory keeps it: 'Tom Moreno said to Isabella Rodriguez: "..."'.
-_QUOTE = re.compile(r'^(?P<who>.+?) said to (?P<whom>.+?): "(?P<said>.*)"\s*$')
 
 
 def gist_of(text: str, *people: Mind) -> frozenset[str]:
