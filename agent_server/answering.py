@@ -221,9 +221,9 @@ class Answering:
     async def find(self, mind: Mind, question: str, known: list[str], *, priority: Priority, purpose: str,
                    asker: str = "", unsaid: Iterable[str] = ()) -> Answer | None:
         """The statement of `known` that answers `question` (from `asker`) best, if the
-        mean of the model's two readings of it reaches ANSWERS_NATS; None else. A statement that answers
-        holds every name and number the question holds but the agent's and the asker's
-        ("Did you approve Priya's transfer to the Berlin office?" is not answered by "I
+        mean of the model's two readings of it reaches ANSWERS_NATS; None else. A
+        statement that answers holds every name and number the question holds but the
+        agent's and the asker's ("Did you approve Priya's transfer to the Berlin office?" is not answered by "I
         have managed Priya Sharma for five years": nothing the agent knows of Berlin).
         A question about the asker ("Do you remember what I do?") is answered only by
         what they told ("You told me you're a carpenter ..."), and any other not by what

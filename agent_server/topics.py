@@ -11,12 +11,14 @@ listener is not offered again for that listener.
 A topic with something to tell (a gathering, news, what one heard) carries what the
 speaker knows of it as it would say it (`Topic.statement`), and the words that mark a
 line as telling it (`Topic.gist`: what the gathering is and where, the news's words).
-The model writes the line; a first line on the topic that carries none of it ("I'm so
-excited for tonight!", or a line about something else altogether) is replaced by the
-statement (Topics.told_in): the model reads better than it writes, and what was chosen
-to be told is told, with its place and time as the speaker knows them. Without topic choice (the paper's way,
-an ablation), lines are conditioned on the summary and the memories of the listener
-alone, and what the speaker means to do reaches them only through the summary.
+The model writes the line; a first line on the topic that holds fewer than two of those
+words ("I'm so excited for tonight!", or a line about something else altogether) is
+replaced by the statement (Topics.told_in): the model reads better than it writes, and
+what was chosen to be told is told, with its place and time as the speaker knows them.
+
+Without topic choice (the paper's way, an ablation), lines are conditioned on the
+summary and the memories of the listener alone, and what the speaker means to do
+reaches them only through the summary.
 """
 
 from __future__ import annotations
