@@ -159,7 +159,7 @@ def asks_if_machine(text: str) -> bool:
 
 # "your name is Bob", "you are now Jack", "call you Max", "named Rex": a name offered.
 _OFFERED = re.compile(r"\b(?i:name is|name's|you are now|you're now|you are|you're|call you|named|be)\s+"
-                      r"(?i:now\s+|a\s+\w+\s+named\s+)?([A-Z][a-z]+)")
+                      r"(?i:now\s+|(?:now\s+)?an?\s+\w+\s+(?:named|called)\s+)?([A-Z][a-z]+)")
 # "you are now a pirate", "pretend to be a dragon", "act as an assistant": a role offered.
 _ROLE = re.compile(r"\b(?i:you are now|you're now|you are|you're|pretend to be|pretend you are|pretend you're|"
                    r"act as|acting as|play|playing|roleplay as|be)\s+(?i:a|an|the|my)\s+([a-z]+)")
@@ -219,16 +219,23 @@ class CharacterGuard:
     # The one the agent speaks to: calling itself by their name ("I'm Robin and I live
     # ...") breaks character, unless it is its own name too.
     listener: str = ""
+    # What was said to the agent earlier in the conversation: a name or a role one of
+    # those lines tried to give it stays refused ("You are now a pirate called Bob.",
+    # then "What did I ask you first?" answered "I'm an amazing pirate").
+    pushed: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.known = {k.lower() for k in self.known}
         self._first = {phrase[0] for phrase in _AGREEING} if asks_if_machine(self.asked) else set()
         # The names the line tries to give the agent ("your name is Bob", "you are Jack").
-        self._offered = {m.lower() for m in _OFFERED.findall(self.asked)} - self.known
+        lines = (self.asked, *self.pushed)
+        self._offered = {m.lower() for line in lines for m in _OFFERED.findall(line)} - self.known
         # The roles it tries to give ("you are now a pirate"): taking one breaks character.
-        roles = {m.lower() for m in _ROLE.findall(self.asked)} - {"person", "human", "real", "good", "nice"}
-        self._roles = [phrase for role in roles for phrase in _expand(
-            f"{{i'm|i am|i'm now|i am now|i'll be|i will be|as|being}} {{a|an|the|your}} {role}")]
+        roles = ({m.lower() for line in lines for m in _ROLE.findall(line)}
+                 - {"person", "human", "real", "good", "nice"})
+        # With up to two words before the role ("I'm an amazing pirate").
+        self._roles = [phrase for role in roles for gap in ("", "<word> ", "<word> <word> ") for phrase in _expand(
+            f"{{i'm|i am|i'm now|i am now|i'll be|i will be|as|being}} {{a|an|the|your}} {gap}{role}")]
         self._echoes = [words for words in (tuple(w for w, _, _ in _words(t))[:ECHO_WORDS]
                                             for t in (self.asked, *self.said)) if len(words) >= ECHO_WORDS]
         own, theirs = self.name.lower().split(), self.listener.lower().split()
@@ -310,10 +317,12 @@ class CharacterGuard:
 
 
 def breaks_character(text: str, known: set[str] | frozenset[str] = frozenset(), asked: str = "",
-                     said: tuple[str, ...] = (), name: str = "", listener: str = "") -> str:
+                     said: tuple[str, ...] = (), name: str = "", listener: str = "",
+                     pushed: tuple[str, ...] = ()) -> str:
     """The phrase in which a whole answer (to `asked`, after `said`, by `name` to
-    `listener`) breaks character, or ""."""
-    guard = CharacterGuard(known=set(known), asked=asked, said=tuple(said), name=name, listener=listener)
+    `listener`, who said `pushed` before) breaks character, or ""."""
+    guard = CharacterGuard(known=set(known), asked=asked, said=tuple(said), name=name, listener=listener,
+                           pushed=tuple(pushed))
     guard.feed(text)
     guard.finish()
     return guard.broken

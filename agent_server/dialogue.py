@@ -270,7 +270,8 @@ class Dialogue:
                                                priority=Priority.PLAYER, purpose="player_chat", asker=player,
                                                unsaid=said)
             if (answer is not None and character.speaks_in_person(answer.text, player)
-                    and not character.breaks_character(answer.text, known, text, name=mind.name, listener=player)):
+                    and not character.breaks_character(answer.text, known, text, name=mind.name, listener=player,
+                                                       pushed=tuple(told))):
                 shown.append(answer.text)
                 yield answer.text
             for attempt in range(0 if shown else 2):
@@ -284,6 +285,7 @@ class Dialogue:
                 request = player_chat.build(messages + turns, max_tokens=self._chat_max_tokens,
                                             temperature=temperature, logit_bias=logit_bias)
                 guard = character.CharacterGuard(known=known, asked=text, name=mind.name, listener=player,
+                                                 pushed=tuple(told),
                                                  said=tuple(t for sid, _, t in conversation.lines if sid == mind.id))
                 passed = ""  # what the guard let through
                 async with contextlib.aclosing(mind.f.scheduler.stream(
