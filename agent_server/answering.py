@@ -121,7 +121,8 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(" ".join(text.split())) if s.strip()]
 
 
-def _said(text: str) -> str:
+def as_sentence(text: str) -> str:
+    """`text` unquoted, ending as a sentence ends."""
     text = text.strip().strip('"“”').strip()
     return text if text.endswith((".", "!", "?")) else text + "."
 
@@ -142,7 +143,7 @@ def told_back(sentence: str) -> str:
     """A sentence the asker said, as the agent tells it back to them: "You told me you lost
     your grey cat ..." where it begins with the asker speaking of themselves (and says
     nothing of "we"), else quoted: 'You told me, "Lily has a cough."'."""
-    sentence = _said(sentence)
+    sentence = as_sentence(sentence)
     if _OURS.search(sentence) or not re.match(r"(?:I|I'm|I've|I'd|I'll|My)\b", sentence):
         return f'{TOLD_BACK}, "{sentence}"'
 
@@ -173,17 +174,17 @@ def statements(mind: Mind, memories: Iterable[str], asker: str, told: Iterable[s
         for s in sentences(said):
             if "?" in s or len(s.split()) <= MIN_WORDS:  # "Hello, I'm Robin." is no news
                 continue
-            add(told_back(s) if who == asker else f'{who} told me, "{_said(s)}"')
+            add(told_back(s) if who == asker else f'{who} told me, "{as_sentence(s)}"')
 
     for _, line in mind.identity.own_lines():
         for s in sentences(line):
-            add(_said(s))
+            add(as_sentence(s))
     for description in memories:
         quoted = QUOTED.match(description)
         if quoted is None:
             for s in sentences(mind.identity.of_self(description)):
                 doing = _DOING.match(s)
-                add(_said(f"I saw {doing['who']} {doing['doing']}" if doing else s))
+                add(as_sentence(f"I saw {doing['who']} {doing['doing']}" if doing else s))
         elif quoted["who"] not in (mind.name, mind.first_name) and quoted["whom"] in (mind.name, mind.first_name):
             heard(quoted["who"], quoted["said"])
     for text in told:

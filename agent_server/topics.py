@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from agent_server.answering import QUOTED
+from agent_server.answering import QUOTED, as_sentence, sentences
 from agent_server.mind import HeardEvent, Mind
 from agent_server.prompts import converse
 from agent_server.scheduler import Priority
@@ -92,9 +92,9 @@ class Topics:
         for news in self.news.get(speaker.id, []):
             # Told by its first sentence, the news itself (what follows is what the
             # holder means to do about it: "He wants to tell his friends ...").
-            fact = _first_sentence(news)
+            fact = (sentences(news) or [news])[0]
             offer(Topic("news:" + _key(news), f"{speaker.first_name}'s news: {news}",
-                        statement=_sentence(speaker.identity.of_self(fact)), gist=gist_of(fact, speaker, listener)))
+                        statement=as_sentence(speaker.identity.of_self(fact)), gist=gist_of(fact, speaker, listener)))
         heard = [m for m in speaker.f.memory.recent(speaker.id, 60)
                  if m.kind == "dialogue" and m.created_at >= now - NEWS_WINDOW_S
                  and m.importance >= NEWS_MIN_IMPORTANCE and not m.description.startswith(
@@ -140,8 +140,7 @@ class Topics:
         topic's statement."""
         if topic is None or not topic.statement or not topic.gist:
             return line
-        words = {re.sub(r"'s$", "", w) for w in _WORD.findall(line.lower())}
-        return line if len(words & topic.gist) >= min(GIST_WORDS, len(topic.gist)) else topic.statement
+        return line if len(_words(line) & topic.gist) >= min(GIST_WORDS, len(topic.gist)) else topic.statement
 
     @staticmethod
     def shared(speaker: Mind, listener: Mind, topic: Topic) -> None:
@@ -162,17 +161,12 @@ def gist_of(text: str, *people: Mind) -> frozenset[str]:
     words, not the names of `people` (the speaker and the listener say those anyway);
     a possessive's "'s" aside ("Valentine's" -> "valentine")."""
     names = {w.lower() for mind in people for w in mind.name.split()}
-    words = {re.sub(r"'s$", "", w) for w in _WORD.findall(text.lower())}
-    return frozenset(w for w in words if len(w) >= 4 and w not in _COMMON and w not in names)
+    return frozenset(w for w in _words(text) if len(w) >= 4 and w not in _COMMON and w not in names)
 
 
-def _first_sentence(text: str) -> str:
-    return re.split(r"(?<=[.!?])\s+(?=[A-Z])", " ".join(text.split()), maxsplit=1)[0]
-
-
-def _sentence(text: str) -> str:
-    text = " ".join(text.split())
-    return text if not text or text.endswith((".", "!", "?")) else text + "."
+def _words(text: str) -> set[str]:
+    """The words of `text`, lower case, a possessive's "'s" aside."""
+    return {re.sub(r"'s$", "", w) for w in _WORD.findall(text.lower())}
 
 
 def _key(text: str) -> str:
