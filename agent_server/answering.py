@@ -213,10 +213,7 @@ class Answering:
         if new:
             for text, vector in zip(new, await asyncio.to_thread(mind.f.retriever.embedder.embed_batch, new)):
                 self._vectors[text] = vector
-        for text in texts:
-            self._vectors.move_to_end(text)
-        while len(self._vectors) > self._cache:
-            self._vectors.popitem(last=False)
+        _keep_recent(self._vectors, texts, self._cache)
         return np.stack([self._vectors[t] for t in texts])
 
     async def find(self, mind: Mind, question: str, known: list[str], *, priority: Priority, purpose: str,
@@ -273,10 +270,16 @@ class Answering:
         if new:
             scores = await mind.f.scheduler.score_options(evidence.asking(evidence.NOTHING), new, priority, purpose)
             self._unasked.update(zip(((reader, s) for s in new), scores))
-        out = []
-        for s in statements:
-            self._unasked.move_to_end((reader, s))
-            out.append(self._unasked[(reader, s)])
-        while len(self._unasked) > self._cache:
-            self._unasked.popitem(last=False)
+        keys = [(reader, s) for s in statements]
+        out = [self._unasked[k] for k in keys]
+        _keep_recent(self._unasked, keys, self._cache)
         return out
+
+
+def _keep_recent(cache: OrderedDict, used: Iterable, limit: int) -> None:
+    """Mark `used` keys of `cache` as used last, and drop the least recently used beyond
+    `limit`."""
+    for key in used:
+        cache.move_to_end(key)
+    while len(cache) > limit:
+        cache.popitem(last=False)
