@@ -2,6 +2,7 @@
 VENV      := .venv
 MODEL     := models/SmolLM2-135M-Instruct.Q8_0.gguf
 GODOT     := scripts/godot
+LLAMA_SERVER := scripts/llama-server
 RUN_ARGS  ?=
 # A scenario name (scenarios/<name>.toml) or file; empty: the default, Smallville.
 SCENARIO  ?=
@@ -9,9 +10,10 @@ PYTEST_ARGS ?=
 
 .PHONY: setup run serve test bench proto clean display
 
-## setup: Python environment, default model, sentence embedder, Godot, and a virtual
-## screen and emoji font for the town's visuals (idempotent)
-setup: $(VENV)/.installed $(VENV)/.embedder $(MODEL) $(GODOT) display
+## setup: Python environment, default model, sentence embedder, Godot, llama-server
+## (to serve the model over HTTP), and a virtual screen and emoji font for the town's
+## visuals (idempotent)
+setup: $(VENV)/.installed $(VENV)/.embedder $(MODEL) $(GODOT) $(LLAMA_SERVER) display
 
 $(VENV)/.installed: pyproject.toml scripts/install_python.sh
 	bash scripts/install_python.sh
@@ -22,8 +24,11 @@ $(VENV)/.embedder: $(VENV)/.installed scripts/install_embedder.sh
 $(MODEL): $(VENV)/.installed scripts/install_model.sh scripts/reencode_model.py
 	bash scripts/install_model.sh
 
-$(GODOT): scripts/install_godot.sh
+$(GODOT): scripts/install_godot.sh scripts/debian_root.sh
 	bash scripts/install_godot.sh
+
+$(LLAMA_SERVER): scripts/install_llama_server.sh scripts/debian_root.sh $(GODOT)
+	bash scripts/install_llama_server.sh
 
 display:
 	@bash scripts/install_display.sh
@@ -56,4 +61,4 @@ proto: $(VENV)/.installed
 	$(VENV)/bin/python scripts/gen_proto.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .artifacts $(GODOT) godot_project/.godot
+	rm -rf $(VENV) .pytest_cache .artifacts $(GODOT) $(LLAMA_SERVER) godot_project/.godot
