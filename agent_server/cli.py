@@ -34,7 +34,11 @@ def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--llm-backend", choices=["llama_cpp", "openai"],
                         help="in-process model, or an OpenAI-compatible server")
     parser.add_argument("--openai-base-url", help="model server API root, e.g. http://127.0.0.1:8080/v1")
+    parser.add_argument("--openai-base-urls", nargs="+", metavar="URL",
+                        help="several model servers of one model, used as a pool")
     parser.add_argument("--openai-model", help="model name on that server (default: the first it lists)")
+    parser.add_argument("--spawn-llama-servers", type=int, metavar="K",
+                        help="start K llama-server processes on the model and use them as the pool")
     parser.add_argument("--scenario", dest="scenario_path", help="scenario file, or a name in scenarios/ (smallville)")
     parser.add_argument("--save", dest="save_name", help="which save in the data directory to run or resume")
     parser.add_argument("--data-dir", help="where simulation saves are kept")
@@ -43,7 +47,8 @@ def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
 
 
 _SETTINGS_FLAGS = ["host", "grpc_port", "ws_port", "model_path", "voice_model_path", "scenario_path", "data_dir", "n_threads",
-                   "log_level", "llm_backend", "openai_base_url", "openai_model", "save_name"]
+                   "log_level", "llm_backend", "openai_base_url", "openai_base_urls", "openai_model", "save_name",
+                   "spawn_llama_servers"]
 
 
 def _settings(args: argparse.Namespace) -> Settings:

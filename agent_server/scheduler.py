@@ -20,7 +20,11 @@ time, unless player dialogue or a conversation is decoding with a higher priorit
 Scoring pauses between chunks of its prompt and between options whenever player
 dialogue is waiting (it has a context of its own, so the engine may decode
 meanwhile), and goes on once the player's answer is done.
-Other models run one request at a time.
+Other models (a model server over HTTP, a pool of them) run as many requests at once
+as the model says it takes (`concurrency`: a server's slots), highest priority first;
+one of those places is kept for the player's work whenever there are two or more, so
+the player's line never waits behind background requests in flight. With one place,
+they run one request at a time.
 
 The town's turn. Several players talking at once always have work for the model, and
 alone-first would then starve the town (everything below the player's priority: its
@@ -103,6 +107,8 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 _END = object()
+# Most requests a scheduler without an engine runs at once.
+MAX_IN_FLIGHT = 64
 # How often a scheduler giving way to another's player work looks again (seconds).
 GIVE_WAY_POLL_S = 0.005
 
@@ -289,8 +295,12 @@ class LLMScheduler:
         self.refused: dict[str, int] = defaultdict(int)
         self._queue: asyncio.PriorityQueue[_Job] = asyncio.PriorityQueue()
         self._seq = itertools.count()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llm")
+        # Models without an engine run up to `concurrency` requests at once, each on a
+        # thread of its own (threads are made as they are needed).
+        self._executor = ThreadPoolExecutor(max_workers=MAX_IN_FLIGHT, thread_name_prefix="llm")
         self._worker: asyncio.Task | None = None
+        self._in_flight: list[_Job] = []
+        self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         engine = getattr(model, "engine", None)
         self._engine: BatchEngine | None = engine if isinstance(engine, BatchEngine) else None
@@ -452,6 +462,7 @@ class LLMScheduler:
                 self._cond.notify()
             else:
                 self._queue.put_nowait(job)
+                self._wake.set()
         try:
             while True:
                 item = await job.pieces.get()
@@ -525,13 +536,44 @@ class LLMScheduler:
             raise_(waiting)
             heapq.heapify(waiting)
 
+    @property
+    def concurrency(self) -> int:
+        """Requests run at once: 1 with an engine (which batches them itself), else as
+        many as the model takes (at most MAX_IN_FLIGHT)."""
+        if self._engine is not None:
+            return 1
+        return max(1, min(MAX_IN_FLIGHT, int(getattr(self.model, "concurrency", 1))))
+
     async def _work(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            job = await self._queue.get()
-            if job.cancelled.is_set():
+            job = self._next_to_start()
+            if job is None:
+                self._wake.clear()
+                await self._wake.wait()
                 continue
-            await loop.run_in_executor(self._executor, self._run, job)
+            self._in_flight.append(job)
+            done = loop.run_in_executor(self._executor, self._run, job)
+            done.add_done_callback(lambda _, job=job: self._ended(job))
+
+    def _ended(self, job: _Job) -> None:
+        self._in_flight.remove(job)
+        self._wake.set()
+
+    def _next_to_start(self) -> _Job | None:
+        """On the loop: the waiting job of highest priority, if it may start now. One
+        place of several is kept for the player's work."""
+        waiting = self._queue._queue  # the PriorityQueue's own heap
+        while waiting and waiting[0].cancelled.is_set():
+            heapq.heappop(waiting)
+        limit = self.concurrency
+        if not waiting or len(self._in_flight) >= limit:
+            return None
+        if waiting[0].priority != Priority.PLAYER and limit > 1:
+            background = sum(1 for j in self._in_flight if j.priority != Priority.PLAYER)
+            if background >= limit - 1:
+                return None
+        return heapq.heappop(waiting)
 
     def _run(self, job: _Job, pause: Callable[[], bool] = lambda: False) -> bool:
         """On the worker thread: run one request, handing results back to the loop.

@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import signal
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
@@ -19,7 +19,9 @@ from agent_server.api.grpc_server import start_grpc
 from agent_server.journal import Journal
 from agent_server.llm.base import LanguageModel
 from agent_server.llm.llama_cpp import LlamaCppModel
+from agent_server.llm.llama_server import LlamaServer, spawn_llama_servers
 from agent_server.llm.openai_http import OpenAIHTTPModel
+from agent_server.llm.pool import ModelPool
 from agent_server.memory import Embedder, MiniLMEmbedder, RetrievalWeights
 from agent_server.scenario import Scenario
 from agent_server.scheduler import LLMScheduler
@@ -44,6 +46,8 @@ class RunningServer:
     # The scheduler of the voice model (voice_model_path), if there is one.
     voice: LLMScheduler | None = None
     tls: bool = False
+    # llama-server processes this server started (spawn_llama_servers), stopped with it.
+    llama_servers: list[LlamaServer] = field(default_factory=list)
 
     @property
     def society(self) -> Society:
@@ -62,6 +66,8 @@ class RunningServer:
         await self.scheduler.close()
         if self.voice is not None:
             await self.voice.close()
+        for server in self.llama_servers:
+            await asyncio.to_thread(server.stop)
 
 
 # What the voice model (voice_model_path) serves: what the player reads.
@@ -86,17 +92,35 @@ def _embedded(settings: Settings, path: Path, *, parallel: int) -> LanguageModel
     )
 
 
-def load_model(settings: Settings) -> LanguageModel:
-    if settings.llm_backend == "openai":
-        return OpenAIHTTPModel.connect(
-            settings.openai_base_url,
-            settings.openai_model,
-            api_key=settings.openai_api_key.get_secret_value() if settings.openai_api_key else None,
-            grammar_field=settings.openai_grammar_field,
-            seed=settings.seed,
-            read_timeout=settings.openai_read_timeout,
-        )
+def load_model(settings: Settings, base_urls: list[str] | None = None) -> LanguageModel:
+    """The configured model: in process, or on the model servers named by the settings
+    (or by `base_urls`, servers this process started)."""
+    if base_urls or settings.llm_backend == "openai":
+        return remote_model(settings, base_urls or settings.openai_base_urls or [settings.openai_base_url])
     return _embedded(settings, settings.model_path, parallel=settings.llm_parallel)
+
+
+def remote_model(settings: Settings, base_urls: list[str]) -> LanguageModel:
+    """One model server, or a pool of several (llm/pool.py), that have answered."""
+    options = dict(
+        api_key=settings.openai_api_key.get_secret_value() if settings.openai_api_key else None,
+        grammar_field=settings.openai_grammar_field,
+        seed=settings.seed,
+        read_timeout=settings.openai_read_timeout,
+        max_in_flight=settings.openai_max_in_flight,
+    )
+    if len(base_urls) == 1:
+        return OpenAIHTTPModel.connect(base_urls[0], settings.openai_model, **options)
+    return ModelPool.connect(base_urls, settings.openai_model, **options)
+
+
+def start_llama_servers(settings: Settings) -> list[LlamaServer]:
+    """The llama-server processes spawn_llama_servers asks for, serving model_path."""
+    return spawn_llama_servers(
+        settings.spawn_llama_servers, settings.model_path, threads=settings.n_threads,
+        slots=settings.llama_server_slots, ctx_per_slot=settings.n_ctx, kv_cache_type=settings.kv_cache_type,
+        log_dir=settings.data_dir, api_key=settings.openai_api_key.get_secret_value() if settings.openai_api_key
+        else None)
 
 
 def access_of(settings: Settings) -> Access:
@@ -120,8 +144,23 @@ async def start_server(
     access = access_of(settings)
     check_exposure(settings.host, access)
     scenario = Scenario.load(settings.scenario_path)
+    llama_servers: list[LlamaServer] = []
+    if model is None and settings.spawn_llama_servers:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        llama_servers = await asyncio.to_thread(start_llama_servers, settings)
+    try:
+        return await _start(settings, scenario, access, model, embedder, journal, llama_servers)
+    except BaseException:
+        for server in llama_servers:
+            server.stop()
+        raise
+
+
+async def _start(settings: Settings, scenario: Scenario, access: Access, model: LanguageModel | None,
+                 embedder: Embedder | None, journal: Journal | None, llama_servers: list[LlamaServer],
+                 ) -> RunningServer:
     if model is None:
-        model = await asyncio.to_thread(load_model, settings)
+        model = await asyncio.to_thread(load_model, settings, [s.base_url for s in llama_servers])
     if embedder is None:
         embedder = await asyncio.to_thread(MiniLMEmbedder)
     limits = dict(max_pending=settings.max_model_queue, max_per_client=settings.max_waiting_per_client,
@@ -134,6 +173,11 @@ async def start_server(
         await voice.start()
         scheduler.route(VOICE_PURPOSES, voice)
         log.info("the agents speak with %s", voice.model.name)
+    elif settings.voice_base_urls:
+        voice = LLMScheduler(await asyncio.to_thread(remote_model, settings, settings.voice_base_urls), **limits)
+        await voice.start()
+        scheduler.route(VOICE_PURPOSES, voice)
+        log.info("the agents speak with %s at %s", voice.model.name, ", ".join(settings.voice_base_urls))
 
     def configure(society: Society) -> None:
         society.reflector.threshold = settings.reflection_threshold
@@ -165,7 +209,7 @@ async def start_server(
     if access.token is None:
         log.info("no token: the API is open to every program on this machine")
     return RunningServer(service, simulation, scheduler, grpc_server, ws_server, grpc_port, ws_port, settings.host,
-                         voice, tls=access.tls)
+                         voice, tls=access.tls, llama_servers=llama_servers)
 
 
 async def serve(settings: Settings, ready_file: Path | None = None) -> None:

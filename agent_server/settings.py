@@ -56,6 +56,30 @@ class Settings(BaseSettings):
     openai_base_url: str = Field(
         "http://127.0.0.1:8080/v1", description="The model server's API root, where /chat/completions starts."
     )
+    openai_base_urls: list[str] = Field(
+        [], description="Several model servers of the same model, used as one pool (their API roots; overrides "
+        "openai_base_url): each request goes to the least loaded, and one that fails is left alone for a while "
+        "and its requests re-sent to the others.",
+    )
+    openai_max_in_flight: int = Field(
+        0, ge=0, le=64,
+        description="Requests sent to each model server at once; 0: its slot count where it reports one "
+        "(llama-server), else 1. One place is always kept for the player's work.",
+    )
+    spawn_llama_servers: int = Field(
+        0, ge=0, le=16,
+        description="Start this many llama-server processes (scripts/llama-server) on model_path, on free loopback "
+        "ports, and use them as the pool; they share n_threads. 0: none (the model runs in process, or on the "
+        "servers named by openai_base_url(s)).",
+    )
+    llama_server_slots: int = Field(
+        8, ge=1, le=64, description="Requests each spawned llama-server decodes together (its --parallel), each "
+        "with n_ctx tokens of context.",
+    )
+    voice_base_urls: list[str] = Field(
+        [], description="Model servers (a pool, as openai_base_urls) that speak for the agents: the player's "
+        "conversation, greetings, interviews and debriefs; the model or servers above do the background thinking.",
+    )
     openai_model: str = Field("", description="Model name on that server; empty: the first model it lists.")
     openai_api_key: SecretStr | None = Field(None, description="Bearer token, if the model server wants one.")
     openai_grammar_field: str = Field(

@@ -134,3 +134,28 @@ async def test_one_client_holds_at_most_its_share_of_the_queue():
         assert await asyncio.gather(blocker, *mine, *others) == ["blocker", "a0", "a1", "b0", "town", "line"]
     finally:
         await scheduler.close()
+
+
+async def test_a_model_taking_several_requests_runs_them_at_once_keeping_a_place_for_the_player():
+    """A model server with three slots: background work holds two of them at most, so
+    the player's line starts at once whatever waits; by priority, as ever."""
+    model = ScriptedModel(respond=lambda request: "done")
+    model.concurrency = 3
+    scheduler = LLMScheduler(model)
+    await scheduler.start()
+    try:
+        model.release.clear()
+        background = [asyncio.create_task(scheduler.complete(_request(f"bg{i}"), Priority.REFLECTION, "reflection"))
+                      for i in range(4)]
+        await asyncio.sleep(0.1)
+        assert [r.messages[0]["content"] for r in model.asked] == ["bg0", "bg1"]
+        planning = asyncio.create_task(scheduler.complete(_request("plan"), Priority.PLANNING, "planning"))
+        player = asyncio.create_task(scheduler.complete(_request("player"), Priority.PLAYER, "player_chat"))
+        await asyncio.sleep(0.1)
+        assert [r.messages[0]["content"] for r in model.asked] == ["bg0", "bg1", "player"]
+        model.release.set()
+        await asyncio.gather(player, planning, *background)
+        # Planning, of higher priority, took the first place background work freed.
+        assert [r.messages[0]["content"] for r in model.asked][3] == "plan"
+    finally:
+        await scheduler.close()

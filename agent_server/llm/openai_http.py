@@ -14,6 +14,25 @@ There is no standard field for it, so its name is an option (`grammar_field`):
 
 Ollama takes no grammar, so it cannot serve this project.
 
+Several requests may be in flight at once (`concurrency`: the server's slot count
+where it reports one, as llama-server does at /props, else 1, or the
+`max_in_flight` given); every request opens a connection of its own, so the
+scheduler may call `stream` from several threads.
+
+Option scoring reads the model's probabilities where the server gives them, as the
+in-process model does: each option is forced as the answer by a grammar and the
+server reports each forced token's log-probability (the OpenAI `logprobs` field;
+the model's own distribution, before the grammar). With llama-server the option is
+forced token by token (`/tokenize`, then a grammar of token ids), so it is read in
+the same tokens as in process; with other servers by its text (the grammar lets the
+server choose how to spell it in tokens, so scores may differ slightly). A server
+that gives no log-probabilities is scored greedily (one grammar-constrained
+choice), and `connect` says so.
+
+An answer that ends with an assistant message continues it (llama-server does so by
+itself; vLLM is told with `continue_final_message`): how a pool re-sends an answer
+cut off mid-way to another server.
+
 Only the standard library is used. Every failure to reach or understand the server
 is `Unavailable` (a `ModelServerError` when the server answered with an error), so
 callers see the same code whichever backend runs.
@@ -26,17 +45,25 @@ import itertools
 import json
 import logging
 import socket
+from collections import OrderedDict
 from collections.abc import Iterator
-from typing import Any
+from dataclasses import replace
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from agent_server.errors import Unavailable
 from agent_server.llm.base import LanguageModel, LLMRequest
+from agent_server.llm.grammar import literal
 
 log = logging.getLogger(__name__)
 
 _MAX_LINE = 1 << 20  # one server-sent event line; a chunk is a few hundred bytes
 _EXCERPT = 300  # characters of an error body kept in a message
+_MAX_JSON = 16 << 20  # a whole (non-streamed) answer with its log-probabilities
+_TOKENIZED = 4096  # options whose tokens are kept
+
+# How option scoring reads the server (see the module's docstring).
+Scoring = Literal["tokens", "text", "greedy"]
 
 
 class ModelServerError(Unavailable):
@@ -64,9 +91,12 @@ class OpenAIHTTPModel(LanguageModel):
         seed: int = 1234,
         connect_timeout: float = 5.0,
         read_timeout: float = 120.0,
+        max_in_flight: int = 0,
     ) -> None:
         """`base_url` ends where `/chat/completions` starts, e.g. http://127.0.0.1:8080/v1.
-        `read_timeout` bounds each wait for the server, the first token's included."""
+        `read_timeout` bounds each wait for the server, the first token's included.
+        `max_in_flight`: requests sent at once (0: the server's slot count, read by
+        `connect`, else 1)."""
         url = urlsplit(base_url)
         if url.scheme not in ("http", "https") or not url.hostname:
             raise ValueError(f"the model server URL must be http(s)://host[:port]/path, not {base_url!r}")
@@ -76,12 +106,24 @@ class OpenAIHTTPModel(LanguageModel):
         self.base_url = base_url.rstrip("/")
         self._url = url
         self._path = url.path.rstrip("/")
+        # Where llama-server's own endpoints (/props, /tokenize) are: the API root's parent.
+        self._root = self._path.removesuffix("/v1")
         self._api_key = api_key
         self._grammar_path = grammar_field.split(".")
         self._connect_timeout = connect_timeout
         self._read_timeout = read_timeout
         # Each request samples with the next seed, as the in-process backend does.
         self._seeds = itertools.count(seed)
+        if max_in_flight < 0:
+            raise ValueError(f"max_in_flight must be 0 (the server's slots) or more, not {max_in_flight}")
+        self._max_in_flight = max_in_flight
+        self.concurrency = max(1, max_in_flight)
+        self.scoring: Scoring = "greedy"
+        self._tokens: OrderedDict[str, list[int]] = OrderedDict()
+
+    @property
+    def reads_probabilities(self) -> bool:  # type: ignore[override]
+        return self.scoring != "greedy"
 
     @classmethod
     def connect(cls, base_url: str, model: str = "", **options: Any) -> OpenAIHTTPModel:
@@ -96,8 +138,136 @@ class OpenAIHTTPModel(LanguageModel):
         elif model not in served:
             # llama.cpp servers answer with their one model whatever the name; vLLM will refuse it.
             log.warning("model %r is not among those %s lists: %s", model, backend.base_url, served)
-        log.info("using model %s at %s", backend.name, backend.base_url)
+        slots = backend.server_slots()
+        if not backend._max_in_flight:
+            backend.concurrency = slots or 1
+        backend.scoring = backend.probe_scoring()
+        log.info("using model %s at %s: %d request(s) at once%s; options scored %s", backend.name, backend.base_url,
+                 backend.concurrency, f" of the server's {slots} slots" if slots else "", {
+                     "tokens": "from the model's probabilities, token by token",
+                     "text": "from the model's probabilities of each option's text",
+                     "greedy": "greedily: the server gives no log-probabilities, so importance, place choice and "
+                               "yes/no questions read one constrained choice instead of the model's probabilities",
+                 }[backend.scoring])
+        if backend.scoring == "greedy":
+            log.warning("the model server at %s gives no log-probabilities; option scoring falls back to one "
+                        "greedy choice", backend.base_url)
         return backend
+
+    def server_slots(self) -> int | None:
+        """How many requests the server decodes at once, where it says (llama-server's
+        /props `total_slots`); None otherwise."""
+        try:
+            props = self._get_json(self._root + "/props")
+        except Unavailable:
+            return None
+        slots = props.get("total_slots") if isinstance(props, dict) else None
+        return slots if isinstance(slots, int) and slots > 0 else None
+
+    def probe_scoring(self) -> Scoring:
+        """How this server lets options be scored: forced token by token, forced by text,
+        or (no log-probabilities) greedily."""
+        probe = LLMRequest(messages=[{"role": "user", "content": "Say yes."}])
+        try:
+            self._tokenize("yes")
+            self._option_logprobs(probe, "yes", "tokens")
+            return "tokens"
+        except Unavailable:
+            pass
+        try:
+            self._option_logprobs(probe, "yes", "text")
+            return "text"
+        except Unavailable:
+            return "greedy"
+
+    def score_options_in_steps(self, request: LLMRequest, options: list[str], *,
+                               per_token: bool = False) -> Iterator[list[float] | None]:
+        """Log-probability of each option as the answer (see LanguageModel.score_options),
+        one request per option, pausing (a None) between them. The server keeps the
+        prompt warm in its slot, so each option after the first costs its own tokens."""
+        if self.scoring == "greedy":
+            yield super().score_options(request, options, per_token=per_token)
+            return
+        scores = []
+        for i, option in enumerate(options):
+            if i:
+                yield None
+            logprobs = self._option_logprobs(request, option, self.scoring)
+            total = sum(logprobs)
+            scores.append(total / len(logprobs) if per_token else total)
+        yield scores
+
+    def score_options(self, request: LLMRequest, options: list[str], *, per_token: bool = False) -> list[float]:
+        *_, scores = self.score_options_in_steps(request, options, per_token=per_token)
+        return scores
+
+    def _option_logprobs(self, request: LLMRequest, option: str, how: Scoring) -> list[float]:
+        """The log-probability of each of `option`'s tokens, forced as the answer."""
+        if how == "tokens":
+            tokens = self._tokenize(option)
+            forced = "root ::= " + " ".join(f"<[{token}]>" for token in tokens)
+            max_tokens = len(tokens)
+        else:
+            forced = f"root ::= {literal(option)}"
+            max_tokens = 4 * len(option) + 8
+        body = self._body(replace(request, max_tokens=max_tokens, temperature=0.0, grammar=forced, stop=[]),
+                          stream=False)
+        body["logprobs"] = True
+        answer = self._post_json(self._path + "/chat/completions", body)
+        try:
+            entries = answer["choices"][0]["logprobs"]["content"]
+            read = [(str(e.get("token", "")), float(e["logprob"])) for e in entries]
+        except (KeyError, IndexError, TypeError, ValueError):
+            raise ModelServerError(
+                f"the model server at {self.base_url} gave no log-probabilities for a forced answer", status=200,
+                body=json.dumps(answer)[:_EXCERPT]) from None
+        if how == "tokens":
+            if len(read) < len(tokens):
+                raise ModelServerError(f"the model server at {self.base_url} did not force the option's tokens",
+                                       status=200)
+            return [logprob for _, logprob in read[: len(tokens)]]
+        # By text: the tokens that spell the option, not what follows it (the end).
+        logprobs, spelled = [], ""
+        for token, logprob in read:
+            if len(spelled) >= len(option):
+                break
+            spelled += token
+            logprobs.append(logprob)
+        if not logprobs:
+            raise ModelServerError(f"the model server at {self.base_url} gave no log-probabilities", status=200)
+        return logprobs
+
+    def _tokenize(self, text: str) -> list[int]:
+        """llama-server's tokens for `text` (no special tokens), kept for the next time."""
+        if (tokens := self._tokens.get(text)) is not None:
+            self._tokens.move_to_end(text)
+            return tokens
+        answer = self._post_json(self._root + "/tokenize",
+                                 {"content": text, "add_special": False, "parse_special": False})
+        tokens = answer.get("tokens") if isinstance(answer, dict) else None
+        if not isinstance(tokens, list) or not tokens or not all(isinstance(t, int) for t in tokens):
+            raise ModelServerError(f"the model server at {self.base_url} does not tokenize", status=200)
+        self._tokens[text] = tokens
+        if len(self._tokens) > _TOKENIZED:
+            self._tokens.popitem(last=False)
+        return tokens
+
+    def _get_json(self, path: str) -> Any:
+        return self._read_json(*self._send("GET", path, absolute=True))
+
+    def _post_json(self, path: str, body: dict[str, Any]) -> Any:
+        return self._read_json(*self._send("POST", path, body, absolute=True))
+
+    def _read_json(self, connection: http.client.HTTPConnection, response: http.client.HTTPResponse) -> Any:
+        try:
+            return json.loads(response.read(_MAX_JSON))
+        except ValueError as exc:
+            raise ModelServerError(f"the model server at {self.base_url} answered with something not JSON",
+                                   status=response.status) from exc
+        except (OSError, http.client.HTTPException) as exc:
+            raise self._stopped_answering(exc) from exc
+        finally:
+            connection.close()
 
     def served_models(self) -> list[str]:
         """The model names the server lists at /models."""
@@ -137,15 +307,19 @@ class OpenAIHTTPModel(LanguageModel):
             response.close()
             connection.close()
 
-    def _body(self, request: LLMRequest) -> dict[str, Any]:
+    def _body(self, request: LLMRequest, *, stream: bool = True) -> dict[str, Any]:
         body: dict[str, Any] = {
             "model": self.name,
             "messages": request.messages,
             "max_tokens": request.max_tokens,
             "temperature": request.temperature,
             "seed": next(self._seeds),
-            "stream": True,
+            "stream": stream,
         }
+        if request.messages and request.messages[-1].get("role") == "assistant":
+            # Continue the answer begun there (vLLM's fields; llama-server does it anyway).
+            body["continue_final_message"] = True
+            body["add_generation_prompt"] = False
         if request.stop:
             body["stop"] = list(request.stop)
         if request.grammar:
@@ -162,9 +336,12 @@ class OpenAIHTTPModel(LanguageModel):
         )
 
     def _send(
-        self, method: str, path: str, body: dict[str, Any] | None = None
+        self, method: str, path: str, body: dict[str, Any] | None = None, *, absolute: bool = False
     ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
-        """An open connection and a 200 response; every failure raises, with the connection closed."""
+        """An open connection and a 200 response; every failure raises, with the connection closed.
+        `path` follows the API root, or (`absolute`) is the whole path on the server."""
+        if not absolute:
+            path = self._path + path
         connection_class = (
             http.client.HTTPSConnection if self._url.scheme == "https" else http.client.HTTPConnection
         )
@@ -184,7 +361,7 @@ class OpenAIHTTPModel(LanguageModel):
                 raise Unavailable(f"cannot reach the model server at {self.base_url}: {reason}") from exc
             connection.sock.settimeout(self._read_timeout)
             try:
-                connection.request(method, self._path + path, body=payload, headers=headers)
+                connection.request(method, path, body=payload, headers=headers)
                 response = connection.getresponse()
             except (OSError, http.client.HTTPException) as exc:
                 raise self._stopped_answering(exc) from exc
@@ -194,7 +371,8 @@ class OpenAIHTTPModel(LanguageModel):
                 except (OSError, http.client.HTTPException):
                     text = ""
                 raise ModelServerError(
-                    f"the model server answered {method} {self.base_url}{path} with HTTP {response.status} "
+                    f"the model server answered {method} {self._url.scheme}://{self._url.netloc}{path} with HTTP "
+                    f"{response.status} "
                     f"{response.reason}: {_excerpt(text)}",
                     status=response.status,
                     body=text,

@@ -1,0 +1,244 @@
+"""Serving on llama.cpp's llama-server, the reference inference engine: real
+llama-server processes (scripts/llama-server) on ephemeral loopback ports, serving
+the default model. Several requests in flight, option scores read from the server's
+log-probabilities, a pool that loses a server mid-answer, and `serve` starting its
+own servers."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from agent_server.errors import Unavailable
+from agent_server.llm import grammar
+from agent_server.llm.base import LLMRequest
+from agent_server.llm.llama_cpp import LlamaCppModel
+from agent_server.llm.llama_server import LLAMA_SERVER, LlamaServer, spawn_llama_servers
+from agent_server.llm.openai_http import OpenAIHTTPModel
+from agent_server.llm.pool import ModelPool
+from agent_server.prompts import day_plan
+from agent_server.scheduler import LLMScheduler, Priority
+from agent_server.server import start_server
+from tests.conftest import SKELETON, make_settings
+
+pytestmark = pytest.mark.model
+
+SLOTS = 4
+MAX_TOKENS = 160
+
+
+def _ask(content: str, **options) -> LLMRequest:
+    return LLMRequest(messages=[{"role": "user", "content": content}], **options)
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory, real_model_path) -> Iterator[list[LlamaServer]]:
+    """Two servers of the default model, 4 slots each; a test that kills one starts its own."""
+    if not LLAMA_SERVER.exists():
+        pytest.fail(f"{LLAMA_SERVER} is missing; `make setup` installs it (scripts/install_llama_server.sh)")
+    started = spawn_llama_servers(2, real_model_path, threads=2, slots=SLOTS, ctx_per_slot=2048,
+                                  log_dir=tmp_path_factory.mktemp("llama_server"))
+    yield started
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def embedded(real_model_path) -> LlamaCppModel:
+    return LlamaCppModel(real_model_path, n_ctx=2048, n_threads=2)
+
+
+class Counted(OpenAIHTTPModel):
+    """The real backend, counting the requests it has open at once."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._lock = threading.Lock()
+        self.open = 0
+        self.most_open = 0
+        self.order: list[str] = []
+
+    def stream(self, request: LLMRequest) -> Iterator[str]:
+        with self._lock:
+            self.open += 1
+            self.most_open = max(self.most_open, self.open)
+            self.order.append(request.messages[-1]["content"])
+        try:
+            yield from super().stream(request)
+        finally:
+            with self._lock:
+                self.open -= 1
+
+
+def test_connect_reads_the_slots_and_scores_from_probabilities(servers):
+    backend = OpenAIHTTPModel.connect(servers[0].base_url)
+    assert backend.concurrency == SLOTS
+    assert backend.scoring == "tokens" and backend.reads_probabilities
+    limited = OpenAIHTTPModel.connect(servers[0].base_url, max_in_flight=2)
+    assert limited.concurrency == 2
+
+
+def test_option_scores_agree_with_the_embedded_model(servers, embedded):
+    """The same log-probabilities as in process, up to the two builds' arithmetic: the
+    same order, each within half a nat."""
+    backend = OpenAIHTTPModel.connect(servers[0].base_url)
+    cases = [
+        (_ask("What colour is the sky on a clear day?"), ["Blue", "The sky is green", "blue", "Red"]),
+        (LLMRequest(messages=[{"role": "system", "content": "You are Isabella Rodriguez, who runs Hobbs Cafe."},
+                              {"role": "user", "content": "Where do you work?"}]),
+         ["At Hobbs Cafe.", "At the pharmacy.", "I do not work."]),
+    ]
+    for request, options in cases:
+        for per_token in (False, True):
+            served = backend.score_options(request, options, per_token=per_token)
+            local = embedded.score_options(request, options, per_token=per_token)
+            assert sorted(range(len(options)), key=served.__getitem__) == \
+                sorted(range(len(options)), key=local.__getitem__), (options, served, local)
+            assert all(abs(a - b) < 0.5 for a, b in zip(served, local)), (options, served, local)
+
+
+async def test_requests_run_at_once_up_to_the_slots(servers):
+    backend = Counted(servers[0].base_url)
+    backend.concurrency = SLOTS
+    scheduler = LLMScheduler(backend)
+    await scheduler.start()
+    try:
+        answers = await asyncio.gather(*[
+            scheduler.complete(_ask(f"Tell me a story about a cat called {name}.", max_tokens=40), Priority.PLANNING,
+                               "planning") for name in ["Tom", "Kit", "Ada", "Bo", "Cy", "Di"]])
+    finally:
+        await scheduler.close()
+    assert all(answer.text.strip() for answer in answers)
+    # One place of the four is kept for the player: background work holds three.
+    assert backend.most_open == SLOTS - 1
+
+
+async def test_the_player_never_waits_behind_background_requests(servers):
+    backend = Counted(servers[0].base_url, max_in_flight=2)
+    backend.concurrency = 2
+    scheduler = LLMScheduler(backend)
+    await scheduler.start()
+    finished: list[str] = []
+
+    async def ask(content: str, priority: Priority, purpose: str) -> None:
+        await scheduler.complete(_ask(content, max_tokens=120, grammar='root ::= "a" root | "a"'), priority, purpose)
+        finished.append(purpose)
+
+    try:
+        background = [asyncio.create_task(ask(f"Write {i}.", Priority.REFLECTION, "reflection")) for i in range(4)]
+        await asyncio.sleep(0.2)
+        await ask("Hello!", Priority.PLAYER, "player_chat")
+        await asyncio.gather(*background)
+    finally:
+        await scheduler.close()
+    # The player's line started at once, beside the first background request, and
+    # ended before the second began: 120 tokens each, one at a time behind it otherwise.
+    assert backend.order.index("Hello!") == 1, backend.order
+    assert finished.index("player_chat") <= 1, finished
+
+
+def test_a_pool_finishes_every_answer_when_a_server_is_killed_mid_answer(real_model_path, tmp_path):
+    victim, survivor = spawn_llama_servers(2, real_model_path, threads=2, slots=SLOTS, ctx_per_slot=2048,
+                                           log_dir=tmp_path)
+    try:
+        pool = ModelPool.connect([victim.base_url, survivor.base_url])
+        free = [_ask(f"Count from {n} to 1000, one number a line.", max_tokens=MAX_TOKENS) for n in (1, 20, 300, 4000)]
+        plans = [day_plan.plan_request(name=name, summary=f"{name} is a baker.", yesterday="", today="day 1",
+                                       wake_hour=7) for name in ("Ada", "Bo")]
+        said: list[list[str]] = [[] for _ in [*free, *plans]]
+        begun = [threading.Event() for _ in free]
+
+        def consume(i: int, request: LLMRequest) -> None:
+            for piece in pool.stream(request):
+                said[i].append(piece)
+                if i < len(free):
+                    begun[i].set()
+
+        threads = [threading.Thread(target=consume, args=(i, r)) for i, r in enumerate([*free, *plans])]
+        for thread in threads:
+            thread.start()
+        for event in begun:
+            assert event.wait(30)
+        in_flight_on_victim = pool.status()[0]["in_flight"]
+        killed_at = time.monotonic()
+        victim.kill()
+        for thread in threads:
+            thread.join(60)
+        waited = time.monotonic() - killed_at
+    finally:
+        victim.stop()
+        survivor.stop()
+    assert in_flight_on_victim >= 2 and pool.resent >= in_flight_on_victim, pool.status()
+    assert waited < 10, waited
+    for pieces in said[: len(free)]:  # free text, continued elsewhere: never longer than asked
+        assert "".join(pieces).strip() and len(pieces) <= MAX_TOKENS, pieces
+    # Constrained answers are handed on whole, from one server: they parse.
+    for pieces in said[len(free):]:
+        assert 5 <= len(day_plan.parse_plan("".join(pieces))) <= 8
+
+
+def test_a_pool_starts_with_a_server_down_and_takes_it_back(servers):
+    dead = "http://127.0.0.1:9/v1"  # the discard port: nothing listens
+    pool = ModelPool.connect([dead, servers[0].base_url], backoff_s=0.2)
+    assert [e["up"] for e in pool.status()] == [False, True]
+    assert pool.concurrency == SLOTS  # only what is up
+    answer = pool.complete(_ask("Say hello.", max_tokens=8))
+    assert answer.text.strip()
+    time.sleep(0.3)  # the back-off over, the dead one is tried again, fails, and the answer comes elsewhere
+    assert pool.complete(_ask("Say hello again.", max_tokens=8)).text.strip()
+    assert pool.status()[0]["failed"] == 2 and pool.status()[1]["served"] == 2
+
+
+def test_a_pool_scores_options_from_probabilities(servers):
+    pool = ModelPool.connect([s.base_url for s in servers])
+    request = _ask("What colour is the sky on a clear day?")
+    options = ["Blue", "Red", "Green"]
+    assert pool.reads_probabilities
+    assert pool.score_options(request, options) == OpenAIHTTPModel.connect(servers[1].base_url).score_options(
+        request, options)
+
+
+def test_a_request_the_server_refuses_is_not_resent(servers):
+    pool = ModelPool.connect([s.base_url for s in servers])
+    with pytest.raises(Unavailable) as caught:
+        pool.complete(_ask("Hi.", grammar="root ::= this is not a grammar"))
+    assert "HTTP 400" in str(caught.value)
+    assert pool.resent == 0 and all(e["up"] for e in pool.status())
+
+
+def test_a_missing_executable_is_a_clear_error(real_model_path, tmp_path):
+    server = LlamaServer(real_model_path, executable=tmp_path / "llama-server")
+    with pytest.raises(Unavailable, match="install_llama_server.sh"):
+        server.start()
+
+
+async def test_serve_spawns_its_servers_and_stops_them(tmp_path, embedder):
+    settings = make_settings(tmp_path, scenario_path=SKELETON, spawn_llama_servers=2, llama_server_slots=2,
+                             n_ctx=2048, n_threads=2)
+    running = await start_server(settings, embedder=embedder)
+    try:
+        assert len(running.llama_servers) == 2 and all(s.running for s in running.llama_servers)
+        model = running.scheduler.model
+        assert isinstance(model, ModelPool) and model.concurrency == 4 and model.reads_probabilities
+        agent_id = next(iter(running.society.minds))
+        answer, _ = await running.society.interview(agent_id, "What is your name?")
+        assert answer.strip()
+        json.dumps(model.status())  # the pool's state is plain data, for stats
+    finally:
+        await running.stop()
+    assert not any(s.running for s in running.llama_servers)
+    assert (settings.data_dir / "llama-server-0.log").stat().st_size > 0
+
+
+def test_one_of_grammar_is_answered_by_every_server(servers):
+    """Every server of the pool takes the project's grammars."""
+    for server in servers:
+        backend = OpenAIHTTPModel.connect(server.base_url)
+        answer = backend.complete(_ask("Pick a colour.", grammar="root ::= " + grammar.one_of(["red", "blue"])))
+        assert answer.text in ("red", "blue")
+
