@@ -23,8 +23,13 @@ meanwhile), and goes on once the player's answer is done.
 Other models (a model server over HTTP, a pool of them) run as many requests at once
 as the model says it takes (`concurrency`: a server's slots), highest priority first;
 one of those places is kept for the player's work whenever there are two or more, so
-the player's line never waits behind background requests in flight. With one place,
-they run one request at a time.
+the player's line never waits behind background requests in flight. A server shares
+its compute among the requests it decodes, whatever their priority, so while player
+work is waiting or in flight no more background requests start than the town's share
+of the places (`max(1, round(concurrency * town_share))`, unless town_share is 0: then
+none), nor for PLAYER_GRACE_S after the player's last request ends (a line's requests
+follow one another); those in flight finish. With one place, they run one request at
+a time.
 
 The town's turn. Several players talking at once always have work for the model, and
 alone-first would then starve the town (everything below the player's priority: its
@@ -109,6 +114,9 @@ log = logging.getLogger(__name__)
 _END = object()
 # Most requests a scheduler without an engine runs at once.
 MAX_IN_FLIGHT = 64
+# How long after a player's request ends a model server is still kept for the player's
+# next one (seconds): the requests of one line (scoring, then the answer) come in turn.
+PLAYER_GRACE_S = 1.0
 # How often a scheduler giving way to another's player work looks again (seconds).
 GIVE_WAY_POLL_S = 0.005
 
@@ -300,6 +308,7 @@ class LLMScheduler:
         self._executor = ThreadPoolExecutor(max_workers=MAX_IN_FLIGHT, thread_name_prefix="llm")
         self._worker: asyncio.Task | None = None
         self._in_flight: list[_Job] = []
+        self._player_until = 0.0
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         engine = getattr(model, "engine", None)
@@ -558,6 +567,9 @@ class LLMScheduler:
 
     def _ended(self, job: _Job) -> None:
         self._in_flight.remove(job)
+        if job.priority == Priority.PLAYER and self._loop is not None:
+            self._player_until = time.monotonic() + PLAYER_GRACE_S
+            self._loop.call_later(PLAYER_GRACE_S, self._wake.set)
         self._wake.set()
 
     def _next_to_start(self) -> _Job | None:
@@ -571,7 +583,11 @@ class LLMScheduler:
             return None
         if waiting[0].priority != Priority.PLAYER and limit > 1:
             background = sum(1 for j in self._in_flight if j.priority != Priority.PLAYER)
-            if background >= limit - 1:
+            places = limit - 1
+            if time.monotonic() < self._player_until or any(
+                    j.priority == Priority.PLAYER for j in [*self._in_flight, *waiting]):
+                places = min(places, max(1, round(limit * self.town_share)) if self.town_share else 0)
+            if background >= places:
                 return None
         return heapq.heappop(waiting)
 

@@ -159,3 +159,25 @@ async def test_a_model_taking_several_requests_runs_them_at_once_keeping_a_place
         assert [r.messages[0]["content"] for r in model.asked][3] == "plan"
     finally:
         await scheduler.close()
+
+
+async def test_while_the_player_has_work_a_model_server_starts_only_the_towns_share_of_background_work():
+    """A server decodes its requests together whatever their priority: while the
+    player's work is in flight, background work starts only up to the town's share of
+    the places (one of four at 0.25); those already in flight finish."""
+    model = ScriptedModel(respond=lambda request: "done")
+    model.concurrency = 4
+    scheduler = LLMScheduler(model, town_share=0.25)
+    await scheduler.start()
+    try:
+        model.release.clear()
+        player = asyncio.create_task(scheduler.complete(_request("player"), Priority.PLAYER, "player_chat"))
+        await asyncio.sleep(0.05)
+        background = [asyncio.create_task(scheduler.complete(_request(f"bg{i}"), Priority.REFLECTION, "reflection"))
+                      for i in range(3)]
+        await asyncio.sleep(0.1)
+        assert [r.messages[0]["content"] for r in model.asked] == ["player", "bg0"]
+        model.release.set()
+        await asyncio.gather(player, *background)
+    finally:
+        await scheduler.close()
