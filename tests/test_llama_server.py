@@ -242,3 +242,21 @@ def test_one_of_grammar_is_answered_by_every_server(servers):
         answer = backend.complete(_ask("Pick a colour.", grammar="root ::= " + grammar.one_of(["red", "blue"])))
         assert answer.text in ("red", "blue")
 
+
+
+async def test_the_voice_can_be_a_server_while_the_town_thinks_in_process(tmp_path, embedder, servers):
+    """What the player reads (interviews included) goes to the voice's servers; the
+    background thinking stays with the model in process."""
+    settings = make_settings(tmp_path, scenario_path=SKELETON, voice_base_urls=[servers[0].base_url], n_ctx=2048,
+                             n_threads=2)
+    running = await start_server(settings, embedder=embedder)
+    try:
+        assert running.voice is not None and isinstance(running.voice.model, OpenAIHTTPModel)
+        assert running.scheduler.serving("interview") is running.voice
+        assert running.scheduler.serving("importance") is running.scheduler
+        slots = running.voice.model.concurrency
+        agent_id = next(iter(running.society.minds))
+        answer, _ = await running.society.interview(agent_id, "Where do you live?")
+        assert answer.strip() and slots == SLOTS
+    finally:
+        await running.stop()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import signal
 import socket
 import subprocess
@@ -84,7 +83,7 @@ class LlamaServer:
             out = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
             try:
                 self.process = subprocess.Popen(self.command(self.port), stdout=out, stderr=subprocess.STDOUT,
-                                                stdin=subprocess.DEVNULL, start_new_session=True)
+                                                stdin=subprocess.DEVNULL)
             finally:
                 if self.log_path:
                     out.close()
@@ -122,7 +121,7 @@ class LlamaServer:
         """Stop it at once (SIGKILL), as a crash would."""
         if self.running:
             assert self.process is not None
-            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.send_signal(signal.SIGKILL)
             self.process.wait()
 
     def stop(self, grace: float = 10.0) -> None:

@@ -22,6 +22,8 @@ nothing is answered twice:
 An answer the server refuses (HTTP 4xx: the request itself is wrong) is not re-sent:
 every endpoint would refuse it. When every endpoint is down, a request waits for the
 first one's back-off to end and tries it, up to `max_attempts` tries in all.
+`recoveries` keeps, for each re-sent request, when it failed and when the next server
+began to answer it (its first token, or its first option scored).
 """
 
 from __future__ import annotations
@@ -84,8 +86,10 @@ class ModelPool(LanguageModel):
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
-        # Requests re-sent to another endpoint after one failed them.
+        # Requests re-sent to another endpoint after one failed them, and for each, when
+        # (monotonic seconds) it failed and when the next endpoint first answered it.
         self.resent = 0
+        self.recoveries: list[tuple[float, float]] = []
 
     @classmethod
     def connect(cls, base_urls: list[str], model: str = "", **options) -> ModelPool:
@@ -179,20 +183,30 @@ class ModelPool(LanguageModel):
         log.warning("model server %s failed (%s); left alone for %.1f s, its requests re-sent", endpoint.url, exc,
                     backoff)
 
-    def _with_failover(self, attempt: Callable[[Endpoint, int], Iterator[T]]) -> Iterator[T]:
-        """Run `attempt(endpoint, n)` on endpoints until one finishes it; what it yields
-        is passed on. A failure that is the server's (not the request's) marks the
-        endpoint down and tries the next."""
+    def _with_failover(self, attempt: Callable[[Endpoint, Callable[[], None]], Iterator[T]]) -> Iterator[T]:
+        """Run `attempt(endpoint, answered)` on endpoints until one finishes it; what it
+        yields is passed on, and it calls `answered()` when the endpoint's answer begins.
+        A failure that is the server's (not the request's) marks the endpoint down and
+        tries the next."""
         last: Endpoint | None = None
+        failed_at: float | None = None
+
+        def answered() -> None:
+            nonlocal failed_at
+            if failed_at is not None:
+                self.recoveries.append((failed_at, self._clock()))
+                failed_at = None
+
         for n in range(self.max_attempts):
             endpoint = self._take(avoid=last)
-            steps = attempt(endpoint, n)
+            steps = attempt(endpoint, answered)
             try:
                 yield from steps
             except Unavailable as exc:
                 if _refused(exc):
                     raise
                 self._failed(endpoint, exc)
+                failed_at = self._clock()
                 last = endpoint
                 self.resent += 1
                 if n + 1 == self.max_attempts:
@@ -211,26 +225,31 @@ class ModelPool(LanguageModel):
         said: list[str] = []  # free text handed on so far
         whole = request.grammar is not None
 
-        def attempt(endpoint: Endpoint, n: int) -> Iterator[str]:
+        def attempt(endpoint: Endpoint, answered: Callable[[], None]) -> Iterator[str]:
             sent = request
             if said:  # continue the answer the last endpoint broke off
                 sent = replace(request, max_tokens=request.max_tokens - len(said),
                                messages=[*request.messages, {"role": "assistant", "content": "".join(said)}])
                 if sent.max_tokens <= 0:
                     return
-            if whole:
-                yield from list(endpoint.model.stream(sent))
-                return
+            pieces = []
             for piece in endpoint.model.stream(sent):
+                answered()
+                if whole:
+                    pieces.append(piece)
+                    continue
                 said.append(piece)
                 yield piece
+            yield from pieces
 
         yield from self._with_failover(attempt)
 
     def score_options_in_steps(self, request: LLMRequest, options: list[str], *,
                                per_token: bool = False) -> Iterator[list[float] | None]:
-        def attempt(endpoint: Endpoint, n: int) -> Iterator[list[float] | None]:
-            return endpoint.model.score_options_in_steps(request, options, per_token=per_token)
+        def attempt(endpoint: Endpoint, answered: Callable[[], None]) -> Iterator[list[float] | None]:
+            for step in endpoint.model.score_options_in_steps(request, options, per_token=per_token):
+                answered()
+                yield step
 
         yield from self._with_failover(attempt)
 
