@@ -47,7 +47,7 @@ test: setup
 
 ## bench: every benchmark in bench/, each printing JSON into bench/results/ (run it on a
 ## quiet machine: the figures are timings)
-bench: $(VENV)/.installed $(VENV)/.embedder $(MODEL)
+bench: $(VENV)/.installed $(VENV)/.embedder $(MODEL) $(GODOT) $(LLAMA_SERVER)
 	@mkdir -p bench/results
 	$(VENV)/bin/python bench/retrieval.py > bench/results/retrieval.json
 	$(VENV)/bin/python bench/importance.py > bench/results/importance.json
@@ -55,6 +55,7 @@ bench: $(VENV)/.installed $(VENV)/.embedder $(MODEL)
 	$(VENV)/bin/python bench/throughput.py > bench/results/throughput.json
 	$(VENV)/bin/python bench/town.py --baseline > bench/results/town.json
 	$(VENV)/bin/python bench/believability.py > bench/results/believability.json
+	$(VENV)/bin/python bench/scale.py > bench/results/scale.json
 
 ## proto: regenerate the Python API package simulacra/ from protos/
 proto: $(VENV)/.installed

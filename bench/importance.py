@@ -5,7 +5,11 @@ Prints JSON: the machine, the model, and for each rating method the Spearman ran
 correlation with the labels in bench/data/importance_labelled.json, the time per
 event, and (for "contrast") the linear fit that maps its scores onto 1..10.
 
-    .venv/bin/python bench/importance.py [--model PATH]
+    .venv/bin/python bench/importance.py [--model PATH | --server URL]
+
+`--server`: the model behind an OpenAI-compatible server (its API root, e.g.
+http://127.0.0.1:8080/v1), scored from the log-probabilities it gives (bench/scale.py
+compares the two).
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from agent_server.importance import ImportanceRater  # noqa: E402
+from agent_server.llm.base import LanguageModel  # noqa: E402
 from agent_server.llm.llama_cpp import LlamaCppModel  # noqa: E402
+from agent_server.llm.openai_http import OpenAIHTTPModel  # noqa: E402
 from agent_server.scheduler import LLMScheduler  # noqa: E402
 from agent_server.settings import DEFAULT_MODEL  # noqa: E402
 
@@ -47,14 +53,11 @@ def spearman(a: list[float], b: list[float]) -> float:
     return float(np.corrcoef(ranks(a), ranks(b))[0, 1])
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
-    args = parser.parse_args()
+async def measure(model: LanguageModel) -> dict:
+    """Each rating method's agreement with the labels, with `model`."""
     data = json.loads((ROOT / "bench" / "data" / "importance_labelled.json").read_text())
     events = [e for e, _ in data["events"]]
     labels = [float(g) for _, g in data["events"]]
-    model = LlamaCppModel(args.model, n_ctx=2048)
     scheduler = LLMScheduler(model)
     await scheduler.start()
     result = {
@@ -83,7 +86,16 @@ async def main() -> None:
     finally:
         await scheduler.close()
     result["labels"] = [int(x) for x in labels]
-    print(json.dumps(result, indent=1))
+    return result
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--server", help="an OpenAI-compatible model server's API root instead")
+    args = parser.parse_args()
+    model = OpenAIHTTPModel.connect(args.server) if args.server else LlamaCppModel(args.model, n_ctx=2048)
+    print(json.dumps(await measure(model), indent=1))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,10 @@ Prints JSON: the machine, the model, and the share of actions whose chosen secto
 arena are acceptable (bench/data/places_labelled.json), how many went into someone
 else's private room, the time per choice, and every choice that missed.
 
-    .venv/bin/python bench/places.py [--model PATH]
+    .venv/bin/python bench/places.py [--model PATH | --server URL]
+
+`--server`: the model behind an OpenAI-compatible server (its API root), as in
+bench/importance.py.
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ sys.path.insert(0, str(ROOT))
 
 from agent_server import planning  # noqa: E402
 from agent_server.importance import ImportanceRater  # noqa: E402
+from agent_server.llm.base import LanguageModel  # noqa: E402
 from agent_server.llm.llama_cpp import LlamaCppModel  # noqa: E402
+from agent_server.llm.openai_http import OpenAIHTTPModel  # noqa: E402
 from agent_server.memory import MemoryStore, MiniLMEmbedder, Retriever  # noqa: E402
 from agent_server.mind import Faculties, Mind, MindState  # noqa: E402
 from agent_server.planning import Planner  # noqa: E402
@@ -36,20 +41,14 @@ from agent_server.settings import DEFAULT_MODEL  # noqa: E402
 from agent_server.society import sectors_known_from_seed  # noqa: E402
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
-    parser.add_argument("--match-weight", type=float, default=planning.PLACE_MATCH_WEIGHT,
-                        help="how much a place's meaning counts beside the model's choice")
-    args = parser.parse_args()
-    planning.PLACE_MATCH_WEIGHT = args.match_weight
+async def measure(model: LanguageModel, embedder: MiniLMEmbedder | None = None) -> dict:
+    """The planner's choices of place with `model`, against the labels."""
     data = json.loads((ROOT / "bench" / "data" / "places_labelled.json").read_text())
     scenario = Scenario.load(ROOT / data["scenario"])
     town = scenario.town
-    model = LlamaCppModel(args.model, n_ctx=2048)
     scheduler = LLMScheduler(model)
     await scheduler.start()
-    embedder = MiniLMEmbedder()
+    embedder = embedder or MiniLMEmbedder()
     planner = Planner()
     planner.cache_places = False
     planner.residents = scenario.residents()
@@ -77,7 +76,7 @@ async def main() -> None:
     finally:
         await scheduler.close()
     cases = len(data["cases"])
-    print(json.dumps({
+    return {
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
         "model": model.name,
         "match_weight": planning.PLACE_MATCH_WEIGHT,
@@ -88,7 +87,19 @@ async def main() -> None:
         "target_sector_unknown_to_agent": unknown,
         "ms_per_choice": round(1000 * seconds / cases, 1),
         "misses": misses,
-    }, indent=1))
+    }
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--server", help="an OpenAI-compatible model server's API root instead")
+    parser.add_argument("--match-weight", type=float, default=planning.PLACE_MATCH_WEIGHT,
+                        help="how much a place's meaning counts beside the model's choice")
+    args = parser.parse_args()
+    planning.PLACE_MATCH_WEIGHT = args.match_weight
+    model = OpenAIHTTPModel.connect(args.server) if args.server else LlamaCppModel(args.model, n_ctx=2048)
+    print(json.dumps(await measure(model), indent=1))
 
 
 if __name__ == "__main__":

@@ -142,9 +142,11 @@ def latency(said: list[dict], kinds: tuple[str, ...]) -> dict:
             "first_token_p95_ms": round(1000 * float(np.percentile(firsts, 95)), 1) if firsts else None}
 
 
-async def run_mode(args, baseline: bool) -> dict:
+async def run_mode(args, baseline: bool, settings: dict | None = None) -> dict:
+    """One town run; `settings` are more server settings (bench/scale.py runs the town on
+    model servers)."""
     with tempfile.TemporaryDirectory() as data:
-        overrides = dict(scenario_path=args.scenario, data_dir=Path(data), grpc_port=0, ws_port=0)
+        overrides = dict(scenario_path=args.scenario, data_dir=Path(data), grpc_port=0, ws_port=0, **(settings or {}))
         if baseline:
             overrides |= dict(baseline=True, llm_parallel=1)
         settings = load_settings(**overrides)
