@@ -260,3 +260,4 @@ async def test_the_voice_can_be_a_server_while_the_town_thinks_in_process(tmp_pa
         assert answer.strip() and slots == SLOTS
     finally:
         await running.stop()
+

@@ -145,6 +145,15 @@ def test_connect_takes_the_model_the_server_lists(backend):
     assert backend.name == ALIAS
 
 
+def test_a_server_without_log_probabilities_is_scored_greedily_and_says_so(model_server, caplog):
+    with caplog.at_level("WARNING"):
+        backend = OpenAIHTTPModel.connect(model_server.base_url, api_key=API_KEY, read_timeout=60)
+    assert backend.scoring == "greedy" and not backend.reads_probabilities
+    assert "no log-probabilities" in caplog.text
+    scores = backend.score_options(_ask("Pick a colour."), COLORS)
+    assert sorted(scores)[-1] == 0.0 and scores.count(0.0) == 1 and all(s in (0.0, float("-inf")) for s in scores)
+
+
 def test_answer_streams_in_several_pieces(backend):
     pieces = list(backend.stream(_ask("Tell me about the town bakery.", max_tokens=32)))
     assert len(pieces) >= 3, pieces

@@ -19,15 +19,15 @@ where it reports one, as llama-server does at /props, else 1, or the
 `max_in_flight` given); every request opens a connection of its own, so the
 scheduler may call `stream` from several threads.
 
-Option scoring reads the model's probabilities where the server gives them, as the
-in-process model does: each option is forced as the answer by a grammar and the
-server reports each forced token's log-probability (the OpenAI `logprobs` field;
-the model's own distribution, before the grammar). With llama-server the option is
-forced token by token (`/tokenize`, then a grammar of token ids), so it is read in
-the same tokens as in process; with other servers by its text (the grammar lets the
-server choose how to spell it in tokens, so scores may differ slightly). A server
-that gives no log-probabilities is scored greedily (one grammar-constrained
-choice), and `connect` says so.
+Option scoring reads the model's probabilities where the server lets it, as the
+in-process model does: each option is forced as the answer, token by token (the
+server's `/tokenize`, then a grammar of token ids, as llama-server takes them), and
+the server reports each forced token's log-probability (the OpenAI `logprobs` field:
+the model's own distribution, before the grammar). Forcing an option by its text
+instead lets the server spell it in other tokens (a greedy "B" then "lue" for "Blue"),
+which was seen 12 nats off, so a server that cannot force tokens (or gives no
+log-probabilities) is scored greedily: one grammar-constrained choice, and `connect`
+says so.
 
 An answer that ends with an assistant message continues it (llama-server does so by
 itself; vLLM is told with `continue_final_message`): how a pool re-sends an answer
@@ -53,7 +53,6 @@ from urllib.parse import urlsplit
 
 from agent_server.errors import Unavailable
 from agent_server.llm.base import LanguageModel, LLMRequest
-from agent_server.llm.grammar import literal
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +62,7 @@ _MAX_JSON = 16 << 20  # a whole (non-streamed) answer with its log-probabilities
 _TOKENIZED = 4096  # options whose tokens are kept
 
 # How option scoring reads the server (see the module's docstring).
-Scoring = Literal["tokens", "text", "greedy"]
+Scoring = Literal["tokens", "greedy"]
 
 
 class ModelServerError(Unavailable):
@@ -145,13 +144,13 @@ class OpenAIHTTPModel(LanguageModel):
         log.info("using model %s at %s: %d request(s) at once%s; options scored %s", backend.name, backend.base_url,
                  backend.concurrency, f" of the server's {slots} slots" if slots else "", {
                      "tokens": "from the model's probabilities, token by token",
-                     "text": "from the model's probabilities of each option's text",
-                     "greedy": "greedily: the server gives no log-probabilities, so importance, place choice and "
-                               "yes/no questions read one constrained choice instead of the model's probabilities",
+                     "greedy": "greedily: the server cannot force an option's tokens or gives no log-probabilities, "
+                               "so importance, place choice and yes/no questions read one constrained choice "
+                               "instead of the model's probabilities",
                  }[backend.scoring])
         if backend.scoring == "greedy":
-            log.warning("the model server at %s gives no log-probabilities; option scoring falls back to one "
-                        "greedy choice", backend.base_url)
+            log.warning("the model server at %s gives no log-probabilities of forced tokens; option scoring falls "
+                        "back to one greedy choice", backend.base_url)
         return backend
 
     def server_slots(self) -> int | None:
@@ -165,18 +164,12 @@ class OpenAIHTTPModel(LanguageModel):
         return slots if isinstance(slots, int) and slots > 0 else None
 
     def probe_scoring(self) -> Scoring:
-        """How this server lets options be scored: forced token by token, forced by text,
-        or (no log-probabilities) greedily."""
+        """How this server lets options be scored: forced token by token, or greedily."""
         probe = LLMRequest(messages=[{"role": "user", "content": "Say yes."}])
         try:
             self._tokenize("yes")
-            self._option_logprobs(probe, "yes", "tokens")
+            self._option_logprobs(probe, "yes")
             return "tokens"
-        except Unavailable:
-            pass
-        try:
-            self._option_logprobs(probe, "yes", "text")
-            return "text"
         except Unavailable:
             return "greedy"
 
@@ -192,7 +185,7 @@ class OpenAIHTTPModel(LanguageModel):
         for i, option in enumerate(options):
             if i:
                 yield None
-            logprobs = self._option_logprobs(request, option, self.scoring)
+            logprobs = self._option_logprobs(request, option)
             total = sum(logprobs)
             scores.append(total / len(logprobs) if per_token else total)
         yield scores
@@ -201,41 +194,25 @@ class OpenAIHTTPModel(LanguageModel):
         *_, scores = self.score_options_in_steps(request, options, per_token=per_token)
         return scores
 
-    def _option_logprobs(self, request: LLMRequest, option: str, how: Scoring) -> list[float]:
+    def _option_logprobs(self, request: LLMRequest, option: str) -> list[float]:
         """The log-probability of each of `option`'s tokens, forced as the answer."""
-        if how == "tokens":
-            tokens = self._tokenize(option)
-            forced = "root ::= " + " ".join(f"<[{token}]>" for token in tokens)
-            max_tokens = len(tokens)
-        else:
-            forced = f"root ::= {literal(option)}"
-            max_tokens = 4 * len(option) + 8
-        body = self._body(replace(request, max_tokens=max_tokens, temperature=0.0, grammar=forced, stop=[]),
+        tokens = self._tokenize(option)
+        forced = "root ::= " + " ".join(f"<[{token}]>" for token in tokens)
+        body = self._body(replace(request, max_tokens=len(tokens), temperature=0.0, grammar=forced, stop=[]),
                           stream=False)
         body["logprobs"] = True
         answer = self._post_json(self._path + "/chat/completions", body)
         try:
             entries = answer["choices"][0]["logprobs"]["content"]
-            read = [(str(e.get("token", "")), float(e["logprob"])) for e in entries]
+            logprobs = [float(e["logprob"]) for e in entries]
         except (KeyError, IndexError, TypeError, ValueError):
             raise ModelServerError(
                 f"the model server at {self.base_url} gave no log-probabilities for a forced answer", status=200,
                 body=json.dumps(answer)[:_EXCERPT]) from None
-        if how == "tokens":
-            if len(read) < len(tokens):
-                raise ModelServerError(f"the model server at {self.base_url} did not force the option's tokens",
-                                       status=200)
-            return [logprob for _, logprob in read[: len(tokens)]]
-        # By text: the tokens that spell the option, not what follows it (the end).
-        logprobs, spelled = [], ""
-        for token, logprob in read:
-            if len(spelled) >= len(option):
-                break
-            spelled += token
-            logprobs.append(logprob)
-        if not logprobs:
-            raise ModelServerError(f"the model server at {self.base_url} gave no log-probabilities", status=200)
-        return logprobs
+        if len(logprobs) < len(tokens):
+            raise ModelServerError(f"the model server at {self.base_url} did not force the option's tokens",
+                                   status=200)
+        return logprobs[: len(tokens)]
 
     def _tokenize(self, text: str) -> list[int]:
         """llama-server's tokens for `text` (no special tokens), kept for the next time."""
