@@ -12,16 +12,7 @@ ROOT="${SIMULACRA_CACHE:-$HOME/.cache/simulacra}/godot-sid"
 TMP="$ROOT.tmp"
 LIB="$ROOT/usr/lib/x86_64-linux-gnu"
 
-as_root() {
-    if [[ "$(id -u)" == 0 ]]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        echo "error: need root (or sudo) to run: $*" >&2
-        exit 1
-    fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/as_root.sh"
 
 # Another run may be building the root right now; wait for it rather than deleting
 # its work. A .tmp that nothing has written to for 2 minutes is stale.

@@ -16,16 +16,7 @@ if ! command -v apt-get >/dev/null 2>&1; then
          "install Xvfb, xvfb-run and Noto Color Emoji" >&2
     exit 1
 fi
-as_root() {
-    if [[ "$(id -u)" == 0 ]]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        echo "error: need root (or sudo) to install Xvfb and fonts: $*" >&2
-        exit 1
-    fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/as_root.sh"
 export DEBIAN_FRONTEND=noninteractive
 as_root apt-get update -qq
 as_root apt-get install -y -qq --no-install-recommends xvfb xauth fonts-noto-color-emoji >/dev/null
