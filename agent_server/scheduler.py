@@ -324,6 +324,10 @@ class LLMScheduler:
         self._parked: _Job | None = None
         self._closing = False
         self._thread: threading.Thread | None = None
+        # Why the worker (task or thread) stopped, if an unexpected error stopped it:
+        # then every request fails at once with Unavailable, naming it, instead of waiting
+        # for a worker that is gone.
+        self._stopped: BaseException | None = None
         self.preemptions = 0
         # The town's turns (batched mode, worker thread): seconds of the player's
         # exclusive hold the town is owed, whether its turn is on, what the last plan
@@ -459,12 +463,16 @@ class LLMScheduler:
     ) -> AsyncIterator[Any]:
         if self._worker is None and self._thread is None:
             raise Unavailable("the model scheduler is not running")
+        if self._stopped is not None:
+            raise self._unavailable()
         urgency = _urgency.get()
         if urgency is not None:
             priority = urgency.applied_to(priority)
         job = _Job(int(priority), next(self._seq), work, request, purpose, asyncio.Queue(), time.monotonic(), counts_tokens,
                    batched=batched, keep_prompt=keep_prompt, urgency=urgency, client=_client.get())
         with self._cond:
+            if self._stopped is not None:  # the worker thread died since the check above
+                raise self._unavailable()
             self._admit(job)
             if self._thread is not None:
                 heapq.heappush(self._heap, job)
@@ -555,15 +563,24 @@ class LLMScheduler:
 
     async def _work(self) -> None:
         loop = asyncio.get_running_loop()
-        while True:
-            job = self._next_to_start()
-            if job is None:
-                self._wake.clear()
-                await self._wake.wait()
-                continue
-            self._in_flight.append(job)
-            done = loop.run_in_executor(self._executor, self._run, job)
-            done.add_done_callback(lambda _, job=job: self._ended(job))
+        try:
+            while True:
+                job = self._next_to_start()
+                if job is None:
+                    self._wake.clear()
+                    await self._wake.wait()
+                    continue
+                self._in_flight.append(job)
+                done = loop.run_in_executor(self._executor, self._run, job)
+                done.add_done_callback(lambda _, job=job: self._ended(job))
+        except Exception as exc:  # a fault of the scheduler itself, not of one request
+            log.exception("the model scheduler stopped")
+            self._stopped = exc
+            while not self._queue.empty():
+                self._queue.get_nowait().pieces.put_nowait(self._unavailable())
+
+    def _unavailable(self) -> Unavailable:
+        return Unavailable(f"the model scheduler stopped: {type(self._stopped).__name__}: {self._stopped}")
 
     def _ended(self, job: _Job) -> None:
         self._in_flight.remove(job)
@@ -660,8 +677,13 @@ class LLMScheduler:
                     continue
                 if engine.active:
                     self._step()
+        except Exception as exc:  # a fault of the scheduler itself, not of one request
+            log.exception("the model scheduler stopped")
+            with self._cond:
+                self._stopped = exc
         finally:
-            self._fail_all(Unavailable("the server is shutting down"))
+            self._fail_all(self._unavailable() if self._stopped is not None
+                           else Unavailable("the server is shutting down"))
 
     def _plan(self) -> tuple[list[_Job], list[_Job], _Job | None]:
         """Under the lock: which waiting jobs start now, which running ones they evict,

@@ -181,3 +181,33 @@ async def test_while_the_player_has_work_a_model_server_starts_only_the_towns_sh
         await asyncio.gather(player, *background)
     finally:
         await scheduler.close()
+
+
+async def test_a_fault_of_the_scheduler_fails_every_request_with_its_reason_instead_of_hanging(caplog):
+    """An unexpected error in the scheduler's own loop (not in a request) fails what
+    waits and what comes later at once, as Unavailable naming the error."""
+    from agent_server.errors import Unavailable
+
+    model = ScriptedModel()
+    scheduler = LLMScheduler(model)
+    await scheduler.start()
+    try:
+        model.release.clear()
+        model.enqueue("running")
+        running = asyncio.create_task(scheduler.complete(_request("running"), Priority.PLANNING, "x"))
+        await asyncio.sleep(0.05)  # it holds the model
+
+        def broken() -> None:
+            raise RuntimeError("heap corrupted")
+
+        scheduler._next_to_start = broken
+        waiting = asyncio.create_task(scheduler.complete(_request("waiting"), Priority.PLANNING, "x"))
+        with pytest.raises(Unavailable, match="heap corrupted"):
+            await asyncio.wait_for(waiting, 5)
+        with pytest.raises(Unavailable, match="the model scheduler stopped"):
+            await asyncio.wait_for(scheduler.complete(_request("later"), Priority.PLAYER, "x"), 5)
+        model.release.set()
+        assert (await asyncio.wait_for(running, 5)).text == "running"  # what ran, ends
+        assert "the model scheduler stopped" in caplog.text
+    finally:
+        await scheduler.close()

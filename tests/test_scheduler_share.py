@@ -13,6 +13,8 @@ import asyncio
 import threading
 from collections.abc import Callable, Iterator
 
+import pytest
+
 from agent_server.llm.base import LanguageModel, LLMRequest
 from agent_server.llm.batching import BatchEngine, Sequence, StepEvent
 from agent_server.scheduler import LLMScheduler, Priority
@@ -337,3 +339,31 @@ async def test_the_towns_scoring_runs_in_its_turn_behind_player_work_that_cannot
         assert scheduler.town_turns == 2
     finally:
         await _close(engine, scheduler, player, waiting, *([scoring] if scoring else []))
+
+
+async def test_a_fault_of_the_batching_loop_fails_every_request_with_its_reason_instead_of_hanging():
+    """An unexpected error in the batching thread's own loop fails the running and the
+    waiting requests, and any sent later, as Unavailable naming it."""
+    from agent_server.errors import Unavailable
+
+    engine = LockstepEngine()
+    scheduler = await _scheduler(engine)
+    try:
+        running = asyncio.create_task(scheduler.complete(_request("running", 100), Priority.PLANNING, "x"))
+        await _run(engine, 2)
+        plan = scheduler._plan
+
+        def broken():
+            raise RuntimeError("plan corrupted")
+
+        scheduler._plan = broken
+        waiting = asyncio.create_task(scheduler.complete(_request("waiting", 5), Priority.PLANNING, "x"))
+        engine.allow(1)
+        for task in (running, waiting):
+            with pytest.raises(Unavailable, match="plan corrupted"):
+                await asyncio.wait_for(task, 5)
+        with pytest.raises(Unavailable, match="the model scheduler stopped"):
+            await asyncio.wait_for(scheduler.complete(_request("later", 1), Priority.PLAYER, "x"), 5)
+        scheduler._plan = plan
+    finally:
+        await _close(engine, scheduler)
