@@ -235,6 +235,44 @@ async def test_serve_spawns_its_servers_and_stops_them(tmp_path, embedder):
     assert (settings.data_dir / "llama-server-0.log").stat().st_size > 0
 
 
+def test_servers_do_not_outlive_a_simulacra_server_killed_outright(real_model_path, tmp_path):
+    """A process that spawned llama-servers (as `serve` does, from a worker thread) and
+    is then SIGKILLed, so that nothing of its own stops them: they stop too."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "import asyncio, sys\n"
+        "from pathlib import Path\n"
+        "from agent_server.llm.llama_server import spawn_llama_servers\n"
+        "async def main():\n"
+        f"    servers = await asyncio.to_thread(spawn_llama_servers, 1, Path({str(real_model_path)!r}), threads=1,\n"
+        "                                      slots=1, ctx_per_slot=512)\n"
+        "    print(servers[0].process.pid, flush=True)\n"
+        "    await asyncio.sleep(600)\n"
+        "asyncio.run(main())\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        child = int(parent.stdout.readline())
+        os.kill(child, 0)  # it serves
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        for _ in range(100):
+            try:
+                os.kill(child, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(child, signal.SIGKILL)
+            pytest.fail("the llama-server outlived the process that started it")
+    finally:
+        parent.kill()
+        parent.wait()
+
+
 def test_one_of_grammar_is_answered_by_every_server(servers):
     """Every server of the pool takes the project's grammars."""
     for server in servers:

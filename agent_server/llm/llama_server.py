@@ -9,6 +9,7 @@ Debian root, or a llama-server on PATH) is what runs.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import signal
@@ -27,6 +28,20 @@ log = logging.getLogger(__name__)
 LLAMA_SERVER = PROJECT_ROOT / "scripts" / "llama-server"
 # Tries at a free port, should another process take the one chosen before the server binds it.
 _PORT_TRIES = 3
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child, before it runs llama-server: ask Linux to send it SIGTERM when the
+    thread that started it ends, so a Simulacra server killed outright (SIGKILL, a
+    crash) leaves no llama-server behind. They are started on the event loop's worker
+    threads, which live as long as the loop. Elsewhere than Linux, nothing."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _free_port() -> int:
@@ -83,7 +98,7 @@ class LlamaServer:
             out = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
             try:
                 self.process = subprocess.Popen(self.command(self.port), stdout=out, stderr=subprocess.STDOUT,
-                                                stdin=subprocess.DEVNULL)
+                                                stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
             finally:
                 if self.log_path:
                     out.close()
