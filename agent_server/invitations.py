@@ -20,10 +20,12 @@ from __future__ import annotations
 import datetime
 import logging
 import re
-from agent_server.mind import HeardEvent, Mind, Step, day_of
+
+from agent_server.clock import SECONDS_PER_DAY, calendar_day, calendar_time, day_of
+from agent_server.mind import HeardEvent, Mind, Step
 from agent_server.planning import Planner
 from agent_server.prompts import invitation
-from agent_server.scenario import SECONDS_PER_DAY, Scenario, calendar_day, calendar_time
+from agent_server.scenario import Scenario
 from agent_server.scheduler import Priority
 from agent_server.town import SECTOR
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from agent_server.clock import calendar_day, calendar_time, day_of, format_game_time
 from agent_server.detail import LevelOfDetail
 from agent_server.identity import Identity
 from agent_server.importance import ImportanceRater
@@ -22,7 +23,6 @@ from agent_server.journal import Journal
 from agent_server.llm.base import LLMRequest
 from agent_server.memory import (MemoryNode, MemoryStore, NewMemory, PendingMemory, RetrievalWeights, Retriever,
                                  ScoredMemory)
-from agent_server.scenario import SECONDS_PER_DAY, calendar_day, calendar_time, format_game_time
 from agent_server.scheduler import LLMScheduler, Priority, Urgency, urgent_work
 from agent_server.town import Town
 from simulacra.v1 import agents_pb2
@@ -316,7 +316,3 @@ class Mind:
     def remaining_plan(self, now: int) -> str:
         upcoming = [s for s in self.state.hourly if s.end > now]
         return "; ".join(f"{format_game_time(s.start)[-5:]} {s.description}" for s in upcoming) or "nothing planned"
-
-
-def day_of(game_time: int) -> int:
-    return game_time // SECONDS_PER_DAY

@@ -17,9 +17,9 @@ from collections import Counter, deque
 
 import numpy as np
 
-from agent_server.mind import Mind, Step, day_of
+from agent_server.clock import SECONDS_PER_DAY, day_of
+from agent_server.mind import Mind, Step
 from agent_server.prompts import choose_place, day_plan, decompose, hourly_plan, summary
-from agent_server.scenario import SECONDS_PER_DAY
 from agent_server.scheduler import Priority, Urgency, WorkAhead, urgent_work
 from agent_server.town import ARENA, OBJECT
 from simulacra.v1 import town_pb2

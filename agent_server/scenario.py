@@ -25,16 +25,15 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
+from agent_server.clock import SECONDS_PER_DAY, calendar_day, parse_clock
 from agent_server.errors import DataError, NotFound
 from agent_server.identity import Identity, and_list
 from agent_server.town import ARENA, Town
 from simulacra.v1 import agents_pb2, scenario_pb2
 
-SECONDS_PER_DAY = 24 * 3600
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 # Where a persona's seed paragraph splits into first memories.
 _SENTENCE_END = re.compile(r"(?<=[.;!?])\s+")
 
@@ -204,41 +203,6 @@ def json_format_name(field: str) -> str:
     """The canonical JSON name of a snake_case proto field: home_place_id -> homePlaceId."""
     head, *rest = field.split("_")
     return head + "".join(word.title() for word in rest)
-
-
-def format_game_time(seconds: int) -> str:
-    """Game seconds since the epoch as "Day 1 08:05"."""
-    day, rest = divmod(int(seconds), SECONDS_PER_DAY)
-    return f"Day {day + 1} {rest // 3600:02d}:{rest % 3600 // 60:02d}"
-
-
-def calendar_day(seconds: int, start_date: str) -> str:
-    """The day of a game time in words: "Tuesday February 14" when the scenario keeps a
-    calendar (`start_date` is day 1), else "day 2"."""
-    day = int(seconds) // SECONDS_PER_DAY
-    if not start_date:
-        return f"day {day + 1}"
-    date = datetime.date.fromisoformat(start_date) + datetime.timedelta(days=day)
-    return f"{date:%A} {date:%B} {date.day}"
-
-
-def calendar_time(seconds: int, start_date: str) -> str:
-    """ "Tuesday February 14, 17:05" (or "Day 2 17:05" without a calendar)."""
-    if not start_date:
-        return format_game_time(seconds)
-    rest = int(seconds) % SECONDS_PER_DAY
-    return f"{calendar_day(seconds, start_date)}, {rest // 3600:02d}:{rest % 3600 // 60:02d}"
-
-
-def parse_clock(value: str) -> int:
-    """ "07:00" -> seconds after midnight. Raises ValueError."""
-    match = _TIME.match(value)
-    if not match:
-        raise ValueError(value)
-    hours, minutes = int(match.group(1)), int(match.group(2))
-    if hours > 23 or minutes > 59:
-        raise ValueError(value)
-    return hours * 3600 + minutes * 60
 
 
 def derived_color(agent_id: str) -> str:

@@ -18,6 +18,7 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 
+from agent_server.clock import format_game_time
 from agent_server.dialogue import PLAYER_ID, Conversation, Dialogue
 from agent_server.emoji import emoji_for
 from agent_server.invitations import Invitations
@@ -28,7 +29,7 @@ from agent_server.reacting import Reaction, Reactor
 from agent_server.reflection import Reflector
 from agent_server.errors import ResourceExhausted
 from agent_server.saves import SaveFile
-from agent_server.scenario import Scenario, format_game_time
+from agent_server.scenario import Scenario
 from agent_server.scheduler import Priority, background_context
 from agent_server.town import SECTOR
 from agent_server.world import World

@@ -41,8 +41,9 @@ sys.path.insert(0, str(ROOT))
 
 from google.protobuf import json_format  # noqa: E402
 
+from agent_server.clock import format_game_time  # noqa: E402
 from agent_server.evaluation.measures import _word_pattern  # noqa: E402
-from agent_server.scenario import Scenario, format_game_time  # noqa: E402
+from agent_server.scenario import Scenario  # noqa: E402
 from agent_server.server import load_model, start_server  # noqa: E402
 from agent_server.settings import DEFAULT_MODEL, load_settings  # noqa: E402
 from agent_server.topics import _key  # noqa: E402

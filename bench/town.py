@@ -46,9 +46,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from agent_server.clock import format_game_time  # noqa: E402
 from agent_server.evaluation.runner import process_memory_mb  # noqa: E402
 from agent_server.godot import town_args  # noqa: E402
-from agent_server.scenario import format_game_time  # noqa: E402
 from agent_server.server import start_server  # noqa: E402
 from agent_server.settings import load_settings  # noqa: E402
 from bench.machine import machine  # noqa: E402

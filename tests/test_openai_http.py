@@ -20,12 +20,13 @@ from pathlib import Path
 
 import pytest
 
+from agent_server.clock import format_game_time
 from agent_server.errors import Unavailable
 from agent_server.llm import grammar
 from agent_server.llm.base import LLMRequest
 from agent_server.llm.openai_http import ModelServerError, OpenAIHTTPModel
 from agent_server.prompts import day_plan, decompose
-from agent_server.scenario import Scenario, format_game_time
+from agent_server.scenario import Scenario
 from agent_server.scheduler import LLMScheduler, Priority
 from agent_server.settings import DEFAULT_MODEL
 from tests.conftest import SKELETON

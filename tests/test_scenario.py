@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from google.protobuf import json_format
 
+from agent_server.clock import parse_clock
 from agent_server.errors import DataError
-from agent_server.scenario import Scenario, parse_clock, split_sentences
+from agent_server.scenario import Scenario, split_sentences
 from agent_server.settings import DEFAULT_SCENARIO, PROJECT_ROOT, load_settings
 from agent_server.town import OBJECT
 

@@ -8,8 +8,9 @@ import sys
 
 import pytest
 
+from agent_server.clock import format_game_time
 from agent_server.errors import DataError
-from agent_server.scenario import Scenario, format_game_time
+from agent_server.scenario import Scenario
 from agent_server.settings import PROJECT_ROOT
 from agent_server.town import OBJECT, SECTOR, Town
 from tests.conftest import SKELETON

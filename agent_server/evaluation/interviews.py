@@ -22,9 +22,9 @@ import math
 import re
 from typing import Any
 
+from agent_server.clock import SECONDS_PER_DAY
 from agent_server.mind import Mind
 from agent_server.prompts import interview
-from agent_server.scenario import SECONDS_PER_DAY
 from agent_server.scheduler import Priority
 from agent_server.society import Society
 

@@ -28,7 +28,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from agent_server.scenario import SECONDS_PER_DAY
+from agent_server.clock import SECONDS_PER_DAY
 
 # What the paper reports for its two game days of Smallville (25 agents).
 PAPER = {

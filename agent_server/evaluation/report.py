@@ -18,9 +18,9 @@ logging.getLogger("matplotlib").setLevel(logging.WARNING)  # its font scan is no
 matplotlib.use("Agg")  # files only: no display needed
 import matplotlib.pyplot as plt  # noqa: E402
 
+from agent_server.clock import calendar_time  # noqa: E402
 from agent_server.evaluation import measures  # noqa: E402
 from agent_server.evaluation.runlog import RunFolder, read_log, write_json  # noqa: E402
-from agent_server.scenario import calendar_time  # noqa: E402
 
 
 def load_interviews(run: RunFolder) -> dict[str, Any] | None:

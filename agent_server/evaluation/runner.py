@@ -27,13 +27,14 @@ from typing import Any
 
 from google.protobuf import json_format
 
+from agent_server.clock import SECONDS_PER_DAY, calendar_time
 from agent_server.errors import DataError, SimulacraError
 from agent_server.evaluation.interviews import interview_everyone
 from agent_server.evaluation.report import write_report
 from agent_server.evaluation.runlog import LOG_VERSION, LogWriter, RunFolder, truncate_after, truncate_to, write_json
 from agent_server.godot import town_args, town_environment
 from agent_server.journal import Journal
-from agent_server.scenario import SECONDS_PER_DAY, Scenario, calendar_time
+from agent_server.scenario import Scenario
 from agent_server.server import RunningServer, start_server
 from agent_server.settings import PROJECT_ROOT, Settings, load_settings
 from agent_server.simulation import read_save

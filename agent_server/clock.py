@@ -1,0 +1,55 @@
+"""The game's clock and the scenario's calendar: game time is whole seconds since the
+start of day 1; a scenario with a `start_date` gives day 1 a date, and its days are
+told as dates ("Tuesday February 14"), else as "day 2".
+
+(Not named `calendar`: run as a script, a module in agent_server/ would take the place
+of the standard library's, which protobuf imports.)
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+SECONDS_PER_DAY = 24 * 3600
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def day_of(game_time: int) -> int:
+    """The day a game time falls on, counted from 0."""
+    return game_time // SECONDS_PER_DAY
+
+
+def format_game_time(seconds: int) -> str:
+    """Game seconds since the epoch as "Day 1 08:05"."""
+    day, rest = divmod(int(seconds), SECONDS_PER_DAY)
+    return f"Day {day + 1} {rest // 3600:02d}:{rest % 3600 // 60:02d}"
+
+
+def calendar_day(seconds: int, start_date: str) -> str:
+    """The day of a game time in words: "Tuesday February 14" when the scenario keeps a
+    calendar (`start_date` is day 1), else "day 2"."""
+    day = int(seconds) // SECONDS_PER_DAY
+    if not start_date:
+        return f"day {day + 1}"
+    date = datetime.date.fromisoformat(start_date) + datetime.timedelta(days=day)
+    return f"{date:%A} {date:%B} {date.day}"
+
+
+def calendar_time(seconds: int, start_date: str) -> str:
+    """ "Tuesday February 14, 17:05" (or "Day 2 17:05" without a calendar)."""
+    if not start_date:
+        return format_game_time(seconds)
+    rest = int(seconds) % SECONDS_PER_DAY
+    return f"{calendar_day(seconds, start_date)}, {rest // 3600:02d}:{rest % 3600 // 60:02d}"
+
+
+def parse_clock(value: str) -> int:
+    """ "07:00" -> seconds after midnight. Raises ValueError."""
+    match = _TIME.match(value)
+    if not match:
+        raise ValueError(value)
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    if hours > 23 or minutes > 59:
+        raise ValueError(value)
+    return hours * 3600 + minutes * 60
