@@ -87,7 +87,7 @@ class Invitations:
             return None
         place_id = self._named_place(text)
         if not place_id:
-            place_id = await self._planner.choose_area(mind, f"a gathering {teller} spoke of", text)
+            place_id = await self._planner.places.choose_area(mind, f"a gathering {teller} spoke of", text)
             place_id = self._scenario.town.sector_of(place_id).id
         day = self._named_day(text, now)
         if day is None:

@@ -3,7 +3,7 @@ between calls. The memories live in the memory stream (memory/); everything else
 agent's mind holds is here and is saved with the simulation (get_state / set_state).
 
 The cognitive functions that read and change a mind are their own modules:
-planning.py, reacting.py, reflection.py and dialogue.py.
+planning.py, places.py, reacting.py, reflection.py and dialogue.py.
 """
 
 from __future__ import annotations

@@ -2,9 +2,8 @@
 strokes, its hour-long chunks, and (shortly ahead of time) 5-15-minute actions, each
 at a place in the town tree that the agent knows. Plans are memories too.
 
-Places cost few model calls: an hour's chunk chooses its area (sector, then arena) once,
-and each of its actions the object there by meaning; a routine chunk (the same text
-on another day) keeps the area chosen before.
+Where they happen is place choice's (places.py): an hour's chunk has its area (sector,
+then arena) chosen once, and each of its actions the object there by meaning.
 """
 
 from __future__ import annotations
@@ -15,31 +14,17 @@ import logging
 import time
 from collections import Counter, deque
 
-import numpy as np
-
 from agent_server.clock import SECONDS_PER_DAY, day_of
 from agent_server.mind import Mind, Step
-from agent_server.prompts import choose_place, day_plan, decompose, hourly_plan, summary
+from agent_server.places import PlaceChooser
+from agent_server.prompts import day_plan, decompose, hourly_plan, summary
 from agent_server.scheduler import Priority, Urgency, WorkAhead, urgent_work
-from agent_server.town import ARENA, OBJECT
-from simulacra.v1 import town_pb2
 
 log = logging.getLogger(__name__)
 
 BEDTIME_HOUR = 23
 # Without planning ahead there is no wake-up decision either.
 UNPLANNED_WAKE_HOUR = 7
-# How much the semantic match between an action and a place's description counts in
-# the choice of place, beside the model's (per-token) log-probability of its name.
-# Meaning decides and the model breaks near-ties: on bench/places.py's first 52 labelled
-# actions, a weight of 5 with no sense of home or privacy put 23% of actions in an
-# acceptable room (and 14 in someone else's); with both and this weight, 92%.
-PLACE_MATCH_WEIGHT = 120.0
-# What a home, and one's own room in it, are for: the meaning an agent's own places have
-# to it beside their descriptions. (Eating is left out: with it, lunch "at the cafe" and
-# dinner "at the pub" went home.)
-HOME_LIFE = "home: where one sleeps, wakes up, washes, gets dressed and rests"
-OWN_ROOM_LIFE = "one's own room: where one sleeps, wakes up, gets dressed and keeps one's things"
 # The memories a day plan starts from: the few most related to the day's intentions.
 INTENTION_POOL = 8
 INTENTION_BUDGET_TOKENS = 120
@@ -62,16 +47,12 @@ def hosting(place_name: str, event: str, place_id: str, start: int, end: int) ->
 
 
 class Planner:
-    def __init__(self, concurrent_days: int = 3) -> None:
+    def __init__(self, concurrent_days: int = 3, places: PlaceChooser | None = None) -> None:
         # False: no day plan and no hourly plan; each hour is decomposed as it comes from
         # the agent's summary alone (the evaluation's ablation without planning).
         self.ahead = True
-        # False: every place is chosen anew, routine actions too (the baseline benchmark).
-        self.cache_places = True
-        # Private rooms and beds and who they belong to (Scenario.residents): no one
-        # else's plans go into them.
-        self.residents: dict[str, frozenset[str]] = {}
-        self._place_vectors: dict[str, np.ndarray] = {}
+        # Where each hour's chunk and each action happen (places.py).
+        self.places = places if places is not None else PlaceChooser()
         # Hours being decomposed ahead of time: (agent id, hour start) -> the work.
         self._preparing: dict[tuple[str, int], WorkAhead[list[Step]]] = {}
         # A few agents plan their day at a time, so that in a large town they come to
@@ -322,10 +303,10 @@ class Planner:
             decompose.build(name=mind.name, summary=mind.summary, clock=mind.clock(start), chunk=chunk.description),
             Priority.PLANNING, "decompose",
         )
-        area = await self.area_for(mind, chunk)
+        area = await self.places.area_for(mind, chunk)
         steps, at = [], start
         for duration, action in decompose.parse(text, minutes):
-            steps.append(Step(at, duration, action, self.choose_object(mind, area, action, chunk.description)))
+            steps.append(Step(at, duration, action, self.places.choose_object(mind, area, action, chunk.description)))
             at += duration * 60
         await mind.remember(
             "plan", [f"At {_clock(start)} {mind.name} will " + "; then ".join(s.description for s in steps)], start,
@@ -336,107 +317,9 @@ class Planner:
     async def coarse(self, mind: Mind, chunk: Step, *, start: int, end: int) -> list[Step]:
         """The chunk from `start` to `end` as one action at its place: no decomposition
         (and, for a routine hour, no model call at all)."""
-        area = await self.area_for(mind, chunk)
-        place = self.choose_object(mind, area, chunk.description, chunk.description)
+        area = await self.places.area_for(mind, chunk)
+        place = self.places.choose_object(mind, area, chunk.description, chunk.description)
         return [Step(start, max(5, (end - start) // 60), chunk.description, place, coarse=True)]
-
-    async def choose_place(self, mind: Mind, action: str, chunk: str) -> str:
-        """A place id for one action: its area, then the object in it."""
-        return self.choose_object(mind, await self.choose_area(mind, action, chunk), action, chunk)
-
-    async def area_for(self, mind: Mind, chunk: Step) -> str:
-        """Where an hour's chunk happens: its own place if it has one (a commitment: the
-        arena in it that fits, for a sector), else the area chosen for it."""
-        if not chunk.place_id:
-            return await self.choose_area(mind, chunk.description, chunk.description)
-        town = mind.f.town
-        place = town.place(chunk.place_id)
-        if place.kind != ARENA and place.kind != OBJECT:
-            arenas = [p for p in town.children(place.id) if p.kind == ARENA and self._may_enter(mind, p.id)]
-            fields = {**self._place_fields(mind, chunk.description, chunk.description), "sector": place.name}
-            arena = await self._pick(mind, "arena", arenas, fields)
-            return (arena or place).id
-        return chunk.place_id if place.kind == ARENA else town.lineage(chunk.place_id)[-2].id
-
-    async def choose_area(self, mind: Mind, action: str, chunk: str) -> str:
-        """The sector, then the arena in it, for an action (or a whole hour's chunk),
-        among the sectors the agent knows: the model's choice, helped by meaning (_pick).
-        A routine one (the same text again) keeps the place chosen before."""
-        cached = mind.state.place_cache.get(action) if self.cache_places else None
-        if cached and cached in mind.f.town and self._may_enter(mind, cached):
-            return cached
-        town = mind.f.town
-        fields = self._place_fields(mind, action, chunk)
-        sectors = [town.place(s) for s in mind.state.known_sectors]
-        sector = await self._pick(mind, "sector", sectors, fields)
-        if sector is None:
-            return mind.agent.home_place_id
-        arenas = [p for p in town.children(sector.id) if p.kind == ARENA and self._may_enter(mind, p.id)]
-        arena = await self._pick(mind, "arena", arenas, {**fields, "sector": sector.name})
-        place_id = (arena or sector).id
-        mind.state.place_cache[action] = place_id
-        return place_id
-
-    @staticmethod
-    def _place_fields(mind: Mind, action: str, chunk: str) -> dict[str, str]:
-        """What a place choice's prompt says of the agent: its name, home, where it is,
-        and the action (within its hour's chunk)."""
-        town = mind.f.town
-        here = mind.current.place_id if mind.current and mind.current.place_id else mind.agent.home_place_id
-        return dict(name=mind.name, home=town.sector_of(mind.agent.home_place_id).name, here=town.label(here),
-                    action=action, chunk=chunk)
-
-    def choose_object(self, mind: Mind, area_id: str, action: str, chunk: str) -> str:
-        """The object in an arena that best fits an action, by meaning alone (no model
-        call): the arena already says where; which stove or desk is a matter of words."""
-        town = mind.f.town
-        objects = [p for p in town.children(area_id) if p.kind == OBJECT and self._may_enter(mind, p.id)] \
-            if town.place(area_id).kind == ARENA else []
-        if not objects:
-            return area_id
-        embedder = mind.f.retriever.embedder
-        wanted = embedder.embed(f"{action} ({chunk})")
-        return max(objects, key=lambda p: float(self._place_vector(embedder, p) @ wanted)).id
-
-    async def _pick(self, mind: Mind, level: str, places: list[town_pb2.Place], fields: dict) -> town_pb2.Place | None:
-        """The model's choice among places, by its per-token log-probability of each name,
-        helped by how well each place's description matches the action: a small model
-        alone picks by name length and position more than by meaning."""
-        if len(places) <= 1:
-            return places[0] if places else None
-        options = [p.name for p in places]
-        request = choose_place.build(level=level, options=options, **fields)
-        scores = await mind.f.scheduler.score_options(request, options, Priority.PLANNING, "choose_place",
-                                                      per_token=True)
-        embedder = mind.f.retriever.embedder
-        action = embedder.embed(f"{fields['action']} ({fields['chunk']})")
-        match = [self._match(embedder, p, mind, action) for p in places]
-        best = max(range(len(places)), key=lambda i: scores[i] + PLACE_MATCH_WEIGHT * match[i])
-        return places[best]
-
-    def _may_enter(self, mind: Mind, place_id: str) -> bool:
-        """Anyone may go anywhere but into someone else's private room or bed."""
-        owners = self.residents.get(place_id)
-        return not owners or mind.id in owners
-
-    def _place_vector(self, embedder, place: town_pb2.Place) -> np.ndarray:
-        return self._vector(embedder, f"{place.name}: {place.description}")
-
-    def _match(self, embedder, place: town_pb2.Place, mind: Mind, action: np.ndarray) -> float:
-        """How well an action fits a place: by its description, or, for the agent's own
-        home and room, by what a home is for (a small model's choice alone sends people
-        to bed in a pub)."""
-        match = float(self._place_vector(embedder, place) @ action)
-        if place.id == mind.f.town.sector_of(mind.agent.home_place_id).id:
-            match = max(match, float(self._vector(embedder, HOME_LIFE) @ action))
-        elif mind.id in self.residents.get(place.id, ()):
-            match = max(match, float(self._vector(embedder, OWN_ROOM_LIFE) @ action))
-        return match
-
-    def _vector(self, embedder, text: str) -> np.ndarray:
-        if text not in self._place_vectors:
-            self._place_vectors[text] = embedder.embed(text)
-        return self._place_vectors[text]
 
 
 def _clock(game_time: int) -> str:

@@ -102,7 +102,7 @@ class Reactor:
     async def change_course(self, mind: Mind, instead: str, now: int, because: str) -> None:
         """Replan from now: the new action for 15 minutes, then the rest of the hour anew."""
         chunk = mind.chunk_at(now)
-        place = await self._planner.choose_place(mind, instead, chunk.description if chunk else instead)
+        place = await self._planner.places.choose_place(mind, instead, chunk.description if chunk else instead)
         mind.state.actions = [Step(now, 15, instead, place)]
         await mind.remember("plan", [f"{mind.name} decided to {instead} because {because}"], now,
                             priority=Priority.PLANNING)

@@ -185,7 +185,7 @@ async def _start(settings: Settings, scenario: Scenario, access: Access, model: 
         society.planner.ahead = settings.planning
         society.dialogue.topics.enabled = settings.topic_choice
         society.sequential = settings.baseline
-        society.planner.cache_places = not settings.baseline
+        society.planner.places.cache_places = not settings.baseline
         society.f.detail.enabled = settings.level_of_detail and not settings.baseline
         society.f.detail.decisions_per_hour = settings.lod_decisions_per_hour
 

@@ -46,7 +46,7 @@ class Society:
         self.f = faculties
         self.save = save
         self.planner = Planner()
-        self.planner.residents = scenario.residents()
+        self.planner.places.residents = scenario.residents()
         self.reactor = Reactor(self.planner)
         self.reflector = Reflector()
         self.dialogue = Dialogue(self.planner, chat_max_tokens=chat_max_tokens, temperature=temperature)

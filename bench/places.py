@@ -27,14 +27,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from agent_server import planning  # noqa: E402
+from agent_server import places  # noqa: E402
 from agent_server.importance import ImportanceRater  # noqa: E402
 from agent_server.llm.base import LanguageModel  # noqa: E402
 from agent_server.llm.llama_cpp import LlamaCppModel  # noqa: E402
 from agent_server.llm.openai_http import OpenAIHTTPModel  # noqa: E402
 from agent_server.memory import MemoryStore, MiniLMEmbedder, Retriever  # noqa: E402
 from agent_server.mind import Faculties, Mind, MindState  # noqa: E402
-from agent_server.planning import Planner  # noqa: E402
+from agent_server.places import PlaceChooser  # noqa: E402
 from agent_server.scenario import Scenario  # noqa: E402
 from agent_server.scheduler import LLMScheduler  # noqa: E402
 from agent_server.settings import DEFAULT_MODEL  # noqa: E402
@@ -49,9 +49,9 @@ async def measure(model: LanguageModel, embedder: MiniLMEmbedder | None = None) 
     scheduler = LLMScheduler(model)
     await scheduler.start()
     embedder = embedder or MiniLMEmbedder()
-    planner = Planner()
-    planner.cache_places = False
-    planner.residents = scenario.residents()
+    chooser = PlaceChooser()
+    chooser.cache_places = False
+    chooser.residents = scenario.residents()
     sector_ok = arena_ok = private = unknown = 0
     misses = []
     try:
@@ -62,13 +62,13 @@ async def measure(model: LanguageModel, embedder: MiniLMEmbedder | None = None) 
             for agent_id, action, chunk, accepted in data["cases"]:
                 agent = scenario.agent(agent_id)
                 mind = Mind(agent, faculties, MindState(known_sectors=sectors_known_from_seed(scenario, agent)))
-                chosen = await planner.choose_area(mind, action, chunk)
+                chosen = await chooser.choose_area(mind, action, chunk)
                 sectors = {town.sector_of(a).id for a in accepted}
                 if not sectors & set(mind.state.known_sectors):
                     unknown += 1
                 sector_ok += town.sector_of(chosen).id in sectors
                 arena_ok += chosen in accepted
-                owners = planner.residents.get(chosen, frozenset())
+                owners = chooser.residents.get(chosen, frozenset())
                 private += bool(owners) and agent_id not in owners
                 if chosen not in accepted:
                     misses.append({"agent": agent_id, "action": action, "chosen": chosen, "accepted": accepted})
@@ -79,7 +79,7 @@ async def measure(model: LanguageModel, embedder: MiniLMEmbedder | None = None) 
     return {
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
         "model": model.name,
-        "match_weight": planning.PLACE_MATCH_WEIGHT,
+        "match_weight": places.PLACE_MATCH_WEIGHT,
         "cases": cases,
         "sector_accuracy": round(sector_ok / cases, 3),
         "arena_accuracy": round(arena_ok / cases, 3),
@@ -94,10 +94,10 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--server", help="an OpenAI-compatible model server's API root instead")
-    parser.add_argument("--match-weight", type=float, default=planning.PLACE_MATCH_WEIGHT,
+    parser.add_argument("--match-weight", type=float, default=places.PLACE_MATCH_WEIGHT,
                         help="how much a place's meaning counts beside the model's choice")
     args = parser.parse_args()
-    planning.PLACE_MATCH_WEIGHT = args.match_weight
+    places.PLACE_MATCH_WEIGHT = args.match_weight
     model = OpenAIHTTPModel.connect(args.server) if args.server else LlamaCppModel(args.model, n_ctx=2048)
     print(json.dumps(await measure(model), indent=1))
 

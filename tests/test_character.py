@@ -22,7 +22,7 @@ TEA_PARTY = PROJECT_ROOT / "tests" / "data" / "tea_party.toml"
 # Prompts that are about a text or a transcript rather than an agent speaking or
 # deciding: importance, the daily summary's own prompt, reflection, a conversation's
 # end and summary; and a place's name, whose probability only breaks near-ties between
-# places chosen by meaning (planning.PLACE_MATCH_WEIGHT; bench/places.py measures it).
+# places chosen by meaning (places.PLACE_MATCH_WEIGHT; bench/places.py measures it).
 NOT_AN_AGENT_S = ("rate the likely poignancy", "Here is what", "most salient high-level questions",
                   "high-level insights", "come to an end", "Summarise this conversation", "life-changing",
                   "an ordinary moment", " should Isabella Rodriguez go to?", " should John Lin go to?",

@@ -244,7 +244,7 @@ async def test_the_baseline_thinks_one_agent_at_a_time(tmp_path, embedder, town_
         assert all(m.planned_for(EIGHT_AM) for m in society.minds.values())  # seeded and planned, no deadlock
         command = await society.next_action("john_lin", EIGHT_AM + 20 * 60)
         assert command.activity.description
-        assert not society.planner.cache_places
+        assert not society.planner.places.cache_places
     finally:
         await server.stop()
 

@@ -11,7 +11,7 @@ from agent_server.importance import ImportanceRater
 from agent_server.llm.llama_cpp import LlamaCppModel
 from agent_server.memory import MemoryStore, Retriever
 from agent_server.mind import Faculties, Mind, MindState
-from agent_server.planning import Planner
+from agent_server.places import PlaceChooser
 from agent_server.scenario import Scenario
 from agent_server.scheduler import LLMScheduler
 from agent_server.settings import PROJECT_ROOT
@@ -41,8 +41,8 @@ def test_private_rooms_are_the_arenas_of_homes(smallville):
 
 
 @pytest_asyncio.fixture
-async def planning(tmp_path, smallville, embedder, request):
-    """A Planner over Smallville with the test's model: "real" (the default model) or a
+async def choosing(tmp_path, smallville, embedder, request):
+    """Place choice over Smallville with the test's model: "real" (the default model) or a
     scripted one."""
     if request.param == "real":
         model = LlamaCppModel(request.getfixturevalue("real_model_path"), n_ctx=2048)
@@ -50,8 +50,8 @@ async def planning(tmp_path, smallville, embedder, request):
         model = request.param
     scheduler = LLMScheduler(model)
     await scheduler.start()
-    planner = Planner()
-    planner.residents = smallville.residents()
+    chooser = PlaceChooser()
+    chooser.residents = smallville.residents()
     with MemoryStore(tmp_path / "places.db", embedder) as memory:
         faculties = Faculties(scheduler=scheduler, memory=memory, retriever=Retriever(memory, embedder),
                               importance=ImportanceRater(scheduler), town=smallville.town)
@@ -60,7 +60,7 @@ async def planning(tmp_path, smallville, embedder, request):
             agent = smallville.agent(agent_id)
             return Mind(agent, faculties, MindState(known_sectors=sectors_known_from_seed(smallville, agent)))
 
-        yield planner, mind, model
+        yield chooser, mind, model
     await scheduler.close()
 
 
@@ -70,32 +70,32 @@ def _always_carmens(request) -> str:
     return "Carmen Ortiz's apartment" if "Carmen Ortiz's apartment" in content else "Oak Hill Apartments"
 
 
-@pytest.mark.parametrize("planning", [ScriptedModel(_always_carmens)], indirect=True)
-async def test_no_one_is_offered_someone_elses_room(planning):
-    planner, mind, model = planning
+@pytest.mark.parametrize("choosing", [ScriptedModel(_always_carmens)], indirect=True)
+async def test_no_one_is_offered_someone_elses_room(choosing):
+    chooser, mind, model = choosing
     ryan = mind("ryan_park")
     ryan.state.place_cache["go to bed"] = "oak_hill_apartments.ortiz_apartment"  # from an older save
-    place = await planner.choose_area(ryan, "go to bed", "sleep")
+    place = await chooser.choose_area(ryan, "go to bed", "sleep")
     assert place in ("oak_hill_apartments.park_apartment", "oak_hill_apartments.laundry_room")
     arena_question = [r for r in model.history if "Which part of Oak Hill Apartments" in r.messages[-1]["content"]]
     assert arena_question and "Carmen Ortiz's apartment" not in arena_question[0].messages[-1]["content"]
     # Carmen herself is offered her own.
-    assert await planner.choose_area(mind("carmen_ortiz"), "go to bed", "sleep") == "oak_hill_apartments.ortiz_apartment"
+    assert await chooser.choose_area(mind("carmen_ortiz"), "go to bed", "sleep") == "oak_hill_apartments.ortiz_apartment"
     # In a shared bedroom each goes to bed in their own bed, however the words match.
     for agent_id, bed in (("tom_moreno", "toms_bed"), ("jane_moreno", "janes_bed")):
         for action in ("go to bed", "sleep in Tom's bed", "sleep in Jane's bed"):
-            assert planner.choose_object(mind(agent_id), "moreno_family_house.bedroom", action, "sleep") == \
+            assert chooser.choose_object(mind(agent_id), "moreno_family_house.bedroom", action, "sleep") == \
                 f"moreno_family_house.bedroom.{bed}"
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("planning", ["real"], indirect=True)
-async def test_with_the_real_model_everyone_goes_to_bed_in_their_own_room(planning, smallville):
-    planner, mind, _ = planning
-    residents = planner.residents
+@pytest.mark.parametrize("choosing", ["real"], indirect=True)
+async def test_with_the_real_model_everyone_goes_to_bed_in_their_own_room(choosing, smallville):
+    chooser, mind, _ = choosing
+    residents = chooser.residents
     wrong = {}
     for agent in smallville.agents:
-        place = await planner.choose_area(mind(agent.id), "go to bed", "sleep")
+        place = await chooser.choose_area(mind(agent.id), "go to bed", "sleep")
         if agent.id not in residents.get(place, ()):
             wrong[agent.id] = place
     assert not wrong
