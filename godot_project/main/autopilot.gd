@@ -18,6 +18,7 @@ extends Node
 
 signal finished(ok: bool)
 
+const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client.gd")
 const TALK_DISTANCE_M: float = 1.8
 const WALK_TIMEOUT_S: float = 120.0
 const OPEN_TIMEOUT_S: float = 10.0
@@ -189,7 +190,7 @@ func _talk(npc: Node3D) -> bool:
 
 func _reply_done(chat: Control) -> bool:
 	var lines: Array[Dictionary] = chat.transcript()
-	return not lines.is_empty() and str(lines[-1].get("speaker_id", "")) != "player" \
+	return not lines.is_empty() and str(lines[-1].get("speaker_id", "")) != AgentClientScript.PLAYER_ID \
 		and bool(lines[-1].get("done", false)) and not chat.is_replying()
 
 

@@ -48,6 +48,7 @@ extends Node3D
 # Project scripts are preloaded rather than named with class_name: a run straight
 # from a fresh clone (no .godot/ class cache yet) must still parse.
 const AgentNames: GDScript = preload("res://common/agent_names.gd")
+const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client.gd")
 const Autopilot: GDScript = preload("res://main/autopilot.gd")
 const CliArgs: GDScript = preload("res://common/cli_args.gd")
 const Daylight: GDScript = preload("res://town/daylight.gd")
@@ -66,7 +67,6 @@ const CONNECT_GIVE_UP_S: float = 60.0
 const SETUP_RETRY_S: float = 2.0
 const NAV_SYNC_MAX_FRAMES: int = 30
 const EXIT_BAD_ARGUMENTS: int = 2
-const PLAYER_ID: String = "player"
 
 var _headless_run: bool = false
 var _minutes: float = -1.0
@@ -186,7 +186,7 @@ func _set_up() -> void:
 		return
 	if not _start_time_given:
 		# Go on from the server's clock: a resumed save is not back at its start.
-		var stats: Dictionary = await AgentClient.call_rpc("GetStats")
+		var stats: Dictionary = await AgentClient.get_stats()
 		var server_time: int = int(stats.get("payload", {}).get("gameTime", 0))
 		if stats.get("ok", false) and server_time > 0:
 			_clock.start_time = server_time
@@ -215,7 +215,7 @@ func _set_up() -> void:
 	if _player_wanted:
 		_play.spawn_player(_player_name)
 		_world.player = _play.player
-		_names.add(PLAYER_ID, _play.player.player_name)
+		_names.add(AgentClientScript.PLAYER_ID, _play.player.player_name)
 	_play.set_up(agents_reply.get("payload", {}))
 	# The server hears where everyone is, and who is far from the player, before the
 	# first NextAction: its level of detail then applies from the first hour on.
@@ -267,7 +267,7 @@ func _wait_for_navigation_sync() -> void:
 
 # The body of an agent, or the player's: what NPCs turn to face in conversation.
 func _body_by_id(agent_id: String) -> Node3D:
-	if agent_id == PLAYER_ID:
+	if agent_id == AgentClientScript.PLAYER_ID:
 		return _play.player
 	return _world.npc_by_id(agent_id)
 

@@ -12,6 +12,7 @@ extends Node3D
 ## inspect(), set_view(), preview_hour(), game_time(), log_line() and the UI below.
 
 const AgentNames: GDScript = preload("res://common/agent_names.gd")
+const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client.gd")
 const ChatPanel: GDScript = preload("res://ui/chat_panel.gd")
 const Daylight: GDScript = preload("res://town/daylight.gd")
 const Hud: GDScript = preload("res://ui/hud.gd")
@@ -26,7 +27,6 @@ const SimClock: GDScript = preload("res://town/sim_clock.gd")
 const TownBuilder: GDScript = preload("res://town/town_builder.gd")
 const UiTheme: GDScript = preload("res://ui/theme.gd")
 const WorldSync: GDScript = preload("res://main/world_sync.gd")
-const PLAYER_ID: String = "player"
 # The player can talk to an NPC this close, roughly in front of the camera.
 const TALK_RANGE_M: float = 2.6
 # Walking this far from the NPC ends the conversation.
@@ -222,7 +222,7 @@ func player_activity() -> String:
 func watch_readiness() -> void:
 	var told: bool = false
 	while not _stopped:
-		var stats: Dictionary = await AgentClient.call_rpc("GetStats")
+		var stats: Dictionary = await AgentClient.get_stats()
 		if stats.get("ok", false):
 			if bool(stats.get("payload", {}).get("ready", false)):
 				if told:
@@ -327,11 +327,11 @@ func _keep_chat_alive() -> void:
 
 func _chat_event(npc: Npc, kind: String) -> Dictionary:
 	return {"agentId": npc.agent_id(), "conversation": {
-		"kind": kind, "conversationId": _chat_conversation_id, "participantIds": [npc.agent_id(), PLAYER_ID]}}
+		"kind": kind, "conversationId": _chat_conversation_id, "participantIds": [npc.agent_id(), AgentClientScript.PLAYER_ID]}}
 
 
 func _on_utterance_received(text: String, to_agent_id: String, npc: Npc) -> void:
-	if to_agent_id == PLAYER_ID:
+	if to_agent_id == AgentClientScript.PLAYER_ID:
 		if _chat_npc == npc and chat_panel.is_open():
 			chat_panel.add_line(npc.agent_id(), npc.display_name(), text)
 		elif hud != null:
@@ -354,7 +354,7 @@ func _on_reply_finished(agent_id: String, full_text: String) -> void:
 	var npc: Npc = _world.npc_by_id(agent_id)
 	if npc != null and not full_text.is_empty():
 		npc.say(full_text)
-		_timeline.log_line("%s to %s: \"%s\"" % [npc.display_name(), player.player_name if player != null else PLAYER_ID, full_text])
+		_timeline.log_line("%s to %s: \"%s\"" % [npc.display_name(), player.player_name if player != null else AgentClientScript.PLAYER_ID, full_text])
 
 
 func _on_chat_closed(agent_id: String) -> void:

@@ -10,7 +10,6 @@ const Npc: GDScript = preload("res://npc/npc.gd")
 const SimClock: GDScript = preload("res://town/sim_clock.gd")
 const TownData: GDScript = preload("res://town/town_data.gd")
 const WorldSync: GDScript = preload("res://main/world_sync.gd")
-const PLAYER_ID: String = "player"
 
 ## Every error of the run, in order.
 var errors: Array[String] = []

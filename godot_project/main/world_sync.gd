@@ -11,6 +11,7 @@ extends Node
 
 signal unknown_agent_commanded(agent_id: String)
 
+const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client.gd")
 const Npc: GDScript = preload("res://npc/npc.gd")
 const Player: GDScript = preload("res://player/player.gd")
 const SimClock: GDScript = preload("res://town/sim_clock.gd")
@@ -25,7 +26,6 @@ const OBJECT_VIEW_M: float = 4.0
 const NEAR_PLAYER_M: float = 25.0
 const SCREEN_DETAIL_M: float = 60.0
 const LOCKSTEP_GRACE_S: float = 0.5
-const PLAYER_ID: String = "player"
 
 var town: TownData = null
 var npcs: Array[Npc] = []
@@ -60,10 +60,7 @@ func step(delta: float) -> void:
 ## Reports the world (SyncWorld) and applies the commands that come back.
 func sync() -> void:
 	_in_flight = true
-	var payload: Dictionary = {"gameTime": int(clock.now()), "agents": agent_states()}
-	if player != null:
-		payload["playerName"] = player.player_name
-	var reply: Dictionary = await AgentClient.call_rpc("SyncWorld", payload)
+	var reply: Dictionary = await AgentClient.sync_world(int(clock.now()), agent_states(), _player_name())
 	_in_flight = false
 	if _stopped or not reply.get("ok", false):
 		return
@@ -84,10 +81,7 @@ func sync() -> void:
 func stop(states: Array, tell_server: bool) -> void:
 	_stopped = true
 	if tell_server and AgentClient.is_connected_to_server():
-		var final: Dictionary = {"gameTime": int(clock.now()), "agents": states}
-		if player != null:
-			final["playerName"] = player.player_name
-		await AgentClient.call_rpc("SyncWorld", final, FINAL_SYNC_TIMEOUT_S)
+		await AgentClient.sync_world(int(clock.now()), states, _player_name(), FINAL_SYNC_TIMEOUT_S)
 
 
 ## Every agent's AgentState: where it is, what place that is, whether it walks,
@@ -110,7 +104,7 @@ func agent_states() -> Array:
 		if player != null:
 			if to_player <= AGENT_VIEW_M:
 				perceptions.append({
-					"agent": {"agentId": PLAYER_ID, "activity": str(player_activity.call())},
+					"agent": {"agentId": AgentClientScript.PLAYER_ID, "activity": str(player_activity.call())},
 					"distance": to_player,
 				})
 		for near: Dictionary in town.objects_near(here, OBJECT_VIEW_M):
@@ -158,6 +152,11 @@ func waiting() -> Dictionary:
 		"held_real_seconds": snappedf(_held_s, 0.01),
 		"waiting_share": snappedf(_waiting_game_s / maxf(clock.elapsed() * maxf(npcs.size(), 1.0), 1.0), 0.0001),
 	}
+
+
+# The name agents know the player by; empty without a player.
+func _player_name() -> String:
+	return player.player_name if player != null else ""
 
 
 # Whether the player is far from a point (`to_player` metres away) and it is off

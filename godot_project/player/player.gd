@@ -12,7 +12,7 @@ extends CharacterBody3D
 
 const Body: GDScript = preload("res://npc/body.gd")
 const Walking: GDScript = preload("res://town/walking.gd")
-const PLAYER_ID: String = "player"
+const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client.gd")
 const WALK_SPEED: float = 2.2
 const RUN_SPEED: float = 5.0
 const ACCELERATION: float = 14.0
@@ -56,7 +56,7 @@ func _ready() -> void:
 	_body = Body.new()
 	_body.name = "Body"
 	add_child(_body)
-	_body.build(Body.resolve_appearance({"id": PLAYER_ID, "appearance": {
+	_body.build(Body.resolve_appearance({"id": AgentClientScript.PLAYER_ID, "appearance": {
 		"height": 1.76, "shirt": "#f2b134", "trousers": "#2d3a4a", "hair": "#3a281d"}}))
 	_name_plate = Label3D.new()
 	_name_plate.billboard = BaseMaterial3D.BILLBOARD_ENABLED

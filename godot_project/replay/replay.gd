@@ -34,6 +34,7 @@ extends Node3D
 
 # Project scripts are preloaded rather than named with class_name (see main/main.gd).
 const AgentNames: GDScript = preload("res://common/agent_names.gd")
+const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client.gd")
 const CliArgs: GDScript = preload("res://common/cli_args.gd")
 const Npc: GDScript = preload("res://npc/npc.gd")
 const OverviewCamera: GDScript = preload("res://common/overview_camera.gd")
@@ -56,7 +57,6 @@ const STEP_KEY_S: float = 600.0
 const UI_UPDATE_S: float = 0.2
 ## The light changes with the time of day in steps of this many game seconds.
 const DAYLIGHT_STEP_S: float = 60.0
-const PLAYER_ID: String = "player"
 const ZOOM_STEP: float = 1.15
 ## WASD pans this many camera distances per real second.
 const PAN_RATE: float = 0.8
@@ -292,7 +292,7 @@ func log_line(text: String) -> void:
 func _set_up() -> void:
 	for agent: Dictionary in _log.agents:
 		_names.add(str(agent.get("id", "")), str(agent.get("name", "")))
-	_names.add(PLAYER_ID, "Player")
+	_names.add(AgentClientScript.PLAYER_ID, "Player")
 	_town = TownData.new(_log.town)
 	_state = ReplayState.new(_log, _town, _names)
 	_town_builder.build(_town)

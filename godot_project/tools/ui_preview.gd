@@ -241,7 +241,7 @@ func _server_shots() -> int:
 		await process_frame
 	# The minds plan their day first; their plans show once they are ready.
 	while Time.get_ticks_msec() - started < READY_TIMEOUT_MS:
-		var stats: Dictionary = await client.call_rpc("GetStats")
+		var stats: Dictionary = await client.get_stats()
 		if stats.get("payload", {}).get("ready", false):
 			break
 		await create_timer(2.0).timeout

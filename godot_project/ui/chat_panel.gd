@@ -45,7 +45,6 @@ signal closed(agent_id: String)
 const UiTheme: GDScript = preload("res://ui/theme.gd")
 const InputActions: GDScript = preload("res://player/input_actions.gd")
 const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client.gd")
-const PLAYER_ID: String = "player"
 const MAX_LINE_LENGTH: int = 400
 const PANEL_SIZE: Vector2 = Vector2(480, 330)
 const MARGIN: float = 16.0
@@ -157,7 +156,7 @@ func send(text: String) -> bool:
 		line = line.substr(0, MAX_LINE_LENGTH)
 	_field.clear()
 	var entries: Array[Dictionary] = _entries(_agent_id)
-	entries.append(_entry(PLAYER_ID, _player_name, line, true))
+	entries.append(_entry(AgentClientScript.PLAYER_ID, _player_name, line, true))
 	var reply: Dictionary = _entry(_agent_id, _agent_name, "", false)
 	entries.append(reply)
 	var game_time: int = 0
@@ -348,7 +347,7 @@ func _refresh() -> void:
 		if speaker_id.is_empty():
 			parts.append("[color=#%s][i](%s)[/i][/color]" % [muted, text])
 			continue
-		var color: String = player_color if speaker_id == PLAYER_ID else agent_color
+		var color: String = player_color if speaker_id == AgentClientScript.PLAYER_ID else agent_color
 		var line: String = "[b][color=#%s]%s[/color][/b]  %s" % [color, UiTheme.escape_bbcode(str(entry["speaker"])), text]
 		if not entry["done"] and str(entry["error"]).is_empty():
 			line += "[color=#%s]%s[/color]" % [agent_color, " …" if text.is_empty() else "▌"]

@@ -152,7 +152,7 @@ func refresh_now() -> void:
 		return
 	_fetching = true
 	var asked_for: String = _agent_id
-	var reply: Dictionary = await _client().call_rpc("InspectAgent", {"agentId": asked_for}, REQUEST_TIMEOUT_S)
+	var reply: Dictionary = await _client().inspect_agent(asked_for, REQUEST_TIMEOUT_S)
 	_fetching = false
 	_next_refresh_ms = Time.get_ticks_msec() + REFRESH_INTERVAL_MS
 	if asked_for != _agent_id or not visible:
@@ -439,7 +439,7 @@ func _render_conversations(page: VBoxContainer) -> void:
 		var shown: Array = []
 		for line: Dictionary in lines:
 			var speaker: String = str(line.get("speakerId", ""))
-			var color: Color = UiTheme.ACCENT if speaker == _agent_id else (UiTheme.PLAYER if speaker == "player" else UiTheme.RELEVANCE)
+			var color: Color = UiTheme.ACCENT if speaker == _agent_id else (UiTheme.PLAYER if speaker == AgentClientScript.PLAYER_ID else UiTheme.RELEVANCE)
 			shown.append([_name(speaker), line.get("text", ""), color])
 		box.add_child(UiTheme.transcript(shown))
 
@@ -473,7 +473,7 @@ func _name(agent_id: String) -> String:
 			return found
 	if agent_id == str(_inspection.get("agent", {}).get("id", "")):
 		return str(_inspection.get("agent", {}).get("name", agent_id))
-	if agent_id == "player":
+	if agent_id == AgentClientScript.PLAYER_ID:
 		return "Player"
 	return agent_id
 

@@ -206,7 +206,7 @@ func request_debrief() -> void:
 	_set_feedback_message(_waiting_text(0), false)
 	_render_feedback()
 	debrief_started.emit()
-	var reply: Dictionary = await _client().call_rpc("Debrief", {}, DEBRIEF_TIMEOUT_S)
+	var reply: Dictionary = await _client().debrief([], DEBRIEF_TIMEOUT_S)
 	if serial != _request_serial:
 		return  # Closed (or asked again) meanwhile.
 	if reply.get("ok", false):

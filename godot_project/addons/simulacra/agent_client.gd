@@ -7,16 +7,13 @@ extends Node
 ## in lowerCamelCase, and fields at their default value left out, so read them with
 ## Dictionary.get(key, default).
 ##
-## The server URL is the user argument "--server ws://HOST:PORT" (after "--" on the
-## Godot command line), else the project setting "simulacra/server_url", else
-## ws://127.0.0.1:8765. The client connects on ready and reconnects whenever the
-## connection drops, waiting 0.5 s, then twice as long each failed attempt, up to 8 s.
-##
-## A server that asks for a token (one listening off this machine must) gets it in the
-## handshake's Authorization header: the environment variable SIMULACRA_AUTH_TOKEN, else
-## the project setting "simulacra/auth_token". A wss:// URL is verified against the
-## certificate in SIMULACRA_TLS_CA (or the setting "simulacra/tls_ca"), a PEM file, for
-## a server with a self-signed certificate; else against Godot's own certificate bundle.
+## The client connects on ready to the server that connection_settings.gd names (the
+## user argument "--server ws://HOST:PORT", the project setting "simulacra/server_url",
+## or ws://127.0.0.1:8765), and reconnects whenever the connection drops, waiting
+## 0.5 s, then twice as long each failed attempt, up to 8 s. A server that asks for a
+## token (one listening off this machine must) gets it in the handshake's Authorization
+## header (SIMULACRA_AUTH_TOKEN); a wss:// server with a self-signed certificate is
+## verified against the PEM file in SIMULACRA_TLS_CA.
 
 ## The connection opened.
 signal connected_to_server
@@ -31,13 +28,7 @@ signal stream_message_received(request_id: String, payload: Dictionary)
 ## A server-streaming call ended; error is empty when it ended normally.
 signal stream_finished(request_id: String, error: Dictionary)
 
-const DEFAULT_SERVER_URL: String = "ws://127.0.0.1:8765"
-const SERVER_URL_SETTING: String = "simulacra/server_url"
-const SERVER_ARG: String = "--server"
-const TOKEN_ENV: String = "SIMULACRA_AUTH_TOKEN"
-const TOKEN_SETTING: String = "simulacra/auth_token"
-const TLS_CA_ENV: String = "SIMULACRA_TLS_CA"
-const TLS_CA_SETTING: String = "simulacra/tls_ca"
+const ConnectionSettings: GDScript = preload("res://addons/simulacra/connection_settings.gd")
 # The town and long chat histories can exceed Godot's 64 KiB default buffers.
 const BUFFER_SIZE: int = 4 * 1024 * 1024
 const MIN_RECONNECT_DELAY_S: float = 0.5
@@ -46,10 +37,16 @@ const MAX_RECONNECT_DELAY_S: float = 8.0
 const CONNECT_TIMEOUT_S: float = 10.0
 # A stream fails when no message arrives for this long.
 const STREAM_IDLE_TIMEOUT_S: float = 120.0
+## How long a call waits for its reply unless told otherwise.
+const REQUEST_TIMEOUT_S: float = 30.0
 const NEXT_ACTION_TIMEOUT_S: float = 180.0
+# Debrief asks the model once per character the player talked with.
+const DEBRIEF_TIMEOUT_S: float = 120.0
+## The agent id of the player, wherever the server or the world names agents.
+const PLAYER_ID: String = "player"
 
 ## The URL this client connects to.
-var server_url: String = DEFAULT_SERVER_URL
+var server_url: String = ConnectionSettings.DEFAULT_SERVER_URL
 ## The token the server asks for; empty: none is sent.
 var auth_token: String = ""
 ## A PEM certificate that a wss:// server's certificate is verified against; empty:
@@ -71,9 +68,9 @@ var _streams: Dictionary = {}
 func _ready() -> void:
 	# Keep talking to the server while the game is paused (a menu, a dialogue).
 	process_mode = Node.PROCESS_MODE_ALWAYS
-	server_url = _configured_url()
-	auth_token = _configured(TOKEN_ENV, TOKEN_SETTING)
-	tls_ca_path = _configured(TLS_CA_ENV, TLS_CA_SETTING)
+	server_url = ConnectionSettings.server_url()
+	auth_token = ConnectionSettings.auth_token()
+	tls_ca_path = ConnectionSettings.tls_ca_path()
 	_open_socket()
 
 
@@ -100,7 +97,7 @@ func is_connected_to_server() -> bool:
 ## Calls a unary RPC and returns, once awaited, {"ok": true, "payload": {...}} or
 ## {"ok": false, "error": {"code": ..., "message": ...}}. Never waits longer than
 ## timeout_s, and fails at once when there is no connection.
-func call_rpc(method: String, payload: Dictionary = {}, timeout_s: float = 30.0) -> Dictionary:
+func call_rpc(method: String, payload: Dictionary = {}, timeout_s: float = REQUEST_TIMEOUT_S) -> Dictionary:
 	if not _open:
 		return _fail(method, "UNAVAILABLE", "not connected to %s" % server_url)
 	var request_id: String = _new_request_id()
@@ -156,19 +153,35 @@ func list_agents() -> Dictionary:
 ## NextAction: the next AgentCommand for an agent that has finished what it was doing.
 ## The server may have to plan first, behind other agents' thinking on a shared model,
 ## so this waits longer than other calls: an answer given up on is a decision wasted.
-func next_action(agent_id: String, game_time: int) -> Dictionary:
-	return await call_rpc("NextAction", {"agentId": agent_id, "gameTime": game_time}, NEXT_ACTION_TIMEOUT_S)
+func next_action(agent_id: String, game_time: int, timeout_s: float = NEXT_ACTION_TIMEOUT_S) -> Dictionary:
+	return await call_rpc("NextAction", {"agentId": agent_id, "gameTime": game_time}, timeout_s)
 
 
-## SyncWorld: reports every agent's state (AgentState dicts); the reply's "commands"
-## are the server's interruptions since the last sync.
-func sync_world(game_time: int, agents: Array) -> Dictionary:
-	return await call_rpc("SyncWorld", {"gameTime": game_time, "agents": agents})
+## SyncWorld: reports every agent's state (AgentState dicts) and the name agents know
+## the player by (empty: no player); the reply's "commands" are the server's
+## interruptions since the last sync.
+func sync_world(game_time: int, agents: Array, player_name: String = "", timeout_s: float = REQUEST_TIMEOUT_S) -> Dictionary:
+	var payload: Dictionary = {"gameTime": game_time, "agents": agents}
+	if not player_name.is_empty():
+		payload["playerName"] = player_name
+	return await call_rpc("SyncWorld", payload, timeout_s)
 
 
-## InspectAgent: what an agent is doing, intends and remembers.
-func inspect_agent(agent_id: String) -> Dictionary:
-	return await call_rpc("InspectAgent", {"agentId": agent_id})
+## InspectAgent: what an agent is doing, intends and remembers (an AgentInspection).
+func inspect_agent(agent_id: String, timeout_s: float = REQUEST_TIMEOUT_S) -> Dictionary:
+	return await call_rpc("InspectAgent", {"agentId": agent_id}, timeout_s)
+
+
+## GetStats: the server's ServerStats (gameTime, ready once every agent has planned, ...).
+func get_stats(timeout_s: float = REQUEST_TIMEOUT_S) -> Dictionary:
+	return await call_rpc("GetStats", {}, timeout_s)
+
+
+## Debrief: a rehearsal's feedback from the characters agent_ids (empty: everyone the
+## player talked with); the payload is {"playerGoal", "feedback": [CharacterFeedback]}.
+func debrief(agent_ids: Array[String] = [], timeout_s: float = DEBRIEF_TIMEOUT_S) -> Dictionary:
+	var payload: Dictionary = {"agentIds": agent_ids} if not agent_ids.is_empty() else {}
+	return await call_rpc("Debrief", payload, timeout_s)
 
 
 ## SaveGame: stores the minds with the world's snapshot (a WorldSnapshot dict) under
@@ -204,25 +217,6 @@ func chat(agent_id: String, text: String, player_name: String, game_time: int) -
 	})
 
 
-func _configured_url() -> String:
-	var args: PackedStringArray = OS.get_cmdline_user_args()
-	for i: int in args.size():
-		if args[i] == SERVER_ARG and i + 1 < args.size():
-			return args[i + 1]
-		if args[i].begins_with(SERVER_ARG + "="):
-			return args[i].substr(SERVER_ARG.length() + 1)
-	var configured: String = str(ProjectSettings.get_setting(SERVER_URL_SETTING, ""))
-	return configured if not configured.is_empty() else DEFAULT_SERVER_URL
-
-
-## An environment variable, else a project setting; empty when neither is set.
-static func _configured(env_name: String, setting: String) -> String:
-	var value: String = OS.get_environment(env_name)
-	if value.is_empty():
-		value = str(ProjectSettings.get_setting(setting, ""))
-	return value
-
-
 func _open_socket() -> void:
 	_socket = WebSocketPeer.new()
 	_socket.inbound_buffer_size = BUFFER_SIZE
@@ -230,20 +224,9 @@ func _open_socket() -> void:
 	if not auth_token.is_empty():
 		_socket.handshake_headers = PackedStringArray(["Authorization: Bearer " + auth_token])
 	_attempt_started_ms = Time.get_ticks_msec()
-	var err: Error = _socket.connect_to_url(server_url, _tls_options())
+	var err: Error = _socket.connect_to_url(server_url, ConnectionSettings.tls_options(server_url, tls_ca_path))
 	if err != OK:
 		_on_socket_closed()
-
-
-func _tls_options() -> TLSOptions:
-	if not server_url.begins_with("wss://") or tls_ca_path.is_empty():
-		return null  # plain ws://, or Godot's own certificate bundle
-	var ca: X509Certificate = X509Certificate.new()
-	var err: Error = ca.load(tls_ca_path)
-	if err != OK:
-		push_error("AgentClient: cannot read the TLS certificate %s: %s" % [tls_ca_path, error_string(err)])
-		return null
-	return TLSOptions.client(ca)
 
 
 func _poll_socket(now_ms: int) -> void:
