@@ -419,6 +419,7 @@ class LLMScheduler:
         """Yield the model's answer piece by piece once the request's turn comes.
         `keep_prompt`: the batching engine keeps the prompt's KV cells warm afterwards,
         for a request that will begin the same way (the next line of a conversation)."""
+        request = replace(request, purpose=purpose)
         if (other := self._routes.get(purpose)) is not None:
             async for piece in other.stream(request, priority, purpose, keep_prompt=keep_prompt):
                 yield piece
@@ -431,6 +432,7 @@ class LLMScheduler:
         """Evaluate the prompt of a request known to come and keep it warm in the
         batching engine, so that the request, when it comes, evaluates only what
         follows it. Returns once that is done; without an engine, at once."""
+        request = replace(request, purpose=purpose)
         if (other := self._routes.get(purpose)) is not None:
             return await other.prepare(request, priority, purpose)
         if self._engine is None:
@@ -447,6 +449,7 @@ class LLMScheduler:
         self, request: LLMRequest, options: list[str], priority: Priority, purpose: str, *, per_token: bool = False
     ) -> list[float]:
         """Log-probability of each option as the answer (see LanguageModel.score_options)."""
+        request = replace(request, purpose=purpose)
         if (other := self._routes.get(purpose)) is not None:
             return await other.score_options(request, options, priority, purpose, per_token=per_token)
         async for scores in self._submit(

@@ -208,15 +208,13 @@ async def serve_scripted(data_dir: Path, ready: Path, scenario: Path, save: str)
     class Busier(BusyModel):
         def stream(self, request):
             prompt = request.messages[-1]["content"]
-            if "rate the likely poignancy" in prompt and f"said to {PLAYER}" in prompt and MARKER not in prompt:
+            if request.purpose == "importance" and f"said to {PLAYER}" in prompt and MARKER not in prompt:
                 time.sleep(RATING_DELAY)  # what an agent says to the player unasked (a greeting) too
             yield from super().stream(request)
 
     class Sociable(TownScript):
-        def _choose(self, prompt: str, options: list[str]) -> str:
-            if "Should" in prompt and "react" in prompt:
-                return next((o for o in options if o.startswith("Talk")), options[0])
-            return super()._choose(prompt, options)
+        def react_choice(self, options: list[str]) -> str:
+            return next((o for o in options if o.startswith("Talk")), options[0])
 
     settings = Settings(grpc_port=0, ws_port=0, data_dir=data_dir, scenario_path=scenario, save_name=save,
                         importance_method="rating")

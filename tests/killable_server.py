@@ -39,7 +39,7 @@ GREETING = TownScript().lines[0]
 class BusyModel(ScriptedModel):
     def stream(self, request: LLMRequest) -> Iterator[str]:
         prompt = request.messages[-1]["content"]
-        if "rate the likely poignancy" in prompt and (MARKER in prompt or GREETING in prompt):
+        if request.purpose == "importance" and (MARKER in prompt or GREETING in prompt):
             time.sleep(RATING_DELAY)
         if not prompt.startswith(MARKER):
             yield from super().stream(request)

@@ -4,11 +4,21 @@ Tests of real behaviour use the real model."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 
 from agent_server.llm.base import LanguageModel, LLMRequest
+
+
+def choice_options(request: LLMRequest) -> list[str]:
+    """The options of a choice among fixed answers (the one-line grammar that
+    LanguageModel.score_options falls back to), else []."""
+    grammar = request.grammar or ""
+    if not grammar.startswith('root ::= "') or "\n" in grammar or "|" not in grammar:
+        return []
+    return [o.replace('\\"', '"') for o in re.findall(r'"((?:[^"\\]|\\.)*)"', grammar)]
 
 
 class ScriptedModel(LanguageModel):

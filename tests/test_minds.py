@@ -9,13 +9,14 @@ import pytest
 
 from agent_server.llm.base import LLMRequest
 from agent_server.mind import Step
+from agent_server.prompts import converse
 from agent_server.reacting import Reaction
 from agent_server.reflection import THRESHOLD
 from agent_server.scheduler import Priority
 from agent_server.town import OBJECT
 from simulacra.v1 import agents_pb2
 from tests.conftest import start_scripted
-from tests.scripted_model import ScriptedModel
+from tests.scripted_model import ScriptedModel, choice_options
 from tests.town_script import TownScript
 
 EIGHT_AM = 8 * 3600
@@ -343,7 +344,7 @@ async def test_the_next_action_never_waits_for_the_next_hour_being_prepared(tmp_
         await society.settle()
         clock = society.minds["mei_lin"].clock(NINE_AM + 3600)
         ten_o_clock = [r for r in model.history
-                       if f"From {clock}, Mei will" in r.messages[-1]["content"]]
+                       if r.purpose == "decompose" and clock in r.messages[-1]["content"]]
         assert len(ten_o_clock) == 1
     finally:
         model.release.set()
@@ -370,7 +371,8 @@ async def test_an_agent_waiting_for_its_hour_hastens_the_work_preparing_it(tmp_p
         await asyncio.gather(blocker, reaction)
         asked = [r.messages[-1]["content"] for r in model.history[earlier:]]
         clock = society.minds["mei_lin"].clock(NINE_AM + 3600)
-        preparing = next(i for i, text in enumerate(asked) if f"From {clock}, Mei will" in text)
+        preparing = next(i for i, r in enumerate(model.history[earlier:])
+                         if r.purpose == "decompose" and clock in r.messages[-1]["content"])
         assert asked[0] == "blocker" and preparing < asked.index("a reaction")
         assert society.planner.waits["hour_being_prepared"] == 1
     finally:
@@ -522,7 +524,7 @@ async def test_lines_without_a_time_ask_the_model_nothing_about_gatherings(tmp_p
     server = await start_scripted(tmp_path, model, embedder)
     try:
         await _sync(server.society, [_sees("isabella", "john_lin", "walking in the park")], EIGHT_AM)
-        assert not any("about a gathering" in r.messages[-1]["content"] for r in model.history)
+        assert not any(r.purpose == "invitation" for r in model.history)
         assert all(m.state.heard_events == [] for m in server.society.minds.values())
     finally:
         await server.stop()
@@ -530,7 +532,13 @@ async def test_lines_without_a_time_ask_the_model_nothing_about_gatherings(tmp_p
 
 def _line_prompts(model: ScriptedModel, name: str) -> list[str]:
     return [r.messages[-1]["content"] for r in model.history
-            if "say to" in r.messages[-1]["content"] and (r.grammar or "").startswith(f'root ::= "{name}: ')]
+            if r.purpose in ("conversation", "greeting") and (r.grammar or "").startswith(f'root ::= "{name}: ')]
+
+
+def _topic_choices(model: ScriptedModel) -> list[LLMRequest]:
+    """A conversation's choices other than whether it has come to an end: its topics."""
+    return [r for r in model.history if r.purpose == "conversation" and choice_options(r)
+            and choice_options(r) != list(converse.END_OPTIONS)]
 
 
 async def test_a_speaker_chooses_its_topic_among_what_it_knows_and_does_not_repeat_it(tmp_path, embedder):
@@ -555,8 +563,8 @@ async def test_a_speaker_chooses_its_topic_among_what_it_knows_and_does_not_repe
                    for p in _line_prompts(model, "Isabella Rodriguez"))
         assert first["key"] == "event:hobbs_cafe:32400"
         # Each is described by what it is about, not as being in the conversation.
-        spoken = [r.messages[-1]["content"] for r in model.history
-                  if "bring up with" in r.messages[-1]["content"] or "say to" in r.messages[-1]["content"]]
+        spoken = [r.messages[-1]["content"] for r in _topic_choices(model)] \
+            + _line_prompts(model, "Isabella Rodriguez") + _line_prompts(model, "John Lin")
         assert spoken and not any("is in a conversation" in p for p in spoken)
         # John has nothing new for her: his own relationship is with Mei, not Isabella.
         john = next(t for t in topics if t["agent"] == "john_lin")
@@ -647,7 +655,7 @@ async def test_with_nothing_new_small_talk_is_a_real_choice_and_without_topic_ch
     try:
         await _sync(server.society, [_sees("isabella", "john_lin", "walking in the park")], EIGHT_AM)
         assert server.society.conversations[-1].lines
-        assert not any("bring up with" in r.messages[-1]["content"] for r in model.history)
+        assert not _topic_choices(model)
         assert not any("wants to talk about" in p for p in _line_prompts(model, "Isabella Rodriguez"))
     finally:
         await server.stop()
@@ -658,10 +666,8 @@ async def test_a_conversation_cut_short_before_it_is_remembered_leaves_no_lines_
     fails before the lines are remembered (here, at the summary), neither holds them."""
 
     class FailingSummary(TownScript):
-        def __call__(self, request):
-            if "Summarise this conversation" in request.messages[-1]["content"]:
-                raise RuntimeError("the model failed")
-            return super().__call__(request)
+        def conversation_summary(self, request):
+            raise RuntimeError("the model failed")
 
     server = await start_scripted(tmp_path, ScriptedModel(FailingSummary(reaction="Talk to",
                                                                          end_conversation_after=2)), embedder)

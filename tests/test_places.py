@@ -16,7 +16,7 @@ from agent_server.scenario import Scenario
 from agent_server.scheduler import LLMScheduler
 from agent_server.settings import PROJECT_ROOT
 from agent_server.society import sectors_known_from_seed
-from tests.scripted_model import ScriptedModel
+from tests.scripted_model import ScriptedModel, choice_options
 
 SMALLVILLE = PROJECT_ROOT / "scenarios" / "smallville.toml"
 
@@ -66,8 +66,8 @@ async def choosing(tmp_path, smallville, embedder, request):
 
 def _always_carmens(request) -> str:
     """A model that wants everyone in Carmen's apartment, when it is offered."""
-    content = request.messages[-1]["content"]
-    return "Carmen Ortiz's apartment" if "Carmen Ortiz's apartment" in content else "Oak Hill Apartments"
+    offered = choice_options(request) if request.purpose == "choose_place" else []
+    return "Carmen Ortiz's apartment" if "Carmen Ortiz's apartment" in offered else "Oak Hill Apartments"
 
 
 @pytest.mark.parametrize("choosing", [ScriptedModel(_always_carmens)], indirect=True)

@@ -139,7 +139,7 @@ async def test_a_debrief_gives_each_character_s_feedback_from_what_it_remembers(
     script = TownScript()
 
     def respond(request):
-        if "How did I do?" in request.messages[-1]["content"]:
+        if request.purpose == "debrief":
             return 'John Lin: "You asked clearly, Ann. Next time, bring numbers."'
         return script(request)
 
@@ -164,7 +164,7 @@ async def test_a_debrief_gives_each_character_s_feedback_from_what_it_remembers(
             assert any(said in m["memory"]["description"] for m in feedback["memoriesUsed"])
             # The player's words are data: the transcript is the user turn, and the system turn
             # holds them only quoted, as what the character remembers Ann saying.
-            request = next(r for r in reversed(model.history) if "How did I do?" in r.messages[-1]["content"])
+            request = next(r for r in reversed(model.history) if r.purpose == "debrief")
             assert f'Ann: "{said}"' in request.messages[-1]["content"]
             # (in John's own words: "Ann said to me").
             assert said not in request.messages[0]["content"].replace(f'Ann said to me: "{said}"', "")

@@ -78,12 +78,12 @@ async def rendered_play(tmp_path_factory, embedder):
 @pytest.fixture(scope="module")
 async def rehearsal_play(tmp_path_factory, embedder):
     """The raise rehearsal, rendered: the scripted player asks for feedback (F2) before
-    talking to Dana and after; Dana's feedback is scripted (the debrief prompt's user
-    turn ends with "How did I do?")."""
+    talking to Dana and after; Dana's feedback is scripted (the answer to the request
+    whose purpose is "debrief")."""
     script = TownScript()
 
     def respond(request):
-        if request.messages[-1]["content"].rstrip().endswith("How did I do?"):
+        if request.purpose == "debrief":
             return FEEDBACK
         return script(request)
 
@@ -270,7 +270,7 @@ def test_the_debrief_shows_each_character_s_feedback(rehearsal_play):
     assert dana["lines_exchanged"] == 2  # Alex's line and Dana's answer
     assert any(RAISE_LINE in memory for memory in dana["memories_used"])
     # The server asked the model once for Dana, with what was said, and Godot's timeline says so.
-    [asked] = [r for r in model.history if r.messages[-1]["content"].rstrip().endswith("How did I do?")]
+    [asked] = [r for r in model.history if r.purpose == "debrief"]
     assert f'Alex Rivera: "{RAISE_LINE}"' in asked.messages[-1]["content"]
     assert "You are Dana Whitfield." in asked.messages[0]["content"]
     assert f'debrief: Dana Whitfield (2 lines with the player): "{FEEDBACK}"' in output

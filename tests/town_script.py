@@ -1,6 +1,11 @@
 """A responder for ScriptedModel that gives every cognitive prompt an answer of the
 right shape, with knobs for the choices a test wants the agents to make. It drives
-control-flow tests of the minds; the real model is tested separately."""
+control-flow tests of the minds; the real model is tested separately.
+
+Answers are keyed on each request's purpose (the cognitive function it is for, which the
+scheduler sets), and, where one function asks more than one thing, on the request's
+structure: a choice's options, or the answer's grammar. Never on a prompt's wording, so
+that rewording a prompt changes no test's answers."""
 
 from __future__ import annotations
 
@@ -8,6 +13,20 @@ import re
 from dataclasses import dataclass, field
 
 from agent_server.llm.base import LLMRequest
+from agent_server.prompts import converse, invitation, react, reflection
+from agent_server.prompts.importance import RATING_OPTIONS
+from tests.scripted_model import choice_options
+
+# Where a cognitive function asks more than one thing, the answers' grammars tell them
+# apart: reflection's questions and insights; a conversation's lines (and a greeting to
+# the player), which begin with their speaker, and its summary; what an agent does
+# instead of its plan, and what a gathering it heard of is.
+_QUESTIONS_GRAMMAR = reflection.questions_request([]).grammar
+_INSIGHT_RULE = "\ninsight ::= "
+_SPEAKER = re.compile(r'root ::= "([^"]+): \\""')
+_SUMMARY_GRAMMAR = converse.summary_request("", "", []).grammar
+_INSTEAD = re.compile(r'root ::= "([^"]+) will "')
+_GATHERING = 'root ::= "a " '
 
 
 @dataclass
@@ -34,57 +53,63 @@ class TownScript:
     utterances: int = field(default=0, init=False)
 
     def __call__(self, request: LLMRequest) -> str:
-        prompt = request.messages[-1]["content"]
-        grammar = request.grammar or ""
-        options = re.findall(r'"((?:[^"\\]|\\.)*)"', grammar) if grammar.startswith("root ::= \"") and "\n" not in grammar else []
-        if options and "|" in grammar:
-            return self._choose(prompt, [o.replace('\\"', '"') for o in options])
-        if "rate the likely poignancy" in prompt:
+        options = choice_options(request)
+        if options:
+            return self.choose(request, options)
+        purpose, grammar = request.purpose, request.grammar or ""
+        if purpose == "importance":
             return self.importance
-        if "Core characteristics: " in grammar:
+        if purpose == "summary":
             return ("Core characteristics: Warm and hard-working.\nOccupation: Runs the cafe.\n"
                     "Feeling: Content with how things go.\n")
         first = re.search(r"(\w+) will ", grammar)[1] if " will " in grammar else ""
-        if "plan for today: 5 to 8 items" in prompt:
+        if purpose == "day_plan":
             return "".join(f"{i}. {h}:00 {ap}: {first} will {t}\n" for i, (h, ap, t) in enumerate(
                 [(7, "am", "wake up and get ready"), (8, "am", "open the cafe"), (12, "pm", "have lunch"),
                  (3, "pm", "bake pastries"), (6, "pm", "go for a walk in the park")], 1))
-        if "Write what" in prompt and "in each hour" in prompt:
+        if purpose == "hourly_plan":
             hours = re.findall(r'"(\d\d):00 ', grammar)
             return "".join(f"{h}:00 {first} will work at the cafe\n" for h in hours)
-        if "step by step" in prompt:
+        if purpose == "decompose":
             return "".join(f"{i}. {first} will {a} (15 minutes)\n" for i, a in enumerate(
                 ["make coffee", "serve customers", "clean tables", "bake bread"], 1))
-        if "most salient high-level questions" in prompt:
+        if purpose == "reflection" and grammar == _QUESTIONS_GRAMMAR:
             return "1. What does Isabella care about?\n2. Who does Isabella meet?\n3. What is Isabella planning?\n"
-        if "high-level insights" in prompt:
+        if purpose == "reflection" and _INSIGHT_RULE in grammar:
             return "1. Isabella cares about her cafe (because of 1, 2)\n2. Isabella is busy (because of 3)\n"
-        if "What does" in prompt and "instead" in prompt:
-            name = re.match(r'root ::= "([^"]+) will "', grammar)[1]
-            return f"{name} will bake bread for the party."
-        if "say to" in prompt and "next" in prompt:
+        if purpose == "react" and (instead := _INSTEAD.match(grammar)):
+            return f"{instead[1]} will bake bread for the party."
+        if purpose in ("conversation", "greeting") and (speaker := _SPEAKER.match(grammar)):
             self.utterances += 1
-            name = re.match(r'root ::= "([^"]+): \\""', grammar)[1]
-            return f'{name}: "{self.lines[(self.utterances - 1) % len(self.lines)]}"'
-        if "the gathering" in prompt and "spoke of is" in prompt:
+            return f'{speaker[1]}: "{self.lines[(self.utterances - 1) % len(self.lines)]}"'
+        if purpose == "conversation" and grammar == _SUMMARY_GRAMMAR:
+            return self.conversation_summary(request)
+        if purpose == "invitation" and grammar.startswith(_GATHERING):
             return self.gathering
-        if "Summarise this conversation" in prompt:
-            return "They talked about the party."
         return "I am fine, thank you."
 
-    def _choose(self, prompt: str, options: list[str]) -> str:
-        if options == [str(i) for i in range(1, 11)]:
+    def conversation_summary(self, request: LLMRequest) -> str:
+        return "They talked about the party."
+
+    def choose(self, request: LLMRequest, options: list[str]) -> str:
+        purpose = request.purpose
+        if purpose == "importance" and options == RATING_OPTIONS:
             return self.importance
-        if "Should" in prompt and "react" in prompt:
-            return next(o for o in options if o.startswith(self.reaction.split()[0]))
-        if "come to an end" in prompt:
-            return "Yes" if self.utterances >= self.end_conversation_after else "No"
-        if "change the plan" in prompt:
-            return self.replan_after_talk
-        if "bring up with" in prompt:
+        if purpose == "react":
+            if options == list(react.REPLAN_OPTIONS):
+                return self.replan_after_talk
+            return self.react_choice(options)
+        if purpose == "conversation":
+            if options == list(converse.END_OPTIONS):
+                return "Yes" if self.utterances >= self.end_conversation_after else "No"
             return next((o for o in options if self.topic and self.topic in o), options[0])
-        if "about a gathering" in prompt:
-            return self.heard_of_gathering
-        if "What will" in prompt and "do then?" in prompt:
-            return options[0] if self.go_to_gathering == "Yes" else options[1]
+        if purpose == "invitation":
+            if options == invitation.YES_NO:
+                return self.heard_of_gathering
+            if len(options) == 2:  # invitation.go_options: going, or what was planned
+                return options[0] if self.go_to_gathering == "Yes" else options[1]
         return options[0]
+
+    def react_choice(self, options: list[str]) -> str:
+        """Keep going, talk, or do something else (react.OPTIONS)."""
+        return next(o for o in options if o.startswith(self.reaction.split()[0]))

@@ -34,6 +34,10 @@ class LLMRequest:
     # number, only if the messages hold it, so that an answer names no person, place or
     # figure it was not given. Remote models ignore it.
     grounded: bool = False
+    # The cognitive function the request is for ("decompose", "conversation"): the
+    # scheduler's purpose, set by the scheduler as it takes the request, so that a
+    # backend or a test double can tell what it answers. Backends ignore it.
+    purpose: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,7 @@ class LanguageModel(ABC):
             max_tokens=max(len(o) for o in options) * 2 + 8,
             temperature=0.0,
             grammar=f"root ::= {one_of(options)}",
+            purpose=request.purpose,
         )
         answer = self.complete(choice).text
         return [0.0 if o == answer else float("-inf") for o in options]
