@@ -2,6 +2,7 @@
 
 Where things live:
 - settings.py     every option, with defaults, bounds and descriptions
+- options.py      the options the minds think with, built from the settings
 - errors.py       the named failures, and their gRPC status codes
 - town.py         the place tree (sector -> arena -> object) from the town data file
 - scenario.py     who lives in the town, from the scenario file

@@ -22,11 +22,13 @@ from __future__ import annotations
 
 from collections import Counter
 
+from agent_server.options import MindOptions
+
 
 class LevelOfDetail:
-    def __init__(self, decisions_per_hour: int = 1) -> None:
-        self.enabled = True
-        self.decisions_per_hour = decisions_per_hour
+    def __init__(self, options: MindOptions = MindOptions()) -> None:
+        self.enabled = options.level_of_detail
+        self.decisions_per_hour = options.lod_decisions_per_hour
         self._distant: set[str] = set()
         # Agent -> (game hour, decisions made in it).
         self._spent: dict[str, tuple[int, int]] = {}

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from agent_server.mind import Mind, Step
+from agent_server.options import MindOptions
 from agent_server.prompts import choose_place
 from agent_server.scheduler import Priority
 from agent_server.town import ARENA, OBJECT
@@ -36,12 +37,13 @@ class PlaceChooser:
     """Where an agent's actions happen; planning.py asks it for each hour's area and each
     action's object, reacting.py and invitations.py for a place of their own."""
 
-    def __init__(self) -> None:
+    def __init__(self, options: MindOptions = MindOptions(),
+                 residents: dict[str, frozenset[str]] | None = None) -> None:
         # False: every place is chosen anew, routine actions too (the baseline benchmark).
-        self.cache_places = True
+        self.cache_places = options.cache_places
         # Private rooms and beds and who they belong to (Scenario.residents): no one
         # else's plans go into them.
-        self.residents: dict[str, frozenset[str]] = {}
+        self.residents: dict[str, frozenset[str]] = residents or {}
         self._place_vectors: dict[str, np.ndarray] = {}
 
     async def choose_place(self, mind: Mind, action: str, chunk: str) -> str:

@@ -16,6 +16,7 @@ from collections import Counter, deque
 
 from agent_server.clock import SECONDS_PER_DAY, day_of
 from agent_server.mind import Mind, Step
+from agent_server.options import MindOptions
 from agent_server.places import PlaceChooser
 from agent_server.prompts import day_plan, decompose, hourly_plan, summary
 from agent_server.scheduler import Priority, Urgency, WorkAhead, urgent_work
@@ -47,12 +48,13 @@ def hosting(place_name: str, event: str, place_id: str, start: int, end: int) ->
 
 
 class Planner:
-    def __init__(self, concurrent_days: int = 3, places: PlaceChooser | None = None) -> None:
+    def __init__(self, options: MindOptions = MindOptions(), places: PlaceChooser | None = None,
+                 concurrent_days: int = 3) -> None:
         # False: no day plan and no hourly plan; each hour is decomposed as it comes from
         # the agent's summary alone (the evaluation's ablation without planning).
-        self.ahead = True
+        self.ahead = options.planning
         # Where each hour's chunk and each action happen (places.py).
-        self.places = places if places is not None else PlaceChooser()
+        self.places = places if places is not None else PlaceChooser(options)
         # Hours being decomposed ahead of time: (agent id, hour start) -> the work.
         self._preparing: dict[tuple[str, int], WorkAhead[list[Step]]] = {}
         # A few agents plan their day at a time, so that in a large town they come to

@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 
 from agent_server.mind import Mind
+from agent_server.options import MindOptions
 from agent_server.prompts import reflection
 from agent_server.scheduler import Priority
 
 log = logging.getLogger(__name__)
 
-THRESHOLD = 150
+THRESHOLD = 150  # the paper's; MindOptions.reflection_threshold by default
 RECENT = 100
 # The recent memories shown when asking for questions are cut to fit the prompt.
 RECENT_CHARS = 5000
@@ -24,10 +25,10 @@ EVIDENCE_PER_QUESTION = 10
 
 
 class Reflector:
-    def __init__(self, threshold: int = THRESHOLD) -> None:
-        self.threshold = threshold
+    def __init__(self, options: MindOptions = MindOptions()) -> None:
+        self.threshold = options.reflection_threshold
         # False: agents never reflect (the evaluation's ablation without reflection).
-        self.enabled = True
+        self.enabled = options.reflection
 
     def due(self, mind: Mind) -> bool:
         return self.enabled and mind.state.importance_since_reflection > self.threshold

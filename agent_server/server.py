@@ -23,6 +23,7 @@ from agent_server.llm.llama_server import LlamaServer, spawn_llama_servers
 from agent_server.llm.openai_http import OpenAIHTTPModel
 from agent_server.llm.pool import ModelPool
 from agent_server.memory import Embedder, MiniLMEmbedder, RetrievalWeights
+from agent_server.options import MindOptions
 from agent_server.scenario import Scenario
 from agent_server.scheduler import LLMScheduler
 from agent_server.service import SimulacraService
@@ -179,22 +180,11 @@ async def _start(settings: Settings, scenario: Scenario, access: Access, model: 
         scheduler.route(VOICE_PURPOSES, voice)
         log.info("the agents speak with %s at %s", voice.model.name, ", ".join(settings.voice_base_urls))
 
-    def configure(society: Society) -> None:
-        society.reflector.threshold = settings.reflection_threshold
-        society.reflector.enabled = settings.reflection
-        society.planner.ahead = settings.planning
-        society.dialogue.topics.enabled = settings.topic_choice
-        society.sequential = settings.baseline
-        society.planner.places.cache_places = not settings.baseline
-        society.f.detail.enabled = settings.level_of_detail and not settings.baseline
-        society.f.detail.decisions_per_hour = settings.lod_decisions_per_hour
-
     simulation = Simulation(
         scenario, save_path(settings, scenario), scheduler, embedder,
         weights=RetrievalWeights(settings.weight_recency, settings.weight_importance, settings.weight_relevance),
         importance_method=settings.importance_method,
-        configure=configure,
-        society_options=dict(chat_max_tokens=settings.chat_max_tokens, temperature=settings.temperature),
+        options=MindOptions.from_settings(settings),
         journal=journal,
     )
     await simulation.open()

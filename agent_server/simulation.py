@@ -18,14 +18,15 @@ import re
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable
 from pathlib import Path
 
+from agent_server.detail import LevelOfDetail
 from agent_server.errors import DataError, InvalidArgument, NotFound, Unavailable, quoted
 from agent_server.importance import ImportanceRater
 from agent_server.journal import Journal
 from agent_server.memory import Embedder, MemoryStore, RetrievalWeights, Retriever
 from agent_server.mind import Faculties
+from agent_server.options import MindOptions
 from agent_server.saves import SaveFile
 from agent_server.scenario import Scenario
 from agent_server.scheduler import LLMScheduler
@@ -45,8 +46,8 @@ class Simulation:
     """The live save of one scenario and the minds opened on it."""
 
     def __init__(self, scenario: Scenario, path: Path, scheduler: LLMScheduler, embedder: Embedder, *,
-                 weights: RetrievalWeights, importance_method: str, configure: Callable[[Society], None],
-                 society_options: dict, journal: Journal | None = None) -> None:
+                 weights: RetrievalWeights, importance_method: str, options: MindOptions,
+                 journal: Journal | None = None) -> None:
         self.scenario = scenario
         # What happens is recorded here across loads (a run's replay log listens).
         self.journal = journal or Journal()
@@ -55,8 +56,7 @@ class Simulation:
         self.embedder = embedder
         self._weights = weights
         self._importance_method = importance_method
-        self._configure = configure
-        self._society_options = society_options
+        self._options = options
         self.society: Society | None = None
 
     @property
@@ -74,9 +74,9 @@ class Simulation:
             town=self.scenario.town,
             journal=self.journal,
             start_date=self.scenario.proto.start_date,
+            detail=LevelOfDetail(self._options),
         )
-        society = Society(self.scenario, faculties, SaveFile(self.path), **self._society_options)
-        self._configure(society)
+        society = Society(self.scenario, faculties, SaveFile(self.path), self._options)
         await society.open()
         self.society = society
         return society

@@ -24,6 +24,8 @@ from agent_server.emoji import emoji_for
 from agent_server.invitations import Invitations
 from agent_server.memory import PendingMemory
 from agent_server.mind import Faculties, HeardEvent, Mind, MindState, Step
+from agent_server.options import MindOptions
+from agent_server.places import PlaceChooser
 from agent_server.planning import WAITED, Planner, hosting
 from agent_server.reacting import Reaction, Reactor
 from agent_server.reflection import Reflector
@@ -39,17 +41,17 @@ log = logging.getLogger(__name__)
 
 
 class Society:
-    def __init__(self, scenario: Scenario, faculties: Faculties, save: SaveFile, *,
-                 chat_max_tokens: int = 96, temperature: float = 0.7) -> None:
+    def __init__(self, scenario: Scenario, faculties: Faculties, save: SaveFile,
+                 options: MindOptions = MindOptions()) -> None:
         self.scenario = scenario
         self.town = scenario.town
         self.f = faculties
         self.save = save
-        self.planner = Planner()
-        self.planner.places.residents = scenario.residents()
+        self.planner = Planner(options, PlaceChooser(options, scenario.residents()))
         self.reactor = Reactor(self.planner)
-        self.reflector = Reflector()
-        self.dialogue = Dialogue(self.planner, chat_max_tokens=chat_max_tokens, temperature=temperature)
+        self.reflector = Reflector(options)
+        self.dialogue = Dialogue(self.planner, chat_max_tokens=options.chat_max_tokens, temperature=options.temperature)
+        self.dialogue.topics.enabled = options.topic_choice  # Dialogue builds its Topics itself
         self.dialogue.town_names = {word for text in [a.name for a in scenario.agents] + [
             p.name for p in scenario.town.places()] for word in text.replace("'s", " ").split() if word[:1].isupper()}
         self.dialogue.invitations = Invitations(self.planner, scenario, faculties.start_date)
@@ -73,7 +75,7 @@ class Society:
         self._remembering: set[asyncio.Task] = set()
         # True: one mind thinks at a time, all sharing one lock (the baseline benchmark:
         # the original code ran its agents one after another).
-        self.sequential = False
+        self.sequential = options.sequential
         self._journaled_step = -1
 
     # ---- lifecycle ------------------------------------------------------------------

@@ -34,6 +34,7 @@ from agent_server.llm.llama_cpp import LlamaCppModel  # noqa: E402
 from agent_server.llm.openai_http import OpenAIHTTPModel  # noqa: E402
 from agent_server.memory import MemoryStore, MiniLMEmbedder, Retriever  # noqa: E402
 from agent_server.mind import Faculties, Mind, MindState  # noqa: E402
+from agent_server.options import MindOptions  # noqa: E402
 from agent_server.places import PlaceChooser  # noqa: E402
 from agent_server.scenario import Scenario  # noqa: E402
 from agent_server.scheduler import LLMScheduler  # noqa: E402
@@ -49,9 +50,7 @@ async def measure(model: LanguageModel, embedder: MiniLMEmbedder | None = None) 
     scheduler = LLMScheduler(model)
     await scheduler.start()
     embedder = embedder or MiniLMEmbedder()
-    chooser = PlaceChooser()
-    chooser.cache_places = False
-    chooser.residents = scenario.residents()
+    chooser = PlaceChooser(MindOptions(cache_places=False), scenario.residents())
     sector_ok = arena_ok = private = unknown = 0
     misses = []
     try:

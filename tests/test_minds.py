@@ -9,10 +9,12 @@ import pytest
 
 from agent_server.llm.base import LLMRequest
 from agent_server.mind import Step
+from agent_server.options import MindOptions
 from agent_server.prompts import converse
 from agent_server.reacting import Reaction
 from agent_server.reflection import THRESHOLD
 from agent_server.scheduler import Priority
+from agent_server.settings import Settings
 from agent_server.town import OBJECT
 from simulacra.v1 import agents_pb2
 from tests.conftest import start_scripted
@@ -235,6 +237,14 @@ async def test_the_journal_hears_steps_commands_and_memories(running):
     [step] = [r for r in heard if r["type"] == "step"]
     assert step["t"] == EIGHT_AM + 11 * 60 and step["agents"][0]["id"] == "mei_lin"
     assert any(r["agent"] == "mei_lin" and "Isabella" in r["text"] for r in heard if r["type"] == "memory")
+
+
+def test_the_minds_options_default_to_the_settings_defaults_and_the_baseline_turns_its_own():
+    assert MindOptions.from_settings(Settings.model_construct()) == MindOptions()  # the defaults alone
+    baseline = MindOptions.from_settings(Settings.model_construct(baseline=True, level_of_detail=True))
+    assert baseline.sequential and not baseline.cache_places and not baseline.level_of_detail
+    assert MindOptions.from_settings(Settings.model_construct(reflection_threshold=40, topic_choice=False)) == \
+        MindOptions(reflection_threshold=40, topic_choice=False)
 
 
 async def test_the_baseline_thinks_one_agent_at_a_time(tmp_path, embedder, town_script):
