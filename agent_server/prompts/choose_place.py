@@ -1,6 +1,6 @@
 """Where an action happens: chosen down the town tree (sector, then arena) among the
 places the agent knows, by the model's probability of each name. (The object in the
-arena is chosen by meaning alone: planning.Planner.choose_object.)"""
+arena is chosen by meaning alone: places.PlaceChooser.choose_object.)"""
 
 from __future__ import annotations
 
