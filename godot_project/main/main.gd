@@ -49,6 +49,7 @@ extends Node3D
 # from a fresh clone (no .godot/ class cache yet) must still parse.
 const AgentNames: GDScript = preload("res://common/agent_names.gd")
 const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client.gd")
+const ServerStats: GDScript = preload("res://addons/simulacra/messages/server_stats.gd")
 const Autopilot: GDScript = preload("res://main/autopilot.gd")
 const CliArgs: GDScript = preload("res://common/cli_args.gd")
 const Daylight: GDScript = preload("res://town/daylight.gd")
@@ -186,10 +187,9 @@ func _set_up() -> void:
 		return
 	if not _start_time_given:
 		# Go on from the server's clock: a resumed save is not back at its start.
-		var stats: Dictionary = await AgentClient.get_stats()
-		var server_time: int = int(stats.get("payload", {}).get("gameTime", 0))
-		if stats.get("ok", false) and server_time > 0:
-			_clock.start_time = server_time
+		var stats: ServerStats = (await AgentClient.get_stats()).get("message")  # null: failed
+		if stats != null and stats.game_time > 0:
+			_clock.start_time = stats.game_time
 	_town = TownData.new(town_reply.get("payload", {}))
 	_world.town = _town
 	_timeline.town = _town

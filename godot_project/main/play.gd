@@ -13,6 +13,8 @@ extends Node3D
 
 const AgentNames: GDScript = preload("res://common/agent_names.gd")
 const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client.gd")
+const CharacterFeedback: GDScript = preload("res://addons/simulacra/messages/character_feedback.gd")
+const ServerStats: GDScript = preload("res://addons/simulacra/messages/server_stats.gd")
 const ChatPanel: GDScript = preload("res://ui/chat_panel.gd")
 const Daylight: GDScript = preload("res://town/daylight.gd")
 const Hud: GDScript = preload("res://ui/hud.gd")
@@ -222,16 +224,15 @@ func player_activity() -> String:
 func watch_readiness() -> void:
 	var told: bool = false
 	while not _stopped:
-		var stats: Dictionary = await AgentClient.get_stats()
-		if stats.get("ok", false):
-			if bool(stats.get("payload", {}).get("ready", false)):
-				if told:
-					hud.show_status("Everyone has planned their day", false)
-				_timeline.log_line("every agent has planned its day")
-				return
-			if not told:
-				hud.show_status("The townspeople are planning their day…", false)
-				told = true
+		var stats: ServerStats = (await AgentClient.get_stats()).get("message")  # null: failed
+		if stats != null and stats.ready:
+			if told:
+				hud.show_status("Everyone has planned their day", false)
+			_timeline.log_line("every agent has planned its day")
+			return
+		if stats != null and not told:
+			hud.show_status("The townspeople are planning their day…", false)
+			told = true
 		await get_tree().create_timer(READINESS_POLL_S).timeout
 
 
@@ -380,9 +381,8 @@ func _on_debrief_finished(feedback: Array, failure: Dictionary) -> void:
 		return  # The failed call is in the timeline and the report's errors already.
 	if feedback.is_empty():
 		_timeline.log_line("debrief: no one has talked with the player yet")
-	for item: Dictionary in feedback:
-		_timeline.log_line("debrief: %s (%d lines with the player): \"%s\"" % [
-			_names.name_of(str(item.get("agentId", ""))), int(item.get("linesExchanged", 0)), str(item.get("feedback", ""))])
+	for item: CharacterFeedback in feedback:
+		_timeline.log_line("debrief: %s (%d lines with the player): \"%s\"" % [_names.name_of(item.agent_id), item.lines_exchanged, item.feedback])
 
 
 func _on_pause_toggled(paused: bool) -> void:

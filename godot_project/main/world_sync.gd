@@ -12,6 +12,8 @@ extends Node
 signal unknown_agent_commanded(agent_id: String)
 
 const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client.gd")
+const AgentCommand: GDScript = preload("res://addons/simulacra/messages/agent_command.gd")
+const SyncWorldResponse: GDScript = preload("res://addons/simulacra/messages/sync_world_response.gd")
 const Npc: GDScript = preload("res://npc/npc.gd")
 const Player: GDScript = preload("res://player/player.gd")
 const SimClock: GDScript = preload("res://town/sim_clock.gd")
@@ -64,14 +66,14 @@ func sync() -> void:
 	_in_flight = false
 	if _stopped or not reply.get("ok", false):
 		return
-	var commands: Array = reply.get("payload", {}).get("commands", [])
-	for command: Dictionary in commands:
-		var npc: Npc = npc_by_id(str(command.get("agentId", "")))
+	var response: SyncWorldResponse = reply["message"]
+	for command: AgentCommand in response.commands:
+		var npc: Npc = npc_by_id(command.agent_id)
 		if npc == null:
-			unknown_agent_commanded.emit(str(command.get("agentId", "")))
+			unknown_agent_commanded.emit(command.agent_id)
 			continue
 		applying_sync = true
-		npc.controller.apply_command(command)
+		npc.controller.apply_command(command.raw)
 		applying_sync = false
 
 

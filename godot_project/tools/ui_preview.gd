@@ -20,6 +20,7 @@ const OverviewMap: GDScript = preload("res://ui/overview_map.gd")
 const SimClock: GDScript = preload("res://town/sim_clock.gd")
 const TownData: GDScript = preload("res://town/town_data.gd")
 const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client.gd")
+const ServerStats: GDScript = preload("res://addons/simulacra/messages/server_stats.gd")
 const TOWN_FILE: String = "../towns/skeleton.json"
 const CONNECT_TIMEOUT_MS: int = 20000
 const REPLY_TIMEOUT_MS: int = 420000
@@ -184,8 +185,7 @@ func _agents() -> Array[Dictionary]:
 		{"id": "john_lin", "name": "John Lin", "color": "#5f9ea0", "emoji": "💊",
 			"activity": "checking the pharmacy's stock", "position": _place_position("willow_market") + Vector3(2, 0, -3)},
 		{"id": "mei_lin", "name": "Mei Lin", "color": "#9b7bd4", "emoji": "📖",
-			"activity": "reading on a bench", "position": Vector3(2, 0, 12)},
-	]
+			"activity": "reading on a bench", "position": Vector3(2, 0, 12)}]
 
 
 func _place_position(place_id: String) -> Vector3:
@@ -241,8 +241,8 @@ func _server_shots() -> int:
 		await process_frame
 	# The minds plan their day first; their plans show once they are ready.
 	while Time.get_ticks_msec() - started < READY_TIMEOUT_MS:
-		var stats: Dictionary = await client.get_stats()
-		if stats.get("payload", {}).get("ready", false):
+		var stats: ServerStats = (await client.get_stats()).get("message")  # null: failed
+		if stats != null and stats.ready:
 			break
 		await create_timer(2.0).timeout
 	print("ui_preview: server ready after %d s" % ((Time.get_ticks_msec() - started) / 1000))

@@ -25,7 +25,7 @@ extends PanelContainer
 ##                               (Debrief with no ids: whoever the player talked with);
 ##                               one request at a time. Expands the panel.
 ##   show_feedback(feedback), show_error(error)  shows a DebriefResponse's feedback
-##                               (CharacterFeedback dicts) or an error as is (no fetching).
+##                               (CharacterFeedback messages) or an error (no fetching).
 ##   close_feedback(), is_feedback_open()
 ##   feedback_state() -> String  "" (closed), "waiting", "shown", "empty" (nobody talked
 ##                               to yet), "error".
@@ -41,7 +41,8 @@ extends PanelContainer
 ##   input_blocker               Callable returning true while hotkeys must not fire.
 ##   client                      the AgentClient node to use (default: the autoload).
 ## Signals: debrief_started() when a request goes out, debrief_finished(feedback,
-## error) when it is answered (error empty on success), collapsed_changed(collapsed).
+## error) when it is answered (feedback: CharacterFeedback messages; error empty on
+## success), collapsed_changed(collapsed).
 ## Keys (ignored while a text field has focus or input_blocker says so): the input
 ## actions toggle_goal and debrief where the project defines them, else G and F2;
 ## Escape closes the feedback.
@@ -53,6 +54,8 @@ signal collapsed_changed(collapsed: bool)
 const UiTheme: GDScript = preload("res://ui/theme.gd")
 const InputActions: GDScript = preload("res://player/input_actions.gd")
 const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client.gd")
+const CharacterFeedback: GDScript = preload("res://addons/simulacra/messages/character_feedback.gd")
+const DebriefResponse: GDScript = preload("res://addons/simulacra/messages/debrief_response.gd")
 const WIDTH: float = 390.0
 const TOP: float = 64.0
 const MARGIN: float = 16.0
@@ -210,9 +213,9 @@ func request_debrief() -> void:
 	if serial != _request_serial:
 		return  # Closed (or asked again) meanwhile.
 	if reply.get("ok", false):
-		var feedback: Array = reply.get("payload", {}).get("feedback", [])
-		show_feedback(feedback)
-		debrief_finished.emit(feedback, {})
+		var debrief: DebriefResponse = reply["message"]
+		show_feedback(debrief.feedback)
+		debrief_finished.emit(debrief.feedback, {})
 	else:
 		var error: Dictionary = reply.get("error", {})
 		show_error(error)
@@ -222,17 +225,13 @@ func request_debrief() -> void:
 func show_feedback(feedback: Array) -> void:
 	_request_serial += 1
 	_feedback.clear()
-	for item: Dictionary in feedback:
-		var agent_id: String = str(item.get("agentId", ""))
-		var memories: Array[String] = []
-		for scored: Dictionary in item.get("memoriesUsed", []):
-			memories.append(str(scored.get("memory", {}).get("description", "")))
+	for item: CharacterFeedback in feedback:
 		_feedback.append({
-			"agent_id": agent_id,
-			"name": _display_name(agent_id),
-			"feedback": str(item.get("feedback", "")).strip_edges(),
-			"lines_exchanged": int(item.get("linesExchanged", 0)),
-			"memories_used": memories,
+			"agent_id": item.agent_id,
+			"name": _display_name(item.agent_id),
+			"feedback": item.feedback.strip_edges(),
+			"lines_exchanged": item.lines_exchanged,
+			"memories_used": item.memories_used.duplicate(),
 		})
 	_feedback_state = "shown" if not _feedback.is_empty() else "empty"
 	_set_feedback_message("" if not _feedback.is_empty() else NOTHING_YET, false)

@@ -5,7 +5,8 @@ extends Node
 ## {"id", "method", "payload"} and every reply carries the request's id back, so
 ## requests may overlap. Messages are the canonical proto3 JSON mapping: field names
 ## in lowerCamelCase, and fields at their default value left out, so read them with
-## Dictionary.get(key, default).
+## Dictionary.get(key, default); the typed methods parse what they can once, into the
+## classes of messages/ (the result's "message").
 ##
 ## The client connects on ready to the server that connection_settings.gd names (the
 ## user argument "--server ws://HOST:PORT", the project setting "simulacra/server_url",
@@ -29,6 +30,10 @@ signal stream_message_received(request_id: String, payload: Dictionary)
 signal stream_finished(request_id: String, error: Dictionary)
 
 const ConnectionSettings: GDScript = preload("res://addons/simulacra/connection_settings.gd")
+const AgentCommand: GDScript = preload("res://addons/simulacra/messages/agent_command.gd")
+const DebriefResponse: GDScript = preload("res://addons/simulacra/messages/debrief_response.gd")
+const ServerStats: GDScript = preload("res://addons/simulacra/messages/server_stats.gd")
+const SyncWorldResponse: GDScript = preload("res://addons/simulacra/messages/sync_world_response.gd")
 # The town and long chat histories can exceed Godot's 64 KiB default buffers.
 const BUFFER_SIZE: int = 4 * 1024 * 1024
 const MIN_RECONNECT_DELAY_S: float = 0.5
@@ -95,7 +100,8 @@ func is_connected_to_server() -> bool:
 
 
 ## Calls a unary RPC and returns, once awaited, {"ok": true, "payload": {...}} or
-## {"ok": false, "error": {"code": ..., "message": ...}}. Never waits longer than
+## {"ok": false, "error": {"code": ..., "message": ...}}; the typed methods below add
+## the payload parsed, "message", where messages/ has its class. Never waits longer than
 ## timeout_s, and fails at once when there is no connection.
 func call_rpc(method: String, payload: Dictionary = {}, timeout_s: float = REQUEST_TIMEOUT_S) -> Dictionary:
 	if not _open:
@@ -150,21 +156,23 @@ func list_agents() -> Dictionary:
 	return await call_rpc("ListAgents")
 
 
-## NextAction: the next AgentCommand for an agent that has finished what it was doing.
-## The server may have to plan first, behind other agents' thinking on a shared model,
-## so this waits longer than other calls: an answer given up on is a decision wasted.
+## NextAction: the next AgentCommand for an agent that has finished what it was doing
+## ("message": an AgentCommand). The server may have to plan first, behind other agents'
+## thinking on a shared model, so this waits longer than other calls: an answer given
+## up on is a decision wasted.
 func next_action(agent_id: String, game_time: int, timeout_s: float = NEXT_ACTION_TIMEOUT_S) -> Dictionary:
-	return await call_rpc("NextAction", {"agentId": agent_id, "gameTime": game_time}, timeout_s)
+	var payload: Dictionary = {"agentId": agent_id, "gameTime": game_time}
+	return _parsed(await call_rpc("NextAction", payload, timeout_s), AgentCommand.from_dict)
 
 
 ## SyncWorld: reports every agent's state (AgentState dicts) and the name agents know
-## the player by (empty: no player); the reply's "commands" are the server's
-## interruptions since the last sync.
+## the player by (empty: no player); the reply ("message": a SyncWorldResponse) holds
+## the server's interruptions since the last sync.
 func sync_world(game_time: int, agents: Array, player_name: String = "", timeout_s: float = REQUEST_TIMEOUT_S) -> Dictionary:
 	var payload: Dictionary = {"gameTime": game_time, "agents": agents}
 	if not player_name.is_empty():
 		payload["playerName"] = player_name
-	return await call_rpc("SyncWorld", payload, timeout_s)
+	return _parsed(await call_rpc("SyncWorld", payload, timeout_s), SyncWorldResponse.from_dict)
 
 
 ## InspectAgent: what an agent is doing, intends and remembers (an AgentInspection).
@@ -172,16 +180,16 @@ func inspect_agent(agent_id: String, timeout_s: float = REQUEST_TIMEOUT_S) -> Di
 	return await call_rpc("InspectAgent", {"agentId": agent_id}, timeout_s)
 
 
-## GetStats: the server's ServerStats (gameTime, ready once every agent has planned, ...).
+## GetStats: the server's clock, readiness and usage ("message": a ServerStats).
 func get_stats(timeout_s: float = REQUEST_TIMEOUT_S) -> Dictionary:
-	return await call_rpc("GetStats", {}, timeout_s)
+	return _parsed(await call_rpc("GetStats", {}, timeout_s), ServerStats.from_dict)
 
 
 ## Debrief: a rehearsal's feedback from the characters agent_ids (empty: everyone the
-## player talked with); the payload is {"playerGoal", "feedback": [CharacterFeedback]}.
+## player talked with) ("message": a DebriefResponse).
 func debrief(agent_ids: Array[String] = [], timeout_s: float = DEBRIEF_TIMEOUT_S) -> Dictionary:
 	var payload: Dictionary = {"agentIds": agent_ids} if not agent_ids.is_empty() else {}
-	return await call_rpc("Debrief", payload, timeout_s)
+	return _parsed(await call_rpc("Debrief", payload, timeout_s), DebriefResponse.from_dict)
 
 
 ## SaveGame: stores the minds with the world's snapshot (a WorldSnapshot dict) under
@@ -351,6 +359,13 @@ func _finish_stream_deferred(request_id: String, method: String, code: String, m
 	var error: Dictionary = {"code": code, "message": message}
 	request_failed.emit(method, error)
 	stream_finished.emit.call_deferred(request_id, error)
+
+
+# A successful result gets its payload parsed by parse (a message's from_dict) as "message".
+static func _parsed(result: Dictionary, parse: Callable) -> Dictionary:
+	if result.get("ok", false):
+		result["message"] = parse.call(result.get("payload", {}))
+	return result
 
 
 static func _error_result(code: String, message: String) -> Dictionary:
