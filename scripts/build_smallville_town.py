@@ -37,9 +37,12 @@ ROOT = Path(__file__).resolve().parent.parent
 # ---- geometry rules (metres) --------------------------------------------------------
 
 WALL_HEIGHT = 3.0
-WALL_THICKNESS = 0.3  # godot_project/town/town_builder.gd
-DOOR_WIDTH = 2.0  # ditto
-AGENT_RADIUS = 0.5  # the navmesh's agent radius: godot_project/town/walking.gd
+# Written into each town (Town.wall_thickness, door_width, agent_radius): Godot builds
+# the walls and doorways and bakes the navmesh with the town's values, and check()
+# reads them back from the town.
+WALL_THICKNESS = 0.3
+DOOR_WIDTH = 2.0
+AGENT_RADIUS = 0.5  # the navmesh's agent radius: what the bodies need (godot_project/town/walking.gd)
 FURNITURE_GAP = 1.3  # between pieces of furniture in a row (>= 1.2 checked)
 ROW_GAP = 1.4  # from a row's standing spots to the next row's furniture
 STAND_OFF = 0.8  # from a piece of furniture to where its user stands
@@ -369,7 +372,8 @@ def town_message(name: str, size: tuple[float, float], placed: list[Placed],
                 dx, dz = p.world(*item["door"])
                 message["door"] = v(dx, 0, dz)
             places.append(message)
-    return {"name": name, "size": v(size[0], 0, size[1]), "places": places, "obstacles": obstacles}
+    return {"name": name, "size": v(size[0], 0, size[1]), "wallThickness": WALL_THICKNESS,
+            "doorWidth": DOOR_WIDTH, "agentRadius": AGENT_RADIUS, "places": places, "obstacles": obstacles}
 
 
 # ---- checks ---------------------------------------------------------------------------
@@ -382,6 +386,8 @@ class GeometryError(SystemExit):
 def check(town: dict) -> None:
     """Fail loudly, naming the place, on geometry the 3D town cannot use."""
     problems: list[str] = []
+    wall_thickness, door_width = town["wallThickness"], town["doorWidth"]
+    agent_radius = town["agentRadius"]
     half_x, half_z = town["size"]["x"] / 2, town["size"]["z"] / 2
     bounds = Box(0, 0, 2 * half_x, 2 * half_z)
     by_id = {p["id"]: p for p in town["places"]}
@@ -408,7 +414,7 @@ def check(town: dict) -> None:
         x, z = place["position"]["x"], place["position"]["z"]
         if place["position"]["y"] != 0:
             problems.append(f"{pid}: position is not on the ground (y = {place['position']['y']})")
-        if not bounds.contains(x, z, -AGENT_RADIUS):
+        if not bounds.contains(x, z, -agent_radius):
             problems.append(f"{pid}: position ({x}, {z}) is outside the town")
         if place["kind"] == "PLACE_KIND_ARENA" and not fp.contains(x, z):
             problems.append(f"{pid}: position ({x}, {z}) is not inside the arena")
@@ -436,7 +442,7 @@ def check(town: dict) -> None:
                                 f"{MIN_FURNITURE_GAP} m to walk between")
         for sector in walled:
             sb = footprint(sector)
-            inner = Box(sb.cx, sb.cz, sb.sx - WALL_THICKNESS, sb.sz - WALL_THICKNESS)
+            inner = Box(sb.cx, sb.cz, sb.sx - wall_thickness, sb.sz - wall_thickness)
             if box_a.gap(sb) == 0 and not box_a.inside(inner):
                 problems.append(f"{id_a}: box crosses a wall of {sector['id']}")
 
@@ -452,27 +458,27 @@ def check(town: dict) -> None:
             problems.append(f"{s['id']}: a walled sector needs a door")
             continue
         dx, dz = door["x"], door["z"]
-        on_wall = (abs(abs(dz - sb.cz) - sb.sz / 2) < 1e-3 and abs(dx - sb.cx) <= sb.sx / 2 - DOOR_WIDTH / 2 - 0.3) \
-            or (abs(abs(dx - sb.cx) - sb.sx / 2) < 1e-3 and abs(dz - sb.cz) <= sb.sz / 2 - DOOR_WIDTH / 2 - 0.3)
+        on_wall = (abs(abs(dz - sb.cz) - sb.sz / 2) < 1e-3 and abs(dx - sb.cx) <= sb.sx / 2 - door_width / 2 - 0.3) \
+            or (abs(abs(dx - sb.cx) - sb.sx / 2) < 1e-3 and abs(dz - sb.cz) <= sb.sz / 2 - door_width / 2 - 0.3)
         if not on_wall:
             problems.append(f"{s['id']}: door ({dx}, {dz}) is not on a wall, clear of the corners")
             continue
         # The ground outside the doorway: free of buildings, furniture and obstacles, inside the town.
         if abs(abs(dz - sb.cz) - sb.sz / 2) < 1e-3:
             out = 1 if dz > sb.cz else -1
-            apron = Box(dx, dz + out * (DOOR_APRON / 2 + WALL_THICKNESS), DOOR_WIDTH, DOOR_APRON)
-            inside_apron = Box(dx, dz - out * (DOOR_APRON / 2 + WALL_THICKNESS), DOOR_WIDTH, DOOR_APRON)
+            apron = Box(dx, dz + out * (DOOR_APRON / 2 + wall_thickness), door_width, DOOR_APRON)
+            inside_apron = Box(dx, dz - out * (DOOR_APRON / 2 + wall_thickness), door_width, DOOR_APRON)
         else:
             out = 1 if dx > sb.cx else -1
-            apron = Box(dx + out * (DOOR_APRON / 2 + WALL_THICKNESS), dz, DOOR_APRON, DOOR_WIDTH)
-            inside_apron = Box(dx - out * (DOOR_APRON / 2 + WALL_THICKNESS), dz, DOOR_APRON, DOOR_WIDTH)
+            apron = Box(dx + out * (DOOR_APRON / 2 + wall_thickness), dz, DOOR_APRON, door_width)
+            inside_apron = Box(dx - out * (DOOR_APRON / 2 + wall_thickness), dz, DOOR_APRON, door_width)
         if not apron.inside(bounds):
             problems.append(f"{s['id']}: its door opens off the edge of the town")
         for t in sectors:
             if t is not s and apron.gap(footprint(t)) == 0:
                 problems.append(f"{s['id']}: its door opens into {t['id']}")
         for box_id, box in boxes:
-            if apron.gap(box) < AGENT_RADIUS or inside_apron.gap(box) < AGENT_RADIUS:
+            if apron.gap(box) < agent_radius or inside_apron.gap(box) < agent_radius:
                 problems.append(f"{s['id']}: its doorway is blocked by {box_id}")
     if problems:
         raise GeometryError("build_smallville_town: the layout is wrong:\n  " + "\n  ".join(problems))

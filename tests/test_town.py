@@ -78,7 +78,6 @@ def test_game_time_formats_as_day_and_clock():
 # ---- Smallville and the other generated towns ---------------------------------------------
 
 GENERATED_TOWNS = ["smallville.json", "office.json", "apartment_block.json"]
-AGENT_RADIUS = 0.5  # the navmesh's: godot_project/town/walking.gd
 
 
 @functools.cache
@@ -124,6 +123,8 @@ def test_generated_town_geometry_is_walkable(file_name):
     boxes = [(p.id, _footprint(p)) for p in town.places(OBJECT)]
     boxes += [(o.id, _footprint(o)) for o in town.proto.obstacles]
     walled = [s for s in town.places(SECTOR) if s.size.y > 0]
+    agent_radius = town.proto.agent_radius  # the navmesh's, which Godot bakes with
+    assert agent_radius > 0, "a generated town carries its geometry"
     for place in town.places():
         box = _footprint(place)
         assert _inside(box, bounds), f"{place.id} leaves the town"
@@ -131,17 +132,17 @@ def test_generated_town_geometry_is_walkable(file_name):
             assert _inside(box, _footprint(town.place(place.parent_id))), f"{place.id} leaves its parent"
         x, z = place.position.x, place.position.z
         assert place.position.y == 0, place.id
-        assert _contains(bounds, x, z, -AGENT_RADIUS), f"{place.id}: position outside the town"
+        assert _contains(bounds, x, z, -agent_radius), f"{place.id}: position outside the town"
         for box_id, object_box in boxes:
-            assert not _contains(object_box, x, z, AGENT_RADIUS), f"{place.id}: position inside {box_id}"
+            assert not _contains(object_box, x, z, agent_radius), f"{place.id}: position inside {box_id}"
         own_sector = town.sector_of(place.id)
         for sector in walled:
             sector_box = _footprint(sector)
             if sector.id == own_sector.id:
                 if sector.size.y > 0:  # clear of the walls, inside
-                    assert _contains(sector_box, x, z, -AGENT_RADIUS), f"{place.id}: position in a wall"
+                    assert _contains(sector_box, x, z, -agent_radius), f"{place.id}: position in a wall"
             else:
-                assert not _contains(sector_box, x, z, AGENT_RADIUS), f"{place.id}: position in {sector.id}"
+                assert not _contains(sector_box, x, z, agent_radius), f"{place.id}: position in {sector.id}"
         if place.kind != SECTOR:
             assert _contains(_footprint(town.place(place.parent_id)), x, z), f"{place.id}: stands outside its parent"
     sectors = town.places(SECTOR)
@@ -161,10 +162,21 @@ def test_generated_town_geometry_is_walkable(file_name):
         assert not any(_contains(_footprint(s), out_x, out_z) for s in walled), f"{sector.id}'s door is blocked"
 
 
-def test_the_generator_keeps_places_clear_by_the_radius_the_navmesh_is_baked_with():
+@pytest.mark.parametrize("file_name", GENERATED_TOWNS)
+def test_generated_towns_carry_the_geometry_godot_builds_them_with(file_name):
+    town = Town.load(PROJECT_ROOT / "towns" / file_name).proto
     walking = (PROJECT_ROOT / "godot_project" / "town" / "walking.gd").read_text()
-    baked = float(re.search(r"const NAVMESH_AGENT_RADIUS: float = ([0-9.]+)", walking).group(1))
-    assert _generator().AGENT_RADIUS == AGENT_RADIUS == baked
+    made_for = float(re.search(r"const NAVMESH_AGENT_RADIUS: float = ([0-9.]+)", walking).group(1))
+    generator = _generator()
+    assert town.agent_radius == pytest.approx(generator.AGENT_RADIUS) == made_for
+    assert town.wall_thickness == pytest.approx(generator.WALL_THICKNESS)
+    assert town.door_width == pytest.approx(generator.DOOR_WIDTH)
+
+
+def test_a_town_written_before_the_geometry_fields_leaves_them_out():
+    # Godot then builds it with the defaults (godot_project/town/town_data.gd).
+    town = Town.load(TOWN_FILE).proto
+    assert (town.wall_thickness, town.door_width, town.agent_radius) == (0, 0, 0)
 
 
 def test_generator_refuses_a_layout_with_a_position_inside_furniture():

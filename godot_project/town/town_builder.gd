@@ -25,8 +25,6 @@ const Furniture: GDScript = preload("res://town/furniture.gd")
 const TownLayout: GDScript = preload("res://town/town_layout.gd")
 const Walking: GDScript = preload("res://town/walking.gd")
 
-const WALL_THICKNESS: float = 0.3
-const DOOR_WIDTH: float = 2.0
 const GROUND_DEPTH: float = 1.0
 const GRASS_COLOR: Color = Color("#78a055")
 const SECTOR_FLOOR_Y: float = 0.005
@@ -63,8 +61,8 @@ const INTERIOR_LIGHT_ENERGY: float = 0.9
 # or the server complains when the region joins the map.
 const CELL_SIZE: float = 0.25
 const CELL_HEIGHT: float = 0.25
-# The room round colliders and the climb: what the bodies need (town/walking.gd).
-const AGENT_RADIUS: float = Walking.NAVMESH_AGENT_RADIUS
+# The climb: what the bodies need (town/walking.gd). The room round colliders is the
+# town's agent_radius.
 # A person is about 1.8 m tall, but Recast works in whole cells and rounds up (to 8
 # cells), warning about the lost precision: give it the rounded value.
 const AGENT_HEIGHT: float = 2.0
@@ -96,10 +94,14 @@ var _night: bool = false
 var _street_lights: Array[OmniLight3D] = []
 var _interior_lights: Array[OmniLight3D] = []
 var _layout: TownLayout = null
+# The town last built, whose wall thickness, door width and agent radius the walls,
+# doorways and navmesh are made with (before build(), an empty town: the defaults).
+var _town: TownData = TownData.new()
 
 
 ## Replaces the town's geometry with the one described by town.
 func build(town: TownData) -> void:
+	_town = town
 	for child: Node in get_children():
 		remove_child(child)
 		child.queue_free()
@@ -155,7 +157,10 @@ func bake() -> void:
 	mesh.geometry_source_geometry_mode = NavigationMesh.SOURCE_GEOMETRY_ROOT_NODE_CHILDREN
 	mesh.cell_size = CELL_SIZE
 	mesh.cell_height = CELL_HEIGHT
-	mesh.agent_radius = AGENT_RADIUS
+	mesh.agent_radius = _town.agent_radius
+	if _town.agent_radius - Walking.PATH_DESIRED_DISTANCE - Walking.CORNER_MARGIN < Walking.BODY_RADIUS - 0.001:
+		push_warning("town %s: an agent radius of %.2f m leaves bodies too little room at corners (walking.gd)"
+			% [_town.name, _town.agent_radius])
 	mesh.agent_height = AGENT_HEIGHT
 	mesh.agent_max_climb = AGENT_MAX_CLIMB
 	mesh.region_min_size = REGION_MIN_SIZE
@@ -331,6 +336,7 @@ func _build_sector(sector: Dictionary) -> void:
 
 # The walls town_layout.gd planned: colliders in the building's colour.
 func _build_walls(sector_id: String, height: float, building: Dictionary, color: Color) -> void:
+	var thickness: float = _town.wall_thickness
 	for wall: Dictionary in building["walls"]:
 		var along_x: bool = wall["along_x"]
 		var at: float = wall["at"]
@@ -343,8 +349,8 @@ func _build_walls(sector_id: String, height: float, building: Dictionary, color:
 			var middle: float = (span.x + span.y) / 2.0
 			var box_center: Vector3 = Vector3(middle, height / 2.0, at) if along_x \
 				else Vector3(at, height / 2.0, middle)
-			var box_size: Vector3 = Vector3(length, height, WALL_THICKNESS) if along_x \
-				else Vector3(WALL_THICKNESS, height, length)
+			var box_size: Vector3 = Vector3(length, height, thickness) if along_x \
+				else Vector3(thickness, height, length)
 			_add_box("%s_wall_%s_%d" % [sector_id, wall["name"], j], box_center, box_size, color)
 
 
@@ -353,6 +359,8 @@ func _build_walls(sector_id: String, height: float, building: Dictionary, color:
 func _build_facade(sector_id: String, extent: Vector3, building: Dictionary, color: Color,
 		title: String) -> void:
 	var kit: MeshKit = MeshKit.new(_materials)
+	var thickness: float = _town.wall_thickness
+	var door_width: float = _town.door_width
 	var height: float = extent.y
 	var door_height: float = minf(2.3, height * 0.8)
 	var sill: float = clampf(height * 0.32, 0.8, 1.1)
@@ -374,11 +382,11 @@ func _build_facade(sector_id: String, extent: Vector3, building: Dictionary, col
 				var mid: Vector3 = Vector3(along, sill + window_h / 2.0, at) if along_x \
 					else Vector3(at, sill + window_h / 2.0, along)
 				var xf: Transform3D = Transform3D(basis, mid)
-				kit.box(Vector3(width + 0.16, window_h + 0.16, WALL_THICKNESS + 0.04), xf, WINDOW_FRAME_COLOR)
-				kit.box(Vector3(width, window_h, WALL_THICKNESS + 0.07), xf, WINDOW_COLOR, MeshKit.Finish.GLASS)
-				kit.box(Vector3(0.06, window_h, WALL_THICKNESS + 0.09), xf, WINDOW_FRAME_COLOR)
-				kit.box(Vector3(width, 0.06, WALL_THICKNESS + 0.09), xf, WINDOW_FRAME_COLOR)
-				kit.box(Vector3(width + 0.3, 0.06, WALL_THICKNESS + 0.2),
+				kit.box(Vector3(width + 0.16, window_h + 0.16, thickness + 0.04), xf, WINDOW_FRAME_COLOR)
+				kit.box(Vector3(width, window_h, thickness + 0.07), xf, WINDOW_COLOR, MeshKit.Finish.GLASS)
+				kit.box(Vector3(0.06, window_h, thickness + 0.09), xf, WINDOW_FRAME_COLOR)
+				kit.box(Vector3(width, 0.06, thickness + 0.09), xf, WINDOW_FRAME_COLOR)
+				kit.box(Vector3(width + 0.3, 0.06, thickness + 0.2),
 					Transform3D(basis, mid - Vector3(0.0, window_h / 2.0 + 0.08, 0.0)), WINDOW_FRAME_COLOR)
 	# The doorway: the wall above it, a frame, and two leaves swung open inwards.
 	var door: Vector3 = building["door"]
@@ -388,34 +396,34 @@ func _build_facade(sector_id: String, extent: Vector3, building: Dictionary, col
 	var door_xf: Transform3D = Transform3D(face, Vector3(door.x, 0.0, door.z))
 	var frame_color: Color = color.darkened(0.45)
 	if height > door_height:
-		kit.box(Vector3(DOOR_WIDTH, height - door_height, WALL_THICKNESS),
+		kit.box(Vector3(door_width, height - door_height, thickness),
 			door_xf * Transform3D(Basis(), Vector3(0.0, (height + door_height) / 2.0, 0.0)), color)
 	for side: float in [-1.0, 1.0]:
-		kit.box(Vector3(0.12, door_height + 0.06, WALL_THICKNESS + 0.08),
-			door_xf * Transform3D(Basis(), Vector3(side * (DOOR_WIDTH / 2.0 + 0.02), (door_height + 0.06) / 2.0, 0.0)),
+		kit.box(Vector3(0.12, door_height + 0.06, thickness + 0.08),
+			door_xf * Transform3D(Basis(), Vector3(side * (door_width / 2.0 + 0.02), (door_height + 0.06) / 2.0, 0.0)),
 			frame_color)
 		# A leaf hinged at the doorway's edge on the inside, swung almost flat to the room.
-		var hinge: Vector3 = Vector3(side * (DOOR_WIDTH / 2.0 - 0.03), 0.02, -WALL_THICKNESS / 2.0)
+		var hinge: Vector3 = Vector3(side * (door_width / 2.0 - 0.03), 0.02, -thickness / 2.0)
 		var leaf_basis: Basis = Basis(Vector3.UP, -side * deg_to_rad(80.0))
-		var leaf_w: float = DOOR_WIDTH / 2.0 - 0.04
+		var leaf_w: float = door_width / 2.0 - 0.04
 		var leaf: Transform3D = door_xf * Transform3D(leaf_basis, hinge) \
 			* Transform3D(Basis(), Vector3(-side * leaf_w / 2.0, (door_height - 0.06) / 2.0, -0.03))
 		kit.box(Vector3(leaf_w, door_height - 0.06, 0.05), leaf, DOOR_COLOR)
 		kit.box(Vector3(0.04, 0.04, 0.16), leaf * Transform3D(Basis(), Vector3(-side * (leaf_w / 2.0 - 0.1), 0.0, 0.0)),
 			Furniture.METAL)
-	kit.box(Vector3(DOOR_WIDTH + 0.36, 0.12, WALL_THICKNESS + 0.1),
+	kit.box(Vector3(door_width + 0.36, 0.12, thickness + 0.1),
 		door_xf * Transform3D(Basis(), Vector3(0.0, door_height + 0.06, 0.0)), frame_color)
 	# A doorstep.
-	kit.box(Vector3(DOOR_WIDTH + 0.4, 0.04, 0.7), door_xf * Transform3D(Basis(), Vector3(0.0, 0.02,
-		WALL_THICKNESS / 2.0 + 0.35)), KERB_COLOR)
+	kit.box(Vector3(door_width + 0.4, 0.04, 0.7), door_xf * Transform3D(Basis(), Vector3(0.0, 0.02,
+		thickness / 2.0 + 0.35)), KERB_COLOR)
 	# The sign: a board over the door with the name on it, as wide as the name needs.
 	var sign_h: float = clampf(height - door_height - 0.25, 0.3, 0.6)
 	var sign_y: float = door_height + 0.14 + sign_h / 2.0
 	var text_px: Vector2 = ThemeDB.fallback_font.get_string_size(title, HORIZONTAL_ALIGNMENT_LEFT, -1, SIGN_FONT_SIZE)
 	var pixel_size: float = minf(sign_h * 0.75 / maxf(text_px.y, 1.0), (SIGN_MAX_WIDTH - 0.4) / maxf(text_px.x, 1.0))
-	var sign_w: float = clampf(text_px.x * pixel_size + 0.4, DOOR_WIDTH + 0.4, SIGN_MAX_WIDTH)
+	var sign_w: float = clampf(text_px.x * pixel_size + 0.4, door_width + 0.4, SIGN_MAX_WIDTH)
 	kit.box(Vector3(sign_w, sign_h, 0.06),
-		door_xf * Transform3D(Basis(), Vector3(0.0, sign_y, WALL_THICKNESS / 2.0 + 0.05)), SIGN_COLOR)
+		door_xf * Transform3D(Basis(), Vector3(0.0, sign_y, thickness / 2.0 + 0.05)), SIGN_COLOR)
 	var visual: MeshInstance3D = MeshInstance3D.new()
 	visual.name = (sector_id + "_facade").validate_node_name()
 	visual.mesh = kit.commit()
@@ -428,7 +436,7 @@ func _build_facade(sector_id: String, extent: Vector3, building: Dictionary, col
 	sign_label.outline_size = 0
 	sign_label.modulate = Color("#f7e7c4")
 	sign_label.double_sided = false
-	sign_label.transform = door_xf * Transform3D(Basis(), Vector3(0.0, sign_y, WALL_THICKNESS / 2.0 + 0.09))
+	sign_label.transform = door_xf * Transform3D(Basis(), Vector3(0.0, sign_y, thickness / 2.0 + 0.09))
 	add_child(sign_label)
 
 

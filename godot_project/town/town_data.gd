@@ -2,12 +2,22 @@ extends RefCounted
 ## The town as the server describes it (a simulacra.v1.Town message), indexed for
 ## the questions the world asks: where is a place, what is it called, where is an
 ## agent, and what is near it. Create it with new(town_message).
+##
+## The town's building geometry (wall_thickness, door_width, agent_radius) comes
+## from the message too; a town written before those fields gets the defaults
+## below, the values every town had then.
+
+const Walking: GDScript = preload("res://town/walking.gd")
 
 const KIND_SECTOR: String = "PLACE_KIND_SECTOR"
 const KIND_ARENA: String = "PLACE_KIND_ARENA"
 const KIND_OBJECT: String = "PLACE_KIND_OBJECT"
 ## An agent this close (horizontally) to an object's stand position is at the object.
 const OBJECT_REACH_M: float = 1.2
+## Town.wall_thickness of a town that leaves it out (0), metres.
+const DEFAULT_WALL_THICKNESS_M: float = 0.3
+## Town.door_width of a town that leaves it out (0), metres.
+const DEFAULT_DOOR_WIDTH_M: float = 2.0
 
 var name: String = ""
 ## Ground extent, centred on the origin.
@@ -16,6 +26,13 @@ var size: Vector3 = Vector3.ZERO
 var places: Array[Dictionary] = []
 ## Obstacle messages.
 var obstacles: Array[Dictionary] = []
+## Thickness of the walls of walled sectors, metres.
+var wall_thickness: float = DEFAULT_WALL_THICKNESS_M
+## Width of a walled sector's doorway, centred on its door, metres.
+var door_width: float = DEFAULT_DOOR_WIDTH_M
+## The room the navmesh keeps round every collider, metres; by default what the
+## bodies are made for (Walking.NAVMESH_AGENT_RADIUS).
+var agent_radius: float = Walking.NAVMESH_AGENT_RADIUS
 
 var _by_id: Dictionary = {}
 
@@ -24,11 +41,20 @@ var _by_id: Dictionary = {}
 func _init(town: Dictionary = {}) -> void:
 	name = str(town.get("name", ""))
 	size = vec3(town.get("size", {}))
+	wall_thickness = _length_or(town.get("wallThickness", 0.0), DEFAULT_WALL_THICKNESS_M)
+	door_width = _length_or(town.get("doorWidth", 0.0), DEFAULT_DOOR_WIDTH_M)
+	agent_radius = _length_or(town.get("agentRadius", 0.0), Walking.NAVMESH_AGENT_RADIUS)
 	for entry: Dictionary in town.get("places", []):
 		places.append(entry)
 		_by_id[str(entry.get("id", ""))] = entry
 	for obstacle: Dictionary in town.get("obstacles", []):
 		obstacles.append(obstacle)
+
+
+# A length field's value, or default_m where it is left out (proto3 JSON leaves a 0 out).
+static func _length_or(value: Variant, default_m: float) -> float:
+	var length: float = float(value)
+	return length if length > 0.0 else default_m
 
 
 ## A Vec3 message as a Vector3 (missing fields are 0, as proto3 JSON leaves them out).

@@ -3,7 +3,8 @@ extends RefCounted
 ## town_builder.gd turns into geometry, worked out from the Town message alone.
 ##
 ## - Buildings are the walled sectors (size.y > 0): four walls on the footprint's
-##   edges, a 2 m doorway gap in the wall nearest the sector's door.
+##   edges, a doorway gap (the town's door_width) in the wall nearest the sector's
+##   door. Walls are the town's wall_thickness thick.
 ## - Streets run along x (or z) through every gap between rows of buildings wide
 ##   enough for one, across the whole built-up area, cut where an obstacle or an
 ##   object stands; with a single row, one street runs along the side most doors face.
@@ -15,8 +16,6 @@ extends RefCounted
 
 const TownData: GDScript = preload("res://town/town_data.gd")
 
-const WALL_THICKNESS: float = 0.3
-const DOOR_WIDTH: float = 2.0
 const STREET_WIDTH: float = 4.0
 ## Clear ground kept between a street's edge and the buildings beside it.
 const STREET_CLEARANCE: float = 1.0
@@ -63,6 +62,9 @@ var trees: Array[Dictionary] = []
 ## Low bushes along the buildings' walls, clear of doors and paths:
 ## {"at": Vector2, "scale": float, "color": Color}.
 var bushes: Array[Dictionary] = []
+## The town's wall thickness and doorway width (TownData), which the plan is made with.
+var wall_thickness: float = TownData.DEFAULT_WALL_THICKNESS_M
+var door_width: float = TownData.DEFAULT_DOOR_WIDTH_M
 
 var _half: Vector2 = Vector2.ZERO
 var _by_id: Dictionary = {}
@@ -73,6 +75,8 @@ var _positions: Array[Vector2] = []
 
 
 func _init(town: TownData) -> void:
+	wall_thickness = town.wall_thickness
+	door_width = town.door_width
 	_half = Vector2(town.size.x, town.size.z) / 2.0
 	for place: Dictionary in town.places:
 		var kind: String = str(place.get("kind", ""))
@@ -116,7 +120,7 @@ static func _footprint(place: Dictionary) -> Rect2:
 	return Rect2(center.x - extent.x / 2.0, center.z - extent.z / 2.0, extent.x, extent.z)
 
 
-static func _plan_building(sector: Dictionary) -> Dictionary:
+func _plan_building(sector: Dictionary) -> Dictionary:
 	var center: Vector3 = TownData.vec3(sector.get("center", {}))
 	var extent: Vector3 = TownData.vec3(sector.get("size", {}))
 	var door: Vector3 = TownData.vec3(sector.get("door", {}))
@@ -124,9 +128,9 @@ static func _plan_building(sector: Dictionary) -> Dictionary:
 	var half_z: float = extent.z / 2.0
 	# Walls along x are longer by a thickness so the corners close.
 	var walls: Array[Dictionary] = [
-		{"name": "north", "along_x": true, "at": center.z - half_z, "half": half_x + WALL_THICKNESS / 2.0,
+		{"name": "north", "along_x": true, "at": center.z - half_z, "half": half_x + wall_thickness / 2.0,
 			"outward": Vector3.FORWARD},
-		{"name": "south", "along_x": true, "at": center.z + half_z, "half": half_x + WALL_THICKNESS / 2.0,
+		{"name": "south", "along_x": true, "at": center.z + half_z, "half": half_x + wall_thickness / 2.0,
 			"outward": Vector3.BACK},
 		{"name": "west", "along_x": false, "at": center.x - half_x, "half": half_z, "outward": Vector3.LEFT},
 		{"name": "east", "along_x": false, "at": center.x + half_x, "half": half_z, "outward": Vector3.RIGHT},
@@ -149,8 +153,8 @@ static func _plan_building(sector: Dictionary) -> Dictionary:
 		if i == door_wall:
 			var door_at: float = door.x if along_x else door.z
 			spans = [
-				Vector2(mid - half, door_at - DOOR_WIDTH / 2.0),
-				Vector2(door_at + DOOR_WIDTH / 2.0, mid + half),
+				Vector2(mid - half, door_at - door_width / 2.0),
+				Vector2(door_at + door_width / 2.0, mid + half),
 			]
 			door_point = Vector3(door_at, 0.0, wall["at"]) if along_x else Vector3(wall["at"], 0.0, door_at)
 		wall["spans"] = spans
@@ -303,7 +307,7 @@ func _plan_paths() -> void:
 		var out3: Vector3 = entry["outward"]
 		var out: Vector2 = Vector2(out3.x, out3.z)
 		# From the wall's outer face.
-		var door: Vector2 = Vector2(door3.x, door3.z) + out * (WALL_THICKNESS / 2.0)
+		var door: Vector2 = Vector2(door3.x, door3.z) + out * (wall_thickness / 2.0)
 		var best: Vector2 = Vector2.INF
 		var best_distance: float = INF
 		for street: Dictionary in streets:
@@ -505,8 +509,8 @@ func _plan_bushes(seed_text: String) -> void:
 				for k: int in count:
 					var along: float = span.x + 0.3 + BUSH_SPACING * (k + 0.5)
 					var point: Vector2 = (Vector2(along, at) if along_x else Vector2(at, along)) \
-						+ out * (WALL_THICKNESS / 2.0 + BUSH_RADIUS)
-					if rng.randf() > BUSH_CHANCE or point.distance_to(door) < DOOR_WIDTH or _bush_blocked(point):
+						+ out * (wall_thickness / 2.0 + BUSH_RADIUS)
+					if rng.randf() > BUSH_CHANCE or point.distance_to(door) < door_width or _bush_blocked(point):
 						continue
 					bushes.append({
 						"at": point,

@@ -1,7 +1,10 @@
 extends RefCounted
 ## What the bodies that walk the town and the navmesh they walk must agree on, in
 ## one place: town_builder.gd bakes the navmesh with these, npc/npc.gd and
-## player/player.gd size their bodies and follow paths with them.
+## player/player.gd size their bodies and follow paths with them. The navmesh's
+## agent radius is the town's (Town.agent_radius, which the towns' files carry);
+## the bodies are made for NAVMESH_AGENT_RADIUS, and town_builder.gd warns of a town
+## whose radius leaves them too little room.
 ##
 ## A body is a capsule that slides along what it touches and climbs nothing (a
 ## CharacterBody3D has no step-up). The navmesh keeps NAVMESH_AGENT_RADIUS from
@@ -16,8 +19,10 @@ extends RefCounted
 
 ## The collision capsule's radius of NPCs and the player, metres.
 const BODY_RADIUS: float = 0.3
-## The room the navmesh leaves round colliders: two navmesh cells (Recast rounds the
-## radius up to whole cells), and wide enough that a 2 m doorway stays a 1 m lane.
+## The room the navmesh leaves round colliders that the bodies are made for, and a
+## town's agent_radius where the town leaves it out (TownData): two navmesh cells
+## (Recast rounds the radius up to whole cells), and wide enough that a 2 m doorway
+## stays a 1 m lane.
 const NAVMESH_AGENT_RADIUS: float = 0.5
 ## Nothing is climbable: the ground is flat, and a body cannot step onto anything.
 ## With a climb of one cell, Recast rounded a 0.45 m bench to a step and laid the

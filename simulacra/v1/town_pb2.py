@@ -24,15 +24,15 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17simulacra/v1/town.proto\x12\x0csimulacra.v1\"\'\n\x04Vec3\x12\t\n\x01x\x18\x01 \x01(\x02\x12\t\n\x01y\x18\x02 \x01(\x02\x12\t\n\x01z\x18\x03 \x01(\x02\"\x9c\x02\n\x05Place\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12%\n\x04kind\x18\x03 \x01(\x0e\x32\x17.simulacra.v1.PlaceKind\x12\x11\n\tparent_id\x18\x04 \x01(\t\x12$\n\x08position\x18\x05 \x01(\x0b\x32\x12.simulacra.v1.Vec3\x12 \n\x04size\x18\x06 \x01(\x0b\x32\x12.simulacra.v1.Vec3\x12\r\n\x05\x63olor\x18\x07 \x01(\t\x12\r\n\x05state\x18\x08 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\t \x01(\t\x12\"\n\x06\x63\x65nter\x18\n \x01(\x0b\x32\x12.simulacra.v1.Vec3\x12 \n\x04\x64oor\x18\x0b \x01(\x0b\x32\x12.simulacra.v1.Vec3\"m\n\x08Obstacle\x12\n\n\x02id\x18\x01 \x01(\t\x12$\n\x08position\x18\x02 \x01(\x0b\x32\x12.simulacra.v1.Vec3\x12 \n\x04size\x18\x03 \x01(\x0b\x32\x12.simulacra.v1.Vec3\x12\r\n\x05\x63olor\x18\x04 \x01(\t\"\x86\x01\n\x04Town\x12\x0c\n\x04name\x18\x01 \x01(\t\x12 \n\x04size\x18\x02 \x01(\x0b\x32\x12.simulacra.v1.Vec3\x12#\n\x06places\x18\x03 \x03(\x0b\x32\x13.simulacra.v1.Place\x12)\n\tobstacles\x18\x04 \x03(\x0b\x32\x16.simulacra.v1.Obstacle*k\n\tPlaceKind\x12\x1a\n\x16PLACE_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11PLACE_KIND_SECTOR\x10\x01\x12\x14\n\x10PLACE_KIND_ARENA\x10\x02\x12\x15\n\x11PLACE_KIND_OBJECT\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17simulacra/v1/town.proto\x12\x0csimulacra.v1\"\'\n\x04Vec3\x12\t\n\x01x\x18\x01 \x01(\x02\x12\t\n\x01y\x18\x02 \x01(\x02\x12\t\n\x01z\x18\x03 \x01(\x02\"\x9c\x02\n\x05Place\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12%\n\x04kind\x18\x03 \x01(\x0e\x32\x17.simulacra.v1.PlaceKind\x12\x11\n\tparent_id\x18\x04 \x01(\t\x12$\n\x08position\x18\x05 \x01(\x0b\x32\x12.simulacra.v1.Vec3\x12 \n\x04size\x18\x06 \x01(\x0b\x32\x12.simulacra.v1.Vec3\x12\r\n\x05\x63olor\x18\x07 \x01(\t\x12\r\n\x05state\x18\x08 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\t \x01(\t\x12\"\n\x06\x63\x65nter\x18\n \x01(\x0b\x32\x12.simulacra.v1.Vec3\x12 \n\x04\x64oor\x18\x0b \x01(\x0b\x32\x12.simulacra.v1.Vec3\"m\n\x08Obstacle\x12\n\n\x02id\x18\x01 \x01(\t\x12$\n\x08position\x18\x02 \x01(\x0b\x32\x12.simulacra.v1.Vec3\x12 \n\x04size\x18\x03 \x01(\x0b\x32\x12.simulacra.v1.Vec3\x12\r\n\x05\x63olor\x18\x04 \x01(\t\"\xc8\x01\n\x04Town\x12\x0c\n\x04name\x18\x01 \x01(\t\x12 \n\x04size\x18\x02 \x01(\x0b\x32\x12.simulacra.v1.Vec3\x12#\n\x06places\x18\x03 \x03(\x0b\x32\x13.simulacra.v1.Place\x12)\n\tobstacles\x18\x04 \x03(\x0b\x32\x16.simulacra.v1.Obstacle\x12\x16\n\x0ewall_thickness\x18\x05 \x01(\x02\x12\x12\n\ndoor_width\x18\x06 \x01(\x02\x12\x14\n\x0c\x61gent_radius\x18\x07 \x01(\x02*k\n\tPlaceKind\x12\x1a\n\x16PLACE_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11PLACE_KIND_SECTOR\x10\x01\x12\x14\n\x10PLACE_KIND_ARENA\x10\x02\x12\x15\n\x11PLACE_KIND_OBJECT\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'simulacra.v1.town_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PLACEKIND']._serialized_start=617
-  _globals['_PLACEKIND']._serialized_end=724
+  _globals['_PLACEKIND']._serialized_start=683
+  _globals['_PLACEKIND']._serialized_end=790
   _globals['_VEC3']._serialized_start=41
   _globals['_VEC3']._serialized_end=80
   _globals['_PLACE']._serialized_start=83
@@ -40,5 +40,5 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_OBSTACLE']._serialized_start=369
   _globals['_OBSTACLE']._serialized_end=478
   _globals['_TOWN']._serialized_start=481
-  _globals['_TOWN']._serialized_end=615
+  _globals['_TOWN']._serialized_end=681
 # @@protoc_insertion_point(module_scope)

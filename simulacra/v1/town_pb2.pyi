@@ -67,13 +67,19 @@ class Obstacle(_message.Message):
     def __init__(self, id: _Optional[str] = ..., position: _Optional[_Union[Vec3, _Mapping]] = ..., size: _Optional[_Union[Vec3, _Mapping]] = ..., color: _Optional[str] = ...) -> None: ...
 
 class Town(_message.Message):
-    __slots__ = ("name", "size", "places", "obstacles")
+    __slots__ = ("name", "size", "places", "obstacles", "wall_thickness", "door_width", "agent_radius")
     NAME_FIELD_NUMBER: _ClassVar[int]
     SIZE_FIELD_NUMBER: _ClassVar[int]
     PLACES_FIELD_NUMBER: _ClassVar[int]
     OBSTACLES_FIELD_NUMBER: _ClassVar[int]
+    WALL_THICKNESS_FIELD_NUMBER: _ClassVar[int]
+    DOOR_WIDTH_FIELD_NUMBER: _ClassVar[int]
+    AGENT_RADIUS_FIELD_NUMBER: _ClassVar[int]
     name: str
     size: Vec3
     places: _containers.RepeatedCompositeFieldContainer[Place]
     obstacles: _containers.RepeatedCompositeFieldContainer[Obstacle]
-    def __init__(self, name: _Optional[str] = ..., size: _Optional[_Union[Vec3, _Mapping]] = ..., places: _Optional[_Iterable[_Union[Place, _Mapping]]] = ..., obstacles: _Optional[_Iterable[_Union[Obstacle, _Mapping]]] = ...) -> None: ...
+    wall_thickness: float
+    door_width: float
+    agent_radius: float
+    def __init__(self, name: _Optional[str] = ..., size: _Optional[_Union[Vec3, _Mapping]] = ..., places: _Optional[_Iterable[_Union[Place, _Mapping]]] = ..., obstacles: _Optional[_Iterable[_Union[Obstacle, _Mapping]]] = ..., wall_thickness: _Optional[float] = ..., door_width: _Optional[float] = ..., agent_radius: _Optional[float] = ...) -> None: ...
