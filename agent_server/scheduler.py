@@ -28,8 +28,13 @@ its compute among the requests it decodes, whatever their priority, so while pla
 work is waiting or in flight no more background requests start than the town's share
 of the places (`max(1, round(concurrency * town_share))`, unless town_share is 0: then
 none), nor for PLAYER_GRACE_S after the player's last request ends (a line's requests
-follow one another); those in flight finish. With one place, they run one request at
-a time.
+follow one another). Background answers in free text already in flight on a model that
+continues an answer (`continues_answers`: a server told the answer so far as the
+assistant's message goes on from there) are suspended then: their streams are closed,
+which frees the server's compute at once, and they wait, at their priority, until
+the player's work and its grace are over, to go on from the text they had given
+(`suspensions` counts them). Answers held to a grammar, and scoring, finish. With one
+place, they run one request at a time.
 
 The town's turn. Several players talking at once always have work for the model, and
 alone-first would then starve the town (everything below the player's priority: its
@@ -112,6 +117,10 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 _END = object()
+
+
+def _never() -> bool:
+    return False
 # Most requests a scheduler without an engine runs at once.
 MAX_IN_FLIGHT = 64
 # How long after a player's request ends a model server is still kept for the player's
@@ -196,6 +205,11 @@ class _Job:
     # When it last joined the batch (an order): the town's turn evicts the player
     # sequence that joined last, the one that has waited least for its slot.
     started: int = field(compare=False, default=-1)
+    # A background answer in free text that may be suspended for the player's work and
+    # go on later from what it has said (a model without an engine that
+    # continues_answers), and the pieces it has handed on so far.
+    suspendable: bool = field(compare=False, default=False)
+    said: list[str] = field(compare=False, default_factory=list)
 
     @property
     def prepares(self) -> bool:
@@ -309,6 +323,10 @@ class LLMScheduler:
         self._worker: asyncio.Task | None = None
         self._in_flight: list[_Job] = []
         self._player_until = 0.0
+        # Whether the player's work holds the model now (set on the loop, read by the
+        # worker threads of suspendable answers), and answers suspended for it.
+        self._player_holds = threading.Event()
+        self.suspensions = 0
         self._wake = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         engine = getattr(model, "engine", None)
@@ -424,8 +442,11 @@ class LLMScheduler:
             async for piece in other.stream(request, priority, purpose, keep_prompt=keep_prompt):
                 yield piece
             return
+        suspendable = (self._engine is None and request.grammar is None and priority != Priority.PLAYER
+                       and getattr(self.model, "continues_answers", False))
         async for piece in self._submit(lambda model: model.stream(request), request, priority, purpose,
-                                        batched=self._engine is not None, keep_prompt=keep_prompt):
+                                        batched=self._engine is not None, keep_prompt=keep_prompt,
+                                        suspendable=suspendable):
             yield piece
 
     async def prepare(self, request: LLMRequest, priority: Priority, purpose: str) -> None:
@@ -462,7 +483,7 @@ class LLMScheduler:
 
     async def _submit(
         self, work: Callable[[LanguageModel], Iterator[Any]], request: LLMRequest, priority: Priority, purpose: str,
-        counts_tokens: bool = True, batched: bool = False, keep_prompt: bool = False,
+        counts_tokens: bool = True, batched: bool = False, keep_prompt: bool = False, suspendable: bool = False,
     ) -> AsyncIterator[Any]:
         if self._worker is None and self._thread is None:
             raise Unavailable("the model scheduler is not running")
@@ -472,7 +493,8 @@ class LLMScheduler:
         if urgency is not None:
             priority = urgency.applied_to(priority)
         job = _Job(int(priority), next(self._seq), work, request, purpose, asyncio.Queue(), time.monotonic(), counts_tokens,
-                   batched=batched, keep_prompt=keep_prompt, urgency=urgency, client=_client.get())
+                   batched=batched, keep_prompt=keep_prompt, urgency=urgency, client=_client.get(),
+                   suspendable=suspendable)
         with self._cond:
             if self._stopped is not None:  # the worker thread died since the check above
                 raise self._unavailable()
@@ -482,6 +504,8 @@ class LLMScheduler:
                 self._cond.notify()
             else:
                 self._queue.put_nowait(job)
+                if job.priority == Priority.PLAYER:
+                    self._player_holds.set()
                 self._wake.set()
         try:
             while True:
@@ -574,8 +598,9 @@ class LLMScheduler:
                     await self._wake.wait()
                     continue
                 self._in_flight.append(job)
-                done = loop.run_in_executor(self._executor, self._run, job)
-                done.add_done_callback(lambda _, job=job: self._ended(job))
+                pause = self._player_holds.is_set if job.suspendable else _never
+                done = loop.run_in_executor(self._executor, self._run, job, pause)
+                done.add_done_callback(lambda over, job=job: self._ended(job, over))
         except Exception as exc:  # a fault of the scheduler itself, not of one request
             log.exception("the model scheduler stopped")
             self._stopped = exc
@@ -585,12 +610,27 @@ class LLMScheduler:
     def _unavailable(self) -> Unavailable:
         return Unavailable(f"the model scheduler stopped: {type(self._stopped).__name__}: {self._stopped}")
 
-    def _ended(self, job: _Job) -> None:
+    def _ended(self, job: _Job, over: asyncio.Future | None = None) -> None:
         self._in_flight.remove(job)
+        if over is not None and not over.cancelled() and over.exception() is None and over.result() is False:
+            # Suspended for the player's work: it waits again, to go on from what it said.
+            self.suspensions += 1
+            self._queue.put_nowait(job)
         if job.priority == Priority.PLAYER and self._loop is not None:
             self._player_until = time.monotonic() + PLAYER_GRACE_S
             self._loop.call_later(PLAYER_GRACE_S, self._wake.set)
         self._wake.set()
+
+    def _player_claims(self) -> bool:
+        """On the loop: whether the player's work waits, runs, or is in its grace (and
+        the flag the suspendable answers read says so)."""
+        claims = time.monotonic() < self._player_until or any(
+            j.priority == Priority.PLAYER for j in [*self._in_flight, *self._queue._queue])
+        if claims:
+            self._player_holds.set()
+        else:
+            self._player_holds.clear()
+        return claims
 
     def _next_to_start(self) -> _Job | None:
         """On the loop: the waiting job of highest priority, if it may start now. One
@@ -599,16 +639,28 @@ class LLMScheduler:
         while waiting and waiting[0].cancelled.is_set():
             heapq.heappop(waiting)
         limit = self.concurrency
+        claims = self._player_claims()
         if not waiting or len(self._in_flight) >= limit:
             return None
         if waiting[0].priority != Priority.PLAYER and limit > 1:
+            if claims and any(j.suspendable for j in waiting):
+                # What was suspended for the player goes on after it, and what could be
+                # suspended does not start before it: let others by, in order.
+                startable = [j for j in waiting if not j.suspendable and not j.cancelled.is_set()]
+                if not startable:
+                    return None
+                first = min(startable)
+            else:
+                first = waiting[0]
             background = sum(1 for j in self._in_flight if j.priority != Priority.PLAYER)
             places = limit - 1
-            if time.monotonic() < self._player_until or any(
-                    j.priority == Priority.PLAYER for j in [*self._in_flight, *waiting]):
+            if claims:
                 places = min(places, max(1, round(limit * self.town_share)) if self.town_share else 0)
             if background >= places:
                 return None
+            waiting.remove(first)
+            heapq.heapify(waiting)
+            return first
         return heapq.heappop(waiting)
 
     def _run(self, job: _Job, pause: Callable[[], bool] = lambda: False) -> bool:
@@ -620,6 +672,14 @@ class LLMScheduler:
         stats = self.stats[job.purpose]
         started = time.monotonic()
         try:
+            if job.steps is None and job.said:  # suspended: go on from what it said
+                request = replace(job.request, max_tokens=job.request.max_tokens - len(job.said), messages=[
+                    *job.request.messages, {"role": "assistant", "content": "".join(job.said)}])
+                if request.max_tokens <= 0:
+                    job.steps = iter(())
+                else:
+                    stats.prompt_tokens += self.model.count_prompt_tokens(request)
+                    job.steps = iter(self.model.stream(request))
             if job.steps is None:
                 stats.calls += 1
                 stats.queue_seconds += started - job.enqueued_at
@@ -640,6 +700,12 @@ class LLMScheduler:
                 loop.call_soon_threadsafe(put, item)
                 if job.cancelled.is_set():
                     break
+                if job.suspendable:
+                    job.said.append(item)
+                    if pause():  # closing the stream frees the server's compute now
+                        job.steps.close()
+                        job.steps = None
+                        return False
             loop.call_soon_threadsafe(put, _END)
         except Exception as exc:  # handed to the awaiting caller
             log.exception("model request for %s failed", job.purpose)

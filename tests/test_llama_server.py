@@ -142,6 +142,40 @@ async def test_the_player_never_waits_behind_background_requests(servers):
     assert finished.index("player_chat") <= 1, finished
 
 
+async def test_background_answers_are_suspended_for_the_player_and_go_on_where_they_stopped(servers):
+    """On a real server, background answers in free text stop decoding while the
+    player's line is answered and then go on from what they had said, as the
+    assistant's message: each caller gets one answer, as long as asked at most, and
+    the same as the uninterrupted one (greedy decoding)."""
+    backend = Counted(servers[0].base_url, max_in_flight=SLOTS)
+    backend.concurrency = SLOTS
+    prompts = [f"Tell me a long story about a baker, number {i}." for i in range(2)]
+
+    async def answers(scheduler: LLMScheduler, player: bool) -> list[str]:
+        asked = [asyncio.create_task(scheduler.complete(_ask(p, max_tokens=MAX_TOKENS, temperature=0.0),
+                                                        Priority.REFLECTION, "reflection")) for p in prompts]
+        if player:
+            await asyncio.sleep(0.5)  # both are decoding
+            line = await scheduler.complete(_ask("Hello! How are you?", max_tokens=24), Priority.PLAYER,
+                                            "player_chat")
+            assert line.text.strip()
+        return [c.text for c in await asyncio.gather(*asked)]
+
+    alone, beside = LLMScheduler(backend), LLMScheduler(backend)
+    await alone.start()
+    await beside.start()
+    try:
+        uninterrupted = await answers(alone, player=False)
+        suspended = await answers(beside, player=True)
+    finally:
+        await alone.close()
+        await beside.close()
+    assert beside.suspensions >= 1 and alone.suspensions == 0
+    assert all(text.strip() for text in suspended)
+    assert all(len(backend._tokenize(text)) <= MAX_TOKENS + 2 for text in suspended)
+    assert suspended == uninterrupted
+
+
 def test_a_pool_finishes_every_answer_when_a_server_is_killed_mid_answer(real_model_path, tmp_path):
     victim, survivor = spawn_llama_servers(2, real_model_path, threads=2, slots=SLOTS, ctx_per_slot=2048,
                                            log_dir=tmp_path)

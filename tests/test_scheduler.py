@@ -2,6 +2,8 @@
 priority and by client when the queue is full."""
 
 import asyncio
+import threading
+from collections.abc import Iterator
 
 import pytest
 
@@ -210,4 +212,92 @@ async def test_a_fault_of_the_scheduler_fails_every_request_with_its_reason_inst
         assert (await asyncio.wait_for(running, 5)).text == "running"  # what ran, ends
         assert "the model scheduler stopped" in caplog.text
     finally:
+        await scheduler.close()
+
+
+class WordServer(ScriptedModel):
+    """A model server that continues an answer given as the assistant's last message,
+    and streams one word a time the test allows ("w0 w1 ..." up to max_tokens words);
+    it records each request it streams and each stream closed before its end."""
+
+    continues_answers = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.concurrency = 4
+        self.words = threading.Semaphore(0)
+        self.closed_early: list[str] = []
+        self.done = threading.Event()  # the test is over: stop waiting for words
+
+    def stream(self, request: LLMRequest) -> Iterator[str]:
+        self.asked.append(request)
+        said = request.messages[-1]["content"] if request.messages[-1]["role"] == "assistant" else ""
+        start = len(said.split())
+        tag = request.messages[0]["content"]
+        ended = False
+        try:
+            for i in range(start, start + request.max_tokens):
+                if tag != "player":
+                    while not self.words.acquire(timeout=0.01):
+                        if self.done.is_set():
+                            return
+                yield f"{tag}{i} "
+            ended = True
+        finally:
+            if not ended:
+                self.closed_early.append(tag)
+
+
+async def _until(condition, what: str) -> None:
+    for _ in range(2000):
+        if condition():
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"timed out waiting until {what}")
+
+
+async def test_background_answers_on_a_server_are_suspended_for_the_player_and_go_on_from_what_they_said():
+    """On a model server, background answers in free text stop decoding while the
+    player's work is in flight (their streams closed), and afterwards go on from the
+    text they had given: their callers get whole answers. An answer held to a grammar
+    is not suspended; new free-text work does not start before the player's is done."""
+    model = WordServer()
+    scheduler = LLMScheduler(model, town_share=0.25)
+    await scheduler.start()
+    try:
+        free = [asyncio.create_task(scheduler.complete(
+            LLMRequest(messages=[{"role": "user", "content": f"bg{i}"}], max_tokens=6), Priority.REFLECTION,
+            "reflection")) for i in range(2)]
+        held = asyncio.create_task(scheduler.complete(
+            LLMRequest(messages=[{"role": "user", "content": "plan"}], max_tokens=4, grammar='root ::= "x"'),
+            Priority.PLANNING, "planning"))
+        await _until(lambda: len(model.asked) == 3, "three background answers began")
+        for _ in range(3):
+            model.words.release()  # a word or two each
+        await asyncio.sleep(0.05)
+        player = asyncio.create_task(scheduler.complete(_request("player"), Priority.PLAYER, "player_chat"))
+
+        def suspended() -> bool:
+            model.words.release()  # words, one at a time: each free answer stops after its next
+            return sorted(model.closed_early) == ["bg0", "bg1"]
+
+        await _until(suspended, "the free answers were suspended")
+        assert (await asyncio.wait_for(player, 5)).text.startswith("player0")
+        later = asyncio.create_task(scheduler.complete(
+            LLMRequest(messages=[{"role": "user", "content": "later"}], max_tokens=2), Priority.REFLECTION,
+            "reflection"))
+        for _ in range(40):
+            model.words.release()
+        answers = [(await asyncio.wait_for(task, 10)).text for task in [*free, held, later]]
+        assert answers[:2] == [" ".join(f"bg{i}{k}" for k in range(6)) + " " for i in range(2)]
+        assert answers[2] == "plan0 plan1 plan2 plan3 " and answers[3] == "later0 later1 "
+        assert scheduler.suspensions == 2 and "plan" not in model.closed_early
+        resumed = [r for r in model.asked if r.messages[-1]["role"] == "assistant"]
+        assert sorted(r.messages[0]["content"] for r in resumed) == ["bg0", "bg1"]
+        assert all(r.max_tokens == 6 - len(r.messages[-1]["content"].split()) for r in resumed)
+        # Nothing suspendable started while the player's work held the server.
+        order = [r.messages[0]["content"] for r in model.asked]
+        assert order.index("later") > order.index("player")
+    finally:
+        model.done.set()
         await scheduler.close()

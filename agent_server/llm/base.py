@@ -53,6 +53,10 @@ class LanguageModel(ABC):
     # Whether score_options reads the model's probabilities (else it picks one option
     # greedily: 0.0 for it, -inf for the others), so that a score may be weighed.
     reads_probabilities: bool = False
+    # Whether a request whose last message is the assistant's goes on with that answer
+    # (a model server does; the scheduler then suspends background answers for the
+    # player's work and continues them later from what they had said).
+    continues_answers: bool = False
 
     @abstractmethod
     def stream(self, request: LLMRequest) -> Iterator[str]:

@@ -80,6 +80,9 @@ class OpenAIHTTPModel(LanguageModel):
     Constructing it does no I/O; `connect` also checks the server before the first request.
     """
 
+    # An answer ending with the assistant's message goes on from it (see the module's doc).
+    continues_answers = True
+
     def __init__(
         self,
         base_url: str,

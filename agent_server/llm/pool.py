@@ -73,6 +73,8 @@ def _refused(exc: Exception) -> bool:
 class ModelPool(LanguageModel):
     """Several servers of one model behind the one-model interface."""
 
+    continues_answers = True  # as its servers do: how an answer cut off goes on elsewhere
+
     def __init__(self, models: list[OpenAIHTTPModel], *, backoff_s: float = 1.0, max_backoff_s: float = 30.0,
                  max_attempts: int | None = None, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:
