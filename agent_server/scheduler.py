@@ -658,12 +658,13 @@ class LLMScheduler:
                 places = min(places, max(1, round(limit * self.town_share)) if self.town_share else 0)
             if background >= places:
                 return None
-            waiting.remove(first)
-            heapq.heapify(waiting)
-            return first
+            if first is not waiting[0]:
+                waiting.remove(first)
+                heapq.heapify(waiting)
+                return first
         return heapq.heappop(waiting)
 
-    def _run(self, job: _Job, pause: Callable[[], bool] = lambda: False) -> bool:
+    def _run(self, job: _Job, pause: Callable[[], bool] = _never) -> bool:
         """On the worker thread: run one request, handing results back to the loop.
         At the work's pause points, `pause()` may stop it: it then returns False, and a
         later call goes on where it stopped. True when the request is over."""
@@ -736,7 +737,7 @@ class LLMScheduler:
                     self._start(job)
                 if exclusive is not None:
                     # The player's own scoring never pauses: it would pause for itself.
-                    pause = (lambda: False) if exclusive.priority == Priority.PLAYER else self._should_pause
+                    pause = _never if exclusive.priority == Priority.PLAYER else self._should_pause
                     self._parked = None if self._run(exclusive, pause) else exclusive
                 self._drop_cancelled()
                 if self._gives_way_to and not self._turn and not self._player_waits() and self._player_elsewhere():
