@@ -134,8 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     sim_cmd.add_argument("--speed", type=float, default=60.0,
                          help="game seconds per real second in the world (default 60, the game's own)")
     sim_cmd.add_argument("--out", type=Path, help="the run folder (default runs/<scenario>-<date>-<time>)")
-    sim_cmd.add_argument("--ablation", default="none", choices=["none", "no-reflection", "no-planning", "no-topics"],
-                         help="run without reflection or without planning, to compare")
+    sim_cmd.add_argument("--ablation", default="none", choices=["none", "no-reflection", "no-planning", "no-topics", "no-routine"],
+                         help="run without reflection, planning, topic choice or routines, to compare")
     sim_cmd.add_argument("--no-interviews", action="store_true", help="skip the end-of-run interviews")
     sim_cmd.add_argument("--realtime", action="store_true",
                          help="the world runs at game speed without waiting for the minds (what a player would see "

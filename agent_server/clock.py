@@ -36,6 +36,13 @@ def calendar_day(seconds: int, start_date: str) -> str:
     return f"{date:%A} {date:%B} {date.day}"
 
 
+def weekday_of(seconds: int, start_date: str) -> int | None:
+    """The weekday of a game time (0 Monday), or None when the scenario keeps no calendar."""
+    if not start_date:
+        return None
+    return (datetime.date.fromisoformat(start_date) + datetime.timedelta(days=int(seconds) // SECONDS_PER_DAY)).weekday()
+
+
 def calendar_time(seconds: int, start_date: str) -> str:
     """ "Tuesday February 14, 17:05" (or "Day 2 17:05" without a calendar)."""
     if not start_date:

@@ -87,6 +87,9 @@ class MindState:
     summary_day: int = -1
     day: int = -1
     wake_hour: int = 7
+    # When the agent goes to bed today, in minutes after midnight (24 * 60: not before
+    # midnight): its routine's bedtime, else planning.BEDTIME_HOUR.
+    bed_minute: int = 23 * 60
     day_plan: list[Step] = field(default_factory=list)
     hourly: list[Step] = field(default_factory=list)
     actions: list[Step] = field(default_factory=list)

@@ -18,6 +18,9 @@ class MindOptions:
     # A day plan and an hourly plan, made ahead (planning.Planner); off: each hour is
     # decomposed as it comes (the evaluation's ablation without planning).
     planning: bool = True
+    # The day plan starts from the agent's routine, read from the scenario's habits
+    # (routine.py); off: the model writes every day (the paper's way).
+    routine: bool = True
     # Reflection, and the summed importance that triggers it (reflection.Reflector).
     reflection: bool = True
     reflection_threshold: int = 150
@@ -41,6 +44,7 @@ class MindOptions:
         every place anew and thinks in full detail everywhere."""
         return cls(
             planning=settings.planning,
+            routine=settings.routine,
             reflection=settings.reflection,
             reflection_threshold=settings.reflection_threshold,
             topic_choice=settings.topic_choice,

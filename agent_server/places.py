@@ -11,13 +11,15 @@ for it), and a routine action (the same text again) keeps the area chosen before
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from agent_server.mind import Mind, Step
 from agent_server.options import MindOptions
 from agent_server.prompts import choose_place
 from agent_server.scheduler import Priority
-from agent_server.town import ARENA, OBJECT
+from agent_server.town import ARENA, OBJECT, SECTOR
 from simulacra.v1 import town_pb2
 
 # How much the semantic match between an action and a place's description counts in
@@ -49,6 +51,38 @@ class PlaceChooser:
     async def choose_place(self, mind: Mind, action: str, chunk: str) -> str:
         """A place id for one action: its area, then the object in it."""
         return self.choose_object(mind, await self.choose_area(mind, action, chunk), action, chunk)
+
+    @staticmethod
+    def named(mind: Mind, text: str) -> str:
+        """The sector an action names, if it names one ("open Hobbs Cafe", "walk to the
+        pharmacy", "come home for dinner"): by its whole name, or by "the" and the last
+        word of its name when one sector's name ends so ("the cafe"); "home": the agent's
+        home. The first named in the text; "" when none is."""
+        town = mind.f.town
+        lowered = " " + re.sub(r"[,.;:!?]", " ", text.lower()) + " "
+        found: list[tuple[int, int, str]] = []  # where, how many characters it says, which
+        home = lowered.find(" home ")
+        if home < 0:
+            home = lowered.find(" home,")
+        if home >= 0:
+            found.append((home, -4, town.sector_of(mind.agent.home_place_id).id))
+        sectors = town.places(SECTOR)
+        heads: dict[str, list[town_pb2.Place]] = {}
+        for sector in sectors:
+            name = sector.name.lower().removeprefix("the ")
+            words = name.split()
+            # Its whole name, or its first two words for a long one ("Willows Market").
+            for said in (name, " ".join(words[:2]) if len(words) > 2 else None):
+                at = lowered.find(f" {said} ") if said else -1
+                if at >= 0:
+                    found.append((at, -len(said), sector.id))
+                    break
+            heads.setdefault(name.split()[-1], []).append(sector)
+        for head, owners in heads.items():
+            match = re.search(rf"\bthe {re.escape(head)}\b", lowered)
+            if match and len(owners) == 1:
+                found.append((match.start(), -len(head), owners[0].id))
+        return min(found)[2] if found else ""
 
     async def area_for(self, mind: Mind, chunk: Step) -> str:
         """Where an hour's chunk happens: its own place if it has one (a commitment: the

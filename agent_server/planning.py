@@ -2,6 +2,12 @@
 strokes, its hour-long chunks, and (shortly ahead of time) 5-15-minute actions, each
 at a place in the town tree that the agent knows. Plans are memories too.
 
+The day starts from the agent's routine where the scenario's habits give one
+(routine.py): its usual hours, each at the place it names, with what it has committed to
+laid over them; the model writes each hour's actions, and the next hour after something
+changed its plans. Without a routine (or with `MindOptions.routine` off) the model
+writes the day and its hours, the paper's way.
+
 Where they happen is place choice's (places.py): an hour's chunk has its area (sector,
 then arena) chosen once, and each of its actions the object there by meaning.
 """
@@ -14,11 +20,12 @@ import logging
 import time
 from collections import Counter, deque
 
-from agent_server.clock import SECONDS_PER_DAY, day_of
+from agent_server.clock import SECONDS_PER_DAY, day_of, weekday_of
 from agent_server.mind import Mind, Step
 from agent_server.options import MindOptions
 from agent_server.places import PlaceChooser
 from agent_server.prompts import day_plan, decompose, hourly_plan, summary
+from agent_server.routine import Routine, read as read_routine
 from agent_server.scheduler import Priority, Urgency, WorkAhead, urgent_work
 
 log = logging.getLogger(__name__)
@@ -35,6 +42,9 @@ INTENTION_BUDGET_TOKENS = 120
 WAITED = Priority.CONVERSATION
 # A wait for planning this long (real seconds) is logged.
 SLOW_WAIT_S = 5.0
+# What follows at once an item this short at a place (arriving there, opening it) and
+# names no place of its own happens there too.
+ARRIVAL_MINUTES = 30
 # A host spends the hour before its event at the place, getting it ready.
 PREPARE_HOURS = 1
 
@@ -53,6 +63,9 @@ class Planner:
         # False: no day plan and no hourly plan; each hour is decomposed as it comes from
         # the agent's summary alone (the evaluation's ablation without planning).
         self.ahead = options.planning
+        # False: the model writes every day plan, whatever the habits say.
+        self.routines = options.routine
+        self._routine_of: dict[str, Routine] = {}
         # Where each hour's chunk and each action happen (places.py).
         self.places = places if places is not None else PlaceChooser(options)
         # Hours being decomposed ahead of time: (agent id, hour start) -> the work.
@@ -86,11 +99,11 @@ class Planner:
                     await self.plan_day(mind, now)
         day_start = day_of(now) * SECONDS_PER_DAY
         wake = day_start + mind.state.wake_hour * 3600
-        bedtime = day_start + BEDTIME_HOUR * 3600
+        bedtime = day_start + min(mind.state.bed_minute, 24 * 60) * 60
         if now < wake:
             return Step(day_start, (wake - day_start) // 60, "sleeping", mind.agent.home_place_id)
         if now >= bedtime:
-            return Step(bedtime, (SECONDS_PER_DAY - BEDTIME_HOUR * 3600) // 60, "sleeping", mind.agent.home_place_id)
+            return Step(bedtime, (day_start + SECONDS_PER_DAY - bedtime) // 60, "sleeping", mind.agent.home_place_id)
         step = next((s for s in mind.state.actions if s.covers(now)), None)
         if step is not None and step.coarse and mind.f.detail.full(mind.id):
             # Planned coarsely while the player was far; the player is near now.
@@ -186,19 +199,64 @@ class Planner:
 
     # ---- the day ---------------------------------------------------------------------
 
+    def usual_day(self, mind: Mind, now: int) -> list[Step]:
+        """The agent's routine for the day of `now` as the day's plan in broad strokes,
+        each item at the place it names (or none, for place choice to find); [] when the
+        habits give no routine or routines are off."""
+        if not self.routines:
+            return []
+        routine = self._routine_of.get(mind.id)
+        if routine is None:
+            routine = self._routine_of[mind.id] = read_routine(mind.identity.habits, mind.identity.first_name)
+        if not routine.usable:
+            return []
+        day_start = day_of(now) * SECONDS_PER_DAY
+        steps: list[Step] = []
+        for start, end, text in routine.day(weekday_of(now, mind.f.start_date)):
+            place = self.places.named(mind, text)
+            if not place and steps and steps[-1].minutes <= ARRIVAL_MINUTES and steps[-1].place_id:
+                place = steps[-1].place_id  # "opens Hobbs Cafe at 8 am. She works at the counter ..."
+            steps.append(Step(day_start + start * 60, end - start, text, place))
+        return steps
+
     async def plan_day(self, mind: Mind, now: int) -> None:
         day = day_of(now)
         await self.refresh_summary(mind, now)
         if not self.ahead:
             mind.state.day, mind.state.wake_hour = day, UNPLANNED_WAKE_HOUR
+            mind.state.bed_minute = BEDTIME_HOUR * 60
             mind.state.day_plan, mind.state.hourly, mind.state.actions = [], [], []
             return
-        hours = day_plan.WAKE_HOURS
-        wake = int(hours[await mind.choose(day_plan.wake_request(mind.name, mind.summary), hours,
-                                           Priority.PLANNING, "wake_up")])
-        # Up in time for what it has committed to, whatever the model's choice.
+        usual = self.usual_day(mind, now)
+        day_start = day * SECONDS_PER_DAY
+        if usual:
+            wake = (usual[0].start - day_start) // 3600
+            bed_minute = (usual[-1].end - day_start) // 60
+            broad = usual
+        else:
+            hours = day_plan.WAKE_HOURS
+            wake = int(hours[await mind.choose(day_plan.wake_request(mind.name, mind.summary), hours,
+                                               Priority.PLANNING, "wake_up")])
+            bed_minute = BEDTIME_HOUR * 60
+        # Up in time for what it has committed to, whatever its habits or the model say.
         wake = min([wake] + [c.start % SECONDS_PER_DAY // 3600 for c in mind.state.commitments
                              if day_of(c.start) == day])
+        if not usual:
+            broad = await self._written_day(mind, now, wake)
+        mind.state.day, mind.state.wake_hour, mind.state.day_plan = day, wake, broad
+        mind.state.bed_minute = bed_minute
+        mind.state.actions = []
+        await self.plan_hours(mind, now, first_hour=wake)
+        await mind.remember(
+            "plan",
+            [f"{mind.name}'s plan for day {day + 1}: wake up at {wake}:00 am, then "
+             + "; ".join(f"{_clock(s.start)} {s.description}" for s in broad)],
+            now, priority=Priority.PLANNING,
+        )
+
+    async def _written_day(self, mind: Mind, now: int, wake: int) -> list[Step]:
+        """The day in broad strokes as the model writes it, from the agent's summary,
+        yesterday's plan and what it means to do today."""
         yesterday = "; ".join(s.description for s in mind.state.day_plan)
         # What the agent means to do today, from its memories (a party it throws, an
         # errand it promised): the day's plan starts from it, as a person's would.
@@ -212,33 +270,35 @@ class Planner:
             Priority.PLANNING, "day_plan",
         )
         items = day_plan.parse_plan(text)
-        day_start = day * SECONDS_PER_DAY
-        broad = [
+        day_start = day_of(now) * SECONDS_PER_DAY
+        return [
             Step(day_start + minute * 60, max(0, (nxt - minute)), description)
             for (minute, description), (nxt, _) in zip(items, items[1:] + [(BEDTIME_HOUR * 60, "")])
         ]
-        mind.state.day, mind.state.wake_hour, mind.state.day_plan = day, wake, broad
-        mind.state.actions = []
-        await self.plan_hours(mind, now, first_hour=wake)
-        await mind.remember(
-            "plan",
-            [f"{mind.name}'s plan for day {day + 1}: wake up at {wake}:00 am, then "
-             + "; ".join(f"{_clock(s.start)} {s.description}" for s in broad)],
-            now, priority=Priority.PLANNING,
-        )
 
     async def plan_hours(self, mind: Mind, now: int, *, first_hour: int, context: str = "") -> None:
-        """(Re)write the hour-long chunks from `first_hour` to bedtime."""
+        """(Re)write the hour-long chunks from `first_hour` to bedtime. From a routine,
+        each hour is the routine's item at its middle, at that item's place, and only a
+        change of plans (`context`) has the model write the first of them."""
         day_start = day_of(now) * SECONDS_PER_DAY
-        hours = list(range(first_hour, BEDTIME_HOUR))
+        hours = list(range(first_hour, -(-min(mind.state.bed_minute, 24 * 60) // 60)))
         if not hours:
             return
-        plan = "; ".join(f"{_clock(s.start)} {s.description}" for s in mind.state.day_plan)
-        text = await mind.ask(
-            hourly_plan.build(name=mind.name, summary=mind.summary, plan=plan, hours=hours, context=context),
-            Priority.PLANNING, "hourly_plan",
-        )
-        chunks = [Step(day_start + h * 3600, 60, d) for h, d in hourly_plan.parse(text, hours, mind.name)]
+        usual = self.usual_day(mind, now)
+        written = hours if not usual else hours[:1] if context else []
+        chunks = []
+        if written:
+            plan = "; ".join(f"{_clock(s.start)} {s.description}" for s in mind.state.day_plan)
+            text = await mind.ask(
+                hourly_plan.build(name=mind.name, summary=mind.summary, plan=plan, hours=written, context=context),
+                Priority.PLANNING, "hourly_plan",
+            )
+            chunks = [Step(day_start + h * 3600, 60, d) for h, d in hourly_plan.parse(text, written, mind.name)]
+        for hour in hours[len(written):]:
+            middle = day_start + hour * 3600 + 1800
+            item = next((s for s in usual if s.covers(middle)), None) \
+                or min(usual, key=lambda s: abs(s.start - middle))
+            chunks.append(Step(day_start + hour * 3600, 60, item.description, item.place_id))
         kept = [s for s in mind.state.hourly if s.start < day_start + first_hour * 3600 and day_of(s.start) == day_of(now)]
         mind.state.hourly = kept + chunks
         self.hold_commitments(mind, now)

@@ -156,6 +156,10 @@ class Settings(BaseSettings):
         True, description="Agents plan their day and its hours ahead; off for the evaluation's ablation without "
         "planning (each hour is decided as it comes, from who the agent is).",
     )
+    routine: bool = Field(
+        True, description="An agent's day plan starts from its routine, read from the scenario's habits (its "
+        "usual hours and places); off: the model writes each day from the agent's summary (the paper's way).",
+    )
     topic_choice: bool = Field(
         True, description="Before its first line in a conversation an agent chooses what to talk about (an event "
         "it hosts or heard of, its news, the relationship, small talk); off for the evaluation's ablation without "

@@ -49,6 +49,7 @@ ABLATIONS = {
     "no-reflection": {"reflection": False},
     "no-planning": {"planning": False},
     "no-topics": {"topic_choice": False},
+    "no-routine": {"routine": False},
 }
 PROGRESS_S = 2.0
 # The pace is shown once this much game time has gone by.
