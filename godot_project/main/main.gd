@@ -248,8 +248,6 @@ func _spawn(agent: Dictionary) -> void:
 		npc.controller.process_mode = Node.PROCESS_MODE_ALWAYS
 	npc.setup(agent, _clock.now, _body_by_id, _names.name_of)
 	_names.add(npc.agent_id(), npc.display_name())
-	_timeline.watch(npc)
-	_play.watch(npc)
 	_npcs.append(npc)
 	_timeline.log_line("%s is at %s" % [npc.display_name(), _town.path_name(home)])
 

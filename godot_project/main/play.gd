@@ -6,8 +6,9 @@ extends Node3D
 ## again or walking LEAVE_RANGE_M away ends it. A left click on an NPC inspects it.
 ##
 ## main.gd calls build_ui() at once, set_up(roster) when the town is built (after
-## spawn_player() for a town with a player), watch(npc) for every NPC, step(delta)
-## every frame of the run and stop() when it ends. The scripted player
+## spawn_player() for a town with a player; from then on it follows every NPC's lines
+## through the NpcEvents bus), step(delta) every frame of the run and stop() when it
+## ends. The scripted player
 ## (main/autopilot.gd) plays through this node: npcs(), npc_by_id(), talk_candidate(),
 ## inspect(), set_view(), preview_hour(), game_time(), log_line() and the UI below.
 
@@ -141,12 +142,9 @@ func set_up(roster: Dictionary) -> void:
 	inspector.set_game_time_source(_clock.now)
 	overview_map.set_town(_world.town)
 	set_view("follow" if player != null else "overview")
-
-
-## Follows an NPC's lines: to the player, into the chat panel (or the HUD); to
-## others, the partners' earlier lines leave their bubbles.
-func watch(npc: Npc) -> void:
-	npc.controller.utterance_received.connect(_on_utterance_received.bind(npc))
+	# Every NPC's lines: to the player, into the chat panel (or the HUD); to others,
+	# the partners' earlier lines leave their bubbles.
+	NpcEvents.utterance_received.connect(_on_utterance_received)
 
 
 ## The run is over.
@@ -331,7 +329,10 @@ func _chat_event(npc: Npc, kind: String) -> Dictionary:
 		"kind": kind, "conversationId": _chat_conversation_id, "participantIds": [npc.agent_id(), AgentClientScript.PLAYER_ID]}}
 
 
-func _on_utterance_received(text: String, to_agent_id: String, npc: Npc) -> void:
+func _on_utterance_received(agent_id: String, text: String, to_agent_id: String) -> void:
+	var npc: Npc = _world.npc_by_id(agent_id)
+	if npc == null:
+		return
 	if to_agent_id == AgentClientScript.PLAYER_ID:
 		if _chat_npc == npc and chat_panel.is_open():
 			chat_panel.add_line(npc.agent_id(), npc.display_name(), text)

@@ -2,8 +2,8 @@ extends RefCounted
 ## The run's timeline and report. Every event is printed to stdout as it happens, one
 ## line each ("[Day 1 08:29] Isabella Rodriguez arrived at coffee machine (walked
 ## 46.4 m)"); errors start with "!" and are kept for the report. It follows the
-## connection, every NPC's controller (watch()) and the frame rates over the run, and
-## writes the report's JSON.
+## connection, every NPC (through the NpcEvents bus, from the start) and the frame
+## rates over the run, and writes the report's JSON.
 
 const AgentNames: GDScript = preload("res://common/agent_names.gd")
 const Npc: GDScript = preload("res://npc/npc.gd")
@@ -35,6 +35,7 @@ func _init(clock: SimClock, names: AgentNames, world: WorldSync) -> void:
 	_clock = clock
 	_names = names
 	_world = world
+	_watch_npcs()
 
 
 ## A line of the timeline, at the game clock's time.
@@ -64,17 +65,6 @@ func watch_connection() -> void:
 ## The run is over: what calls still in flight fail with is no error of it.
 func stop_watching_requests() -> void:
 	AgentClient.request_failed.disconnect(_on_request_failed)
-
-
-## Follows an NPC: its commands, walks, activities, failures, conversations and lines.
-func watch(npc: Npc) -> void:
-	npc.controller.command_received.connect(_on_command_received.bind(npc))
-	npc.controller.trip_finished.connect(_on_trip_finished.bind(npc))
-	npc.controller.activity_finished.connect(_on_activity_finished.bind(npc))
-	npc.controller.action_failed.connect(_on_action_failed.bind(npc))
-	npc.controller.conversation_started.connect(_on_conversation_started.bind(npc))
-	npc.controller.conversation_ended.connect(_on_conversation_ended.bind(npc))
-	npc.controller.utterance_received.connect(_on_utterance_received.bind(npc))
 
 
 ## SyncWorld named an agent that is not in town.
@@ -180,11 +170,29 @@ func _on_request_failed(method: String, failure: Dictionary) -> void:
 	error("%s failed: %s" % [method if not method.is_empty() else "a request", describe_error(failure)])
 
 
-func _on_action_failed(failure: Dictionary, retry_in_s: float, npc: Npc) -> void:
+# Follows every NPC in town (the world's npcs): its commands, walks, activities,
+# failures, conversations and lines.
+func _watch_npcs() -> void:
+	NpcEvents.command_received.connect(_on_command_received)
+	NpcEvents.trip_finished.connect(_on_trip_finished)
+	NpcEvents.activity_finished.connect(_on_activity_finished)
+	NpcEvents.action_failed.connect(_on_action_failed)
+	NpcEvents.conversation_started.connect(_on_conversation_started)
+	NpcEvents.conversation_ended.connect(_on_conversation_ended)
+	NpcEvents.utterance_received.connect(_on_utterance_received)
+
+
+func _on_action_failed(agent_id: String, failure: Dictionary, retry_in_s: float) -> void:
+	var npc: Npc = _world.npc_by_id(agent_id)
+	if npc == null:
+		return
 	error("NextAction for %s failed: %s; retrying in %d s" % [npc.agent_id(), describe_error(failure), int(retry_in_s)])
 
 
-func _on_command_received(command: Dictionary, npc: Npc) -> void:
+func _on_command_received(agent_id: String, command: Dictionary) -> void:
+	var npc: Npc = _world.npc_by_id(agent_id)
+	if npc == null:
+		return
 	var move_to: Dictionary = command.get("moveTo", {})
 	var activity: Dictionary = command.get("activity", {})
 	var reason: String = str(command.get("reason", ""))
@@ -205,7 +213,10 @@ func _on_command_received(command: Dictionary, npc: Npc) -> void:
 		log_line(line)
 
 
-func _on_trip_finished(trip: Dictionary, npc: Npc) -> void:
+func _on_trip_finished(agent_id: String, trip: Dictionary) -> void:
+	var npc: Npc = _world.npc_by_id(agent_id)
+	if npc == null:
+		return
 	var place_id: String = str(trip.get("place_id", ""))
 	var place_name: String = town.place_name(place_id)
 	var walked: float = float(trip.get("path_length", 0.0))
@@ -225,12 +236,18 @@ func _on_trip_finished(trip: Dictionary, npc: Npc) -> void:
 			log_line("%s is still on the way to %s, %.1f m to go" % [npc.display_name(), place_name, short_by])
 
 
-func _on_activity_finished(command: Dictionary, npc: Npc) -> void:
+func _on_activity_finished(agent_id: String, command: Dictionary) -> void:
+	var npc: Npc = _world.npc_by_id(agent_id)
+	if npc == null:
+		return
 	var activity: Dictionary = command.get("activity", {})
 	log_line("%s finished %s" % [npc.display_name(), str(activity.get("description", ""))])
 
 
-func _on_conversation_started(conversation: Dictionary, npc: Npc) -> void:
+func _on_conversation_started(agent_id: String, conversation: Dictionary) -> void:
+	var npc: Npc = _world.npc_by_id(agent_id)
+	if npc == null:
+		return
 	var conversation_id: String = str(conversation.get("conversationId", ""))
 	if _conversations_started.has(conversation_id):
 		return
@@ -239,7 +256,10 @@ func _on_conversation_started(conversation: Dictionary, npc: Npc) -> void:
 	log_line("%s starts talking with %s" % [names[0], Npc.names_in_words(names.slice(1))])
 
 
-func _on_conversation_ended(conversation: Dictionary, outcome: String, npc: Npc) -> void:
+func _on_conversation_ended(agent_id: String, conversation: Dictionary, outcome: String) -> void:
+	var npc: Npc = _world.npc_by_id(agent_id)
+	if npc == null:
+		return
 	var conversation_id: String = str(conversation.get("conversationId", ""))
 	var partners: String = _names.partner_names(conversation.get("participantIds", []), npc.agent_id())
 	match outcome:
@@ -255,7 +275,10 @@ func _on_conversation_ended(conversation: Dictionary, outcome: String, npc: Npc)
 			log_line("%s leaves the conversation with %s for another" % [npc.display_name(), partners])
 
 
-func _on_utterance_received(text: String, to_agent_id: String, npc: Npc) -> void:
+func _on_utterance_received(agent_id: String, text: String, to_agent_id: String) -> void:
+	var npc: Npc = _world.npc_by_id(agent_id)
+	if npc == null:
+		return
 	if to_agent_id.is_empty():
 		log_line("%s: \"%s\"" % [npc.display_name(), text])
 	else:
