@@ -92,9 +92,15 @@ class PlaceChooser:
         town = mind.f.town
         place = town.place(chunk.place_id)
         if place.kind != ARENA and place.kind != OBJECT:
+            # A routine hour at its place (the same text there again) keeps the arena chosen before.
+            key = f"{chunk.description} @ {place.id}"
+            cached = mind.state.place_cache.get(key) if self.cache_places else None
+            if cached and cached in town and self._may_enter(mind, cached):
+                return cached
             arenas = [p for p in town.children(place.id) if p.kind == ARENA and self._may_enter(mind, p.id)]
             fields = {**self._place_fields(mind, chunk.description, chunk.description), "sector": place.name}
             arena = await self._pick(mind, "arena", arenas, fields)
+            mind.state.place_cache[key] = (arena or place).id
             return (arena or place).id
         return chunk.place_id if place.kind == ARENA else town.lineage(chunk.place_id)[-2].id
 
