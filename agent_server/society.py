@@ -61,7 +61,6 @@ class Society:
         self.world = World(scenario.agents, scenario.proto.start_time)
         self.minds: dict[str, Mind] = {}
         self.conversations: list[Conversation] = []
-        self.chats_prepared = 0  # PrepareChat calls (the player walked up to someone)
         self.player_conversations: dict[tuple[str, str], Conversation] = {}
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Task] = set()
@@ -205,7 +204,6 @@ class Society:
         """The player is about to speak to the agent: its side of the conversation is
         made ready in the background (Dialogue.prepare_player_chat)."""
         mind = self.minds[agent_id]
-        self.chats_prepared += 1
         conversation = self._player_conversation(agent_id, player, now, listed=False)
         self._spawn(self.dialogue.prepare_player_chat(mind, conversation, player, now))
 

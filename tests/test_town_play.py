@@ -25,6 +25,7 @@ from PIL import Image
 
 from agent_server.scenario import Scenario
 from agent_server.settings import PROJECT_ROOT
+from agent_server.society import Society
 from tests import town_harness as harness
 from tests.conftest import ARTIFACTS, start_scripted
 from tests.scripted_model import ScriptedModel
@@ -45,6 +46,16 @@ async def _play(tmp_path, embedder, *, name: str, minutes: int | None, rendered:
                                                                                "--player-name", "Alex"),
                 ) -> tuple[dict, str]:
     server = await start_scripted(tmp_path, model or ScriptedModel(TownScript()), embedder, scenario_path=scenario)
+    # PrepareChat calls, counted on every society the run opens (the autopilot's
+    # LoadGame replaces the one it talked to).
+    prepared: list[str] = []
+    prepare_chat = Society.prepare_chat
+
+    def counting(society, agent_id, player, now):
+        prepared.append(agent_id)
+        return prepare_chat(society, agent_id, player, now)
+
+    Society.prepare_chat = counting
     folder = ARTIFACTS / name
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -57,8 +68,9 @@ async def _play(tmp_path, embedder, *, name: str, minutes: int | None, rendered:
             minutes=minutes, speed=60, extra=extra, rendered=rendered)
         detail = server.society.f.detail
         report["server_detail"] = {"distant": sorted(detail.distant), "saved": dict(detail.saved)}
-        report["chats_prepared"] = server.society.chats_prepared
+        report["chats_prepared"] = len(prepared)
     finally:
+        Society.prepare_chat = prepare_chat
         await server.stop()
     bad = harness.script_errors(output)
     assert not bad, "\n".join(bad[:20])
