@@ -21,13 +21,19 @@ extends RefCounted
 ## note. Records are put in time order (a log written in order is left as it is); a
 ## `resume` record drops the records before it that are later than its `from`: the run
 ## went on from that checkpoint, and what came after it the first time never happened.
+##
+## This script indexes the records and answers the queries; replay_reader.gd reads and
+## checks the file, and replay_track.gd holds each agent's steps (position, facing,
+## walking).
 
-const SimClock: GDScript = preload("res://town/sim_clock.gd")
+
+const TownData: GDScript = preload("res://town/town_data.gd")
+const ReplayReader: GDScript = preload("res://replay/replay_reader.gd")
+const Track: GDScript = preload("res://replay/replay_track.gd")
 ## The version of the format this reader reads.
-const VERSION: int = 1
+const VERSION: int = ReplayReader.VERSION
 ## Moving less than this (horizontally) between two steps is standing still.
-const STILL_M: float = 0.05
-
+const STILL_M: float = Track.STILL_M
 
 ## Values in time order; the latest at or before t by binary search.
 class Series:
@@ -50,17 +56,6 @@ class Series:
 
 	func size() -> int:
 		return times.size()
-
-
-## Where one agent was at each step that reports it.
-class Track:
-	extends RefCounted
-	var times: PackedFloat64Array = PackedFloat64Array()
-	var positions: PackedVector3Array = PackedVector3Array()
-	## Facing (radians about Y, 0 faces -Z) at each step: that of the latest walk.
-	var yaws: PackedFloat32Array = PackedFloat32Array()
-	## The step's entry for the agent: place, moving, doing, emoji, conversation.
-	var states: Array[Dictionary] = []
 
 
 ## The file read.
@@ -93,60 +88,27 @@ var _membership: Dictionary = {}  # agent id -> Series of conversation ids ("" w
 var _conversations: Dictionary = {}  # conversation id -> {"id", "participants", "started_at", "ended_at"}
 var _agent_by_id: Dictionary = {}
 
-
 ## Reads and indexes the log at log_path; false (and `error`) when it is not a
 ## replay log this reader can play.
 func read(log_path: String) -> bool:
 	path = log_path
-	if not FileAccess.file_exists(log_path):
-		return _fail(0, "no such file")
-	var file: FileAccess = FileAccess.open(log_path, FileAccess.READ)
-	if file == null:
-		return _fail(0, "cannot open it: %s" % error_string(FileAccess.get_open_error()))
-	var length: int = file.get_length()
-	var ends_with_newline: bool = true
-	if length > 0:
-		file.seek(length - 1)
-		ends_with_newline = file.get_8() == 10
-		file.seek(0)
-	var json: JSON = JSON.new()
-	var raw: Array[Dictionary] = []
-	var line_number: int = 0
-	var has_header: bool = false
-	while file.get_position() < length:
-		var text: String = file.get_line().strip_edges()
-		line_number += 1
-		if text.is_empty():
-			continue
-		if json.parse(text) != OK:
-			if file.get_position() >= length and not ends_with_newline and has_header:
-				notes.append("line %d is unfinished (the writer stopped mid-line); left out" % line_number)
-				break
-			return _fail(line_number, "not JSON (%s)" % json.get_error_message())
-		if not json.data is Dictionary:
-			return _fail(line_number, "not a JSON object, so not a record")
-		var record: Dictionary = json.data
-		record_count += 1
-		var type: String = str(record.get("type", ""))
-		if not has_header:
-			if type != "header":
-				return _fail(line_number, "the first record is %s, not the header: is this a replay log?" % (
-					"a '%s' record" % type if not type.is_empty() else "one without a type"))
-			if not _read_header(record, line_number):
-				return false
-			has_header = true
-			continue
-		if type == "header":
-			notes.append("line %d: a second header; ignored" % line_number)
-			continue
-		var t: Variant = record.get("t")
-		if not (t is float or t is int):
-			return _fail(line_number, "a '%s' record without its game time t" % type)
-		record["_line"] = line_number
-		raw.append(record)
-	if not has_header:
-		return _fail(0, "empty: there is no header line")
-	_index(_in_time_order(_after_resumes(raw)))
+	var reader: ReplayReader = ReplayReader.new()
+	var ok: bool = reader.read(log_path)
+	error = reader.error
+	notes.append_array(reader.notes)
+	record_count += reader.record_count
+	header = reader.header
+	town = reader.town
+	for entry: Dictionary in reader.agents:
+		agents.append(entry)
+		_agent_by_id[str(entry["id"])] = entry
+	start_time = reader.start_time
+	end_time = start_time
+	if not ok:
+		return false
+	if reader.resumes > 0:
+		counts["resume"] = int(counts.get("resume", 0)) + reader.resumes
+	_index(reader.records)
 	return true
 
 
@@ -175,60 +137,34 @@ func unlisted_ids() -> PackedStringArray:
 
 ## True when some step reports where agent_id is.
 func has_track(agent_id: String) -> bool:
-	return _tracks.has(agent_id) and (_tracks[agent_id] as Track).times.size() > 0
+	return _tracks.has(agent_id) and not (_tracks[agent_id] as Track).is_empty()
 
 
 ## Where agent_id is at t: linearly between the steps around t, held at the first
 ## before it and at the last after it; fallback when no step reports the agent.
 func position_at(agent_id: String, t: float, fallback: Vector3 = Vector3.ZERO) -> Vector3:
 	var track: Track = _tracks.get(agent_id, null)
-	if track == null or track.times.is_empty():
-		return fallback
-	var last: int = track.times.size() - 1
-	var index: int = track.times.bsearch(t, false) - 1
-	if index < 0:
-		return track.positions[0]
-	if index >= last:
-		return track.positions[last]
-	var span: float = track.times[index + 1] - track.times[index]
-	return track.positions[index].lerp(track.positions[index + 1], (t - track.times[index]) / span)
+	return track.position_at(t, fallback) if track != null else fallback
 
 
 ## Which way agent_id faces at t (radians about Y, 0 faces -Z): where it walks
 ## between the steps around t, else where its latest walk took it.
 func yaw_at(agent_id: String, t: float) -> float:
 	var track: Track = _tracks.get(agent_id, null)
-	if track == null or track.times.is_empty():
-		return 0.0
-	var last: int = track.times.size() - 1
-	var index: int = clampi(track.times.bsearch(t, false) - 1, 0, last)
-	if index < last and t >= track.times[index]:
-		var walk: Vector3 = track.positions[index + 1] - track.positions[index]
-		if Vector2(walk.x, walk.z).length() > STILL_M:
-			return atan2(-walk.x, -walk.z)
-	return track.yaws[index]
+	return track.yaw_at(t) if track != null else 0.0
 
 
 ## True when agent_id walks between the steps around t.
 func walking_at(agent_id: String, t: float) -> bool:
 	var track: Track = _tracks.get(agent_id, null)
-	if track == null or track.times.is_empty():
-		return false
-	var index: int = track.times.bsearch(t, false) - 1
-	if index < 0 or index >= track.times.size() - 1:
-		return false
-	var walk: Vector3 = track.positions[index + 1] - track.positions[index]
-	return Vector2(walk.x, walk.z).length() > STILL_M
+	return track != null and track.walking_at(t)
 
 
 ## The latest step's entry for agent_id at or before t: {place, moving, doing, emoji,
 ## conversation}; {} before its first step.
 func step_state_at(agent_id: String, t: float) -> Dictionary:
 	var track: Track = _tracks.get(agent_id, null)
-	if track == null:
-		return {}
-	var index: int = track.times.bsearch(t, false) - 1
-	return track.states[index] if index >= 0 else {}
+	return track.state_at(t) if track != null else {}
 
 
 ## The latest command record for agent_id at or before t; {} when none.
@@ -308,71 +244,8 @@ func memory_count_at(agent_id: String, t: float) -> int:
 	return series.index_at(t) + 1 if series != null else 0
 
 
-# ---- reading -------------------------------------------------------------------
 
-func _read_header(record: Dictionary, line_number: int) -> bool:
-	var version: Variant = record.get("version")
-	if not (version is float or version is int) or float(version) != float(VERSION):
-		var given: String = "(none)" if version == null else JSON.stringify(version)
-		if (version is float or version is int) and float(version) == floorf(float(version)):
-			given = str(int(version))
-		return _fail(line_number, "unknown replay log version %s (this replay reads version %d)" % [given, VERSION])
-	if not record.get("town") is Dictionary:
-		return _fail(line_number, "the header has no town")
-	header = record
-	town = record["town"]
-	var listed: Variant = record.get("agents", [])
-	if not listed is Array:
-		return _fail(line_number, "the header's agents are not a list")
-	for entry: Variant in listed:
-		if entry is Dictionary and not str((entry as Dictionary).get("id", "")).is_empty():
-			agents.append(entry)
-			_agent_by_id[str((entry as Dictionary)["id"])] = entry
-	var start: Variant = record.get("start_time", 0)
-	start_time = float(start) if (start is float or start is int) else 0.0
-	end_time = start_time
-	return true
-
-
-# A resume record: the run went on from its checkpoint (`from`); records before it
-# that are later than that checkpoint were lost with the interrupted run.
-func _after_resumes(raw: Array[Dictionary]) -> Array[Dictionary]:
-	var kept: Array[Dictionary] = []
-	for record: Dictionary in raw:
-		if str(record.get("type", "")) != "resume":
-			kept.append(record)
-			continue
-		var from: Variant = record.get("from", record["t"])
-		var checkpoint: float = float(from) if (from is float or from is int) else float(record["t"])
-		var before: int = kept.size()
-		var survivors: Array[Dictionary] = []
-		for earlier: Dictionary in kept:
-			if float(earlier["t"]) <= checkpoint:
-				survivors.append(earlier)
-		kept = survivors
-		counts["resume"] = int(counts.get("resume", 0)) + 1
-		if kept.size() < before:
-			notes.append("line %d: the run resumed from %s; %d later records before it dropped" % [
-				int(record["_line"]), SimClock.format_time(checkpoint), before - kept.size()])
-	return kept
-
-
-# Sorted by game time; records of the same time keep the order of the log.
-func _in_time_order(records: Array[Dictionary]) -> Array[Dictionary]:
-	var out_of_order: int = 0
-	for index: int in range(1, records.size()):
-		if float(records[index]["t"]) < float(records[index - 1]["t"]):
-			out_of_order += 1
-	if out_of_order == 0:
-		return records
-	notes.append("%d records come before an earlier game time; replayed in time order" % out_of_order)
-	var sorted: Array[Dictionary] = records.duplicate()
-	sorted.sort_custom(func(a: Dictionary, b: Dictionary) -> bool:
-		var ta: float = float(a["t"])
-		var tb: float = float(b["t"])
-		return ta < tb or (ta == tb and int(a["_line"]) < int(b["_line"])))
-	return sorted
-
+# ---- indexing ------------------------------------------------------------------
 
 func _index(records: Array[Dictionary]) -> void:
 	var has_conversation_records: bool = false
@@ -403,7 +276,7 @@ func _index(records: Array[Dictionary]) -> void:
 		end_time = float(records[records.size() - 1]["t"])
 	end_time = maxf(end_time, start_time)
 	for agent_id: String in _tracks:
-		_fill_yaws(_tracks[agent_id])
+		(_tracks[agent_id] as Track).fill_yaws()
 	# The steps, as the log has them (its order, for checking them one by one).
 	steps.sort_custom(func(a: Dictionary, b: Dictionary) -> bool: return int(a["_line"]) < int(b["_line"]))
 
@@ -424,9 +297,7 @@ func _index_step(record: Dictionary, t: float, membership_from_steps: bool) -> v
 		if track == null:
 			track = Track.new()
 			_tracks[agent_id] = track
-		track.times.append(t)
-		track.positions.append(_vec3(state.get("position", {})))
-		track.states.append(state)
+		track.add(t, TownData.vec3(state.get("position", {})), state)
 		if membership_from_steps:
 			var membership: Series = _series(_membership, agent_id)
 			var conversation_id: String = str(state.get("conversation", ""))
@@ -460,25 +331,6 @@ func _index_conversation(record: Dictionary, t: float) -> void:
 			membership.add(t, "")
 
 
-# Each step's facing: the direction of the latest walk that ended there or before
-# (before the first walk, that walk's direction; never walked: 0).
-static func _fill_yaws(track: Track) -> void:
-	var count: int = track.times.size()
-	track.yaws.resize(count)
-	var yaw: float = NAN
-	var first_known: int = -1
-	for index: int in count:
-		if index > 0:
-			var walk: Vector3 = track.positions[index] - track.positions[index - 1]
-			if Vector2(walk.x, walk.z).length() > STILL_M:
-				yaw = atan2(-walk.x, -walk.z)
-				if first_known < 0:
-					first_known = index
-		track.yaws[index] = yaw
-	for index: int in count:
-		if is_nan(track.yaws[index]):
-			track.yaws[index] = track.yaws[first_known] if first_known >= 0 else 0.0
-
 
 static func _series(table: Dictionary, key: String) -> Series:
 	var series: Series = table.get(key, null)
@@ -488,13 +340,3 @@ static func _series(table: Dictionary, key: String) -> Series:
 	return series
 
 
-static func _vec3(message: Variant) -> Vector3:
-	if not message is Dictionary:
-		return Vector3.ZERO
-	var v: Dictionary = message
-	return Vector3(float(v.get("x", 0.0)), float(v.get("y", 0.0)), float(v.get("z", 0.0)))
-
-
-func _fail(line_number: int, message: String) -> bool:
-	error = "%s:%d: %s" % [path, line_number, message] if line_number > 0 else "%s: %s" % [path, message]
-	return false
