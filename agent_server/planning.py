@@ -367,7 +367,7 @@ class Planner:
         )
         area = await self.places.area_for(mind, chunk)
         steps, at = [], start
-        for duration, action in decompose.parse(text, minutes):
+        for duration, action in decompose.parse(text, minutes, chunk.description):
             steps.append(Step(at, duration, action, self.places.choose_object(mind, area, action, chunk.description)))
             at += duration * 60
         await mind.remember(

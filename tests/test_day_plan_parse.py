@@ -22,3 +22,20 @@ def test_a_step_the_model_repeats_is_one_longer_step():
                                      (15, "take a short walk to the cafe")]
     # Merged steps still fill the hour exactly, cut where they run over.
     assert decompose.parse(text, minutes=30) == [(30, "take a short walk to the cafe")]
+
+
+def test_steps_that_cannot_be_steps_of_the_hour_are_left_out():
+    text = ("1. Nadia will knead the dough (10 minutes)\n"
+            "2. Nadia will sleep for the rest (15 minutes)\n"
+            "3. Nadia will not leave the bakery until (10 minutes)\n"
+            "4. Nadia will wake up at the counter (5 minutes)\n"
+            "5. Nadia will serve customers, where (15 minutes)\n")
+    # Sleeping, waking up and what she will not do are no steps of a working hour; a
+    # phrase left dangling loses its last word.
+    assert decompose.parse(text, 60, "work at the bakery") == [(10, "knead the dough"), (50, "serve customers")]
+    # In an hour about waking up, waking up is a step.
+    assert decompose.parse("1. Nadia will wake up (10 minutes)\n", 30, "wake up and get ready for the day") == \
+        [(30, "wake up")]
+    # Nothing left: the hour itself is its one step.
+    assert decompose.parse("1. Nadia will sleep (15 minutes)\n", 60, "work at the bakery") == \
+        [(60, "work at the bakery")]

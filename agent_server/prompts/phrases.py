@@ -7,7 +7,8 @@ import re
 
 _DANGLING = {"a", "an", "and", "at", "for", "in", "of", "on", "or", "the", "to", "with", "her", "his", "their",
              "my", "is", "then", "from", "by", "into", "will", "she", "he", "they", "be", "also",
-             "but", "so", "that", "which", "who"}
+             "but", "so", "that", "which", "who", "where", "when", "while", "until", "around", "after", "before",
+             "as", "because", "if", "since", "than", "not", "some"}
 
 
 def tidy(phrase: str) -> str:
