@@ -25,6 +25,7 @@ from agent_server.llm.grounding import whole_sentences
 from agent_server.topics import Topic, Topics
 from agent_server.memory import PendingMemory
 from agent_server.mind import Mind
+from agent_server.options import MindOptions
 from agent_server.planning import Planner
 from agent_server.prompts import converse, debrief, interview, player_chat, react
 from agent_server.scheduler import Priority, WorkAhead
@@ -83,14 +84,18 @@ class Conversation:
 
 
 class Dialogue:
-    def __init__(self, planner: Planner, *, chat_max_tokens: int, temperature: float) -> None:
+    def __init__(self, planner: Planner, options: MindOptions = MindOptions(), *,
+                 invitations: Invitations | None = None, town_names: set[str] | None = None,
+                 news: dict[str, list[str]] | None = None) -> None:
+        """`invitations`: what one hears of a gathering is kept, and may become a plan;
+        `town_names`: the names anyone in the town may use without inventing them (the
+        people's and the places'); `news`: each agent's own news (its seeds that are not
+        about an event), which it may choose to tell."""
         self._planner = planner
-        self._chat_max_tokens = chat_max_tokens
-        self._temperature = temperature
+        self._chat_max_tokens = options.chat_max_tokens
+        self._temperature = options.temperature
         self._ids = itertools.count(1)
-        # Names anyone in the town may use without inventing them: the people's and the
-        # places' (Society sets them from the scenario).
-        self.town_names: set[str] = set()
+        self.town_names: set[str] = town_names or set()
         # Answers that broke character (character.py), by what was asked: each was asked
         # again once; `fallbacks`, those whose second answer broke too.
         self.breaks: dict[str, int] = {}
@@ -101,10 +106,9 @@ class Dialogue:
         # Answers to the player that spoke neither as the agent nor to the player ("The
         # library's opening times vary ..."), each asked again (character.speaks_in_person).
         self.impersonal = 0
-        # What one hears of a gathering is kept, and may become a plan (Society sets it).
-        self.invitations: Invitations | None = None
+        self.invitations = invitations
         # What each speaker chooses to talk about.
-        self.topics = Topics()
+        self.topics = Topics(enabled=options.topic_choice, news=news)
         # A question one knows the answer to is answered with what one knows.
         self.answering = Answering()
 

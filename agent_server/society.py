@@ -50,14 +50,14 @@ class Society:
         self.planner = Planner(options, PlaceChooser(options, scenario.residents()))
         self.reactor = Reactor(self.planner)
         self.reflector = Reflector(options)
-        self.dialogue = Dialogue(self.planner, chat_max_tokens=options.chat_max_tokens, temperature=options.temperature)
-        self.dialogue.topics.enabled = options.topic_choice  # Dialogue builds its Topics itself
-        self.dialogue.town_names = {word for text in [a.name for a in scenario.agents] + [
-            p.name for p in scenario.town.places()] for word in text.replace("'s", " ").split() if word[:1].isupper()}
-        self.dialogue.invitations = Invitations(self.planner, scenario, faculties.start_date)
+        news: dict[str, list[str]] = {}
         for seed in scenario.proto.seeds:
             if not seed.event.place_id:
-                self.dialogue.topics.news.setdefault(seed.agent_id, []).append(" ".join(seed.text.split()))
+                news.setdefault(seed.agent_id, []).append(" ".join(seed.text.split()))
+        town_names = {word for text in [a.name for a in scenario.agents] + [p.name for p in scenario.town.places()]
+                      for word in text.replace("'s", " ").split() if word[:1].isupper()}
+        self.dialogue = Dialogue(self.planner, options, town_names=town_names, news=news,
+                                 invitations=Invitations(self.planner, scenario, faculties.start_date))
         self.world = World(scenario.agents, scenario.proto.start_time)
         self.minds: dict[str, Mind] = {}
         self.conversations: list[Conversation] = []

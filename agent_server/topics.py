@@ -59,11 +59,11 @@ class Topic:
 
 
 class Topics:
-    def __init__(self) -> None:
-        # Each agent's own news: its seeds that are not about an event (Society sets it).
-        self.news: dict[str, list[str]] = {}
+    def __init__(self, *, enabled: bool = True, news: dict[str, list[str]] | None = None) -> None:
+        # Each agent's own news: its seeds that are not about an event.
+        self.news: dict[str, list[str]] = news if news is not None else {}
         # False: no topic is chosen (the ablation without topic choice).
-        self.enabled = True
+        self.enabled = enabled
         # First lines on a topic that did not tell it, said as the topic's statement.
         self.stated = 0
 
