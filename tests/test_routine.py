@@ -123,3 +123,21 @@ async def test_without_routines_the_model_writes_the_day(tmp_path, embedder):
         assert server.society.minds["isabella"].state.bed_minute == 23 * 60
     finally:
         await server.stop()
+
+
+def test_a_routine_item_is_placed_where_it_names_by_the_towns_own_names():
+    from types import SimpleNamespace
+
+    from agent_server.places import PlaceChooser
+    from agent_server.town import Town
+
+    town = Town.load(PROJECT_ROOT / "towns" / "smallville.json")
+    mind = SimpleNamespace(f=SimpleNamespace(town=town),
+                           agent=SimpleNamespace(home_place_id="lin_family_house.main_bedroom.johns_bed"))
+    named = lambda text: PlaceChooser.named(mind, text)  # noqa: E731
+    assert named("go to classes at Oak Hill College") == "oak_hill_college"  # not "Oak Hill" Apartments
+    assert named("shop at Willows Market in the afternoon") == "willows_market_and_pharmacy"  # a long name's start
+    assert named("work at the counter until the cafe closes") == "hobbs_cafe"  # the only cafe
+    assert named("come home for dinner") == "lin_family_house"
+    assert named("walk to Johnson Park or Hobbs Cafe") == "johnson_park"  # the first named
+    assert named("write at her desk") == ""  # place choice decides
