@@ -22,17 +22,14 @@ signal closed(agent_id: String)
 const UiTheme: GDScript = preload("res://ui/theme.gd")
 const InputActions: GDScript = preload("res://player/input_actions.gd")
 const SimClock: GDScript = preload("res://town/sim_clock.gd")
+const MemoryKinds: GDScript = preload("res://common/memory_kinds.gd")
 const WIDTH: float = 420.0
 const TOP: float = 64.0
 const MARGIN: float = 16.0
 ## Room left at the bottom for the replay's controls.
 const BOTTOM: float = 104.0
-const KIND_COLORS: Dictionary = {
-	"observation": Color(0.55, 0.75, 1.0),
-	"plan": Color(0.75, 0.6, 1.0),
-	"conversation": Color(0.45, 0.85, 0.6),
-	"reflection": Color(1.0, 0.7, 0.4),
-}
+## Memory kinds' colours, as the replay has keyed them (common/memory_kinds.gd).
+const KIND_COLORS: Dictionary = MemoryKinds.REPLAY_COLORS
 
 var _view: Dictionary = {}
 var _swatch: Label = null

@@ -15,13 +15,10 @@ extends RefCounted
 const UiTheme: GDScript = preload("res://ui/theme.gd")
 const TownData: GDScript = preload("res://town/town_data.gd")
 const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client.gd")
+const MemoryKinds: GDScript = preload("res://common/memory_kinds.gd")
 const MAX_MEMORIES: int = 30
-const KIND_COLORS: Dictionary = {
-	"observation": Color(0.55, 0.75, 1.0),
-	"plan": Color(0.75, 0.6, 1.0),
-	"dialogue": Color(0.45, 0.85, 0.6),
-	"reflection": Color(1.0, 0.7, 0.4),
-}
+## Memory kinds' colours, by InspectAgent's kind names (common/memory_kinds.gd).
+const KIND_COLORS: Dictionary = MemoryKinds.INSPECTION_COLORS
 
 var _inspection: Dictionary = {}
 var _agent_id: String = ""
