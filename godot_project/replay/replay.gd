@@ -111,7 +111,7 @@ func _ready() -> void:
 	var loading_started: int = Time.get_ticks_usec()
 	_log = ReplayLog.new()
 	if not _log.read(CliArgs.caller_path(log_path)):
-		_quit_bad("cannot replay %s" % _log.error)
+		_quit_bad("cannot replay %s" % _log.reader.error)
 		return
 	var loaded_in_s: float = (Time.get_ticks_usec() - loading_started) / 1e6
 	_time = _log.start_time
@@ -124,13 +124,13 @@ func _ready() -> void:
 	var inspect_id: String = str(_options.get("inspect", ""))
 	if not inspect_id.is_empty() and _log.agent(inspect_id).is_empty() and not inspect_id in _log.unlisted_ids():
 		_quit_bad("--inspect %s: no such agent in %s (it has %s)" % [
-			inspect_id, _log.path, ", ".join(_log.agent_ids() + _log.unlisted_ids())])
+			inspect_id, _log.reader.path, ", ".join(_log.agent_ids() + _log.unlisted_ids())])
 		return
 	_set_up()
 	log_line("replay of %s (%s): %d agents, %d steps, %d records, %s – %s, read in %.2f s" % [
-		str(_log.header.get("scenario", "?")), _town.name, _npcs.size(), _log.steps.size(), _log.record_count,
+		str(_log.reader.header.get("scenario", "?")), _town.name, _npcs.size(), _log.steps.size(), _log.reader.record_count,
 		SimClock.format_time(_log.start_time), SimClock.format_time(_log.end_time), loaded_in_s])
-	for note: String in _log.notes:
+	for note: String in _log.reader.notes:
 		log_line("note: " + note)
 	if _options.has("verify"):
 		_checks = ReplayChecks.new(self, _log)
@@ -290,13 +290,13 @@ func log_line(text: String) -> void:
 # ---- setting up --------------------------------------------------------------------
 
 func _set_up() -> void:
-	for agent: Dictionary in _log.agents:
+	for agent: Dictionary in _log.reader.agents:
 		_names.add(str(agent.get("id", "")), str(agent.get("name", "")))
 	_names.add(AgentClientScript.PLAYER_ID, "Player")
-	_town = TownData.new(_log.town)
+	_town = TownData.new(_log.reader.town)
 	_state = ReplayState.new(_log, _town, _names)
 	_town_builder.build(_town)
-	for agent: Dictionary in _log.agents:
+	for agent: Dictionary in _log.reader.agents:
 		_spawn(agent)
 	# Someone the steps place but the header does not list (the player) is shown too.
 	for agent_id: String in _log.unlisted_ids():
@@ -333,8 +333,8 @@ func _build_ui() -> void:
 	var people: Array[Dictionary] = []
 	for npc: Npc in _npcs:
 		people.append({"id": npc.agent_id(), "name": npc.display_name(), "color": str(npc.agent.get("color", ""))})
-	var description: String = str(_log.header.get("description", ""))
-	controls.setup(str(_log.header.get("scenario", _town.name)), description, _log.path.get_file(),
+	var description: String = str(_log.reader.header.get("description", ""))
+	controls.setup(str(_log.reader.header.get("scenario", _town.name)), description, _log.reader.path.get_file(),
 		_log.start_time, _log.end_time, people)
 	controls.play_toggled.connect(toggle_play)
 	controls.seek_requested.connect(seek)

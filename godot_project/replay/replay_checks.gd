@@ -116,10 +116,10 @@ func verify(report_path: String) -> void:
 		identical = identical and bool(orders[order]["identical"])
 	var passed: bool = max_error <= MAX_ERROR_M and identical and mismatches.is_empty()
 	var report: Dictionary = {
-		"log": _log.path, "version": ReplayLog.VERSION, "steps": count, "agents": _replay.npcs().size(),
+		"log": _log.reader.path, "version": ReplayLog.VERSION, "steps": count, "agents": _replay.npcs().size(),
 		"positions_compared": compared, "max_error_m": max_error if is_finite(max_error) else -1.0,
 		"mismatches": mismatches, "seek_orders_identical": identical, "orders": orders,
-		"records": _log.record_count, "record_types": _log.counts, "notes": Array(_log.notes),
+		"records": _log.reader.record_count, "record_types": _log.counts, "notes": Array(_log.reader.notes),
 		"start_time": _log.start_time, "end_time": _log.end_time, "slowest_seek_ms": slowest_seek_us / 1000.0,
 		"mean_seek_ms": seeks_us / 1000.0 / maxi(seeks, 1),
 		"duration_s": (Time.get_ticks_usec() - started) / 1e6, "passed": passed,

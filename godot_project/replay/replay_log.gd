@@ -5,7 +5,8 @@ extends RefCounted
 ##   const ReplayLog: GDScript = preload("res://replay/replay_log.gd")
 ##   var replay_log: ReplayLog = ReplayLog.new()
 ##   if not replay_log.read("/abs/run/replay.jsonl"):
-##       printerr(replay_log.error)          # "/abs/run/replay.jsonl:3: not JSON (...)"
+##       printerr(replay_log.reader.error)   # "/abs/run/replay.jsonl:3: not JSON (...)"
+##   replay_log.reader.header                # what was read: see replay_reader.gd
 ##   replay_log.position_at("isabella", 30000.0)
 ##
 ## The state at t is a function of the log alone: an agent's position is interpolated
@@ -13,18 +14,14 @@ extends RefCounted
 ## at the last after the last); everything else is the latest record at or before t
 ## (records of the same t in the order of the log). Every query below is such a function.
 ##
-## Reading: blank lines are skipped; records of unknown types and unknown fields are
-## ignored. A bad log fails read() with `error` naming the file and the line: a missing
-## file, a line that is not a JSON object, a first record that is not the header, an
-## unknown version, a record without a game time. Only an unfinished last line (the
-## file does not end with a newline: the writer was stopped mid-line) is left out with a
-## note. Records are put in time order (a log written in order is left as it is); a
-## `resume` record drops the records before it that are later than its `from`: the run
-## went on from that checkpoint, and what came after it the first time never happened.
+## Reading: replay_reader.gd reads and checks the file (a bad log fails read() with
+## `reader.error` naming the file and the line), puts the records in time order and
+## applies `resume` records; the log keeps that reader as `reader`, whose fields say
+## what was read (path, error, notes, header, town, agents, record_count). Records of
+## unknown types and unknown fields are ignored.
 ##
-## This script indexes the records and answers the queries; replay_reader.gd reads and
-## checks the file, and replay_track.gd holds each agent's steps (position, facing,
-## walking).
+## This script indexes the records and answers the queries; replay_track.gd holds each
+## agent's steps (position, facing, walking).
 
 
 const TownData: GDScript = preload("res://town/town_data.gd")
@@ -58,21 +55,13 @@ class Series:
 		return times.size()
 
 
-## The file read.
-var path: String = ""
-## "path:line: what is wrong" when read() failed; empty otherwise.
-var error: String = ""
-## Things worth knowing about a log that still reads (an unfinished last line,
-## records out of time order, records dropped by a resume).
-var notes: PackedStringArray = PackedStringArray()
-## The header record, and the parts of it the replay uses.
-var header: Dictionary = {}
-var town: Dictionary = {}
-var agents: Array[Dictionary] = []
+## What read() read, as replay_reader.gd has it: the file's `path`, its `error` (when
+## read() failed), `notes`, the `header` record with its `town` and `agents` (those
+## with an id), and `record_count` (records read, the header included).
+var reader: ReplayReader = ReplayReader.new()
 ## Every step record kept, in the order of the log.
 var steps: Array[Dictionary] = []
-## Records read (the header included), and how many of each type were kept.
-var record_count: int = 0
+## How many records of each type were kept.
 var counts: Dictionary = {}
 ## The game time of the earliest and latest record kept (the header's start_time
 ## when there is none).
@@ -88,19 +77,11 @@ var _membership: Dictionary = {}  # agent id -> Series of conversation ids ("" w
 var _conversations: Dictionary = {}  # conversation id -> {"id", "participants", "started_at", "ended_at"}
 var _agent_by_id: Dictionary = {}
 
-## Reads and indexes the log at log_path; false (and `error`) when it is not a
-## replay log this reader can play.
+## Reads and indexes the log at log_path; false (and `reader.error`) when it is not
+## a replay log this reader can play.
 func read(log_path: String) -> bool:
-	path = log_path
-	var reader: ReplayReader = ReplayReader.new()
 	var ok: bool = reader.read(log_path)
-	error = reader.error
-	notes.append_array(reader.notes)
-	record_count += reader.record_count
-	header = reader.header
-	town = reader.town
 	for entry: Dictionary in reader.agents:
-		agents.append(entry)
 		_agent_by_id[str(entry["id"])] = entry
 	start_time = reader.start_time
 	end_time = start_time
@@ -120,7 +101,7 @@ func agent(agent_id: String) -> Dictionary:
 ## Ids of the agents the header lists, in its order.
 func agent_ids() -> PackedStringArray:
 	var ids: PackedStringArray = PackedStringArray()
-	for entry: Dictionary in agents:
+	for entry: Dictionary in reader.agents:
 		ids.append(str(entry.get("id", "")))
 	return ids
 

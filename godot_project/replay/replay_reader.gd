@@ -1,6 +1,7 @@
 extends RefCounted
 ## Reads a replay log (docs/replay_log.md) line by line into its header and its
-## records, checking them, for replay_log.gd's read(), which indexes what it returns.
+## records, checking them, for replay_log.gd's read(), which indexes what it returns
+## and keeps the reader as its `reader`: what was read, for the log's users.
 ##
 ## Blank lines are skipped. A bad log fails read() with `error` naming the file and
 ## the line: a missing file, a line that is not a JSON object, a first record that is
