@@ -5,9 +5,10 @@ extends RefCounted
 ##   const UiTheme: GDScript = preload("res://ui/theme.gd")
 ##   control.theme = UiTheme.get_theme()
 ##
-## Also the palette (constants below), small helpers the components share
-## (panel_style(), color_from_hex(), clock_hhmm(), bar(), escape_bbcode()) and the
-## builders of the pieces several panels are made of, so that they look alike:
+## Also the palette (the constants below, defined in ui/palette.gd), small helpers the
+## components share (panel_style(), color_from_hex(), clock_hhmm(), bar(),
+## escape_bbcode()) and the builders of the pieces several panels are made of, so that
+## they look alike:
 ##   label(text, variation, wrap)   a Label in a type variation ("MutedLabel"...).
 ##   card(highlight), vbox(parent, separation), scroll_list(parent, separation, expand)
 ##   dock_right(panel, ...), free_children(node)
@@ -16,35 +17,37 @@ extends RefCounted
 ##   person_header(parent, on_close)   an inspector's header: dot, name, where.
 ##   kind_badge(kind, colors), memory_head(kind, colors, when, importance)
 ##   transcript(lines)              a conversation's lines, names in colour.
+## The Theme's styles for each control type are built in ui/theme_styles.gd.
 
-const Fonts: GDScript = preload("res://ui/fonts.gd")
-const FONT_SIZE: int = 16
-const FONT_SIZE_SMALL: int = 13
-const FONT_SIZE_TITLE: int = 20
-const RADIUS: int = 8
-const SPACING: int = 8
+const Palette: GDScript = preload("res://ui/palette.gd")
+const ThemeStyles: GDScript = preload("res://ui/theme_styles.gd")
+const FONT_SIZE: int = Palette.FONT_SIZE
+const FONT_SIZE_SMALL: int = Palette.FONT_SIZE_SMALL
+const FONT_SIZE_TITLE: int = Palette.FONT_SIZE_TITLE
+const RADIUS: int = Palette.RADIUS
+const SPACING: int = Palette.SPACING
 
-const PANEL_BG: Color = Color(0.075, 0.085, 0.11, 0.88)
-const PANEL_BG_SOLID: Color = Color(0.09, 0.1, 0.13, 0.97)
-const PANEL_BORDER: Color = Color(1.0, 1.0, 1.0, 0.09)
-const INSET_BG: Color = Color(1.0, 1.0, 1.0, 0.05)
-const TEXT: Color = Color(0.93, 0.94, 0.96)
-const TEXT_MUTED: Color = Color(0.64, 0.67, 0.73)
-const ACCENT: Color = Color(0.98, 0.74, 0.33)
-const HIGHLIGHT_BG: Color = Color(0.98, 0.74, 0.33, 0.16)
-const PLAYER: Color = Color(0.45, 0.8, 1.0)
-const GOOD: Color = Color(0.45, 0.85, 0.5)
-const WARN: Color = Color(1.0, 0.78, 0.35)
-const ERROR: Color = Color(1.0, 0.45, 0.42)
-const BUTTON_BG: Color = Color(1.0, 1.0, 1.0, 0.07)
-const BUTTON_HOVER: Color = Color(1.0, 1.0, 1.0, 0.14)
-const BUTTON_PRESSED: Color = Color(0.98, 0.74, 0.33, 0.85)
+const PANEL_BG: Color = Palette.PANEL_BG
+const PANEL_BG_SOLID: Color = Palette.PANEL_BG_SOLID
+const PANEL_BORDER: Color = Palette.PANEL_BORDER
+const INSET_BG: Color = Palette.INSET_BG
+const TEXT: Color = Palette.TEXT
+const TEXT_MUTED: Color = Palette.TEXT_MUTED
+const ACCENT: Color = Palette.ACCENT
+const HIGHLIGHT_BG: Color = Palette.HIGHLIGHT_BG
+const PLAYER: Color = Palette.PLAYER
+const GOOD: Color = Palette.GOOD
+const WARN: Color = Palette.WARN
+const ERROR: Color = Palette.ERROR
+const BUTTON_BG: Color = Palette.BUTTON_BG
+const BUTTON_HOVER: Color = Palette.BUTTON_HOVER
+const BUTTON_PRESSED: Color = Palette.BUTTON_PRESSED
 
 ## Bar colours of the retrieval components.
-const RECENCY: Color = Color(0.4, 0.75, 1.0)
-const IMPORTANCE: Color = Color(1.0, 0.6, 0.35)
-const RELEVANCE: Color = Color(0.6, 0.85, 0.45)
-const SCORE: Color = Color(0.98, 0.74, 0.33)
+const RECENCY: Color = Palette.RECENCY
+const IMPORTANCE: Color = Palette.IMPORTANCE
+const RELEVANCE: Color = Palette.RELEVANCE
+const SCORE: Color = Palette.SCORE
 
 const SECONDS_PER_DAY: int = 24 * 3600
 
@@ -54,21 +57,13 @@ static var _theme: Theme = null
 ## The shared Theme (built once).
 static func get_theme() -> Theme:
 	if _theme == null:
-		_theme = _build()
+		_theme = ThemeStyles.build()
 	return _theme
 
 
 ## A rounded panel box.
 static func panel_style(bg: Color = PANEL_BG, margin: int = 12, radius: int = RADIUS, border: Color = PANEL_BORDER) -> StyleBoxFlat:
-	var box: StyleBoxFlat = StyleBoxFlat.new()
-	box.bg_color = bg
-	box.set_corner_radius_all(radius)
-	box.set_content_margin_all(margin)
-	if border.a > 0.0:
-		box.border_color = border
-		box.set_border_width_all(1)
-	box.anti_aliasing = true
-	return box
+	return Palette.panel_style(bg, margin, radius, border)
 
 
 ## "#rrggbb" as a Color, or fallback when the text is empty or not a colour.
@@ -293,117 +288,3 @@ static func transcript(lines: Array) -> RichTextLabel:
 			escape_bbcode(str(line[0])), escape_bbcode(str(line[1]))])
 	made.text = "\n".join(parts)
 	return made
-
-
-static func _build() -> Theme:
-	var theme: Theme = Theme.new()
-	theme.default_font = Fonts.with_emoji()
-	theme.default_font_size = FONT_SIZE
-
-	for type_name: String in ["Label", "Button", "LineEdit", "RichTextLabel", "CheckBox", "TabContainer", "TabBar", "ItemList"]:
-		theme.set_color("font_color", type_name, TEXT)
-	theme.set_color("default_color", "RichTextLabel", TEXT)
-	theme.set_constant("line_separation", "RichTextLabel", 2)
-	theme.set_color("font_shadow_color", "Label", Color(0, 0, 0, 0.0))
-
-	theme.set_stylebox("panel", "PanelContainer", panel_style())
-	theme.set_stylebox("panel", "Panel", panel_style())
-	theme.set_stylebox("panel", "PopupPanel", panel_style(PANEL_BG_SOLID, 14))
-	theme.set_stylebox("panel", "TooltipPanel", panel_style(PANEL_BG_SOLID, 8, 6))
-	theme.set_color("font_color", "TooltipLabel", TEXT)
-	theme.set_font_size("font_size", "TooltipLabel", FONT_SIZE_SMALL)
-
-	# Buttons: flat, rounded; pressed/toggled in the accent colour.
-	theme.set_stylebox("normal", "Button", panel_style(BUTTON_BG, 6, 6, Color(0, 0, 0, 0)))
-	theme.set_stylebox("hover", "Button", panel_style(BUTTON_HOVER, 6, 6, Color(0, 0, 0, 0)))
-	theme.set_stylebox("pressed", "Button", panel_style(BUTTON_PRESSED, 6, 6, Color(0, 0, 0, 0)))
-	theme.set_stylebox("hover_pressed", "Button", panel_style(BUTTON_PRESSED.lightened(0.1), 6, 6, Color(0, 0, 0, 0)))
-	theme.set_stylebox("disabled", "Button", panel_style(Color(1, 1, 1, 0.03), 6, 6, Color(0, 0, 0, 0)))
-	theme.set_stylebox("focus", "Button", StyleBoxEmpty.new())
-	for button_style: String in ["normal", "hover", "pressed", "hover_pressed", "disabled"]:
-		var style: StyleBoxFlat = theme.get_stylebox(button_style, "Button")
-		style.content_margin_left = 10
-		style.content_margin_right = 10
-		style.content_margin_top = 4
-		style.content_margin_bottom = 4
-	theme.set_color("font_hover_color", "Button", Color.WHITE)
-	theme.set_color("font_pressed_color", "Button", Color(0.08, 0.08, 0.1))
-	theme.set_color("font_hover_pressed_color", "Button", Color(0.08, 0.08, 0.1))
-	theme.set_color("font_focus_color", "Button", TEXT)
-	theme.set_color("font_disabled_color", "Button", Color(TEXT_MUTED, 0.5))
-
-	# Text entry.
-	theme.set_stylebox("normal", "LineEdit", panel_style(Color(0, 0, 0, 0.35), 8, 6, Color(1, 1, 1, 0.12)))
-	theme.set_stylebox("focus", "LineEdit", panel_style(Color(0, 0, 0, 0.0), 8, 6, Color(ACCENT, 0.8)))
-	theme.set_stylebox("read_only", "LineEdit", panel_style(Color(0, 0, 0, 0.2), 8, 6, Color(1, 1, 1, 0.06)))
-	theme.set_color("font_placeholder_color", "LineEdit", Color(TEXT_MUTED, 0.7))
-	theme.set_color("caret_color", "LineEdit", ACCENT)
-	theme.set_color("selection_color", "LineEdit", Color(ACCENT, 0.35))
-	theme.set_color("font_uneditable_color", "LineEdit", TEXT_MUTED)
-
-	# Tabs.
-	theme.set_stylebox("panel", "TabContainer", panel_style(Color(0, 0, 0, 0), 6, 0, Color(0, 0, 0, 0)))
-	theme.set_stylebox("tabbar_background", "TabContainer", StyleBoxEmpty.new())
-	var tab_selected: StyleBoxFlat = panel_style(HIGHLIGHT_BG, 6, 6, Color(0, 0, 0, 0))
-	tab_selected.border_color = ACCENT
-	tab_selected.border_width_bottom = 2
-	tab_selected.set_corner_radius_all(4)
-	theme.set_stylebox("tab_selected", "TabContainer", tab_selected)
-	theme.set_stylebox("tab_unselected", "TabContainer", panel_style(Color(0, 0, 0, 0), 6, 4, Color(0, 0, 0, 0)))
-	theme.set_stylebox("tab_hovered", "TabContainer", panel_style(BUTTON_HOVER, 6, 4, Color(0, 0, 0, 0)))
-	theme.set_stylebox("tab_focus", "TabContainer", StyleBoxEmpty.new())
-	for tab_style: String in ["tab_selected", "tab_unselected", "tab_hovered"]:
-		var style: StyleBoxFlat = theme.get_stylebox(tab_style, "TabContainer")
-		style.content_margin_left = 8
-		style.content_margin_right = 8
-		style.content_margin_top = 4
-		style.content_margin_bottom = 4
-	theme.set_color("font_selected_color", "TabContainer", ACCENT)
-	theme.set_color("font_unselected_color", "TabContainer", TEXT_MUTED)
-	theme.set_color("font_hovered_color", "TabContainer", TEXT)
-	theme.set_font_size("font_size", "TabContainer", FONT_SIZE_SMALL + 1)
-	theme.set_constant("side_margin", "TabContainer", 0)
-
-	# Scrollbars: thin.
-	var grabber: StyleBoxFlat = panel_style(Color(1, 1, 1, 0.22), 0, 3, Color(0, 0, 0, 0))
-	grabber.content_margin_left = 3
-	grabber.content_margin_right = 3
-	var grabber_hover: StyleBoxFlat = panel_style(Color(1, 1, 1, 0.35), 0, 3, Color(0, 0, 0, 0))
-	var scroll: StyleBoxFlat = panel_style(Color(1, 1, 1, 0.03), 0, 3, Color(0, 0, 0, 0))
-	scroll.content_margin_left = 3
-	scroll.content_margin_right = 3
-	for bar_type: String in ["VScrollBar", "HScrollBar"]:
-		theme.set_stylebox("grabber", bar_type, grabber)
-		theme.set_stylebox("grabber_highlight", bar_type, grabber_hover)
-		theme.set_stylebox("grabber_pressed", bar_type, grabber_hover)
-		theme.set_stylebox("scroll", bar_type, scroll)
-
-	# Separators and containers.
-	var line: StyleBoxLine = StyleBoxLine.new()
-	line.color = Color(1, 1, 1, 0.1)
-	line.thickness = 1
-	theme.set_stylebox("separator", "HSeparator", line)
-	theme.set_constant("separation", "HSeparator", 10)
-	theme.set_constant("separation", "VBoxContainer", SPACING / 2 + 2)
-	theme.set_constant("separation", "HBoxContainer", SPACING)
-
-	# Type variations the components use by name.
-	theme.set_type_variation("TitleLabel", "Label")
-	theme.set_font_size("font_size", "TitleLabel", FONT_SIZE_TITLE)
-	theme.set_color("font_color", "TitleLabel", Color.WHITE)
-	theme.set_type_variation("MutedLabel", "Label")
-	theme.set_font_size("font_size", "MutedLabel", FONT_SIZE_SMALL)
-	theme.set_color("font_color", "MutedLabel", TEXT_MUTED)
-	theme.set_type_variation("SectionLabel", "Label")
-	theme.set_font_size("font_size", "SectionLabel", FONT_SIZE_SMALL)
-	theme.set_color("font_color", "SectionLabel", ACCENT)
-	theme.set_type_variation("CardPanel", "PanelContainer")
-	theme.set_stylebox("panel", "CardPanel", panel_style(INSET_BG, 8, 6, Color(0, 0, 0, 0)))
-	theme.set_type_variation("HighlightPanel", "PanelContainer")
-	var highlight: StyleBoxFlat = panel_style(HIGHLIGHT_BG, 8, 6, Color(0, 0, 0, 0))
-	highlight.border_color = ACCENT
-	highlight.border_width_left = 3
-	theme.set_stylebox("panel", "HighlightPanel", highlight)
-	theme.set_type_variation("FlatButton", "Button")
-	theme.set_stylebox("normal", "FlatButton", StyleBoxEmpty.new())
-	return theme
