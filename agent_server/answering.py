@@ -44,9 +44,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from agent_server.llm.grounding import ALWAYS
+from agent_server.memory import Embedder
 from agent_server.mind import Mind
 from agent_server.prompts import evidence
-from agent_server.scheduler import Priority
+from agent_server.scheduler import LLMScheduler, Priority
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +196,11 @@ def statements(mind: Mind, memories: Iterable[str], asker: str, told: Iterable[s
 class Answering:
     """Finds a statement that answers a question (see the module's doc)."""
 
-    def __init__(self, *, cache: int = 4096) -> None:
+    def __init__(self, scheduler: LLMScheduler, embedder: Embedder, *, cache: int = 4096) -> None:
+        """`scheduler`: the model's, which reads whether a statement answers; `embedder`:
+        which finds the statements closest to a question."""
+        self._scheduler = scheduler
+        self._embedder = embedder
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         # Each statement's log-probability as the answer to a request that asks nothing,
         # by the model that reads it.
@@ -205,13 +210,13 @@ class Answering:
         self.answered = 0
         self.asked = 0
 
-    async def _embedded(self, mind: Mind, texts: list[str]) -> np.ndarray:
+    async def _embedded(self, texts: list[str]) -> np.ndarray:
         """The texts' embeddings; those not kept yet are embedded on a worker thread (the
         first question to an agent embeds its identity's sentences: a few hundred
         milliseconds on a busy machine, which the event loop must not wait out)."""
         new = [t for t in dict.fromkeys(texts) if t not in self._vectors]
         if new:
-            for text, vector in zip(new, await asyncio.to_thread(mind.f.retriever.embedder.embed_batch, new)):
+            for text, vector in zip(new, await asyncio.to_thread(self._embedder.embed_batch, new)):
                 self._vectors[text] = vector
         _keep_recent(self._vectors, texts, self._cache)
         return np.stack([self._vectors[t] for t in texts])
@@ -228,7 +233,7 @@ class Answering:
         they told of themselves (a question about the agent is not answered with the
         asker's job; 'You told me, "Lily has a cough."' may answer "Is Lily ill?").
         `unsaid`: statements not to give again (its lines so far in this conversation)."""
-        if not is_question(question) or not mind.f.scheduler.reads_probabilities(purpose):
+        if not is_question(question) or not self._scheduler.reads_probabilities(purpose):
             return None
         again = {" ".join(s.split()).lower() for s in unsaid}
         needed = named(question) - set(mind.name.split()) - set(asker.split())
@@ -238,12 +243,12 @@ class Answering:
         if not known:
             return None
         self.asked += 1
-        vectors = await self._embedded(mind, [question, *known])
+        vectors = await self._embedded([question, *known])
         pool = [known[i] for i in np.argsort(-(vectors[1:] @ vectors[0]))[:POOL]]
-        score = mind.f.scheduler.score_options
+        score = self._scheduler.score_options
         # As the question's answer, against as the answer to a request asking nothing.
         as_answer = await score(evidence.asking(question), pool, priority, purpose)
-        unasked = await self._unasked_scores(mind, pool, priority, purpose)
+        unasked = await self._unasked_scores(pool, priority, purpose)
         answering = {s: a - b for s, a, b in zip(pool, as_answer, unasked)}
         likeliest = sorted(pool, key=lambda s: -answering[s])[:CANDIDATES]
         option = [evidence.asked(question)]
@@ -261,14 +266,13 @@ class Answering:
         self.answered += 1
         return best
 
-    async def _unasked_scores(self, mind: Mind, statements: list[str], priority: Priority,
-                              purpose: str) -> list[float]:
+    async def _unasked_scores(self, statements: list[str], priority: Priority, purpose: str) -> list[float]:
         """Each statement's log-probability as the answer to a request asking nothing, by
         the model that serves `purpose`; kept, so most questions score only new ones."""
-        reader = id(mind.f.scheduler.serving(purpose))
+        reader = id(self._scheduler.serving(purpose))
         new = [s for s in statements if (reader, s) not in self._unasked]
         if new:
-            scores = await mind.f.scheduler.score_options(evidence.asking(evidence.NOTHING), new, priority, purpose)
+            scores = await self._scheduler.score_options(evidence.asking(evidence.NOTHING), new, priority, purpose)
             self._unasked.update(zip(((reader, s) for s in new), scores))
         keys = [(reader, s) for s in statements]
         out = [self._unasked[k] for k in keys]

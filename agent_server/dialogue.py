@@ -23,12 +23,13 @@ from agent_server.identity import _article
 from agent_server.invitations import Invitations
 from agent_server.llm.grounding import whole_sentences
 from agent_server.topics import Topic, Topics
-from agent_server.memory import PendingMemory
+from agent_server.memory import MemoryStore, PendingMemory
 from agent_server.mind import Mind
 from agent_server.options import MindOptions
 from agent_server.planning import Planner
 from agent_server.prompts import converse, debrief, interview, player_chat, react
-from agent_server.scheduler import Priority, WorkAhead
+from agent_server.scheduler import LLMScheduler, Priority, WorkAhead
+from agent_server.town import Town
 from simulacra.v1 import agents_pb2
 
 log = logging.getLogger(__name__)
@@ -84,14 +85,21 @@ class Conversation:
 
 
 class Dialogue:
-    def __init__(self, planner: Planner, options: MindOptions = MindOptions(), *,
-                 invitations: Invitations | None = None, town_names: set[str] | None = None,
-                 news: dict[str, list[str]] | None = None) -> None:
-        """`invitations`: what one hears of a gathering is kept, and may become a plan;
-        `town_names`: the names anyone in the town may use without inventing them (the
-        people's and the places'); `news`: each agent's own news (its seeds that are not
-        about an event), which it may choose to tell."""
+    def __init__(self, planner: Planner, scheduler: LLMScheduler, memory: MemoryStore, town: Town,
+                 options: MindOptions = MindOptions(), *, topics: Topics, answering: Answering,
+                 invitations: Invitations | None = None, town_names: set[str] | None = None) -> None:
+        """`planner`: who replans after a conversation; `scheduler`: the model's, which
+        the player's and interviewers' answers are asked of directly; `memory`: the stream
+        both agents' memories of a conversation are written to together; `town`: whose
+        name agents talking to the player live in; `topics`: what each speaker chooses to
+        talk about; `answering`: a question one knows the answer to is answered with what
+        one knows; `invitations`: what one hears of a gathering is kept, and may become a
+        plan; `town_names`: the names anyone in the town may use without inventing them
+        (the people's and the places')."""
         self._planner = planner
+        self._scheduler = scheduler
+        self._memory = memory
+        self._town = town
         self._chat_max_tokens = options.chat_max_tokens
         self._temperature = options.temperature
         self._ids = itertools.count(1)
@@ -107,10 +115,8 @@ class Dialogue:
         # library's opening times vary ..."), each asked again (character.speaks_in_person).
         self.impersonal = 0
         self.invitations = invitations
-        # What each speaker chooses to talk about.
-        self.topics = Topics(enabled=options.topic_choice, news=news)
-        # A question one knows the answer to is answered with what one knows.
-        self.answering = Answering()
+        self.topics = topics
+        self.answering = answering
 
     def known_names(self, mind: Mind, other: str = "") -> set[str]:
         """The names `mind` may use: its identity's, the town's, the other's; and the words
@@ -188,7 +194,7 @@ class Dialogue:
                       [f'{name} said to {other.name if sid == mind.id else mind.name}: "{text}"'
                        for sid, name, text in conversation.lines]
                       + [f"Conversation with {other.name}: {conversation.summary}"]]
-        held = a.f.memory.hold(heard, also=record)  # both agents' memories and the record: one commit
+        held = self._memory.hold(heard, also=record)  # both agents' memories and the record: one commit
         for mind, other in ((a, b), (b, a)):
             await mind.settle([p for p in held if p.agent_id == mind.id])
             mind.state.last_talked[other.id] = now
@@ -218,8 +224,8 @@ class Dialogue:
             memories = [s.node.description for s in mind.recall_for_answer(player, now)]
             occupation = mind.identity.occupation
             conversation.preamble = [player_chat.preamble(
-                name=mind.name, identity=mind.own_summary, town=mind.f.town.name,
-                self_line=f"I'm {_article(occupation)}." if occupation else f"I live here in {mind.f.town.name}.",
+                name=mind.name, identity=mind.own_summary, town=self._town.name,
+                self_line=f"I'm {_article(occupation)}." if occupation else f"I live here in {self._town.name}.",
                 clock=mind.clock(now), doing=mind.doing(), player=player, memories=mind.of_self(memories))]
             conversation.recalled = set(memories)
         del conversation.exchanges[:-PLAYER_EXCHANGES]
@@ -236,7 +242,7 @@ class Dialogue:
         messages = self._player_prompt(mind, conversation, player, now)
         conversation.preparing = work = WorkAhead()
         try:
-            await work.run(mind.f.scheduler.prepare(
+            await work.run(self._scheduler.prepare(
                 player_chat.build(messages, max_tokens=0, temperature=self._temperature),
                 Priority.PLAYER, "player_chat_prepare"))
         except Exception as exc:  # only a head start: the line works without it
@@ -252,7 +258,7 @@ class Dialogue:
             # The player spoke before the preparation was done: it is finished first, at
             # the player's priority, and the line starts from what it evaluated, rather
             # than evaluating the whole prompt again beside it.
-            await conversation.preparing.wait(mind.f.scheduler, Priority.PLAYER)
+            await conversation.preparing.wait(self._scheduler, Priority.PLAYER)
         messages = self._player_prompt(mind, conversation, player, now)
         text = character.neutralise(text)
         found = [s.node.description for s in mind.recall_for_answer(f"{player}. {text}", now)]
@@ -292,7 +298,7 @@ class Dialogue:
                                                  pushed=tuple(told),
                                                  said=tuple(t for sid, _, t in conversation.lines if sid == mind.id))
                 passed = ""  # what the guard let through
-                async with contextlib.aclosing(mind.f.scheduler.stream(
+                async with contextlib.aclosing(self._scheduler.stream(
                         request, Priority.PLAYER, "player_chat", keep_prompt=not attempt)) as pieces:
                     async for piece in pieces:
                         passed += guard.feed(piece)
@@ -395,7 +401,7 @@ class Dialogue:
         request = debrief.build(name=mind.name, summary=mind.own_summary, player=player, goal=goal,
                                 memories=mind.of_self([s.node.description for s in used]), lines=lines[-12:],
                                 max_tokens=self._chat_max_tokens * 2)
-        text = (await mind.f.scheduler.complete(request, Priority.PLAYER, "debrief")).text
+        text = (await self._scheduler.complete(request, Priority.PLAYER, "debrief")).text
         return interview.clean(text, mind.name), used
 
     # ---- interviews --------------------------------------------------------------------
@@ -418,7 +424,7 @@ class Dialogue:
             request = interview.build(name=mind.name, summary=mind.own_summary,
                                       memories=mind.of_self(memories), question=question,
                                       max_tokens=max_tokens or self._chat_max_tokens, again=bool(attempt))
-            answer = interview.clean((await mind.f.scheduler.complete(request, priority, "interview")).text,
+            answer = interview.clean((await self._scheduler.complete(request, priority, "interview")).text,
                                      mind.name)
             if self._checked(answer, mind, "", "interview", asked=question):
                 return answer, used

@@ -15,11 +15,12 @@ import re
 
 import numpy as np
 
+from agent_server.memory import Embedder
 from agent_server.mind import Mind, Step
 from agent_server.options import MindOptions
 from agent_server.prompts import choose_place
-from agent_server.scheduler import Priority
-from agent_server.town import ARENA, OBJECT, SECTOR
+from agent_server.scheduler import LLMScheduler, Priority
+from agent_server.town import ARENA, OBJECT, SECTOR, Town
 from simulacra.v1 import town_pb2
 
 # How much the semantic match between an action and a place's description counts in
@@ -37,10 +38,15 @@ OWN_ROOM_LIFE = "one's own room: where one sleeps, wakes up, gets dressed and ke
 
 class PlaceChooser:
     """Where an agent's actions happen; planning.py asks it for each hour's area and each
-    action's object, reacting.py and invitations.py for a place of their own."""
+    action's object, reacting.py and invitations.py for a place of their own. It reads
+    the model's probabilities of places' names (`scheduler`), weighs them with the
+    places' meanings (`embedder`), and knows the `town`."""
 
-    def __init__(self, options: MindOptions = MindOptions(),
-                 residents: dict[str, frozenset[str]] | None = None) -> None:
+    def __init__(self, scheduler: LLMScheduler, embedder: Embedder, town: Town,
+                 options: MindOptions = MindOptions(), residents: dict[str, frozenset[str]] | None = None) -> None:
+        self._scheduler = scheduler
+        self._embedder = embedder
+        self._town = town
         # False: every place is chosen anew, routine actions too (the baseline benchmark).
         self.cache_places = options.cache_places
         # Private rooms and beds and who they belong to (Scenario.residents): no one
@@ -52,13 +58,12 @@ class PlaceChooser:
         """A place id for one action: its area, then the object in it."""
         return self.choose_object(mind, await self.choose_area(mind, action, chunk), action, chunk)
 
-    @staticmethod
-    def named(mind: Mind, text: str) -> str:
+    def named(self, mind: Mind, text: str) -> str:
         """The sector an action names, if it names one ("open Hobbs Cafe", "walk to the
         pharmacy", "come home for dinner"): by its whole name, or by "the" and the last
         word of its name when one sector's name ends so ("the cafe"); "home": the agent's
         home. The first named in the text; "" when none is."""
-        town = mind.f.town
+        town = self._town
         lowered = " " + re.sub(r"[,.;:!?]", " ", text.lower()) + " "
         found: list[tuple[int, int, str]] = []  # where, how many characters it says, which
         home = lowered.find(" home ")
@@ -89,7 +94,7 @@ class PlaceChooser:
         arena in it that fits, for a sector), else the area chosen for it."""
         if not chunk.place_id:
             return await self.choose_area(mind, chunk.description, chunk.description)
-        town = mind.f.town
+        town = self._town
         place = town.place(chunk.place_id)
         if place.kind != ARENA and place.kind != OBJECT:
             # A routine hour at its place (the same text there again) keeps the arena chosen before.
@@ -109,9 +114,9 @@ class PlaceChooser:
         among the sectors the agent knows: the model's choice, helped by meaning (_pick).
         A routine one (the same text again) keeps the place chosen before."""
         cached = mind.state.place_cache.get(action) if self.cache_places else None
-        if cached and cached in mind.f.town and self._may_enter(mind, cached):
+        if cached and cached in self._town and self._may_enter(mind, cached):
             return cached
-        town = mind.f.town
+        town = self._town
         fields = self._place_fields(mind, action, chunk)
         sectors = [town.place(s) for s in mind.state.known_sectors]
         sector = await self._pick(mind, "sector", sectors, fields)
@@ -123,11 +128,10 @@ class PlaceChooser:
         mind.state.place_cache[action] = place_id
         return place_id
 
-    @staticmethod
-    def _place_fields(mind: Mind, action: str, chunk: str) -> dict[str, str]:
+    def _place_fields(self, mind: Mind, action: str, chunk: str) -> dict[str, str]:
         """What a place choice's prompt says of the agent: its name, home, where it is,
         and the action (within its hour's chunk)."""
-        town = mind.f.town
+        town = self._town
         here = mind.current.place_id if mind.current and mind.current.place_id else mind.agent.home_place_id
         return dict(name=mind.name, home=town.sector_of(mind.agent.home_place_id).name, here=town.label(here),
                     action=action, chunk=chunk)
@@ -135,12 +139,12 @@ class PlaceChooser:
     def choose_object(self, mind: Mind, area_id: str, action: str, chunk: str) -> str:
         """The object in an arena that best fits an action, by meaning alone (no model
         call): the arena already says where; which stove or desk is a matter of words."""
-        town = mind.f.town
+        town = self._town
         objects = [p for p in town.children(area_id) if p.kind == OBJECT and self._may_enter(mind, p.id)] \
             if town.place(area_id).kind == ARENA else []
         if not objects:
             return area_id
-        embedder = mind.f.retriever.embedder
+        embedder = self._embedder
         wanted = embedder.embed(f"{action} ({chunk})")
         return max(objects, key=lambda p: float(self._place_vector(embedder, p) @ wanted)).id
 
@@ -152,9 +156,9 @@ class PlaceChooser:
             return places[0] if places else None
         options = [p.name for p in places]
         request = choose_place.build(level=level, options=options, **fields)
-        scores = await mind.f.scheduler.score_options(request, options, Priority.PLANNING, "choose_place",
-                                                      per_token=True)
-        embedder = mind.f.retriever.embedder
+        scores = await self._scheduler.score_options(request, options, Priority.PLANNING, "choose_place",
+                                                 per_token=True)
+        embedder = self._embedder
         action = embedder.embed(f"{fields['action']} ({fields['chunk']})")
         match = [self._match(embedder, p, mind, action) for p in places]
         best = max(range(len(places)), key=lambda i: scores[i] + PLACE_MATCH_WEIGHT * match[i])
@@ -173,7 +177,7 @@ class PlaceChooser:
         home and room, by what a home is for (a small model's choice alone sends people
         to bed in a pub)."""
         match = float(self._place_vector(embedder, place) @ action)
-        if place.id == mind.f.town.sector_of(mind.agent.home_place_id).id:
+        if place.id == self._town.sector_of(mind.agent.home_place_id).id:
             match = max(match, float(self._vector(embedder, HOME_LIFE) @ action))
         elif mind.id in self.residents.get(place.id, ()):
             match = max(match, float(self._vector(embedder, OWN_ROOM_LIFE) @ action))

@@ -21,12 +21,13 @@ import time
 from collections import Counter, deque
 
 from agent_server.clock import SECONDS_PER_DAY, day_of, weekday_of
+from agent_server.detail import LevelOfDetail
 from agent_server.mind import Mind, Step
 from agent_server.options import MindOptions
 from agent_server.places import PlaceChooser
 from agent_server.prompts import day_plan, decompose, hourly_plan, summary
 from agent_server.routine import Routine, read as read_routine
-from agent_server.scheduler import Priority, Urgency, WorkAhead, urgent_work
+from agent_server.scheduler import LLMScheduler, Priority, Urgency, WorkAhead, urgent_work
 
 log = logging.getLogger(__name__)
 
@@ -58,16 +59,22 @@ def hosting(place_name: str, event: str, place_id: str, start: int, end: int) ->
 
 
 class Planner:
-    def __init__(self, options: MindOptions = MindOptions(), places: PlaceChooser | None = None,
-                 concurrent_days: int = 3) -> None:
+    def __init__(self, scheduler: LLMScheduler, detail: LevelOfDetail, start_date: str, places: PlaceChooser,
+                 options: MindOptions = MindOptions(), concurrent_days: int = 3) -> None:
+        """`scheduler`: the model's, whose work on an hour prepared ahead an agent waiting
+        for it hastens; `detail`: how much detail each agent plans in (detail.py);
+        `start_date`: the calendar date of day 1, whose weekdays routines follow;
+        `places`: where each hour's chunk and each action happen (places.py)."""
+        self._scheduler = scheduler
+        self._detail = detail
+        self._start_date = start_date
         # False: no day plan and no hourly plan; each hour is decomposed as it comes from
         # the agent's summary alone (the evaluation's ablation without planning).
         self.ahead = options.planning
         # False: the model writes every day plan, whatever the habits say.
         self.routines = options.routine
         self._routine_of: dict[str, Routine] = {}
-        # Where each hour's chunk and each action happen (places.py).
-        self.places = places if places is not None else PlaceChooser(options)
+        self.places = places
         # Hours being decomposed ahead of time: (agent id, hour start) -> the work.
         self._preparing: dict[tuple[str, int], WorkAhead[list[Step]]] = {}
         # A few agents plan their day at a time, so that in a large town they come to
@@ -105,7 +112,7 @@ class Planner:
         if now >= bedtime:
             return Step(bedtime, (day_start + SECONDS_PER_DAY - bedtime) // 60, "sleeping", mind.agent.home_place_id)
         step = next((s for s in mind.state.actions if s.covers(now)), None)
-        if step is not None and step.coarse and mind.f.detail.full(mind.id):
+        if step is not None and step.coarse and self._detail.full(mind.id):
             # Planned coarsely while the player was far; the player is near now.
             mind.state.actions = [s for s in mind.state.actions if not (s.coarse and s.end > now)]
             step = None
@@ -168,7 +175,7 @@ class Planner:
         work = self._preparing.get((mind.id, hour))
         if work is None:
             return []
-        return await work.wait(mind.f.scheduler, WAITED if hasten else None) or []
+        return await work.wait(self._scheduler, WAITED if hasten else None) or []
 
     async def catch_up(self, mind: Mind, now: int) -> Step | None:
         """An agent the player has come near: the rest of a coarse hour (detail.py) is
@@ -182,7 +189,7 @@ class Planner:
     async def _actions(self, mind: Mind, chunk: Step, *, start: int) -> list[Step]:
         """The chunk's actions from `start`: decomposed, or one coarse action for an
         agent the level of detail spares."""
-        if mind.f.detail.coarse(mind.id, "decompose"):
+        if self._detail.coarse(mind.id, "decompose"):
             return await self.coarse(mind, chunk, start=start, end=chunk.end)
         return await self.decompose(mind, chunk, start=start, end=chunk.end)
 
@@ -212,7 +219,7 @@ class Planner:
             return []
         day_start = day_of(now) * SECONDS_PER_DAY
         steps: list[Step] = []
-        for start, end, text in routine.day(weekday_of(now, mind.f.start_date)):
+        for start, end, text in routine.day(weekday_of(now, self._start_date)):
             place = self.places.named(mind, text)
             if not place and steps and steps[-1].minutes <= ARRIVAL_MINUTES and steps[-1].place_id:
                 place = steps[-1].place_id  # "opens Hobbs Cafe at 8 am. She works at the counter ..."

@@ -8,10 +8,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from agent_server.detail import LevelOfDetail
 from agent_server.mind import Mind, Step
-from agent_server.planning import Planner
+from agent_server.places import PlaceChooser
 from agent_server.prompts import react
 from agent_server.scheduler import Priority
+from agent_server.town import Town
 from simulacra.v1 import agents_pb2
 
 log = logging.getLogger(__name__)
@@ -33,13 +35,17 @@ class Reaction:
 
 
 class Reactor:
-    def __init__(self, planner: Planner) -> None:
-        self._planner = planner
+    def __init__(self, places: PlaceChooser, town: Town, detail: LevelOfDetail) -> None:
+        """`places`: where a change of course happens; `town`: what perceptions name;
+        `detail`: whether a distant agent may still react (detail.py)."""
+        self._places = places
+        self._town = town
+        self._detail = detail
 
     async def perceive(self, mind: Mind, state: agents_pb2.AgentState, now: int,
                        names: dict[str, str], busy: set[str]) -> Reaction | None:
         """Store what is new in the agent's perceptions; return a reaction, if any."""
-        town = mind.f.town
+        town = self._town
         if state.place_id:
             self._learn_place(mind, state.place_id)
         new: list[tuple[str, str, float]] = []
@@ -69,7 +75,7 @@ class Reactor:
             if now - mind.state.last_talked.get("react:" + key, -REACTION_COOLDOWN) < REACTION_COOLDOWN:
                 continue
             mind.state.last_talked["react:" + key] = now
-            if not mind.f.detail.allows(mind.id, now, "react"):
+            if not self._detail.allows(mind.id, now, "react"):
                 continue  # a distant agent past its budget keeps to its plan
             reaction = await self.decide(mind, key, names[key], text, now,
                                          can_talk=distance <= TALKING_DISTANCE
@@ -102,13 +108,12 @@ class Reactor:
     async def change_course(self, mind: Mind, instead: str, now: int, because: str) -> None:
         """Replan from now: the new action for 15 minutes, then the rest of the hour anew."""
         chunk = mind.chunk_at(now)
-        place = await self._planner.places.choose_place(mind, instead, chunk.description if chunk else instead)
+        place = await self._places.choose_place(mind, instead, chunk.description if chunk else instead)
         mind.state.actions = [Step(now, 15, instead, place)]
         await mind.remember("plan", [f"{mind.name} decided to {instead} because {because}"], now,
                             priority=Priority.PLANNING)
 
-    @staticmethod
-    def _learn_place(mind: Mind, place_id: str) -> None:
-        sector = mind.f.town.sector_of(place_id).id
+    def _learn_place(self, mind: Mind, place_id: str) -> None:
+        sector = self._town.sector_of(place_id).id
         if sector not in mind.state.known_sectors:
             mind.state.known_sectors.append(sector)

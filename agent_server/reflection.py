@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from agent_server.memory import MemoryStore
 from agent_server.mind import Mind
 from agent_server.options import MindOptions
 from agent_server.prompts import reflection
@@ -25,7 +26,9 @@ EVIDENCE_PER_QUESTION = 10
 
 
 class Reflector:
-    def __init__(self, options: MindOptions = MindOptions()) -> None:
+    def __init__(self, memory: MemoryStore, options: MindOptions = MindOptions()) -> None:
+        """`memory`: the stream whose recent memories a reflection starts from."""
+        self._memory = memory
         self.threshold = options.reflection_threshold
         # False: agents never reflect (the evaluation's ablation without reflection).
         self.enabled = options.reflection
@@ -36,7 +39,7 @@ class Reflector:
     async def reflect(self, mind: Mind, now: int) -> list[int]:
         """Reflect once; returns the ids of the reflections stored."""
         mind.state.importance_since_reflection = 0
-        recent = mind.f.memory.recent(mind.id, RECENT)
+        recent = self._memory.recent(mind.id, RECENT)
         if not recent:
             return []
         statements, size = [], 0

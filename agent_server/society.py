@@ -18,6 +18,7 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 
+from agent_server.answering import Answering
 from agent_server.clock import format_game_time
 from agent_server.dialogue import PLAYER_ID, Conversation, Dialogue
 from agent_server.emoji import emoji_for
@@ -33,6 +34,7 @@ from agent_server.errors import ResourceExhausted
 from agent_server.saves import SaveFile
 from agent_server.scenario import Scenario
 from agent_server.scheduler import Priority, background_context
+from agent_server.topics import Topics
 from agent_server.town import SECTOR
 from agent_server.world import World
 from simulacra.v1 import agents_pb2
@@ -47,17 +49,24 @@ class Society:
         self.town = scenario.town
         self.f = faculties
         self.save = save
-        self.planner = Planner(options, PlaceChooser(options, scenario.residents()))
-        self.reactor = Reactor(self.planner)
-        self.reflector = Reflector(options)
+        # The cognitive functions, each given the faculties it thinks with.
+        f = faculties
+        places = PlaceChooser(f.scheduler, f.retriever.embedder, f.town, options, scenario.residents())
+        self.planner = Planner(f.scheduler, f.detail, f.start_date, places, options)
+        self.reactor = Reactor(places, f.town, f.detail)
+        self.reflector = Reflector(f.memory, options)
+        # Each agent's own news (its seeds that are not about an event), which it may
+        # choose to tell.
         news: dict[str, list[str]] = {}
         for seed in scenario.proto.seeds:
             if not seed.event.place_id:
                 news.setdefault(seed.agent_id, []).append(" ".join(seed.text.split()))
         town_names = {word for text in [a.name for a in scenario.agents] + [p.name for p in scenario.town.places()]
                       for word in text.replace("'s", " ").split() if word[:1].isupper()}
-        self.dialogue = Dialogue(self.planner, options, town_names=town_names, news=news,
-                                 invitations=Invitations(self.planner, scenario, faculties.start_date))
+        self.dialogue = Dialogue(self.planner, f.scheduler, f.memory, f.town, options,
+                                 topics=Topics(f.town, f.memory, f.journal, enabled=options.topic_choice, news=news),
+                                 answering=Answering(f.scheduler, f.retriever.embedder),
+                                 invitations=Invitations(self.planner, scenario, f.start_date), town_names=town_names)
         self.world = World(scenario.agents, scenario.proto.start_time)
         self.minds: dict[str, Mind] = {}
         self.conversations: list[Conversation] = []

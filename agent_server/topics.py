@@ -27,9 +27,12 @@ import re
 from dataclasses import dataclass, field
 
 from agent_server.answering import QUOTED, as_sentence, sentences
+from agent_server.journal import Journal
+from agent_server.memory import MemoryStore
 from agent_server.mind import HeardEvent, Mind
 from agent_server.prompts import converse
 from agent_server.scheduler import Priority
+from agent_server.town import Town
 
 # A line one heard this lately, this weighty (importance 1-10), is news one may pass on.
 NEWS_WINDOW_S = 24 * 3600
@@ -59,7 +62,13 @@ class Topic:
 
 
 class Topics:
-    def __init__(self, *, enabled: bool = True, news: dict[str, list[str]] | None = None) -> None:
+    def __init__(self, town: Town, memory: MemoryStore, journal: Journal, *, enabled: bool = True,
+                 news: dict[str, list[str]] | None = None) -> None:
+        """`town`: where gatherings are; `memory`: the stream what one heard lately is
+        found in; `journal`: where each choice is recorded (the replay log)."""
+        self._town = town
+        self._memory = memory
+        self._journal = journal
         # Each agent's own news: its seeds that are not about an event.
         self.news: dict[str, list[str]] = news if news is not None else {}
         # False: no topic is chosen (the ablation without topic choice).
@@ -78,7 +87,7 @@ class Topics:
         for event in speaker.state.heard_events:
             if event.end <= now:
                 continue
-            place, when = speaker.f.town.place(event.place_id).name, speaker.clock(event.start)
+            place, when = self._town.place(event.place_id).name, speaker.clock(event.start)
             if event.teller == speaker.name:
                 text = f"inviting {listener.name} to {event.what} at {place}, {when}"
                 statement = f"{listener.first_name}, I'm holding {event.what} at {place}, {when}. I'd love you to come."
@@ -95,7 +104,7 @@ class Topics:
             fact = (sentences(news) or [news])[0]
             offer(Topic("news:" + _key(news), f"{speaker.first_name}'s news: {news}",
                         statement=as_sentence(speaker.identity.of_self(fact)), gist=gist_of(fact, speaker, listener)))
-        heard = [m for m in speaker.f.memory.recent(speaker.id, 60)
+        heard = [m for m in self._memory.recent(speaker.id, 60)
                  if m.kind == "dialogue" and m.created_at >= now - NEWS_WINDOW_S
                  and m.importance >= NEWS_MIN_IMPORTANCE and not m.description.startswith(
                      (speaker.name, listener.name, f"Conversation with"))]
@@ -129,8 +138,8 @@ class Topics:
                                              doing=speaker.activity(), other=listener.name, options=texts)
             chosen = candidates[await speaker.choose(request, texts, Priority.CONVERSATION, "conversation",
                                                      per_token=True)]
-        speaker.f.journal.record("topic", now, agent=speaker.id, listener=listener.id, topic=chosen.text,
-                                 key=chosen.key, candidates=texts)
+        self._journal.record("topic", now, agent=speaker.id, listener=listener.id, topic=chosen.text,
+                             key=chosen.key, candidates=texts)
         return chosen
 
     @staticmethod

@@ -50,7 +50,7 @@ async def measure(model: LanguageModel, embedder: MiniLMEmbedder | None = None) 
     scheduler = LLMScheduler(model)
     await scheduler.start()
     embedder = embedder or MiniLMEmbedder()
-    chooser = PlaceChooser(MindOptions(cache_places=False), scenario.residents())
+    chooser = PlaceChooser(scheduler, embedder, town, MindOptions(cache_places=False), scenario.residents())
     sector_ok = arena_ok = private = unknown = 0
     misses = []
     try:

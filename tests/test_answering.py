@@ -207,9 +207,8 @@ async def test_a_statement_read_as_the_answer_is_weighed_though_not_the_closest(
     Each statement's likelihood after nothing asked is read once and kept."""
     scheduler = LLMScheduler(scripted_model)
     await scheduler.start()
-    answering = Answering()
-    mind = SimpleNamespace(name="Tom Moreno", f=SimpleNamespace(
-        scheduler=scheduler, retriever=SimpleNamespace(embedder=embedder)))
+    answering = Answering(scheduler, embedder)
+    mind = SimpleNamespace(name="Tom Moreno")
     known = ["I am practical, blunt and honest.", "I'm Tom Moreno, 52, practical, blunt and honest.",
              "I am blunt but fair, and my neighbours come to me when something needs fixing.",
              "I own Harvey Oak Supply Store, where I sell tools, paint and garden supplies."]
@@ -235,10 +234,9 @@ async def test_a_backend_that_cannot_read_probabilities_never_answers_this_way(e
     scheduler = LLMScheduler(model)
     await scheduler.start()
     try:
-        mind = SimpleNamespace(name="Isabella Rodriguez", f=SimpleNamespace(
-            scheduler=scheduler, retriever=SimpleNamespace(embedder=embedder)))
-        found = await Answering().find(mind, "What do you do?", ["I own the cafe."], priority=Priority.PLAYER,
-                                       purpose="player_chat")
+        mind = SimpleNamespace(name="Isabella Rodriguez")
+        found = await Answering(scheduler, embedder).find(mind, "What do you do?", ["I own the cafe."],
+                                                          priority=Priority.PLAYER, purpose="player_chat")
     finally:
         await scheduler.close()
     assert found is None and not model.history
@@ -268,9 +266,8 @@ KNOWN = [
 async def test_the_real_model_finds_what_answers_a_question_and_nothing_for_a_push(real_model, embedder):
     scheduler = LLMScheduler(real_model)
     await scheduler.start()
-    answering = Answering()
-    mind = SimpleNamespace(name="Isabella Rodriguez", f=SimpleNamespace(
-        scheduler=scheduler, retriever=SimpleNamespace(embedder=embedder)))
+    answering = Answering(scheduler, embedder)
+    mind = SimpleNamespace(name="Isabella Rodriguez")
 
     async def find(question: str):
         found = await answering.find(mind, question, KNOWN, priority=Priority.PLAYER, purpose="player_chat")

@@ -50,7 +50,7 @@ async def choosing(tmp_path, smallville, embedder, request):
         model = request.param
     scheduler = LLMScheduler(model)
     await scheduler.start()
-    chooser = PlaceChooser(residents=smallville.residents())
+    chooser = PlaceChooser(scheduler, embedder, smallville.town, residents=smallville.residents())
     with MemoryStore(tmp_path / "places.db", embedder) as memory:
         faculties = Faculties(scheduler=scheduler, memory=memory, retriever=Retriever(memory, embedder),
                               importance=ImportanceRater(scheduler), town=smallville.town)

@@ -132,9 +132,8 @@ def test_a_routine_item_is_placed_where_it_names_by_the_towns_own_names():
     from agent_server.town import Town
 
     town = Town.load(PROJECT_ROOT / "towns" / "smallville.json")
-    mind = SimpleNamespace(f=SimpleNamespace(town=town),
-                           agent=SimpleNamespace(home_place_id="lin_family_house.main_bedroom.johns_bed"))
-    named = lambda text: PlaceChooser.named(mind, text)  # noqa: E731
+    mind = SimpleNamespace(agent=SimpleNamespace(home_place_id="lin_family_house.main_bedroom.johns_bed"))
+    named = lambda text: PlaceChooser(None, None, town).named(mind, text)  # noqa: E731
     assert named("go to classes at Oak Hill College") == "oak_hill_college"  # not "Oak Hill" Apartments
     assert named("shop at Willows Market in the afternoon") == "willows_market_and_pharmacy"  # a long name's start
     assert named("work at the counter until the cafe closes") == "hobbs_cafe"  # the only cafe
