@@ -30,7 +30,8 @@ extends Control
 ##   input_blocker               Callable returning true while hotkeys must not fire.
 ##   client                      the AgentClient node (default: the autoload).
 ## Signals: pause_toggled(paused), speed_chosen(multiplier), save_requested(name),
-## load_requested(name). The HUD never calls SaveGame or LoadGame itself.
+## load_requested(name). The HUD never calls SaveGame or LoadGame itself; the
+## dialogs are ui/hud_dialogs.gd's, a canvas layer it owns.
 ## Keys (ignored while a text field has focus or input_blocker says so): the input
 ## actions pause, speed_1..speed_4, quick_save, quick_load where the project defines
 ## them, else Space, 1 2 3 4, F5 and F9 (quick save/load use "quicksave"); Escape
@@ -45,6 +46,7 @@ const UiTheme: GDScript = preload("res://ui/theme.gd")
 const InputActions: GDScript = preload("res://player/input_actions.gd")
 const SimClock: GDScript = preload("res://town/sim_clock.gd")
 const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client.gd")
+const HudDialogs: GDScript = preload("res://ui/hud_dialogs.gd")
 ## Game seconds per real second at 1×.
 const BASE_SPEED: float = 60.0
 const SPEEDS: Array[float] = [1.0, 2.0, 4.0, 8.0]
@@ -54,10 +56,11 @@ const DEFAULT_HINTS: String = "WASD move · Shift run · E talk · Tab map · cl
 const REHEARSAL_HINTS: String = "WASD move · Shift run · E talk · G goal · F2 how did I do? · Tab map · click an NPC to inspect · Space pause · 1-4 speed · F5 save · F9 load · Esc close"
 const STATUS_SECONDS: float = 6.0
 const ERROR_STATUS_SECONDS: float = 12.0
-const DIALOG_LAYER: int = 100
-const LOAD_ROW_HEIGHT: float = 38.0
-const LOAD_LIST_MAX_HEIGHT: float = 320.0
-const SAVE_NAME_PATTERN: String = "^[A-Za-z0-9_.-]{1,64}$"
+## Of the save and load dialogs (ui/hud_dialogs.gd).
+const DIALOG_LAYER: int = HudDialogs.LAYER
+const LOAD_ROW_HEIGHT: float = HudDialogs.LOAD_ROW_HEIGHT
+const LOAD_LIST_MAX_HEIGHT: float = HudDialogs.LOAD_LIST_MAX_HEIGHT
+const SAVE_NAME_PATTERN: String = HudDialogs.SAVE_NAME_PATTERN
 
 ## Returns true while hotkeys must not fire (e.g. the chat panel's has_focus_input).
 var input_blocker: Callable = Callable()
@@ -70,7 +73,6 @@ var _multiplier: float = 1.0
 var _status_until_ms: int = 0
 var _shown_clock: String = ""
 var _was_connected: int = -1
-var _save_name_regex: RegEx = RegEx.create_from_string(SAVE_NAME_PATTERN)
 
 var _clock_label: Label = null
 var _pause_button: Button = null
@@ -79,16 +81,8 @@ var _status: Label = null
 var _connection_dot: Label = null
 var _connection_label: Label = null
 var _hints: Label = null
-var _save_dialog: PanelContainer = null
-var _save_name: LineEdit = null
-var _save_error: Label = null
-var _load_dialog: PanelContainer = null
-var _load_list: VBoxContainer = null
-var _load_message: Label = null
-var _dim: ColorRect = null
-var _load_scroll: ScrollContainer = null
-# Dialogs go on their own canvas layer, above the other panels of the UI.
-var _dialog_layer: CanvasLayer = null
+# The save and load dialogs, on their own canvas layer above the other panels.
+var _dialogs: HudDialogs = null
 
 
 func _init() -> void:
@@ -102,7 +96,7 @@ func _init() -> void:
 func _process(_delta: float) -> void:
 	var text: String = "Day – · --:--"
 	if _clock != null:
-		text = _clock_text(_clock.now())
+		text = UiTheme.day_clock(_clock.now())
 		if _clock.paused != _paused:
 			_paused = _clock.paused
 			_update_time_controls()
@@ -120,8 +114,8 @@ func _process(_delta: float) -> void:
 
 
 func _notification(what: int) -> void:
-	if what == NOTIFICATION_VISIBILITY_CHANGED and _dialog_layer != null:
-		_dialog_layer.visible = is_visible_in_tree()
+	if what == NOTIFICATION_VISIBILITY_CHANGED and _dialogs != null:
+		_dialogs.visible = is_visible_in_tree()
 
 
 func _unhandled_input(event: InputEvent) -> void:
@@ -216,60 +210,31 @@ func hints_text() -> String:
 
 
 func dialog_open() -> bool:
-	return _save_dialog.visible or _load_dialog.visible
+	return _dialogs.is_open()
 
 
 func close_dialogs() -> void:
-	_save_dialog.visible = false
-	_load_dialog.visible = false
-	_dim.visible = false
-	_save_name.release_focus()
+	_dialogs.close()
 
 
 func open_save_dialog() -> void:
-	close_dialogs()
-	_dim.visible = true
-	_save_dialog.visible = true
-	_save_name.text = QUICKSAVE
-	_save_error.text = ""
-	_save_error.visible = false
-	_save_name.grab_focus()
-	_save_name.select_all()
+	_dialogs.open_save(QUICKSAVE)
 
 
+## Lists the saves with ListSaves.
 func open_load_dialog() -> void:
-	close_dialogs()
-	_dim.visible = true
-	_load_dialog.visible = true
-	_fill_load_list([], "Looking for saves…", false)
-	var reply: Dictionary = await _client().list_saves()
-	if not _load_dialog.visible:
-		return
-	if not reply.get("ok", false):
-		var error: Dictionary = reply.get("error", {})
-		_fill_load_list([], "Could not list the saves: %s %s" % [error.get("code", ""), error.get("message", "")], true)
-		return
-	var saves: Array = reply.get("payload", {}).get("saves", [])
-	_fill_load_list(saves, "No saves yet. Save with F5 or the Save button." if saves.is_empty() else "", false)
+	await _dialogs.open_load()
 
 
 ## Shows these SaveInfo dicts in the load dialog (it does so itself with ListSaves).
 func show_saves(saves: Array) -> void:
-	_dim.visible = true
-	_save_dialog.visible = false
-	_load_dialog.visible = true
-	_fill_load_list(saves, "" if not saves.is_empty() else "No saves yet.", false)
+	_dialogs.show_saves(saves)
 
 
 func _client() -> AgentClientScript:
 	if client != null:
 		return client
 	return get_tree().root.get_node("AgentClient") as AgentClientScript
-
-
-static func _clock_text(game_seconds: float) -> String:
-	var day: int = floori(game_seconds / UiTheme.SECONDS_PER_DAY) + 1
-	return "Day %d · %s" % [day, UiTheme.clock_hhmm(game_seconds)]
 
 
 func _update_time_controls() -> void:
@@ -349,122 +314,9 @@ func _build() -> void:
 	add_child(hints_panel)
 	_hints = hints_panel.get_child(0)
 
-	_dialog_layer = CanvasLayer.new()
-	_dialog_layer.name = "Dialogs"
-	_dialog_layer.layer = DIALOG_LAYER
-	add_child(_dialog_layer)
-	var dialog_root: Control = Control.new()
-	dialog_root.theme = UiTheme.get_theme()
-	dialog_root.set_anchors_preset(Control.PRESET_FULL_RECT)
-	dialog_root.mouse_filter = Control.MOUSE_FILTER_IGNORE
-	_dialog_layer.add_child(dialog_root)
-	_dim = ColorRect.new()
-	_dim.color = Color(0, 0, 0, 0.45)
-	_dim.set_anchors_preset(Control.PRESET_FULL_RECT)
-	_dim.mouse_filter = Control.MOUSE_FILTER_STOP
-	_dim.visible = false
-	_dim.gui_input.connect(_on_dim_input)
-	dialog_root.add_child(_dim)
-	_build_save_dialog()
-	_build_load_dialog()
+	_dialogs = HudDialogs.new(_client)
+	_dialogs.save_requested.connect(save_requested.emit)
+	_dialogs.load_requested.connect(load_requested.emit)
+	add_child(_dialogs)
 	_update_time_controls()
 
-
-func _build_save_dialog() -> void:
-	_save_dialog = _dialog("Save the game")
-	var box: VBoxContainer = _save_dialog.get_child(0)
-	box.add_child(UiTheme.label("Name (letters, digits, _ . -)", "MutedLabel"))
-	_save_name = LineEdit.new()
-	_save_name.max_length = 64
-	_save_name.text_submitted.connect(func(_text: String) -> void: _confirm_save())
-	box.add_child(_save_name)
-	_save_error = UiTheme.label("", "MutedLabel")
-	_save_error.add_theme_color_override("font_color", UiTheme.ERROR)
-	box.add_child(_save_error)
-	var buttons: HBoxContainer = HBoxContainer.new()
-	buttons.alignment = BoxContainer.ALIGNMENT_END
-	box.add_child(buttons)
-	var cancel: Button = UiTheme.button("Cancel")
-	cancel.pressed.connect(close_dialogs)
-	buttons.add_child(cancel)
-	var confirm: Button = UiTheme.button("Save")
-	confirm.pressed.connect(_confirm_save)
-	buttons.add_child(confirm)
-
-
-func _build_load_dialog() -> void:
-	_load_dialog = _dialog("Load a saved game")
-	var box: VBoxContainer = _load_dialog.get_child(0)
-	_load_message = UiTheme.label("", "MutedLabel")
-	_load_message.autowrap_mode = TextServer.AUTOWRAP_WORD_SMART
-	box.add_child(_load_message)
-	_load_scroll = ScrollContainer.new()
-	_load_scroll.horizontal_scroll_mode = ScrollContainer.SCROLL_MODE_DISABLED
-	_load_scroll.focus_mode = Control.FOCUS_NONE
-	box.add_child(_load_scroll)
-	_load_list = VBoxContainer.new()
-	_load_list.size_flags_horizontal = Control.SIZE_EXPAND_FILL
-	_load_scroll.add_child(_load_list)
-	var buttons: HBoxContainer = HBoxContainer.new()
-	buttons.alignment = BoxContainer.ALIGNMENT_END
-	box.add_child(buttons)
-	var cancel: Button = UiTheme.button("Cancel")
-	cancel.pressed.connect(close_dialogs)
-	buttons.add_child(cancel)
-
-
-func _dialog(title: String) -> PanelContainer:
-	var dialog: PanelContainer = PanelContainer.new()
-	dialog.set_anchors_preset(Control.PRESET_CENTER)
-	dialog.grow_horizontal = Control.GROW_DIRECTION_BOTH
-	dialog.grow_vertical = Control.GROW_DIRECTION_BOTH
-	dialog.custom_minimum_size = Vector2(460, 0)
-	dialog.add_theme_stylebox_override("panel", UiTheme.panel_style(UiTheme.PANEL_BG_SOLID, 18))
-	dialog.visible = false
-	_dim.get_parent().add_child(dialog)
-	var box: VBoxContainer = UiTheme.vbox(dialog, 10)
-	box.add_child(UiTheme.label(title, "TitleLabel"))
-	return dialog
-
-
-func _fill_load_list(saves: Array, message: String, is_error: bool) -> void:
-	UiTheme.free_children(_load_list)
-	_load_message.text = message
-	_load_message.visible = not message.is_empty()
-	_load_message.add_theme_color_override("font_color", UiTheme.ERROR if is_error else UiTheme.TEXT_MUTED)
-	for save: Dictionary in saves:
-		var save_name: String = str(save.get("name", ""))
-		var entry: Button = UiTheme.button("", "Load '%s'" % save_name)
-		entry.alignment = HORIZONTAL_ALIGNMENT_LEFT
-		entry.size_flags_horizontal = Control.SIZE_EXPAND_FILL
-		var saved_at: int = str(save.get("savedAt", "0")).to_int()
-		var when: String = ""
-		if saved_at > 0:
-			var local: int = saved_at + int(Time.get_time_zone_from_system().get("bias", 0)) * 60
-			when = "  ·  saved " + Time.get_datetime_string_from_unix_time(local, true).substr(0, 16)
-		entry.text = "%s   —   %s%s" % [save_name, _clock_text(float(save.get("gameTime", 0))), when]
-		entry.pressed.connect(_choose_load.bind(save_name))
-		_load_list.add_child(entry)
-	_load_scroll.custom_minimum_size = Vector2(0, minf(LOAD_ROW_HEIGHT * saves.size(), LOAD_LIST_MAX_HEIGHT))
-	_load_scroll.visible = not saves.is_empty()
-
-
-func _confirm_save() -> void:
-	var save_name: String = _save_name.text.strip_edges()
-	if _save_name_regex.search(save_name) == null:
-		_save_error.text = "Use 1-64 letters, digits, '_', '.' or '-'."
-		_save_error.visible = true
-		return
-	close_dialogs()
-	save_requested.emit(save_name)
-
-
-func _choose_load(save_name: String) -> void:
-	close_dialogs()
-	load_requested.emit(save_name)
-
-
-func _on_dim_input(event: InputEvent) -> void:
-	var click: InputEventMouseButton = event as InputEventMouseButton
-	if click != null and click.pressed:
-		close_dialogs()

@@ -6,8 +6,8 @@ extends RefCounted
 ##   control.theme = UiTheme.get_theme()
 ##
 ## Also the palette (the constants below, defined in ui/palette.gd), small helpers the
-## components share (panel_style(), color_from_hex(), clock_hhmm(), bar(),
-## escape_bbcode()) and the builders of the pieces several panels are made of, so that
+## components share (panel_style(), color_from_hex(), clock_hhmm(), day_clock(),
+## bar(), escape_bbcode()) and the builders of the pieces several panels are made of, so that
 ## they look alike:
 ##   label(text, variation, wrap)   a Label in a type variation ("MutedLabel"...).
 ##   card(highlight), vbox(parent, separation), scroll_list(parent, separation, expand)
@@ -77,6 +77,12 @@ static func color_from_hex(hex: String, fallback: Color = TEXT) -> Color:
 static func clock_hhmm(game_seconds: float) -> String:
 	var of_day: int = posmod(floori(game_seconds), SECONDS_PER_DAY)
 	return "%02d:%02d" % [floori(of_day / 3600.0), floori((of_day % 3600) / 60.0)]
+
+
+## "Day 1 · 07:42" for a game time in seconds since the epoch (day 1 starts at 0).
+static func day_clock(game_seconds: float) -> String:
+	var day: int = floori(game_seconds / SECONDS_PER_DAY) + 1
+	return "Day %d · %s" % [day, clock_hhmm(game_seconds)]
 
 
 ## A thin horizontal bar showing value in [0, max_value].
