@@ -31,6 +31,10 @@ extends Node3D
 ## 1× 10× 60× 600× speeds; WASD (or the right mouse held) pans the camera, the wheel
 ## zooms; click an NPC (or a name in the list, or a dot on the map) to inspect it, F
 ## follows it, Esc closes the inspector, Tab the map.
+##
+## This script reads the arguments and the log, keeps the time (seeking, playing) and
+## the UI; its parts are replay_town.gd (the town and its NPCs, put as the log has them
+## at a time) and replay_camera.gd (panning, zooming, following, picking an NPC).
 
 # Project scripts are preloaded rather than named with class_name (see main/main.gd).
 const AgentNames: GDScript = preload("res://common/agent_names.gd")
@@ -42,13 +46,13 @@ const OverviewMap: GDScript = preload("res://ui/overview_map.gd")
 const ReplayChecks: GDScript = preload("res://replay/replay_checks.gd")
 const ReplayControls: GDScript = preload("res://replay/replay_controls.gd")
 const ReplayInspector: GDScript = preload("res://replay/replay_inspector.gd")
+const ReplayCamera: GDScript = preload("res://replay/replay_camera.gd")
 const ReplayLog: GDScript = preload("res://replay/replay_log.gd")
-const ReplayState: GDScript = preload("res://replay/replay_state.gd")
+const ReplayTown: GDScript = preload("res://replay/replay_town.gd")
 const SimClock: GDScript = preload("res://town/sim_clock.gd")
 const TownBuilder: GDScript = preload("res://town/town_builder.gd")
 const TownData: GDScript = preload("res://town/town_data.gd")
 const Daylight: GDScript = preload("res://town/daylight.gd")
-const NPC_SCENE: PackedScene = preload("res://npc/npc.tscn")
 const EXIT_BAD_INPUT: int = 2
 const DEFAULT_SPEED: float = 60.0
 ## ← and → move the replay this many game seconds.
@@ -56,29 +60,22 @@ const STEP_KEY_S: float = 600.0
 ## The lists, the map and the inspector follow the replay this often (real seconds).
 const UI_UPDATE_S: float = 0.2
 ## The light changes with the time of day in steps of this many game seconds.
-const DAYLIGHT_STEP_S: float = 60.0
-const ZOOM_STEP: float = 1.15
-## WASD pans this many camera distances per real second.
-const PAN_RATE: float = 0.8
-const DRAG_PAN_RATE: float = 0.0016
+const DAYLIGHT_STEP_S: float = ReplayTown.DAYLIGHT_STEP_S
 
 var _options: Dictionary = {}
 var _log: ReplayLog = null
 var _names: AgentNames = AgentNames.new()
 var _checks: ReplayChecks = null
 var _town: TownData = null
-var _npcs: Array[Npc] = []
-var _npc_by_id: Dictionary = {}
-var _state: ReplayState = null
+# The town and its people at a time, and the camera's moves.
+var _people: ReplayTown = null
+var _view: ReplayCamera = null
 var _time: float = 0.0
 var _playing: bool = true
 var _speed: float = DEFAULT_SPEED
 var _running: bool = false
 var _inspected: String = ""
-var _following: bool = false
-var _dragging: bool = false
 var _since_ui_s: float = 0.0
-var _daylight_step: float = -INF
 
 ## The replay's UI: the controls (time, play, speeds, people) and the inspector.
 var controls: ReplayControls = null
@@ -128,7 +125,7 @@ func _ready() -> void:
 		return
 	_set_up()
 	log_line("replay of %s (%s): %d agents, %d steps, %d records, %s – %s, read in %.2f s" % [
-		str(_log.reader.header.get("scenario", "?")), _town.name, _npcs.size(), _log.steps.size(), _log.reader.record_count,
+		str(_log.reader.header.get("scenario", "?")), _town.name, npcs().size(), _log.steps.size(), _log.reader.record_count,
 		SimClock.format_time(_log.start_time), SimClock.format_time(_log.end_time), loaded_in_s])
 	for note: String in _log.reader.notes:
 		log_line("note: " + note)
@@ -152,8 +149,8 @@ func _process(delta: float) -> void:
 		return
 	if _playing:
 		advance(delta)
-	_apply(_time)
-	_move_camera(delta)
+	_people.apply(_time)
+	_view.move(delta, npc_by_id(_inspected))
 	controls.show_time(_time, _playing, _speed)
 	_since_ui_s += delta
 	if _since_ui_s >= UI_UPDATE_S:
@@ -177,29 +174,17 @@ func _unhandled_input(event: InputEvent) -> void:
 				seek(_time + STEP_KEY_S)
 			KEY_F:
 				if not key.echo:
-					_following = not _following and not _inspected.is_empty()
+					_view.following = not _view.following and not _inspected.is_empty()
 			_:
 				handled = false
 		if handled:
 			get_viewport().set_input_as_handled()
 		return
-	var button: InputEventMouseButton = event as InputEventMouseButton
-	if button != null:
-		match button.button_index:
-			MOUSE_BUTTON_WHEEL_UP:
-				_camera.zoom(1.0 / ZOOM_STEP)
-			MOUSE_BUTTON_WHEEL_DOWN:
-				_camera.zoom(ZOOM_STEP)
-			MOUSE_BUTTON_RIGHT:
-				_dragging = button.pressed
-			MOUSE_BUTTON_LEFT:
-				if button.pressed:
-					_click(button.position)
-		return
-	var motion: InputEventMouseMotion = event as InputEventMouseMotion
-	if motion != null and _dragging:
-		_following = false
-		_camera.pan(-Vector3(motion.relative.x, 0.0, motion.relative.y) * _camera.distance * DRAG_PAN_RATE)
+	# The mouse moves the camera; a left click on an NPC inspects it.
+	var clicked: Npc = _view.on_mouse(event)
+	if clicked != null:
+		inspect(clicked.agent_id())
+		get_viewport().set_input_as_handled()
 
 
 ## The replay's game time, seconds since day 1 00:00.
@@ -217,7 +202,7 @@ func seek(t: float) -> void:
 ## next update).
 func jump(t: float) -> void:
 	_time = clampf(t, _log.start_time, _log.end_time)
-	_apply(_time)
+	_people.apply(_time)
 
 
 ## Moves the replay on by delta real seconds at its speed, as a frame of play does;
@@ -249,11 +234,11 @@ func set_speed(speed: float) -> void:
 
 ## Opens the inspector on an agent at the replay's time.
 func inspect(agent_id: String) -> void:
-	var npc: Npc = _npc_by_id.get(agent_id, null)
+	var npc: Npc = npc_by_id(agent_id)
 	if npc == null:
 		return
-	if not _inspected.is_empty() and _npc_by_id.has(_inspected):
-		(_npc_by_id[_inspected] as Npc).set_highlighted(false)
+	if not _inspected.is_empty() and _people.npc_by_id.has(_inspected):
+		(_people.npc_by_id[_inspected] as Npc).set_highlighted(false)
 	_inspected = agent_id
 	npc.set_highlighted(true)
 	_town_builder.roof_focus = npc  # Its building's roof hides, so that it shows.
@@ -264,17 +249,17 @@ func inspect(agent_id: String) -> void:
 ## What the inspector shows of agent_id at game time t (see replay_inspector.gd): a
 ## function of the log alone.
 func agent_view(agent_id: String, t: float) -> Dictionary:
-	return _state.agent_view(agent_id, t)
+	return _people.state.agent_view(agent_id, t)
 
 
 ## The NPCs, in the header's order.
 func npcs() -> Array[Npc]:
-	return _npcs
+	return _people.npcs
 
 
 ## The NPC of agent_id, or null.
 func npc_by_id(agent_id: String) -> Npc:
-	return _npc_by_id.get(agent_id, null)
+	return _people.npc_by_id.get(agent_id, null)
 
 
 ## The game time the town is lit as (in steps of DAYLIGHT_STEP_S).
@@ -293,31 +278,13 @@ func _set_up() -> void:
 	for agent: Dictionary in _log.reader.agents:
 		_names.add(str(agent.get("id", "")), str(agent.get("name", "")))
 	_names.add(AgentClientScript.PLAYER_ID, "Player")
-	_town = TownData.new(_log.reader.town)
-	_state = ReplayState.new(_log, _town, _names)
-	_town_builder.build(_town)
-	for agent: Dictionary in _log.reader.agents:
-		_spawn(agent)
-	# Someone the steps place but the header does not list (the player) is shown too.
-	for agent_id: String in _log.unlisted_ids():
-		_spawn({"id": agent_id, "name": _names.name_of(agent_id)})
+	_people = ReplayTown.new(_log, _names, _town_builder, _npc_root, _daylight)
+	_people.build(game_time)
+	_town = _people.town
+	_view = ReplayCamera.new(_camera)
 	_build_ui()
 	_daylight.setup(null, _town_builder)
 	_camera.frame_town(_town.size)
-
-
-func _spawn(agent: Dictionary) -> void:
-	var agent_id: String = str(agent.get("id", ""))
-	var home: String = str(agent.get("homePlaceId", ""))
-	_state.add_agent(agent_id, TownData.vec3(_town.place(home).get("position", {})) if _town.has_place(home) else Vector3.ZERO)
-	var npc: Npc = NPC_SCENE.instantiate()
-	_npc_root.add_child(npc)
-	npc.setup(agent, game_time, Callable(), _names.name_of)
-	# The log moves it: its controller neither asks a server nor walks it.
-	npc.controller.set_process(false)
-	npc.controller.set_physics_process(false)
-	_npcs.append(npc)
-	_npc_by_id[agent_id] = npc
 
 
 func _build_ui() -> void:
@@ -331,7 +298,7 @@ func _build_ui() -> void:
 	inspector = ReplayInspector.new()
 	layer.add_child(inspector)
 	var people: Array[Dictionary] = []
-	for npc: Npc in _npcs:
+	for npc: Npc in npcs():
 		people.append({"id": npc.agent_id(), "name": npc.display_name(), "color": str(npc.agent.get("color", ""))})
 	var description: String = str(_log.reader.header.get("description", ""))
 	controls.setup(str(_log.reader.header.get("scenario", _town.name)), description, _log.reader.path.get_file(),
@@ -353,38 +320,12 @@ func _drop_server_client() -> void:
 		client.queue_free()
 
 
-# ---- the town at t -----------------------------------------------------------------
-
-# Puts every NPC where, and as, the log has it at t.
-func _apply(t: float) -> void:
-	for npc: Npc in _npcs:
-		var agent_id: String = npc.agent_id()
-		var at: Vector3 = _state.position_at(agent_id, t)
-		npc.global_position = at
-		npc.rotation = Vector3(0.0, _state.facing(agent_id, t, at), 0.0)
-		var state: Dictionary = _log.step_state_at(agent_id, t)
-		var status: String = _state.status_text(agent_id, t, state)
-		if npc.current_status() != Npc.trim_text(status):
-			npc.show_status(status)
-		# The NPC takes a line out of its bubble after some real seconds; here the
-		# replay's time says how long it stays (ReplayState.line_at), so it is put back.
-		var line: String = _state.line_at(agent_id, t)
-		if line != npc.current_line():
-			if line.is_empty():
-				npc.end_line()
-			else:
-				npc.show_line_text(line)
-		npc.body.doing = _state.doing_at(agent_id, t, state)
-	var daylight_step: float = floorf(t / DAYLIGHT_STEP_S) * DAYLIGHT_STEP_S
-	if daylight_step != _daylight_step:
-		_daylight_step = daylight_step
-		_daylight.set_time(daylight_step)
-
+# ---- the lists, the map and the inspector --------------------------------------------
 
 func _update_ui() -> void:
 	var statuses: Dictionary = {}
 	var dots: Array[Dictionary] = []
-	for npc: Npc in _npcs:
+	for npc: Npc in npcs():
 		statuses[npc.agent_id()] = npc.current_status()
 		var state: Dictionary = _log.step_state_at(npc.agent_id(), _time)
 		dots.append({"id": npc.agent_id(), "name": npc.display_name(), "color": str(npc.agent.get("color", "")),
@@ -397,40 +338,12 @@ func _update_ui() -> void:
 
 
 func _on_inspector_closed(agent_id: String) -> void:
-	if _npc_by_id.has(agent_id):
-		(_npc_by_id[agent_id] as Npc).set_highlighted(false)
+	if _people.npc_by_id.has(agent_id):
+		(_people.npc_by_id[agent_id] as Npc).set_highlighted(false)
 	_inspected = ""
-	_following = false
+	_view.following = false
 	_town_builder.roof_focus = null
 	controls.set_selected("")
-
-
-# ---- the camera --------------------------------------------------------------------
-
-# WASD pans; else, following an NPC, the camera keeps it in the middle.
-func _move_camera(delta: float) -> void:
-	var pan: Vector3 = Vector3.ZERO
-	if Input.is_physical_key_pressed(KEY_W):
-		pan.z -= 1.0
-	if Input.is_physical_key_pressed(KEY_S):
-		pan.z += 1.0
-	if Input.is_physical_key_pressed(KEY_A):
-		pan.x -= 1.0
-	if Input.is_physical_key_pressed(KEY_D):
-		pan.x += 1.0
-	if pan != Vector3.ZERO:
-		_following = false
-		_camera.pan(pan.normalized() * PAN_RATE * _camera.distance * delta)
-	elif _following and _npc_by_id.has(_inspected):
-		_camera.look_at_point((_npc_by_id[_inspected] as Npc).global_position)
-
-
-# A left click on an NPC inspects it.
-func _click(at: Vector2) -> void:
-	var npc: Npc = Npc.under_point(_camera, at, _camera.far) as Npc
-	if npc != null:
-		inspect(npc.agent_id())
-		get_viewport().set_input_as_handled()
 
 
 # ---- arguments and output ----------------------------------------------------------
