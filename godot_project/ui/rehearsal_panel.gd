@@ -46,6 +46,8 @@ extends PanelContainer
 ## Keys (ignored while a text field has focus or input_blocker says so): the input
 ## actions toggle_goal and debrief where the project defines them, else G and F2;
 ## Escape closes the feedback.
+## The feedback's section (its state, its line, the cards) is ui/rehearsal_feedback.gd,
+## which this panel owns; the panel asks the server, folds, hides and sizes it.
 
 signal debrief_started
 signal debrief_finished(feedback: Array, error: Dictionary)
@@ -56,15 +58,16 @@ const InputActions: GDScript = preload("res://player/input_actions.gd")
 const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client.gd")
 const CharacterFeedback: GDScript = preload("res://addons/simulacra/messages/character_feedback.gd")
 const DebriefResponse: GDScript = preload("res://addons/simulacra/messages/debrief_response.gd")
+const RehearsalFeedback: GDScript = preload("res://ui/rehearsal_feedback.gd")
 const WIDTH: float = 390.0
 const TOP: float = 64.0
 const MARGIN: float = 16.0
 const HINTS_HEIGHT: float = 34.0
 ## One answer per character from the model: seconds, not milliseconds.
 const DEBRIEF_TIMEOUT_S: float = 120.0
-const NOTHING_YET: String = "Talk to someone first: feedback comes from the people you have talked with."
-const MAX_MEMORY_TIPS: int = 5
-const MIN_NAME_LUMINANCE: float = 0.5
+const NOTHING_YET: String = RehearsalFeedback.NOTHING_YET
+const MAX_MEMORY_TIPS: int = RehearsalFeedback.MAX_MEMORY_TIPS
+const MIN_NAME_LUMINANCE: float = RehearsalFeedback.MIN_NAME_LUMINANCE
 const MIN_LIST_HEIGHT: float = 80.0
 
 ## Returns true while hotkeys must not fire (e.g. the chat panel's has_focus_input).
@@ -77,14 +80,7 @@ var _description: String = ""
 var _goal: String = ""
 var _collapsed: bool = false
 var _covered: bool = false
-var _name_of: Callable = Callable()
-var _color_of: Callable = Callable()
-var _feedback_state: String = ""
-var _feedback_message: String = ""
-var _feedback: Array[Dictionary] = []
 var _request_serial: int = 0
-var _waiting_since_ms: int = 0
-var _shown_wait_s: int = -1
 var _fit_queued: bool = false
 var _fitting: bool = false
 
@@ -94,10 +90,8 @@ var _body: VBoxContainer = null
 var _description_label: Label = null
 var _goal_label: Label = null
 var _debrief_button: Button = null
-var _feedback_box: VBoxContainer = null
-var _feedback_status: Label = null
-var _feedback_scroll: ScrollContainer = null
-var _feedback_list: VBoxContainer = null
+# The feedback: its state, its line and its cards.
+var _feedback: RehearsalFeedback = null
 
 
 func _init() -> void:
@@ -114,7 +108,7 @@ func _init() -> void:
 	mouse_filter = Control.MOUSE_FILTER_STOP
 	_build()
 	minimum_size_changed.connect(_queue_fit)
-	_feedback_list.minimum_size_changed.connect(_queue_fit)
+	_feedback.list.minimum_size_changed.connect(_queue_fit)
 	_apply_layout()
 
 
@@ -123,12 +117,7 @@ func _ready() -> void:
 
 
 func _process(_delta: float) -> void:
-	if _feedback_state != "waiting":
-		return
-	var waited: int = int((Time.get_ticks_msec() - _waiting_since_ms) / 1000.0)
-	if waited != _shown_wait_s:
-		_shown_wait_s = waited
-		_set_feedback_message(_waiting_text(waited), false)
+	_feedback.tick()
 
 
 func _unhandled_input(event: InputEvent) -> void:
@@ -166,11 +155,11 @@ func is_rehearsal() -> bool:
 
 
 func set_name_of(name_of: Callable) -> void:
-	_name_of = name_of
+	_feedback.name_of = name_of
 
 
 func set_color_of(color_of: Callable) -> void:
-	_color_of = color_of
+	_feedback.color_of = color_of
 
 
 func set_collapsed(collapsed: bool) -> void:
@@ -197,17 +186,13 @@ func set_covered(covered: bool) -> void:
 
 
 func request_debrief() -> void:
-	if not is_rehearsal() or _feedback_state == "waiting":
+	if not is_rehearsal() or _feedback.state == "waiting":
 		return
 	set_collapsed(false)
 	_request_serial += 1
 	var serial: int = _request_serial
-	_feedback.clear()
-	_feedback_state = "waiting"
-	_waiting_since_ms = Time.get_ticks_msec()
-	_shown_wait_s = 0
-	_set_feedback_message(_waiting_text(0), false)
-	_render_feedback()
+	_feedback.show_waiting()
+	_apply_layout()
 	debrief_started.emit()
 	var reply: Dictionary = await _client().debrief([], DEBRIEF_TIMEOUT_S)
 	if serial != _request_serial:
@@ -224,54 +209,36 @@ func request_debrief() -> void:
 
 func show_feedback(feedback: Array) -> void:
 	_request_serial += 1
-	_feedback.clear()
-	for item: CharacterFeedback in feedback:
-		_feedback.append({
-			"agent_id": item.agent_id,
-			"name": _display_name(item.agent_id),
-			"feedback": item.feedback.strip_edges(),
-			"lines_exchanged": item.lines_exchanged,
-			"memories_used": item.memories_used.duplicate(),
-		})
-	_feedback_state = "shown" if not _feedback.is_empty() else "empty"
-	_set_feedback_message("" if not _feedback.is_empty() else NOTHING_YET, false)
-	_render_feedback()
+	_feedback.show_feedback(feedback)
+	_apply_layout()
 
 
 func show_error(error: Dictionary) -> void:
 	_request_serial += 1
-	_feedback.clear()
-	_feedback_state = "error"
-	var why: String = "%s: %s" % [str(error.get("code", "UNKNOWN")), str(error.get("message", ""))]
-	_set_feedback_message("Could not get feedback: %s" % why, true)
-	_render_feedback()
+	_feedback.show_error(error)
+	_apply_layout()
 
 
 func close_feedback() -> void:
 	_request_serial += 1  # A reply still on its way is no longer wanted.
-	_feedback.clear()
-	_feedback_state = ""
-	_set_feedback_message("", false)
-	_render_feedback()
+	_feedback.close()
+	_apply_layout()
 
 
 func is_feedback_open() -> bool:
-	return not _feedback_state.is_empty()
+	return _feedback.is_open()
 
 
 func feedback_state() -> String:
-	return _feedback_state
+	return _feedback.state
 
 
 func feedback_message() -> String:
-	return _feedback_message
+	return _feedback.message
 
 
 func shown_feedback() -> Array[Dictionary]:
-	var copy: Array[Dictionary] = []
-	for item: Dictionary in _feedback:
-		copy.append(item.duplicate(true))
-	return copy
+	return _feedback.shown()
 
 
 func goal_text() -> String:
@@ -286,8 +253,8 @@ func state() -> Dictionary:
 		"goal_text": goal_text(),
 		"description_text": _description_label.text if is_rehearsal() else "",
 		"collapsed": _collapsed,
-		"feedback_state": _feedback_state,
-		"feedback_message": _feedback_message,
+		"feedback_state": _feedback.state,
+		"feedback_message": _feedback.message,
 		"feedback": shown_feedback(),
 		"rect": [position.x, position.y, size.x, size.y],
 	}
@@ -297,26 +264,6 @@ func _client() -> AgentClientScript:
 	if client != null:
 		return client
 	return get_tree().root.get_node("AgentClient") as AgentClientScript
-
-
-func _display_name(agent_id: String) -> String:
-	if _name_of.is_valid():
-		var display_name: String = str(_name_of.call(agent_id))
-		if not display_name.is_empty():
-			return display_name
-	return agent_id
-
-
-func _waiting_text(waited_s: int) -> String:
-	var text: String = "Asking the people you talked with how it went…"
-	return text if waited_s < 2 else "%s %d s" % [text, waited_s]
-
-
-func _set_feedback_message(text: String, is_error: bool) -> void:
-	_feedback_message = text
-	_feedback_status.text = text
-	_feedback_status.visible = not text.is_empty()
-	_feedback_status.add_theme_color_override("font_color", UiTheme.ERROR if is_error else UiTheme.TEXT_MUTED)
 
 
 # ---- layout ------------------------------------------------------------------
@@ -329,9 +276,9 @@ func _apply_layout() -> void:
 	_collapse_button.text = "▸" if _collapsed else "▾"
 	_collapse_button.tooltip_text = "Show the goal (G)" if _collapsed else "Hide the goal (G)"
 	var open: bool = is_feedback_open() and not _collapsed
-	_feedback_box.visible = open
+	_feedback.visible = open
 	_description_label.visible = not _description.is_empty() and not open
-	_debrief_button.disabled = _feedback_state == "waiting"
+	_debrief_button.disabled = _feedback.state == "waiting"
 	_queue_fit()
 
 
@@ -349,12 +296,13 @@ func _fit() -> void:
 		return
 	_fitting = true
 	var list_height: float = 0.0
-	if _feedback_scroll.is_visible_in_tree():
-		var rest: float = get_combined_minimum_size().y - _feedback_scroll.custom_minimum_size.y
+	var scroll: ScrollContainer = _feedback.scroll
+	if scroll.is_visible_in_tree():
+		var rest: float = get_combined_minimum_size().y - scroll.custom_minimum_size.y
 		var room: float = get_viewport_rect().size.y - TOP - MARGIN - HINTS_HEIGHT - rest
-		list_height = clampf(_feedback_list.get_combined_minimum_size().y, 0.0, maxf(room, MIN_LIST_HEIGHT))
-	if absf(_feedback_scroll.custom_minimum_size.y - list_height) > 0.5:
-		_feedback_scroll.custom_minimum_size.y = list_height
+		list_height = clampf(_feedback.list.get_combined_minimum_size().y, 0.0, maxf(room, MIN_LIST_HEIGHT))
+	if absf(scroll.custom_minimum_size.y - list_height) > 0.5:
+		scroll.custom_minimum_size.y = list_height
 	size = Vector2(WIDTH, 0.0)  # Its minimum height: the content.
 	_fitting = false
 
@@ -386,49 +334,5 @@ func _build() -> void:
 	_debrief_button.pressed.connect(request_debrief)
 	_body.add_child(_debrief_button)
 
-	_feedback_box = UiTheme.vbox(_body, 8)
-	_feedback_box.size_flags_vertical = Control.SIZE_EXPAND_FILL
-	_feedback_box.add_child(HSeparator.new())
-	var feedback_header: HBoxContainer = HBoxContainer.new()
-	_feedback_box.add_child(feedback_header)
-	var section: Label = UiTheme.label("HOW YOU DID", "SectionLabel")
-	section.size_flags_horizontal = Control.SIZE_EXPAND_FILL
-	feedback_header.add_child(section)
-	feedback_header.add_child(UiTheme.close_button("Close the feedback (Esc)", close_feedback))
-	_feedback_status = UiTheme.label("", "MutedLabel", true)
-	_feedback_box.add_child(_feedback_status)
-	_feedback_list = UiTheme.scroll_list(_feedback_box, 8)
-	_feedback_scroll = _feedback_list.get_parent()
-
-
-func _render_feedback() -> void:
-	UiTheme.free_children(_feedback_list)
-	for item: Dictionary in _feedback:
-		var card: PanelContainer = UiTheme.card()
-		_feedback_list.add_child(card)
-		var box: VBoxContainer = UiTheme.vbox(card)
-		var row: HBoxContainer = HBoxContainer.new()
-		box.add_child(row)
-		var who: Label = UiTheme.label(str(item["name"]))
-		who.size_flags_horizontal = Control.SIZE_EXPAND_FILL
-		who.text_overrun_behavior = TextServer.OVERRUN_TRIM_ELLIPSIS
-		var color: Color = UiTheme.ACCENT
-		if _color_of.is_valid():
-			var picked: Variant = _color_of.call(str(item["agent_id"]))
-			if picked is Color:
-				color = picked
-		if color.get_luminance() < MIN_NAME_LUMINANCE:
-			color = color.lightened(0.45)  # A dark shirt colour, readable on the dark panel.
-		who.add_theme_color_override("font_color", color)
-		row.add_child(who)
-		var lines: int = int(item["lines_exchanged"])
-		row.add_child(UiTheme.label("%d line%s exchanged" % [lines, "" if lines == 1 else "s"], "MutedLabel"))
-		var words: Label = UiTheme.label("“%s”" % str(item["feedback"]), "", true)
-		box.add_child(words)
-		var memories: Array = item["memories_used"]
-		if not memories.is_empty():
-			var tips: PackedStringArray = PackedStringArray()
-			for memory: Variant in memories.slice(0, MAX_MEMORY_TIPS):
-				tips.append("• " + str(memory))
-			card.tooltip_text = "What %s remembered:\n%s" % [str(item["name"]).get_slice(" ", 0), "\n".join(tips)]
-	_apply_layout()
+	_feedback = RehearsalFeedback.new(close_feedback)
+	_body.add_child(_feedback)
