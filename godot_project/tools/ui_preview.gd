@@ -10,6 +10,7 @@ extends SceneTree
 ## "isabella" and says one line to her through the real Chat stream, saving
 ## server_*.png and printing the inspection's sections and the chat transcript; it
 ## exits 1 if the server cannot be reached, the inspection fails or the reply fails.
+## The made-up data it shows comes from tools/ui_preview_data.gd.
 
 const CliArgs: GDScript = preload("res://common/cli_args.gd")
 const UiTheme: GDScript = preload("res://ui/theme.gd")
@@ -21,14 +22,12 @@ const SimClock: GDScript = preload("res://town/sim_clock.gd")
 const TownData: GDScript = preload("res://town/town_data.gd")
 const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client.gd")
 const ServerStats: GDScript = preload("res://addons/simulacra/messages/server_stats.gd")
+const PreviewData: GDScript = preload("res://tools/ui_preview_data.gd")
 const TOWN_FILE: String = "../towns/skeleton.json"
 const CONNECT_TIMEOUT_MS: int = 20000
 const REPLY_TIMEOUT_MS: int = 420000
 const READY_TIMEOUT_MS: int = 60000
 const CHAT_LINE: String = "Hi Isabella! What are you up to today?"
-const NAMES: Dictionary = {
-	"isabella": "Isabella Rodriguez", "john_lin": "John Lin", "mei_lin": "Mei Lin", "player": "Sam",
-}
 
 var _out: String = "/tmp/ui"
 var _server: String = ""
@@ -84,7 +83,7 @@ func _build_scene() -> void:
 	var world: Node3D = Node3D.new()
 	root.add_child(world)
 	_build_backdrop(world)
-	for agent: Dictionary in _agents():
+	for agent: Dictionary in PreviewData.agents(_town):
 		var body: MeshInstance3D = MeshInstance3D.new()
 		var capsule: CapsuleMesh = CapsuleMesh.new()
 		capsule.radius = 0.3
@@ -132,10 +131,10 @@ func _build_scene() -> void:
 	_hud.input_blocker = _chat.has_focus_input
 	_map.input_blocker = _chat.has_focus_input
 	_map.set_town(_town)
-	_map.update_agents(_agents())
+	_map.update_agents(PreviewData.agents(_town))
 	_map.update_player(Vector3(-3, 0, 2), deg_to_rad(35.0))
 	_inspector.set_town(_town)
-	_inspector.set_name_of(func(agent_id: String) -> String: return str(NAMES.get(agent_id, agent_id)))
+	_inspector.set_name_of(func(agent_id: String) -> String: return str(PreviewData.NAMES.get(agent_id, agent_id)))
 	_inspector.set_game_time_source(_clock.now)
 
 
@@ -178,28 +177,12 @@ func _add_box(world: Node3D, center: Vector3, extent: Vector3, color: Color) -> 
 	world.add_child(box)
 
 
-func _agents() -> Array[Dictionary]:
-	return [
-		{"id": "isabella", "name": "Isabella Rodriguez", "color": "#e0607e", "emoji": "☕",
-			"activity": "brewing the first pot of coffee", "position": _place_position("hobbs_cafe.counter.coffee_machine")},
-		{"id": "john_lin", "name": "John Lin", "color": "#5f9ea0", "emoji": "💊",
-			"activity": "checking the pharmacy's stock", "position": _place_position("willow_market") + Vector3(2, 0, -3)},
-		{"id": "mei_lin", "name": "Mei Lin", "color": "#9b7bd4", "emoji": "📖",
-			"activity": "reading on a bench", "position": Vector3(2, 0, 12)}]
-
-
-func _place_position(place_id: String) -> Vector3:
-	return TownData.vec3(_town.place(place_id).get("position", {}))
-
-
 func _canned_shots() -> int:
 	_hud.show_status("Saved 'quicksave' at Day 1 · 09:12", false)
 	_chat.open("isabella", "Isabella Rodriguez", "Sam", _clock.now)
-	_chat.add_line("player", "Sam", "Good morning! Is the cafe open yet?")
-	_chat.add_line("isabella", "Isabella Rodriguez", "Morning, Sam! Just about. The coffee is brewing, and there are fresh croissants in ten minutes.")
-	_chat.add_line("player", "Sam", "Are you doing anything for Valentine's Day?")
-	_chat.add_line("isabella", "Isabella Rodriguez", "I'm throwing a party here at Hobbs Cafe on the 14th, from 5 to 7 pm. You should come, and bring a friend!")
-	_inspector.show_inspection(_canned_inspection())
+	for line: Array in PreviewData.CHAT:
+		_chat.add_line(str(line[0]), str(line[1]), str(line[2]))
+	_inspector.show_inspection(PreviewData.inspection())
 	await _shot("overview")
 	var tabs: PackedStringArray = ["now", "plan", "memories", "decision", "reflections", "talks"]
 	_chat.close()
@@ -209,15 +192,12 @@ func _canned_shots() -> int:
 	_inspector.hide_inspector()
 	_map.set_expanded(true)
 	await _frames(2)
-	_hover(_map.get_global_rect().position + _map.world_to_map(_agents()[0]["position"]))
+	_hover(_map.get_global_rect().position + _map.world_to_map(PreviewData.agents(_town)[0]["position"]))
 	await _shot("map_expanded")
 	_map.set_expanded(false)
 	_hud.open_save_dialog()
 	await _shot("save_dialog")
-	_hud.show_saves([
-		{"name": "quicksave", "gameTime": 33120, "savedAt": str(int(Time.get_unix_time_from_system()) - 120)},
-		{"name": "before-the-party", "gameTime": 61200, "savedAt": str(int(Time.get_unix_time_from_system()) - 86400)},
-	])
+	_hud.show_saves(PreviewData.saves())
 	await _shot("load_dialog")
 	_hud.close_dialogs()
 	# With no server behind it, sending shows the failure as a system line.
@@ -324,82 +304,3 @@ func _shot(shot_name: String) -> void:
 	var path: String = _out.path_join(shot_name + ".png")
 	var err: Error = image.save_png(path)
 	print("ui_preview: %s %s" % [path, "saved" if err == OK else error_string(err)])
-
-
-# An AgentInspection as InspectAgent sends it (canonical proto3 JSON: defaults left out).
-func _canned_inspection() -> Dictionary:
-	var day: int = 0
-	return {
-		"agent": {
-			"id": "isabella", "name": "Isabella Rodriguez", "color": "#e0607e",
-			"homePlaceId": "rodriguez_apartment.bedroom.bed",
-			"persona": "Isabella Rodriguez is the owner of Hobbs Cafe. She is warm, outgoing and loves making people feel welcome. She opens the cafe every morning, bakes pastries and chats with her customers.",
-		},
-		"state": {
-			"agentId": "isabella", "position": {"x": -16.0, "z": -12.6},
-			"placeId": "hobbs_cafe.counter.coffee_machine",
-			"perceptions": [
-				{"agent": {"agentId": "player", "activity": "standing at the counter"}, "distance": 2.4},
-				{"object": {"placeId": "hobbs_cafe.counter.coffee_machine", "state": "brewing coffee"}, "distance": 1.4},
-			],
-		},
-		"current": {
-			"agentId": "isabella", "commandId": "isabella-14", "issuedAt": day + 33000,
-			"moveTo": {"placeId": "hobbs_cafe.counter.coffee_machine", "position": {"x": -16.0, "z": -12.6}},
-			"activity": {"description": "brewing the first pot of coffee", "emoji": "☕", "durationMinutes": 15},
-			"reason": "part of: open Hobbs Cafe for the morning crowd",
-		},
-		"summary": "Isabella Rodriguez is a warm, outgoing cafe owner who loves making people feel welcome. She runs Hobbs Cafe and is planning a Valentine's Day party there. Lately she feels excited and a little busy.",
-		"dayPlan": [
-			{"startTime": day + 25200, "durationMinutes": 60, "description": "wake up and complete her morning routine"},
-			{"startTime": day + 28800, "durationMinutes": 240, "description": "open Hobbs Cafe and serve the morning customers"},
-			{"startTime": day + 43200, "durationMinutes": 60, "description": "have lunch at the cafe"},
-			{"startTime": day + 46800, "durationMinutes": 180, "description": "invite customers to the Valentine's Day party"},
-			{"startTime": day + 57600, "durationMinutes": 120, "description": "walk in Oak Park"},
-			{"startTime": day + 64800, "durationMinutes": 120, "description": "cook dinner at home"},
-			{"startTime": day + 79200, "durationMinutes": 480, "description": "go to bed"},
-		],
-		"hourlyPlan": [
-			{"startTime": day + 28800, "durationMinutes": 60, "description": "open the cafe and prepare the counter"},
-			{"startTime": day + 32400, "durationMinutes": 60, "description": "serve coffee and pastries to the first customers"},
-			{"startTime": day + 36000, "durationMinutes": 60, "description": "bake a fresh batch of croissants"},
-			{"startTime": day + 39600, "durationMinutes": 60, "description": "chat with regulars about the party"},
-		],
-		"actions": [
-			{"startTime": day + 32400, "durationMinutes": 10, "description": "unlock the door and switch on the lights", "placeId": "hobbs_cafe.seating"},
-			{"startTime": day + 33000, "durationMinutes": 15, "description": "brew the first pot of coffee", "placeId": "hobbs_cafe.counter.coffee_machine"},
-			{"startTime": day + 33900, "durationMinutes": 15, "description": "set out pastries on the counter", "placeId": "hobbs_cafe.counter"},
-			{"startTime": day + 34800, "durationMinutes": 20, "description": "greet and serve the first customers", "placeId": "hobbs_cafe.counter"},
-		],
-		"currentActionIndex": 1,
-		"recentMemories": [
-			{"id": "41", "kind": "dialogue", "description": "Sam said to Isabella Rodriguez: \"Are you doing anything for Valentine's Day?\"", "createdAt": day + 33100, "importance": 6},
-			{"id": "40", "kind": "observation", "description": "coffee machine is brewing coffee", "createdAt": day + 33050, "importance": 2},
-			{"id": "39", "kind": "plan", "description": "Isabella Rodriguez plans to brew the first pot of coffee at 09:10", "createdAt": day + 32990, "importance": 3},
-			{"id": "37", "kind": "observation", "description": "John Lin is walking to Willow Market and Pharmacy", "createdAt": day + 32100, "importance": 3},
-			{"id": "35", "kind": "reflection", "description": "Isabella Rodriguez wants the Valentine's Day party to bring the neighbours together", "createdAt": day + 31000, "importance": 8, "evidenceIds": ["12", "19", "28"]},
-		],
-		"lastRetrieval": [
-			{"memory": {"id": "35", "kind": "reflection", "description": "Isabella Rodriguez wants the Valentine's Day party to bring the neighbours together", "createdAt": day + 31000, "importance": 8}, "recency": 0.82, "importance": 0.86, "relevance": 0.97, "score": 2.65},
-			{"memory": {"id": "28", "kind": "plan", "description": "Isabella Rodriguez plans a Valentine's Day party at Hobbs Cafe on February 14th, 5-7 pm", "createdAt": day + 29000, "importance": 7}, "recency": 0.64, "importance": 0.71, "relevance": 1.0, "score": 2.35},
-			{"memory": {"id": "41", "kind": "dialogue", "description": "Sam said to Isabella Rodriguez: \"Are you doing anything for Valentine's Day?\"", "createdAt": day + 33100, "importance": 6}, "recency": 1.0, "importance": 0.57, "relevance": 0.74, "score": 2.31},
-			{"memory": {"id": "40", "kind": "observation", "description": "coffee machine is brewing coffee", "createdAt": day + 33050, "importance": 2}, "recency": 0.99, "relevance": 0.08, "score": 1.07},
-		],
-		"reflections": [
-			{"id": "35", "kind": "reflection", "description": "Isabella Rodriguez wants the Valentine's Day party to bring the neighbours together", "createdAt": day + 31000, "importance": 8, "evidenceIds": ["12", "19", "28"]},
-			{"id": "22", "kind": "reflection", "description": "Isabella Rodriguez enjoys her regulars' company most in the quiet morning hours", "createdAt": day + 27000, "importance": 6, "evidenceIds": ["8", "11"]},
-		],
-		"conversations": [
-			{"conversationId": "player-3", "participantIds": ["player", "isabella"], "startedAt": day + 33060,
-				"lines": [
-					{"speakerId": "player", "toAgentId": "isabella", "text": "Are you doing anything for Valentine's Day?"},
-					{"speakerId": "isabella", "toAgentId": "player", "text": "I'm throwing a party here at Hobbs Cafe on the 14th, from 5 to 7 pm. You should come!"},
-				]},
-			{"conversationId": "c2-30600", "participantIds": ["john_lin", "isabella"], "startedAt": day + 30600, "endedAt": day + 31200,
-				"summary": "Isabella told John about her Valentine's Day party; he promised to tell Mei.",
-				"lines": [
-					{"speakerId": "isabella", "toAgentId": "john_lin", "text": "Good morning, John! I'm having a Valentine's Day party at the cafe on the 14th."},
-					{"speakerId": "john_lin", "toAgentId": "isabella", "text": "That sounds lovely. I'll tell Mei, she'd love to come."},
-				]},
-		],
-	}
