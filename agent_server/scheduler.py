@@ -320,7 +320,6 @@ class LLMScheduler:
         # Models without an engine run up to `concurrency` requests at once, each on a
         # thread of its own (threads are made as they are needed).
         self._executor = ThreadPoolExecutor(max_workers=MAX_IN_FLIGHT, thread_name_prefix="llm")
-        self._worker: asyncio.Task | None = None
         self._in_flight: list[_Job] = []
         self._player_until = 0.0
         # Whether the player's work holds the model now (set on the loop, read by the
@@ -334,6 +333,9 @@ class LLMScheduler:
         self.max_batch = 1
         if self._engine is not None:
             self.max_batch = max(1, min(max_batch or self._engine.slots, self._engine.slots))
+        # How the jobs run, chosen once: batched on a thread of the scheduler's own with
+        # an engine, else whole, by an asyncio worker (_BatchingMode, _WorkerMode).
+        self._mode: _Mode = _BatchingMode(self) if self._engine is not None else _WorkerMode(self)
         # Batched mode: waiting jobs in a heap shared with the worker thread.
         self._cond = threading.Condition()
         self._heap: list[_Job] = []
@@ -341,7 +343,6 @@ class LLMScheduler:
         # Unbatched work paused while the player's answer decodes.
         self._parked: _Job | None = None
         self._closing = False
-        self._thread: threading.Thread | None = None
         # Why the worker (task or thread) stopped, if an unexpected error stopped it:
         # then every request fails at once with Unavailable, naming it, instead of waiting
         # for a worker that is gone.
@@ -393,44 +394,20 @@ class LLMScheduler:
         return any(o._player_busy() for o in self._gives_way_to)
 
     def _player_busy(self) -> bool:
-        if self._engine is None:
-            return self._queue.qsize() > 0
-        return self._player_waits() or any(j.priority == Priority.PLAYER and not j.cancelled.is_set()
-                                           for j in list(self._running))
+        return self._mode.player_busy()
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        if self._engine is not None:
-            self._thread = threading.Thread(target=self._batch_loop, name="llm-batch", daemon=True)
-            self._thread.start()
-            return
-        self._worker = asyncio.create_task(self._work(), name="llm-scheduler")
+        self._mode.start()
 
     async def close(self) -> None:
-        if self._thread is not None:
-            with self._cond:
-                self._closing = True
-                self._cond.notify_all()
-            await asyncio.to_thread(self._thread.join)
-            self._thread = None
-        if self._worker:
-            self._worker.cancel()
-            try:
-                await self._worker
-            except asyncio.CancelledError:
-                pass
-            self._worker = None
-        while not self._queue.empty():
-            job = self._queue.get_nowait()
-            job.pieces.put_nowait(Unavailable("the server is shutting down"))
+        await self._mode.stop()
         self._executor.shutdown(wait=True, cancel_futures=True)
 
     @property
     def pending(self) -> int:
         """Requests waiting for the model (not those decoding)."""
-        if self._engine is not None:
-            return len(self._heap)
-        return self._queue.qsize()
+        return self._mode.pending()
 
     async def stream(self, request: LLMRequest, priority: Priority, purpose: str, *,
                      keep_prompt: bool = False) -> AsyncIterator[str]:
@@ -442,10 +419,9 @@ class LLMScheduler:
             async for piece in other.stream(request, priority, purpose, keep_prompt=keep_prompt):
                 yield piece
             return
-        suspendable = (self._engine is None and request.grammar is None and priority != Priority.PLAYER
-                       and getattr(self.model, "continues_answers", False))
+        suspendable = self._mode.suspends() and request.grammar is None and priority != Priority.PLAYER
         async for piece in self._submit(lambda model: model.stream(request), request, priority, purpose,
-                                        batched=self._engine is not None, keep_prompt=keep_prompt,
+                                        batched=self._mode.batched, keep_prompt=keep_prompt,
                                         suspendable=suspendable):
             yield piece
 
@@ -456,7 +432,7 @@ class LLMScheduler:
         request = replace(request, purpose=purpose)
         if (other := self._routes.get(purpose)) is not None:
             return await other.prepare(request, priority, purpose)
-        if self._engine is None:
+        if not self._mode.batched:
             return
         async for _ in self._submit(lambda model: iter(()), replace(request, max_tokens=0), priority, purpose,
                                     batched=True, keep_prompt=True):
@@ -485,7 +461,7 @@ class LLMScheduler:
         self, work: Callable[[LanguageModel], Iterator[Any]], request: LLMRequest, priority: Priority, purpose: str,
         counts_tokens: bool = True, batched: bool = False, keep_prompt: bool = False, suspendable: bool = False,
     ) -> AsyncIterator[Any]:
-        if self._worker is None and self._thread is None:
+        if not self._mode.running:
             raise Unavailable("the model scheduler is not running")
         if self._stopped is not None:
             raise self._unavailable()
@@ -499,14 +475,7 @@ class LLMScheduler:
             if self._stopped is not None:  # the worker thread died since the check above
                 raise self._unavailable()
             self._admit(job)
-            if self._thread is not None:
-                heapq.heappush(self._heap, job)
-                self._cond.notify()
-            else:
-                self._queue.put_nowait(job)
-                if job.priority == Priority.PLAYER:
-                    self._player_holds.set()
-                self._wake.set()
+            self._mode.enqueue(job)
         try:
             while True:
                 item = await job.pieces.get()
@@ -522,7 +491,7 @@ class LLMScheduler:
         """Under the lock, on the event loop: let `job` join the queue, shedding the
         lowest-priority waiting request if the queue is full, or refuse it
         (ResourceExhausted, naming the limit it hit)."""
-        waiting = self._heap if self._engine is not None else self._queue._queue  # the PriorityQueue's heap
+        waiting = self._mode.waiting()
         live = [j for j in waiting if not j.cancelled.is_set()]
         always = job.purpose in ALWAYS_ADMITTED
         if not always and job.client is not None:
@@ -570,23 +539,13 @@ class LLMScheduler:
                     if job.sequence is not None:
                         job.sequence.rank = job.priority
 
-        if self._thread is not None:
-            with self._cond:
-                raise_(self._heap + self._running)
-                heapq.heapify(self._heap)
-                self._cond.notify()
-        else:
-            waiting = self._queue._queue  # the PriorityQueue's own heap
-            raise_(waiting)
-            heapq.heapify(waiting)
+        self._mode.reorder(raise_)
 
     @property
     def concurrency(self) -> int:
         """Requests run at once: 1 with an engine (which batches them itself), else as
         many as the model takes (at most MAX_IN_FLIGHT)."""
-        if self._engine is not None:
-            return 1
-        return max(1, min(MAX_IN_FLIGHT, int(getattr(self.model, "concurrency", 1))))
+        return self._mode.concurrency()
 
     async def _work(self) -> None:
         loop = asyncio.get_running_loop()
@@ -1048,3 +1007,173 @@ class LLMScheduler:
             if job.sequence is not None:
                 self._engine.cancel(job.sequence)
             self._loop.call_soon_threadsafe(job.pieces.put_nowait, error)
+
+
+# ---- the two modes ---------------------------------------------------------------------
+
+
+class _Mode:
+    """How a scheduler runs its jobs, chosen once when it is made: what differs between a
+    model whose engine batches generations (_BatchingMode) and one that runs requests
+    whole (_WorkerMode). The queues, the accounts and the loops stay the scheduler's."""
+
+    # Whether generations decode in the model's engine (LLMScheduler.stream), which also
+    # keeps an evaluated prompt warm (LLMScheduler.prepare).
+    batched = False
+
+    def __init__(self, scheduler: LLMScheduler) -> None:
+        self.scheduler = scheduler
+
+    @property
+    def running(self) -> bool:
+        """Started and not closed."""
+        raise NotImplementedError
+
+    def start(self) -> None:
+        """On the loop: start the worker (LLMScheduler.start)."""
+        raise NotImplementedError
+
+    async def stop(self) -> None:
+        """Stop the worker; what still waits is told the server is shutting down."""
+        raise NotImplementedError
+
+    def waiting(self) -> list[_Job]:
+        """Under the lock: the heap of waiting jobs itself (admission sheds from it)."""
+        raise NotImplementedError
+
+    def enqueue(self, job: _Job) -> None:
+        """Under the lock, on the loop: `job` waits for its turn, and the worker knows."""
+        raise NotImplementedError
+
+    def reorder(self, change: Callable[[list[_Job]], None]) -> None:
+        """Let `change` raise the priorities of the jobs whose priority may still change,
+        and keep the waiting ones in order (LLMScheduler.hasten)."""
+        raise NotImplementedError
+
+    def pending(self) -> int:
+        raise NotImplementedError
+
+    def player_busy(self) -> bool:
+        """Whether player work waits or runs (read by the schedulers that give way to this
+        one: LLMScheduler.route)."""
+        raise NotImplementedError
+
+    def concurrency(self) -> int:
+        raise NotImplementedError
+
+    def suspends(self) -> bool:
+        """Whether background answers in free text may be suspended for the player's work
+        and go on later from what they said."""
+        return False
+
+
+class _WorkerMode(_Mode):
+    """A model without an engine (a model server, a pool of them, a model that decodes
+    one request at a time): an asyncio worker (LLMScheduler._work) starts the waiting
+    jobs by priority, each on a thread of its own, up to the model's concurrency."""
+
+    def __init__(self, scheduler: LLMScheduler) -> None:
+        super().__init__(scheduler)
+        self._task: asyncio.Task | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.scheduler._work(), name="llm-scheduler")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+        queue = self.scheduler._queue
+        while not queue.empty():
+            job = queue.get_nowait()
+            job.pieces.put_nowait(Unavailable("the server is shutting down"))
+
+    def waiting(self) -> list[_Job]:
+        return self.scheduler._queue._queue  # the PriorityQueue's own heap
+
+    def enqueue(self, job: _Job) -> None:
+        scheduler = self.scheduler
+        scheduler._queue.put_nowait(job)
+        if job.priority == Priority.PLAYER:
+            scheduler._player_holds.set()
+        scheduler._wake.set()
+
+    def reorder(self, change: Callable[[list[_Job]], None]) -> None:
+        waiting = self.waiting()
+        change(waiting)  # those in flight run on as they are
+        heapq.heapify(waiting)
+
+    def pending(self) -> int:
+        return self.scheduler._queue.qsize()
+
+    def player_busy(self) -> bool:
+        return self.scheduler._queue.qsize() > 0
+
+    def concurrency(self) -> int:
+        return max(1, min(MAX_IN_FLIGHT, int(getattr(self.scheduler.model, "concurrency", 1))))
+
+    def suspends(self) -> bool:
+        return bool(getattr(self.scheduler.model, "continues_answers", False))
+
+
+class _BatchingMode(_Mode):
+    """A model whose engine decodes generations together (the embedded llama.cpp model):
+    a thread of the scheduler's own (LLMScheduler._batch_loop) plans the batch between
+    decode steps from a heap of waiting jobs it shares, under the lock, with the loop."""
+
+    batched = True
+
+    def __init__(self, scheduler: LLMScheduler) -> None:
+        super().__init__(scheduler)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.scheduler._batch_loop, name="llm-batch", daemon=True)
+        self._thread.start()
+
+    async def stop(self) -> None:
+        if self._thread is None:
+            return
+        scheduler = self.scheduler
+        with scheduler._cond:
+            scheduler._closing = True
+            scheduler._cond.notify_all()
+        await asyncio.to_thread(self._thread.join)  # the thread fails what is left as it ends
+        self._thread = None
+
+    def waiting(self) -> list[_Job]:
+        return self.scheduler._heap
+
+    def enqueue(self, job: _Job) -> None:
+        heapq.heappush(self.scheduler._heap, job)
+        self.scheduler._cond.notify()
+
+    def reorder(self, change: Callable[[list[_Job]], None]) -> None:
+        scheduler = self.scheduler
+        with scheduler._cond:
+            change(scheduler._heap + scheduler._running)  # a sequence decoding is re-ranked too
+            heapq.heapify(scheduler._heap)
+            scheduler._cond.notify()
+
+    def pending(self) -> int:
+        return len(self.scheduler._heap)
+
+    def player_busy(self) -> bool:
+        scheduler = self.scheduler
+        return scheduler._player_waits() or any(j.priority == Priority.PLAYER and not j.cancelled.is_set()
+                                                for j in list(scheduler._running))
+
+    def concurrency(self) -> int:
+        return 1
