@@ -5,26 +5,18 @@ extends RefCounted
 ## UiTheme.memory_head(); a kind missing from the table shows muted.
 ##
 ##   const MemoryKinds: GDScript = preload("res://common/memory_kinds.gd")
-##   UiTheme.kind_badge(kind, MemoryKinds.INSPECTION_COLORS)
+##   UiTheme.kind_badge(kind, MemoryKinds.COLORS)
 
 const OBSERVATION: Color = Color(0.55, 0.75, 1.0)
 const PLAN: Color = Color(0.75, 0.6, 1.0)
 const DIALOGUE: Color = Color(0.45, 0.85, 0.6)
 const REFLECTION: Color = Color(1.0, 0.7, 0.4)
 
-## Keyed by the kinds of InspectAgent's memories (the game's inspector).
-const INSPECTION_COLORS: Dictionary = {
+## Keyed by the kinds of memories that InspectAgent returns and the replay log records
+## (docs/replay_log.md): both inspectors use this one table.
+const COLORS: Dictionary = {
 	"observation": OBSERVATION,
 	"plan": PLAN,
 	"dialogue": DIALOGUE,
-	"reflection": REFLECTION,
-}
-## Keyed as the replay's inspector has always keyed them: the dialogue colour under
-## "conversation". (The replay log's memories say "dialogue", which this table does
-## not name, so the replay shows those muted.)
-const REPLAY_COLORS: Dictionary = {
-	"observation": OBSERVATION,
-	"plan": PLAN,
-	"conversation": DIALOGUE,
 	"reflection": REFLECTION,
 }

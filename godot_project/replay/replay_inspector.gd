@@ -29,7 +29,7 @@ const MARGIN: float = 16.0
 ## Room left at the bottom for the replay's controls.
 const BOTTOM: float = 104.0
 ## Memory kinds' colours, as the replay has keyed them (common/memory_kinds.gd).
-const KIND_COLORS: Dictionary = MemoryKinds.REPLAY_COLORS
+const KIND_COLORS: Dictionary = MemoryKinds.COLORS
 
 var _view: Dictionary = {}
 var _swatch: Label = null

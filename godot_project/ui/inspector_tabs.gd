@@ -18,7 +18,7 @@ const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client
 const MemoryKinds: GDScript = preload("res://common/memory_kinds.gd")
 const MAX_MEMORIES: int = 30
 ## Memory kinds' colours, by InspectAgent's kind names (common/memory_kinds.gd).
-const KIND_COLORS: Dictionary = MemoryKinds.INSPECTION_COLORS
+const KIND_COLORS: Dictionary = MemoryKinds.COLORS
 
 var _inspection: Dictionary = {}
 var _agent_id: String = ""
