@@ -1,9 +1,10 @@
 extends Node3D
 ## The player's side of the town: the player, talking, inspecting, the views and the
 ## UI (HUD, chat panel, inspector, overview map, rehearsal panel). The NPC in front of
-## the player within TALK_RANGE_M gets "E: talk" (and the server is told, PrepareChat);
+## the player within talking range gets "E: talk" (and the server is told, PrepareChat);
 ## E starts a conversation that the NPC's controller treats like any other, and Esc, E
-## again or walking LEAVE_RANGE_M away ends it. A left click on an NPC inspects it.
+## again or walking away ends it (play_talk.gd, the part that does the talking). A
+## left click on an NPC inspects it.
 ##
 ## main.gd calls build_ui() at once, set_up(roster) when the town is built (after
 ## spawn_player() for a town with a player; from then on it follows every NPC's lines
@@ -13,7 +14,6 @@ extends Node3D
 ## inspect(), set_view(), preview_hour(), game_time(), log_line() and the UI below.
 
 const AgentNames: GDScript = preload("res://common/agent_names.gd")
-const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client.gd")
 const CharacterFeedback: GDScript = preload("res://addons/simulacra/messages/character_feedback.gd")
 const ServerStats: GDScript = preload("res://addons/simulacra/messages/server_stats.gd")
 const ChatPanel: GDScript = preload("res://ui/chat_panel.gd")
@@ -23,6 +23,7 @@ const Inspector: GDScript = preload("res://ui/inspector.gd")
 const Npc: GDScript = preload("res://npc/npc.gd")
 const OverviewCamera: GDScript = preload("res://common/overview_camera.gd")
 const OverviewMap: GDScript = preload("res://ui/overview_map.gd")
+const PlayTalk: GDScript = preload("res://main/play_talk.gd")
 const Player: GDScript = preload("res://player/player.gd")
 const RehearsalPanel: GDScript = preload("res://ui/rehearsal_panel.gd")
 const RunTimeline: GDScript = preload("res://main/run_timeline.gd")
@@ -30,10 +31,6 @@ const SimClock: GDScript = preload("res://town/sim_clock.gd")
 const TownBuilder: GDScript = preload("res://town/town_builder.gd")
 const UiTheme: GDScript = preload("res://ui/theme.gd")
 const WorldSync: GDScript = preload("res://main/world_sync.gd")
-# The player can talk to an NPC this close, roughly in front of the camera.
-const TALK_RANGE_M: float = 2.6
-# Walking this far from the NPC ends the conversation.
-const LEAVE_RANGE_M: float = 5.0
 const MAP_UPDATE_S: float = 0.25
 # A click picks an NPC up to this far from the camera.
 const PICK_RAY_M: float = 400.0
@@ -60,10 +57,8 @@ var _overview_camera: OverviewCamera = null
 var _daylight: Daylight = null
 var _stopped: bool = false
 var _view: String = "overview"
-var _talk_candidate: Npc = null
-var _chat_npc: Npc = null
-var _chat_serial: int = 0
-var _chat_conversation_id: String = ""
+# The talk candidate, the conversation with the player, and where lines go.
+var _talk: PlayTalk = null
 var _highlighted: Npc = null
 var _since_map_s: float = 0.0
 
@@ -77,6 +72,7 @@ func _init(world: WorldSync, timeline: RunTimeline, names: AgentNames, clock: Si
 	_town_builder = town_builder
 	_overview_camera = overview_camera
 	_daylight = daylight
+	_talk = PlayTalk.new(world, timeline, clock)
 
 
 func build_ui() -> void:
@@ -98,11 +94,13 @@ func build_ui() -> void:
 	chat_panel = ChatPanel.new()
 	chat_panel.name = "ChatPanel"
 	layer.add_child(chat_panel)
+	_talk.chat_panel = chat_panel
+	_talk.hud = hud
 	hud.pause_toggled.connect(_on_pause_toggled)
 	hud.speed_chosen.connect(_on_speed_chosen)
-	chat_panel.reply_progress.connect(_on_reply_progress)
-	chat_panel.reply_finished.connect(_on_reply_finished)
-	chat_panel.closed.connect(_on_chat_closed)
+	chat_panel.reply_progress.connect(_talk.on_reply_progress)
+	chat_panel.reply_finished.connect(_talk.on_reply_finished)
+	chat_panel.closed.connect(_talk.on_chat_closed)
 	inspector.closed.connect(_on_inspector_closed)
 	overview_map.agent_clicked.connect(inspect)
 	rehearsal_panel.input_blocker = chat_panel.has_focus_input
@@ -117,6 +115,7 @@ func spawn_player(player_name: String) -> void:
 	player.name = "Player"
 	add_child(player)
 	player.set_player_name(player_name)
+	_talk.player = player
 	_town_builder.roof_focus = player  # The roof of the building the player is in hides.
 	var map: RID = get_world_3d().navigation_map
 	var spawn: Vector3 = NavigationServer3D.map_get_closest_point(map, Vector3.ZERO)
@@ -144,7 +143,7 @@ func set_up(roster: Dictionary) -> void:
 	set_view("follow" if player != null else "overview")
 	# Every NPC's lines: to the player, into the chat panel (or the HUD); to others,
 	# the partners' earlier lines leave their bubbles.
-	NpcEvents.utterance_received.connect(_on_utterance_received)
+	NpcEvents.utterance_received.connect(_talk.on_utterance_received)
 
 
 ## The run is over.
@@ -169,7 +168,7 @@ func npc_by_id(agent_id: String) -> Npc:
 
 ## The NPC the player would talk to with the talk action now, or null.
 func talk_candidate() -> Npc:
-	return _talk_candidate
+	return _talk.candidate
 
 
 ## A line in the timeline.
@@ -209,8 +208,8 @@ func preview_hour(hour: float) -> void:
 
 ## What the player is doing, in words (for the NPCs that see it).
 func player_activity() -> String:
-	if _chat_npc != null:
-		return "talking with %s" % _chat_npc.display_name()
+	if _talk.chat_npc != null:
+		return "talking with %s" % _talk.chat_npc.display_name()
 	if player.velocity.length() > 0.3:
 		return "walking around"
 	var here: String = _world.town.place_at(player.global_position)
@@ -245,25 +244,15 @@ func step(delta: float) -> void:
 	rehearsal_panel.set_covered(inspector.is_showing() or overview_map.is_expanded())
 	if player == null:
 		return
-	var typing: bool = chat_panel.is_open() and chat_panel.has_focus_input()
-	player.input_enabled = not typing
-	_update_talk_candidate()
+	var typing: bool = _talk.update()
 	if typing:
 		return
-	if Input.is_action_just_pressed("talk"):
-		if chat_panel.is_open():
-			chat_panel.close()
-		elif _talk_candidate != null:
-			_open_chat(_talk_candidate)
+	_talk.talk_key()
 	if Input.is_action_just_pressed("toggle_view"):
 		set_view("overview" if _view == "follow" else "follow")
 	if Input.is_action_just_pressed("toggle_map"):
 		overview_map.set_expanded(not overview_map.is_expanded())
-	if _chat_npc != null:
-		if player.global_position.distance_to(_chat_npc.global_position) > LEAVE_RANGE_M:
-			chat_panel.close()  # Walked away: the conversation is over.
-		else:
-			_keep_chat_alive()
+	_talk.keep_up()
 
 
 func _unhandled_input(event: InputEvent) -> void:
@@ -277,93 +266,6 @@ func _unhandled_input(event: InputEvent) -> void:
 	if npc != null:
 		inspect(npc.agent_id())
 		get_viewport().set_input_as_handled()
-
-
-# The nearest NPC within talking range in front of the player's camera.
-func _update_talk_candidate() -> void:
-	var best: Npc = null
-	if not chat_panel.is_open():
-		var best_score: float = INF
-		var forward: Vector3 = Vector3(0.0, 0.0, -1.0).rotated(Vector3.UP, player.yaw)
-		for npc: Npc in _world.npcs:
-			var toward: Vector3 = npc.global_position - player.global_position
-			toward.y = 0.0
-			var distance: float = toward.length()
-			if distance > TALK_RANGE_M:
-				continue
-			var facing: float = forward.dot(toward / maxf(distance, 0.001))
-			if facing < -0.2 and distance > 1.2:
-				continue  # Behind the player's back.
-			var score: float = distance - facing
-			if score < best_score:
-				best = npc
-				best_score = score
-	if best != _talk_candidate:
-		if _talk_candidate != null and is_instance_valid(_talk_candidate):
-			_talk_candidate.set_talk_hint(false)
-		_talk_candidate = best
-		if best != null:
-			best.set_talk_hint(true)
-			# The player may talk to it now: the server gets its side ready meanwhile.
-			AgentClient.prepare_chat(best.agent_id(), player.player_name, int(_clock.now()))
-
-
-# The NPC stops what it is doing and turns to the player: a conversation like any
-# other for its controller, one that the player starts and ends.
-func _open_chat(npc: Npc) -> void:
-	_chat_serial += 1
-	_chat_npc = npc
-	_chat_conversation_id = "player-%s-%d" % [npc.agent_id(), _chat_serial]
-	npc.controller.apply_command(_chat_event(npc, "KIND_START"))
-	chat_panel.open(npc.agent_id(), npc.display_name(), player.player_name, _clock.now)
-
-
-func _keep_chat_alive() -> void:
-	# The same START again tells the controller the conversation goes on.
-	if _chat_npc.controller.in_conversation():
-		_chat_npc.controller.apply_command(_chat_event(_chat_npc, "KIND_START"))
-
-
-func _chat_event(npc: Npc, kind: String) -> Dictionary:
-	return {"agentId": npc.agent_id(), "conversation": {
-		"kind": kind, "conversationId": _chat_conversation_id, "participantIds": [npc.agent_id(), AgentClientScript.PLAYER_ID]}}
-
-
-func _on_utterance_received(agent_id: String, text: String, to_agent_id: String) -> void:
-	var npc: Npc = _world.npc_by_id(agent_id)
-	if npc == null:
-		return
-	if to_agent_id == AgentClientScript.PLAYER_ID:
-		if _chat_npc == npc and chat_panel.is_open():
-			chat_panel.add_line(npc.agent_id(), npc.display_name(), text)
-		elif hud != null:
-			hud.show_status("%s: \"%s\"" % [npc.display_name(), text], false)
-		return
-	# One line at a time: the partners' earlier lines leave their bubbles.
-	for partner_id: String in npc.controller.conversation_partners():
-		var partner: Npc = _world.npc_by_id(partner_id)
-		if partner != null:
-			partner.end_line()
-
-
-func _on_reply_progress(agent_id: String, text_so_far: String) -> void:
-	var npc: Npc = _world.npc_by_id(agent_id)
-	if npc != null:
-		npc.show_line_text(text_so_far)
-
-
-func _on_reply_finished(agent_id: String, full_text: String) -> void:
-	var npc: Npc = _world.npc_by_id(agent_id)
-	if npc != null and not full_text.is_empty():
-		npc.say(full_text)
-		_timeline.log_line("%s to %s: \"%s\"" % [npc.display_name(), player.player_name if player != null else AgentClientScript.PLAYER_ID, full_text])
-
-
-func _on_chat_closed(agent_id: String) -> void:
-	var npc: Npc = _world.npc_by_id(agent_id)
-	if npc != null and npc == _chat_npc:
-		npc.controller.apply_command(_chat_event(npc, "KIND_END"))
-	_chat_npc = null
 
 
 func _on_inspector_closed(_agent_id: String) -> void:
