@@ -31,6 +31,7 @@ signal stream_finished(request_id: String, error: Dictionary)
 
 const ConnectionSettings: GDScript = preload("res://addons/simulacra/connection_settings.gd")
 const AgentCommand: GDScript = preload("res://addons/simulacra/messages/agent_command.gd")
+const AgentInspection: GDScript = preload("res://addons/simulacra/messages/agent_inspection.gd")
 const DebriefResponse: GDScript = preload("res://addons/simulacra/messages/debrief_response.gd")
 const ServerStats: GDScript = preload("res://addons/simulacra/messages/server_stats.gd")
 const SyncWorldResponse: GDScript = preload("res://addons/simulacra/messages/sync_world_response.gd")
@@ -175,9 +176,10 @@ func sync_world(game_time: int, agents: Array, player_name: String = "", timeout
 	return _parsed(await call_rpc("SyncWorld", payload, timeout_s), SyncWorldResponse.from_dict)
 
 
-## InspectAgent: what an agent is doing, intends and remembers (an AgentInspection).
+## InspectAgent: what an agent is doing, intends and remembers ("message": an
+## AgentInspection).
 func inspect_agent(agent_id: String, timeout_s: float = REQUEST_TIMEOUT_S) -> Dictionary:
-	return await call_rpc("InspectAgent", {"agentId": agent_id}, timeout_s)
+	return _parsed(await call_rpc("InspectAgent", {"agentId": agent_id}, timeout_s), AgentInspection.from_dict)
 
 
 ## GetStats: the server's clock, readiness and usage ("message": a ServerStats).
