@@ -281,7 +281,7 @@ func _inspect(npc: Node3D) -> void:
 	if not clicked:
 		play.inspect(target_id)  # The click missed (no rendering headless): select it directly.
 	var loaded: bool = await _wait_until(
-		func() -> bool: return not play.inspector.inspection().is_empty(), INSPECT_TIMEOUT_S)
+		func() -> bool: return play.inspector.inspection() != null, INSPECT_TIMEOUT_S)
 	await _settle()
 	_step("inspected", {"by_click": clicked, "showing": play.inspector.shown_agent(), "loaded": loaded})
 	await _shoot("inspector")

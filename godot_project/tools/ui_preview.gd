@@ -22,6 +22,7 @@ const SimClock: GDScript = preload("res://town/sim_clock.gd")
 const TownData: GDScript = preload("res://town/town_data.gd")
 const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client.gd")
 const ServerStats: GDScript = preload("res://addons/simulacra/messages/server_stats.gd")
+const AgentInspection: GDScript = preload("res://addons/simulacra/messages/agent_inspection.gd")
 const PreviewData: GDScript = preload("res://tools/ui_preview_data.gd")
 const TOWN_FILE: String = "../towns/skeleton.json"
 const CONNECT_TIMEOUT_MS: int = 20000
@@ -182,7 +183,8 @@ func _canned_shots() -> int:
 	_chat.open("isabella", "Isabella Rodriguez", "Sam", _clock.now)
 	for line: Array in PreviewData.CHAT:
 		_chat.add_line(str(line[0]), str(line[1]), str(line[2]))
-	_inspector.show_inspection(PreviewData.inspection())
+	# Parsed as AgentClient parses InspectAgent's reply, so the preview exercises it too.
+	_inspector.show_inspection(AgentInspection.from_dict(PreviewData.inspection()))
 	await _shot("overview")
 	var tabs: PackedStringArray = ["now", "plan", "memories", "decision", "reflections", "talks"]
 	_chat.close()
@@ -231,14 +233,18 @@ func _server_shots() -> int:
 	if not refresh[0]:
 		printerr("ui_preview: InspectAgent failed: %s" % JSON.stringify(refresh[1]))
 		return 1
-	var inspection: Dictionary = _inspector.inspection()
-	for key: String in ["summary", "dayPlan", "hourlyPlan", "actions", "recentMemories", "lastRetrieval", "reflections", "conversations"]:
-		var value: Variant = inspection.get(key, null)
-		print("ui_preview: inspection.%s: %s" % [key, str((value as Array).size()) + " items" if value is Array else ("set" if value != null else "absent")])
+	var inspection: AgentInspection = _inspector.inspection()
+	print("ui_preview: inspection.summary: %s" % ("set" if not inspection.summary.is_empty() else "absent"))
+	for section: Array in [["day_plan", inspection.day_plan], ["hourly_plan", inspection.hourly_plan],
+			["actions", inspection.actions], ["recent_memories", inspection.recent_memories],
+			["last_retrieval", inspection.last_retrieval], ["reflections", inspection.reflections],
+			["conversations", inspection.conversations]]:
+		print("ui_preview: inspection.%s: %d items" % [section[0], (section[1] as Array).size()])
 	for i: int in 6:
 		_inspector.select_tab(i)
 		await _shot("server_inspector_%d" % i)
-	_chat.open("isabella", str(inspection.get("agent", {}).get("name", "Isabella")), "Sam", _clock.now)
+	var agent_name: String = inspection.agent.name if not inspection.agent.name.is_empty() else "Isabella"
+	_chat.open("isabella", agent_name, "Sam", _clock.now)
 	_chat.clear_transcript("isabella")
 	_chat.reply_finished.connect(func(_agent_id: String, _text: String) -> void: _reply_done = true)
 	var progress: Array[String] = []

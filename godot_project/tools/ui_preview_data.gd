@@ -43,7 +43,8 @@ static func saves() -> Array:
 
 
 ## Isabella's AgentInspection as InspectAgent sends it (canonical proto3 JSON:
-## defaults left out), for the inspector's six tabs.
+## defaults left out), for the inspector's six tabs; ui_preview.gd parses it with
+## AgentInspection.from_dict, as AgentClient parses the real reply.
 static func inspection() -> Dictionary:
 	var day: int = 0
 	return {

@@ -14,10 +14,10 @@ extends PanelContainer
 ##
 ## Public API
 ##   show_agent(agent_id)        shows the panel and starts refreshing it.
-##   show_inspection(message)    shows an AgentInspection dict as is (no fetching).
+##   show_inspection(message)    shows an AgentInspection as is (no fetching).
 ##   hide_inspector()            hides it and stops refreshing; emits closed(agent_id).
 ##   is_showing() -> bool, shown_agent() -> String
-##   inspection() -> Dictionary  the AgentInspection shown ({} before the first).
+##   inspection() -> AgentInspection  the one shown (null before the first).
 ##   refresh_now()               asks InspectAgent now (unless a request is in flight).
 ##   set_town(town_data), set_name_of(Callable id -> name), set_game_time_source(Callable)
 ##   select_tab(index)           0 Now, 1 Plan, 2 Memories, 3 Decision, 4 Reflections, 5 Talks.
@@ -37,6 +37,7 @@ const InputActions: GDScript = preload("res://player/input_actions.gd")
 const TownData: GDScript = preload("res://town/town_data.gd")
 const AgentClientScript: GDScript = preload("res://addons/simulacra/agent_client.gd")
 const InspectorTabs: GDScript = preload("res://ui/inspector_tabs.gd")
+const AgentInspection: GDScript = preload("res://addons/simulacra/messages/agent_inspection.gd")
 const REFRESH_INTERVAL_MS: int = 2000
 const REQUEST_TIMEOUT_S: float = 10.0
 const WIDTH: float = 450.0
@@ -51,7 +52,7 @@ const KIND_COLORS: Dictionary = InspectorTabs.KIND_COLORS
 var client: AgentClientScript = null
 
 var _agent_id: String = ""
-var _inspection: Dictionary = {}
+var _inspection: AgentInspection = null
 var _town: TownData = null
 var _name_of: Callable = Callable()
 var _game_time_source: Callable = Callable()
@@ -90,7 +91,7 @@ func _unhandled_input(event: InputEvent) -> void:
 
 func show_agent(agent_id: String) -> void:
 	if agent_id != _agent_id:
-		_inspection = {}
+		_inspection = null
 		_agent_id = agent_id
 		_render()
 		_set_status("Loading…", false)
@@ -99,9 +100,10 @@ func show_agent(agent_id: String) -> void:
 	refresh_now()
 
 
-func show_inspection(message: Dictionary) -> void:
+func show_inspection(message: AgentInspection) -> void:
 	_inspection = message
-	_agent_id = str(message.get("agent", {}).get("id", _agent_id))
+	if not message.agent.id.is_empty():
+		_agent_id = message.agent.id
 	_auto_refresh = false
 	visible = true
 	_set_status("", false)
@@ -124,7 +126,7 @@ func shown_agent() -> String:
 	return _agent_id if visible else ""
 
 
-func inspection() -> Dictionary:
+func inspection() -> AgentInspection:
 	return _inspection
 
 
@@ -161,10 +163,10 @@ func refresh_now() -> void:
 		_set_status("⚠ %s %s" % [error.get("code", ""), error.get("message", "")], true)
 		refresh_failed.emit(asked_for, error)
 		return
-	var payload: Dictionary = reply.get("payload", {})
+	var message: AgentInspection = reply["message"]
 	_set_status("", false)
-	if payload != _inspection:
-		_inspection = payload
+	if _inspection == null or message.raw != _inspection.raw:
+		_inspection = message
 		_render()
 	refreshed.emit(asked_for)
 
@@ -211,25 +213,22 @@ func _build() -> void:
 func _render() -> void:
 	if _tabs == null:
 		return
-	var agent: Dictionary = _inspection.get("agent", {})
-	var display_name: String = str(agent.get("name", _agent_id))
-	_title.text = display_name
-	_swatch.add_theme_color_override("font_color", UiTheme.color_from_hex(str(agent.get("color", "")), UiTheme.ACCENT))
-	var tabs: InspectorTabs = InspectorTabs.new(_inspection, _agent_id, _town, _name_of, _game_time_source)
-	var state: Dictionary = _inspection.get("state", {})
-	var place_id: String = str(state.get("placeId", ""))
-	if _inspection.is_empty():
-		_subtitle.text = ""
-	else:
-		_subtitle.text = ("walking · " if state.get("moving", false) else "") \
-			+ ("at " + tabs.place(place_id) if not place_id.is_empty() else "outdoors")
+	var agent_name: String = _inspection.agent.name if _inspection != null else ""
+	_title.text = agent_name if not agent_name.is_empty() else _agent_id
+	var agent_color: String = _inspection.agent.color if _inspection != null else ""
+	_swatch.add_theme_color_override("font_color", UiTheme.color_from_hex(agent_color, UiTheme.ACCENT))
 	var scroll_positions: Array[int] = []
 	for scroll: ScrollContainer in _scrolls:
 		scroll_positions.append(scroll.scroll_vertical)
 	for page: VBoxContainer in _pages:
 		UiTheme.free_children(page)
-	if _inspection.is_empty():
+	if _inspection == null:
+		_subtitle.text = ""
 		return
+	var tabs: InspectorTabs = InspectorTabs.new(_inspection, _agent_id, _town, _name_of, _game_time_source)
+	var place_id: String = _inspection.state.place_id
+	_subtitle.text = ("walking · " if _inspection.state.moving else "") \
+		+ ("at " + tabs.place(place_id) if not place_id.is_empty() else "outdoors")
 	tabs.render(_pages)
 	_restore_scrolls(scroll_positions)
 
