@@ -24,6 +24,18 @@ from agent_server.server import serve, start_server, wait_for_stop_signal
 from agent_server.settings import Settings, load_settings
 
 
+class _RouteAction(argparse.Action):
+    """--model-route PURPOSE=URL[,URL...], repeated: the model_routes setting."""
+
+    def __call__(self, parser, namespace, value, option_string=None) -> None:
+        purpose, _, urls = str(value).partition("=")
+        if not purpose or not urls:
+            parser.error(f"{option_string} takes PURPOSE=URL[,URL...], not {value!r}")
+        routes = dict(getattr(namespace, self.dest) or {})
+        routes[purpose.strip()] = [u.strip() for u in urls.split(",") if u.strip()]
+        setattr(namespace, self.dest, routes)
+
+
 def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--grpc-port", type=int, help="gRPC port (0: any free port)")
@@ -37,6 +49,9 @@ def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--openai-base-urls", nargs="+", metavar="URL",
                         help="several model servers of one model, used as a pool")
     parser.add_argument("--openai-model", help="model name on that server (default: the first it lists)")
+    parser.add_argument("--model-route", dest="model_routes", action=_RouteAction, metavar="PURPOSE=URL[,URL...]",
+                        help="serve a cognitive function (importance, decompose, conversation, interview, ...; voice "
+                             "for what the player reads) on model servers of its own; repeat for others")
     parser.add_argument("--spawn-llama-servers", type=int, metavar="K",
                         help="start K llama-server processes on the model and use them as the pool")
     parser.add_argument("--scenario", dest="scenario_path", help="scenario file, or a name in scenarios/ (smallville)")
@@ -48,7 +63,7 @@ def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
 
 _SETTINGS_FLAGS = ["host", "grpc_port", "ws_port", "model_path", "voice_model_path", "scenario_path", "data_dir", "n_threads",
                    "log_level", "llm_backend", "openai_base_url", "openai_base_urls", "openai_model", "save_name",
-                   "spawn_llama_servers"]
+                   "spawn_llama_servers", "model_routes"]
 
 
 def _settings(args: argparse.Namespace) -> Settings:

@@ -68,11 +68,12 @@ this scheduler decodes beside the other's player work rather than waiting for it
 `town_turns` counts the turns that let town work in beside the player's. Models
 without an engine have no turns: they run one request at a time by priority.
 
-A second model can speak for the agents (`route`): the player's conversation, greetings,
-interviews and debriefs (what the player reads) go to another scheduler, with a model of
-its own, while this one goes on with the background thinking; whenever the other has
-player work, this one pauses between steps and between chunks of scoring, so the two
-share the cores by the same priorities as one model would.
+Purposes can go to other models (`route`): the voice (the player's conversation,
+greetings, interviews and debriefs: what the player reads), or any cognitive function
+(importance, decomposition, ...), goes to another scheduler, with a model of its own
+(in process, or a pool of servers), while this one goes on with the rest; whenever one
+of them has player work, this one pauses between steps and between chunks of scoring,
+so they share the cores by the same priorities as one model would.
 
 Admission: the queue holds at most `max_pending` waiting requests. When it is full,
 a newcomer sheds the lowest-priority request waiting (the latest come of those), whose
@@ -109,7 +110,7 @@ from enum import IntEnum
 from typing import Any, Generic, TypeVar
 
 from agent_server.errors import ResourceExhausted, Unavailable
-from agent_server.llm.base import Completion, LanguageModel, LLMRequest
+from agent_server.llm.base import PURPOSES, Completion, LanguageModel, LLMRequest
 from agent_server.llm.batching import BatchEngine, Sequence
 
 T = TypeVar("T")
@@ -373,7 +374,10 @@ class LLMScheduler:
     def route(self, purposes: set[str] | frozenset[str], other: LLMScheduler) -> None:
         """Requests for `purposes` go to `other` (a scheduler with a model of its own);
         their usage joins this scheduler's stats, and this one gives way whenever
-        `other` has player work."""
+        `other` has player work. Purposes must be among PURPOSES."""
+        if unknown := set(purposes) - PURPOSES:
+            raise ValueError(f"no such purpose to route: {', '.join(sorted(unknown))} (the purposes are "
+                             f"{', '.join(sorted(PURPOSES))})")
         for purpose in purposes:
             self._routes[purpose] = other
         other.stats = self.stats

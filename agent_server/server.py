@@ -17,7 +17,7 @@ from agent_server.api.access import Access, check_exposure
 from agent_server.api.gateway import Gateway
 from agent_server.api.grpc_server import start_grpc
 from agent_server.journal import Journal
-from agent_server.llm.base import LanguageModel
+from agent_server.llm.base import VOICE_PURPOSES, LanguageModel
 from agent_server.llm.llama_cpp import LlamaCppModel
 from agent_server.llm.llama_server import LlamaServer, spawn_llama_servers
 from agent_server.llm.openai_http import OpenAIHTTPModel
@@ -44,8 +44,9 @@ class RunningServer:
     grpc_port: int
     ws_port: int
     host: str
-    # The scheduler of the voice model (voice_model_path), if there is one.
-    voice: LLMScheduler | None = None
+    # The schedulers the main one routes purposes to (the voice model in process, the
+    # pools of model_routes and voice_base_urls), stopped with it.
+    routed: list[LLMScheduler] = field(default_factory=list)
     tls: bool = False
     # llama-server processes this server started (spawn_llama_servers), stopped with it.
     llama_servers: list[LlamaServer] = field(default_factory=list)
@@ -54,6 +55,13 @@ class RunningServer:
     def society(self) -> Society:
         """The minds now open (a LoadGame replaces them)."""
         return self.simulation.society
+
+    @property
+    def voice(self) -> LLMScheduler | None:
+        """The scheduler that speaks for the agents (the player's conversation), if it
+        is not the main one."""
+        serving = self.scheduler.serving("player_chat")
+        return None if serving is self.scheduler else serving
 
     @property
     def ws_url(self) -> str:
@@ -65,14 +73,10 @@ class RunningServer:
         await self.grpc_server.stop(grace=1.0)
         await self.simulation.close()
         await self.scheduler.close()
-        if self.voice is not None:
-            await self.voice.close()
+        for routed in self.routed:
+            await routed.close()
         for server in self.llama_servers:
             await asyncio.to_thread(server.stop)
-
-
-# What the voice model (voice_model_path) serves: what the player reads.
-VOICE_PURPOSES = frozenset({"player_chat", "player_chat_prepare", "greeting", "interview", "debrief"})
 
 
 def load_voice_model(settings: Settings) -> LanguageModel:
@@ -168,17 +172,13 @@ async def _start(settings: Settings, scenario: Scenario, access: Access, model: 
                   player_exclusive_s=settings.player_exclusive_s, town_share=settings.town_share)
     scheduler = LLMScheduler(model, **limits)
     await scheduler.start()
-    voice: LLMScheduler | None = None
-    if settings.voice_model_path is not None and settings.llm_backend != "openai":
-        voice = LLMScheduler(await asyncio.to_thread(load_voice_model, settings), **limits)
-        await voice.start()
-        scheduler.route(VOICE_PURPOSES, voice)
-        log.info("the agents speak with %s", voice.model.name)
-    elif settings.voice_base_urls:
-        voice = LLMScheduler(await asyncio.to_thread(remote_model, settings, settings.voice_base_urls), **limits)
-        await voice.start()
-        scheduler.route(VOICE_PURPOSES, voice)
-        log.info("the agents speak with %s at %s", voice.model.name, ", ".join(settings.voice_base_urls))
+    routed: list[LLMScheduler] = []
+    try:
+        await _route(settings, scheduler, routed, limits)
+    except BaseException:
+        for other in [scheduler, *routed]:
+            await other.close()
+        raise
 
     simulation = Simulation(
         scenario, save_path(settings, scenario), scheduler, embedder,
@@ -199,7 +199,31 @@ async def _start(settings: Settings, scenario: Scenario, access: Access, model: 
     if access.token is None:
         log.info("no token: the API is open to every program on this machine")
     return RunningServer(service, simulation, scheduler, grpc_server, ws_server, grpc_port, ws_port, settings.host,
-                         voice, tls=access.tls, llama_servers=llama_servers)
+                         routed, tls=access.tls, llama_servers=llama_servers)
+
+
+async def _route(settings: Settings, scheduler: LLMScheduler, routed: list[LLMScheduler], limits: dict) -> None:
+    """Give the purposes that have a model of their own their own schedulers (appended
+    to `routed`): the voice model in process (voice_model_path), and a pool for each
+    set of servers model_routes (and voice_base_urls) names, shared by the purposes
+    that name the same servers."""
+    voice_in_process = settings.voice_model_path is not None and settings.llm_backend != "openai"
+    routes = settings.purpose_routes(voice_in_process=voice_in_process)
+    if voice_in_process and (spoken := VOICE_PURPOSES - set(routes)):
+        voice = LLMScheduler(await asyncio.to_thread(load_voice_model, settings), **limits)
+        routed.append(voice)
+        await voice.start()
+        scheduler.route(spoken, voice)
+        log.info("the agents speak with %s", voice.model.name)
+    pools: dict[tuple[str, ...], set[str]] = {}
+    for purpose, urls in routes.items():
+        pools.setdefault(urls, set()).add(purpose)
+    for urls, purposes in pools.items():
+        pool = LLMScheduler(await asyncio.to_thread(remote_model, settings, list(urls)), **limits)
+        routed.append(pool)
+        await pool.start()
+        scheduler.route(purposes, pool)
+        log.info("%s go to %s at %s", ", ".join(sorted(purposes)), pool.model.name, ", ".join(urls))
 
 
 async def serve(settings: Settings, ready_file: Path | None = None) -> None:

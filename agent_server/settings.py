@@ -20,6 +20,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from agent_server.llm.base import PURPOSE_GROUPS, PURPOSES
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = PROJECT_ROOT / "models" / "SmolLM2-135M-Instruct.Q8_0.gguf"
 SCENARIOS_DIR = PROJECT_ROOT / "scenarios"
@@ -78,7 +80,16 @@ class Settings(BaseSettings):
     )
     voice_base_urls: list[str] = Field(
         [], description="Model servers (a pool, as openai_base_urls) that speak for the agents: the player's "
-        "conversation, greetings, interviews and debriefs; the model or servers above do the background thinking.",
+        "conversation, greetings, interviews and debriefs; the model or servers above do the background thinking. "
+        "Shorthand for model_routes' \"voice\" entry (which wins where both are set).",
+    )
+    model_routes: dict[str, list[str]] = Field(
+        {}, description="Cognitive functions served by model servers of their own: each request purpose "
+        "(importance, decompose, conversation, interview, ...; \"voice\" for everything the player reads) mapped "
+        "to the API roots of a pool (one URL, or several as openai_base_urls). Purposes named with the same "
+        "servers share one pool; the others go to the model or servers above. A purpose's own entry wins over "
+        "\"voice\", and \"voice\" over voice_base_urls; a voice_model_path in process keeps the voice's "
+        "purposes no entry names. In a TOML file, a [model_routes] table.",
     )
     openai_model: str = Field("", description="Model name on that server; empty: the first model it lists.")
     openai_api_key: SecretStr | None = Field(None, description="Bearer token, if the model server wants one.")
@@ -218,6 +229,42 @@ class Settings(BaseSettings):
             if in_models.exists():
                 return in_models
         return value
+
+    @field_validator("model_routes", mode="before")
+    @classmethod
+    def _one_url_is_a_pool(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: [v] if isinstance(v, str) else v for k, v in value.items()}
+        return value
+
+    @field_validator("model_routes")
+    @classmethod
+    def _known_purposes(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = sorted(set(value) - PURPOSES - set(PURPOSE_GROUPS))
+        if unknown:
+            groups = "; ".join(f"{g} for {', '.join(sorted(p))}" for g, p in PURPOSE_GROUPS.items())
+            raise ValueError(f"model_routes names no such purpose: {', '.join(unknown)}. The purposes are "
+                             f"{', '.join(sorted(PURPOSES))}; and {groups}")
+        empty = sorted(k for k, urls in value.items() if not urls)
+        if empty:
+            raise ValueError(f"model_routes gives no server for {', '.join(empty)}")
+        return value
+
+    def purpose_routes(self, *, voice_in_process: bool = False) -> dict[str, tuple[str, ...]]:
+        """Each routed purpose and the servers (API roots) that serve it, from
+        model_routes and its shorthand voice_base_urls (left to the voice model when
+        it runs in process, `voice_in_process`): a purpose's own entry first, then its
+        group's, then voice_base_urls."""
+        routes: dict[str, tuple[str, ...]] = {}
+        if self.voice_base_urls and not voice_in_process:
+            routes.update(dict.fromkeys(sorted(PURPOSE_GROUPS["voice"]), tuple(self.voice_base_urls)))
+        for name, urls in self.model_routes.items():
+            if name in PURPOSE_GROUPS:
+                routes.update(dict.fromkeys(sorted(PURPOSE_GROUPS[name]), tuple(urls)))
+        for name, urls in self.model_routes.items():
+            if name not in PURPOSE_GROUPS:
+                routes[name] = tuple(urls)
+        return routes
 
     @field_validator("auth_token", "tls_cert", "tls_key", mode="before")
     @classmethod

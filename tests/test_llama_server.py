@@ -333,3 +333,41 @@ async def test_the_voice_can_be_a_server_while_the_town_thinks_in_process(tmp_pa
     finally:
         await running.stop()
 
+
+
+def _tasks(server: LlamaServer) -> int:
+    """Requests the server has taken up so far, from its log."""
+    return server.log_path.read_text(errors="replace").count("launch_slot_")
+
+
+async def test_functions_are_routed_to_pools_of_their_own(tmp_path, embedder, servers):
+    """model_routes: importance on one server, the agents' conversation on the other,
+    the rest (the voice included) with the model in process; each server takes only
+    the work routed to it."""
+    importance_server, conversation_server = servers
+    settings = make_settings(tmp_path, scenario_path=SKELETON, n_ctx=2048, n_threads=2, model_routes={
+        "importance": importance_server.base_url, "conversation": [conversation_server.base_url]})
+    running = await start_server(settings, embedder=embedder)
+    try:
+        scheduler = running.scheduler
+        by_importance, by_conversation = scheduler.serving("importance"), scheduler.serving("conversation")
+        assert by_importance is not scheduler and by_conversation is not scheduler
+        assert by_importance.model.base_url == importance_server.base_url
+        assert by_conversation.model.base_url == conversation_server.base_url
+        assert scheduler.serving("decompose") is scheduler and running.voice is None
+        assert set(running.routed) == {by_importance, by_conversation}
+        before = [_tasks(s) for s in servers]
+        request = _ask("Say hello.", max_tokens=8)
+        scores = await scheduler.score_options(request, ["Hello", "No"], Priority.IMPORTANCE, "importance")
+        assert len(scores) == 2 and all(s < 0 for s in scores)
+        middle = [_tasks(s) for s in servers]
+        # A request per option there (the town may rate memories of its own meanwhile); none here.
+        assert middle[0] >= before[0] + 2 and middle[1] == before[1], (before, middle)
+        assert (await scheduler.complete(request, Priority.CONVERSATION, "conversation")).text.strip()
+        after = [_tasks(s) for s in servers]
+        assert after[1] == middle[1] + 1, (middle, after)
+        await scheduler.complete(request, Priority.PLANNING, "decompose")  # in process
+        assert _tasks(conversation_server) == after[1]
+        assert scheduler.stats["importance"].calls >= 1 and scheduler.stats["conversation"].calls == 1
+    finally:
+        await running.stop()

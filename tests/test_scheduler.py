@@ -301,3 +301,36 @@ async def test_background_answers_on_a_server_are_suspended_for_the_player_and_g
     finally:
         model.done.set()
         await scheduler.close()
+
+
+def test_every_purpose_the_agents_ask_for_is_a_known_one():
+    """The purposes routing may name (PURPOSES) are those the code asks the model for:
+    every purpose written out at a call, and back."""
+    import re
+    from pathlib import Path
+
+    from agent_server.llm.base import PURPOSES
+
+    source = "\n".join(p.read_text() for p in (Path(__file__).parent.parent / "agent_server").rglob("*.py"))
+    written = set(re.findall(r'Priority\.[A-Z_]+,\s*"(\w+)"', source))
+    written |= set(re.findall(r'purpose="(\w+)"', source)) | set(re.findall(r'_utterance\([^)]*"(\w+)"\)', source))
+    written |= set(re.findall(r'score_options\([^)]*?,\s*priority,\s*"(\w+)"', source, re.S))
+    assert written <= PURPOSES, written - PURPOSES
+    assert PURPOSES - written <= {"interview"}, PURPOSES - written  # interview's is a variable at one call
+
+
+async def test_routing_refuses_a_purpose_that_does_not_exist():
+    from agent_server.settings import Settings
+
+    scheduler, other = LLMScheduler(ScriptedModel()), LLMScheduler(ScriptedModel())
+    with pytest.raises(ValueError, match="no such purpose to route: importanc .*importance"):
+        scheduler.route({"importanc"}, other)
+    with pytest.raises(ValueError, match="no such purpose: importanc.*importance.*voice for"):
+        Settings(model_routes={"importanc": "http://127.0.0.1:8080/v1"})
+    settings = Settings(voice_base_urls=["http://v/v1"], model_routes={
+        "importance": "http://a/v1", "voice": ["http://b/v1"], "interview": ["http://c/v1", "http://d/v1"]})
+    routes = settings.purpose_routes()
+    assert routes["importance"] == ("http://a/v1",) and routes["player_chat"] == ("http://b/v1",)
+    assert routes["interview"] == ("http://c/v1", "http://d/v1") and "decompose" not in routes
+    assert Settings(voice_base_urls=["http://v/v1"]).purpose_routes()["greeting"] == ("http://v/v1",)
+    assert Settings(voice_base_urls=["http://v/v1"]).purpose_routes(voice_in_process=True) == {}

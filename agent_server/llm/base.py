@@ -11,6 +11,26 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+# The cognitive functions model requests are for: the purpose each request carries
+# (LLMRequest.purpose, the scheduler's `purpose`), its usage is counted under, and that
+# routing to model servers of their own names (Settings.model_routes).
+PURPOSES = frozenset({
+    # What the player reads (the voice, below).
+    "player_chat", "player_chat_prepare", "greeting", "interview", "debrief",
+    # The agents' own talk and reactions.
+    "conversation", "react", "invitation",
+    # Planning: the day, its hours and their steps, waking, where to go, who one is.
+    "day_plan", "hourly_plan", "decompose", "wake_up", "choose_place", "summary",
+    # Memory: reflections, and how important each memory is.
+    "reflection", "importance",
+})
+# The voice: what the player reads (the player's conversation, greetings, interviews
+# and debriefs), served by a model of its own when one is set (voice_model_path,
+# voice_base_urls); "voice" names them all in routing.
+VOICE_PURPOSES = frozenset({"player_chat", "player_chat_prepare", "greeting", "interview", "debrief"})
+# Names routing takes for several purposes at once.
+PURPOSE_GROUPS: dict[str, frozenset[str]] = {"voice": VOICE_PURPOSES}
+
 
 @dataclass(frozen=True)
 class LLMRequest:
