@@ -110,7 +110,7 @@ from enum import IntEnum
 from typing import Any, Generic, TypeVar
 
 from agent_server.errors import ResourceExhausted, Unavailable
-from agent_server.llm.base import PURPOSES, Completion, LanguageModel, LLMRequest
+from agent_server.llm.base import PLAYER_PRIORITY, PURPOSES, Completion, LanguageModel, LLMRequest, run_at
 from agent_server.llm.batching import BatchEngine, Sequence
 
 T = TypeVar("T")
@@ -134,7 +134,7 @@ GIVE_WAY_POLL_S = 0.005
 class Priority(IntEnum):
     """Lower runs first."""
 
-    PLAYER = 0
+    PLAYER = PLAYER_PRIORITY
     # An API client's interview: a person waits for it, but it never holds up the player.
     INTERVIEW = 1
     CONVERSATION = 2
@@ -635,6 +635,7 @@ class LLMScheduler:
         put = job.pieces.put_nowait
         stats = self.stats[job.purpose]
         started = time.monotonic()
+        run_at(job.priority)  # what the backend reads of the request it runs (running_priority)
         try:
             if job.steps is None and job.said:  # suspended: go on from what it said
                 request = replace(job.request, max_tokens=job.request.max_tokens - len(job.said), messages=[
@@ -676,6 +677,7 @@ class LLMScheduler:
             loop.call_soon_threadsafe(put, exc)
         finally:
             stats.model_seconds += time.monotonic() - started
+            run_at(None)
         job.steps = None
         return True
 

@@ -113,6 +113,7 @@ def remote_model(settings: Settings, base_urls: list[str]) -> LanguageModel:
         seed=settings.seed,
         read_timeout=settings.openai_read_timeout,
         max_in_flight=settings.openai_max_in_flight,
+        options_at_once=settings.openai_options_at_once,
     )
     if len(base_urls) == 1:
         return OpenAIHTTPModel.connect(base_urls[0], settings.openai_model, **options)

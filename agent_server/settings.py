@@ -68,6 +68,13 @@ class Settings(BaseSettings):
         description="Requests sent to each model server at once; 0: its slot count where it reports one "
         "(llama-server), else 1. One place is always kept for the player's work.",
     )
+    openai_options_at_once: int = Field(
+        0, ge=0, le=64,
+        description="Options of one scoring (importance, place choice, yes/no questions) sent to a model server "
+        "together, one request each: 0, as many as it has free places (one kept for the player's work); 1, one "
+        "after another. Together, each option's request takes a slot of its own, which evaluates the shared prompt "
+        "unless it holds it already: fewer round trips, more prompt evaluation (a CPU server may do better with 1).",
+    )
     spawn_llama_servers: int = Field(
         0, ge=0, le=16,
         description="Start this many llama-server processes (scripts/llama-server) on model_path, on free loopback "

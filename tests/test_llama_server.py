@@ -371,3 +371,47 @@ async def test_functions_are_routed_to_pools_of_their_own(tmp_path, embedder, se
         assert scheduler.stats["importance"].calls >= 1 and scheduler.stats["conversation"].calls == 1
     finally:
         await running.stop()
+
+
+class Widest(OpenAIHTTPModel):
+    """The real backend, noting the most requests it had open at once."""
+
+    most_open = 0
+
+    def _option_logprobs(self, request: LLMRequest, option: str) -> list[float]:
+        with self._lock:
+            self.most_open = max(self.most_open, self.open_requests + 1)
+        return super()._option_logprobs(request, option)
+
+
+def test_options_scored_together_score_as_one_after_another(servers, capsys):
+    """The options of one scoring go to the server together, up to its free places
+    less the player's, and score exactly as when sent one after another; the time of
+    each way is printed (under -s)."""
+    from agent_server.llm.base import run_at
+    from agent_server.prompts import importance
+
+    backend = Widest.connect(servers[1].base_url)
+    assert backend.options_at_once(10) == SLOTS - 1  # one place kept for the player's work
+    run_at(Priority.PLAYER)
+    try:
+        assert backend.options_at_once(10) == SLOTS
+    finally:
+        run_at(None)
+    events = ["Isabella is pouring coffee for a customer", "Klaus found out his paper was rejected",
+              "Sam's house burned down last night", "John is brushing his teeth", "Eddy proposed at the park"]
+    timings: dict[str, list[float]] = {"one after another": [], "together": []}
+    for i, event in enumerate(events):
+        for request, options in ((importance.rating_request(event), importance.RATING_OPTIONS),
+                                 (importance.VIVID, [f"{e}, day {i}" for e in events])):
+            scored = {}
+            for way, width in (("one after another", 1), ("together", None)):
+                backend.scoring_width = width
+                started = time.perf_counter()
+                scored[way] = backend.score_options(request, options)
+                timings[way].append(time.perf_counter() - started)
+            assert all(abs(a - b) < 1e-4 for a, b in zip(*scored.values())), scored
+    assert backend.most_open == SLOTS - 1
+    with capsys.disabled():
+        print("\noption scoring, 10 scorings of 5 and 10 options on a 4-slot llama-server, seconds: " + ", ".join(
+            f"{way}: total {sum(t):.2f}, median {sorted(t)[len(t) // 2]:.2f}" for way, t in timings.items()))

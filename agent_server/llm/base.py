@@ -7,6 +7,7 @@ owns the model and runs them on its worker thread, so the event loop never waits
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,6 +31,23 @@ PURPOSES = frozenset({
 VOICE_PURPOSES = frozenset({"player_chat", "player_chat_prepare", "greeting", "interview", "debrief"})
 # Names routing takes for several purposes at once.
 PURPOSE_GROUPS: dict[str, frozenset[str]] = {"voice": VOICE_PURPOSES}
+
+
+# The priority of the request the calling thread runs for the scheduler (lower runs
+# first; 0 is the player's work), if it runs one: a backend that sends several requests
+# at once for it, or re-sends it, reads it (running_priority).
+PLAYER_PRIORITY = 0
+_running = threading.local()
+
+
+def run_at(priority: int | None) -> None:
+    """The scheduler's worker thread now runs a request of `priority` (None: none)."""
+    _running.priority = priority
+
+
+def running_priority() -> int | None:
+    """The priority of the request this thread runs for the scheduler, if any."""
+    return getattr(_running, "priority", None)
 
 
 @dataclass(frozen=True)

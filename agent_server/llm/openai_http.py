@@ -23,7 +23,13 @@ Option scoring reads the model's probabilities where the server lets it, as the
 in-process model does: each option is forced as the answer, token by token (the
 server's `/tokenize`, then a grammar of token ids, as llama-server takes them), and
 the server reports each forced token's log-probability (the OpenAI `logprobs` field:
-the model's own distribution, before the grammar). Forcing an option by its text
+the model's own distribution, before the grammar). One request per option, sent
+together up to the server's free places (its concurrency less the requests this
+backend has open there, and less the one place kept for the player's work unless
+the scoring is the player's): the options share the prompt, and llama-server keeps a
+prompt warm in the slot that evaluated it, so options scored one after the other
+evaluate it once, while options scored together each take a slot of their own and
+evaluate it there (unless that slot still holds it), in one batch. Forcing an option by its text
 instead lets the server spell it in other tokens (a greedy "B" then "lue" for "Blue"),
 which was seen 12 nats off, so a server that cannot force tokens (or gives no
 log-probabilities) is scored greedily: one grammar-constrained choice, and `connect`
@@ -40,19 +46,22 @@ callers see the same code whichever backend runs.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import itertools
 import json
 import logging
 import socket
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import replace
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from agent_server.errors import Unavailable
-from agent_server.llm.base import LanguageModel, LLMRequest
+from agent_server.llm.base import PLAYER_PRIORITY, LanguageModel, LLMRequest, running_priority
 
 log = logging.getLogger(__name__)
 
@@ -94,11 +103,13 @@ class OpenAIHTTPModel(LanguageModel):
         connect_timeout: float = 5.0,
         read_timeout: float = 120.0,
         max_in_flight: int = 0,
+        options_at_once: int = 0,
     ) -> None:
         """`base_url` ends where `/chat/completions` starts, e.g. http://127.0.0.1:8080/v1.
         `read_timeout` bounds each wait for the server, the first token's included.
         `max_in_flight`: requests sent at once (0: the server's slot count, read by
-        `connect`, else 1)."""
+        `connect`, else 1). `options_at_once`: the most options of one scoring sent
+        together (0: as many as the server has free places; 1: one after another)."""
         url = urlsplit(base_url)
         if url.scheme not in ("http", "https") or not url.hostname:
             raise ValueError(f"the model server URL must be http(s)://host[:port]/path, not {base_url!r}")
@@ -122,6 +133,14 @@ class OpenAIHTTPModel(LanguageModel):
         self.concurrency = max(1, max_in_flight)
         self.scoring: Scoring = "greedy"
         self._tokens: OrderedDict[str, list[int]] = OrderedDict()
+        # Requests this backend has open on the server now (answers and scored options),
+        # from every thread; and the most options of one scoring sent together (None:
+        # as many as the server has free places, see score_options_in_steps).
+        self._lock = threading.Lock()
+        self.open_requests = 0
+        if options_at_once < 0:
+            raise ValueError(f"options_at_once must be 0 (as many as free) or more, not {options_at_once}")
+        self.scoring_width: int | None = options_at_once or None
 
     @property
     def reads_probabilities(self) -> bool:  # type: ignore[override]
@@ -179,23 +198,61 @@ class OpenAIHTTPModel(LanguageModel):
     def score_options_in_steps(self, request: LLMRequest, options: list[str], *,
                                per_token: bool = False) -> Iterator[list[float] | None]:
         """Log-probability of each option as the answer (see LanguageModel.score_options),
-        one request per option, pausing (a None) between them. The server keeps the
-        prompt warm in its slot, so each option after the first costs its own tokens."""
+        one request per option, as many at once as the server has free places
+        (options_at_once), pausing (a None) as each is scored. A failure of any fails
+        the whole (a pool re-does it elsewhere)."""
         if self.scoring == "greedy":
             yield super().score_options(request, options, per_token=per_token)
             return
-        scores = []
-        for i, option in enumerate(options):
-            if i:
-                yield None
-            logprobs = self._option_logprobs(request, option)
-            total = sum(logprobs)
-            scores.append(total / len(logprobs) if per_token else total)
+        width = self.options_at_once(len(options))
+        logprobs: list[list[float]] = []
+        if width == 1:
+            for i, option in enumerate(options):
+                if i:
+                    yield None
+                logprobs.append(self._option_logprobs(request, option))
+        else:
+            for option in options:  # (kept: the threads below find them)
+                self._tokenize(option)
+            sending = ThreadPoolExecutor(max_workers=width, thread_name_prefix="llm-option")
+            try:
+                futures = [sending.submit(self._option_logprobs, request, option) for option in options]
+                pending = set(futures)
+                while pending:
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        future.result()  # the first failure fails the scoring
+                    if pending:
+                        yield None
+                logprobs = [future.result() for future in futures]
+            finally:  # also when the caller stops listening: what is sent ends, the rest is not sent
+                sending.shutdown(wait=True, cancel_futures=True)
+        scores = [sum(lp) / len(lp) if per_token else sum(lp) for lp in logprobs]
         yield scores
 
     def score_options(self, request: LLMRequest, options: list[str], *, per_token: bool = False) -> list[float]:
         *_, scores = self.score_options_in_steps(request, options, per_token=per_token)
         return scores
+
+    def options_at_once(self, count: int) -> int:
+        """How many of `count` options to score together now: the server's places not
+        taken by this backend's open requests, less one kept for the player's work
+        (unless this thread runs the player's), at least one, at most `scoring_width`."""
+        keep = 1 if self.concurrency > 1 and running_priority() != PLAYER_PRIORITY else 0
+        with self._lock:
+            free = self.concurrency - self.open_requests - keep
+        return max(1, min(count, free, self.scoring_width or count))
+
+    @contextlib.contextmanager
+    def _open(self) -> Iterator[None]:
+        """Counts a request open on the server (open_requests)."""
+        with self._lock:
+            self.open_requests += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.open_requests -= 1
 
     def _option_logprobs(self, request: LLMRequest, option: str) -> list[float]:
         """The log-probability of each of `option`'s tokens, forced as the answer."""
@@ -204,7 +261,8 @@ class OpenAIHTTPModel(LanguageModel):
         body = self._body(replace(request, max_tokens=len(tokens), temperature=0.0, grammar=forced, stop=[]),
                           stream=False)
         body["logprobs"] = True
-        answer = self._post_json(self._path + "/chat/completions", body)
+        with self._open():
+            answer = self._post_json(self._path + "/chat/completions", body)
         try:
             entries = answer["choices"][0]["logprobs"]["content"]
             logprobs = [float(e["logprob"]) for e in entries]
@@ -219,17 +277,19 @@ class OpenAIHTTPModel(LanguageModel):
 
     def _tokenize(self, text: str) -> list[int]:
         """llama-server's tokens for `text` (no special tokens), kept for the next time."""
-        if (tokens := self._tokens.get(text)) is not None:
-            self._tokens.move_to_end(text)
-            return tokens
+        with self._lock:  # options scored together read it from several threads
+            if (tokens := self._tokens.get(text)) is not None:
+                self._tokens.move_to_end(text)
+                return tokens
         answer = self._post_json(self._root + "/tokenize",
                                  {"content": text, "add_special": False, "parse_special": False})
         tokens = answer.get("tokens") if isinstance(answer, dict) else None
         if not isinstance(tokens, list) or not tokens or not all(isinstance(t, int) for t in tokens):
             raise ModelServerError(f"the model server at {self.base_url} does not tokenize", status=200)
-        self._tokens[text] = tokens
-        if len(self._tokens) > _TOKENIZED:
-            self._tokens.popitem(last=False)
+        with self._lock:
+            self._tokens[text] = tokens
+            if len(self._tokens) > _TOKENIZED:
+                self._tokens.popitem(last=False)
         return tokens
 
     def _get_json(self, path: str) -> Any:
@@ -265,6 +325,10 @@ class OpenAIHTTPModel(LanguageModel):
     def stream(self, request: LLMRequest) -> Iterator[str]:
         # Sent at the first next(), like the in-process backend; closing the generator
         # (a consumer that stops listening) closes the connection, and the server stops.
+        with self._open():
+            yield from self._streamed(request)
+
+    def _streamed(self, request: LLMRequest) -> Iterator[str]:
         connection, response = self._send("POST", "/chat/completions", self._body(request))
         try:
             finished = False
