@@ -188,6 +188,8 @@ async def failover(log_dir: Path, max_tokens: int, kill_after_s: float, copies: 
         result = await run_requests(pool, batch, during=kill())
     at = killed.pop("at")
     return {**result, **killed, "killed_after_seconds": kill_after_s, "resent": pool.resent,
+            # Answers on the survivor that gave their slot to a re-sent request.
+            "displaced": pool.displaced,
             # From the kill until the other server began to answer each re-sent request (its
             # first token): what the agents waiting for them waited for the dead server.
             "waited_for_the_killed_server_seconds": {

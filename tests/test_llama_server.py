@@ -415,3 +415,52 @@ def test_options_scored_together_score_as_one_after_another(servers, capsys):
     with capsys.disabled():
         print("\noption scoring, 10 scorings of 5 and 10 options on a 4-slot llama-server, seconds: " + ", ".join(
             f"{way}: total {sum(t):.2f}, median {sorted(t)[len(t) // 2]:.2f}" for way, t in timings.items()))
+
+
+def test_a_resent_request_takes_a_slot_on_the_survivor_at_once(real_model_path, tmp_path):
+    """Both servers' slots full of long answers, one killed: its requests, re-sent to the
+    survivor, begin there within moments, each in the slot of a later answer of the
+    survivor's (which gives it up, starts again after it and is answered whole), not
+    once the survivor's own answers end."""
+    slots = 2
+    victim, survivor = spawn_llama_servers(2, real_model_path, threads=2, slots=slots, ctx_per_slot=1024,
+                                           log_dir=tmp_path)
+    try:
+        pool = ModelPool.connect([victim.base_url, survivor.base_url])
+        # Answers held to a grammar that only max_tokens ends; the pool alternates
+        # between the servers: 0 and 2 on the victim, 1 and 3 on the survivor.
+        requests = [_ask(f"Write the letter a {n} times.", max_tokens=MAX_TOKENS, grammar='root ::= "a" root | "a"')
+                    for n in (300, 400, 500, 600)]
+        said: list[list[str]] = [[] for _ in requests]
+        ended = [0.0] * len(requests)
+        begun = [threading.Event() for _ in requests]
+
+        def consume(i: int, request: LLMRequest) -> None:
+            for piece in pool.stream(request):
+                said[i].append(piece)
+                begun[i].set()
+            begun[i].set()
+            ended[i] = time.monotonic()
+
+        threads = []
+        for i, request in enumerate(requests):
+            threads.append(threading.Thread(target=consume, args=(i, request)))
+            threads[-1].start()
+            time.sleep(0.2)  # in this order
+        assert all(e["in_flight"] == slots for e in pool.status()), pool.status()
+        time.sleep(1.0)
+        killed_at = time.monotonic()
+        victim.kill()
+        for thread in threads:
+            thread.join(180)
+    finally:
+        victim.stop()
+        survivor.stop()
+    assert pool.resent >= slots and pool.displaced >= 1, (pool.resent, pool.displaced, pool.status())
+    began = [resumed - killed_at for _, resumed in pool.recoveries]
+    survivors_own_ended = min(ended[i] for i in (1, 3) if said[i]) - killed_at
+    print(f"\nre-sent requests began {', '.join(f'{b:.2f}' for b in began)} s after the kill; the survivor's "
+          f"first own answer ended {survivors_own_ended:.2f} s after it")
+    assert max(began) < survivors_own_ended / 2, (began, survivors_own_ended)
+    for pieces in said:  # handed on whole, from one server, even the one that gave its slot
+        assert set("".join(pieces)) == {"a"} and len(pieces) == MAX_TOKENS

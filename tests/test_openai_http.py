@@ -319,3 +319,30 @@ async def test_the_scheduler_runs_the_backend(backend):
         assert sorted(scores) == [float("-inf")] * 3 + [0.0]
     finally:
         await scheduler.close()
+
+
+def test_a_resent_request_takes_the_slot_of_the_latest_answer_no_more_urgent_than_it():
+    """Who gives a full server's slot to a re-sent request (no server needed): the answer
+    of the lowest priority, the latest come, that is neither re-sent, nor scoring, nor
+    more urgent, nor displaced before."""
+    from agent_server.llm.pool import ModelPool, _Attempt
+
+    model = OpenAIHTTPModel("http://127.0.0.1:9/v1", "m", max_in_flight=3)
+    pool = ModelPool([model])
+    endpoint = pool.endpoints[0]
+
+    def place(priority: int, arrival: int, *, resent: bool = False, displaceable: bool = True) -> _Attempt:
+        attempt = _Attempt(priority, arrival, resent=resent, displaceable=displaceable)
+        endpoint.in_flight += 1
+        pool._placed(endpoint, attempt)
+        return attempt
+
+    player, planning, scoring = place(0, 5), place(4, 1), place(6, 7, displaceable=False)
+    assert pool.displaced == 0  # within the slots: nothing is displaced
+    first = place(4, 0, resent=True)
+    assert planning.displaced.is_set() and planning.displacer is first and not player.displaced.is_set()
+    second = place(4, 2, resent=True)  # none left behind it: it waits its turn
+    assert pool.displaced == 1 and not player.displaced.is_set() and not scoring.displaced.is_set()
+    urgent = place(0, 3, resent=True)  # the player's own, re-sent: ahead of the later player answer
+    assert player.displaced.is_set() and player.displacer is urgent and pool.displaced == 2
+    assert not second.displaced.is_set() and not first.displaced.is_set()

@@ -309,9 +309,14 @@ class OpenAIHTTPModel(LanguageModel):
         finally:
             connection.close()
 
-    def served_models(self) -> list[str]:
+    def answers(self, timeout: float = 2.0) -> None:
+        """Whether the server is back: it lists its models within `timeout` seconds, else
+        Unavailable (how a pool tries a server whose back-off is over, without a request)."""
+        self.served_models(timeout=timeout)
+
+    def served_models(self, *, timeout: float | None = None) -> list[str]:
         """The model names the server lists at /models."""
-        connection, response = self._send("GET", "/models")
+        connection, response = self._send("GET", "/models", timeout=timeout)
         try:
             listing = json.loads(response.read())
             return [entry["id"] for entry in listing["data"]]
@@ -380,16 +385,20 @@ class OpenAIHTTPModel(LanguageModel):
         )
 
     def _send(
-        self, method: str, path: str, body: dict[str, Any] | None = None, *, absolute: bool = False
+        self, method: str, path: str, body: dict[str, Any] | None = None, *, absolute: bool = False,
+        timeout: float | None = None,
     ) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
         """An open connection and a 200 response; every failure raises, with the connection closed.
-        `path` follows the API root, or (`absolute`) is the whole path on the server."""
+        `path` follows the API root, or (`absolute`) is the whole path on the server. `timeout`
+        bounds each wait instead of the connect and read timeouts."""
         if not absolute:
             path = self._path + path
         connection_class = (
             http.client.HTTPSConnection if self._url.scheme == "https" else http.client.HTTPConnection
         )
-        connection = connection_class(self._url.hostname, self._url.port, timeout=self._connect_timeout)
+        connect_timeout = self._connect_timeout if timeout is None else min(timeout, self._connect_timeout)
+        read_timeout = self._read_timeout if timeout is None else timeout
+        connection = connection_class(self._url.hostname, self._url.port, timeout=connect_timeout)
         headers = {"Accept": "text/event-stream" if body and body.get("stream") else "application/json"}
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
@@ -401,9 +410,9 @@ class OpenAIHTTPModel(LanguageModel):
             try:
                 connection.connect()
             except OSError as exc:
-                reason = _reason(exc, self._connect_timeout)
+                reason = _reason(exc, connect_timeout)
                 raise Unavailable(f"cannot reach the model server at {self.base_url}: {reason}") from exc
-            connection.sock.settimeout(self._read_timeout)
+            connection.sock.settimeout(read_timeout)
             try:
                 connection.request(method, path, body=payload, headers=headers)
                 response = connection.getresponse()

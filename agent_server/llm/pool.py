@@ -7,10 +7,12 @@ A request goes to the least loaded endpoint that is up (in flight over its limit
 
 Failover. An endpoint that fails (refuses the connection, stops answering, breaks the
 stream, answers with a server error) is marked down and left alone for a back-off
-(`backoff_s`, doubling with each failure in a row up to `max_backoff_s`); then the
-next request is sent to it first (if that fails too, it is re-sent at once), and one
-success brings it back. The
-request that failed is re-sent to another endpoint, so that nothing is lost and
+(`backoff_s`, doubling with each failure in a row up to `max_backoff_s`); then it is
+asked whether it answers (its model list, `check_timeout_s`) before the next new
+request is sent to it first: a server still down costs no request a failure (its
+back-off doubles), and one back takes the request; if that fails too, it is re-sent
+at once (a request already re-sent goes to one that answers). One success brings it
+back. The request that failed is re-sent to another endpoint, so that nothing is lost and
 nothing is answered twice:
 - constrained answers (a grammar: plans, choices, ratings) are parsed whole, so the
   pool hands their pieces on only once an answer is complete, and re-sends the
@@ -21,27 +23,69 @@ nothing is answered twice:
 - option scoring is re-done whole elsewhere (it yields only pauses until its scores).
 An answer the server refuses (HTTP 4xx: the request itself is wrong) is not re-sent:
 every endpoint would refuse it. When every endpoint is down, a request waits for the
-first one's back-off to end and tries it, up to `max_attempts` tries in all.
+first one's back-off to end and tries it, up to `max_attempts` tries in all (a check
+that finds it still down is one).
 `recoveries` keeps, for each re-sent request, when it failed and when the next server
 began to answer it (its first token, or its first option scored).
+
+A re-sent request does not wait behind the survivor's work. The survivor's slots are
+full when its own requests and the dead server's re-sent ones together are more than
+it has: a re-sent request, which has already waited through a failure, is then first
+in line at its priority (the scheduler's, read from the thread that runs it:
+llm/base.py's running_priority). It takes the slot of the survivor's answer of the
+lowest priority, the latest come, that is no more urgent than it, not itself re-sent
+and not displaced before: that answer's stream is closed (the server frees its slot at
+once), and it is sent again once the re-sent request has begun, behind it in the
+server's queue; free text goes on from what it had said, an answer held to a grammar
+starts again (as after a failure). Option scoring, short, is never displaced.
+`displaced` counts the answers that gave their slot.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from agent_server.errors import Unavailable
-from agent_server.llm.base import LanguageModel, LLMRequest
+from agent_server.llm.base import LanguageModel, LLMRequest, running_priority
 from agent_server.llm.openai_http import ModelServerError, OpenAIHTTPModel
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+# How long an answer that gave its slot to a re-sent request waits for that one to
+# begin before it is sent again anyway (seconds).
+DISPLACED_WAIT_S = 30.0
+# How often a request that finds every endpoint down or being checked looks again (seconds).
+_CHECK_POLL_S = 0.05
+
+
+@dataclass(eq=False)
+class _Attempt:
+    """One request on one endpoint, as the pool knows it: its place in line (priority,
+    then arrival), whether it is re-sent, whether its slot may be taken (an answer, not
+    a scoring), and the events of its displacement."""
+
+    priority: int
+    arrival: int
+    resent: bool
+    displaceable: bool
+    # Set when a re-sent request takes its slot; `begun` when this one's answer begins
+    # (or it ends): what an answer it displaced waits for.
+    displaced: threading.Event = field(default_factory=threading.Event)
+    begun: threading.Event = field(default_factory=threading.Event)
+    displacer: _Attempt | None = None
+
+
+class _Displaced(Exception):
+    """An answer's slot was taken by a re-sent request: it is sent again after it."""
 
 
 @dataclass(eq=False)
@@ -50,6 +94,9 @@ class Endpoint:
 
     model: OpenAIHTTPModel
     in_flight: int = 0
+    # The requests in flight on it, and whether it is being asked if it is back.
+    attempts: list[_Attempt] = field(default_factory=list)
+    checking: bool = False
     # Failures in a row, and until when (monotonic seconds) it is left alone.
     failures: int = 0
     down_until: float = 0.0
@@ -77,7 +124,8 @@ class ModelPool(LanguageModel):
 
     def __init__(self, models: list[OpenAIHTTPModel], *, backoff_s: float = 1.0, max_backoff_s: float = 30.0,
                  max_attempts: int | None = None, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, health_checks: bool = True,
+                 check_timeout_s: float = 2.0) -> None:
         if not models:
             raise ValueError("a pool needs at least one model server")
         self.endpoints = [Endpoint(model) for model in models]
@@ -87,18 +135,26 @@ class ModelPool(LanguageModel):
         self.max_attempts = max_attempts or max(3, 2 * len(models))
         self._clock = clock
         self._sleep = sleep
+        # Whether an endpoint whose back-off is over is asked if it answers (its model
+        # list, within check_timeout_s) before a request is sent to it.
+        self.health_checks = health_checks
+        self.check_timeout_s = check_timeout_s
         self._lock = threading.Lock()
         # Requests re-sent to another endpoint after one failed them, and for each, when
         # (monotonic seconds) it failed and when the next endpoint first answered it.
         self.resent = 0
         self.recoveries: list[tuple[float, float]] = []
+        # Answers whose slot a re-sent request took, and the order requests came in.
+        self.displaced = 0
+        self._arrivals = itertools.count()
 
     @classmethod
     def connect(cls, base_urls: list[str], model: str = "", **options) -> ModelPool:
         """A pool of the servers at `base_urls` (OpenAIHTTPModel.connect each). At least
         one must answer; one that does not starts down, taken to be like the first that
         did (its slots, how it scores), and is tried after its back-off like any other."""
-        pool_options = {k: options.pop(k) for k in ("backoff_s", "max_backoff_s", "max_attempts") if k in options}
+        pool_options = {k: options.pop(k) for k in ("backoff_s", "max_backoff_s", "max_attempts", "health_checks",
+                                                    "check_timeout_s") if k in options}
         connected: dict[str, OpenAIHTTPModel] = {}
         refused: dict[str, Unavailable] = {}
         for url in base_urls:
@@ -143,26 +199,73 @@ class ModelPool(LanguageModel):
 
     # ---- choosing and marking endpoints ---------------------------------------------
 
-    def _take(self, avoid: Endpoint | None) -> Endpoint:
+    def _take(self, avoid: Endpoint | None, probe: bool = True) -> Endpoint:
         """The least loaded endpoint that is up (another than `avoid` where there is
-        one), counted in flight. When all are down, waits for the first back-off to end."""
+        one), counted in flight. When all are down, waits for the first back-off to end;
+        one whose back-off is over is first asked if it answers (Unavailable when it does
+        not and none is up). `probe`: the request may be the one that tries an endpoint
+        whose back-off is over (a request that has already waited, re-sent or displaced,
+        goes to one that answers, where there is one)."""
         while True:
             with self._lock:
                 now = self._clock()
-                up = [e for e in self.endpoints if e.down_until <= now]
+                up = [e for e in self.endpoints if e.down_until <= now and not e.checking]
                 if len(up) > 1 and avoid in up:
                     up.remove(avoid)
                 if up:
                     # One whose back-off is over is tried first: that is how it comes back.
-                    endpoint = min(up, key=lambda e: (e.failures == 0, e.load()))
-                    endpoint.in_flight += 1
-                    return endpoint
-                wait = min(e.down_until for e in self.endpoints) - now
-            self._sleep(max(0.0, wait))
+                    endpoint = min(up, key=lambda e: ((e.failures == 0) == probe, e.load()))
+                    if endpoint.failures == 0 or not self.health_checks:
+                        endpoint.in_flight += 1
+                        return endpoint
+                    endpoint.checking = True
+                else:
+                    endpoint = None
+                    resting = [e.down_until for e in self.endpoints if not e.checking]
+                    wait = min(resting) - now if resting else _CHECK_POLL_S
+            if endpoint is None:
+                self._sleep(max(0.0, wait))
+                continue
+            # Back from its back-off: it is asked whether it answers before a request is
+            # sent to it, so that a server still down costs no request a failure.
+            try:
+                endpoint.model.answers(self.check_timeout_s)
+            except Unavailable as exc:
+                with self._lock:
+                    endpoint.checking = False
+                self._failed(endpoint, exc)
+                with self._lock:
+                    now = self._clock()
+                    if not any(e.down_until <= now for e in self.endpoints):
+                        raise  # none answers: a try of the request's, as a failed request would be
+                continue
+            with self._lock:
+                endpoint.checking = False
+                endpoint.in_flight += 1
+            return endpoint
 
-    def _release(self, endpoint: Endpoint) -> None:
+    def _release(self, endpoint: Endpoint, attempt: _Attempt) -> None:
         with self._lock:
             endpoint.in_flight -= 1
+            endpoint.attempts.remove(attempt)
+        attempt.begun.set()  # nothing displaced waits for an attempt that is over
+
+    def _placed(self, endpoint: Endpoint, attempt: _Attempt) -> None:
+        """`attempt` is in flight on `endpoint`; a re-sent one finding its slots full
+        takes the slot of the answer last in line behind it (see the module's doc)."""
+        with self._lock:
+            endpoint.attempts.append(attempt)
+            if not attempt.resent or endpoint.in_flight <= max(1, endpoint.model.concurrency):
+                return
+            behind = [a for a in endpoint.attempts if a.displaceable and not a.resent and not a.displaced.is_set()
+                      and a.priority >= attempt.priority]
+            if not behind:
+                return
+            victim = max(behind, key=lambda a: (a.priority, a.arrival))
+            victim.displacer = attempt
+            victim.displaced.set()
+            self.displaced += 1
+        log.info("a re-sent request takes the slot of a later one on %s", endpoint.url)
 
     def _succeeded(self, endpoint: Endpoint) -> None:
         with self._lock:
@@ -185,25 +288,49 @@ class ModelPool(LanguageModel):
         log.warning("model server %s failed (%s); left alone for %.1f s, its requests re-sent", endpoint.url, exc,
                     backoff)
 
-    def _with_failover(self, attempt: Callable[[Endpoint, Callable[[], None]], Iterator[T]]) -> Iterator[T]:
-        """Run `attempt(endpoint, answered)` on endpoints until one finishes it; what it
-        yields is passed on, and it calls `answered()` when the endpoint's answer begins.
-        A failure that is the server's (not the request's) marks the endpoint down and
-        tries the next."""
+    def _with_failover(self, attempt: Callable[[Endpoint, Callable[[], None], _Attempt], Iterator[T]], *,
+                       displaceable: bool) -> Iterator[T]:
+        """Run `attempt(endpoint, answered, this)` on endpoints until one finishes it;
+        what it yields is passed on, and it calls `answered()` when the endpoint's answer
+        begins. A failure that is the server's (not the request's) marks the endpoint
+        down and tries the next. `displaceable`: a re-sent request may take its slot
+        (the attempt then raises _Displaced, and it is sent again once that one began)."""
         last: Endpoint | None = None
         failed_at: float | None = None
+        priority = running_priority()
+        arrival = next(self._arrivals)
+        failures = 0
+        gave_way = False  # an answer gives its slot once at most
 
         def answered() -> None:
             nonlocal failed_at
+            this.begun.set()
             if failed_at is not None:
                 self.recoveries.append((failed_at, self._clock()))
                 failed_at = None
 
-        for n in range(self.max_attempts):
-            endpoint = self._take(avoid=last)
-            steps = attempt(endpoint, answered)
+        while True:
+            try:
+                endpoint = self._take(avoid=last, probe=failures == 0 and not gave_way)
+            except Unavailable as exc:  # every endpoint down, and the one tried does not answer yet
+                failures += 1
+                if failures == self.max_attempts:
+                    raise Unavailable(f"no model server of the pool could answer ({self.max_attempts} tries; "
+                                      f"the last: {exc})") from exc
+                continue
+            this = _Attempt(priority if priority is not None else 0, arrival, resent=failures > 0,
+                            displaceable=displaceable and not gave_way)
+            self._placed(endpoint, this)
+            steps = attempt(endpoint, answered, this)
             try:
                 yield from steps
+            except _Displaced:
+                gave_way = True
+                steps.close()
+                self._release(endpoint, this)
+                if this.displacer is not None:
+                    this.displacer.begun.wait(DISPLACED_WAIT_S)
+                continue
             except Unavailable as exc:
                 if _refused(exc):
                     raise
@@ -211,13 +338,15 @@ class ModelPool(LanguageModel):
                 failed_at = self._clock()
                 last = endpoint
                 self.resent += 1
-                if n + 1 == self.max_attempts:
+                failures += 1
+                if failures == self.max_attempts:
                     raise Unavailable(f"no model server of the pool could answer ({self.max_attempts} tries; "
                                       f"the last: {exc})") from exc
                 continue
             finally:
                 steps.close()
-                self._release(endpoint)
+                if this in endpoint.attempts:
+                    self._release(endpoint, this)
             self._succeeded(endpoint)
             return
 
@@ -227,7 +356,7 @@ class ModelPool(LanguageModel):
         said: list[str] = []  # free text handed on so far
         whole = request.grammar is not None
 
-        def attempt(endpoint: Endpoint, answered: Callable[[], None]) -> Iterator[str]:
+        def attempt(endpoint: Endpoint, answered: Callable[[], None], this: _Attempt) -> Iterator[str]:
             sent = request
             if said:  # continue the answer the last endpoint broke off
                 sent = replace(request, max_tokens=request.max_tokens - len(said),
@@ -235,25 +364,33 @@ class ModelPool(LanguageModel):
                 if sent.max_tokens <= 0:
                     return
             pieces = []
-            for piece in endpoint.model.stream(sent):
-                answered()
-                if whole:
-                    pieces.append(piece)
-                    continue
-                said.append(piece)
-                yield piece
+            answer = endpoint.model.stream(sent)
+            try:
+                for piece in answer:
+                    answered()
+                    if whole:
+                        pieces.append(piece)
+                    else:
+                        said.append(piece)
+                        yield piece
+                    if this.displaced.is_set():
+                        answer.close()  # the server frees the slot now
+                        raise _Displaced()
+            finally:
+                answer.close()
             yield from pieces
 
-        yield from self._with_failover(attempt)
+        yield from self._with_failover(attempt, displaceable=True)
 
     def score_options_in_steps(self, request: LLMRequest, options: list[str], *,
                                per_token: bool = False) -> Iterator[list[float] | None]:
-        def attempt(endpoint: Endpoint, answered: Callable[[], None]) -> Iterator[list[float] | None]:
+        def attempt(endpoint: Endpoint, answered: Callable[[], None],
+                    this: _Attempt) -> Iterator[list[float] | None]:
             for step in endpoint.model.score_options_in_steps(request, options, per_token=per_token):
                 answered()
                 yield step
 
-        yield from self._with_failover(attempt)
+        yield from self._with_failover(attempt, displaceable=False)
 
     def score_options(self, request: LLMRequest, options: list[str], *, per_token: bool = False) -> list[float]:
         *_, scores = self.score_options_in_steps(request, options, per_token=per_token)
