@@ -16,18 +16,23 @@ its own way from a small model; their mean is weighed. A statement whose mean re
 ANSWERS_NATS answers; below that (a line pushing the character out of its role, a
 question about what it was never told, most reactions and opinions) the model answers
 in its own words. Short requests on scoring's own context (the player's kept prompt
-stays warm): the POOL closest statements as answers to the question (one request, each
-statement's likelihood after nothing asked kept from the first time), then the question
-after a statement that says nothing and after each candidate: the closest, and the
-likeliest as its answer.
+stays warm): the POOL closest statements, and the OWN_POOL closest of its identity's,
+as answers to the question (one request, each statement's likelihood after nothing asked
+kept from the first time), then the question after a statement that says nothing and
+after each candidate: the closest, the likeliest as its answer, and the closest of its
+identity's added (a plain fact of itself, "I'm the owner of Hobbs Cafe.", is likely as
+the answer to anything, "Tell me something." included, so that reading finds it last).
 
 What an agent knows, as statements it could say: its identity block's sentences, the
 memories recalled for the question (what it saw someone doing, as "I saw ..."; a line
 someone said to it, one sentence at a time;
 told back to the one who said it: "You told me you lost your cat ..."), and what the
-asker told it earlier in the conversation. Its own earlier lines are not evidence (what it said may have been
-wrong), nor labels and plan lists ("My plan for day 1: ..."), nor questions; nor a
-statement it has already said in this conversation.
+asker told it earlier in the conversation; a sentence joining a second clause of its
+speaker's ("I'm a carpenter, and I've just moved here ...") as each clause, for the
+question each answers. Its own earlier lines are not evidence (what it said may have
+been wrong), nor labels and plan lists ("My plan for day 1: ...", "At 07:00 ... will
+...; then ..."), nor questions, nor what speaks neither as the agent nor to the asker
+(it would not be said); nor a statement it has already said in this conversation.
 
 Backends that cannot read probabilities (a remote server) never answer this way.
 """
@@ -43,6 +48,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from agent_server.character import speaks_in_person
 from agent_server.llm.grounding import ALWAYS
 from agent_server.memory import Embedder
 from agent_server.mind import Mind
@@ -70,6 +76,11 @@ ANSWERS_NATS = 4.5
 # did as well on the captured questions within one answer.
 POOL = 4
 CANDIDATES = 1
+# Beside them, the OWN_POOL closest of the agent's identity sentences: what it is asked
+# most ("What's your line of work?") is said there in words the embedder may not find
+# close ("I'm the owner of Harvey Oak Supply Store."), and memories that share the
+# question's words ("I work at the counter until ...") fill the pool before them.
+OWN_POOL = 2
 # Statements longer than this (words) are not said as an answer.
 MAX_WORDS = 40
 MIN_WORDS = 3
@@ -90,6 +101,16 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”]?\s+(?=[\"'“]?[A-Z0-9])")
 # not a sentence whose colon comes later ("Head office told me that raises are tight this
 # year: ...", which answers "Is there money for raises?"), nor a clock's "5:30".
 _LABEL = re.compile(r"^(?:[^\s:]+\s+){0,5}[^\s:]+:\s")
+# Where a sentence joins a second clause whose subject is its speaker ("I'm a carpenter,
+# and I've just moved here ..."): each clause is a statement of its own, which answers
+# a question of its own. A clause of "she", "they", "it" is not split off (whom they
+# mean is in the clause before).
+_OWN_CLAUSE = re.compile(r"(?:,|;)\s+(?:and\s+|but\s+|so\s+)?(?=(?:I|I'm|I've|I'd|I'll|[Mm]y)\s)")
+# Words that point back to someone or something named before.
+_BACK = re.compile(r"\b(?:he|him|his|she|her|hers|they|them|their|it|its|there|that|this|these|those)\b",
+                   re.IGNORECASE)
+# A plan's list of steps as memory keeps it ("At 07:00 Sam Moore will ...; then ...").
+_STEPS = "; then "
 
 
 @dataclass(frozen=True)
@@ -120,6 +141,17 @@ def _words(text: str) -> list[str]:
 
 def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(" ".join(text.split())) if s.strip()]
+
+
+def clauses(sentence: str) -> list[str]:
+    """`sentence` as its clauses that have the speaker as their subject, each a sentence;
+    [sentence] where there is no such joint, or where a later clause speaks of someone
+    the clause before names ("..., and I know his order by heart")."""
+    parts = [p.strip() for p in _OWN_CLAUSE.split(sentence) if p.strip()]
+    if (len(parts) < 2 or any(len(p.split()) < MIN_WORDS for p in parts)
+            or any(_BACK.search(p) for p in parts[1:])):
+        return [sentence]
+    return [as_sentence(p[0].upper() + p[1:]) for p in parts]
 
 
 def as_sentence(text: str) -> str:
@@ -167,20 +199,24 @@ def statements(mind: Mind, memories: Iterable[str], asker: str, told: Iterable[s
 
     def add(sentence: str) -> None:
         words = len(sentence.split())
+        # Said to the asker, it must speak as the agent or to them (a sentence about the
+        # agent in the third person is not said: character.speaks_in_person).
         if (MIN_WORDS <= words <= MAX_WORDS and "?" not in sentence and not _LABEL.search(sentence)
-                and sentence not in out):
+                and speaks_in_person(sentence) and sentence not in out):
             out.append(sentence)
 
     def heard(who: str, said: str) -> None:
         for s in sentences(said):
             if "?" in s or len(s.split()) <= MIN_WORDS:  # "Hello, I'm Robin." is no news
                 continue
-            add(told_back(s) if who == asker else f'{who} told me, "{as_sentence(s)}"')
+            for c in clauses(s):
+                add(told_back(c) if who == asker else f'{who} told me, "{as_sentence(c)}"')
 
-    for _, line in mind.identity.own_lines():
-        for s in sentences(line):
-            add(as_sentence(s))
+    for s in own_statements(mind):
+        add(s)
     for description in memories:
+        if _STEPS in description:
+            continue
         quoted = QUOTED.match(description)
         if quoted is None:
             for s in sentences(mind.identity.of_self(description)):
@@ -191,6 +227,11 @@ def statements(mind: Mind, memories: Iterable[str], asker: str, told: Iterable[s
     for text in told:
         heard(asker, text)
     return out
+
+
+def own_statements(mind: Mind) -> list[str]:
+    """The sentences (and clauses: `clauses`) of `mind`'s identity, as it says them."""
+    return [as_sentence(c) for _, line in mind.identity.own_lines() for s in sentences(line) for c in clauses(s)]
 
 
 class Answering:
@@ -244,7 +285,10 @@ class Answering:
             return None
         self.asked += 1
         vectors = await self._embedded([question, *known])
-        pool = [known[i] for i in np.argsort(-(vectors[1:] @ vectors[0]))[:POOL]]
+        closest = [known[i] for i in np.argsort(-(vectors[1:] @ vectors[0]))]
+        own = set(own_statements(mind))
+        added = [s for s in closest[POOL:] if s in own][:OWN_POOL]
+        pool = closest[:POOL] + added
         score = self._scheduler.score_options
         # As the question's answer, against as the answer to a request asking nothing.
         as_answer = await score(evidence.asking(question), pool, priority, purpose)
@@ -254,13 +298,16 @@ class Answering:
         option = [evidence.asked(question)]
         base = (await score(evidence.probe(evidence.NOTHING), option, priority, purpose))[0]
         best: Answer | None = None
-        for statement in dict.fromkeys(pool[:CANDIDATES] + likeliest):
+        readings = []
+        for statement in dict.fromkeys(pool[:CANDIDATES] + likeliest + added[:CANDIDATES]):
             asking = (await score(evidence.probe(statement), option, priority, purpose))[0] - base
             nats = (asking + answering[statement]) / 2
+            readings.append(f"{statement!r}: asking {asking:.1f}, answering {answering[statement]:.1f}")
             if best is None or nats > best.nats:
                 best = Answer(statement, nats)
-        log.debug("%s: %r is answered best by %r (%.1f nats)", mind.name, question, best and best.text,
-                  best.nats if best else 0.0)
+        log.debug("%s: %r is answered best by %r (%.1f nats); pool %r; read %s", mind.name, question,
+                  best and best.text, best.nats if best else 0.0,
+                  {s: round(float(answering[s]), 1) for s in pool}, "; ".join(readings))
         if best is None or best.nats < ANSWERS_NATS:
             return None
         self.answered += 1

@@ -13,7 +13,9 @@ from types import SimpleNamespace
 import grpc
 import pytest
 
-from agent_server.answering import ANSWERS_NATS, Answering, named, of_asker, statements, told_back
+from agent_server.answering import (ANSWERS_NATS, Answering, clauses, named, of_asker, own_statements, statements,
+                                    told_back)
+from agent_server.identity import Identity
 from agent_server.llm.base import LLMRequest
 from agent_server.llm.llama_cpp import LlamaCppModel
 from agent_server.prompts import evidence
@@ -82,7 +84,9 @@ def test_what_an_agent_knows_is_said_in_its_own_words(scripted_server):
         "Tom Moreno is carrying a ladder and a can of blue paint",
         "Conversation with Tom Moreno: they talked about the paint",
         "The landlord told Isabella Rodriguez that the rent is going up this year: by a tenth, from March",
-    ], "Sam", told=["My name is Sam and I just moved here."])
+        "At 07:00 Isabella Rodriguez will open the cafe; then bake pastries; then serve coffee",
+        "The library opens at nine on weekdays",
+    ], "Sam", told=["My name is Sam and I just moved here.", "I'm a carpenter, and I've got two boys at school."])
     assert "I saw Tom Moreno carrying a ladder and a can of blue paint." in known  # what it saw
     assert "You told me you lost your dog near the park." in known  # told back to the teller
     assert "You told me your name is Sam and you just moved here." in known
@@ -92,6 +96,11 @@ def test_what_an_agent_knows_is_said_in_its_own_words(scripted_server):
     assert not any("?" in k or "Hi." in k for k in known)  # no questions, nothing too short
     assert not any("not seen any dog" in k for k in known)  # its own lines are no evidence
     assert not any("My plan" in k or "Conversation with" in k for k in known)  # nor labels and plan lists
+    assert not any("then bake" in k for k in known)  # nor a plan's steps as memory keeps them
+    # Said to the asker, a statement speaks as the agent or to them: a narrator's is not said.
+    assert not any("library opens" in k for k in known)
+    # A second clause of the speaker's own is a statement of its own, for a question of its own.
+    assert {"You told me you're a carpenter.", "You told me you've got two boys at school."} <= set(known)
     # A colon later in a sentence is no label: the sentence is said.
     assert "The landlord told me that the rent is going up this year: by a tenth, from March." in known
 
@@ -104,6 +113,18 @@ def test_what_the_asker_said_of_themselves_is_told_back_to_them():
     # Not of themselves alone, or not opening on themselves: quoted as said.
     assert told_back("We moved here last year.") == 'You told me, "We moved here last year."'
     assert told_back("Lily has a cough.") == 'You told me, "Lily has a cough."'
+
+
+
+def test_a_sentence_is_split_where_its_speaker_begins_a_clause_that_stands_alone():
+    assert clauses("I'm a carpenter, and I've just moved here with my two boys.") == \
+        ["I'm a carpenter.", "I've just moved here with my two boys."]
+    assert clauses("I am blunt but fair, and my neighbours come to me when something needs fixing.") == \
+        ["I am blunt but fair.", "My neighbours come to me when something needs fixing."]
+    # A clause pointing back to someone named before it, or one too short, stays joined.
+    for sentence in ("Adam Smith has breakfast here most days, and I know his order by heart.",
+                     "I lost my grey cat this morning; she has a red collar.", "I'm tired, and I'm off."):
+        assert clauses(sentence) == [sentence]
 
 
 def test_a_question_naming_what_the_agent_knows_nothing_of_is_not_answered_by_a_statement():
@@ -208,7 +229,7 @@ async def test_a_statement_read_as_the_answer_is_weighed_though_not_the_closest(
     scheduler = LLMScheduler(scripted_model)
     await scheduler.start()
     answering = Answering(scheduler, embedder)
-    mind = SimpleNamespace(name="Tom Moreno")
+    mind = SimpleNamespace(name="Tom Moreno", identity=Identity(name="Tom Moreno"))
     known = ["I am practical, blunt and honest.", "I'm Tom Moreno, 52, practical, blunt and honest.",
              "I am blunt but fair, and my neighbours come to me when something needs fixing.",
              "I own Harvey Oak Supply Store, where I sell tools, paint and garden supplies."]
@@ -229,12 +250,35 @@ async def test_a_statement_read_as_the_answer_is_weighed_though_not_the_closest(
         await scheduler.close()
 
 
+async def test_the_agents_own_sentences_are_weighed_beside_the_closest(scripted_model, embedder):
+    """Memories sharing the question's words fill the embedder's closest; the identity's
+    sentence that answers ("I'm the owner of ...") is weighed beside them, and found."""
+    scheduler = LLMScheduler(scripted_model)
+    await scheduler.start()
+    answering = Answering(scheduler, embedder)
+    identity = Identity(name="Tom Moreno", occupation="owner of Harvey Oak Supply Store")
+    mind = SimpleNamespace(name="Tom Moreno", identity=identity)
+    question = "What do you do for work?"
+    memories = [f"I saw someone do {w} work at the {p}." for w in ("hard", "odd", "paid", "good", "slow", "fine")
+                for p in ("park", "pub")]
+    own = [s for s in own_statements(mind) if "Harvey Oak" in s]
+    known = [*memories, *own]
+    vectors = embedder.embed_batch([question, *known])
+    assert len(known) - 1 not in (-(vectors[1:] @ vectors[0])).argsort()[:4]  # not among the closest
+    scripted_model.answers = ["Harvey Oak"]
+    try:
+        found = await answering.find(mind, question, known, priority=Priority.PLAYER, purpose="player_chat")
+        assert found is not None and found.text == own[0]
+    finally:
+        await scheduler.close()
+
+
 async def test_a_backend_that_cannot_read_probabilities_never_answers_this_way(embedder):
     model = ScriptedModel()
     scheduler = LLMScheduler(model)
     await scheduler.start()
     try:
-        mind = SimpleNamespace(name="Isabella Rodriguez")
+        mind = SimpleNamespace(name="Isabella Rodriguez", identity=Identity(name="Isabella Rodriguez"))
         found = await Answering(scheduler, embedder).find(mind, "What do you do?", ["I own the cafe."],
                                                           priority=Priority.PLAYER, purpose="player_chat")
     finally:
@@ -267,7 +311,7 @@ async def test_the_real_model_finds_what_answers_a_question_and_nothing_for_a_pu
     scheduler = LLMScheduler(real_model)
     await scheduler.start()
     answering = Answering(scheduler, embedder)
-    mind = SimpleNamespace(name="Isabella Rodriguez")
+    mind = SimpleNamespace(name="Isabella Rodriguez", identity=Identity(name="Isabella Rodriguez"))
 
     async def find(question: str):
         found = await answering.find(mind, question, KNOWN, priority=Priority.PLAYER, purpose="player_chat")
