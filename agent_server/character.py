@@ -46,7 +46,7 @@ def neutralise(text: str) -> str:
 
 def _expand(pattern: str) -> list[tuple[str, ...]]:
     """"{i am|i'm} {an|a} ai" -> every phrase it names, as tuples of words."""
-    parts = re.findall(r"\{([^}]*)\}|(\S+)", pattern)
+    parts = re.findall(r"\{([^}]*)\}|(\S+)", pattern.replace("-", " "))  # words part at a hyphen (_WORD)
     choices = [[c.split() for c in alt.split("|")] if alt else [[word]] for alt, word in parts]
     return [tuple(_norm(w) for piece in combo for w in piece) for combo in itertools.product(*choices)]
 
@@ -85,7 +85,10 @@ BREAK_PATTERNS = (
     "{text-based|text based} {assistant|model|ai|program|interface}",
     "{i don't|i do not|i dont} have {access to the internet|internet access|access to real-time|real-time|"
     "the ability to browse|browsing}",
-    "{openai|chatgpt|gpt|gpt-3|gpt-4|qwen|smollm|smollm2|huggingface|hugging face|alibaba|anthropic|gemma}",
+    # Language models and their makers: an NPC who names one as what it runs on, or is,
+    # speaks as the program (a player asking "GPT? Llama? Qwen?" hears "I'm a Llama").
+    "{openai|chatgpt|gpt|qwen|smollm|smollm2|huggingface|hugging face|alibaba|anthropic|gemma|gemini|"
+    "llama|llama.cpp|claude|mistral|deepmind|meta ai|google|microsoft}",
     "{just a|only a|merely a} {program|computer|machine|robot|bot|simulation|script|character}",
     "{running on|run on|living in|inside} {a computer|a server|the computer|a video game|the game|a game}",
     "{an npc|a non-player character|a video game character|a game character}",
@@ -116,7 +119,7 @@ _NOT_NAMES = {"i", "not", "so", "sorry", "just", "afraid", "glad", "happy", "fin
 
 # Words whose tokens an answer is biased against (a negative logit bias): the ways a
 # model names itself as a machine.
-AVOID = ("AI", "A.I.", "chatbot", "Chatbot", "OpenAI", "ChatGPT", "GPT", "Qwen", "SmolLM", "roleplay")
+AVOID = ("AI", "A.I.", "chatbot", "Chatbot", "OpenAI", "ChatGPT", "GPT", "Qwen", "SmolLM", "Llama", "roleplay")
 
 # How much less likely those tokens are made, in logits.
 AVOID_BIAS = -8.0
@@ -129,7 +132,8 @@ def avoid_bias(names: set[str] | frozenset[str] = frozenset()) -> tuple[tuple[st
     return tuple((w, AVOID_BIAS) for w in AVOID if w.lower() not in lowered)
 
 
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9.'\u2019-]*")
+# A hyphen parts words: "GPT-Llama" names two models, "text-based" is "text based".
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9.'\u2019]*")
 
 
 def _words(text: str) -> list[tuple[str, str, int]]:
@@ -225,7 +229,7 @@ class CharacterGuard:
     pushed: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        self.known = {k.lower() for k in self.known}
+        self.known = {part for k in self.known for part in (k.lower(), *k.lower().split("-")) if part}
         self._first = {phrase[0] for phrase in _AGREEING} if asks_if_machine(self.asked) else set()
         # The names the line tries to give the agent ("your name is Bob", "you are Jack").
         lines = (self.asked, *self.pushed)
@@ -264,7 +268,8 @@ class CharacterGuard:
         for start in range(len(complete)):
             found, length = self._match(complete, start, final=final)
             if found == "whole":
-                self.broken = " ".join(w for _, w, _ in complete[start:start + length])
+                last = complete[start + length - 1]
+                self.broken = self.text[complete[start][2]:last[2] + len(last[1])]  # as written
                 return self._take(complete[start][2])
             if found == "partial":
                 hold = min(hold, complete[start][2])
@@ -298,6 +303,8 @@ class CharacterGuard:
         for phrase in candidates:
             if "assistant" in phrase and "assistant" in self.known:
                 continue  # an assistant by trade ("a teaching assistant") says so
+            if len(phrase) == 1 and phrase[0] in self.known:
+                continue  # a name of its world (a neighbour called Claude or Gemma)
             n = 0
             while n < len(phrase) and start + n < len(words) and self._fits(phrase[n], words[start + n]):
                 n += 1
