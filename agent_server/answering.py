@@ -124,6 +124,33 @@ def is_question(text: str) -> bool:
     return "?" in text
 
 
+# A question asking who ("Who do you live with?", "Whose idea was it?"), not who the one
+# asked is ("Who are you?").
+_WHO = re.compile(r"(?:^|[.!?]\s+)(?:(?:and|so|but|then),?\s+)?(?:who|whom|whose)\b(?!\s+(?:are|were)\s+you\s*\?)",
+                  re.IGNORECASE)
+# Words that speak of someone without naming them: kin, a household, those one works or
+# lives beside.
+_SOMEONE = re.compile(
+    r"\b(?:wife|husband|spouse|partner|married|son|sons|daughter|daughters|child|children|kids|baby|mother|father|"
+    r"mom|mum|dad|parents|brother|brothers|sister|sisters|grand(?:mother|father|son|daughter|ma|pa|parents|children)|"
+    r"aunt|uncle|cousin|nephew|niece|fianc[ée]e?|girlfriend|boyfriend|roommate|flatmate|housemate|family|friend|"
+    r"friends|neighbou?rs?|colleagues?|boss|landlord|tenants?|alone|myself|nobody|no one)\b")
+
+
+def asks_who(question: str) -> bool:
+    """Whether `question` asks who someone is, or who did or does something: an answer to
+    it names someone, or says how they are kin (names_someone)."""
+    return bool(_WHO.search(question))
+
+
+def names_someone(statement: str, people: Iterable[str]) -> bool:
+    """Whether `statement` names one of `people` (full name or first name), or speaks of
+    someone by what they are to the speaker ("my wife", "married", "alone")."""
+    if _SOMEONE.search(statement):
+        return True
+    return any(re.search(rf"\b{re.escape(n)}\b", statement) for p in people for n in {p, p.split()[0]} if n)
+
+
 def named(text: str) -> set[str]:
     """The names and numbers `text` holds: words with a capital in mid-sentence (without
     a possessive "'s"), and numbers; not "I", days, months or titles (grounding.ALWAYS)."""
@@ -273,14 +300,17 @@ class Answering:
         what they told ("You told me you're a carpenter ..."), and any other not by what
         they told of themselves (a question about the agent is not answered with the
         asker's job; 'You told me, "Lily has a cough."' may answer "Is Lily ill?").
+        A question asking who is answered only by a statement naming someone (asks_who).
         `unsaid`: statements not to give again (its lines so far in this conversation)."""
         if not is_question(question) or not self._scheduler.reads_probabilities(purpose):
             return None
         again = {" ".join(s.split()).lower() for s in unsaid}
         needed = named(question) - set(mind.name.split()) - set(asker.split())
         about_asker = of_asker(question)
+        of_people = asks_who(question)
         known = [k for k in known if " ".join(k.split()).lower() not in again and needed <= set(_words(k))
-                 and (k.startswith(TOLD_BACK) if about_asker else not k.startswith(f"{TOLD_BACK} you"))]
+                 and (k.startswith(TOLD_BACK) if about_asker else not k.startswith(f"{TOLD_BACK} you"))
+                 and (not of_people or names_someone(k, mind.identity.people))]
         if not known:
             return None
         self.asked += 1

@@ -13,8 +13,8 @@ from types import SimpleNamespace
 import grpc
 import pytest
 
-from agent_server.answering import (ANSWERS_NATS, Answering, clauses, named, of_asker, own_statements, statements,
-                                    told_back)
+from agent_server.answering import (ANSWERS_NATS, Answering, asks_who, clauses, named, names_someone, of_asker,
+                                    own_statements, statements, told_back)
 from agent_server.identity import Identity
 from agent_server.llm.base import LLMRequest
 from agent_server.llm.llama_cpp import LlamaCppModel
@@ -269,6 +269,30 @@ async def test_the_agents_own_sentences_are_weighed_beside_the_closest(scripted_
     try:
         found = await answering.find(mind, question, known, priority=Priority.PLAYER, purpose="player_chat")
         assert found is not None and found.text == own[0]
+    finally:
+        await scheduler.close()
+
+
+async def test_a_question_asking_who_is_answered_only_by_a_statement_naming_someone(scripted_model, embedder):
+    """"Who do you live with?" read as answered by the house the agent lives in is not
+    answered with it: the statement naming whom is said."""
+    scheduler = LLMScheduler(scripted_model)
+    await scheduler.start()
+    answering = Answering(scheduler, embedder)
+    mind = SimpleNamespace(name="Tom Moreno", identity=Identity(name="Tom Moreno", people=("Sam Moore",)))
+    known = ["I live at Moreno Family House.", "Jane Moreno and I have been married for twenty-five years.",
+             "I open the store at 7:30 am."]
+    scripted_model.answers = ["I live at", "married"]
+    try:
+        found = await answering.find(mind, "Who do you live with?", known, priority=Priority.PLAYER,
+                                     purpose="player_chat")
+        assert found is not None and found.text == known[1]
+        found = await answering.find(mind, "Where do you live?", known, priority=Priority.PLAYER,
+                                     purpose="player_chat")
+        assert found is not None and found.text in known[:2]  # either: both read as its answer
+        assert asks_who("Whose idea was the party?") and not asks_who("Who are you?")
+        assert names_someone("I saw Sam talking to a stranger.", mind.identity.people)
+        assert not names_someone("I open the store at 7:30 am.", mind.identity.people)
     finally:
         await scheduler.close()
 

@@ -234,6 +234,9 @@ def test_taking_an_offered_role_or_calling_oneself_a_program_breaks_character():
     # Naming a language model as what it is, or runs on; a neighbour of that name is no break.
     assert breaks_character("I'm a Llama, and we run the Llama town.", asked="GPT? Llama? Qwen?") == "Llama"
     assert breaks_character("Claude from next door came by for bread.", known={"Claude"}) == ""
+    assert breaks_character("I'm an imaginary person.") == "I'm an imaginary person"
+    assert breaks_character("I can help with your creative writing.") == "help with your creative writing"
+    assert breaks_character("Hailey loves creative writing.") == ""
 
 
 def test_a_role_or_name_pushed_earlier_in_the_conversation_stays_refused():
