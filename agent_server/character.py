@@ -61,7 +61,7 @@ _ME = "{i am|i'm|im|i was|i'm just|i am just|i'm only|i am only|i'm not|i am not
 _NON_PERSON = "{ai|a.i.|chatbot|chat bot|robot|language model|large language model|llm|virtual assistant|" \
               "ai assistant|ai model|ai language model|fictional character|writing assistant|" \
               "creative writing assistant|digital assistant|helpful assistant|computer program|bot|" \
-              "imaginary person|imaginary character|fictional person|made-up character|virtual person}"
+              "imaginary person|imaginary character|fictional person|made-up character|virtual person|machine}"
 # How one says one's name.
 _CALLED = "{my name is|call me|i am|i'm|you can call me|my name's}"
 # What an NPC never says of itself. Words are matched whole, lower-cased, punctuation
@@ -79,6 +79,7 @@ BREAK_PATTERNS = (
     "{system prompt|training data|knowledge cutoff}",
     "{help|assist} you {craft|write|with} your {story|novel|writing}",
     "{help|assist} {with|you with} your creative writing",
+    "{i have been|i've been|i was|i am|i'm} trained on {data|a dataset|datasets|text|a large|large|a vast|vast}",
     "{the story you're writing|the story you are writing}",
     "{role play|role-play|roleplay|stay in character|in this role|playing a character}",
     "{can i|may i|i can|i can't|i cannot|i'm unable to|i am unable to} assist",

@@ -237,6 +237,9 @@ def test_taking_an_offered_role_or_calling_oneself_a_program_breaks_character():
     assert breaks_character("I'm an imaginary person.") == "I'm an imaginary person"
     assert breaks_character("I can help with your creative writing.") == "help with your creative writing"
     assert breaks_character("Hailey loves creative writing.") == ""
+    assert breaks_character("I'm a machine that runs on the command line.") == "I'm a machine"
+    assert breaks_character("Sorry, I have been trained on data.") == "I have been trained on data"
+    assert breaks_character("I was trained on the old lathe by my father.") == ""
 
 
 def test_a_role_or_name_pushed_earlier_in_the_conversation_stays_refused():
