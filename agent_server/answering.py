@@ -40,6 +40,7 @@ Backends that cannot read probabilities (a remote server) never answer this way.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from collections import OrderedDict
@@ -49,6 +50,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agent_server.character import speaks_in_person
+from agent_server.identity import Identity
 from agent_server.llm.grounding import ALWAYS
 from agent_server.memory import Embedder
 from agent_server.mind import Mind
@@ -256,9 +258,16 @@ def statements(mind: Mind, memories: Iterable[str], asker: str, told: Iterable[s
     return out
 
 
-def own_statements(mind: Mind) -> list[str]:
+def own_statements(mind: Mind) -> tuple[str, ...]:
     """The sentences (and clauses: `clauses`) of `mind`'s identity, as it says them."""
-    return [as_sentence(c) for _, line in mind.identity.own_lines() for s in sentences(line) for c in clauses(s)]
+    return _own_statements(mind.identity)
+
+
+@functools.lru_cache(maxsize=1024)
+def _own_statements(identity: Identity) -> tuple[str, ...]:
+    # The identity is fixed (a frozen dataclass), and every question asked of an agent
+    # needs its statements twice (statements(), and Answering.find's pool): read once.
+    return tuple(as_sentence(c) for _, line in identity.own_lines() for s in sentences(line) for c in clauses(s))
 
 
 class Answering:
@@ -328,16 +337,17 @@ class Answering:
         option = [evidence.asked(question)]
         base = (await score(evidence.probe(evidence.NOTHING), option, priority, purpose))[0]
         best: Answer | None = None
-        readings = []
+        asked: dict[str, float] = {}
         for statement in dict.fromkeys(pool[:CANDIDATES] + likeliest + added[:CANDIDATES]):
-            asking = (await score(evidence.probe(statement), option, priority, purpose))[0] - base
-            nats = (asking + answering[statement]) / 2
-            readings.append(f"{statement!r}: asking {asking:.1f}, answering {answering[statement]:.1f}")
+            asked[statement] = (await score(evidence.probe(statement), option, priority, purpose))[0] - base
+            nats = (asked[statement] + answering[statement]) / 2
             if best is None or nats > best.nats:
                 best = Answer(statement, nats)
-        log.debug("%s: %r is answered best by %r (%.1f nats); pool %r; read %s", mind.name, question,
-                  best and best.text, best.nats if best else 0.0,
-                  {s: round(float(answering[s]), 1) for s in pool}, "; ".join(readings))
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s: %r is answered best by %r (%.1f nats); pool (answering) %s; read (asking) %s",
+                      mind.name, question, best and best.text, best.nats if best else 0.0,
+                      {s: round(float(answering[s]), 1) for s in pool},
+                      {s: round(float(a), 1) for s, a in asked.items()})
         if best is None or best.nats < ANSWERS_NATS:
             return None
         self.answered += 1
