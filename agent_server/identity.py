@@ -159,6 +159,11 @@ _OBJECT_STARTS = {"the", "a", "an", "his", "her", "their", "its", "my", "him", "
                   "there", "when", "what", "how", "why", "whether", "if", "as", "to"}
 _LINKS = {"in", "at", "with", "on", "about", "from", "by", "for", "into", "over", "around", "through", "across",
           "along", "past", "down", "back", "until", "after", "before"}
+# Plurals that end a phrase of time ("for twenty-five years", "most evenings"): a
+# coordinated "-s" word after one is not a plural of a list with it ("... for years and
+# lives in the house", "... most evenings and talks politics").
+_TIMES = {"years", "months", "weeks", "days", "hours", "minutes", "decades", "mornings", "afternoons", "evenings",
+          "nights", "weekends", "weekdays", "times", "ages"}
 _PREPOSITIONS = {"to", "with", "at", "for", "about", "from", "by", "of", "asked", "told", "met", "saw",
                  "tells", "asks", "meets", "sees", "helps", "helped", "invited", "invites", "thanked", "like",
                  "than", "behind", "beside", "near", "after", "before", "against", "toward", "towards"}
@@ -214,12 +219,13 @@ def _joined_verbs(rest: str) -> str:
         lower, following = word.lower(), after.lower()
         # An adverb between the joiner and the word makes it a verb ("and sometimes has").
         # So does a plural object after it ("and bakes pastries", "and runs errands"),
-        # unless the word before the joiner is a plural noun too ("cats and dogs ...").
+        # unless the word before the joiner is a plural noun too ("cats and dogs ..."),
+        # not one of time ("for years and lives in ...").
         verb = lower in _IRREGULAR or (
             lower.endswith("s") and (bool(adverb) or following in _OBJECT_STARTS or following.endswith("ing")
                                      or after[:1].isupper()
                                      or ((following in _LINKS or following.endswith("s"))
-                                         and not before.lower().endswith("s"))))
+                                         and (not before.lower().endswith("s") or before.lower() in _TIMES))))
         if not verb:
             return m.group(0)
         start = m.start(3) - m.start(0)
@@ -255,16 +261,24 @@ def in_first_person(text: str, name: str, pronoun: str = "", people: tuple[str, 
     reflexive = {"she": "herself", "he": "himself"}.get(pronoun, "")
     out = []
     about_self = opens_on_self
+    # A clause after a semicolon whose subject is the agent's pronoun ("John Lin is Eddy
+    # Lin's father; he wishes ...") is read as a sentence of its own, and joined back.
+    pieces = []
     for sentence in _SENTENCE.split(" ".join(text.split())):
+        parts = re.split(rf"; (?={pronoun} )", sentence) if pronoun else [sentence]
+        pieces += [(part[:1].upper() + part[1:] if i else part, i > 0) for i, part in enumerate(parts)]
+    for sentence, joined in pieces:
         rest = None
         if m := re.match(rf"{own}'s\b", sentence):
             sentence = "My" + sentence[m.end():]
             about_self = False
-        elif m := re.match(rf"{own} and ({other})\b", sentence):
-            sentence = f"{m.group(1)} and I" + sentence[m.end():]
-            about_self = False
-        elif m := re.match(rf"({other}) and {own}", sentence):
-            sentence = f"{m.group(1)} and I" + sentence[m.end():]
+        elif m := re.match(rf"(?:{own} and ({other})|({other}) and {own})\b", sentence):
+            # The two of them are "we" after: "Mei Lin and I ... with our son Eddy".
+            rest = re.sub(r"\b(?:their|them|themselves)\b",
+                          lambda w: {"their": "our", "them": "us", "themselves": "ourselves"}[w.group(0)],
+                          sentence[m.end():])
+            sentence = f"{m.group(1) or m.group(2)} and I" + rest
+            rest = None
             about_self = False
         elif m := re.match(rf"{own} ", sentence):
             rest, about_self = sentence[m.end():], True
@@ -298,5 +312,8 @@ def in_first_person(text: str, name: str, pronoun: str = "", people: tuple[str, 
                           lambda m: f"{m.group(1)} I {_agreeing(m.group(2))}", sentence)
         sentence = re.sub(rf"\b(\w+) {own}", lambda m: f"{m.group(1)} me" if m.group(1).lower() in _PREPOSITIONS
                           or m.group(1).lower().endswith("ed") or m.group(1) == "and" else m.group(0), sentence)
-        out.append(sentence)
+        if joined and out:
+            out[-1] = f"{out[-1]}; {sentence}"
+        else:
+            out.append(sentence)
     return " ".join(out)
