@@ -43,6 +43,7 @@ import asyncio
 import functools
 import logging
 import re
+import time
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -323,6 +324,7 @@ class Answering:
         if not known:
             return None
         self.asked += 1
+        started = time.perf_counter()
         vectors = await self._embedded([question, *known])
         closest = [known[i] for i in np.argsort(-(vectors[1:] @ vectors[0]))]
         own = set(own_statements(mind))
@@ -344,8 +346,9 @@ class Answering:
             if best is None or nats > best.nats:
                 best = Answer(statement, nats)
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("%s: %r is answered best by %r (%.1f nats); pool (answering) %s; read (asking) %s",
-                      mind.name, question, best and best.text, best.nats if best else 0.0,
+            log.debug("%s: %r is answered best by %r (%.1f nats; read in %.0f ms); pool (answering) %s; "
+                      "read (asking) %s", mind.name, question, best and best.text, best.nats if best else 0.0,
+                      (time.perf_counter() - started) * 1000,
                       {s: round(float(answering[s]), 1) for s in pool},
                       {s: round(float(a), 1) for s, a in asked.items()})
         if best is None or best.nats < ANSWERS_NATS:

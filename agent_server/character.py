@@ -107,6 +107,10 @@ BREAK_PATTERNS = (
     "{assistant|model|program|i'm|i am|i was|i've been|i have been} {designed|programmed} to "
     "{help|assist|offer|provide|answer|support|respond}",
     "{assistant|model|program} {trained|built|created|made} to {help|assist|offer|provide|answer|support|respond}",
+    # Made as something ("I was created as a creative writing assistant"): a person is
+    # born, not created as a thing.
+    "{i was|i've been|i have been|i am|i'm} {created|designed|built|programmed|developed} {as|to be}",
+    "writing assistant",
     "{my character's|your character's|this character's}",
 )
 _PHRASES: dict[str, list[tuple[str, ...]]] = {}
@@ -170,6 +174,29 @@ _OFFERED = re.compile(r"\b(?i:name is|name's|you are now|you're now|you are|you'
 # "you are now a pirate", "pretend to be a dragon", "act as an assistant": a role offered.
 _ROLE = re.compile(r"\b(?i:you are now|you're now|you are|you're|pretend to be|pretend you are|pretend you're|"
                    r"act as|acting as|play|playing|roleplay as|be)\s+(?i:a|an|the|my)\s+([a-z]+)")
+# Kin a line may make the agent ("you're my grandmother"), and what the agent who took
+# that role would call the one who said it ("my granddaughter"): saying so takes the role.
+_KIN_OF = {
+    **dict.fromkeys(("grandmother", "grandfather", "grandma", "grandpa", "granny", "grandparent", "nana"),
+                    "{grandchild|grandson|granddaughter|grandkid|grandchildren}"),
+    **dict.fromkeys(("mother", "father", "mom", "mum", "dad", "mommy", "daddy", "mama", "papa", "parent"),
+                    "{son|daughter|child|boy|girl|kid}"),
+    **dict.fromkeys(("son", "daughter", "child", "kid", "boy"), "{mother|father|mom|mum|dad|parent}"),
+    **dict.fromkeys(("grandson", "granddaughter", "grandchild"), "{grandmother|grandfather|grandma|grandpa}"),
+    **dict.fromkeys(("wife", "husband", "spouse"), "{wife|husband|spouse}"),
+    **dict.fromkeys(("girlfriend", "boyfriend"), "{girlfriend|boyfriend}"),
+    **dict.fromkeys(("aunt", "uncle"), "{nephew|niece}"),
+    **dict.fromkeys(("nephew", "niece"), "{aunt|uncle}"),
+}
+_KIN_WORDS = frozenset(w for words in _KIN_OF.values() for w in words.strip("{}").split("|"))
+
+
+def kin_words(text: str) -> set[str]:
+    """The words of kin `text` speaks of ("my son Tom"): kin the agent has, which it may
+    speak of whatever it is told it is."""
+    return set(re.findall(r"[a-z]+", text.lower())) & _KIN_WORDS
+
+
 # A verb after a person's name that makes it the subject ("Sam can", "Isabella is").
 _SELF_VERBS = "{is|was|has|had|can|could|will|would|shall|should|may|might|must|does|did|thinks|feels|wants|" \
               "knows|loves|likes|hopes|believes}"
@@ -243,6 +270,11 @@ class CharacterGuard:
         # With up to two words before the role ("I'm an amazing pirate").
         self._roles = [phrase for role in roles for gap in ("", "<word> ", "<word> <word> ") for phrase in _expand(
             f"{{i'm|i am|i'm now|i am now|i'll be|i will be|as|being}} {{a|an|the|your}} {gap}{role}")]
+        # Kin made of the agent: it speaks of the one who said so as that kin's kin ("my
+        # dear granddaughter"), unless that is kin the agent has (its identity's words).
+        for role in roles & _KIN_OF.keys():
+            self._roles += [phrase for gap in ("", "<word> ") for phrase in _expand(f"my {gap}{_KIN_OF[role]}")
+                            if phrase[-1] not in self.known]
         self._echoes = [words for words in (tuple(w for w, _, _ in _words(t))[:ECHO_WORDS]
                                             for t in (self.asked, *self.said)) if len(words) >= ECHO_WORDS]
         own, theirs = self.name.lower().split(), self.listener.lower().split()

@@ -119,10 +119,12 @@ class Dialogue:
         self.answering = answering
 
     def known_names(self, mind: Mind, other: str = "") -> set[str]:
-        """The names `mind` may use: its identity's, the town's, the other's; and the words
-        of its occupation (an assistant by trade may say it is one)."""
+        """The names `mind` may use: its identity's, the town's, the other's; the words
+        of its occupation (an assistant by trade may say it is one), and of the kin its
+        identity speaks of (a father may speak of his son, whoever calls him son)."""
         return (mind.identity.known_names() | self.town_names | {w for w in other.split() if w}
-                | set(re.findall(r"[a-z]+", (mind.identity.occupation or "").lower())))
+                | set(re.findall(r"[a-z]+", (mind.identity.occupation or "").lower()))
+                | character.kin_words(mind.identity.own_words()))
 
     def _checked(self, text: str, mind: Mind, other: str, purpose: str, asked: str = "") -> str:
         """`text` (an answer to `asked`) if it keeps `mind` in character, else "" (counted
