@@ -310,8 +310,29 @@ def in_first_person(text: str, name: str, pronoun: str = "", people: tuple[str, 
         # "..., and Isabella knows his order": a subject of its own.
         sentence = re.sub(rf"\b(and|but|so|while|when) {own} ([a-z]\w*)",
                           lambda m: f"{m.group(1)} I {_agreeing(m.group(2))}", sentence)
-        sentence = re.sub(rf"\b(\w+) {own}", lambda m: f"{m.group(1)} me" if m.group(1).lower() in _PREPOSITIONS
-                          or m.group(1).lower().endswith("ed") or m.group(1) == "and" else m.group(0), sentence)
+        objects = []
+
+        def as_object(m: re.Match) -> str:
+            if m.group(1).lower() in _PREPOSITIONS or m.group(1).lower().endswith("ed") or m.group(1) == "and":
+                objects.append(m.start())
+                return f"{m.group(1)} me"
+            return m.group(0)
+
+        sentence = re.sub(rf"\b(\w+) {own}", as_object, sentence)
+        if objects and pronoun and rest is None:
+            # Told something of itself ("Head office told Dana that raises are tight: she
+            # can give one raise on her team"): its pronoun after, up to another person
+            # named, is the agent's own, where nobody else is named before it.
+            at = objects[0] + sentence[objects[0]:].index(" me") + 3
+            others = [m.start() for n in people for w in {n, n.split()[0]} if w and w not in name.split()
+                      for m in re.finditer(rf"\b{re.escape(w)}\b", sentence)]
+            # Not where someone is named before ("Priya told Dana that she wants ...":
+            # whose "she" is not known).
+            cut = min([o for o in others if o >= at], default=len(sentence)) if not any(o < at for o in others) else at
+            head = re.sub(rf"\b{pronoun} (\w+)", lambda m: "I " + _with_i(m.group(1)), sentence[at:cut])
+            head = re.sub(rf"\b{possessive} (?=[a-z])(?!(?:{_NOT_OWNED})\b)", "my ", head)
+            head = re.sub(rf"\b{reflexive}\b", "myself", head)
+            sentence = sentence[:at] + head + sentence[cut:]
         if joined and out:
             out[-1] = f"{out[-1]}; {sentence}"
         else:

@@ -104,6 +104,12 @@ async def test_every_prompt_an_agent_speaks_or_decides_from_carries_its_identity
      "I am Tom Moreno's mother; I wish he would visit."),
     ("Sam Moore and Ann Lee are married and live with their son Eddy.", "Ann Lee", "she",
      "Sam Moore and I are married and live with our son Eddy."),
+    # Told something of itself: its pronoun after is its own, where nobody else is named
+    # before it (whose "she" is not known after "Priya Sharma told ...").
+    ("Head office told Ann Lee that she can give one raise on her team, and Sam Moore agreed with her.",
+     "Ann Lee", "she", "Head office told me that I can give one raise on my team, and Sam Moore agreed with her."),
+    ("Priya Sharma told Ann Lee that she wants a raise.", "Ann Lee", "she",
+     "Priya Sharma told me that she wants a raise."),
 ])
 def test_what_the_agent_says_of_itself_is_in_the_first_person(text, name, pronoun, said):
     from agent_server.identity import in_first_person
