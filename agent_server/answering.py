@@ -140,6 +140,25 @@ _SOMEONE = re.compile(
     r"friends|neighbou?rs?|colleagues?|boss|landlord|tenants?|alone|myself|nobody|no one)\b")
 
 
+# A question whether the agent knows of something ("Did you hear about the fire?", "Do
+# you know anything about a search?", "Have you heard that ...?"); not one whether it
+# knows someone ("Do you know Tom Moreno?"), nor what it remembers of the asker.
+_IF_KNOWN = re.compile(r"(?:^|[.!?,]\s+)(?:(?:so|and|but|hey|say|tell me),?\s+)?(?:did|have|do|had|has)\s+you\s+"
+                       r"(?:ever\s+|already\s+|just\s+|perhaps\s+|maybe\s+)?"
+                       r"(?:hear|heard|(?:know|knew|learn|learned|learnt)\s+(?:about|anything|of|that|something|much))\b"
+                       r"(?!\s+(?:me|my|him|her|them|it|you|your|each other|anyone|someone)\b)"
+                       r"(?!\s+(?:(?:of|about)\s+)?(?:(?-i:[A-Z])[\w'-]*\s*)+[?.!]?\s*$)", re.IGNORECASE)
+# The agent's answer to such a question when nothing it knows answers it.
+NOT_HEARD = "No, I haven't heard anything about that."
+
+
+def asks_if_known(question: str) -> bool:
+    """Whether `question` asks if the agent has heard of, or knows of, something: then,
+    where nothing it knows answers it, it has not (NOT_HEARD), rather than the model
+    telling of something it never heard ("the fire was in the building next door")."""
+    return bool(_IF_KNOWN.search(question)) and not of_asker(question)
+
+
 def asks_who(question: str) -> bool:
     """Whether `question` asks who someone is, or who did or does something: an answer to
     it names someone, or says how they are kin (names_someone)."""
@@ -288,6 +307,11 @@ class Answering:
         self.answered = 0
         self.asked = 0
 
+    def reads(self, purpose: str) -> bool:
+        """Whether the model serving `purpose` can read whether a statement answers (a
+        remote server may not): where it cannot, nothing is found by `find`."""
+        return self._scheduler.reads_probabilities(purpose)
+
     async def _embedded(self, texts: list[str]) -> np.ndarray:
         """The texts' embeddings; those not kept yet are embedded on a worker thread (the
         first question to an agent embeds its identity's sentences: a few hundred
@@ -312,7 +336,7 @@ class Answering:
         asker's job; 'You told me, "Lily has a cough."' may answer "Is Lily ill?").
         A question asking who is answered only by a statement naming someone (asks_who).
         `unsaid`: statements not to give again (its lines so far in this conversation)."""
-        if not is_question(question) or not self._scheduler.reads_probabilities(purpose):
+        if not is_question(question) or not self.reads(purpose):
             return None
         again = {" ".join(s.split()).lower() for s in unsaid}
         needed = named(question) - set(mind.name.split()) - set(asker.split())

@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from agent_server import character
-from agent_server.answering import Answering, is_question, statements
+from agent_server.answering import NOT_HEARD, Answering, asks_if_known, is_question, statements
 from agent_server.identity import _article
 from agent_server.invitations import Invitations
 from agent_server.llm.grounding import whole_sentences
@@ -286,6 +286,11 @@ class Dialogue:
                                                        pushed=tuple(told))):
                 shown.append(answer.text)
                 yield answer.text
+            elif answer is None and asks_if_known(text) and self.answering.reads("player_chat"):
+                # Asked whether it heard of something, and nothing it knows answers:
+                # it has not (the model would tell of what it never heard).
+                shown.append(NOT_HEARD)
+                yield NOT_HEARD
             for attempt in range(0 if shown else 2):
                 # A second try, at the player's priority: after an answer that broke
                 # character, the same prompt sampled anew and warmer (a reminder in the
@@ -422,6 +427,8 @@ class Dialogue:
         if answer is not None and not character.breaks_character(answer.text, self.known_names(mind), question,
                                                                  name=mind.name):
             return answer.text, used
+        if answer is None and asks_if_known(question) and self.answering.reads("interview"):
+            return NOT_HEARD, used  # nothing it knows tells of it: it has not heard
         for attempt in range(2):
             request = interview.build(name=mind.name, summary=mind.own_summary,
                                       memories=mind.of_self(memories), question=question,

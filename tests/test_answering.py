@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import grpc
 import pytest
 
-from agent_server.answering import (ANSWERS_NATS, Answering, asks_who, clauses, named, names_someone, of_asker,
+from agent_server.answering import (ANSWERS_NATS, NOT_HEARD, Answering, asks_if_known, asks_who, clauses, named, names_someone, of_asker,
                                     own_statements, statements, told_back)
 from agent_server.identity import Identity
 from agent_server.llm.base import LLMRequest
@@ -185,6 +185,36 @@ async def test_a_question_no_statement_answers_is_answered_by_the_model(scripted
     assert await _chat(scripted_server, "What do you do for a living?") == "I bake bread every morning."
     assert scripted_model.scored  # it was weighed
     assert scripted_server.society.dialogue.answering.answered == 0
+
+
+def test_a_question_whether_the_agent_heard_of_something_is_told_apart():
+    for asked in ("Did you hear about the fire at the library last night?", "Do you know anything about a search?",
+                  "Have you heard that the bridge collapsed?", "Hi! Did you hear the news about Grace's dog?"):
+        assert asks_if_known(asked), asked
+    # Whether it knows someone, what it remembers of the asker, or how or where: not so.
+    for asked in ("Do you know Tom Moreno?", "Have you heard of Tom?", "Did you know my cat is grey?",
+                  "Do you know where the pharmacy is?", "Do you know how to bake?", "Did you see Tom carrying a ladder?",
+                  "What do you do for a living?"):
+        assert not asks_if_known(asked), asked
+
+
+async def test_asked_whether_it_heard_of_what_nothing_it_knows_tells_the_agent_has_not(scripted_server,
+                                                                                     scripted_model):
+    scripted_model.answers = ["Hobbs Cafe"]
+    scripted_model.likely = ANSWERS_NATS - 1  # nothing it knows answers
+    scripted_model.says = "Yes, the fire was terrible."
+    asked = len(scripted_model.history)
+    assert await _chat(scripted_server, "Did you hear about the fire at the library?") == NOT_HEARD
+    assert scripted_model.scored and not [r for r in scripted_model.history[asked:] if r.grounded]
+    interview = scripted_server.society.dialogue.interview
+    mind = scripted_server.society.minds["isabella"]
+    assert (await interview(mind, "Do you know anything about a fire?", 8 * 3600))[0] == NOT_HEARD
+    # What it knows answers, and a question of another kind is the model's to answer.
+    scripted_model.likely = ANSWERS_NATS + 3
+    assert "Hobbs Cafe" in await _chat(scripted_server, "Have you heard anything about Hobbs Cafe?")
+    scripted_model.likely = ANSWERS_NATS - 1
+    scripted_model.says = "I was at the cafe all evening."
+    assert await _chat(scripted_server, "Where were you last night?") == "I was at the cafe all evening."
 
 
 async def test_a_line_that_asks_nothing_is_not_weighed(scripted_server, scripted_model):
