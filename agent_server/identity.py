@@ -274,11 +274,10 @@ def in_first_person(text: str, name: str, pronoun: str = "", people: tuple[str, 
             about_self = False
         elif m := re.match(rf"(?:{own} and ({other})|({other}) and {own})\b", sentence):
             # The two of them are "we" after: "Mei Lin and I ... with our son Eddy".
-            rest = re.sub(r"\b(?:their|them|themselves)\b",
-                          lambda w: {"their": "our", "them": "us", "themselves": "ourselves"}[w.group(0)],
-                          sentence[m.end():])
-            sentence = f"{m.group(1) or m.group(2)} and I" + rest
-            rest = None
+            after = re.sub(r"\b(?:their|them|themselves)\b",
+                           lambda w: {"their": "our", "them": "us", "themselves": "ourselves"}[w.group(0)],
+                           sentence[m.end():])
+            sentence = f"{m.group(1) or m.group(2)} and I" + after
             about_self = False
         elif m := re.match(rf"{own} ", sentence):
             rest, about_self = sentence[m.end():], True
