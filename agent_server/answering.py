@@ -155,8 +155,9 @@ NOT_HEARD = "No, I haven't heard anything about that."
 def asks_if_known(question: str) -> bool:
     """Whether `question` asks if the agent has heard of, or knows of, something: then,
     where nothing it knows answers it, it has not (NOT_HEARD), rather than the model
-    telling of something it never heard ("the fire was in the building next door")."""
-    return bool(_IF_KNOWN.search(question)) and not of_asker(question)
+    telling of something it never heard ("the fire was in the building next door"). Only
+    a question: a line that asks nothing is not weighed, so nothing was found to answer it."""
+    return is_question(question) and bool(_IF_KNOWN.search(question)) and not of_asker(question)
 
 
 def asks_who(question: str) -> bool:

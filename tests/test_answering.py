@@ -194,7 +194,7 @@ def test_a_question_whether_the_agent_heard_of_something_is_told_apart():
     # Whether it knows someone, what it remembers of the asker, or how or where: not so.
     for asked in ("Do you know Tom Moreno?", "Have you heard of Tom?", "Did you know my cat is grey?",
                   "Do you know where the pharmacy is?", "Do you know how to bake?", "Did you see Tom carrying a ladder?",
-                  "What do you do for a living?"):
+                  "What do you do for a living?", "Did you hear about the fire. It was awful."):
         assert not asks_if_known(asked), asked
 
 
