@@ -15,13 +15,14 @@ asks nothing. The two are estimates of one quantity (PMI is symmetric), each noi
 its own way from a small model; their mean is weighed. A statement whose mean reaches
 ANSWERS_NATS answers; below that (a line pushing the character out of its role, a
 question about what it was never told, most reactions and opinions) the model answers
-in its own words. Short requests on scoring's own context (the player's kept prompt
-stays warm): the POOL closest statements, and the OWN_POOL closest of its identity's,
-as answers to the question (one request, each statement's likelihood after nothing asked
-kept from the first time), then the question after a statement that says nothing and
-after each candidate: the closest, the likeliest as its answer, and the closest of its
-identity's added (a plain fact of itself, "I'm the owner of Hobbs Cafe.", is likely as
-the answer to anything, "Tell me something." included, so that reading finds it last).
+in its own words. Two pieces of scoring work on scoring's own context (the player's kept
+prompt stays warm), each one request to the scheduler: the POOL closest statements,
+and the OWN_POOL closest of its identity's, as answers to the question and, those not
+read before, as answers to nothing asked (kept), with the question after a statement
+that says nothing; then the question after each candidate: the closest, the likeliest
+as its answer, and the closest of its identity's added (a plain fact of itself, "I'm the
+owner of Hobbs Cafe.", is likely as the answer to anything, "Tell me something."
+included, so that reading finds it last).
 
 What an agent knows, as statements it could say: its identity block's sentences, the
 memories recalled for the question (what it saw someone doing, as "I saw ..."; a line
@@ -73,8 +74,8 @@ log = logging.getLogger(__name__)
 # anything special soon?" over "I wake up around 6 am and bake pastries ...".
 ANSWERS_NATS = 4.5
 # The statements closest to the question by the embedder that are read as its answer
-# (one request; its cost grows with their tokens, a few tens of milliseconds each with
-# the default model), and of them the CANDIDATES closest and the CANDIDATES likeliest
+# (their cost grows with their tokens, a few tens of milliseconds each with the
+# default model), and of them the CANDIDATES closest and the CANDIDATES likeliest
 # as its answer, weighed both ways. A pool of 4 to 6, and 1 or 2 candidates of each,
 # did as well on the captured questions within one answer.
 POOL = 4
@@ -355,18 +356,27 @@ class Answering:
         own = set(own_statements(mind))
         added = [s for s in closest[POOL:] if s in own][:OWN_POOL]
         pool = closest[:POOL] + added
-        score = self._scheduler.score_options
-        # As the question's answer, against as the answer to a request asking nothing.
-        as_answer = await score(evidence.asking(question), pool, priority, purpose)
-        unasked = await self._unasked_scores(pool, priority, purpose)
-        answering = {s: a - b for s, a, b in zip(pool, as_answer, unasked)}
-        likeliest = sorted(pool, key=lambda s: -answering[s])[:CANDIDATES]
         option = [evidence.asked(question)]
-        base = (await score(evidence.probe(evidence.NOTHING), option, priority, purpose))[0]
+        # One piece of work: the pool as the question's answer, against as the answer to
+        # a request asking nothing (those not kept yet), and the question after nothing.
+        reader = id(self._scheduler.serving(purpose))
+        new = [s for s in pool if (reader, s) not in self._unasked]
+        as_answer, unasked_new, (base,) = await self._scheduler.score_many(
+            [(evidence.asking(question), pool), (evidence.asking(evidence.NOTHING), new),
+             (evidence.probe(evidence.NOTHING), option)], priority, purpose)
+        self._unasked.update(zip(((reader, s) for s in new), unasked_new))
+        keys = [(reader, s) for s in pool]
+        answering = {s: a - self._unasked[k] for s, a, k in zip(pool, as_answer, keys)}
+        _keep_recent(self._unasked, keys, self._cache)
+        likeliest = sorted(pool, key=lambda s: -answering[s])[:CANDIDATES]
+        # Then the question after each candidate, in one piece of work.
+        candidates = list(dict.fromkeys(pool[:CANDIDATES] + likeliest + added[:CANDIDATES]))
+        after = await self._scheduler.score_many([(evidence.probe(s), option) for s in candidates], priority,
+                                                 purpose)
         best: Answer | None = None
         asked: dict[str, float] = {}
-        for statement in dict.fromkeys(pool[:CANDIDATES] + likeliest + added[:CANDIDATES]):
-            asked[statement] = (await score(evidence.probe(statement), option, priority, purpose))[0] - base
+        for statement, (score,) in zip(candidates, after):
+            asked[statement] = score - base
             nats = (asked[statement] + answering[statement]) / 2
             if best is None or nats > best.nats:
                 best = Answer(statement, nats)
@@ -380,19 +390,6 @@ class Answering:
             return None
         self.answered += 1
         return best
-
-    async def _unasked_scores(self, statements: list[str], priority: Priority, purpose: str) -> list[float]:
-        """Each statement's log-probability as the answer to a request asking nothing, by
-        the model that serves `purpose`; kept, so most questions score only new ones."""
-        reader = id(self._scheduler.serving(purpose))
-        new = [s for s in statements if (reader, s) not in self._unasked]
-        if new:
-            scores = await self._scheduler.score_options(evidence.asking(evidence.NOTHING), new, priority, purpose)
-            self._unasked.update(zip(((reader, s) for s in new), scores))
-        keys = [(reader, s) for s in statements]
-        out = [self._unasked[k] for k in keys]
-        _keep_recent(self._unasked, keys, self._cache)
-        return out
 
 
 def _keep_recent(cache: OrderedDict, used: Iterable, limit: int) -> None:

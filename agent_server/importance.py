@@ -157,8 +157,8 @@ class ImportanceRater:
             self._behind.append(caller)
 
     async def _contrast(self, answers: list[str], priority: Priority) -> list[float]:
-        vivid = await self._scheduler.score_options(prompts.VIVID, answers, priority, "importance")
-        ordinary = await self._scheduler.score_options(prompts.ORDINARY, answers, priority, "importance")
+        vivid, ordinary = await self._scheduler.score_many([(prompts.VIVID, answers), (prompts.ORDINARY, answers)],
+                                                           priority, "importance")
         return [v - o for v, o in zip(vivid, ordinary)]
 
     async def _expected_rating(self, description: str, priority: Priority) -> float:

@@ -211,6 +211,9 @@ class _Job:
     # continues_answers), and the pieces it has handed on so far.
     suspendable: bool = field(compare=False, default=False)
     said: list[str] = field(compare=False, default_factory=list)
+    # Other requests the work reads besides `request` (several scored as one piece of
+    # work): their prompts count as its prompt tokens too.
+    also: tuple[LLMRequest, ...] = field(compare=False, default=())
 
     @property
     def prepares(self) -> bool:
@@ -450,13 +453,25 @@ class LLMScheduler:
         self, request: LLMRequest, options: list[str], priority: Priority, purpose: str, *, per_token: bool = False
     ) -> list[float]:
         """Log-probability of each option as the answer (see LanguageModel.score_options)."""
-        request = replace(request, purpose=purpose)
+        return (await self.score_many([(request, options)], priority, purpose, per_token=per_token))[0]
+
+    async def score_many(
+        self, requests: list[tuple[LLMRequest, list[str]]], priority: Priority, purpose: str, *,
+        per_token: bool = False,
+    ) -> list[list[float]]:
+        """Each request's options' log-probabilities, scored as one piece of work: one
+        request to the model, run through without other work between its parts (unless
+        it pauses for the player's), rather than a request for each, which waits its turn
+        again (LanguageModel.score_many_in_steps)."""
+        if not requests:
+            return []
+        requests = [(replace(request, purpose=purpose), options) for request, options in requests]
         if (other := self._routes.get(purpose)) is not None:
-            return await other.score_options(request, options, priority, purpose, per_token=per_token)
+            return await other.score_many(requests, priority, purpose, per_token=per_token)
         async for scores in self._submit(
-            lambda model: model.score_options_in_steps(request, options, per_token=per_token), request, priority,
+            lambda model: model.score_many_in_steps(requests, per_token=per_token), requests[0][0], priority,
             purpose,
-            counts_tokens=False,
+            counts_tokens=False, also=tuple(request for request, _ in requests[1:]),
         ):
             return scores
         raise Unavailable("the model gave no scores")
@@ -464,6 +479,7 @@ class LLMScheduler:
     async def _submit(
         self, work: Callable[[LanguageModel], Iterator[Any]], request: LLMRequest, priority: Priority, purpose: str,
         counts_tokens: bool = True, batched: bool = False, keep_prompt: bool = False, suspendable: bool = False,
+        also: tuple[LLMRequest, ...] = (),
     ) -> AsyncIterator[Any]:
         if not self._mode.running:
             raise Unavailable("the model scheduler is not running")
@@ -474,7 +490,7 @@ class LLMScheduler:
             priority = urgency.applied_to(priority)
         job = _Job(int(priority), next(self._seq), work, request, purpose, asyncio.Queue(), time.monotonic(), counts_tokens,
                    batched=batched, keep_prompt=keep_prompt, urgency=urgency, client=_client.get(),
-                   suspendable=suspendable)
+                   suspendable=suspendable, also=also)
         with self._cond:
             if self._stopped is not None:  # the worker thread died since the check above
                 raise self._unavailable()
@@ -648,7 +664,7 @@ class LLMScheduler:
             if job.steps is None:
                 stats.calls += 1
                 stats.queue_seconds += started - job.enqueued_at
-                stats.prompt_tokens += self.model.count_prompt_tokens(job.request)
+                stats.prompt_tokens += sum(self.model.count_prompt_tokens(r) for r in (job.request, *job.also))
                 job.steps = iter(job.work(self.model))
                 job.taken_at = started
             for item in job.steps:

@@ -113,16 +113,17 @@ async def test_batched_scores_equal_one_at_a_time_with_the_real_model(real_model
 async def test_a_batch_is_scored_with_its_most_urgent_callers_priority(rater):
     rater, model = rater
     seen = []
-    score = rater._scheduler.score_options
+    score = rater._scheduler.score_many
 
-    async def recording(request, options, priority, purpose, **kwargs):
-        seen.append(priority)
-        return await score(request, options, priority, purpose, **kwargs)
+    async def recording(requests, priority, purpose, **kwargs):
+        seen.append((len(requests), priority))
+        return await score(requests, priority, purpose, **kwargs)
 
-    rater._scheduler.score_options = recording
+    rater._scheduler.score_many = recording
     await asyncio.gather(rater.rate(["an observation"]), rater.rate(["a plan to follow"], Priority.PLANNING))
     await rater.rate(["another observation"])
-    assert seen == [Priority.PLANNING] * 2 + [Priority.IMPORTANCE] * 2
+    # Each batch: the vivid and the ordinary reading, as one piece of work.
+    assert seen == [(2, Priority.PLANNING), (2, Priority.IMPORTANCE)]
 
 
 async def test_the_most_urgent_texts_are_scored_first_and_a_hastened_wait_counts(rater):

@@ -47,3 +47,21 @@ async def test_backends_without_probabilities_fall_back_to_a_constrained_choice(
         await scheduler.close()
     assert scores == [-math.inf, 0.0]
     assert model.history[0].grammar == 'root ::= "Yes" | "No"'
+
+
+@pytest.mark.model
+async def test_several_requests_scored_as_one_piece_of_work_read_as_each_alone(model):
+    questions = [LLMRequest(messages=[{"role": "user", "content": q}])
+                 for q in ("What do you do for work?", "Who do you live with?")]
+    requests = [(questions[0], ["I bake bread.", "I live with my sister."]), (questions[1], ["My sister Ana."]),
+                (questions[0], [])]
+    scheduler = LLMScheduler(model)
+    await scheduler.start()
+    try:
+        alone = [await scheduler.score_options(r, o, Priority.PLAYER, "player_chat") for r, o in requests]
+        calls = scheduler.stats["player_chat"].calls
+        together = await scheduler.score_many(requests, Priority.PLAYER, "player_chat")
+        assert scheduler.stats["player_chat"].calls == calls + 1  # one request to the model
+    finally:
+        await scheduler.close()
+    assert together == alone and together[2] == []

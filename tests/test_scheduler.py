@@ -314,7 +314,7 @@ def test_every_purpose_the_agents_ask_for_is_a_known_one():
     source = "\n".join(p.read_text() for p in (Path(__file__).parent.parent / "agent_server").rglob("*.py"))
     written = set(re.findall(r'Priority\.[A-Z_]+,\s*"(\w+)"', source))
     written |= set(re.findall(r'purpose="(\w+)"', source)) | set(re.findall(r'_utterance\([^)]*"(\w+)"\)', source))
-    written |= set(re.findall(r'score_options\([^)]*?,\s*priority,\s*"(\w+)"', source, re.S))
+    written |= set(re.findall(r'score_(?:options|many)\(.{0,200}?,\s*priority,\s*"(\w+)"', source, re.S))
     assert written <= PURPOSES, written - PURPOSES
     assert PURPOSES - written <= {"interview"}, PURPOSES - written  # interview's is a variable at one call
 

@@ -115,6 +115,22 @@ class LanguageModel(ABC):
         Backends that cannot pause score in one step."""
         yield self.score_options(request, options, per_token=per_token)
 
+    def score_many_in_steps(self, requests: list[tuple[LLMRequest, list[str]]], *,
+                            per_token: bool = False) -> Iterator[list[list[float]] | None]:
+        """Several requests' options scored (each request's scores, in order), in steps
+        as score_options_in_steps. Backends that can score them together do; this one
+        scores one request after another."""
+        out = []
+        for n, (request, options) in enumerate(requests):
+            if n:
+                yield None
+            for step in self.score_options_in_steps(request, options, per_token=per_token):
+                if step is not None:
+                    out.append(step)
+                    break
+                yield None
+        yield out
+
     def score_options(self, request: LLMRequest, options: list[str], *, per_token: bool = False) -> list[float]:
         """Log-probability of each option as the answer's beginning (with `per_token`, the
         mean over the option's tokens, so that long names are not penalised for length).
