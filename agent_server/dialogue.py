@@ -10,6 +10,7 @@ what one says becomes what the other knows: that is how news and invitations spr
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import logging
 import re
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 
 from agent_server import character
 from agent_server.answering import NOT_HEARD, Answering, asks_if_known, is_question, statements
-from agent_server.identity import _article
+from agent_server.identity import Identity, _article
 from agent_server.invitations import Invitations
 from agent_server.llm.grounding import whole_sentences
 from agent_server.topics import Topic, Topics
@@ -122,9 +123,7 @@ class Dialogue:
         """The names `mind` may use: its identity's, the town's, the other's; the words
         of its occupation (an assistant by trade may say it is one), and of the kin its
         identity speaks of (a father may speak of his son, whoever calls him son)."""
-        return (mind.identity.known_names() | self.town_names | {w for w in other.split() if w}
-                | set(re.findall(r"[a-z]+", (mind.identity.occupation or "").lower()))
-                | character.kin_words(mind.identity.own_words()))
+        return _own_names(mind.identity) | self.town_names | {w for w in other.split() if w}
 
     def _checked(self, text: str, mind: Mind, other: str, purpose: str, asked: str = "") -> str:
         """`text` (an answer to `asked`) if it keeps `mind` in character, else "" (counted
@@ -472,3 +471,11 @@ def _fallback_line(mind: Mind) -> str:
     occupation = mind.identity.occupation
     who = f"I'm {mind.first_name}, {_article(occupation)}" if occupation else f"I'm {mind.first_name}"
     return f"Sorry, I'm not sure what you mean. {who}."
+
+
+@functools.lru_cache(maxsize=1024)
+def _own_names(identity: Identity) -> frozenset[str]:
+    """The names and words an identity lets its agent use (Dialogue.known_names): read
+    for every line checked, so read once for each identity."""
+    return frozenset(identity.known_names() | set(re.findall(r"[a-z]+", (identity.occupation or "").lower()))
+                     | character.kin_words(identity.own_words()))

@@ -246,6 +246,16 @@ def _pronoun_of(name: str, texts: tuple[str, ...]) -> str:
     return ""
 
 
+def _own_pronouns(text: str, pronoun: str) -> str:
+    """`text` with the agent's pronoun ("she", "he"), its possessive before a noun
+    ("her regulars") and its reflexive in the first person."""
+    possessive = {"she": "her", "he": "his"}[pronoun]
+    reflexive = {"she": "herself", "he": "himself"}[pronoun]
+    text = re.sub(rf"\b{pronoun} (\w+)", lambda m: "I " + _with_i(m.group(1)), text)
+    text = re.sub(rf"\b{possessive} (?=[a-z])(?!(?:{_NOT_OWNED})\b)", "my ", text)
+    return re.sub(rf"\b{reflexive}\b", "myself", text)
+
+
 def in_first_person(text: str, name: str, pronoun: str = "", people: tuple[str, ...] = (),
                     *, opens_on_self: bool = False) -> str:
     """`text`, about the agent called `name` (whose pronoun is `pronoun`, "she" or "he",
@@ -257,8 +267,6 @@ def in_first_person(text: str, name: str, pronoun: str = "", people: tuple[str, 
     own = rf"(?:{re.escape(name)}|{re.escape(first)})(?!\w)"
     other = r"[A-Z][\w'-]*(?: [A-Z][\w'-]*)*"
     subject_pronoun = pronoun.capitalize() if pronoun else None
-    possessive = {"she": "her", "he": "his"}.get(pronoun, "")
-    reflexive = {"she": "herself", "he": "himself"}.get(pronoun, "")
     out = []
     about_self = opens_on_self
     # A clause after a semicolon whose subject is the agent's pronoun ("John Lin is Eddy
@@ -294,10 +302,7 @@ def in_first_person(text: str, name: str, pronoun: str = "", people: tuple[str, 
                 others = [m.start() for n in people for w in {n, n.split()[0]} if w and w not in name.split()
                           for m in re.finditer(rf"\b{re.escape(w)}\b", rest)]
                 cut = min(others, default=len(rest))
-                head, tail = rest[:cut], rest[cut:]
-                head = re.sub(rf"\b{pronoun} (\w+)", lambda m: "I " + _with_i(m.group(1)), head)
-                head = re.sub(rf"\b{possessive} (?=[a-z])(?!(?:{_NOT_OWNED})\b)", "my ", head)
-                head = re.sub(rf"\b{reflexive}\b", "myself", head)
+                head, tail = _own_pronouns(rest[:cut], pronoun), rest[cut:]
                 # The agent as the object of a clause of its own people ("..., and my
                 # neighbours come to him", "..., and my friends ask her for advice"); a
                 # "her" with a noun after it is a possessive, and was made "my".
@@ -328,10 +333,7 @@ def in_first_person(text: str, name: str, pronoun: str = "", people: tuple[str, 
             # Not where someone is named before ("Priya told Dana that she wants ...":
             # whose "she" is not known).
             cut = min([o for o in others if o >= at], default=len(sentence)) if not any(o < at for o in others) else at
-            head = re.sub(rf"\b{pronoun} (\w+)", lambda m: "I " + _with_i(m.group(1)), sentence[at:cut])
-            head = re.sub(rf"\b{possessive} (?=[a-z])(?!(?:{_NOT_OWNED})\b)", "my ", head)
-            head = re.sub(rf"\b{reflexive}\b", "myself", head)
-            sentence = sentence[:at] + head + sentence[cut:]
+            sentence = sentence[:at] + _own_pronouns(sentence[at:cut], pronoun) + sentence[cut:]
         if joined and out:
             out[-1] = f"{out[-1]}; {sentence}"
         else:
