@@ -47,6 +47,8 @@ class Step:
     place_id: str = ""
     # A whole chunk followed as one action, not decomposed (a distant agent: detail.py).
     coarse: bool = False
+    # The agent it goes to see, on a visit (places.py): it talks with them there.
+    visiting: str = ""
 
     @property
     def end(self) -> int:
@@ -110,6 +112,8 @@ class MindState:
     heard_events: list[HeardEvent] = field(default_factory=list)
     # Topics it has brought up, and with whom: topic key -> agent ids (topics.py).
     told: dict[str, list[str]] = field(default_factory=dict)
+    # When it last set out to see each agent on a visit (places.py): agent id -> game time.
+    visited: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -7,6 +7,13 @@ private room or bed is never offered. An arena's object is chosen by meaning alo
 
 Places cost few model calls: an hour's chunk chooses its area once (planning.py asks
 for it), and a routine action (the same text again) keeps the area chosen before.
+
+Visits: an action that seeks people ("ask her neighbours to help look for the dog",
+"visit Kenji", "let Maria know about the meeting") and says no place it happens at is
+done where they are, at their homes, one after another (`seeks`, `next_visit`): first
+those the agent has not told what it holds (its gathering, its news: topics.py), then
+those it has not gone to see lately, the nearest first. Its housemates are met at home.
+Arriving, the agent talks with the one it came for if they are there (reacting.py).
 """
 
 from __future__ import annotations
@@ -32,6 +39,22 @@ PLACE_MATCH_WEIGHT = 120.0
 # What a home, and one's own room in it, are for: the meaning an agent's own places have
 # to it beside their descriptions. (Eating is left out: with it, lunch "at the cafe" and
 # dinner "at the pub" went home.)
+# Words by which an action seeks people: a verb of going to see or speaking with someone,
+# then, within a few words, a person the agent knows or people at large.
+_SEEKING = ("ask|asks|asking|tell|tells|telling|invite|invites|inviting|visit|visits|visiting|meet|meets|meeting|"
+            "find|finds|finding|gather|gathers|gathering|warn|warns|warning|remind|reminds|reminding|alert|alerts|"
+            "alerting|let|lets|recruit|recruits|recruiting|rally|rallies|rallying|see|sees|seeing|"
+            "(?:call|calls|calling|check|checks|checking|knock|knocks|knocking) on|"
+            "(?:stop|stops|stopping|drop|drops|dropping) by|(?:check|checks|checking) in on|"
+            "(?:talk|talks|talking|speak|speaks|speaking|chat|chats|chatting) (?:to|with)|"
+            "(?:catch|catches|catching) up with|(?:round|rounds|rounding) up|(?:go|goes|going) (?:round|around) to")
+_PEOPLE_AT_LARGE = ("neighbours|neighbors|friends|everyone|everybody|people|residents|townspeople|townsfolk|"
+                    "others|relatives|volunteers|helpers")
+# Where an action says it happens: a place after one of these ("at the cafe", "to
+# Johnson Park"), or home.
+_LOCATIVE = re.compile(r"\b(?:at|in|inside|into|to|outside|near|by)\s+", re.IGNORECASE)
+# A person visited is not gone to again for this long (game seconds) while others wait.
+VISIT_AGAIN_S = 6 * 3600
 HOME_LIFE = "home: where one sleeps, wakes up, washes, gets dressed and rests"
 OWN_ROOM_LIFE = "one's own room: where one sleeps, wakes up, gets dressed and keeps one's things"
 
@@ -43,7 +66,8 @@ class PlaceChooser:
     places' meanings (`embedder`), and knows the `town`."""
 
     def __init__(self, scheduler: LLMScheduler, embedder: Embedder, town: Town,
-                 options: MindOptions = MindOptions(), residents: dict[str, frozenset[str]] | None = None) -> None:
+                 options: MindOptions = MindOptions(), residents: dict[str, frozenset[str]] | None = None,
+                 homes: dict[str, tuple[str, str]] | None = None) -> None:
         self._scheduler = scheduler
         self._embedder = embedder
         self._town = town
@@ -52,6 +76,8 @@ class PlaceChooser:
         # Private rooms and beds and who they belong to (Scenario.residents): no one
         # else's plans go into them.
         self.residents: dict[str, frozenset[str]] = residents or {}
+        # Each agent's name and home (agent id -> (name, home place id)): where a visit goes.
+        self.homes: dict[str, tuple[str, str]] = homes or {}
         self._place_vectors: dict[str, np.ndarray] = {}
 
     async def choose_place(self, mind: Mind, action: str, chunk: str) -> str:
@@ -88,6 +114,51 @@ class PlaceChooser:
             if match and len(owners) == 1:
                 found.append((match.start(), -len(head), owners[0].id))
         return min(found)[2] if found else ""
+
+    def seeks(self, mind: Mind, action: str) -> list[str] | None:
+        """The ids of the people `action` seeks (see the module's doc): those it names,
+        or everyone the agent knows for people at large; None when it seeks no one, or
+        says where it happens."""
+        known = {agent_id: name for agent_id, (name, _) in self.homes.items()
+                 if agent_id != mind.id and name in mind.identity.people}
+        names = {n: agent_id for agent_id, name in known.items() for n in {name, name.split()[0]}}
+        targets = "|".join([_PEOPLE_AT_LARGE, *(re.escape(n) for n in sorted(names, key=len, reverse=True))])
+        match = re.search(rf"\b(?:{_SEEKING})\s+(?:[\w'-]+\s+){{0,3}}?({targets})\b", action, re.IGNORECASE)
+        if match is None or self._says_where(mind, action):
+            return None
+        named = names.get(match.group(1)) or next(
+            (agent_id for n, agent_id in names.items() if n.lower() == match.group(1).lower()), None)
+        sought = [named] if named else list(known)
+        return [agent_id for agent_id in sought if self._home_sector(agent_id) != self._home_sector(mind.id)] or None
+
+    def _says_where(self, mind: Mind, action: str) -> bool:
+        """Whether `action` says where it happens: a place of the town, or home, right
+        after "at", "to", "in" ..."""
+        return any(self.named(mind, action[m.end():][:60]) and _opens_with_place(action[m.end():])
+                   for m in _LOCATIVE.finditer(action)) or bool(re.search(r"\b(?:at|go|goes|going) home\b", action))
+
+    async def next_visit(self, mind: Mind, sought: list[str], now: int) -> tuple[str, str] | None:
+        """Where the agent goes next among the homes of `sought` (agent ids), and whose:
+        first those it has not told what it holds, then those it has not visited lately,
+        the nearest first (see the module's doc); None if it has seen them all lately."""
+        told = {agent_id for key, ids in mind.state.told.items() if key.startswith(("event:", "news:"))
+                for agent_id in ids}
+        waiting = [a for a in sought if now - mind.state.visited.get(a, -VISIT_AGAIN_S) >= VISIT_AGAIN_S]
+        if not waiting:
+            return None
+        here = self._town.place(mind.current.place_id if mind.current and mind.current.place_id
+                                else mind.agent.home_place_id)
+        whom = min(waiting, key=lambda a: (a in told, _distance(here, self._town.place(self._home_sector(a)))))
+        mind.state.visited[whom] = now
+        sector = self._town.place(self._home_sector(whom))
+        arenas = [p for p in self._town.children(sector.id) if p.kind == ARENA and self._may_enter(mind, p.id)]
+        fields = {**self._place_fields(mind, f"visit {self.homes[whom][0]}", f"visit {self.homes[whom][0]}"),
+                  "sector": sector.name}
+        arena = await self._pick(mind, "arena", arenas, fields)
+        return (arena or sector).id, whom
+
+    def _home_sector(self, agent_id: str) -> str:
+        return self._town.sector_of(self.homes[agent_id][1]).id if agent_id in self.homes else ""
 
     async def area_for(self, mind: Mind, chunk: Step) -> str:
         """Where an hour's chunk happens: its own place if it has one (a commitment: the
@@ -188,3 +259,13 @@ class PlaceChooser:
             self._place_vectors[text] = embedder.embed(text)
         return self._place_vectors[text]
 
+
+
+def _opens_with_place(text: str) -> bool:
+    """Whether a place's name would open `text` ("the cafe ...", "Johnson Park ..."), not
+    come later in it: the words are capitalised, or "the"/"home" open it."""
+    return bool(re.match(r"(?:the\s+|home\b|[A-Z])", text))
+
+
+def _distance(a: town_pb2.Place, b: town_pb2.Place) -> float:
+    return float(np.hypot(a.position.x - b.position.x, a.position.z - b.position.z))

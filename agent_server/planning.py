@@ -366,16 +366,29 @@ class Planner:
 
     async def decompose(self, mind: Mind, chunk: Step, *, start: int, end: int) -> list[Step]:
         """The chunk from `start` to `end` as 5-15-minute actions, each at a known place:
-        the chunk's area (sector and arena) is chosen once, each action's object in it."""
+        the chunk's area (sector and arena) is chosen once, each action's object in it;
+        or, for a chunk that seeks people, each action at the home of the next one
+        (places.py)."""
         minutes = max(5, (end - start) // 60)
         text = await mind.ask(
             decompose.build(name=mind.name, summary=mind.summary, clock=mind.clock(start), chunk=chunk.description),
             Priority.PLANNING, "decompose",
         )
-        area = await self.places.area_for(mind, chunk)
+        sought = None if chunk.place_id else self.places.seeks(mind, chunk.description)
+        area = None if sought else await self.places.area_for(mind, chunk)
         steps, at = [], start
         for duration, action in decompose.parse(text, minutes, chunk.description):
-            steps.append(Step(at, duration, action, self.places.choose_object(mind, area, action, chunk.description)))
+            # A chunk that seeks people goes from one to the next, an action at each; so
+            # does an action that seeks them in a chunk that says no place.
+            seeking = sought or (None if chunk.place_id else self.places.seeks(mind, action))
+            visit = await self.places.next_visit(mind, seeking, at) if seeking else None
+            if visit is not None:
+                steps.append(Step(at, duration, action, visit[0], visiting=visit[1]))
+            else:
+                if area is None:
+                    area = await self.places.area_for(mind, chunk)
+                steps.append(Step(at, duration, action, self.places.choose_object(mind, area, action,
+                                                                                  chunk.description)))
             at += duration * 60
         await mind.remember(
             "plan", [f"At {_clock(start)} {mind.name} will " + "; then ".join(s.description for s in steps)], start,
@@ -386,6 +399,11 @@ class Planner:
     async def coarse(self, mind: Mind, chunk: Step, *, start: int, end: int) -> list[Step]:
         """The chunk from `start` to `end` as one action at its place: no decomposition
         (and, for a routine hour, no model call at all)."""
+        sought = None if chunk.place_id else self.places.seeks(mind, chunk.description)
+        visit = await self.places.next_visit(mind, sought, start) if sought else None
+        if visit is not None:
+            return [Step(start, max(5, (end - start) // 60), chunk.description, visit[0], coarse=True,
+                         visiting=visit[1])]
         area = await self.places.area_for(mind, chunk)
         place = self.places.choose_object(mind, area, chunk.description, chunk.description)
         return [Step(start, max(5, (end - start) // 60), chunk.description, place, coarse=True)]

@@ -1,7 +1,8 @@
 """Reacting: every perception the world reports becomes an observation in the memory
 stream (a repeated, unchanged one is not stored again), and for each newly observed
 agent a constrained decision says whether to keep to the plan, talk to it, or do
-something else, which replans from now."""
+something else, which replans from now. An agent on a visit (places.py) talks with the
+one it came to see once they are near and free."""
 
 from __future__ import annotations
 
@@ -65,9 +66,12 @@ class Reactor:
             if mind.state.last_seen.get(key) != text:
                 mind.state.last_seen[key] = text
                 new.append((key, text, perception.distance))
+        visit = self._visit(mind, state, now, names, busy)
         if not new:
-            return None
+            return visit
         await mind.remember("observation", [text for _, text, _ in new], now)
+        if visit is not None:
+            return visit
         asleep = mind.current is not None and mind.current.description == "sleeping"
         for key, text, distance in new:
             if key not in names or key in busy or mind.in_conversation or asleep or text.endswith(" is sleeping"):
@@ -84,6 +88,21 @@ class Reactor:
             if reaction:
                 return reaction
         return None
+
+    @staticmethod
+    def _visit(mind: Mind, state: agents_pb2.AgentState, now: int, names: dict[str, str],
+               busy: set[str]) -> Reaction | None:
+        """On a visit (places.py), the one the agent came to see, within talking distance
+        and free: it talks with them; no choice is asked of the model, the plan made it."""
+        step = mind.current
+        whom = step.visiting if step is not None else ""
+        if not whom or whom in busy or mind.in_conversation or whom not in names:
+            return None
+        if now - mind.state.last_talked.get(whom, -CONVERSATION_COOLDOWN) < CONVERSATION_COOLDOWN:
+            return None
+        near = any(p.WhichOneof("subject") == "agent" and p.agent.agent_id == whom and p.distance <= TALKING_DISTANCE
+                   for p in state.perceptions)
+        return Reaction("talk", whom) if near else None
 
     async def decide(self, mind: Mind, other_id: str, other_name: str, observation: str, now: int,
                      *, can_talk: bool) -> Reaction | None:
@@ -108,8 +127,13 @@ class Reactor:
     async def change_course(self, mind: Mind, instead: str, now: int, because: str) -> None:
         """Replan from now: the new action for 15 minutes, then the rest of the hour anew."""
         chunk = mind.chunk_at(now)
-        place = await self._places.choose_place(mind, instead, chunk.description if chunk else instead)
-        mind.state.actions = [Step(now, 15, instead, place)]
+        sought = self._places.seeks(mind, instead)
+        visit = await self._places.next_visit(mind, sought, now) if sought else None
+        if visit is not None:
+            mind.state.actions = [Step(now, 15, instead, visit[0], visiting=visit[1])]
+        else:
+            place = await self._places.choose_place(mind, instead, chunk.description if chunk else instead)
+            mind.state.actions = [Step(now, 15, instead, place)]
         await mind.remember("plan", [f"{mind.name} decided to {instead} because {because}"], now,
                             priority=Priority.PLANNING)
 

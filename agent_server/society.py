@@ -51,7 +51,8 @@ class Society:
         self.save = save
         # The cognitive functions, each given the faculties it thinks with.
         f = faculties
-        places = PlaceChooser(f.scheduler, f.retriever.embedder, f.town, options, scenario.residents())
+        places = PlaceChooser(f.scheduler, f.retriever.embedder, f.town, options, scenario.residents(),
+                              homes={a.id: (a.name, a.home_place_id) for a in scenario.agents})
         self.planner = Planner(f.scheduler, f.detail, f.start_date, places, options)
         self.reactor = Reactor(places, f.town, f.detail)
         self.reflector = Reflector(f.memory, options)

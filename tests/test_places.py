@@ -50,14 +50,16 @@ async def choosing(tmp_path, smallville, embedder, request):
         model = request.param
     scheduler = LLMScheduler(model)
     await scheduler.start()
-    chooser = PlaceChooser(scheduler, embedder, smallville.town, residents=smallville.residents())
+    chooser = PlaceChooser(scheduler, embedder, smallville.town, residents=smallville.residents(),
+                           homes={a.id: (a.name, a.home_place_id) for a in smallville.agents})
     with MemoryStore(tmp_path / "places.db", embedder) as memory:
         faculties = Faculties(scheduler=scheduler, memory=memory, retriever=Retriever(memory, embedder),
                               importance=ImportanceRater(scheduler), town=smallville.town)
 
         def mind(agent_id: str) -> Mind:
             agent = smallville.agent(agent_id)
-            return Mind(agent, faculties, MindState(known_sectors=sectors_known_from_seed(smallville, agent)))
+            return Mind(agent, faculties, MindState(known_sectors=sectors_known_from_seed(smallville, agent)),
+                        identity=smallville.identity(agent_id))
 
         yield chooser, mind, model
     await scheduler.close()
@@ -98,3 +100,62 @@ async def test_with_the_real_model_everyone_goes_to_bed_in_their_own_room(choosi
         if agent.id not in residents.get(place, ()):
             wrong[agent.id] = place
     assert not wrong
+
+
+@pytest.mark.parametrize("choosing", [ScriptedModel(_always_carmens)], indirect=True)
+async def test_an_action_that_seeks_people_goes_to_their_homes_one_after_another(choosing, smallville):
+    chooser, mind, _ = choosing
+    isabella = mind("isabella_rodriguez")
+    everyone = {a.id for a in smallville.agents} - {"isabella_rodriguez"}
+    # Isabella lives in Oak Hill Apartments: her neighbours there are met at home.
+    housemates = {a.id for a in smallville.agents if a.home_place_id.startswith("oak_hill_apartments")}
+    for action in ("ask her neighbours to help decorate the cafe", "invite friends to the party",
+                   "go round to everyone to tell them about the party"):
+        assert set(chooser.seeks(isabella, action)) == everyone - housemates, action
+    assert chooser.seeks(isabella, "visit Tom Moreno") == ["tom_moreno"]
+    assert chooser.seeks(isabella, "let Klaus know about the party") == ["klaus_mueller"]
+    # It says where it happens, or seeks no one.
+    for action in ("meet friends at Hobbs Cafe", "ask customers how the coffee is", "bake bread for the cafe",
+                   "invite friends to the party at the cafe", "go home and tell everyone"):
+        assert chooser.seeks(isabella, action) is None, action
+
+    # Those it has not told what it holds first, the nearest of them first; each once.
+    sought = chooser.seeks(isabella, "ask her neighbours to help decorate the cafe")
+    isabella.state.told["event:hobbs_cafe:147600"] = ["tom_moreno"]
+    now, visits = 8 * 3600, []
+    while (visit := await chooser.next_visit(isabella, sought, now)) is not None:
+        visits.append(visit)
+        now += 15 * 60
+    whom = [w for _, w in visits]
+    assert sorted(whom) == sorted(sought) and whom[-1] == "tom_moreno"
+    for place, agent_id in visits:
+        home = smallville.town.sector_of(smallville.agent(agent_id).home_place_id)
+        assert smallville.town.sector_of(place).id == home.id
+        assert "isabella_rodriguez" in chooser.residents.get(place, {"isabella_rodriguez"})  # no one's private room
+    # Not again for a while; then again.
+    assert await chooser.next_visit(isabella, sought, now) is None
+    assert await chooser.next_visit(isabella, sought, now + 24 * 3600) is not None
+
+
+def test_on_a_visit_the_agent_talks_with_the_one_it_came_to_see_when_they_are_near_and_free(smallville):
+    from agent_server.mind import Step
+    from agent_server.reacting import CONVERSATION_COOLDOWN, Reactor
+    from simulacra.v1 import agents_pb2
+
+    isabella = Mind(smallville.agent("isabella_rodriguez"), None, MindState())
+    isabella.current = Step(8 * 3600, 15, "ask Tom to help", "moreno_family_house.kitchen", visiting="tom_moreno")
+    names = {"tom_moreno": "Tom Moreno", "klaus_mueller": "Klaus Mueller"}
+
+    def seeing(agent_id: str, distance: float) -> agents_pb2.AgentState:
+        state = agents_pb2.AgentState(agent_id="isabella_rodriguez")
+        state.perceptions.add(agent=agents_pb2.PerceivedAgent(agent_id=agent_id, activity="cooking"),
+                              distance=distance)
+        return state
+
+    now = 8 * 3600 + 300
+    assert Reactor._visit(isabella, seeing("tom_moreno", 2.0), now, names, set()).other_id == "tom_moreno"
+    assert Reactor._visit(isabella, seeing("tom_moreno", 20.0), now, names, set()) is None  # not near yet
+    assert Reactor._visit(isabella, seeing("klaus_mueller", 2.0), now, names, set()) is None  # not the one
+    assert Reactor._visit(isabella, seeing("tom_moreno", 2.0), now, names, {"tom_moreno"}) is None  # busy
+    isabella.state.last_talked["tom_moreno"] = now - CONVERSATION_COOLDOWN // 2
+    assert Reactor._visit(isabella, seeing("tom_moreno", 2.0), now, names, set()) is None  # talked lately
