@@ -161,6 +161,39 @@ def asks_if_known(question: str) -> bool:
     return is_question(question) and bool(_IF_KNOWN.search(question)) and not of_asker(question)
 
 
+# Words a question whether one knows of something asks with, which say nothing of what
+# it asks about.
+_ASKING_WORDS = frozenset("""about anything something heard hear know knew learn learned learnt have what that
+this there these those lately recently news going happened happening with from your they them their been were does
+could would should into over also just then than when where which while will much more some very""".split())
+
+
+def _stem(word: str) -> str:
+    """`word` in lower case without an ending of inflection ("searching", "walks"), where
+    four letters or more are left."""
+    word = word.lower()
+    stem = re.sub(r"(?:ing|ed|es|s)$", "", word)
+    return stem if len(stem) >= 4 else word
+
+
+def naming(question: str, known: Iterable[str], *, asker: str = "") -> str | None:
+    """Asked whether it heard of something (asks_if_known) and finding no statement that
+    answers by the readings, the agent still knows of it if a statement it knows names
+    everything the question asks about (its words of 4 letters or more but the words of
+    asking and the asker's name: "Do you know anything about a rascal search?" is about
+    "rascal" and "search"): the shortest such statement, which it tells; None if none
+    does (it has not heard: NOT_HEARD). A small model reads a question in words no one
+    would use ("a rascal search") as answered by nothing, though the agent knows "Grace
+    asked me to help her search Johnson Park for Rascal ..."."""
+    about = {_stem(w) for w in _words(question) if len(w) >= 4 and w.lower() not in _ASKING_WORDS}
+    about -= {_stem(w) for w in asker.split()}
+    if not about:
+        return None
+    holding = [k for k in known if about <= {_stem(w) for w in _words(k)} and len(k.split()) <= MAX_WORDS
+               and not k.startswith(f"{TOLD_BACK} you")]
+    return min(holding, key=len, default=None)
+
+
 def asks_who(question: str) -> bool:
     """Whether `question` asks who someone is, or who did or does something: an answer to
     it names someone, or says how they are kin (names_someone)."""

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from agent_server import character
-from agent_server.answering import NOT_HEARD, Answering, asks_if_known, is_question, statements
+from agent_server.answering import NOT_HEARD, Answering, asks_if_known, is_question, naming, statements
 from agent_server.identity import Identity, _article
 from agent_server.invitations import Invitations
 from agent_server.llm.grounding import whole_sentences
@@ -277,19 +277,23 @@ class Dialogue:
             # (answering.py); the model writes the answer otherwise.
             said = [t for sid, _, t in conversation.lines if sid == mind.id]
             told = [t for sid, _, t in conversation.lines if sid == PLAYER_ID]
-            answer = await self.answering.find(mind, text, statements(mind, found, player, told),
-                                               priority=Priority.PLAYER, purpose="player_chat", asker=player,
-                                               unsaid=said)
+            knows = statements(mind, found, player, told)
+            answer = await self.answering.find(mind, text, knows, priority=Priority.PLAYER, purpose="player_chat",
+                                               asker=player, unsaid=said)
             if (answer is not None and character.speaks_in_person(answer.text, player)
                     and not character.breaks_character(answer.text, known, text, name=mind.name, listener=player,
                                                        pushed=tuple(told))):
                 shown.append(answer.text)
                 yield answer.text
             elif answer is None and asks_if_known(text) and self.answering.reads("player_chat"):
-                # Asked whether it heard of something, and nothing it knows answers:
-                # it has not (the model would tell of what it never heard).
-                shown.append(NOT_HEARD)
-                yield NOT_HEARD
+                # Asked whether it heard of something, and nothing it knows answers: it
+                # tells what it knows that names it, or it has not heard (the model would
+                # tell of what it never heard).
+                line = naming(text, [k for k in knows if k not in said], asker=player)
+                line = line if line and character.speaks_in_person(line, player) and not character.breaks_character(
+                    line, known, text, name=mind.name, listener=player, pushed=tuple(told)) else NOT_HEARD
+                shown.append(line)
+                yield line
             for attempt in range(0 if shown else 2):
                 # A second try, at the player's priority: after an answer that broke
                 # character, the same prompt sampled anew and warmer (a reminder in the
@@ -421,13 +425,17 @@ class Dialogue:
         memories = [s.node.description for s in used]
         question = character.neutralise(question)
         # A question the agent knows the answer to is answered with what it knows.
-        answer = await self.answering.find(mind, question, statements(mind, memories, ""),
-                                           priority=priority, purpose="interview")
+        knows = statements(mind, memories, "")
+        answer = await self.answering.find(mind, question, knows, priority=priority, purpose="interview")
         if answer is not None and not character.breaks_character(answer.text, self.known_names(mind), question,
                                                                  name=mind.name):
             return answer.text, used
         if answer is None and asks_if_known(question) and self.answering.reads("interview"):
-            return NOT_HEARD, used  # nothing it knows tells of it: it has not heard
+            # Nothing it knows answers: what it knows that names it, or it has not heard.
+            line = naming(question, knows)
+            if line and not character.breaks_character(line, self.known_names(mind), question, name=mind.name):
+                return line, used
+            return NOT_HEARD, used
         for attempt in range(2):
             request = interview.build(name=mind.name, summary=mind.own_summary,
                                       memories=mind.of_self(memories), question=question,

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import grpc
 import pytest
 
-from agent_server.answering import (ANSWERS_NATS, NOT_HEARD, Answering, asks_if_known, asks_who, clauses, named, names_someone, of_asker,
+from agent_server.answering import (ANSWERS_NATS, NOT_HEARD, Answering, asks_if_known, asks_who, clauses, named, names_someone, naming, of_asker,
                                     own_statements, statements, told_back)
 from agent_server.identity import Identity
 from agent_server.llm.base import LLMRequest
@@ -215,6 +215,21 @@ async def test_asked_whether_it_heard_of_what_nothing_it_knows_tells_the_agent_h
     scripted_model.likely = ANSWERS_NATS - 1
     scripted_model.says = "I was at the cafe all evening."
     assert await _chat(scripted_server, "Where were you last night?") == "I was at the cafe all evening."
+    # Where the readings find nothing, a statement it knows that names all that is asked
+    # about is told: the agent knows of it.
+    said = await _chat(scripted_server, "Did you hear anything about the walks in Oak Park lately?")
+    assert said == "I live in the Rodriguez Apartment and like to walk in Oak Park after work."
+
+
+def test_asked_whether_it_knows_of_something_a_statement_naming_all_it_asks_about_tells_it():
+    known = ["I play football in Johnson Park most afternoons.",
+             "Grace asked me to help her search Johnson Park for Rascal today at 4 pm.",
+             "You told me you're searching for a rascal."]
+    assert naming("Do you know anything about a rascal search?", known) == known[1]
+    assert naming("Have you heard about the searching for Rascal?", known) == known[1]
+    assert naming("Did you hear about the fire?", known) is None
+    assert naming("Do you know anything about the search at the library?", known) is None  # not all of it
+    assert naming("Did you hear anything about Sam?", known, asker="Sam") is None  # asks about nothing
 
 
 async def test_a_line_that_asks_nothing_is_not_weighed(scripted_server, scripted_model):
