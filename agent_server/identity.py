@@ -208,7 +208,7 @@ def _with_i(rest: str) -> str:
 # A joiner ("and", "but", "or", "then", a comma), an adverb perhaps, the word joined, and
 # the word after it (_joined_verbs).
 _JOINED = re.compile(rf"(?:\b(\w+))?(?:,? \b(?:and|but|or|then)\b|,) ((?:{'|'.join(sorted(_ADVERBS))}) )?"
-                     r"([a-z]\w*)(?: (\w+))?")
+                     r"([a-z]\w*)(?:(?= (\w+)))?")
 
 
 def _joined_verbs(rest: str) -> str:

@@ -99,6 +99,9 @@ async def test_every_prompt_an_agent_speaks_or_decides_from_carries_its_identity
      "I have been married to Jane for twenty years and live in the Moreno House."),
     ("Ann Lee has tea most evenings and talks politics with Sam Moore.", "Ann Lee", "she",
      "I have tea most evenings and talk politics with Sam Moore."),
+    # A verb joined after a list of adjectives ("warm, outgoing and loves ...").
+    ("Ann Lee is warm, outgoing and loves making people feel welcome.", "Ann Lee", "she",
+     "I am warm, outgoing and love making people feel welcome."),
     # A clause of the agent's own after a semicolon; the two of a pair are "we" after it.
     ("Ann Lee is Tom Moreno's mother; she wishes he would visit.", "Ann Lee", "she",
      "I am Tom Moreno's mother; I wish he would visit."),
