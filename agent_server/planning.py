@@ -375,12 +375,16 @@ class Planner:
             Priority.PLANNING, "decompose",
         )
         sought = None if chunk.place_id else self.places.seeks(mind, chunk.description)
+        # An event the agent is committed to keeps every action at its place.
+        committed = any(c.place_id == chunk.place_id and c.description == chunk.description
+                        for c in mind.state.commitments)
         area = None if sought else await self.places.area_for(mind, chunk)
         steps, at = [], start
         for duration, action in decompose.parse(text, minutes, chunk.description):
             # A chunk that seeks people goes from one to the next, an action at each; so
-            # does an action that seeks them in a chunk that says no place.
-            seeking = sought or (None if chunk.place_id else self.places.seeks(mind, action))
+            # does an action that seeks them, in a chunk at a place of its habits too
+            # ("ask her neighbours to help her search" in an hour of walking in the park).
+            seeking = sought or (None if committed else self.places.seeks(mind, action))
             visit = await self.places.next_visit(mind, seeking, at) if seeking else None
             if visit is not None:
                 steps.append(Step(at, duration, action, visit[0], visiting=visit[1]))
