@@ -47,7 +47,8 @@ class Step:
     place_id: str = ""
     # A whole chunk followed as one action, not decomposed (a distant agent: detail.py).
     coarse: bool = False
-    # The agent it goes to see, on a visit (places.py): it talks with them there.
+    # The agent it goes to see, on a visit (places.py): it talks with them there; for an
+    # hour's chunk, places.ANYONE: a round of visits to everyone it knows.
     visiting: str = ""
 
     @property

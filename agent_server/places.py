@@ -53,6 +53,9 @@ _PEOPLE_AT_LARGE = ("neighbours|neighbors|friends|everyone|everybody|people|resi
 # Where an action says it happens: a place after one of these ("at the cafe", "to
 # Johnson Park"), or home.
 _LOCATIVE = re.compile(r"\b(?:at|in|inside|into|to|outside|near|by)\s+", re.IGNORECASE)
+# A round of visits to everyone the agent knows (Step.visiting): inviting people to an
+# event it hosts (planning.hosting).
+ANYONE = "*"
 # A person visited is not gone to again for this long (game seconds) while others wait.
 VISIT_AGAIN_S = 6 * 3600
 HOME_LIFE = "home: where one sleeps, wakes up, washes, gets dressed and rests"
@@ -128,8 +131,16 @@ class PlaceChooser:
             return None
         named = names.get(match.group(1)) or next(
             (agent_id for n, agent_id in names.items() if n.lower() == match.group(1).lower()), None)
-        sought = [named] if named else list(known)
-        return [agent_id for agent_id in sought if self._home_sector(agent_id) != self._home_sector(mind.id)] or None
+        if not named:
+            return self.everyone(mind) or None
+        return [named] if self._home_sector(named) != self._home_sector(mind.id) else None
+
+    def everyone(self, mind: Mind) -> list[str]:
+        """The ids of the people the agent knows who live elsewhere: whom a round of
+        visits goes to (its housemates it meets at home)."""
+        return [agent_id for agent_id, (name, _) in self.homes.items()
+                if agent_id != mind.id and name in mind.identity.people
+                and self._home_sector(agent_id) != self._home_sector(mind.id)]
 
     def _says_where(self, mind: Mind, action: str) -> bool:
         """Whether `action` says where it happens: a place of the town, or home, right

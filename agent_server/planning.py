@@ -24,7 +24,7 @@ from agent_server.clock import SECONDS_PER_DAY, day_of, weekday_of
 from agent_server.detail import LevelOfDetail
 from agent_server.mind import Mind, Step
 from agent_server.options import MindOptions
-from agent_server.places import PlaceChooser
+from agent_server.places import ANYONE, PlaceChooser
 from agent_server.prompts import day_plan, decompose, hourly_plan, summary
 from agent_server.routine import Routine, read as read_routine
 from agent_server.scheduler import LLMScheduler, Priority, Urgency, WorkAhead, urgent_work
@@ -48,13 +48,26 @@ SLOW_WAIT_S = 5.0
 ARRIVAL_MINUTES = 30
 # A host spends the hour before its event at the place, getting it ready.
 PREPARE_HOURS = 1
+# And an hour, this long before it gets ready, going round the homes of the people it
+# knows to invite them (places.py's visits); on the evening before (at EVENING_HOUR) if
+# that hour would come before EARLIEST_VISIT_HOUR.
+INVITE_HOURS_BEFORE = 5
+EARLIEST_VISIT_HOUR = 8
+EVENING_HOUR = 18
 
 
 def hosting(place_name: str, event: str, place_id: str, start: int, end: int) -> list[Step]:
     """The commitments of an agent who hosts `event` (its words: "the tea party") at a
-    place from `start` to `end`: getting the place ready the hour before, then the event."""
+    place from `start` to `end`: going round to invite the people it knows, getting the
+    place ready the hour before, then the event. (A 135M model's plans for Grace, who
+    was gathering her neighbours to search for her dog at 4 pm, were to walk the dog all
+    morning: she met no one before the search.)"""
     ready = start - start % 3600 - PREPARE_HOURS * 3600
-    return [Step(ready, (start - ready) // 60, f"get {place_name} ready for {event}", place_id),
+    invite = ready - INVITE_HOURS_BEFORE * 3600
+    if invite % SECONDS_PER_DAY < EARLIEST_VISIT_HOUR * 3600:
+        invite = (invite // SECONDS_PER_DAY - 1) * SECONDS_PER_DAY + EVENING_HOUR * 3600
+    return [Step(invite, 60, f"go round to invite people to {event}", visiting=ANYONE),
+            Step(ready, (start - ready) // 60, f"get {place_name} ready for {event}", place_id),
             Step(start, max(1, (end - start) // 60), f"host {event} at {place_name}", place_id)]
 
 
@@ -324,7 +337,8 @@ class Planner:
             for i, chunk in enumerate(mind.state.hourly):
                 if chunk.start < commitment.end and commitment.start < chunk.end and chunk.end > now \
                         and chunk.description != commitment.description:
-                    held = Step(chunk.start, chunk.minutes, commitment.description, commitment.place_id)
+                    held = Step(chunk.start, chunk.minutes, commitment.description, commitment.place_id,
+                                visiting=commitment.visiting)
                     mind.state.hourly[i] = held
                     mind.state.actions = [a for a in mind.state.actions
                                           if not (a.start >= max(now, held.start) and a.start < held.end)]
@@ -374,7 +388,7 @@ class Planner:
             decompose.build(name=mind.name, summary=mind.summary, clock=mind.clock(start), chunk=chunk.description),
             Priority.PLANNING, "decompose",
         )
-        sought = None if chunk.place_id else self.places.seeks(mind, chunk.description)
+        sought = self._sought(mind, chunk)
         # An event the agent is committed to keeps every action at its place.
         committed = any(c.place_id == chunk.place_id and c.description == chunk.description
                         for c in mind.state.commitments)
@@ -400,10 +414,18 @@ class Planner:
         )
         return steps
 
+    def _sought(self, mind: Mind, chunk: Step) -> list[str] | None:
+        """The people an hour's chunk goes to see (places.py): everyone the agent knows
+        for a round of visits it committed to (inviting people to what it hosts), those
+        its words seek where it says no place; None if it seeks no one."""
+        if chunk.visiting == ANYONE:
+            return self.places.everyone(mind) or None
+        return None if chunk.place_id else self.places.seeks(mind, chunk.description)
+
     async def coarse(self, mind: Mind, chunk: Step, *, start: int, end: int) -> list[Step]:
         """The chunk from `start` to `end` as one action at its place: no decomposition
         (and, for a routine hour, no model call at all)."""
-        sought = None if chunk.place_id else self.places.seeks(mind, chunk.description)
+        sought = self._sought(mind, chunk)
         visit = await self.places.next_visit(mind, sought, start) if sought else None
         if visit is not None:
             return [Step(start, max(5, (end - start) // 60), chunk.description, visit[0], coarse=True,

@@ -385,11 +385,14 @@ class Society:
         return conversation
 
     def _commit_to_hosted_events(self, mind: Mind) -> None:
-        """A host's events (its seeds': Scenario.hosted_events) are its commitments: it is
-        at the place, and gets it ready the hour before (planning.hosting). Kept in the
+        """A host's events (its seeds': Scenario.hosted_events) are its commitments: it goes
+        round to invite people, it is at the place, and gets it ready the hour before
+        (planning.hosting); those over before the game began are not. Kept in the
         save; added to a mind restored from a save made before it had them."""
         for start, end, place_id, event in self.scenario.hosted_events(mind.id):
             for step in hosting(self.f.town.place(place_id).name, event, place_id, start, end):
+                if step.end <= self.world.game_time:
+                    continue  # before the simulation began (a round of invitations the evening before)
                 if not any(c.start == step.start and c.place_id == step.place_id for c in mind.state.commitments):
                     mind.state.commitments.append(step)
             # ... and what it may invite others to (topics.py).

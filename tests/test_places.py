@@ -159,3 +159,34 @@ def test_on_a_visit_the_agent_talks_with_the_one_it_came_to_see_when_they_are_ne
     assert Reactor._visit(isabella, seeing("tom_moreno", 2.0), now, names, {"tom_moreno"}) is None  # busy
     isabella.state.last_talked["tom_moreno"] = now - CONVERSATION_COOLDOWN // 2
     assert Reactor._visit(isabella, seeing("tom_moreno", 2.0), now, names, set()) is None  # talked lately
+
+
+def test_a_host_goes_round_to_invite_everyone_it_knows_hours_before_its_event(smallville):
+    from agent_server.planning import hosting
+    from agent_server.places import ANYONE
+
+    day = 2 * 24 * 3600
+    invite, ready, event = hosting("Johnson Park", "the search", "johnson_park", day + 16 * 3600, day + 17 * 3600)
+    assert (invite.start, invite.minutes, invite.visiting, invite.place_id) == (day + 10 * 3600, 60, ANYONE, "")
+    assert "invite" in invite.description and ready.start == day + 15 * 3600 and event.place_id == "johnson_park"
+    # An early event: the evening before.
+    invite, *_ = hosting("Hobbs Cafe", "breakfast", "hobbs_cafe", day + 9 * 3600, day + 10 * 3600)
+    assert invite.start == day - 24 * 3600 + 18 * 3600
+
+
+@pytest.mark.parametrize("choosing", [ScriptedModel(_always_carmens)], indirect=True)
+async def test_a_round_of_visits_goes_to_everyone_who_lives_elsewhere(choosing, smallville):
+    from agent_server.mind import Step
+    from agent_server.places import ANYONE
+    from agent_server.planning import Planner
+
+    chooser, mind, _ = choosing
+    isabella = mind("isabella_rodriguez")
+    planner = Planner.__new__(Planner)
+    planner.places = chooser
+    everyone = set(chooser.everyone(isabella))
+    assert everyone and not any(smallville.agent(a).home_place_id.startswith("oak_hill_apartments") for a in everyone)
+    # Whatever the words of the hour, a committed round goes to them all.
+    assert set(planner._sought(isabella, Step(10 * 3600, 60, "host duties", "", visiting=ANYONE))) == everyone
+    assert planner._sought(isabella, Step(10 * 3600, 60, "visit Tom Moreno", "")) == ["tom_moreno"]
+    assert planner._sought(isabella, Step(10 * 3600, 60, "visit Tom Moreno", "hobbs_cafe")) is None
