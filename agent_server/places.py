@@ -13,7 +13,9 @@ Visits: an action that seeks people ("ask her neighbours to help look for the do
 done where they are, at their homes, one after another (`seeks`, `next_visit`): first
 those the agent has not told what it holds (its gathering, its news: topics.py), then
 those it has not gone to see lately, the nearest first. Its housemates are met at home.
-Arriving, the agent talks with the one it came for if they are there (reacting.py).
+A host's hour of going round to invite people (planning.hosting) visits everyone it
+knows (ANYONE). Arriving, the agent talks with the one it came for if they are there
+(reacting.py).
 """
 
 from __future__ import annotations
@@ -36,9 +38,6 @@ from simulacra.v1 import town_pb2
 # actions, a weight of 5 with no sense of home or privacy put 23% of actions in an
 # acceptable room (and 14 in someone else's); with both and this weight, 92%.
 PLACE_MATCH_WEIGHT = 120.0
-# What a home, and one's own room in it, are for: the meaning an agent's own places have
-# to it beside their descriptions. (Eating is left out: with it, lunch "at the cafe" and
-# dinner "at the pub" went home.)
 # Words by which an action seeks people: a verb of going to see or speaking with someone,
 # then, within a few words, a person the agent knows or people at large.
 _SEEKING = ("ask|asks|asking|tell|tells|telling|invite|invites|inviting|visit|visits|visiting|meet|meets|meeting|"
@@ -58,6 +57,9 @@ _LOCATIVE = re.compile(r"\b(?:at|in|inside|into|to|outside|near|by)\s+", re.IGNO
 ANYONE = "*"
 # A person visited is not gone to again for this long (game seconds) while others wait.
 VISIT_AGAIN_S = 6 * 3600
+# What a home, and one's own room in it, are for: the meaning an agent's own places have
+# to it beside their descriptions. (Eating is left out: with it, lunch "at the cafe" and
+# dinner "at the pub" went home.)
 HOME_LIFE = "home: where one sleeps, wakes up, washes, gets dressed and rests"
 OWN_ROOM_LIFE = "one's own room: where one sleeps, wakes up, gets dressed and keeps one's things"
 
@@ -269,7 +271,6 @@ class PlaceChooser:
         if text not in self._place_vectors:
             self._place_vectors[text] = embedder.embed(text)
         return self._place_vectors[text]
-
 
 
 def _opens_with_place(text: str) -> bool:
