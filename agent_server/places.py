@@ -10,7 +10,9 @@ for it), and a routine action (the same text again) keeps the area chosen before
 
 Visits: an action that seeks people ("ask her neighbours to help look for the dog",
 "visit Kenji", "let Maria know about the meeting") and says no place it happens at is
-done where they are, at their homes, one after another (`seeks`, `next_visit`): first
+done where they are, one after another (`seeks`, `next_visit`): where their habits put
+them at that hour (the cafe its owner works at, the college a student has classes at),
+else at their homes; first
 those the agent has not told what it holds (its gathering, its news: topics.py), then
 those it has not gone to see lately, the nearest first. Its housemates are met at home.
 A host's hour of going round to invite people (planning.hosting) visits everyone it
@@ -21,6 +23,7 @@ knows (ANYONE). Arriving, the agent talks with the one it came for if they are t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 
@@ -83,6 +86,9 @@ class PlaceChooser:
         self.residents: dict[str, frozenset[str]] = residents or {}
         # Each agent's name and home (agent id -> (name, home place id)): where a visit goes.
         self.homes: dict[str, tuple[str, str]] = homes or {}
+        # Where an agent's habits put it at a time (agent id, game time -> a place id, ""
+        # for none named): a visit goes there rather than home (Society sets it).
+        self.whereabouts: Callable[[str, int], str] | None = None
         self._place_vectors: dict[str, np.ndarray] = {}
 
     async def choose_place(self, mind: Mind, action: str, chunk: str) -> str:
@@ -161,14 +167,29 @@ class PlaceChooser:
             return None
         here = self._town.place(mind.current.place_id if mind.current and mind.current.place_id
                                 else mind.agent.home_place_id)
-        whom = min(waiting, key=lambda a: (a in told, _distance(here, self._town.place(self._home_sector(a)))))
+        where = {a: self._where(a, now) for a in waiting}
+        whom = min(waiting, key=lambda a: (a in told, _distance(here, self._town.place(where[a]))))
         mind.state.visited[whom] = now
-        sector = self._town.place(self._home_sector(whom))
-        arenas = [p for p in self._town.children(sector.id) if p.kind == ARENA and self._may_enter(mind, p.id)]
+        place = self._town.place(where[whom])
+        if place.kind != SECTOR:
+            return place.id if place.kind == ARENA else self._town.lineage(place.id)[-2].id, whom
+        arenas = [p for p in self._town.children(place.id) if p.kind == ARENA and self._may_enter(mind, p.id)]
         fields = {**self._place_fields(mind, f"visit {self.homes[whom][0]}", f"visit {self.homes[whom][0]}"),
-                  "sector": sector.name}
+                  "sector": place.name}
         arena = await self._pick(mind, "arena", arenas, fields)
-        return (arena or sector).id, whom
+        return (arena or place).id, whom
+
+    def _where(self, agent_id: str, at: int) -> str:
+        """Where a visit to `agent_id` at `at` goes: where its habits put it then (the
+        town knows its neighbours' routines: "Daniel goes to classes at Oak Hill College
+        until 3 pm"), else its home's sector; never into a room private to others."""
+        usual = self.whereabouts(agent_id, at) if self.whereabouts else ""
+        if usual and usual in self._town and self._may_enter_any(usual):
+            return usual
+        return self._home_sector(agent_id)
+
+    def _may_enter_any(self, place_id: str) -> bool:
+        return not self.residents.get(place_id)
 
     def _home_sector(self, agent_id: str) -> str:
         return self._town.sector_of(self.homes[agent_id][1]).id if agent_id in self.homes else ""

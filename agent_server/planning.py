@@ -239,6 +239,13 @@ class Planner:
             steps.append(Step(day_start + start * 60, end - start, text, place))
         return steps
 
+    def usual_place(self, mind: Mind | None, at: int) -> str:
+        """Where `mind`'s routine puts it at `at`: the place its habits name for that hour
+        (usual_day), "" where they name none."""
+        if mind is None:
+            return ""
+        return next((step.place_id for step in self.usual_day(mind, at) if step.covers(at) and step.place_id), "")
+
     async def plan_day(self, mind: Mind, now: int) -> None:
         day = day_of(now)
         await self.refresh_summary(mind, now)

@@ -25,6 +25,8 @@ REACTION_COOLDOWN = 30 * 60
 CONVERSATION_COOLDOWN = 3 * 3600
 # Conversations start between agents at most this far apart (metres).
 TALKING_DISTANCE = 6.0
+# A visitor calls to the one it came to see across a room (metres).
+VISIT_DISTANCE = 15.0
 
 
 @dataclass(frozen=True)
@@ -92,15 +94,16 @@ class Reactor:
     @staticmethod
     def _visit(mind: Mind, state: agents_pb2.AgentState, now: int, names: dict[str, str],
                busy: set[str]) -> Reaction | None:
-        """On a visit (places.py), the one the agent came to see, within talking distance
-        and free: it talks with them; no choice is asked of the model, the plan made it."""
+        """On a visit (places.py), the one the agent came to see, in the same room (within
+        VISIT_DISTANCE) and free: it talks with them; no choice is asked of the model, the
+        plan made it."""
         step = mind.current
         whom = step.visiting if step is not None else ""
         if not whom or whom in busy or mind.in_conversation or whom not in names:
             return None
         if now - mind.state.last_talked.get(whom, -CONVERSATION_COOLDOWN) < CONVERSATION_COOLDOWN:
             return None
-        near = any(p.WhichOneof("subject") == "agent" and p.agent.agent_id == whom and p.distance <= TALKING_DISTANCE
+        near = any(p.WhichOneof("subject") == "agent" and p.agent.agent_id == whom and p.distance <= VISIT_DISTANCE
                    for p in state.perceptions)
         return Reaction("talk", whom) if near else None
 

@@ -54,6 +54,8 @@ class Society:
         places = PlaceChooser(f.scheduler, f.retriever.embedder, f.town, options, scenario.residents(),
                               homes={a.id: (a.name, a.home_place_id) for a in scenario.agents})
         self.planner = Planner(f.scheduler, f.detail, f.start_date, places, options)
+        # A visit goes where the one sought usually is at that hour (places.py).
+        places.whereabouts = lambda agent_id, at: self.planner.usual_place(self.minds.get(agent_id), at)
         self.reactor = Reactor(places, f.town, f.detail)
         self.reflector = Reflector(f.memory, options)
         # Each agent's own news (its seeds that are not about an event), which it may

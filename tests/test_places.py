@@ -154,7 +154,7 @@ def test_on_a_visit_the_agent_talks_with_the_one_it_came_to_see_when_they_are_ne
 
     now = 8 * 3600 + 300
     assert Reactor._visit(isabella, seeing("tom_moreno", 2.0), now, names, set()).other_id == "tom_moreno"
-    assert Reactor._visit(isabella, seeing("tom_moreno", 20.0), now, names, set()) is None  # not near yet
+    assert Reactor._visit(isabella, seeing("tom_moreno", 30.0), now, names, set()) is None  # not near yet
     assert Reactor._visit(isabella, seeing("klaus_mueller", 2.0), now, names, set()) is None  # not the one
     assert Reactor._visit(isabella, seeing("tom_moreno", 2.0), now, names, {"tom_moreno"}) is None  # busy
     isabella.state.last_talked["tom_moreno"] = now - CONVERSATION_COOLDOWN // 2
@@ -190,3 +190,23 @@ async def test_a_round_of_visits_goes_to_everyone_who_lives_elsewhere(choosing, 
     assert set(planner._sought(isabella, Step(10 * 3600, 60, "host duties", "", visiting=ANYONE))) == everyone
     assert planner._sought(isabella, Step(10 * 3600, 60, "visit Tom Moreno", "")) == ["tom_moreno"]
     assert planner._sought(isabella, Step(10 * 3600, 60, "visit Tom Moreno", "hobbs_cafe")) is None
+
+
+@pytest.mark.parametrize("choosing", [ScriptedModel(_always_carmens)], indirect=True)
+async def test_a_visit_goes_where_the_one_sought_usually_is_at_that_hour(choosing, smallville):
+    from agent_server.detail import LevelOfDetail
+    from agent_server.planning import Planner
+
+    chooser, mind, _ = choosing
+    minds = {a.id: mind(a.id) for a in smallville.agents}
+    planner = Planner(None, LevelOfDetail(), smallville.proto.start_date, chooser)
+    chooser.whereabouts = lambda agent_id, at: planner.usual_place(minds.get(agent_id), at)
+    day = 24 * 3600
+    # Isabella's habits put her at Hobbs Cafe in the working day, at home at night.
+    assert smallville.town.sector_of(planner.usual_place(minds["isabella_rodriguez"], day + 11 * 3600)).id == \
+        "hobbs_cafe"
+    tom = minds["tom_moreno"]
+    place, whom = await chooser.next_visit(tom, ["isabella_rodriguez"], day + 11 * 3600)
+    assert whom == "isabella_rodriguez" and smallville.town.sector_of(place).id == "hobbs_cafe"
+    place, _ = await chooser.next_visit(tom, ["isabella_rodriguez"], 2 * day + 3 * 3600)
+    assert smallville.town.sector_of(place).id == "oak_hill_apartments"
