@@ -50,25 +50,30 @@ ARRIVAL_MINUTES = 30
 PREPARE_HOURS = 1
 # And an hour, this long before it gets ready, going round the homes of the people it
 # knows to invite them (places.py's visits); on the evening before (at EVENING_HOUR) if
-# that hour would come before EARLIEST_VISIT_HOUR.
+# that hour would come before EARLIEST_VISIT_HOUR. The same hour on each of the
+# ROUND_DAYS - 1 days before too: one round reaches a few of the people it knows, and
+# who was told is remembered (the visits go to those not told first).
 INVITE_HOURS_BEFORE = 5
+ROUND_DAYS = 3
 EARLIEST_VISIT_HOUR = 8
 EVENING_HOUR = 18
 
 
 def hosting(place_name: str, event: str, place_id: str, start: int, end: int) -> list[Step]:
     """The commitments of an agent who hosts `event` (its words: "the tea party") at a
-    place from `start` to `end`: going round to invite the people it knows, getting the
-    place ready the hour before, then the event. (A 135M model's plans for Grace, who
-    was gathering her neighbours to search for her dog at 4 pm, were to walk the dog all
-    morning: she met no one before the search.)"""
+    place from `start` to `end`: going round to invite the people it knows (an hour on
+    the event's day and on each of the days before it, the earliest first; the caller
+    drops those already past), getting the place ready the hour before, then the event.
+    (A 135M model's plans for Grace, who was gathering her neighbours to search for her
+    dog at 4 pm, were to walk the dog all morning: she met no one before the search.)"""
     ready = start - start % 3600 - PREPARE_HOURS * 3600
     invite = ready - INVITE_HOURS_BEFORE * 3600
     if invite % SECONDS_PER_DAY < EARLIEST_VISIT_HOUR * 3600:
         invite = (invite // SECONDS_PER_DAY - 1) * SECONDS_PER_DAY + EVENING_HOUR * 3600
-    return [Step(invite, 60, f"go round to invite people to {event}", visiting=ANYONE),
-            Step(ready, (start - ready) // 60, f"get {place_name} ready for {event}", place_id),
-            Step(start, max(1, (end - start) // 60), f"host {event} at {place_name}", place_id)]
+    rounds = [Step(invite - days * SECONDS_PER_DAY, 60, f"go round to invite people to {event}", visiting=ANYONE)
+              for days in reversed(range(ROUND_DAYS))]
+    return rounds + [Step(ready, (start - ready) // 60, f"get {place_name} ready for {event}", place_id),
+                     Step(start, max(1, (end - start) // 60), f"host {event} at {place_name}", place_id)]
 
 
 class Planner:

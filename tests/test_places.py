@@ -166,12 +166,15 @@ def test_a_host_goes_round_to_invite_everyone_it_knows_hours_before_its_event(sm
     from agent_server.places import ANYONE
 
     day = 2 * 24 * 3600
-    invite, ready, event = hosting("Johnson Park", "the search", "johnson_park", day + 16 * 3600, day + 17 * 3600)
+    *rounds, ready, event = hosting("Johnson Park", "the search", "johnson_park", day + 16 * 3600, day + 17 * 3600)
+    # The same hour on the event's day and on each of the two days before.
+    assert [r.start for r in rounds] == [day + 10 * 3600 - d * 24 * 3600 for d in (2, 1, 0)]
+    invite = rounds[-1]
     assert (invite.start, invite.minutes, invite.visiting, invite.place_id) == (day + 10 * 3600, 60, ANYONE, "")
     assert "invite" in invite.description and ready.start == day + 15 * 3600 and event.place_id == "johnson_park"
     # An early event: the evening before.
-    invite, *_ = hosting("Hobbs Cafe", "breakfast", "hobbs_cafe", day + 9 * 3600, day + 10 * 3600)
-    assert invite.start == day - 24 * 3600 + 18 * 3600
+    *rounds, _, _ = hosting("Hobbs Cafe", "breakfast", "hobbs_cafe", day + 9 * 3600, day + 10 * 3600)
+    assert rounds[-1].start == day - 24 * 3600 + 18 * 3600
 
 
 @pytest.mark.parametrize("choosing", [ScriptedModel(_always_carmens)], indirect=True)
