@@ -651,7 +651,8 @@ class LLMScheduler:
         put = job.pieces.put_nowait
         stats = self.stats[job.purpose]
         started = time.monotonic()
-        run_at(job.priority)  # what the backend reads of the request it runs (running_priority)
+        # What the backend reads of the request it runs (running_priority), as it is now.
+        run_at(lambda: job.priority)
         try:
             if job.steps is None and job.said:  # suspended: go on from what it said
                 request = replace(job.request, max_tokens=job.request.max_tokens - len(job.said), messages=[

@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import signal
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from agent_server.llm.base import VOICE_PURPOSES, LanguageModel
 from agent_server.llm.llama_cpp import LlamaCppModel
 from agent_server.llm.llama_server import LlamaServer, spawn_llama_servers
 from agent_server.llm.openai_http import OpenAIHTTPModel
-from agent_server.llm.pool import ModelPool
+from agent_server.llm.pool import ModelPool, Servers
 from agent_server.memory import Embedder, MiniLMEmbedder, RetrievalWeights
 from agent_server.options import MindOptions
 from agent_server.scenario import Scenario
@@ -97,16 +98,26 @@ def _embedded(settings: Settings, path: Path, *, parallel: int) -> LanguageModel
     )
 
 
-def load_model(settings: Settings, base_urls: list[str] | None = None) -> LanguageModel:
+def load_model(settings: Settings, base_urls: list[str] | None = None, servers: Servers | None = None,
+               ) -> LanguageModel:
     """The configured model: in process, or on the model servers named by the settings
-    (or by `base_urls`, servers this process started)."""
+    (or by `base_urls`, servers this process started); `servers`: as remote_model."""
     if base_urls or settings.llm_backend == "openai":
-        return remote_model(settings, base_urls or settings.openai_base_urls or [settings.openai_base_url])
+        return remote_model(settings, remote_urls(settings, base_urls), servers)
     return _embedded(settings, settings.model_path, parallel=settings.llm_parallel)
 
 
-def remote_model(settings: Settings, base_urls: list[str]) -> LanguageModel:
-    """One model server, or a pool of several (llm/pool.py), that have answered."""
+def remote_urls(settings: Settings, started: list[str] | None = None) -> list[str]:
+    """The servers the main model runs on, when it runs on servers: those this process
+    `started`, else those the settings name."""
+    return started or settings.openai_base_urls or [settings.openai_base_url]
+
+
+def remote_model(settings: Settings, base_urls: list[str], servers: Servers | None = None) -> LanguageModel:
+    """One model server, or a pool of several (llm/pool.py), that have answered.
+    `servers`: servers this model shares with other uses (the main model's, a purpose's
+    route): always a pool then, whose endpoints, slots and failures are those of the
+    other pools made with the same `servers`."""
     options = dict(
         api_key=settings.openai_api_key.get_secret_value() if settings.openai_api_key else None,
         grammar_field=settings.openai_grammar_field,
@@ -115,9 +126,24 @@ def remote_model(settings: Settings, base_urls: list[str]) -> LanguageModel:
         max_in_flight=settings.openai_max_in_flight,
         options_at_once=settings.openai_options_at_once,
     )
+    if servers is not None:
+        return ModelPool.connect(base_urls, settings.openai_model, servers=servers, **options)
     if len(base_urls) == 1:
         return OpenAIHTTPModel.connect(base_urls[0], settings.openai_model, **options)
     return ModelPool.connect(base_urls, settings.openai_model, **options)
+
+
+def shared_servers(settings: Settings, started: list[str]) -> set[str]:
+    """The servers named by more than one use: the main model and the pools of the
+    purposes routed elsewhere (Settings.purpose_routes; a set of servers named by
+    several purposes is one pool). Their requests are counted together (llm/pool.py's
+    Servers), so that a server takes no more at once than its slots."""
+    voice_in_process = settings.voice_model_path is not None and settings.llm_backend != "openai"
+    uses = list(set(settings.purpose_routes(voice_in_process=voice_in_process).values()))
+    if started or settings.llm_backend == "openai":
+        uses.append(tuple(remote_urls(settings, started)))  # a pool apart from the purposes' even with their servers
+    named = Counter(url for urls in uses for url in set(urls))
+    return {url for url, count in named.items() if count > 1}
 
 
 def start_llama_servers(settings: Settings) -> list[LlamaServer]:
@@ -165,8 +191,12 @@ async def start_server(
 async def _start(settings: Settings, scenario: Scenario, access: Access, model: LanguageModel | None,
                  embedder: Embedder | None, journal: Journal | None, llama_servers: list[LlamaServer],
                  ) -> RunningServer:
+    started = [s.base_url for s in llama_servers]
+    servers = Servers()
+    shared = shared_servers(settings, started) if model is None else set()
     if model is None:
-        model = await asyncio.to_thread(load_model, settings, [s.base_url for s in llama_servers])
+        main_shared = bool(shared & set(remote_urls(settings, started)))  # (unread for a model in process)
+        model = await asyncio.to_thread(load_model, settings, started, servers if main_shared else None)
     if embedder is None:
         embedder = await asyncio.to_thread(MiniLMEmbedder)
     limits = dict(max_pending=settings.max_model_queue, max_per_client=settings.max_waiting_per_client,
@@ -175,7 +205,7 @@ async def _start(settings: Settings, scenario: Scenario, access: Access, model: 
     await scheduler.start()
     routed: list[LLMScheduler] = []
     try:
-        await _route(settings, scheduler, routed, limits)
+        await _route(settings, scheduler, routed, limits, servers, shared)
     except BaseException:
         for other in [scheduler, *routed]:
             await other.close()
@@ -203,11 +233,13 @@ async def _start(settings: Settings, scenario: Scenario, access: Access, model: 
                          routed, tls=access.tls, llama_servers=llama_servers)
 
 
-async def _route(settings: Settings, scheduler: LLMScheduler, routed: list[LLMScheduler], limits: dict) -> None:
+async def _route(settings: Settings, scheduler: LLMScheduler, routed: list[LLMScheduler], limits: dict,
+                 servers: Servers, shared: set[str]) -> None:
     """Give the purposes that have a model of their own their own schedulers (appended
     to `routed`): the voice model in process (voice_model_path), and a pool for each
     set of servers model_routes (and voice_base_urls) names, shared by the purposes
-    that name the same servers."""
+    that name the same servers. A server in `shared` (shared_servers) is one endpoint of
+    `servers` in every pool that names it."""
     voice_in_process = settings.voice_model_path is not None and settings.llm_backend != "openai"
     routes = settings.purpose_routes(voice_in_process=voice_in_process)
     if voice_in_process and (spoken := VOICE_PURPOSES - set(routes)):
@@ -220,7 +252,8 @@ async def _route(settings: Settings, scheduler: LLMScheduler, routed: list[LLMSc
     for purpose, urls in routes.items():
         pools.setdefault(urls, set()).add(purpose)
     for urls, purposes in pools.items():
-        pool = LLMScheduler(await asyncio.to_thread(remote_model, settings, list(urls)), **limits)
+        model = await asyncio.to_thread(remote_model, settings, list(urls), servers if shared & set(urls) else None)
+        pool = LLMScheduler(model, **limits)
         routed.append(pool)
         await pool.start()
         scheduler.route(purposes, pool)

@@ -464,3 +464,58 @@ def test_a_resent_request_takes_a_slot_on_the_survivor_at_once(real_model_path, 
     assert max(began) < survivors_own_ended / 2, (began, survivors_own_ended)
     for pieces in said:  # handed on whole, from one server, even the one that gave its slot
         assert set("".join(pieces)) == {"a"} and len(pieces) == MAX_TOKENS
+
+
+def test_a_server_two_pools_name_takes_no_more_than_its_slots_and_the_player_first(servers):
+    """The town's pool and the voice's both name one server: together they keep no more
+    requests on it than its slots, and when it is full the player's line, come last, is
+    the next to go in."""
+    from agent_server.llm.base import run_at
+    from agent_server.llm.pool import Servers
+
+    shared = Counted.connect(servers[0].base_url)
+    registry = Servers()
+    town, voice = ModelPool([shared], servers=registry), ModelPool([shared], servers=registry)
+    long = [_ask(f"Write the letter a {n} times.", max_tokens=MAX_TOKENS, grammar='root ::= "a" root | "a"')
+            for n in range(SLOTS + 2)]
+    answers: dict[str, str] = {}
+
+    def ask(pool: ModelPool, request: LLMRequest, priority: int) -> None:
+        run_at(priority)
+        answers[request.messages[-1]["content"]] = "".join(pool.stream(request))
+
+    threads = []
+    for request in long:  # its slots full, and two more waiting
+        threads.append(threading.Thread(target=ask, args=(town, request, Priority.PLANNING)))
+        threads[-1].start()
+        time.sleep(0.1)
+    player = _ask("Say hello to the player.", max_tokens=8)
+    threads.append(threading.Thread(target=ask, args=(voice, player, Priority.PLAYER)))
+    threads[-1].start()
+    for thread in threads:
+        thread.join(180)
+    assert shared.most_open == SLOTS, shared.most_open
+    assert len(answers) == SLOTS + 3 and all(answers.values())
+    # In order of going in: the first SLOTS, then the player's, then the two that waited.
+    assert shared.order.index(player.messages[-1]["content"]) == SLOTS, shared.order
+
+
+async def test_a_server_the_main_model_and_a_purpose_both_name_is_one_endpoint(tmp_path, embedder, servers):
+    """The main model on one server; importance on the same one, the conversation on it
+    and another: one endpoint for the shared server in all three pools, the other apart."""
+    first, second = servers
+    settings = make_settings(tmp_path, scenario_path=SKELETON, llm_backend="openai",
+                             openai_base_urls=[first.base_url], model_routes={
+                                 "importance": [first.base_url], "conversation": [first.base_url, second.base_url]})
+    running = await start_server(settings, embedder=embedder)
+    try:
+        scheduler = running.scheduler
+        main, importance, conversation = (scheduler.model, scheduler.serving("importance").model,
+                                          scheduler.serving("conversation").model)
+        assert all(isinstance(m, ModelPool) for m in (main, importance, conversation))
+        assert main.endpoints[0] is importance.endpoints[0] is conversation.endpoints[0]
+        assert conversation.endpoints[1].url == second.base_url and len(main.endpoints) == 1
+        assert (await scheduler.complete(_ask("Say hello.", max_tokens=8), Priority.CONVERSATION,
+                                         "conversation")).text.strip()
+    finally:
+        await running.stop()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 # The cognitive functions model requests are for: the purpose each request carries
@@ -40,14 +40,23 @@ PLAYER_PRIORITY = 0
 _running = threading.local()
 
 
-def run_at(priority: int | None) -> None:
-    """The scheduler's worker thread now runs a request of `priority` (None: none)."""
+def run_at(priority: int | Callable[[], int] | None) -> None:
+    """The scheduler's worker thread now runs a request of `priority` (None: none), or
+    of what `priority()` says when asked: a request hastened while it runs (a pool's
+    request waiting for a slot) is then read at its new priority."""
     _running.priority = priority
 
 
 def running_priority() -> int | None:
     """The priority of the request this thread runs for the scheduler, if any."""
-    return getattr(_running, "priority", None)
+    return priority_reader()()
+
+
+def priority_reader() -> Callable[[], int | None]:
+    """What reads, from any thread, the priority of the request this thread runs (as
+    running_priority, but read when called)."""
+    priority = getattr(_running, "priority", None)
+    return priority if callable(priority) else lambda: priority
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,15 @@ once), and it is sent again once the re-sent request has begun, behind it in the
 server's queue; free text goes on from what it had said, an answer held to a grammar
 starts again (as after a failure). Option scoring, short, is never displaced.
 `displaced` counts the answers that gave their slot.
+
+Servers shared by pools. The model servers a process uses are kept by URL (`Servers`):
+a server that two pools name (the voice's and importance's, or the main model's and a
+purpose's) is one `Endpoint` in both, under one lock, so that it takes no more new
+requests at once than its slots, whichever pool sends them, and is down for every pool
+when it fails. A new request that finds every endpoint it may use up and full waits for
+a slot (a pool's scheduler counts only its own requests); the slots go to those waiting
+in priority order, the earliest come first at a priority, across the pools, read as
+they wait (a request hastened while it waits moves up).
 """
 
 from __future__ import annotations
@@ -52,7 +61,7 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from agent_server.errors import Unavailable
-from agent_server.llm.base import LanguageModel, LLMRequest, running_priority
+from agent_server.llm.base import LanguageModel, LLMRequest, priority_reader, running_priority
 from agent_server.llm.openai_http import ModelServerError, OpenAIHTTPModel
 
 log = logging.getLogger(__name__)
@@ -65,6 +74,9 @@ T = TypeVar("T")
 DISPLACED_WAIT_S = 30.0
 # How often a request that finds every endpoint down or being checked looks again (seconds).
 _CHECK_POLL_S = 0.05
+# How often a request waiting for a slot looks again, besides when one is freed (a
+# server whose back-off ends frees none): seconds.
+_SLOT_POLL_S = 0.5
 
 
 @dataclass(eq=False)
@@ -108,8 +120,53 @@ class Endpoint:
     def url(self) -> str:
         return self.model.base_url
 
+    @property
+    def slots(self) -> int:
+        return max(1, self.model.concurrency)
+
     def load(self) -> float:
-        return self.in_flight / max(1, self.model.concurrency)
+        return self.in_flight / self.slots
+
+
+@dataclass(eq=False)
+class _Waiting:
+    """A new request waiting for a slot on one of `endpoints`; `priority()` reads its
+    priority as it is now (llm/base.py's priority_reader)."""
+
+    priority: Callable[[], int | None]
+    arrival: int
+    endpoints: list[Endpoint]
+
+    def place(self) -> tuple[int, int]:
+        priority = self.priority()
+        return (priority if priority is not None else 0), self.arrival
+
+
+class Servers:
+    """The model servers a process uses, by URL, and the one lock over their state (see
+    the module's doc): pools made with the same `Servers` share the endpoints they both
+    name, their slots and their being down."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Condition()
+        self._endpoints: dict[str, Endpoint] = {}
+        self.waiting: list[_Waiting] = []
+        self.arrivals = itertools.count()
+
+    def endpoint(self, model: OpenAIHTTPModel) -> Endpoint:
+        """The endpoint of `model`'s server: the one already kept for its URL, if any."""
+        with self.lock:
+            return self._endpoints.setdefault(model.base_url, Endpoint(model))
+
+    def known(self, url: str) -> OpenAIHTTPModel | None:
+        """The model of the server at `url`, if a pool already connected to it."""
+        with self.lock:
+            endpoint = self._endpoints.get(url)
+        return endpoint.model if endpoint is not None else None
+
+    def first_waiting(self, free: list[Endpoint]) -> _Waiting | None:
+        """The request first in line for a slot on one of `free`."""
+        return min((w for w in self.waiting if any(e in free for e in w.endpoints)), key=_Waiting.place, default=None)
 
 
 def _refused(exc: Exception) -> bool:
@@ -125,10 +182,13 @@ class ModelPool(LanguageModel):
     def __init__(self, models: list[OpenAIHTTPModel], *, backoff_s: float = 1.0, max_backoff_s: float = 30.0,
                  max_attempts: int | None = None, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep, health_checks: bool = True,
-                 check_timeout_s: float = 2.0) -> None:
+                 check_timeout_s: float = 2.0, servers: Servers | None = None) -> None:
+        """`servers`: the servers this pool may share with others (Servers); a pool of
+        its own when None."""
         if not models:
             raise ValueError("a pool needs at least one model server")
-        self.endpoints = [Endpoint(model) for model in models]
+        self.servers = servers if servers is not None else Servers()
+        self.endpoints = [self.servers.endpoint(model) for model in models]
         self.name = models[0].name
         self.backoff_s = backoff_s
         self.max_backoff_s = max_backoff_s
@@ -139,25 +199,29 @@ class ModelPool(LanguageModel):
         # list, within check_timeout_s) before a request is sent to it.
         self.health_checks = health_checks
         self.check_timeout_s = check_timeout_s
-        self._lock = threading.Lock()
+        self._lock = self.servers.lock
         # Requests re-sent to another endpoint after one failed them, and for each, when
         # (monotonic seconds) it failed and when the next endpoint first answered it.
         self.resent = 0
         self.recoveries: list[tuple[float, float]] = []
-        # Answers whose slot a re-sent request took, and the order requests came in.
+        # Answers whose slot a re-sent request took.
         self.displaced = 0
-        self._arrivals = itertools.count()
 
     @classmethod
     def connect(cls, base_urls: list[str], model: str = "", **options) -> ModelPool:
-        """A pool of the servers at `base_urls` (OpenAIHTTPModel.connect each). At least
-        one must answer; one that does not starts down, taken to be like the first that
-        did (its slots, how it scores), and is tried after its back-off like any other."""
+        """A pool of the servers at `base_urls` (OpenAIHTTPModel.connect each; one that
+        `servers`, an option, already knows is not connected again). At least one must
+        answer; one that does not starts down, taken to be like the first that did (its
+        slots, how it scores), and is tried after its back-off like any other."""
         pool_options = {k: options.pop(k) for k in ("backoff_s", "max_backoff_s", "max_attempts", "health_checks",
-                                                    "check_timeout_s") if k in options}
+                                                    "check_timeout_s", "servers") if k in options}
+        servers = pool_options.get("servers")
         connected: dict[str, OpenAIHTTPModel] = {}
         refused: dict[str, Unavailable] = {}
         for url in base_urls:
+            if servers is not None and (known := servers.known(url)) is not None:
+                connected[url] = known
+                continue
             try:
                 connected[url] = OpenAIHTTPModel.connect(url, model, **options)
             except Unavailable as exc:
@@ -175,7 +239,7 @@ class ModelPool(LanguageModel):
             models.append(stand_in)
         pool = cls(models, **pool_options)
         for url, endpoint in zip(base_urls, pool.endpoints):
-            if url in refused:
+            if url in refused and not endpoint.failures:
                 pool._failed(endpoint, refused[url])
         log.info("a pool of %d model servers, %d request(s) at once; options scored %s", len(pool.endpoints),
                  pool.concurrency, "from the model's probabilities" if pool.reads_probabilities else "greedily")
@@ -199,55 +263,74 @@ class ModelPool(LanguageModel):
 
     # ---- choosing and marking endpoints ---------------------------------------------
 
-    def _take(self, avoid: Endpoint | None, probe: bool = True) -> Endpoint:
+    def _take(self, avoid: Endpoint | None, probe: bool = True, arrival: int | None = None) -> Endpoint:
         """The least loaded endpoint that is up (another than `avoid` where there is
         one), counted in flight. When all are down, waits for the first back-off to end;
         one whose back-off is over is first asked if it answers (Unavailable when it does
         not and none is up). `probe`: the request may be the one that tries an endpoint
         whose back-off is over (a request that has already waited, re-sent or displaced,
-        goes to one that answers, where there is one)."""
-        while True:
-            with self._lock:
-                now = self._clock()
-                up = [e for e in self.endpoints if e.down_until <= now and not e.checking]
-                if len(up) > 1 and avoid in up:
-                    up.remove(avoid)
-                if up:
-                    # One whose back-off is over is tried first: that is how it comes back.
-                    endpoint = min(up, key=lambda e: ((e.failures == 0) == probe, e.load()))
-                    if endpoint.failures == 0 or not self.health_checks:
-                        endpoint.in_flight += 1
-                        return endpoint
-                    endpoint.checking = True
-                else:
-                    endpoint = None
-                    resting = [e.down_until for e in self.endpoints if not e.checking]
-                    wait = min(resting) - now if resting else _CHECK_POLL_S
-            if endpoint is None:
-                self._sleep(max(0.0, wait))
-                continue
-            # Back from its back-off: it is asked whether it answers before a request is
-            # sent to it, so that a server still down costs no request a failure.
-            try:
-                endpoint.model.answers(self.check_timeout_s)
-            except Unavailable as exc:
-                with self._lock:
-                    endpoint.checking = False
-                self._failed(endpoint, exc)
+        goes to one that answers, where there is one). `arrival`: a new request, come
+        then, that waits its turn for a free slot (see Servers); a re-sent one (None)
+        goes in at once."""
+        waiting: _Waiting | None = None
+        try:
+            while True:
                 with self._lock:
                     now = self._clock()
-                    if not any(e.down_until <= now for e in self.endpoints):
-                        raise  # none answers: a try of the request's, as a failed request would be
-                continue
-            with self._lock:
-                endpoint.checking = False
-                endpoint.in_flight += 1
-            return endpoint
+                    up = [e for e in self.endpoints if e.down_until <= now and not e.checking]
+                    if len(up) > 1 and avoid in up:
+                        up.remove(avoid)
+                    if up and arrival is not None:
+                        free = [e for e in up if e.in_flight < e.slots]
+                        if waiting is None:
+                            waiting = _Waiting(priority_reader(), arrival, self.endpoints)
+                            self.servers.waiting.append(waiting)
+                        if self.servers.first_waiting(free) is not waiting:
+                            self._lock.wait(_SLOT_POLL_S)
+                            continue
+                        up = free
+                    if up:
+                        # One whose back-off is over is tried first: that is how it comes back.
+                        endpoint = min(up, key=lambda e: ((e.failures == 0) == probe, e.load()))
+                        if endpoint.failures == 0 or not self.health_checks:
+                            endpoint.in_flight += 1
+                            return endpoint
+                        endpoint.checking = True
+                    else:
+                        endpoint = None
+                        resting = [e.down_until for e in self.endpoints if not e.checking]
+                        wait = min(resting) - now if resting else _CHECK_POLL_S
+                if endpoint is None:
+                    self._sleep(max(0.0, wait))
+                    continue
+                # Back from its back-off: it is asked whether it answers before a request is
+                # sent to it, so that a server still down costs no request a failure.
+                try:
+                    endpoint.model.answers(self.check_timeout_s)
+                except Unavailable as exc:
+                    with self._lock:
+                        endpoint.checking = False
+                    self._failed(endpoint, exc)
+                    with self._lock:
+                        now = self._clock()
+                        if not any(e.down_until <= now for e in self.endpoints):
+                            raise  # none answers: a try of the request's, as a failed request would be
+                    continue
+                with self._lock:
+                    endpoint.checking = False
+                    endpoint.in_flight += 1
+                return endpoint
+        finally:
+            if waiting is not None:
+                with self._lock:
+                    self.servers.waiting.remove(waiting)
+                    self._lock.notify_all()
 
     def _release(self, endpoint: Endpoint, attempt: _Attempt) -> None:
         with self._lock:
             endpoint.in_flight -= 1
             endpoint.attempts.remove(attempt)
+            self._lock.notify_all()  # a slot for the request first in line
         attempt.begun.set()  # nothing displaced waits for an attempt that is over
 
     def _placed(self, endpoint: Endpoint, attempt: _Attempt) -> None:
@@ -285,6 +368,7 @@ class ModelPool(LanguageModel):
             endpoint.failures += 1
             backoff = min(self.max_backoff_s, self.backoff_s * 2 ** (endpoint.failures - 1))
             endpoint.down_until = now + backoff
+            self._lock.notify_all()  # those waiting for its slots look elsewhere
         log.warning("model server %s failed (%s); left alone for %.1f s, its requests re-sent", endpoint.url, exc,
                     backoff)
 
@@ -298,7 +382,7 @@ class ModelPool(LanguageModel):
         last: Endpoint | None = None
         failed_at: float | None = None
         priority = running_priority()
-        arrival = next(self._arrivals)
+        arrival = next(self.servers.arrivals)
         failures = 0
         gave_way = False  # an answer gives its slot once at most
 
@@ -311,7 +395,8 @@ class ModelPool(LanguageModel):
 
         while True:
             try:
-                endpoint = self._take(avoid=last, probe=failures == 0 and not gave_way)
+                endpoint = self._take(avoid=last, probe=failures == 0 and not gave_way,
+                                      arrival=arrival if failures == 0 else None)
             except Unavailable as exc:  # every endpoint down, and the one tried does not answer yet
                 failures += 1
                 if failures == self.max_attempts:
