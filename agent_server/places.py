@@ -90,6 +90,9 @@ class PlaceChooser:
         # for none named): a visit goes there rather than home (Society sets it).
         self.whereabouts: Callable[[str, int], str] | None = None
         self._place_vectors: dict[str, np.ndarray] = {}
+        # Per agent: what its actions seek people by (seeks): the pattern, and the names
+        # (full and first) of the people it knows, to their ids.
+        self._seeking: dict[str, tuple[re.Pattern[str], dict[str, str]]] = {}
 
     async def choose_place(self, mind: Mind, action: str, chunk: str) -> str:
         """A place id for one action: its area, then the object in it."""
@@ -130,11 +133,8 @@ class PlaceChooser:
         """The ids of the people `action` seeks (see the module's doc): those it names,
         or everyone the agent knows for people at large; None when it seeks no one, or
         says where it happens."""
-        known = {agent_id: name for agent_id, (name, _) in self.homes.items()
-                 if agent_id != mind.id and name in mind.identity.people}
-        names = {n: agent_id for agent_id, name in known.items() for n in {name, name.split()[0]}}
-        targets = "|".join([_PEOPLE_AT_LARGE, *(re.escape(n) for n in sorted(names, key=len, reverse=True))])
-        match = re.search(rf"\b(?:{_SEEKING})\s+(?:[\w'-]+\s+){{0,3}}?({targets})\b", action, re.IGNORECASE)
+        pattern, names = self._seeking_of(mind)
+        match = pattern.search(action)
         if match is None or self._says_where(mind, action):
             return None
         named = names.get(match.group(1)) or next(
@@ -142,6 +142,18 @@ class PlaceChooser:
         if not named:
             return self.everyone(mind) or None
         return [named] if self._home_sector(named) != self._home_sector(mind.id) else None
+
+    def _seeking_of(self, mind: Mind) -> tuple[re.Pattern[str], dict[str, str]]:
+        """What `mind`'s actions seek people by (seeks), made once per agent: the people
+        it knows are its identity's, which do not change."""
+        if (seeking := self._seeking.get(mind.id)) is None:
+            known = {agent_id: name for agent_id, (name, _) in self.homes.items()
+                     if agent_id != mind.id and name in mind.identity.people}
+            names = {n: agent_id for agent_id, name in known.items() for n in {name, name.split()[0]}}
+            targets = "|".join([_PEOPLE_AT_LARGE, *(re.escape(n) for n in sorted(names, key=len, reverse=True))])
+            pattern = re.compile(rf"\b(?:{_SEEKING})\s+(?:[\w'-]+\s+){{0,3}}?({targets})\b", re.IGNORECASE)
+            seeking = self._seeking[mind.id] = (pattern, names)
+        return seeking
 
     def everyone(self, mind: Mind) -> list[str]:
         """The ids of the people the agent knows who live elsewhere: whom a round of
@@ -184,12 +196,9 @@ class PlaceChooser:
         town knows its neighbours' routines: "Daniel goes to classes at Oak Hill College
         until 3 pm"), else its home's sector; never into a room private to others."""
         usual = self.whereabouts(agent_id, at) if self.whereabouts else ""
-        if usual and usual in self._town and self._may_enter_any(usual):
+        if usual and usual in self._town and self._may_enter(None, usual):
             return usual
         return self._home_sector(agent_id)
-
-    def _may_enter_any(self, place_id: str) -> bool:
-        return not self.residents.get(place_id)
 
     def _home_sector(self, agent_id: str) -> str:
         return self._town.sector_of(self.homes[agent_id][1]).id if agent_id in self.homes else ""
@@ -269,10 +278,11 @@ class PlaceChooser:
         best = max(range(len(places)), key=lambda i: scores[i] + PLACE_MATCH_WEIGHT * match[i])
         return places[best]
 
-    def _may_enter(self, mind: Mind, place_id: str) -> bool:
-        """Anyone may go anywhere but into someone else's private room or bed."""
+    def _may_enter(self, mind: Mind | None, place_id: str) -> bool:
+        """Anyone may go anywhere but into someone else's private room or bed (for a
+        visitor, `mind` None: anyone's)."""
         owners = self.residents.get(place_id)
-        return not owners or mind.id in owners
+        return not owners or (mind is not None and mind.id in owners)
 
     def _place_vector(self, embedder, place: town_pb2.Place) -> np.ndarray:
         return self._vector(embedder, f"{place.name}: {place.description}")

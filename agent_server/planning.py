@@ -19,6 +19,7 @@ import contextlib
 import logging
 import time
 from collections import Counter, deque
+from dataclasses import replace
 
 from agent_server.clock import SECONDS_PER_DAY, day_of, weekday_of
 from agent_server.detail import LevelOfDetail
@@ -92,6 +93,9 @@ class Planner:
         # False: the model writes every day plan, whatever the habits say.
         self.routines = options.routine
         self._routine_of: dict[str, Routine] = {}
+        # Each agent's routine day as last made (agent id -> (day, its steps)): visits ask
+        # for others' whereabouts at every step (usual_place).
+        self._usual_of: dict[str, tuple[int, list[Step]]] = {}
         self.places = places
         # Hours being decomposed ahead of time: (agent id, hour start) -> the work.
         self._preparing: dict[tuple[str, int], WorkAhead[list[Step]]] = {}
@@ -230,6 +234,9 @@ class Planner:
         habits give no routine or routines are off."""
         if not self.routines:
             return []
+        made = self._usual_of.get(mind.id)
+        if made is not None and made[0] == day_of(now):
+            return [replace(step) for step in made[1]]  # (a plan's steps may change; the routine does not)
         routine = self._routine_of.get(mind.id)
         if routine is None:
             routine = self._routine_of[mind.id] = read_routine(mind.identity.habits, mind.identity.first_name)
@@ -242,6 +249,7 @@ class Planner:
             if not place and steps and steps[-1].minutes <= ARRIVAL_MINUTES and steps[-1].place_id:
                 place = steps[-1].place_id  # "opens Hobbs Cafe at 8 am. She works at the counter ..."
             steps.append(Step(day_start + start * 60, end - start, text, place))
+        self._usual_of[mind.id] = (day_of(now), [replace(step) for step in steps])
         return steps
 
     def usual_place(self, mind: Mind | None, at: int) -> str:
