@@ -51,7 +51,7 @@ _SEEKING = ("ask|asks|asking|tell|tells|telling|invite|invites|inviting|visit|vi
             "(?:talk|talks|talking|speak|speaks|speaking|chat|chats|chatting) (?:to|with)|"
             "(?:catch|catches|catching) up with|(?:round|rounds|rounding) up|(?:go|goes|going) (?:round|around) to")
 _PEOPLE_AT_LARGE = ("neighbours|neighbors|friends|everyone|everybody|people|residents|townspeople|townsfolk|"
-                    "others|relatives|volunteers|helpers")
+                    "others|relatives|volunteers|helpers|members|colleagues|voters")
 # Where an action says it happens: a place after one of these ("at the cafe", "to
 # Johnson Park"), or home.
 _LOCATIVE = re.compile(r"\b(?:at|in|inside|into|to|outside|near|by)\s+", re.IGNORECASE)

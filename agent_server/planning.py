@@ -56,6 +56,10 @@ PREPARE_HOURS = 1
 # who was told is remembered (the visits go to those not told first).
 INVITE_HOURS_BEFORE = 5
 ROUND_DAYS = 3
+# An agent that means to tell people some news of its own (a seed that seeks people,
+# places.py's seeks: "He wants to tell his friends and neighbours about his candidacy")
+# goes round to them at this hour on each of its first ROUND_DAYS days.
+NEWS_ROUND_HOUR = 10
 EARLIEST_VISIT_HOUR = 8
 EVENING_HOUR = 18
 
@@ -75,6 +79,17 @@ def hosting(place_name: str, event: str, place_id: str, start: int, end: int) ->
               for days in reversed(range(ROUND_DAYS))]
     return rounds + [Step(ready, (start - ready) // 60, f"get {place_name} ready for {event}", place_id),
                      Step(start, max(1, (end - start) // 60), f"host {event} at {place_name}", place_id)]
+
+
+def spreading(day: int, whom: str = ANYONE) -> list[Step]:
+    """The commitments of an agent that means to tell people news of its own from `day`
+    (a day number) on: an hour of visits to `whom` (an agent id, or everyone it knows
+    who lives elsewhere, the untold first), at NEWS_ROUND_HOUR on each of ROUND_DAYS
+    days; the caller drops those already past. The way a host goes round to invite
+    people (hosting), for news that is no event; what it tells is the conversation's
+    topic to choose (topics.py), not named here."""
+    return [Step((day + d) * SECONDS_PER_DAY + NEWS_ROUND_HOUR * 3600, 60, "go round to tell people the news",
+                 visiting=whom) for d in range(ROUND_DAYS)]
 
 
 class Planner:
@@ -435,11 +450,13 @@ class Planner:
         return steps
 
     def _sought(self, mind: Mind, chunk: Step) -> list[str] | None:
-        """The people an hour's chunk goes to see (places.py): everyone the agent knows
-        for a round of visits it committed to (inviting people to what it hosts), those
-        its words seek where it says no place; None if it seeks no one."""
+        """The people an hour's chunk goes to see (places.py): those a round of visits it
+        committed to goes to (everyone it knows, for inviting people to what it hosts),
+        those its words seek where it says no place; None if it seeks no one."""
         if chunk.visiting == ANYONE:
             return self.places.everyone(mind) or None
+        if chunk.visiting:
+            return [chunk.visiting]
         return None if chunk.place_id else self.places.seeks(mind, chunk.description)
 
     async def coarse(self, mind: Mind, chunk: Step, *, start: int, end: int) -> list[Step]:

@@ -174,6 +174,11 @@ class Scenario:
                 for s in self.proto.seeds if s.agent_id == agent_id and s.event.place_id]
 
 
+    def news_of(self, agent_id: str) -> list[str]:
+        """The texts of the agent's own seeds that are no event (Sam means to run for mayor)."""
+        return [s.text for s in self.proto.seeds if s.agent_id == agent_id and not s.event.place_id]
+
+
 def event_name(seed: scenario_pb2.Seed) -> str:
     """The event a seed is about, in a few words from its own text: the phrase that holds
     its topic words, from the article before them ("a Valentine's Day party" for the

@@ -19,15 +19,15 @@ import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 
 from agent_server.answering import Answering
-from agent_server.clock import format_game_time
+from agent_server.clock import day_of, format_game_time
 from agent_server.dialogue import PLAYER_ID, Conversation, Dialogue
 from agent_server.emoji import emoji_for
 from agent_server.invitations import Invitations
 from agent_server.memory import PendingMemory
 from agent_server.mind import Faculties, HeardEvent, Mind, MindState, Step
 from agent_server.options import MindOptions
-from agent_server.places import PlaceChooser
-from agent_server.planning import WAITED, Planner, hosting
+from agent_server.places import ANYONE, PlaceChooser
+from agent_server.planning import WAITED, Planner, hosting, spreading
 from agent_server.reacting import Reaction, Reactor
 from agent_server.reflection import Reflector
 from agent_server.errors import ResourceExhausted
@@ -107,7 +107,7 @@ class Society:
             self.minds[agent.id] = mind
             new.append(mind)
         for mind in self.minds.values():
-            self._commit_to_hosted_events(mind)
+            self._commit_to_seeds(mind)
 
         if self.sequential:
             shared = asyncio.Lock()
@@ -386,21 +386,30 @@ class Society:
             self.conversations.append(conversation)
         return conversation
 
-    def _commit_to_hosted_events(self, mind: Mind) -> None:
+    def _commit_to_seeds(self, mind: Mind) -> None:
         """A host's events (its seeds': Scenario.hosted_events) are its commitments: it goes
         round to invite people, it is at the place, and gets it ready the hour before
-        (planning.hosting); those over before the game began are not. Kept in the
+        (planning.hosting); news of its own that it means to tell people (a seed that
+        seeks people: places.py's seeks) takes it round to them each morning
+        (planning.spreading). Those over before the game began are not added. Kept in the
         save; added to a mind restored from a save made before it had them."""
+        steps = []
         for start, end, place_id, event in self.scenario.hosted_events(mind.id):
-            for step in hosting(self.f.town.place(place_id).name, event, place_id, start, end):
-                if step.end <= self.world.game_time:
-                    continue  # before the simulation began (a round of invitations the evening before)
-                if not any(c.start == step.start and c.place_id == step.place_id for c in mind.state.commitments):
-                    mind.state.commitments.append(step)
+            steps += hosting(self.f.town.place(place_id).name, event, place_id, start, end)
             # ... and what it may invite others to (topics.py).
             if not any(e.start == start and e.place_id == place_id for e in mind.state.heard_events):
                 mind.state.heard_events.append(HeardEvent(event, mind.name, place_id, start, end,
                                                           self.world.game_time, going=True))
+        places = self.planner.places
+        for text in self.scenario.news_of(mind.id):
+            if sought := places.seeks(mind, text):  # the one it names, or everyone
+                steps += spreading(day_of(self.scenario.proto.start_time),
+                                   ANYONE if sought == places.everyone(mind) else sought[0])
+        for step in steps:
+            if step.end <= self.world.game_time:
+                continue  # before the simulation began (a round of invitations the evening before)
+            if not any(c.start == step.start and c.place_id == step.place_id for c in mind.state.commitments):
+                mind.state.commitments.append(step)
 
     async def _seed_and_plan(self, new: list[Mind], now: int) -> None:
         """Store the new minds' first memories (the seed paragraph, traits, occupation,

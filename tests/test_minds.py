@@ -485,6 +485,43 @@ async def test_a_host_is_at_its_own_event_and_gets_the_place_ready_before(tmp_pa
         await restarted.stop()
 
 
+async def test_news_of_its_own_that_an_agent_means_to_tell_takes_it_round_each_morning(tmp_path, embedder,
+                                                                                        town_script):
+    """A seed that is no event and seeks people ("wants to tell his friends and
+    neighbours") is an hour's round of visits at 10 am on each of the first days, held
+    whatever the model's plan says and kept in the save; a seed that seeks no one is
+    not."""
+    from agent_server.places import ANYONE
+    from tests.test_character import TEA_PARTY
+
+    scenario = tmp_path / "tea_party.toml"
+    scenario.write_text(TEA_PARTY.read_text().replace('town = "../../towns/', f'town = "{TEA_PARTY.parent}/../../towns/')
+                        + '\n[[seeds]]\nagent = "john_lin"\ntext = "John Lin has decided to stand for the town council. '
+                        'He wants to tell his friends and neighbours about it and ask for their support."\n'
+                        'topic = ["council"]\n'
+                        '\n[[seeds]]\nagent = "mei_lin"\ntext = "Mei Lin is writing a book about Plato."\n'
+                        'topic = ["book"]\n')
+    server = await start_scripted(tmp_path, ScriptedModel(town_script), embedder, scenario_path=scenario)
+    try:
+        john = server.society.minds["john_lin"]
+        rounds = [c for c in john.state.commitments if c.visiting == ANYONE]
+        assert [(c.start, c.minutes) for c in rounds] == [(d * 24 * 3600 + 10 * 3600, 60) for d in range(3)]
+        assert not server.society.minds["mei_lin"].state.commitments
+        ten = john.chunk_at(10 * 3600 + 60)
+        assert ten.description == rounds[0].description and ten.visiting == ANYONE
+        # The round goes to the one he knows who lives elsewhere: Isabella, at her home.
+        step = await server.society.next_action("john_lin", 10 * 3600 + 60)
+        assert john.current.visiting == "isabella", john.current
+        assert server.society.town.sector_of(step.move_to.place_id).id == "rodriguez_apartment"
+    finally:
+        await server.stop()
+    restarted = await start_scripted(tmp_path, ScriptedModel(town_script), embedder, scenario_path=scenario)
+    try:
+        assert len(restarted.society.minds["john_lin"].state.commitments) == 3  # kept, not added twice
+    finally:
+        await restarted.stop()
+
+
 INVITATION = ("Good morning, John!", "Good morning, Isabella.",
               "I'm having a dinner at Hobbs Cafe tomorrow at 6 pm, will you come?", "I would love to, thank you!")
 

@@ -114,6 +114,13 @@ async def test_an_action_that_seeks_people_goes_to_their_homes_one_after_another
         assert set(chooser.seeks(isabella, action)) == everyone - housemates, action
     assert chooser.seeks(isabella, "visit Tom Moreno") == ["tom_moreno"]
     assert chooser.seeks(isabella, "let Klaus know about the party") == ["klaus_mueller"]
+    # A seed's intention reads the same way (Society gives it rounds of visits), members of a club too.
+    for seed in smallville.proto.seeds:
+        if not seed.event.place_id:
+            sam = mind(seed.agent_id)
+            assert set(chooser.seeks(sam, seed.text)) == set(chooser.everyone(sam)), seed.text
+    assert set(chooser.seeks(isabella, "She wants to tell the members and ask for their votes.")) == \
+        everyone - housemates
     # It says where it happens, or seeks no one.
     for action in ("meet friends at Hobbs Cafe", "ask customers how the coffee is", "bake bread for the cafe",
                    "invite friends to the party at the cafe", "go home and tell everyone"):
