@@ -161,11 +161,45 @@ def asks_if_known(question: str) -> bool:
     return is_question(question) and bool(_IF_KNOWN.search(question)) and not of_asker(question)
 
 
+# A question about the world, not about the one asked, nor the one asking: who did
+# something, when or where something is, how much or how many, what happened, what
+# someone or something is called ("Who painted the mural?", "When does the library
+# open?"). Not a bare "what" or "how" ("What's up?", "How's it going?"), which is as
+# often small talk as a question of fact.
+_OF_WORLD = re.compile(r"(?:^|[.!?]\s+)(?:(?:and|so|but|then|hey|say|tell me),?\s+)?"
+                       r"(?:who|whom|whose|when|where|which|how\s+(?:much|many|long|old|far)|"
+                       r"what\s+(?:time|day|date|year|happened)|"
+                       r"what(?:'s|\s+is|\s+was)\s+(?:the|his|her|their|its)\s+name)\b", re.IGNORECASE)
+_SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|you're|you've|you'd|you'll|ya)\b", re.IGNORECASE)
+# The agent's answer to such a question when nothing it knows answers it; also what it
+# says when the model twice meant to name what it was never given (dialogue.py).
+NOT_KNOWING = "I couldn't tell you, I'm afraid."
+
+
+def asks_about_world(question: str) -> bool:
+    """Whether `question` asks a fact of the world (_OF_WORLD) and nothing of the one
+    asked ("you") or the one asking: then, where nothing the agent knows answers it, it
+    does not know (NOT_KNOWING), rather than the model telling what it was never told ("the
+    mural was painted by a local artist"), as asks_if_known is answered NOT_HEARD."""
+    return (is_question(question) and bool(_OF_WORLD.search(question)) and not _SECOND_PERSON.search(question)
+            and not of_asker(question))
+
+
+def unanswered(question: str) -> str | None:
+    """What the agent says to `question` when nothing it knows answers it and nothing it
+    knows names what it asks about (naming): NOT_HEARD to whether it heard of something,
+    NOT_KNOWING to a fact of the world; None to anything else (the model answers)."""
+    if asks_if_known(question):
+        return NOT_HEARD
+    return NOT_KNOWING if asks_about_world(question) else None
+
+
 # Words a question whether one knows of something asks with, which say nothing of what
 # it asks about.
 _ASKING_WORDS = frozenset("""about anything something heard hear know knew learn learned learnt have what that
 this there these those lately recently news going happened happening with from your they them their been were does
-could would should into over also just then than when where which while will much more some very""".split())
+could would should into over also just then than when where which while will much more some very whose many long
+name named called""".split())
 
 
 def _stem(word: str) -> str:
@@ -177,14 +211,15 @@ def _stem(word: str) -> str:
 
 
 def naming(question: str, known: Iterable[str], *, asker: str = "") -> str | None:
-    """Asked whether it heard of something (asks_if_known) and finding no statement that
-    answers by the readings, the agent still knows of it if a statement it knows names
-    everything the question asks about (its words of 4 letters or more but the words of
-    asking and the asker's name: "Do you know anything about a rascal search?" is about
-    "rascal" and "search"): the shortest such statement, which it tells; None if none
-    does (it has not heard: NOT_HEARD). A small model reads a question in words no one
-    would use ("a rascal search") as answered by nothing, though the agent knows "Grace
-    asked me to help her search Johnson Park for Rascal ..."."""
+    """Asked whether it heard of something (asks_if_known), or a fact of the world
+    (asks_about_world), and finding no statement that answers by the readings, the agent
+    still knows of it if a statement it knows names everything the question asks about
+    (its words of 4 letters or more but the words of asking and the asker's name: "Do
+    you know anything about a rascal search?" is about "rascal" and "search"): the
+    shortest such statement, which it tells; None if none does (it has not heard, or
+    does not know: unanswered). A small model reads a question in words no one would use
+    ("a rascal search") as answered by nothing, though the agent knows "Grace asked me
+    to help her search Johnson Park for Rascal ..."."""
     about = {_stem(w) for w in _words(question) if len(w) >= 4 and w.lower() not in _ASKING_WORDS}
     about -= {_stem(w) for w in asker.split()}
     if not about:

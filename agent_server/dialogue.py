@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from agent_server import character
-from agent_server.answering import NOT_HEARD, Answering, asks_if_known, is_question, naming, statements
+from agent_server.answering import NOT_KNOWING, Answering, is_question, naming, statements, unanswered
 from agent_server.identity import Identity, _article
 from agent_server.invitations import Invitations
 from agent_server.llm.grounding import whole_sentences
@@ -42,9 +42,6 @@ PLAYER_ID = "player"
 # adds at most LINE_RECALL memories the agent had not recalled yet in it.
 PLAYER_EXCHANGES = 8
 LINE_RECALL = 5
-# What an agent says to the player when twice its answer stopped before a whole sentence:
-# the model meant to name a person, place or figure it was never given (llm/grounding.py).
-NOT_KNOWING = "I couldn't tell you, I'm afraid."
 
 
 @dataclass
@@ -285,13 +282,13 @@ class Dialogue:
                                                        pushed=tuple(told))):
                 shown.append(answer.text)
                 yield answer.text
-            elif answer is None and asks_if_known(text) and self.answering.reads("player_chat"):
-                # Asked whether it heard of something, and nothing it knows answers: it
-                # tells what it knows that names it, or it has not heard (the model would
-                # tell of what it never heard).
+            elif answer is None and (unknown := unanswered(text)) and self.answering.reads("player_chat"):
+                # Asked whether it heard of something, or a fact of the world, and nothing
+                # it knows answers: it tells what it knows that names it, or it has not
+                # heard, or does not know (the model would tell of what it never heard).
                 line = naming(text, [k for k in knows if k not in said], asker=player)
                 line = line if line and character.speaks_in_person(line, player) and not character.breaks_character(
-                    line, known, text, name=mind.name, listener=player, pushed=tuple(told)) else NOT_HEARD
+                    line, known, text, name=mind.name, listener=player, pushed=tuple(told)) else unknown
                 shown.append(line)
                 yield line
             for attempt in range(0 if shown else 2):
@@ -430,12 +427,13 @@ class Dialogue:
         if answer is not None and not character.breaks_character(answer.text, self.known_names(mind), question,
                                                                  name=mind.name):
             return answer.text, used
-        if answer is None and asks_if_known(question) and self.answering.reads("interview"):
-            # Nothing it knows answers: what it knows that names it, or it has not heard.
+        if answer is None and (unknown := unanswered(question)) and self.answering.reads("interview"):
+            # Nothing it knows answers: what it knows that names it, or it has not heard,
+            # or does not know.
             line = naming(question, knows)
             if line and not character.breaks_character(line, self.known_names(mind), question, name=mind.name):
                 return line, used
-            return NOT_HEARD, used
+            return unknown, used
         for attempt in range(2):
             request = interview.build(name=mind.name, summary=mind.own_summary,
                                       memories=mind.of_self(memories), question=question,

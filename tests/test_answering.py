@@ -13,8 +13,9 @@ from types import SimpleNamespace
 import grpc
 import pytest
 
-from agent_server.answering import (ANSWERS_NATS, NOT_HEARD, Answering, asks_if_known, asks_who, clauses, named, names_someone, naming, of_asker,
-                                    own_statements, statements, told_back)
+from agent_server.answering import (ANSWERS_NATS, NOT_HEARD, NOT_KNOWING, Answering, asks_about_world, asks_if_known,
+                                    asks_who, clauses, named, names_someone, naming, of_asker, own_statements,
+                                    statements, told_back, unanswered)
 from agent_server.identity import Identity
 from agent_server.llm.base import LLMRequest
 from agent_server.llm.llama_cpp import LlamaCppModel
@@ -198,6 +199,21 @@ def test_a_question_whether_the_agent_heard_of_something_is_told_apart():
         assert not asks_if_known(asked), asked
 
 
+def test_a_question_of_fact_about_the_world_is_told_apart():
+    for asked in ("Who painted the mural on the wall of the pub?", "When does the library open?",
+                  "Where is the new bakery?", "How much does a coffee cost here?", "What happened to the bridge?",
+                  "So, which team won the cup?", "What's the name of the mayor's dog?"):
+        assert asks_about_world(asked), asked
+    # About the one asked or the one asking, small talk, or no question: not so.
+    for asked in ("Who do you live with?", "Where do you work?", "What time do you open?", "What's up?",
+                  "How's it going?", "Who am I?", "Where did I leave my keys?", "Who painted it, I wonder.",
+                  "What do you think of the mural?"):
+        assert not asks_about_world(asked), asked
+    assert unanswered("Who painted the mural?") == NOT_KNOWING
+    assert unanswered("Did you hear about the fire?") == NOT_HEARD
+    assert unanswered("What do you do?") is None
+
+
 async def test_asked_whether_it_heard_of_what_nothing_it_knows_tells_the_agent_has_not(scripted_server,
                                                                                      scripted_model):
     scripted_model.answers = ["Hobbs Cafe"]
@@ -215,6 +231,10 @@ async def test_asked_whether_it_heard_of_what_nothing_it_knows_tells_the_agent_h
     scripted_model.likely = ANSWERS_NATS - 1
     scripted_model.says = "I was at the cafe all evening."
     assert await _chat(scripted_server, "Where were you last night?") == "I was at the cafe all evening."
+    # Nor a fact of the world it was never told.
+    scripted_model.says = "The mural was painted by a local artist."
+    assert await _chat(scripted_server, "Who painted the mural on the wall of the pub?") == NOT_KNOWING
+    assert (await interview(mind, "When does the library open?", 8 * 3600))[0] == NOT_KNOWING
     # Where the readings find nothing, a statement it knows that names all that is asked
     # about is told: the agent knows of it.
     said = await _chat(scripted_server, "Did you hear anything about the walks in Oak Park lately?")

@@ -10,8 +10,8 @@ import asyncio
 import grpc
 import pytest
 
+from agent_server.answering import NOT_KNOWING
 from agent_server.character import CharacterGuard, breaks_character, kin_words, neutralise, speaks_in_person
-from agent_server.dialogue import NOT_KNOWING
 from agent_server.identity import Identity
 from agent_server.prompts import player_chat
 from agent_server.settings import PROJECT_ROOT

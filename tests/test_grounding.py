@@ -14,7 +14,7 @@ import grpc
 import numpy as np
 import pytest
 
-from agent_server.dialogue import NOT_KNOWING
+from agent_server.answering import NOT_KNOWING
 from agent_server.llm.grounding import whole_sentences
 from agent_server.llm.base import LLMRequest
 from agent_server.llm.batching import drive
