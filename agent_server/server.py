@@ -138,8 +138,7 @@ def shared_servers(settings: Settings, started: list[str]) -> set[str]:
     purposes routed elsewhere (Settings.purpose_routes; a set of servers named by
     several purposes is one pool). Their requests are counted together (llm/pool.py's
     Servers), so that a server takes no more at once than its slots."""
-    voice_in_process = settings.voice_model_path is not None and settings.llm_backend != "openai"
-    uses = list(set(settings.purpose_routes(voice_in_process=voice_in_process).values()))
+    uses = list(set(settings.purpose_routes().values()))
     if started or settings.llm_backend == "openai":
         uses.append(tuple(remote_urls(settings, started)))  # a pool apart from the purposes' even with their servers
     named = Counter(url for urls in uses for url in set(urls))
@@ -240,9 +239,8 @@ async def _route(settings: Settings, scheduler: LLMScheduler, routed: list[LLMSc
     set of servers model_routes (and voice_base_urls) names, shared by the purposes
     that name the same servers. A server in `shared` (shared_servers) is one endpoint of
     `servers` in every pool that names it."""
-    voice_in_process = settings.voice_model_path is not None and settings.llm_backend != "openai"
-    routes = settings.purpose_routes(voice_in_process=voice_in_process)
-    if voice_in_process and (spoken := VOICE_PURPOSES - set(routes)):
+    routes = settings.purpose_routes()
+    if settings.voice_in_process and (spoken := VOICE_PURPOSES - set(routes)):
         voice = LLMScheduler(await asyncio.to_thread(load_voice_model, settings), **limits)
         routed.append(voice)
         await voice.start()

@@ -257,13 +257,19 @@ class Settings(BaseSettings):
             raise ValueError(f"model_routes gives no server for {', '.join(empty)}")
         return value
 
-    def purpose_routes(self, *, voice_in_process: bool = False) -> dict[str, tuple[str, ...]]:
+    @property
+    def voice_in_process(self) -> bool:
+        """Whether the agents speak with a voice model of their own loaded in process
+        (voice_model_path, with the in-process backend): then voice_base_urls is unused."""
+        return self.voice_model_path is not None and self.llm_backend != "openai"
+
+    def purpose_routes(self) -> dict[str, tuple[str, ...]]:
         """Each routed purpose and the servers (API roots) that serve it, from
         model_routes and its shorthand voice_base_urls (left to the voice model when
-        it runs in process, `voice_in_process`): a purpose's own entry first, then its
+        it runs in process: voice_in_process): a purpose's own entry first, then its
         group's, then voice_base_urls."""
         routes: dict[str, tuple[str, ...]] = {}
-        if self.voice_base_urls and not voice_in_process:
+        if self.voice_base_urls and not self.voice_in_process:
             routes.update(dict.fromkeys(sorted(PURPOSE_GROUPS["voice"]), tuple(self.voice_base_urls)))
         for name, urls in self.model_routes.items():
             if name in PURPOSE_GROUPS:

@@ -333,4 +333,6 @@ async def test_routing_refuses_a_purpose_that_does_not_exist():
     assert routes["importance"] == ("http://a/v1",) and routes["player_chat"] == ("http://b/v1",)
     assert routes["interview"] == ("http://c/v1", "http://d/v1") and "decompose" not in routes
     assert Settings(voice_base_urls=["http://v/v1"]).purpose_routes()["greeting"] == ("http://v/v1",)
-    assert Settings(voice_base_urls=["http://v/v1"]).purpose_routes(voice_in_process=True) == {}
+    voiced = Settings(voice_base_urls=["http://v/v1"], voice_model_path="/any/voice.gguf")
+    assert voiced.voice_in_process and voiced.purpose_routes() == {}
+    assert not voiced.model_copy(update={"llm_backend": "openai"}).voice_in_process
