@@ -332,7 +332,7 @@ def test_a_resent_request_takes_the_slot_of_the_latest_answer_no_more_urgent_tha
     endpoint = pool.endpoints[0]
 
     def place(priority: int, arrival: int, *, resent: bool = False, displaceable: bool = True) -> _Attempt:
-        attempt = _Attempt(priority, arrival, resent=resent, displaceable=displaceable)
+        attempt = _Attempt(lambda: priority, arrival, resent=resent, displaceable=displaceable)
         endpoint.in_flight += 1
         pool._placed(endpoint, attempt)
         return attempt
@@ -346,3 +346,16 @@ def test_a_resent_request_takes_the_slot_of_the_latest_answer_no_more_urgent_tha
     urgent = place(0, 3, resent=True)  # the player's own, re-sent: ahead of the later player answer
     assert player.displaced.is_set() and player.displacer is urgent and pool.displaced == 2
     assert not second.displaced.is_set() and not first.displaced.is_set()
+
+    # A priority is read as it is when the slots are full: an answer hastened after it
+    # was placed (the player now waits on it) is no longer the one to give way.
+    pool = ModelPool([OpenAIHTTPModel("http://127.0.0.1:9/v1", "m", max_in_flight=1)])
+    endpoint = pool.endpoints[0]
+    hastened = {"priority": 4}
+    answer = _Attempt(lambda: hastened["priority"], 0, resent=False, displaceable=True)
+    endpoint.in_flight += 1
+    pool._placed(endpoint, answer)
+    hastened["priority"] = 0
+    endpoint.in_flight += 1
+    pool._placed(endpoint, _Attempt(lambda: 4, 1, resent=True, displaceable=True))
+    assert not answer.displaced.is_set() and pool.displaced == 0

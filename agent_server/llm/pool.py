@@ -32,7 +32,7 @@ A re-sent request does not wait behind the survivor's work. The survivor's slots
 full when its own requests and the dead server's re-sent ones together are more than
 it has: a re-sent request, which has already waited through a failure, is then first
 in line at its priority (the scheduler's, read from the thread that runs it:
-llm/base.py's running_priority). It takes the slot of the survivor's answer of the
+llm/base.py's priority_reader, read as it is when the slots are full). It takes the slot of the survivor's answer of the
 lowest priority, the latest come, that is no more urgent than it, not itself re-sent
 and not displaced before: that answer's stream is closed (the server frees its slot at
 once), and it is sent again once the re-sent request has begun, behind it in the
@@ -61,7 +61,7 @@ from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 from agent_server.errors import Unavailable
-from agent_server.llm.base import LanguageModel, LLMRequest, priority_reader, running_priority
+from agent_server.llm.base import LanguageModel, LLMRequest, priority_reader
 from agent_server.llm.openai_http import ModelServerError, OpenAIHTTPModel
 
 log = logging.getLogger(__name__)
@@ -82,10 +82,11 @@ _SLOT_POLL_S = 0.5
 @dataclass(eq=False)
 class _Attempt:
     """One request on one endpoint, as the pool knows it: its place in line (priority,
-    then arrival), whether it is re-sent, whether its slot may be taken (an answer, not
-    a scoring), and the events of its displacement."""
+    read when asked as the scheduler has it then, and arrival), whether it is re-sent,
+    whether its slot may be taken (an answer, not a scoring), and the events of its
+    displacement."""
 
-    priority: int
+    reader: Callable[[], int | None]
     arrival: int
     resent: bool
     displaceable: bool
@@ -94,6 +95,11 @@ class _Attempt:
     displaced: threading.Event = field(default_factory=threading.Event)
     begun: threading.Event = field(default_factory=threading.Event)
     displacer: _Attempt | None = None
+
+    @property
+    def priority(self) -> int:
+        priority = self.reader()
+        return priority if priority is not None else 0
 
 
 class _Displaced(Exception):
@@ -340,8 +346,9 @@ class ModelPool(LanguageModel):
             endpoint.attempts.append(attempt)
             if not attempt.resent or endpoint.in_flight <= max(1, endpoint.model.concurrency):
                 return
+            urgency = attempt.priority
             behind = [a for a in endpoint.attempts if a.displaceable and not a.resent and not a.displaced.is_set()
-                      and a.priority >= attempt.priority]
+                      and a.priority >= urgency]
             if not behind:
                 return
             victim = max(behind, key=lambda a: (a.priority, a.arrival))
@@ -381,7 +388,7 @@ class ModelPool(LanguageModel):
         (the attempt then raises _Displaced, and it is sent again once that one began)."""
         last: Endpoint | None = None
         failed_at: float | None = None
-        priority = running_priority()
+        priority = priority_reader()
         arrival = next(self.servers.arrivals)
         failures = 0
         gave_way = False  # an answer gives its slot once at most
@@ -403,7 +410,7 @@ class ModelPool(LanguageModel):
                     raise Unavailable(f"no model server of the pool could answer ({self.max_attempts} tries; "
                                       f"the last: {exc})") from exc
                 continue
-            this = _Attempt(priority if priority is not None else 0, arrival, resent=failures > 0,
+            this = _Attempt(priority, arrival, resent=failures > 0,
                             displaceable=displaceable and not gave_way)
             self._placed(endpoint, this)
             steps = attempt(endpoint, answered, this)
