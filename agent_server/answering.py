@@ -128,9 +128,12 @@ def is_question(text: str) -> bool:
     return "?" in text
 
 
+# Where a question's asking begins: a line's or a sentence's start, or after a comma
+# ("Hey, when ..."), past a word that leads in ("So, who ...", "Tell me, where ...").
+_LEAD = r"(?:^|[.!?,]\s+)(?:(?:and|so|but|then|hey|say|tell me),?\s+)?"
 # A question asking who ("Who do you live with?", "Whose idea was it?"), not who the one
 # asked is ("Who are you?").
-_WHO = re.compile(r"(?:^|[.!?]\s+)(?:(?:and|so|but|then),?\s+)?(?:who|whom|whose)\b(?!\s+(?:are|were)\s+you\s*\?)",
+_WHO = re.compile(_LEAD + r"(?:who|whom|whose)\b(?!\s+(?:are|were)\s+you\s*\?)",
                   re.IGNORECASE)
 # Words that speak of someone without naming them: kin, a household, those one works or
 # lives beside.
@@ -144,7 +147,7 @@ _SOMEONE = re.compile(
 # A question whether the agent knows of something ("Did you hear about the fire?", "Do
 # you know anything about a search?", "Have you heard that ...?"); not one whether it
 # knows someone ("Do you know Tom Moreno?"), nor what it remembers of the asker.
-_IF_KNOWN = re.compile(r"(?:^|[.!?,]\s+)(?:(?:so|and|but|hey|say|tell me),?\s+)?(?:did|have|do|had|has)\s+you\s+"
+_IF_KNOWN = re.compile(_LEAD + r"(?:did|have|do|had|has)\s+you\s+"
                        r"(?:ever\s+|already\s+|just\s+|perhaps\s+|maybe\s+)?"
                        r"(?:hear|heard|(?:know|knew|learn|learned|learnt)\s+(?:about|anything|of|that|something|much))\b"
                        r"(?!\s+(?:me|my|him|her|them|it|you|your|each other|anyone|someone)\b)"
@@ -166,8 +169,7 @@ def asks_if_known(question: str) -> bool:
 # someone or something is called ("Who painted the mural?", "When does the library
 # open?"). Not a bare "what" or "how" ("What's up?", "How's it going?"), which is as
 # often small talk as a question of fact.
-_OF_WORLD = re.compile(r"(?:^|[.!?]\s+)(?:(?:and|so|but|then|hey|say|tell me),?\s+)?"
-                       r"(?:who|whom|whose|when|where|which|how\s+(?:much|many|long|old|far)|"
+_OF_WORLD = re.compile(_LEAD + r"(?:who|whom|whose|when|where|which|how\s+(?:much|many|long|old|far)|"
                        r"what\s+(?:time|day|date|year|happened)|"
                        r"what(?:'s|\s+is|\s+was)\s+(?:the|his|her|their|its)\s+name)\b", re.IGNORECASE)
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|you're|you've|you'd|you'll|ya)\b", re.IGNORECASE)

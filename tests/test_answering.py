@@ -202,8 +202,11 @@ def test_a_question_whether_the_agent_heard_of_something_is_told_apart():
 def test_a_question_of_fact_about_the_world_is_told_apart():
     for asked in ("Who painted the mural on the wall of the pub?", "When does the library open?",
                   "Where is the new bakery?", "How much does a coffee cost here?", "What happened to the bridge?",
-                  "So, which team won the cup?", "What's the name of the mayor's dog?"):
+                  "So, which team won the cup?", "What's the name of the mayor's dog?",
+                  "Hey, when does the library open?", "Then who won the race?"):
         assert asks_about_world(asked), asked
+    # The three kinds of question begin alike: after a comma and a word that leads in.
+    assert asks_who("Tell me, who lives next door?") and asks_if_known("Then did you hear about the fire?")
     # About the one asked or the one asking, small talk, or no question: not so.
     for asked in ("Who do you live with?", "Where do you work?", "What time do you open?", "What's up?",
                   "How's it going?", "Who am I?", "Where did I leave my keys?", "Who painted it, I wonder.",
