@@ -52,7 +52,7 @@ def _expand(pattern: str) -> list[tuple[str, ...]]:
 
 
 def _norm(word: str) -> str:
-    return word.replace("\u2019", "'").rstrip(".'-").lower() if word not in ("<name>", "<word>") else word
+    return word.replace("\u2019", "'").rstrip(".'-").lower() if word not in ("<name>", "<word>", "<joined>") else word
 
 
 _ME = "{i am|i'm|im|i was|i'm just|i am just|i'm only|i am only|i'm not|i am not|i'm actually|i am actually}"
@@ -65,7 +65,7 @@ _NON_PERSON = "{ai|a.i.|chatbot|chat bot|robot|language model|large language mod
 # How one says one's name.
 _CALLED = "{my name is|call me|i am|i'm|you can call me|my name's}"
 # What an NPC never says of itself. Words are matched whole, lower-cased, punctuation
-# aside; "<name>" is a capitalised word that is not a name the agent knows, "<word>" any word.
+# aside; "<name>" is a capitalised word that is not a name the agent knows, "<word>" any word, "<joined>" a word joined to the next by a hyphen.
 BREAK_PATTERNS = (
     f"{_ME} {{a|an|just a|just an|only a|only an|a helpful|a friendly|a virtual|your}} {_NON_PERSON}",
     f"{_ME} {{ai|artificial intelligence}}",
@@ -100,6 +100,12 @@ BREAK_PATTERNS = (
     # assistant of one or two qualities, as a model calls itself.
     "{i am|i'm|as} {a|an} <word> assistant",
     "{i am|i'm|as} {a|an} <word> {professional|virtual|digital|personal} assistant",
+    # Of a quality in two words joined by a hyphen: "a language-powered assistant".
+    "{i am|i'm|as} {a|an} <joined> <word> assistant",
+    # An assistant's offer of service: "I'm ready to assist.", "What would you like me to
+    # assist with?" (a person helps; "assist" so offered is a model's).
+    "{i'm|i am|im} ready to assist",
+    "{like|want|need} me to assist",
     "{can't|cannot|unable to|not able to} {access|browse|search} the {internet|web}",
     "{a npc|an npc|a non player character}",
     # How a model describes itself: made for a purpose ("an assistant designed to offer
@@ -350,9 +356,11 @@ class CharacterGuard:
         return ("partial", 0) if partial else ("", 0)
 
     def _fits(self, expected: str, word: tuple[str, str, int]) -> bool:
-        lower, written, _ = word
+        lower, written, offset = word
         if expected == "<word>":
             return True
+        if expected == "<joined>":  # a word joined to the next by a hyphen
+            return self.text[offset + len(written):offset + len(written) + 1] == "-"
         if expected == "<name>":
             return written[:1].isupper() and lower not in _NOT_NAMES and lower.split("'")[0] not in self.known
         return lower == expected

@@ -329,7 +329,7 @@ async def test_no_word_of_a_sentence_that_breaks_character_is_shown(scripted_ser
 def test_speaking_as_an_assistant_breaks_character_and_helping_as_a_person_does_not():
     assert breaks_character("I'm here to assist you with a data analysis task.") == "I'm here to assist"
     assert breaks_character("As of my last update, I have 12 people on my team.") == "As of my last update"
-    assert breaks_character("Sorry, as a text-based assistant I can't.") == "text-based assistant"
+    assert breaks_character("Sorry, as a text-based assistant I can't.") == "as a text-based assistant"
     assert breaks_character("I don't have access to the internet.") == "I don't have access to the internet"
     for fine in ("I'm here to help you find a table.", "I assist the pharmacist on Mondays.",
                  "Since my last visit, the park has changed."):
@@ -341,6 +341,12 @@ def test_speaking_as_an_assistant_breaks_character_and_helping_as_a_person_does_
         "as a professional assistant"
     assert breaks_character("I'm sorry, but I can't access the internet now.") == "can't access the internet"
     assert breaks_character("I'm a nPC named Luna.") == "a nPC"
+    assert breaks_character("I'm a language-powered assistant!") == "I'm a language-powered assistant"
+    assert breaks_character("I'm ready to assist. Here's a command.") == "I'm ready to assist"
+    assert breaks_character("Hello! What would you like me to assist with today?") == "like me to assist"
+    for fine in ("I'm ready to help you carry it.", "What would you like me to bake for the party?",
+                 "I'm a part-time shop assistant.", "I'm ready to close up."):
+        assert breaks_character(fine, {"shop", "assistant", "part", "time"}) == "", fine
     # An assistant by trade says what it is (the occupation's words are known to the guard).
     assert breaks_character("I'm a teaching assistant at the college.", {"teaching", "assistant"}) == ""
     assert breaks_character("I'm a good cook, as a busy person must be.") == ""
