@@ -65,7 +65,8 @@ _NON_PERSON = "{ai|a.i.|chatbot|chat bot|robot|language model|large language mod
 # How one says one's name.
 _CALLED = "{my name is|call me|i am|i'm|you can call me|my name's}"
 # What an NPC never says of itself. Words are matched whole, lower-cased, punctuation
-# aside; "<name>" is a capitalised word that is not a name the agent knows, "<word>" any word, "<joined>" a word joined to the next by a hyphen.
+# aside; "<name>" is a capitalised word that is not a name the agent knows, "<word>" any
+# word, "<joined>" a word joined to the next by a hyphen.
 BREAK_PATTERNS = (
     f"{_ME} {{a|an|just a|just an|only a|only an|a helpful|a friendly|a virtual|your}} {_NON_PERSON}",
     f"{_ME} {{ai|artificial intelligence}}",
