@@ -118,7 +118,19 @@ BREAK_PATTERNS = (
     # born, not created as a thing.
     "{i was|i've been|i have been|i am|i'm} {created|designed|built|programmed|developed} {as|to be}",
     "writing assistant",
-    "{my character's|your character's|this character's}",
+    "{my character|my character's|your character's|this character's}",
+    "{i'm|i am} a character {from|in|of}",
+    "role playing",
+    # Speaking of the one it talks to as a model does, or of what it was given to read.
+    "the user's",
+    "{to|from|for|ask|asks|asked|tell|help|by|with} the user",
+    "the prompt {is|says|was|asks}",
+    "{i'm|i am} {|currently |now }{using|running on|based on} {a|an|the} <word> model",
+    # An assistant's offer of any service, and its work: writing, code, data.
+    "{i'm|i am} here to help {you with|with} {whatever|whatever's|anything|everything|any kind of}",
+    "creative writing {project|task|projects|tasks}",
+    "{python|javascript|java|sql|html|css|bash} {function|code|script|program|snippet|query}",
+    "{code snippet|json payload|json object|json data|json output|json format|click on the link|click the link}",
 )
 _PHRASES: dict[str, list[tuple[str, ...]]] = {}
 for _phrase in (p for pattern in BREAK_PATTERNS for p in _expand(pattern)):
@@ -285,6 +297,8 @@ class CharacterGuard:
         self._echoes = [words for words in (tuple(w for w, _, _ in _words(t))[:ECHO_WORDS]
                                             for t in (self.asked, *self.said)) if len(words) >= ECHO_WORDS]
         own, theirs = self.name.lower().split(), self.listener.lower().split()
+        if own:  # its name as a part it plays ("I've been Dana for a long time")
+            self._roles += _expand(f"{{i've been|i have been}} {own[0]}")
         if own and own[0] not in theirs:
             for called in dict.fromkeys([" ".join(own), own[0]]):
                 self._roles += _expand(f"{called} {_SELF_VERBS}")

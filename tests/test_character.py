@@ -344,7 +344,25 @@ def test_speaking_as_an_assistant_breaks_character_and_helping_as_a_person_does_
     assert breaks_character("I'm a language-powered assistant!") == "I'm a language-powered assistant"
     assert breaks_character("I'm ready to assist. Here's a command.") == "I'm ready to assist"
     assert breaks_character("Hello! What would you like me to assist with today?") == "like me to assist"
+    # A character it plays, the one it serves as "the user", its prompt, its model, an
+    # assistant's offer of anything, and an assistant's work (code, data, links).
+    for broken, phrase in (("I'm a character from a fantasy world.", "I'm a character from"),
+                           ("I'm fine, and this is my character.", "my character"),
+                           ("I'll answer the user's question.", "the user's"),
+                           ("Here's a response from the user.", "from the user"),
+                           ("The prompt is about Priya.", "The prompt is"),
+                           ("I'm currently using a hybrid model.", "I'm currently using a hybrid model"),
+                           ("Hello! I'm here to help you with whatever's on your mind.",
+                            "I'm here to help you with whatever's"),
+                           ("Here's a Python function that reverses it.", "Python function"),
+                           ("Here is the JSON payload.", "JSON payload"),
+                           ("How I love role-playing games!", "role-playing")):
+        assert breaks_character(broken, {"dana"}) == phrase, broken
+    assert breaks_character("I've been Dana for years.", name="Dana Whitfield") == "I've been Dana"
+    assert breaks_character("I've been Dana's neighbour for years.", name="Sam Moore") == ""
     for fine in ("I'm ready to help you carry it.", "What would you like me to bake for the party?",
+                 "The user manual is in the drawer.", "I'm here to help you with the boxes.",
+                 "I'm a character, my mother says!", "I sell code locks and snippets of rope.",
                  "I'm a part-time shop assistant.", "I'm ready to close up."):
         assert breaks_character(fine, {"shop", "assistant", "part", "time"}) == "", fine
     # An assistant by trade says what it is (the occupation's words are known to the guard).
