@@ -19,11 +19,12 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from agent_server import character
-from agent_server.answering import NOT_KNOWING, Answering, is_question, naming, statements, unanswered
+from agent_server.answering import (NOT_KNOWING, QUOTED, Answering, as_sentence, is_question, naming, sentences,
+                                    statements, told_back, unanswered)
 from agent_server.identity import Identity, _article
 from agent_server.invitations import Invitations
 from agent_server.llm.grounding import whole_sentences
-from agent_server.topics import Topic, Topics
+from agent_server.topics import Topic, Topics, gist_of
 from agent_server.memory import MemoryStore, PendingMemory
 from agent_server.mind import Mind
 from agent_server.options import MindOptions
@@ -42,6 +43,12 @@ PLAYER_ID = "player"
 # adds at most LINE_RECALL memories the agent had not recalled yet in it.
 PLAYER_EXCHANGES = 8
 LINE_RECALL = 5
+# A sentence of a line in the first person holding this share of the words (of 4 letters
+# or more, common words and the two speakers' names aside; ECHO_WORDS at least) of a
+# first-person sentence someone else said to the speaker says it again as its own.
+ECHO_SHARE = 0.8
+ECHO_WORDS = 3
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|[Mm]y|[Mm]e|[Mm]ine|[Mm]yself)(?![\w'])")
 
 
 @dataclass
@@ -112,6 +119,9 @@ class Dialogue:
         # Answers to the player that spoke neither as the agent nor to the player ("The
         # library's opening times vary ..."), each asked again (character.speaks_in_person).
         self.impersonal = 0
+        # Sentences of conversation lines that said as the speaker's own what someone
+        # else had said of themselves, said as heard instead (as_heard).
+        self.attributed = 0
         self.invitations = invitations
         self.topics = topics
         self.answering = answering
@@ -159,6 +169,13 @@ class Dialogue:
                 topic=topic.text if topic is not None else "",
             )
             text = await self._utterance(speaker, listener.name, request)
+            heard = memories + [f'{name} said to {speaker.name}: "{said}"' for sid, name, said in conversation.lines
+                                if sid == listener.id]
+            if text and (owned := as_heard(text, heard, speaker, listener)) != text:
+                self.attributed += 1
+                log.info("%s said to %s as its own what it heard (%r): said as heard", speaker.name, listener.name,
+                         text)
+                text = owned
             if all(sid != speaker.id for sid, _, _ in conversation.lines):
                 # Its first line: what it chose to tell is told (topics.py).
                 told = self.topics.told_in(text, topic) if text else (topic.statement if topic is not None else "")
@@ -445,6 +462,31 @@ class Dialogue:
         self.fallbacks += 1
         # An empty answer stopped before its first whole sentence (llm/grounding.py).
         return ("I'd rather not answer that." if answer else NOT_KNOWING), used
+
+
+def as_heard(text: str, heard: list[str], speaker: Mind, listener: Mind) -> str:
+    """`text`, a line of `speaker`'s to `listener`, with each of its sentences in the first
+    person that says again what someone else said to it of themselves (a dialogue
+    memory of `heard`; ECHO_SHARE of its words) said as heard: 'Sam Moore told me, "I
+    have decided to run for mayor."', or to the one who said it, "You told me you have
+    decided ...". A small model copies a line it recalls into the mouth of one who only
+    heard it: Tom Moreno told Arthur "I have decided to run for mayor of Smallville",
+    which Sam had told him that morning."""
+    theirs = [(quoted["who"], said) for quoted in map(QUOTED.match, heard)
+              if quoted and quoted["who"] != speaker.name and quoted["whom"] == speaker.name
+              for said in sentences(quoted["said"]) if _FIRST_PERSON.search(said)]
+    if not theirs:
+        return text
+    out = []
+    for sentence in sentences(text):
+        words = gist_of(sentence, speaker, listener) if _FIRST_PERSON.search(sentence) else frozenset()
+        if len(words) >= ECHO_WORDS:
+            for who, said in theirs:
+                if len(words & gist_of(said, speaker, listener)) >= ECHO_SHARE * len(words):
+                    sentence = told_back(said) if who == listener.name else f'{who} told me, "{as_sentence(said)}"'
+                    break
+        out.append(sentence)
+    return " ".join(out)
 
 
 def _said_before(text: str, conversation: Conversation) -> bool:

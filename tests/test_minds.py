@@ -172,6 +172,40 @@ async def test_a_conversation_going_round_in_circles_ends(tmp_path, embedder):
         await server.stop()
 
 
+async def test_what_another_said_of_themselves_is_said_again_as_heard_not_as_ones_own(tmp_path, embedder):
+    script = TownScript(reaction="Talk to", end_conversation_after=2, lines=(
+        "I have decided to run for mayor of the town council.",
+        "Great news! I have decided to run for mayor of the town council, you know."))
+    server = await start_scripted(tmp_path, ScriptedModel(script), embedder)
+    try:
+        society = server.society
+        await _sync(society, [_sees("isabella", "john_lin", "walking in the park")], EIGHT_AM)
+        lines = [text for _, _, text in society.conversations[-1].lines]
+        assert lines[1] == "Great news! You told me you have decided to run for mayor of the town council."
+        assert society.dialogue.attributed == 1
+    finally:
+        await server.stop()
+
+
+def test_a_line_repeating_what_a_third_said_of_themselves_tells_who_said_it():
+    from types import SimpleNamespace
+
+    from agent_server.dialogue import as_heard
+
+    tom, arthur = SimpleNamespace(name="Tom Moreno"), SimpleNamespace(name="Arthur Burton")
+    heard = ['Sam Moore said to Tom Moreno: "I have decided to run for mayor of Smallville. I love this town."',
+             'Arthur Burton said to Tom Moreno: "I have a new dog."']
+    line = "I have decided to run for mayor of Smallville! I'm looking forward to a seat on the council."
+    assert as_heard(line, heard, tom, arthur) == ('Sam Moore told me, "I have decided to run for mayor of '
+                                                  'Smallville." I\'m looking forward to a seat on the council.')
+    # Of someone else, of oneself in other words, or what it said itself: its own line.
+    for own in ("I think Sam is running for mayor of Smallville.", "I have decided to open a shop.",
+                "Sam has decided to run for mayor of Smallville."):
+        assert as_heard(own, heard, tom, arthur) == own, own
+    assert as_heard("I have decided to run for mayor of Smallville.", heard[:1],
+                    SimpleNamespace(name="Sam Moore"), arthur) == "I have decided to run for mayor of Smallville."
+
+
 async def test_minds_and_memories_persist_across_a_restart(tmp_path, embedder):
     server = await start_scripted(tmp_path, ScriptedModel(TownScript()), embedder)
     await server.society.next_action("john_lin", EIGHT_AM)
