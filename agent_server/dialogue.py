@@ -171,7 +171,8 @@ class Dialogue:
             text = await self._utterance(speaker, listener.name, request)
             heard = memories + [f'{name} said to {speaker.name}: "{said}"' for sid, name, said in conversation.lines
                                 if sid == listener.id]
-            if text and (owned := as_heard(text, heard, speaker, listener)) != text:
+            if text and (owned := as_heard(text, heard, speaker, listener,
+                                           own=self.topics.own_gists(speaker))) != text:
                 self.attributed += 1
                 log.info("%s said to %s as its own what it heard (%r): said as heard", speaker.name, listener.name,
                          text)
@@ -464,14 +465,17 @@ class Dialogue:
         return ("I'd rather not answer that." if answer else NOT_KNOWING), used
 
 
-def as_heard(text: str, heard: list[str], speaker: Mind, listener: Mind) -> str:
+def as_heard(text: str, heard: list[str], speaker: Mind, listener: Mind,
+             own: list[frozenset[str]] = ()) -> str:
     """`text`, a line of `speaker`'s to `listener`, with each of its sentences in the first
     person that says again what someone else said to it of themselves (a dialogue
     memory of `heard`; ECHO_SHARE of its words) said as heard: 'Sam Moore told me, "I
     have decided to run for mayor."', or to the one who said it, "You told me you have
     decided ...". A small model copies a line it recalls into the mouth of one who only
     heard it: Tom Moreno told Arthur "I have decided to run for mayor of Smallville",
-    which Sam had told him that morning."""
+    which Sam had told him that morning. A sentence holding the gist words of one of
+    `own` (what is the speaker's own to tell: Topics.own_gists) stays its own: the host
+    of a party says "I'm holding the party" however many guests have said it back."""
     theirs = [(quoted["who"], said) for quoted in map(QUOTED.match, heard)
               if quoted and quoted["who"] != speaker.name and quoted["whom"] == speaker.name
               for said in sentences(quoted["said"]) if _FIRST_PERSON.search(said)]
@@ -480,7 +484,7 @@ def as_heard(text: str, heard: list[str], speaker: Mind, listener: Mind) -> str:
     out = []
     for sentence in sentences(text):
         words = gist_of(sentence, speaker, listener) if _FIRST_PERSON.search(sentence) else frozenset()
-        if len(words) >= ECHO_WORDS:
+        if len(words) >= ECHO_WORDS and not any(gist and gist <= words for gist in own):
             for who, said in theirs:
                 if len(words & gist_of(said, speaker, listener)) >= ECHO_SHARE * len(words):
                     sentence = told_back(said) if who == listener.name else f'{who} told me, "{as_sentence(said)}"'

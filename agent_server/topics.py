@@ -142,6 +142,14 @@ class Topics:
                              key=chosen.key, candidates=texts)
         return chosen
 
+    def own_gists(self, speaker: Mind) -> list[frozenset[str]]:
+        """The gist words of what is `speaker`'s own to tell: the events it holds, its
+        own news (a line telling them in the first person is its own, whoever else has
+        said it since)."""
+        return ([gist_of(f"{e.what} {self._town.place(e.place_id).name}", speaker)
+                 for e in speaker.state.heard_events if e.teller == speaker.name]
+                + [gist_of((sentences(news) or [news])[0], speaker) for news in self.news.get(speaker.id, [])])
+
     @staticmethod
     def told_in(line: str, topic: Topic | None) -> str:
         """`line`, a speaker's first on `topic`, if it tells the topic (holds GIST_WORDS of

@@ -204,6 +204,12 @@ def test_a_line_repeating_what_a_third_said_of_themselves_tells_who_said_it():
         assert as_heard(own, heard, tom, arthur) == own, own
     assert as_heard("I have decided to run for mayor of Smallville.", heard[:1],
                     SimpleNamespace(name="Sam Moore"), arthur) == "I have decided to run for mayor of Smallville."
+    # What is its own to tell stays its own, whoever said it back to it.
+    echoed = ['Giorgio Rossi said to Isabella Rodriguez: "I\'m holding the Valentine\'s Day party at Hobbs Cafe."']
+    isabella, giorgio = SimpleNamespace(name="Isabella Rodriguez"), SimpleNamespace(name="Giorgio Rossi")
+    line = "I'm holding the Valentine's Day party at Hobbs Cafe tomorrow!"
+    assert as_heard(line, echoed, isabella, giorgio).startswith("You told me")
+    assert as_heard(line, echoed, isabella, giorgio, own=[frozenset({"valentine", "party", "hobbs", "cafe"})]) == line
 
 
 async def test_minds_and_memories_persist_across_a_restart(tmp_path, embedder):
