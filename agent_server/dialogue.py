@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from agent_server import character
 from agent_server.answering import (NOT_KNOWING, QUOTED, Answering, as_sentence, is_question, naming, sentences,
                                     statements, told_back, unanswered)
-from agent_server.identity import Identity, _article
+from agent_server.identity import Identity, with_article
 from agent_server.invitations import Invitations
 from agent_server.llm.grounding import whole_sentences
 from agent_server.topics import Topic, Topics, gist_of
@@ -241,7 +241,7 @@ class Dialogue:
             occupation = mind.identity.occupation
             conversation.preamble = [player_chat.preamble(
                 name=mind.name, identity=mind.own_summary, town=self._town.name,
-                self_line=f"I'm {_article(occupation)}." if occupation else f"I live here in {self._town.name}.",
+                self_line=f"I'm {with_article(occupation)}." if occupation else f"I live here in {self._town.name}.",
                 clock=mind.clock(now), doing=mind.doing(), player=player, memories=mind.of_self(memories))]
             conversation.recalled = set(memories)
         del conversation.exchanges[:-PLAYER_EXCHANGES]
@@ -521,7 +521,7 @@ def _fallback_line(mind: Mind) -> str:
     character, from its identity, and plainly not an answer (counted in
     Dialogue.fallbacks)."""
     occupation = mind.identity.occupation
-    who = f"I'm {mind.first_name}, {_article(occupation)}" if occupation else f"I'm {mind.first_name}"
+    who = f"I'm {mind.first_name}, {with_article(occupation)}" if occupation else f"I'm {mind.first_name}"
     return f"Sorry, I'm not sure what you mean. {who}."
 
 

@@ -67,7 +67,7 @@ class Identity:
         lines = [("", f"I'm {', '.join([self.name, *(d for d in details if d)])}.")]
         facts = []
         if self.occupation:
-            facts.append(f"I'm {_article(self.occupation)}")
+            facts.append(f"I'm {with_article(self.occupation)}")
         if self.home:
             facts.append(f"I live at {self.of_self(self.home)}")
         if facts:
@@ -91,7 +91,7 @@ class Identity:
             who += f" ({'; '.join(details)})"
         facts = []
         if self.occupation:
-            facts.append(f"is {_article(self.occupation)}")
+            facts.append(f"is {with_article(self.occupation)}")
         if self.home:
             facts.append(f"lives at {self.home}")
         lines = [f"{who} {' and '.join(facts)}." if facts else f"{who}."]
@@ -120,8 +120,9 @@ def and_list(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def _article(occupation: str) -> str:
-    """"the owner of Hobbs Cafe" stays; "pharmacist" becomes "a pharmacist"."""
+def with_article(occupation: str) -> str:
+    """"the owner of Hobbs Cafe" stays; "pharmacist" becomes "a pharmacist", "engineer" "an
+    engineer"."""
     head = occupation.split()[0].lower() if occupation.split() else ""
     if head in {"a", "an", "the", "my", "his", "her", "their"}:
         return occupation

@@ -220,3 +220,11 @@ def test_pace_by_hour_is_what_each_checkpoint_added():
         {"from": 28800, "to": 32400, "wall_seconds": 300.0, "calls_per_agent": 1.0, "model_seconds_per_agent": 0.5,
          "costliest": "react", "rss_mb": 1320.0},
     ]
+
+
+def test_a_seed_is_asked_about_by_its_first_two_topic_words_with_their_article():
+    from agent_server.evaluation.interviews import seed_question
+
+    assert seed_question(["valentine", "party"], "")[1] == "a valentine party"
+    assert seed_question(["election", "mayor"], "")[1] == "an election mayor"
+    assert seed_question([], "Grace lost her dog.") == ("Do you know about this: {}?", "Grace lost her dog")

@@ -23,6 +23,7 @@ import re
 from typing import Any
 
 from agent_server.clock import SECONDS_PER_DAY
+from agent_server.identity import with_article
 from agent_server.mind import Mind
 from agent_server.prompts import interview
 from agent_server.scheduler import Priority
@@ -220,11 +221,12 @@ class Interviewer:
 
 
 def seed_question(topic: list[str] | Any, text: str) -> tuple[str, str]:
-    """("Do you know anything about {}?", "a valentine party") from a seed's topic words."""
+    """("Do you know anything about {}?", "a valentine party", "an election mayor") from a
+    seed's topic words."""
     words = list(topic)
     if not words:
         return "Do you know about this: {}?", text.rstrip(".")
-    return "Do you know anything about {}?", f"a {' '.join(words[:2])}"
+    return "Do you know anything about {}?", with_article(" ".join(words[:2]))
 
 
 async def interview_everyone(society: Society) -> dict[str, Any]:
