@@ -27,6 +27,10 @@ class Identity:
     occupation: str = ""
     # Where the agent lives, in words: "Isabella Rodriguez's apartment, Oak Hill Apartments".
     home: str = ""
+    # Who shares its home's room with it (a spouse in the same bedroom), by name: the
+    # town says so (Scenario.housemates), and the agent answers "Who do you live with?"
+    # from it.
+    housemates: tuple[str, ...] = ()
     habits: str = ""
     # Each a sentence from the scenario: "Sam Moore and Jennifer Moore have been married ...".
     relationships: tuple[str, ...] = ()
@@ -41,9 +45,10 @@ class Identity:
 
     @classmethod
     def of_agent(cls, agent: agents_pb2.Agent, home: str = "", relationships: tuple[str, ...] = (),
-                 intentions: tuple[str, ...] = (), people: tuple[str, ...] = ()) -> "Identity":
+                 intentions: tuple[str, ...] = (), people: tuple[str, ...] = (),
+                 housemates: tuple[str, ...] = ()) -> "Identity":
         return cls(name=agent.name, persona=" ".join(agent.persona.split()), age=agent.age,
-                   traits=tuple(agent.traits), occupation=agent.occupation, home=home,
+                   traits=tuple(agent.traits), occupation=agent.occupation, home=home, housemates=housemates,
                    habits=" ".join(agent.lifestyle.split()), relationships=relationships, intentions=intentions,
                    people=people)
 
@@ -67,9 +72,15 @@ class Identity:
         lines = [("", f"I'm {', '.join([self.name, *(d for d in details if d)])}.")]
         facts = []
         if self.occupation:
-            facts.append(f"I'm {with_article(self.occupation)}")
+            # Said as work: asked "What do you do for a living?", the default model read
+            # "I'm the owner of Hobbs Cafe." as no likelier an answer than as one to
+            # nothing asked (a mean of 0.2 nats over eight occupations and eight ways of
+            # asking), and "As for work, I'm ..." as 3.5 (answering.py weighs both).
+            facts.append(f"As for work, I'm {with_article(self.occupation)}")
         if self.home:
             facts.append(f"I live at {self.of_self(self.home)}")
+        if self.housemates:
+            facts.append(f"I live with {and_list(list(self.housemates))}")
         if facts:
             # A sentence each: each answers a question of its own ("Where do you live?").
             lines.append(("", " ".join(f"{fact}." for fact in facts)))
@@ -93,7 +104,8 @@ class Identity:
         if self.occupation:
             facts.append(f"is {with_article(self.occupation)}")
         if self.home:
-            facts.append(f"lives at {self.home}")
+            with_whom = f" with {and_list(list(self.housemates))}" if self.housemates else ""
+            facts.append(f"lives at {self.home}{with_whom}")
         lines = [f"{who} {' and '.join(facts)}." if facts else f"{who}."]
         if self.persona:
             lines.append(self.persona)

@@ -111,7 +111,17 @@ class Scenario:
         return Identity.of_agent(agent, home=self.home_in_words(agent_id),
                                  relationships=tuple(self._relationships_of(agent_id)),
                                  intentions=tuple(s.text for s in self.proto.seeds if s.agent_id == agent_id),
-                                 people=tuple(a.name for a in self.proto.agents if a.id != agent_id))
+                                 people=tuple(a.name for a in self.proto.agents if a.id != agent_id),
+                                 housemates=self.housemates(agent_id))
+
+    def housemates(self, agent_id: str) -> tuple[str, ...]:
+        """The names of those whose home is in the same room as the agent's (a couple's
+        bedroom, a shared flat's one room): who it lives with, as the town says. Those in
+        rooms of their own in one building (a family's children, a dormitory, flats in a
+        block) are not told apart from neighbours by the town, so are not counted."""
+        arena = next((p for p in self.town.lineage(self.agent(agent_id).home_place_id) if p.kind == ARENA), None)
+        together = self.residents().get(arena.id, frozenset()) if arena else frozenset()
+        return tuple(a.name for a in self.proto.agents if a.id in together and a.id != agent_id)
 
     def home_in_words(self, agent_id: str) -> str:
         """"Oak Hill Apartments (Isabella Rodriguez's apartment)": the home's sector, and

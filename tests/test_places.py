@@ -38,6 +38,10 @@ def test_private_rooms_are_the_arenas_of_homes(smallville):
     assert residents["moreno_family_house.bedroom.toms_bed"] == {"tom_moreno"}
     # 25 agents: 22 rooms (two couples share a bedroom) and 25 beds.
     assert len(residents) == 22 + 25
+    # Who lives with whom is read from it: those whose homes share a room.
+    assert smallville.housemates("tom_moreno") == ("Jane Moreno",)
+    assert smallville.identity("john_lin").housemates == ("Mei Lin",)
+    assert smallville.housemates("eddy_lin") == () and smallville.housemates("carmen_ortiz") == ()
 
 
 @pytest_asyncio.fixture
