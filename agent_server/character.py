@@ -52,7 +52,8 @@ def _expand(pattern: str) -> list[tuple[str, ...]]:
 
 
 def _norm(word: str) -> str:
-    return word.replace("\u2019", "'").rstrip(".'-").lower() if word not in ("<name>", "<word>", "<joined>") else word
+    return word.replace("\u2019", "'").rstrip(".'-").lower() if word not in ("<name>", "<word>", "<joined>",
+                                                                            "<trade>") else word
 
 
 _ME = "{i am|i'm|im|i was|i'm just|i am just|i'm only|i am only|i'm not|i am not|i'm actually|i am actually}"
@@ -66,7 +67,8 @@ _NON_PERSON = "{ai|a.i.|chatbot|chat bot|robot|language model|large language mod
 _CALLED = "{my name is|call me|i am|i'm|you can call me|my name's}"
 # What an NPC never says of itself. Words are matched whole, lower-cased, punctuation
 # aside; "<name>" is a capitalised word that is not a name the agent knows, "<word>" any
-# word, "<joined>" a word joined to the next by a hyphen.
+# word, "<joined>" a word joined to the next by a hyphen, "<trade>" a trade it does not
+# have (TRADES).
 BREAK_PATTERNS = (
     f"{_ME} {{a|an|just a|just an|only a|only an|a helpful|a friendly|a virtual|your}} {_NON_PERSON}",
     f"{_ME} {{ai|artificial intelligence}}",
@@ -79,6 +81,7 @@ BREAK_PATTERNS = (
     "my {training|training data|system prompt|instructions|programming|prompt|creators|developers}",
     "{system prompt|training data|knowledge cutoff}",
     "{help|assist} you {craft|write|with} your {story|novel|writing}",
+    "{help|assist} with your {story|novel|writing}",
     "{help|assist} {with|you with} your creative writing",
     "{i have been|i've been|i was|i am|i'm} trained on {data|a dataset|datasets|text|a large|large|a vast|vast}",
     "{the story you're writing|the story you are writing}",
@@ -94,12 +97,20 @@ BREAK_PATTERNS = (
     "{openai|chatgpt|gpt|qwen|smollm|smollm2|huggingface|hugging face|alibaba|anthropic|gemma|gemini|"
     "llama|llama.cpp|claude|mistral|deepmind|meta ai|google|microsoft}",
     "{just a|only a|merely a} {program|computer|machine|robot|bot|simulation|script|character}",
-    "{running on|run on|living in|inside} {a computer|a server|the computer|a video game|the game|a game}",
+    "{running on|run on|runs on|living in|lives in|inside} "
+    "{a computer|a server|the computer|a video game|the game|a game}",
+    # "I'm a program that runs on a computer"; not "I'm a program manager".
+    f"{_ME} {{a|an|a computer|a software}} program {{that|which|running|on|in|and|made|written|designed}}",
     "{an npc|a non-player character|a video game character|a game character}",
     f"{_CALLED} <name>",
     # "a dedicated professional assistant", "as a friendly digital assistant": an
     # assistant of one or two qualities, as a model calls itself.
     "{i am|i'm|as} {a|an} <word> assistant",
+    # A trade the agent does not have (TRADES), with up to two words before it ("I'm a
+    # professional animator").
+    "{i am|i'm|im|i work as|i'm just|i am just|i'm actually|i am actually|i'm also|i am also} {a|an} <trade>",
+    "{i am|i'm|im|i work as|i'm just|i am just|i'm actually|i am actually|i'm also|i am also} {a|an} <word> <trade>",
+    "{i am|i'm|im|i work as|i'm actually|i am actually|i'm also|i am also} {a|an} <word> <word> <trade>",
     "{i am|i'm|as} {a|an} <word> {professional|virtual|digital|personal} assistant",
     # Of a quality in two words joined by a hyphen: "a language-powered assistant".
     "{i am|i'm|as} {a|an} <joined> <word> assistant",
@@ -127,7 +138,9 @@ BREAK_PATTERNS = (
     "the prompt {is|says|was|asks}",
     "{i'm|i am} {|currently |now }{using|running on|based on} {a|an|the} <word> model",
     # An assistant's offer of any service, and its work: writing, code, data.
-    "{i'm|i am} here to help {you with|with} {whatever|whatever's|anything|everything|any kind of}",
+    "{i'm|i am} here to help {you with|with} {whatever|whatever's|anything|everything|any}",
+    # Instructions, as an assistant sets them out ("you need to follow these steps").
+    "{follow these steps|following steps|here are the steps|step-by-step guide|step-by-step instructions}",
     "creative writing {project|task|projects|tasks}",
     "{python|javascript|java|sql|html|css|bash} {function|code|script|program|snippet|query}",
     "{code snippet|json payload|json object|json data|json output|json format|click on the link|click the link}",
@@ -208,6 +221,39 @@ _KIN_OF = {
     **dict.fromkeys(("nephew", "niece"), "{aunt|uncle}"),
 }
 _KIN_WORDS = frozenset(w for words in _KIN_OF.values() for w in words.strip("{}").split("|"))
+
+
+# Trades and professions: an agent that calls itself one its identity does not speak of
+# ("I'm a software developer", "I'm a professional animator and creative director",
+# asked what it does) takes another role, as a model's idea of itself or a push makes it.
+# "<trade>" in a phrase is one of these that is not a word of the agent's identity. Not
+# what anyone may call themselves for a pastime or a knack ("I'm a keen gardener", "a
+# terrible cook", "a careful driver", "a good judge of character").
+TRADES = frozenset("""accountant actor actress agent analyst animator architect artist assistant attorney author banker
+barber barista bartender blogger broker butcher carpenter cashier chef clerk coach consultant coordinator counsellor
+counselor dentist designer detective developer director doctor economist editor electrician engineer
+entrepreneur farmer firefighter freelancer guard hairdresser influencer instructor interpreter janitor
+journalist landlord lawyer lecturer librarian manager marketer mechanic midwife miner narrator novelist
+nurse officer paramedic pharmacist physician physicist pilot plumber poet politician producer professor
+programmer psychologist receptionist reporter researcher sailor salesman saleswoman scientist secretary soldier
+specialist storyteller surgeon tailor teacher technician therapist translator tutor veterinarian waiter waitress
+writer""".split())
+
+
+def _trade_stem(word: str) -> str:
+    stem = re.sub(r"(?:ers|er|ors|or|ists|ist|ians|ian|ing|es|ed|s|e)$", "", word)
+    return stem if len(stem) >= 3 else word
+
+
+_TRADE_STEMS: dict[str, set[str]] = {}
+for _trade in TRADES:
+    _TRADE_STEMS.setdefault(_trade_stem(_trade), set()).add(_trade)
+
+
+def trade_words(text: str) -> set[str]:
+    """The trades `text` speaks of, by their stems ("I bake the cafe's pastries": baker;
+    "the gardener of the community garden"): those the agent may call itself."""
+    return {t for w in re.findall(r"[a-z]+", text.lower()) for t in _TRADE_STEMS.get(_trade_stem(w), ())}
 
 
 def kin_words(text: str) -> set[str]:
@@ -376,6 +422,8 @@ class CharacterGuard:
             return True
         if expected == "<joined>":  # a word joined to the next by a hyphen
             return self.text[offset + len(written):offset + len(written) + 1] == "-"
+        if expected == "<trade>":
+            return lower in TRADES and lower not in self.known
         if expected == "<name>":
             return written[:1].isupper() and lower not in _NOT_NAMES and lower.split("'")[0] not in self.known
         return lower == expected

@@ -530,4 +530,4 @@ def _own_names(identity: Identity) -> frozenset[str]:
     """The names and words an identity lets its agent use (Dialogue.known_names): read
     for every line checked, so read once for each identity."""
     return frozenset(identity.known_names() | set(re.findall(r"[a-z]+", (identity.occupation or "").lower()))
-                     | character.kin_words(identity.own_words()))
+                     | character.kin_words(identity.own_words()) | character.trade_words(identity.own_words()))
