@@ -93,8 +93,12 @@ MIN_WORDS = 3
 # asked. "Can I ask ...", "I wonder ..." frame a question and say nothing of the asker.
 _FRAMES = re.compile(r"\b(?:(?:can|may|could|might) I ask|I (?:wonder|was wondering|'d like to know|would like to know|"
                      r"want to know|'m curious|am curious))\b", re.IGNORECASE)
-_OF_ASKER = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|me|my|mine|myself)(?![\w'])")
+# Words by which a sentence speaks in the first person (of the asker, in a question).
+FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|[Mm]y|[Mm]e|[Mm]ine|[Mm]yself)(?![\w'])")
 TOLD_BACK = "You told me"
+# A statement of what someone told the agent: told back to the asker, or heard from
+# another ('Tom Moreno told me, "..."').
+_TOLD = re.compile(rf'^(?:{TOLD_BACK}\b|[A-Z][\w\'-]*(?: [A-Z][\w\'-]*)* told me, ")')
 # What the agent saw someone doing, as perception remembers it: "Tom Moreno is carrying
 # a ladder" (said as "I saw Tom Moreno carrying a ladder.").
 _DOING = re.compile(r"^(?P<who>[A-Z][\w'-]*(?: [A-Z][\w'-]*)+) is (?P<doing>[a-z]+ing\b.*)$")
@@ -237,12 +241,17 @@ def asks_who(question: str) -> bool:
     return bool(_WHO.search(question))
 
 
-def names_someone(statement: str, people: Iterable[str]) -> bool:
+def names_someone(statement: str, people: Iterable[str], known: Iterable[str] = ()) -> bool:
     """Whether `statement` names one of `people` (full name or first name), or speaks of
-    someone by what they are to the speaker ("my wife", "married", "alone")."""
+    someone by what they are to the speaker ("my wife", "married", "alone"); or, told by
+    someone, names one its world does not know: a name in mid-sentence that is none of
+    the `known` names (its identity's people and places), as those the asker told of
+    ('You told me, "I've been training the two new hires, Omar and Bea."')."""
     if _SOMEONE.search(statement):
         return True
-    return any(re.search(rf"\b{re.escape(n)}\b", statement) for p in people for n in {p, p.split()[0]} if n)
+    if any(re.search(rf"\b{re.escape(n)}\b", statement) for p in people for n in {p, p.split()[0]} if n):
+        return True
+    return bool(_TOLD.match(statement)) and any(not w[:1].isdigit() for w in named(statement) - set(known))
 
 
 def named(text: str) -> set[str]:
@@ -266,11 +275,12 @@ def sentences(text: str) -> list[str]:
 
 def clauses(sentence: str) -> list[str]:
     """`sentence` as its clauses that have the speaker as their subject, each a sentence;
-    [sentence] where there is no such joint, or where a later clause speaks of someone
-    the clause before names ("..., and I know his order by heart")."""
+    [sentence] where there is no such joint, where what comes before it does not speak
+    as the speaker ("As for work, I'm a baker."), or where a later clause speaks of
+    someone the clause before names ("..., and I know his order by heart")."""
     parts = [p.strip() for p in _OWN_CLAUSE.split(sentence) if p.strip()]
     if (len(parts) < 2 or any(len(p.split()) < MIN_WORDS for p in parts)
-            or any(_BACK.search(p) for p in parts[1:])):
+            or any(_BACK.search(p) for p in parts[1:]) or not FIRST_PERSON.search(parts[0])):
         return [sentence]
     return [as_sentence(p[0].upper() + p[1:]) for p in parts]
 
@@ -290,7 +300,7 @@ _OURS = re.compile(r"\b(?:[Ww]e|[Uu]s|[Oo]ur|[Oo]urs|[Ww]e're|[Ww]e've)\b")
 def of_asker(question: str) -> bool:
     """Whether `question` asks about the one asking it (they speak of themselves in it):
     then only what they told can answer it, and else nothing they told."""
-    return bool(_OF_ASKER.search(_FRAMES.sub("", question)))
+    return bool(FIRST_PERSON.search(_FRAMES.sub("", question)))
 
 
 def told_back(sentence: str) -> str:
@@ -414,9 +424,10 @@ class Answering:
         needed = named(question) - set(mind.name.split()) - set(asker.split())
         about_asker = of_asker(question)
         of_people = asks_who(question)
+        names = mind.identity.known_names() if of_people else set()
         known = [k for k in known if " ".join(k.split()).lower() not in again and needed <= set(_words(k))
                  and (k.startswith(TOLD_BACK) if about_asker else not k.startswith(f"{TOLD_BACK} you"))
-                 and (not of_people or names_someone(k, mind.identity.people))]
+                 and (not of_people or names_someone(k, mind.identity.people, names))]
         if not known:
             return None
         self.asked += 1

@@ -122,9 +122,11 @@ def test_a_sentence_is_split_where_its_speaker_begins_a_clause_that_stands_alone
         ["I'm a carpenter.", "I've just moved here with my two boys."]
     assert clauses("I am blunt but fair, and my neighbours come to me when something needs fixing.") == \
         ["I am blunt but fair.", "My neighbours come to me when something needs fixing."]
-    # A clause pointing back to someone named before it, or one too short, stays joined.
+    # A clause pointing back to someone named before it, one too short, or one after
+    # words that do not speak as the speaker, stays joined.
     for sentence in ("Adam Smith has breakfast here most days, and I know his order by heart.",
-                     "I lost my grey cat this morning; she has a red collar.", "I'm tired, and I'm off."):
+                     "I lost my grey cat this morning; she has a red collar.", "I'm tired, and I'm off.",
+                     "As for work, I'm the owner of Hobbs Cafe.", "Every morning at six, I bake the bread."):
         assert clauses(sentence) == [sentence]
 
 
@@ -326,9 +328,9 @@ async def test_the_agents_own_sentences_are_weighed_beside_the_closest(scripted_
     answering = Answering(scheduler, embedder)
     identity = Identity(name="Tom Moreno", occupation="owner of Harvey Oak Supply Store")
     mind = SimpleNamespace(name="Tom Moreno", identity=identity)
-    question = "What do you do for work?"
-    memories = [f"I saw someone do {w} work at the {p}." for w in ("hard", "odd", "paid", "good", "slow", "fine")
-                for p in ("park", "pub")]
+    question = "How do you earn your keep?"
+    memories = [f"I saw someone {w} earn their keep at the {p}."
+                for w in ("hard", "odd", "paid", "good", "slow", "fine") for p in ("park", "pub")]
     own = [s for s in own_statements(mind) if "Harvey Oak" in s]
     known = [*memories, *own]
     vectors = embedder.embed_batch([question, *known])
@@ -361,6 +363,12 @@ async def test_a_question_asking_who_is_answered_only_by_a_statement_naming_some
         assert asks_who("Whose idea was the party?") and not asks_who("Who are you?")
         assert names_someone("I saw Sam talking to a stranger.", mind.identity.people)
         assert not names_someone("I open the store at 7:30 am.", mind.identity.people)
+        # Someone the agent's world does not know, named by the asker, is someone.
+        told = "You told me you've been training the two new hires, Omar and Bea, since January."
+        assert names_someone(told, mind.identity.people, {"Tom", "Moreno", "Harvey"})
+        assert not names_someone('Sam told me, "I work at Harvey Oak Supply Store."', (),
+                                 {"Harvey", "Oak", "Supply", "Store"})
+        assert not names_someone("I live at Moreno Family House.", ())  # a place the agent knows of itself
     finally:
         await scheduler.close()
 
