@@ -19,8 +19,8 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from agent_server import character
-from agent_server.answering import (NOT_KNOWING, QUOTED, Answering, as_sentence, is_question, naming, sentences,
-                                    statements, told_back, unanswered)
+from agent_server.answering import (FIRST_PERSON, NOT_KNOWING, QUOTED, Answering, as_sentence, is_question, naming,
+                                    sentences, statements, told_back, unanswered)
 from agent_server.identity import Identity, with_article
 from agent_server.invitations import Invitations
 from agent_server.llm.grounding import whole_sentences
@@ -48,7 +48,6 @@ LINE_RECALL = 5
 # first-person sentence someone else said to the speaker says it again as its own.
 ECHO_SHARE = 0.8
 ECHO_WORDS = 3
-_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|[Mm]y|[Mm]e|[Mm]ine|[Mm]yself)(?![\w'])")
 
 
 @dataclass
@@ -172,7 +171,7 @@ class Dialogue:
             heard = memories + [f'{name} said to {speaker.name}: "{said}"' for sid, name, said in conversation.lines
                                 if sid == listener.id]
             if text and (owned := as_heard(text, heard, speaker, listener,
-                                           own=self.topics.own_gists(speaker))) != text:
+                                           own=self.topics.own_gists(speaker, listener))) != text:
                 self.attributed += 1
                 log.info("%s said to %s as its own what it heard (%r): said as heard", speaker.name, listener.name,
                          text)
@@ -478,12 +477,12 @@ def as_heard(text: str, heard: list[str], speaker: Mind, listener: Mind,
     of a party says "I'm holding the party" however many guests have said it back."""
     theirs = [(quoted["who"], said) for quoted in map(QUOTED.match, heard)
               if quoted and quoted["who"] != speaker.name and quoted["whom"] == speaker.name
-              for said in sentences(quoted["said"]) if _FIRST_PERSON.search(said)]
+              for said in sentences(quoted["said"]) if FIRST_PERSON.search(said)]
     if not theirs:
         return text
     out = []
     for sentence in sentences(text):
-        words = gist_of(sentence, speaker, listener) if _FIRST_PERSON.search(sentence) else frozenset()
+        words = gist_of(sentence, speaker, listener) if FIRST_PERSON.search(sentence) else frozenset()
         if len(words) >= ECHO_WORDS and not any(gist and gist <= words for gist in own):
             for who, said in theirs:
                 if len(words & gist_of(said, speaker, listener)) >= ECHO_SHARE * len(words):

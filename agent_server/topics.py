@@ -99,9 +99,7 @@ class Topics:
             offer(Topic(f"event:{event.place_id}:{event.start}", text, event, statement,
                         gist_of(f"{event.what} {place}", speaker, listener)))
         for news in self.news.get(speaker.id, []):
-            # Told by its first sentence, the news itself (what follows is what the
-            # holder means to do about it: "He wants to tell his friends ...").
-            fact = (sentences(news) or [news])[0]
+            fact = _fact(news)
             offer(Topic("news:" + _key(news), f"{speaker.first_name}'s news: {news}",
                         statement=as_sentence(speaker.identity.of_self(fact)), gist=gist_of(fact, speaker, listener)))
         heard = [m for m in self._memory.recent(speaker.id, 60)
@@ -142,13 +140,13 @@ class Topics:
                              key=chosen.key, candidates=texts)
         return chosen
 
-    def own_gists(self, speaker: Mind) -> list[frozenset[str]]:
-        """The gist words of what is `speaker`'s own to tell: the events it holds, its
-        own news (a line telling them in the first person is its own, whoever else has
-        said it since)."""
-        return ([gist_of(f"{e.what} {self._town.place(e.place_id).name}", speaker)
+    def own_gists(self, speaker: Mind, listener: Mind) -> list[frozenset[str]]:
+        """The gist words of what is `speaker`'s own to tell `listener` (gist_of, as a
+        topic's are): the events it holds, its own news (a line telling them in the
+        first person is its own, whoever else has said it since)."""
+        return ([gist_of(f"{e.what} {self._town.place(e.place_id).name}", speaker, listener)
                  for e in speaker.state.heard_events if e.teller == speaker.name]
-                + [gist_of((sentences(news) or [news])[0], speaker) for news in self.news.get(speaker.id, [])])
+                + [gist_of(_fact(news), speaker, listener) for news in self.news.get(speaker.id, [])])
 
     @staticmethod
     def told_in(line: str, topic: Topic | None) -> str:
@@ -184,6 +182,12 @@ def gist_of(text: str, *people: Mind) -> frozenset[str]:
 def _words(text: str) -> set[str]:
     """The words of `text`, lower case, a possessive's "'s" aside."""
     return {re.sub(r"'s$", "", w) for w in _WORD.findall(text.lower())}
+
+
+def _fact(news: str) -> str:
+    """What a piece of news tells: its first sentence (what follows is what the holder
+    means to do about it: "He wants to tell his friends ...")."""
+    return (sentences(news) or [news])[0]
 
 
 def _key(text: str) -> str:
