@@ -63,6 +63,8 @@ _NON_PERSON = "{ai|a.i.|chatbot|chat bot|robot|language model|large language mod
               "ai assistant|ai model|ai language model|fictional character|writing assistant|" \
               "creative writing assistant|digital assistant|helpful assistant|computer program|bot|" \
               "imaginary person|imaginary character|fictional person|made-up character|virtual person|machine}"
+# How one says what one is by trade.
+_CLAIM = "{i am|i'm|im|i work as|i'm just|i am just|i'm actually|i am actually|i'm also|i am also}"
 # How one says one's name.
 _CALLED = "{my name is|call me|i am|i'm|you can call me|my name's}"
 # What an NPC never says of itself. Words are matched whole, lower-cased, punctuation
@@ -108,9 +110,9 @@ BREAK_PATTERNS = (
     "{i am|i'm|as} {a|an} <word> assistant",
     # A trade the agent does not have (TRADES), with up to two words before it ("I'm a
     # professional animator").
-    "{i am|i'm|im|i work as|i'm just|i am just|i'm actually|i am actually|i'm also|i am also} {a|an} <trade>",
-    "{i am|i'm|im|i work as|i'm just|i am just|i'm actually|i am actually|i'm also|i am also} {a|an} <word> <trade>",
-    "{i am|i'm|im|i work as|i'm actually|i am actually|i'm also|i am also} {a|an} <word> <word> <trade>",
+    f"{_CLAIM} {{a|an|your}} <trade>",
+    f"{_CLAIM} {{a|an|your}} <word> <trade>",
+    f"{_CLAIM} {{a|an|your}} <word> <word> <trade>",
     "{i am|i'm|as} {a|an} <word> {professional|virtual|digital|personal} assistant",
     # Of a quality in two words joined by a hyphen: "a language-powered assistant".
     "{i am|i'm|as} {a|an} <joined> <word> assistant",

@@ -85,11 +85,19 @@ class Identity:
             # A sentence each: each answers a question of its own ("Where do you live?").
             lines.append(("", " ".join(f"{fact}." for fact in facts)))
         for label, texts in (("", (self.persona,)), ("My days: ", (self.habits,)),
-                             ("The people in my life: ", self.relationships),
-                             ("What I mean to do: ", self.intentions)):
+                             ("The people in my life: ", self.relationships)):
             said = " ".join(_sentence(self.of_self(t)) for t in texts if t)
             if said:
                 lines.append((label, said))
+        # What it means to do, said as its plans where it speaks of what it will do (not
+        # of what it knows: "I heard head office froze raises"): asked "Do you have any
+        # plans?" and seven other ways, the default model read six seeds' first sentences
+        # as a mean of -0.4 nats likelier an answer than to nothing asked, and "As for my
+        # plans, I ..." as 1.0 (27% reaching answering.ANSWERS_NATS, against 6%), with
+        # nothing else asked read as answered by it.
+        said = " ".join(_sentence(self.of_self(t)) for t in self.intentions if t)
+        if said:
+            lines.append(("", f"As for my plans, {said}") if _INTENDS.match(said) else ("What I mean to do: ", said))
         return lines
 
     def block(self) -> str:
@@ -125,6 +133,12 @@ class Identity:
                      *self.relationships, *self.intentions):
             words.update(w.strip(".,;:'\"()") for w in text.split() if w[:1].isupper())
         return {w for w in words if w}
+
+
+# A sentence in which the agent says what it is doing or will do ("I am holding a party
+# ...", "I have decided to run for mayor ..."), not what it knows or did.
+_INTENDS = re.compile(r"I(?:'m| am) (?:about to |going to |)\w+ing\b|I(?:'ve| have) decided\b|"
+                      r"I(?:'ll| will| want| plan| intend| mean| hope)\b")
 
 
 def and_list(words: list[str]) -> str:

@@ -222,6 +222,11 @@ def test_the_identity_block_reads_from_the_scenario():
     assert shared.block().startswith("Ann Lee (30; calm) is a baker and lives at Elm House with Bo Lee.\n")
     assert "As for work, I'm a baker. I live at Elm House. I live with Bo Lee.\n" in shared.own_words()
     assert "live with" not in identity.own_words()
+    # What it means to do is said as its plans where it says what it will do; what it
+    # knows stays labelled.
+    assert identity.own_words().endswith("\nAs for my plans, I am opening a bakery on Friday.")
+    knows = replace(identity, intentions=("Ann Lee heard the mill is closing.",))
+    assert knows.own_words().endswith("\nWhat I mean to do: I heard the mill is closing.")
 
 
 @pytest.mark.model
@@ -292,6 +297,7 @@ def test_calling_oneself_by_a_trade_one_does_not_have_breaks_character():
     tom = {"tom", "moreno", "owner", "harvey", "oak", "supply", "store"} | trade_words("I sell paint and rope.")
     assert breaks_character("I'm a professional animator and creative director.", tom) == "I'm a professional animator"
     assert breaks_character("I'm a software developer.", tom) == "I'm a software developer"
+    assert breaks_character("Hello there, I'm your assistant.", tom) == "I'm your assistant"
     # Its own trade, said in other words than the scenario's ("I bake": a baker), and
     # what anyone may call themselves for a pastime or a knack, are not.
     isabella = {"isabella", "owner", "hobbs", "cafe"} | trade_words("I bake the cafe's pastries myself.")
