@@ -114,6 +114,8 @@ _LABEL = re.compile(r"^(?:[^\s:]+\s+){0,5}[^\s:]+:\s")
 # a question of its own. A clause of "she", "they", "it" is not split off (whom they
 # mean is in the clause before).
 _OWN_CLAUSE = re.compile(r"(?:,|;)\s+(?:and\s+|but\s+|so\s+)?(?=(?:I|I'm|I've|I'd|I'll|[Mm]y)\s)")
+# A clause whose subject is its speaker, at its start.
+_OWN_SUBJECT = re.compile(r"(?:I|I'm|I've|I'd|I'll|My)\b")
 # Words that point back to someone or something named before.
 _BACK = re.compile(r"\b(?:he|him|his|she|her|hers|they|them|their|it|its|there|that|this|these|those)\b",
                    re.IGNORECASE)
@@ -171,12 +173,15 @@ def asks_if_known(question: str) -> bool:
 # A question about the world, not about the one asked, nor the one asking: who did
 # something, when or where something is, how much or how many, what happened, what
 # someone or something is called ("Who painted the mural?", "When does the library
-# open?"). Not a bare "what" or "how" ("What's up?", "How's it going?"), which is as
-# often small talk as a question of fact.
+# open?", "How much does a flu shot cost at your pharmacy?": the asked one's things are
+# of the world). Not a bare "what" or "how" ("What's up?", "How's it going?"), which is
+# as often small talk as a question of fact.
 _OF_WORLD = re.compile(_LEAD + r"(?:who|whom|whose|when|where|which|how\s+(?:much|many|long|old|far)|"
                        r"what\s+(?:time|day|date|year|happened)|"
                        r"what(?:'s|\s+is|\s+was)\s+(?:the|his|her|their|its)\s+name)\b", re.IGNORECASE)
-_SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|you're|you've|you'd|you'll|ya)\b", re.IGNORECASE)
+# The one asked, as the question's subject or object ("Where do you live?", "Which house
+# is yours?"); not "your" before a thing of theirs.
+_ASKED = re.compile(r"\b(?:you|yours|yourself|you're|you've|you'd|you'll|ya)\b", re.IGNORECASE)
 # The agent's answer to such a question when nothing it knows answers it; also what it
 # says when the model twice meant to name what it was never given (dialogue.py).
 NOT_KNOWING = "I couldn't tell you, I'm afraid."
@@ -186,8 +191,9 @@ def asks_about_world(question: str) -> bool:
     """Whether `question` asks a fact of the world (_OF_WORLD) and nothing of the one
     asked ("you") or the one asking: then, where nothing the agent knows answers it, it
     does not know (NOT_KNOWING), rather than the model telling what it was never told ("the
-    mural was painted by a local artist"), as asks_if_known is answered NOT_HEARD."""
-    return (is_question(question) and bool(_OF_WORLD.search(question)) and not _SECOND_PERSON.search(question)
+    mural was painted by a local artist", a flu shot's price at its own pharmacy), as
+    asks_if_known is answered NOT_HEARD."""
+    return (is_question(question) and bool(_OF_WORLD.search(question)) and not _ASKED.search(question)
             and not of_asker(question))
 
 
@@ -275,12 +281,12 @@ def sentences(text: str) -> list[str]:
 
 def clauses(sentence: str) -> list[str]:
     """`sentence` as its clauses that have the speaker as their subject, each a sentence;
-    [sentence] where there is no such joint, where what comes before it does not speak
-    as the speaker ("As for work, I'm a baker."), or where a later clause speaks of
+    [sentence] where there is no such joint, where what comes before it is no clause of
+    the speaker's ("As for my plans, I'm ..."), or where a later clause speaks of
     someone the clause before names ("..., and I know his order by heart")."""
     parts = [p.strip() for p in _OWN_CLAUSE.split(sentence) if p.strip()]
     if (len(parts) < 2 or any(len(p.split()) < MIN_WORDS for p in parts)
-            or any(_BACK.search(p) for p in parts[1:]) or not FIRST_PERSON.search(parts[0])):
+            or any(_BACK.search(p) for p in parts[1:]) or not _OWN_SUBJECT.match(parts[0])):
         return [sentence]
     return [as_sentence(p[0].upper() + p[1:]) for p in parts]
 

@@ -126,7 +126,8 @@ def test_a_sentence_is_split_where_its_speaker_begins_a_clause_that_stands_alone
     # words that do not speak as the speaker, stays joined.
     for sentence in ("Adam Smith has breakfast here most days, and I know his order by heart.",
                      "I lost my grey cat this morning; she has a red collar.", "I'm tired, and I'm off.",
-                     "As for work, I'm the owner of Hobbs Cafe.", "Every morning at six, I bake the bread."):
+                     "As for work, I'm the owner of Hobbs Cafe.", "Every morning at six, I bake the bread.",
+                     "As for my plans, I'm holding a party on Friday."):
         assert clauses(sentence) == [sentence]
 
 
@@ -205,14 +206,15 @@ def test_a_question_of_fact_about_the_world_is_told_apart():
     for asked in ("Who painted the mural on the wall of the pub?", "When does the library open?",
                   "Where is the new bakery?", "How much does a coffee cost here?", "What happened to the bridge?",
                   "So, which team won the cup?", "What's the name of the mayor's dog?",
-                  "Hey, when does the library open?", "Then who won the race?"):
+                  "Hey, when does the library open?", "Then who won the race?",
+                  "How much does a flu shot cost at your pharmacy?"):
         assert asks_about_world(asked), asked
     # The three kinds of question begin alike: after a comma and a word that leads in.
     assert asks_who("Tell me, who lives next door?") and asks_if_known("Then did you hear about the fire?")
     # About the one asked or the one asking, small talk, or no question: not so.
     for asked in ("Who do you live with?", "Where do you work?", "What time do you open?", "What's up?",
                   "How's it going?", "Who am I?", "Where did I leave my keys?", "Who painted it, I wonder.",
-                  "What do you think of the mural?"):
+                  "What do you think of the mural?", "Which house is yours?"):
         assert not asks_about_world(asked), asked
     assert unanswered("Who painted the mural?") == NOT_KNOWING
     assert unanswered("Did you hear about the fire?") == NOT_HEARD
