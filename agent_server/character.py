@@ -119,6 +119,7 @@ BREAK_PATTERNS = (
     # An assistant's offer of service: "I'm ready to assist.", "What would you like me to
     # assist with?" (a person helps; "assist" so offered is a model's).
     "{i'm|i am|im} ready to assist",
+    "{my role is|my purpose is|my job is|my function is} to {assist|serve as|act as}",
     "{like|want|need} me to assist",
     "{can't|cannot|unable to|not able to} {access|browse|search} the {internet|web}",
     "{a npc|an npc|a non player character}",

@@ -289,6 +289,7 @@ def test_an_assistant_s_offers_and_instructions_break_character():
         "I'm here to help with any"
     assert breaks_character("I'm here to help with your writing project.") == "help with your writing"
     assert breaks_character("To set up a VPN, you need to follow these steps.") == "follow these steps"
+    assert breaks_character("In this game, my role is to assist you.") == "my role is to assist"
     for fine in ("I'm here to help with the party.", "Follow the path past the pub, then these steps down."):
         assert breaks_character(fine) == "", fine
 
