@@ -12,8 +12,10 @@ A topic with something to tell (a gathering, news, what one heard) carries what 
 speaker knows of it as it would say it (`Topic.statement`), and the words that mark a
 line as telling it (`Topic.gist`: what the gathering is and where, the news's words).
 The model writes the line; a first line on the topic that holds fewer than two of those
-words ("I'm so excited for tonight!", or a line about something else altogether) is
-replaced by the statement (Topics.told_in): the model reads better than it writes, and
+words ("I'm so excited for tonight!", or a line about something else altogether), or,
+for a gathering, none of what it is ("Bake pastries at Hobbs Cafe") or none of where
+and when ("It's just a small-town chess club!"), is replaced by the statement
+(Topics.told_in): the model reads better than it writes, and
 what was chosen to be told is told, with its place and time as the speaker knows them.
 
 Without topic choice (the paper's way, an ablation), lines are conditioned on the
@@ -59,6 +61,11 @@ class Topic:
     statement: str = ""
     # Words a line telling it holds (lower case, 4 letters or more, common words aside).
     gist: frozenset[str] = field(default_factory=frozenset)
+    # For a gathering, the gist words of what it is, and those of where and when it is: a
+    # line telling it holds one of each (an invitation that says only where, or only
+    # what, does not tell it). Empty for the rest (news, what one heard: the gist is all).
+    what: frozenset[str] = field(default_factory=frozenset)
+    where: frozenset[str] = field(default_factory=frozenset)
 
 
 class Topics:
@@ -97,7 +104,7 @@ class Topics:
                 text = f"{event.what} at {place}, {when}, which {event.teller} told {speaker.first_name} about"
                 statement = f"{event.teller} told me about {event.what} at {place}, {when}."
             offer(Topic(f"event:{event.place_id}:{event.start}", text, event, statement,
-                        gist_of(f"{event.what} {place}", speaker, listener)))
+                        *_event_gist(event.what, place, when, speaker, listener)))
         for news in self.news.get(speaker.id, []):
             fact = _fact(news)
             offer(Topic("news:" + _key(news), f"{speaker.first_name}'s news: {news}",
@@ -144,18 +151,21 @@ class Topics:
         """The gist words of what is `speaker`'s own to tell `listener` (gist_of, as a
         topic's are): the events it holds, its own news (a line telling them in the
         first person is its own, whoever else has said it since)."""
-        return ([gist_of(f"{e.what} {self._town.place(e.place_id).name}", speaker, listener)
+        return ([_event_gist(e.what, self._town.place(e.place_id).name, "", speaker, listener)[0]
                  for e in speaker.state.heard_events if e.teller == speaker.name]
                 + [gist_of(_fact(news), speaker, listener) for news in self.news.get(speaker.id, [])])
 
     @staticmethod
     def told_in(line: str, topic: Topic | None) -> str:
         """`line`, a speaker's first on `topic`, if it tells the topic (holds GIST_WORDS of
-        its gist words, all of them if fewer) or the topic has nothing to tell; else the
-        topic's statement."""
+        its gist words, all of them if fewer, and for a gathering one of what it is and
+        one of where or when) or the topic has nothing to tell; else the topic's statement."""
         if topic is None or not topic.statement or not topic.gist:
             return line
-        return line if len(_words(line) & topic.gist) >= min(GIST_WORDS, len(topic.gist)) else topic.statement
+        words = _words(line)
+        tells = len(words & topic.gist) >= min(GIST_WORDS, len(topic.gist)) and all(
+            words & part for part in (topic.what, topic.where) if part)
+        return line if tells else topic.statement
 
     @staticmethod
     def shared(speaker: Mind, listener: Mind, topic: Topic) -> None:
@@ -177,6 +187,13 @@ def gist_of(text: str, *people: Mind) -> frozenset[str]:
     a possessive's "'s" aside ("Valentine's" -> "valentine")."""
     names = {w.lower() for mind in people for w in mind.name.split()}
     return frozenset(w for w in _words(text) if len(w) >= 4 and w not in _COMMON and w not in names)
+
+
+def _event_gist(what: str, place: str, when: str, *people: Mind) -> tuple[frozenset[str], ...]:
+    """A gathering's gist words (what it is and where), and the Topic's `what` and
+    `where`: the words of what it is alone, and of its place and day ("Hobbs Cafe,
+    Tuesday February 14": hobbs, cafe, tuesday, february)."""
+    return gist_of(f"{what} {place}", *people), gist_of(what, *people), gist_of(f"{place} {when}", *people)
 
 
 def _words(text: str) -> set[str]:

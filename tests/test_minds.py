@@ -706,7 +706,7 @@ async def test_a_first_line_that_does_not_tell_the_chosen_topic_is_said_as_the_s
 def test_a_topic_is_told_by_a_line_holding_its_gist():
     from types import SimpleNamespace
 
-    from agent_server.topics import Topic, Topics, gist_of
+    from agent_server.topics import Topic, Topics, _event_gist, gist_of
     people = [SimpleNamespace(name="Sam Moore"), SimpleNamespace(name="Tom Moreno")]
     gist = gist_of("Sam Moore has decided to run for mayor of Smallville in the local election.", *people)
     assert gist == {"decided", "mayor", "smallville", "local", "election"}
@@ -715,10 +715,16 @@ def test_a_topic_is_told_by_a_line_holding_its_gist():
     assert Topics.told_in("Tom, lovely weather for the election.", news) == "I have decided to run for mayor."
     assert Topics.told_in("Nice day.", Topic("small talk", "small talk about the day")) == "Nice day."
     assert Topics.told_in("Nice day.", None) == "Nice day."
-    party = gist_of("the Valentine's Day party Hobbs Cafe", *people)
-    assert party == {"valentine", "party", "hobbs", "cafe"}
-    invite = Topic("event:x", "inviting", statement="Come.", gist=party)
+    party, what, where = _event_gist("the Valentine's Day party", "Hobbs Cafe", "Tuesday February 14, 17:00", *people)
+    assert party == {"valentine", "party", "hobbs", "cafe"} and what == {"valentine", "party"}
+    assert where == {"hobbs", "cafe", "tuesday", "february"}
+    invite = Topic("event:x", "inviting", statement="Come.", gist=party, what=what, where=where)
     assert Topics.told_in("Our Valentine's party is at the cafe!", invite) == "Our Valentine's party is at the cafe!"
+    assert Topics.told_in("The Valentine's party is on Tuesday!", invite) == "The Valentine's party is on Tuesday!"
+    # The place alone is where, not what: the line tells some other thing there.
+    assert Topics.told_in("Bake pastries at Hobbs Cafe, Tuesday February 14", invite) == "Come."
+    # What, without where or when, does not let one come.
+    assert Topics.told_in("It's just a Valentine's party!", invite) == "Come."
 
 
 async def test_with_nothing_new_small_talk_is_a_real_choice_and_without_topic_choice_none_is_made(tmp_path,
