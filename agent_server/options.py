@@ -21,6 +21,8 @@ class MindOptions:
     # The day plan starts from the agent's routine, read from the scenario's habits
     # (routine.py); off: the model writes every day (the paper's way).
     routine: bool = True
+    # A routine's free time may be spent out, where the model chooses (Planner.spend_free_time).
+    free_time: bool = True
     # Reflection, and the summed importance that triggers it (reflection.Reflector).
     reflection: bool = True
     reflection_threshold: int = 150
@@ -45,6 +47,7 @@ class MindOptions:
         return cls(
             planning=settings.planning,
             routine=settings.routine,
+            free_time=settings.free_time,
             reflection=settings.reflection,
             reflection_threshold=settings.reflection_threshold,
             topic_choice=settings.topic_choice,

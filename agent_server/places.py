@@ -162,6 +162,12 @@ class PlaceChooser:
                 if agent_id != mind.id and name in mind.identity.people
                 and self._home_sector(agent_id) != self._home_sector(mind.id)]
 
+    def public(self) -> list[town_pb2.Place]:
+        """The town's public places: the sectors no one's home is in (a cafe, a park, a
+        pub), where one may go in one's free time."""
+        homes = {self._town.sector_of(home).id for _, home in self.homes.values()}
+        return [p for p in self._town.places(SECTOR) if p.id not in homes]
+
     def _says_where(self, mind: Mind, action: str) -> bool:
         """Whether `action` says where it happens: a place of the town, or home, right
         after "at", "to", "in" ..."""

@@ -27,7 +27,7 @@ from agent_server.mind import Mind, Step
 from agent_server.options import MindOptions
 from agent_server.places import ANYONE, PlaceChooser
 from agent_server.prompts import day_plan, decompose, hourly_plan, summary
-from agent_server.routine import Routine, read as read_routine
+from agent_server.routine import DAY_PARTS, Routine, free_time, is_free_time, part_of_day, read as read_routine
 from agent_server.scheduler import LLMScheduler, Priority, Urgency, WorkAhead, urgent_work
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,9 @@ ROUND_DAYS = 3
 NEWS_ROUND_HOUR = 10
 EARLIEST_VISIT_HOUR = 8
 EVENING_HOUR = 18
+# Free time this long (minutes) may be spent out (spend_free_time), an outing this long at most.
+FREE_TIME_MINUTES = 120
+OUTING_MINUTES = 120
 
 
 def hosting(place_name: str, event: str, place_id: str, start: int, end: int) -> list[Step]:
@@ -107,6 +110,8 @@ class Planner:
         self.ahead = options.planning
         # False: the model writes every day plan, whatever the habits say.
         self.routines = options.routine
+        # False: free time stays at home (spend_free_time).
+        self.free_time = options.free_time
         self._routine_of: dict[str, Routine] = {}
         # Each agent's routine day as last made (agent id -> (day, its steps)): visits ask
         # for others' whereabouts at every step (usual_place).
@@ -268,11 +273,17 @@ class Planner:
         return steps
 
     def usual_place(self, mind: Mind | None, at: int) -> str:
-        """Where `mind`'s routine puts it at `at`: the place its habits name for that hour
-        (usual_day), "" where they name none."""
+        """Where `mind`'s routine puts it at `at`: the place its habits name for that hour,
+        or its free time's outing (_routine_day), "" where they name none."""
         if mind is None:
             return ""
-        return next((step.place_id for step in self.usual_day(mind, at) if step.covers(at) and step.place_id), "")
+        return next((step.place_id for step in self._routine_day(mind, at) if step.covers(at) and step.place_id), "")
+
+    def _routine_day(self, mind: Mind, now: int) -> list[Step]:
+        """The routine day of `now` as the agent planned it, its free time placed
+        (spend_free_time), once it has; before that, usual_day."""
+        usual = self.usual_day(mind, now)
+        return mind.state.day_plan if usual and mind.state.day == day_of(now) and mind.state.day_plan else usual
 
     async def plan_day(self, mind: Mind, now: int) -> None:
         day = day_of(now)
@@ -287,7 +298,7 @@ class Planner:
         if usual:
             wake = (usual[0].start - day_start) // 3600
             bed_minute = (usual[-1].end - day_start) // 60
-            broad = usual
+            broad = await self.spend_free_time(mind, usual, now)
         else:
             hours = day_plan.WAKE_HOURS
             wake = int(hours[await mind.choose(day_plan.wake_request(mind.name, mind.summary), hours,
@@ -308,6 +319,43 @@ class Planner:
              + "; ".join(f"{_clock(s.start)} {s.description}" for s in broad)],
             now, priority=Priority.PLANNING,
         )
+
+    async def spend_free_time(self, mind: Mind, steps: list[Step], now: int) -> list[Step]:
+        """`steps` (a routine day) with its free time placed. A stretch the habits leave
+        open, at home (routine.is_free_time), is taken a part of the day at a time (the
+        afternoon, the evening); each part FREE_TIME_MINUTES or longer is spent where the
+        model finds the agent most likely to spend it, by its probabilities given who the
+        agent is: at home, or at one of the town's public places (PlaceChooser.public) for
+        OUTING_MINUTES at most, then at home. People who go out meet people; a town whose
+        people only go to work and home knows few of its own."""
+        # Out is elsewhere: not where the routine already takes the agent (its work).
+        usual = {step.place_id for step in steps}
+        public = [p for p in self.places.public() if p.id not in usual] if self.free_time else []
+        if not public:
+            return steps
+        options = day_plan.free_time_options([p.name for p in public])
+        placed: list[Step] = []
+        for step in steps:
+            if not is_free_time(step.description):
+                placed.append(step)
+                continue
+            for start, end in _parts_of_day(step.start, step.end):
+                first = start % SECONDS_PER_DAY // 60
+                home = replace(step, start=start, minutes=(end - start) // 60, description=free_time(part_of_day(first)))
+                chosen = 0
+                if home.minutes >= FREE_TIME_MINUTES:
+                    request = day_plan.free_time_request(name=mind.name, summary=mind.summary, today=mind.today(now),
+                                                         start_minute=first, end_minute=first + home.minutes)
+                    chosen = await mind.choose(request, options, Priority.PLANNING, "choose_place", per_token=True)
+                if chosen == 0:
+                    placed.append(home)
+                    continue
+                out = min(home.minutes, OUTING_MINUTES)
+                place = public[chosen - 1]
+                placed.append(Step(start, out, free_time(part_of_day(first), place.name), place.id))
+                if home.minutes > out:
+                    placed.append(replace(home, start=start + out * 60, minutes=home.minutes - out))
+        return placed
 
     async def _written_day(self, mind: Mind, now: int, wake: int) -> list[Step]:
         """The day in broad strokes as the model writes it, from the agent's summary,
@@ -339,7 +387,7 @@ class Planner:
         hours = list(range(first_hour, -(-min(mind.state.bed_minute, 24 * 60) // 60)))
         if not hours:
             return
-        usual = self.usual_day(mind, now)
+        usual = self._routine_day(mind, now)
         written = hours if not usual else hours[:1] if context else []
         chunks = []
         if written:
@@ -470,6 +518,14 @@ class Planner:
         area = await self.places.area_for(mind, chunk)
         place = self.places.choose_object(mind, area, chunk.description, chunk.description)
         return [Step(start, max(5, (end - start) // 60), chunk.description, place, coarse=True)]
+
+
+def _parts_of_day(start: int, end: int) -> list[tuple[int, int]]:
+    """[start, end) cut at noon and where the evening begins (routine.part_of_day)."""
+    day_start = day_of(start) * SECONDS_PER_DAY
+    cuts = [day_start + minute * 60 for minute in (DAY_PARTS["noon"], DAY_PARTS["evening"])]
+    edges = [start] + [c for c in cuts if start < c < end] + [end]
+    return list(zip(edges, edges[1:]))
 
 
 def _clock(game_time: int) -> str:

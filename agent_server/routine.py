@@ -267,8 +267,25 @@ def _gap(start: int, end: int, before: str | None, texts: list[str]) -> str:
                                         (meal == "dinner" and _MEAL.search(t)[1].lower() == "supper")) for t in texts)
         if start <= at < end and not said and end - start <= 2 * MEAL_MINUTES:
             return f"have {meal}"
-    part = "morning" if start < 12 * 60 else "afternoon" if start < 18 * 60 else "evening"
-    return f"spend the {part} at home"
+    return free_time(part_of_day(start))
+
+
+def part_of_day(minute: int) -> str:
+    """"morning", "afternoon" or "evening": the part of the day a minute after midnight
+    falls in."""
+    return "morning" if minute < DAY_PARTS["noon"] else "afternoon" if minute < DAY_PARTS["evening"] \
+        else "evening"
+
+
+def free_time(part: str, where: str = "home") -> str:
+    """A time the habits leave open, as a plan item: at home, or where the agent chose to
+    spend it (Planner.spend_free_time)."""
+    return f"spend the {part} at {where}"
+
+
+def is_free_time(text: str) -> bool:
+    """Whether a routine item is a time the habits leave open, spent at home."""
+    return text in {free_time(part) for part in ("morning", "afternoon", "evening")}
 
 
 def _merged(segments: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

@@ -178,6 +178,10 @@ class Settings(BaseSettings):
         True, description="An agent's day plan starts from its routine, read from the scenario's habits (its "
         "usual hours and places); off: the model writes each day from the agent's summary (the paper's way).",
     )
+    free_time: bool = Field(
+        True, description="A long stretch the habits leave open is spent where the model finds the agent most "
+        "likely to spend it: at home or at one of the town's public places (off: at home).",
+    )
     topic_choice: bool = Field(
         True, description="Before its first line in a conversation an agent chooses what to talk about (an event "
         "it hosts or heard of, its news, the relationship, small talk); off for the evaluation's ablation without "

@@ -140,3 +140,42 @@ def test_a_routine_item_is_placed_where_it_names_by_the_towns_own_names():
     assert named("come home for dinner") == "lin_family_house"
     assert named("walk to Johnson Park or Hobbs Cafe") == "johnson_park"  # the first named
     assert named("write at her desk") == ""  # place choice decides
+
+
+async def test_free_time_is_spent_out_where_the_model_chooses_and_at_home_by_default(tmp_path, embedder):
+    script = Recording(free_time="Hobbs Cafe")
+    server = await start_scripted(tmp_path, ScriptedModel(script), embedder, scenario_path=_scenario_with_habits(tmp_path))
+    try:
+        mei = server.society.minds["mei_lin"]  # reads in Oak Park until noon; the rest of the day is hers
+        day = [(s.start % 86400 // 60, s.minutes, s.description, s.place_id) for s in mei.state.day_plan]
+        assert day[-4:] == [(12 * 60, 120, "spend the afternoon at Hobbs Cafe", "hobbs_cafe"),
+                            (14 * 60, 240, "spend the afternoon at home", "lin_house"),
+                            (18 * 60, 120, "spend the evening at Hobbs Cafe", "hobbs_cafe"),
+                            (20 * 60, 180, "spend the evening at home", "lin_house")]
+        assert (8 * 60 - 15, 75, "spend the morning at home", "lin_house") in day  # too short to go out
+        hours = {s.start % 86400 // 3600: s.place_id for s in mei.state.hourly}
+        assert hours[13] == hours[19] == "hobbs_cafe" and hours[15] == hours[21] == "lin_house"
+        # A change of plans keeps the outings of the hours it does not rewrite.
+        async with mei.lock:
+            await server.society.planner.replan(mei, 12 * 3600 + 600, because="a friend called")
+        assert {s.start % 86400 // 3600: s.place_id for s in mei.state.hourly}[19] == "hobbs_cafe"
+        # Only the public places were offered: no one's home.
+        offered = server.society.planner.places.public()
+        assert "hobbs_cafe" in {p.id for p in offered} and "lin_house" not in {p.id for p in offered}
+    finally:
+        await server.stop()
+
+
+async def test_free_time_stays_at_home_when_the_model_says_so_or_free_time_is_off(tmp_path, embedder):
+    # At home as the model says; when free time is off; and out only somewhere the
+    # routine does not already take the agent (Mei reads in Oak Park every morning).
+    cases = ((Recording(), {}), (Recording(free_time="Hobbs Cafe"), {"free_time": False}),
+             (Recording(free_time="Oak Park"), {}))
+    for i, (script, options) in enumerate(cases):
+        server = await start_scripted(tmp_path / str(i), ScriptedModel(script), embedder,
+                                      scenario_path=_scenario_with_habits(tmp_path), **options)
+        try:
+            mei = server.society.minds["mei_lin"]
+            assert {s.place_id for s in mei.state.day_plan if "spend the" in s.description} == {"lin_house"}
+        finally:
+            await server.stop()

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from agent_server.llm.base import LLMRequest
-from agent_server.prompts import converse, invitation, react, reflection
+from agent_server.prompts import converse, day_plan, invitation, react, reflection
 from agent_server.prompts.importance import RATING_OPTIONS
 from tests.scripted_model import choice_options
 
@@ -42,6 +42,8 @@ class TownScript:
     go_to_gathering: str = "Yes"
     # What a speaker brings up: the first topic holding these words ("": the first offered).
     topic: str = ""
+    # Where free time is spent: the first place holding these words ("": at home).
+    free_time: str = ""
     lines: tuple[str, ...] = (
         "Good morning, are you coming to the party?",
         "Which party do you mean?",
@@ -103,6 +105,8 @@ class TownScript:
             if options == list(converse.END_OPTIONS):
                 return "Yes" if self.utterances >= self.end_conversation_after else "No"
             return next((o for o in options if self.topic and self.topic in o), options[0])
+        if purpose == "choose_place" and options[0] == day_plan.AT_HOME:
+            return next((o for o in options if self.free_time and self.free_time in o), options[0])
         if purpose == "invitation":
             if options == invitation.YES_NO:
                 return self.heard_of_gathering

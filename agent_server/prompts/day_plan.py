@@ -23,6 +23,12 @@ Today is {today}. {first} wakes up at {wake}:00 am.
 Write {first}'s plan for today: 5 to 8 items, each with a time and what {first} will do, \
 from waking up until the evening."""
 
+_FREE = """{summary}
+It is {today}. {first} has nothing planned from {start} until {end}.
+Where will {first} spend that time?"""
+# The answers free_time_request scores: home first, then a place by its name.
+AT_HOME = "At home."
+
 ITEM_CHARS = 50
 _LINE = re.compile(r"^\d+\. (\d{1,2}):(\d\d) (am|pm): \w+ will (.+)$")
 
@@ -55,6 +61,24 @@ def plan_request(*, name: str, summary: str, yesterday: str, today: str, wake_ho
             ]
         ),
     )
+
+
+def free_time_request(*, name: str, summary: str, today: str, start_minute: int, end_minute: int) -> LLMRequest:
+    """Where the agent spends a time its habits leave open; the options (free_time_options)
+    are scored, not listed."""
+    return LLMRequest(messages=[{"role": "user", "content": _FREE.format(
+        summary=summary, today=today, first=name.split()[0], start=_hour(start_minute), end=_hour(end_minute))}])
+
+
+def free_time_options(places: list[str]) -> list[str]:
+    return [AT_HOME] + [f"At {place}." for place in places]
+
+
+def _hour(minute: int) -> str:
+    """"6 pm", "7:30 am": a minute after midnight as people say it."""
+    hour, rest = divmod(minute % (24 * 60), 60)
+    said = 12 if hour % 12 == 0 else hour % 12
+    return f"{said}{f':{rest:02d}' if rest else ''} {'am' if hour < 12 else 'pm'}"
 
 
 def parse_plan(text: str) -> list[tuple[int, str]]:
