@@ -110,9 +110,7 @@ BREAK_PATTERNS = (
     "{i am|i'm|as} {a|an} <word> assistant",
     # A trade the agent does not have (TRADES), with up to two words before it ("I'm a
     # professional animator").
-    f"{_CLAIM} {{a|an|your}} <trade>",
-    f"{_CLAIM} {{a|an|your}} <word> <trade>",
-    f"{_CLAIM} {{a|an|your}} <word> <word> <trade>",
+    *(f"{_CLAIM} {{a|an|your}} {gap}<trade>" for gap in ("", "<word> ", "<word> <word> ")),
     "{i am|i'm|as} {a|an} <word> {professional|virtual|digital|personal} assistant",
     # Of a quality in two words joined by a hyphen: "a language-powered assistant".
     "{i am|i'm|as} {a|an} <joined> <word> assistant",

@@ -119,22 +119,25 @@ class Scenario:
         bedroom, a shared flat's one room): who it lives with, as the town says. Those in
         rooms of their own in one building (a family's children, a dormitory, flats in a
         block) are not told apart from neighbours by the town, so are not counted."""
-        arena = next((p for p in self.town.lineage(self.agent(agent_id).home_place_id) if p.kind == ARENA), None)
-        together = self.residents().get(arena.id, frozenset()) if arena else frozenset()
-        return tuple(a.name for a in self.proto.agents if a.id in together and a.id != agent_id)
+        arena = self._home_arena(agent_id)
+        return tuple(a.name for a in self.proto.agents if arena is not None and a.id != agent_id
+                     and arena.id in {p.id for p in self.town.lineage(a.home_place_id)})
 
     def home_in_words(self, agent_id: str) -> str:
         """"Oak Hill Apartments (Isabella Rodriguez's apartment)": the home's sector, and
         the agent's own room or apartment where others live in the same sector."""
-        lineage = self.town.lineage(self.agent(agent_id).home_place_id)
-        sector = lineage[0]
-        arena = next((p for p in lineage if p.kind == ARENA), None)
+        sector = self.town.lineage(self.agent(agent_id).home_place_id)[0]
+        arena = self._home_arena(agent_id)
         if arena is None:
             return sector.name
         neighbours = [a for a in self.proto.agents if a.id != agent_id
                       and self.town.lineage(a.home_place_id)[0].id == sector.id]
         shares_arena = any(arena.id in {p.id for p in self.town.lineage(a.home_place_id)} for a in neighbours)
         return f"{sector.name} ({arena.name})" if neighbours and not shares_arena else sector.name
+
+    def _home_arena(self, agent_id: str):
+        """The room or apartment the agent's home is in; None where the home is a sector."""
+        return next((p for p in self.town.lineage(self.agent(agent_id).home_place_id) if p.kind == ARENA), None)
 
     def _relationships_of(self, agent_id: str) -> list[str]:
         return [r.description for r in self.proto.relationships
