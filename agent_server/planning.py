@@ -325,10 +325,10 @@ class Planner:
         open, at home (routine.is_free_time), is taken a part of the day at a time (the
         afternoon, the evening); each part FREE_TIME_MINUTES or longer is spent where the
         model finds the agent most likely to spend it, by its probabilities given who the
-        agent is: at home, or at one of the town's public places (PlaceChooser.public) for
+        agent is: at home, or at one of the town's public places (PlaceChooser.public) that
+        its routine does not already take it to (out is elsewhere than its work), for
         OUTING_MINUTES at most, then at home. People who go out meet people; a town whose
         people only go to work and home knows few of its own."""
-        # Out is elsewhere: not where the routine already takes the agent (its work).
         usual = {step.place_id for step in steps}
         public = [p for p in self.places.public() if p.id not in usual] if self.free_time else []
         if not public:

@@ -29,7 +29,7 @@ from agent_server.clock import SECONDS_PER_DAY, calendar_day, parse_clock
 from agent_server.errors import DataError, NotFound
 from agent_server.identity import Identity, and_list
 from agent_server.town import ARENA, Town
-from simulacra.v1 import agents_pb2, scenario_pb2
+from simulacra.v1 import agents_pb2, scenario_pb2, town_pb2
 
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -135,7 +135,7 @@ class Scenario:
         shares_arena = any(arena.id in {p.id for p in self.town.lineage(a.home_place_id)} for a in neighbours)
         return f"{sector.name} ({arena.name})" if neighbours and not shares_arena else sector.name
 
-    def _home_arena(self, agent_id: str):
+    def _home_arena(self, agent_id: str) -> town_pb2.Place | None:
         """The room or apartment the agent's home is in; None where the home is a sector."""
         return next((p for p in self.town.lineage(self.agent(agent_id).home_place_id) if p.kind == ARENA), None)
 
