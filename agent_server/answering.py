@@ -216,7 +216,8 @@ name named called""".split())
 
 def _stem(word: str) -> str:
     """`word` in lower case without an ending of inflection ("searching", "walks"), where
-    four letters or more are left."""
+    four letters or more are left (character._trade_stem also strips a doer's ending, to
+    match a trade with its work)."""
     word = word.lower()
     stem = re.sub(r"(?:ing|ed|es|s)$", "", word)
     return stem if len(stem) >= 4 else word

@@ -242,6 +242,10 @@ writer""".split())
 
 
 def _trade_stem(word: str) -> str:
+    """`word` without the endings of a doer and of inflection ("baker", "bakes", "baking":
+    "bak"), where three letters or more are left: a trade and the work it does share a
+    stem. Not answering._stem, which keeps a doer's ending (a question's words are matched
+    as they are inflected, not as trades)."""
     stem = re.sub(r"(?:ers|er|ors|or|ists|ist|ians|ian|ing|es|ed|s|e)$", "", word)
     return stem if len(stem) >= 3 else word
 
