@@ -293,8 +293,15 @@ class Mind:
                      *, per_token: bool = False) -> int:
         """Index of the option the model finds most likely (per token: for names of
         different lengths)."""
-        scores = await self.f.scheduler.score_options(request, options, priority, purpose, per_token=per_token)
-        return max(range(len(options)), key=scores.__getitem__)
+        return (await self.choose_many([request], options, priority, purpose, per_token=per_token))[0]
+
+    async def choose_many(self, requests: list[LLMRequest], options: list[str], priority: Priority, purpose: str,
+                          *, per_token: bool = False) -> list[int]:
+        """For each request, the index of the option the model finds most likely, all
+        read as one piece of work (LLMScheduler.score_many)."""
+        scores = await self.f.scheduler.score_many([(r, options) for r in requests], priority, purpose,
+                                                   per_token=per_token)
+        return [max(range(len(options)), key=s.__getitem__) for s in scores]
 
     # ---- describing the agent's situation -------------------------------------------
 

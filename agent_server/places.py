@@ -90,6 +90,7 @@ class PlaceChooser:
         # for none named): a visit goes there rather than home (Society sets it).
         self.whereabouts: Callable[[str, int], str] | None = None
         self._place_vectors: dict[str, np.ndarray] = {}
+        self._public: tuple[town_pb2.Place, ...] | None = None
         # Per agent: what its actions seek people by (seeks): the pattern, and the names
         # (full and first) of the people it knows, to their ids.
         self._seeking: dict[str, tuple[re.Pattern[str], dict[str, str]]] = {}
@@ -164,9 +165,12 @@ class PlaceChooser:
 
     def public(self) -> list[town_pb2.Place]:
         """The town's public places: the sectors no one's home is in (a cafe, a park, a
-        pub), where one may go in one's free time."""
-        homes = {self._town.sector_of(home).id for _, home in self.homes.values()}
-        return [p for p in self._town.places(SECTOR) if p.id not in homes]
+        pub), where one may go in one's free time (found once: the town and its homes
+        are fixed)."""
+        if self._public is None:
+            homes = {self._town.sector_of(home).id for _, home in self.homes.values()}
+            self._public = tuple(p for p in self._town.places(SECTOR) if p.id not in homes)
+        return list(self._public)
 
     def _says_where(self, mind: Mind, action: str) -> bool:
         """Whether `action` says where it happens: a place of the town, or home, right

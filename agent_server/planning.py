@@ -23,6 +23,7 @@ from dataclasses import replace
 
 from agent_server.clock import SECONDS_PER_DAY, day_of, weekday_of
 from agent_server.detail import LevelOfDetail
+from agent_server.llm.base import LLMRequest
 from agent_server.mind import Mind, Step
 from agent_server.options import MindOptions
 from agent_server.places import ANYONE, PlaceChooser
@@ -334,27 +335,35 @@ class Planner:
         if not public:
             return steps
         options = day_plan.free_time_options([p.name for p in public])
-        placed: list[Step] = []
+        # The open stretches cut into parts of the day at home; those long enough to go
+        # out in are asked about, all in one piece of work.
+        laid: list[Step] = []
+        asked: dict[int, LLMRequest] = {}
         for step in steps:
             if not is_free_time(step.description):
-                placed.append(step)
+                laid.append(step)
                 continue
             for start, end in _parts_of_day(step.start, step.end):
                 first = start % SECONDS_PER_DAY // 60
                 home = replace(step, start=start, minutes=(end - start) // 60, description=free_time(part_of_day(first)))
-                chosen = 0
                 if home.minutes >= FREE_TIME_MINUTES:
-                    request = day_plan.free_time_request(name=mind.name, summary=mind.summary, today=mind.today(now),
-                                                         start_minute=first, end_minute=first + home.minutes)
-                    chosen = await mind.choose(request, options, Priority.PLANNING, "choose_place", per_token=True)
-                if chosen == 0:
-                    placed.append(home)
-                    continue
-                out = min(home.minutes, OUTING_MINUTES)
-                place = public[chosen - 1]
-                placed.append(Step(start, out, free_time(part_of_day(first), place.name), place.id))
-                if home.minutes > out:
-                    placed.append(replace(home, start=start + out * 60, minutes=home.minutes - out))
+                    asked[len(laid)] = day_plan.free_time_request(
+                        name=mind.name, summary=mind.summary, today=mind.today(now), start_minute=first,
+                        end_minute=first + home.minutes)
+                laid.append(home)
+        chosen = dict(zip(asked, await mind.choose_many(list(asked.values()), options, Priority.PLANNING,
+                                                         "choose_place", per_token=True))) if asked else {}
+        placed: list[Step] = []
+        for i, home in enumerate(laid):
+            if not chosen.get(i):  # not asked, or at home
+                placed.append(home)
+                continue
+            out = min(home.minutes, OUTING_MINUTES)
+            place = public[chosen[i] - 1]
+            first = home.start % SECONDS_PER_DAY // 60
+            placed.append(Step(home.start, out, free_time(part_of_day(first), place.name), place.id))
+            if home.minutes > out:
+                placed.append(replace(home, start=home.start + out * 60, minutes=home.minutes - out))
         return placed
 
     async def _written_day(self, mind: Mind, now: int, wake: int) -> list[Step]:

@@ -285,7 +285,10 @@ def free_time(part: str, where: str = "home") -> str:
 
 def is_free_time(text: str) -> bool:
     """Whether a routine item is a time the habits leave open, spent at home."""
-    return text in {free_time(part) for part in ("morning", "afternoon", "evening")}
+    return text in _FREE_AT_HOME
+
+
+_FREE_AT_HOME = frozenset(free_time(part) for part in ("morning", "afternoon", "evening"))
 
 
 def _merged(segments: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

@@ -151,7 +151,7 @@ class Topics:
         """The gist words of what is `speaker`'s own to tell `listener` (gist_of, as a
         topic's are): the events it holds, its own news (a line telling them in the
         first person is its own, whoever else has said it since)."""
-        return ([_event_gist(e.what, self._town.place(e.place_id).name, "", speaker, listener)[0]
+        return ([_gathering_gist(e.what, self._town.place(e.place_id).name, speaker, listener)
                  for e in speaker.state.heard_events if e.teller == speaker.name]
                 + [gist_of(_fact(news), speaker, listener) for news in self.news.get(speaker.id, [])])
 
@@ -193,7 +193,12 @@ def _event_gist(what: str, place: str, when: str, *people: Mind) -> tuple[frozen
     """A gathering's gist words (what it is and where), and the Topic's `what` and
     `where`: the words of what it is alone, and of its place and day ("Hobbs Cafe,
     Tuesday February 14": hobbs, cafe, tuesday, february)."""
-    return gist_of(f"{what} {place}", *people), gist_of(what, *people), gist_of(f"{place} {when}", *people)
+    return _gathering_gist(what, place, *people), gist_of(what, *people), gist_of(f"{place} {when}", *people)
+
+
+def _gathering_gist(what: str, place: str, *people: Mind) -> frozenset[str]:
+    """A gathering's gist words: of what it is and where."""
+    return gist_of(f"{what} {place}", *people)
 
 
 def _words(text: str) -> set[str]:
