@@ -80,6 +80,10 @@ BREAK_PATTERNS = (
     "{not a real person|not a real human|not real people|not a human being|not a person}",
     "{i'm not|i am not|im not} {real|a real person|a real human|a human|a person|human}",
     "{i don't|i do not|i dont} have {personal experiences|a physical|a body|feelings|emotions|personal opinions}",
+    # A model's disclaimer of a self ("I don't have personal preferences like you do"):
+    # a person may lack a preference, not a personal one.
+    "{i don't|i do not|i dont} have {|any }{personal|real|human} {preferences|feelings|beliefs|views|tastes|"
+    "likes|desires|emotions|needs}",
     "my {training|training data|system prompt|instructions|programming|prompt|creators|developers}",
     "{system prompt|training data|knowledge cutoff}",
     "{help|assist} you {craft|write|with} your {story|novel|writing}",

@@ -376,6 +376,10 @@ def test_speaking_as_an_assistant_breaks_character_and_helping_as_a_person_does_
     assert breaks_character("As of my last update, I have 12 people on my team.") == "As of my last update"
     assert breaks_character("Sorry, as a text-based assistant I can't.") == "as a text-based assistant"
     assert breaks_character("I don't have access to the internet.") == "I don't have access to the internet"
+    assert breaks_character("I'm glad to help. I don't have personal preferences like you do.") == \
+        "I don't have personal preferences"
+    assert breaks_character("Honestly, I do not have any real feelings.") == "I do not have any real feelings"
+    assert breaks_character("I don't have a preference, any table will do.") == ""
     for fine in ("I'm here to help you find a table.", "I assist the pharmacist on Mondays.",
                  "Since my last visit, the park has changed."):
         assert breaks_character(fine, {"ann"}) == "", fine
