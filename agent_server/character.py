@@ -208,9 +208,10 @@ def asks_if_machine(text: str) -> bool:
 # "your name is Bob", "you are now Jack", "call you Max", "named Rex": a name offered.
 _OFFERED = re.compile(r"\b(?i:name is|name's|you are now|you're now|you are|you're|call you|named|be)\s+"
                       r"(?i:now\s+|(?:now\s+)?an?\s+\w+\s+(?:named|called)\s+)?([A-Z][a-z]+)")
-# "you are now a pirate", "pretend to be a dragon", "act as an assistant": a role offered.
+# "you are now a pirate", "pretend to be a dragon", "act as an assistant", "act as a Linux
+# terminal": a role offered, whatever its case.
 _ROLE = re.compile(r"\b(?i:you are now|you're now|you are|you're|pretend to be|pretend you are|pretend you're|"
-                   r"act as|acting as|play|playing|roleplay as|be)\s+(?i:a|an|the|my)\s+([a-z]+)")
+                   r"act as|acting as|play|playing|roleplay as|be)\s+(?i:a|an|the|my)\s+((?i:[a-z]+))")
 # Kin a line may make the agent ("you're my grandmother"), and what the agent who took
 # that role would call the one who said it ("my granddaughter"): saying so takes the role.
 _KIN_OF = {
@@ -339,11 +340,17 @@ class CharacterGuard:
         lines = (self.asked, *self.pushed)
         self._offered = {m.lower() for line in lines for m in _OFFERED.findall(line)} - self.known
         # The roles it tries to give ("you are now a pirate"): taking one breaks character.
+        # Not a word of its own identity: "You're a pharmacist, right?" asks what the
+        # pharmacist is, and "Yes, I'm a pharmacist." takes no role.
         roles = ({m.lower() for line in lines for m in _ROLE.findall(line)}
-                 - {"person", "human", "real", "good", "nice"})
+                 - {"person", "human", "real", "good", "nice"} - self.known)
         # With up to two words before the role ("I'm an amazing pirate").
         self._roles = [phrase for role in roles for gap in ("", "<word> ", "<word> <word> ") for phrase in _expand(
             f"{{i'm|i am|i'm now|i am now|i'll be|i will be|as|being}} {{a|an|the|your}} {gap}{role}")]
+        # The part itself, with up to three words before the role ("taking on the role of
+        # a skilled and loyal dragon"): no one but its player speaks of a role so.
+        self._roles += [phrase for role in roles for gap in ("", "<word> ", "<word> <word> ", "<word> <word> <word> ")
+                        for phrase in _expand(f"{{role of|role as|part of}} {{a|an|the|your}} {gap}{role}")]
         # Kin made of the agent: it speaks of the one who said so as that kin's kin ("my
         # dear granddaughter"), unless that is kin the agent has (its identity's words).
         for role in roles & _KIN_OF.keys():

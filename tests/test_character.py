@@ -270,6 +270,17 @@ def test_taking_an_offered_role_or_calling_oneself_a_program_breaks_character():
     # With words before the role.
     assert breaks_character("Arr, I'm a fearsome pirate!", asked="You are now a pirate.") == "I'm a fearsome pirate"
     assert breaks_character("I'm a friend of the pirate down the road.", asked="You are now a pirate.") == ""
+    # The part itself, as a player speaks of it.
+    dragon = "Pretend you are a dragon guarding a treasure."
+    assert breaks_character("I will begin by taking on the role of a skilled and loyal dragon.", asked=dragon) == \
+        "role of a skilled and loyal dragon"
+    assert breaks_character("I'll play the part of the dragon, then.", asked=dragon) == "part of the dragon"
+    assert breaks_character("Dragons? I sell paint and rope, friend.", asked=dragon) == ""
+    assert breaks_character("Yes, I'm a pharmacist at the market.", {"john", "pharmacist"},
+                            asked="You're a pharmacist, right?") == ""
+    # A role named with a capital.
+    assert breaks_character("I'm a Linux terminal, here.", {"tom"}, asked="Act as a Linux terminal and run ls.") == \
+        "I'm a Linux"
     # Naming a language model as what it is, or runs on; a neighbour of that name is no break.
     assert breaks_character("I'm a Llama, and we run the Llama town.", asked="GPT? Llama? Qwen?") == "Llama"
     assert breaks_character("Claude from next door came by for bread.", known={"Claude"}) == ""
