@@ -208,6 +208,9 @@ def asks_if_machine(text: str) -> bool:
 # "your name is Bob", "you are now Jack", "call you Max", "named Rex": a name offered.
 _OFFERED = re.compile(r"\b(?i:name is|name's|you are now|you're now|you are|you're|call you|named|be)\s+"
                       r"(?i:now\s+|(?:now\s+)?an?\s+\w+\s+(?:named|called)\s+)?([A-Z][a-z]+)")
+# "you are Captain Jack Sparrow now", "call you Lady Zara": a name of several words offered.
+_OFFERED_FULL = re.compile(r"\b(?i:name is|name's|you are now|you're now|you are|you're|call you|named|be)\s+"
+                           r"(?i:now\s+)?([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)")
 # "you are now a pirate", "pretend to be a dragon", "act as an assistant", "act as a Linux
 # terminal": a role offered, whatever its case.
 _ROLE = re.compile(r"\b(?i:you are now|you're now|you are|you're|pretend to be|pretend you are|pretend you're|"
@@ -339,6 +342,14 @@ class CharacterGuard:
         # The names the line tries to give the agent ("your name is Bob", "you are Jack").
         lines = (self.asked, *self.pushed)
         self._offered = {m.lower() for line in lines for m in _OFFERED.findall(line)} - self.known
+        # A name of several words, anywhere in the answer ("Greetings to Captain Jack
+        # Sparrow!" plays the game the line began), any two of its words in a row
+        # included; not one whose every word is of its own world ("So you're Tom
+        # Moreno?" to Tom), nor asked back ("Jack Sparrow? Never heard of him.").
+        offered = [m.lower().split() for line in lines for m in _OFFERED_FULL.findall(line)]
+        self._named = list(dict.fromkeys(
+            tuple(words[i:j]) for words in offered for i in range(len(words)) for j in range(i + 2, len(words) + 1)
+            if not set(words[i:j]) <= self.known))
         # The roles it tries to give ("you are now a pirate"): taking one breaks character.
         # Not a word of its own identity: "You're a pharmacist, right?" asks what the
         # pharmacist is, and "Yes, I'm a pharmacist." takes no role.
@@ -412,6 +423,19 @@ class CharacterGuard:
                 return "partial", 0
             if not after.startswith("?"):
                 return "whole", 1
+        for phrase in self._named:
+            n = 0
+            while n < len(phrase) and start + n < len(words) and words[start + n][0] == phrase[n]:
+                n += 1
+            if n == len(phrase):
+                last = words[start + n - 1]
+                after = self.text[last[2] + len(last[1]):].lstrip()
+                if not after and not final:
+                    return "partial", 0
+                if not after.startswith("?"):
+                    return "whole", n
+            elif start + n == len(words) and not final:
+                partial = True
         candidates = _PHRASES.get(first, [])
         if start == 0:
             if first in self._first:
