@@ -119,6 +119,8 @@ _OWN_SUBJECT = re.compile(r"(?:I|I'm|I've|I'd|I'll|My)\b")
 # Words that point back to someone or something named before.
 _BACK = re.compile(r"\b(?:he|him|his|she|her|hers|they|them|their|it|its|there|that|this|these|those)\b",
                    re.IGNORECASE)
+# A statement of the identity said in a frame ("As for work, I'm ...", "As for my plans, I ...").
+_FRAMED = re.compile(r"^As for [^,]+, (.+)$")
 # A plan's list of steps as memory keeps it ("At 07:00 Sam Moore will ...; then ...").
 _STEPS = "; then "
 
@@ -334,13 +336,17 @@ def statements(mind: Mind, memories: Iterable[str], asker: str, told: Iterable[s
     identity, of `memories` (descriptions, in the third person as stored) and of what
     `asker` `told` it in this conversation; without questions, labels, its own lines."""
     out: list[str] = []
+    # What a statement of its identity says after its frame ("As for my plans, I have
+    # decided to run for mayor."): a memory that says only that (the seed it was made
+    # from) is the same statement, and would take a place in the pool of candidates.
+    framed = {_plainly(m[1]) for s in own_statements(mind) if (m := _FRAMED.match(s))}
 
     def add(sentence: str) -> None:
         words = len(sentence.split())
         # Said to the asker, it must speak as the agent or to them (a sentence about the
         # agent in the third person is not said: character.speaks_in_person).
         if (MIN_WORDS <= words <= MAX_WORDS and "?" not in sentence and not _LABEL.search(sentence)
-                and speaks_in_person(sentence) and sentence not in out):
+                and speaks_in_person(sentence) and sentence not in out and _plainly(sentence) not in framed):
             out.append(sentence)
 
     def heard(who: str, said: str) -> None:
@@ -365,6 +371,12 @@ def statements(mind: Mind, memories: Iterable[str], asker: str, told: Iterable[s
     for text in told:
         heard(asker, text)
     return out
+
+
+def _plainly(sentence: str) -> str:
+    """`sentence` in lower case, its "I'm" and "I've" written out: two ways of saying
+    the same statement read alike."""
+    return re.sub(r"\bi've\b", "i have", re.sub(r"\bi'm\b", "i am", sentence.lower()))
 
 
 def own_statements(mind: Mind) -> tuple[str, ...]:

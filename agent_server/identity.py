@@ -94,10 +94,15 @@ class Identity:
         # plans?" and seven other ways, the default model read six seeds' first sentences
         # as a mean of -0.4 nats likelier an answer than to nothing asked, and "As for my
         # plans, I ..." as 1.0 (27% reaching answering.ANSWERS_NATS, against 6%), with
-        # nothing else asked read as answered by it.
-        said = " ".join(_sentence(self.of_self(t)) for t in self.intentions if t)
-        if said:
-            lines.append(("", f"As for my plans, {said}") if _INTENDS.match(said) else ("What I mean to do: ", said))
+        # nothing else asked read as answered by it. Each seed is read on its own: one
+        # that says what it knows before one that says what it means to do ("Jennifer and
+        # I have been married ...", then "I have decided to run for mayor ...") leaves the
+        # plan framed as a plan.
+        seeds = [_sentence(self.of_self(t)) for t in self.intentions if t]
+        known = " ".join(s for s in seeds if not _INTENDS.match(s))
+        if known:
+            lines.append(("What I mean to do: ", known))
+        lines += [("", f"As for my plans, {s}") for s in seeds if _INTENDS.match(s)]
         return lines
 
     def block(self) -> str:

@@ -106,6 +106,20 @@ def test_what_an_agent_knows_is_said_in_its_own_words(scripted_server):
     assert "The landlord told me that the rent is going up this year: by a tenth, from March." in known
 
 
+def test_a_memory_the_identity_says_in_a_frame_is_one_statement():
+    ann = Identity(name="Ann Lee", occupation="the owner of Elm Bakery",
+                   intentions=("Ann Lee heard the mill is closing.", "Ann Lee has decided to buy the mill."))
+    mind = SimpleNamespace(identity=ann, name=ann.name, first_name="Ann")
+    known = statements(mind, ["Ann Lee is the owner of Elm Bakery", "Ann Lee has decided to buy the mill",
+                              "Ann Lee heard the mill is closing"], "Sam")
+    # Said once, in the frame that makes it an answer ("As for work, ..."), not again
+    # as the memory it was seeded as, which would take a place among the candidates.
+    assert "As for work, I'm the owner of Elm Bakery." in known
+    assert "As for my plans, I have decided to buy the mill." in known
+    assert "I am the owner of Elm Bakery." not in known and "I have decided to buy the mill." not in known
+    assert known.count("I heard the mill is closing.") == 1
+
+
 def test_what_the_asker_said_of_themselves_is_told_back_to_them():
     assert told_back("I'm a carpenter, and I've just moved here with my two boys.") == \
         "You told me you're a carpenter, and you've just moved here with your two boys."
