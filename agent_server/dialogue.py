@@ -356,9 +356,11 @@ class Dialogue:
             if not shown:
                 # Nothing whole was said twice: the agent does not know, if the model
                 # once meant to make something up or, asked something, answered it as
-                # no person would; else the line in character.
+                # no person would; else the line in character. Asked whether it is a
+                # machine, it knows it is not: "I couldn't tell you" would say it might be.
                 self.fallbacks += 1
-                line = NOT_KNOWING if unsaid or (impersonal and is_question(text)) else _fallback_line(mind)
+                line = (NOT_KNOWING if (unsaid or (impersonal and is_question(text)))
+                        and not character.asks_if_machine(text) else _fallback_line(mind))
                 shown.append(line)
                 yield line
         finally:

@@ -498,3 +498,12 @@ async def test_two_answers_as_nobody_to_a_question_end_in_not_knowing(scripted_s
     chunks = await _said_to(scripted_server, "When does the library open on Sundays?")
     assert chunks[-1].full_text == NOT_KNOWING
     assert scripted_server.society.dialogue.impersonal == 2 and scripted_server.society.dialogue.fallbacks == 1
+
+
+async def test_asked_if_it_is_a_machine_it_does_not_say_it_could_not_tell(scripted_server, scripted_model):
+    """Two answers as nobody to "Are you a chatbot?" end in who it is, not in not knowing
+    (which would leave the question open)."""
+    scripted_model.enqueue("Chatbots are programs.", "A chatbot answers questions.")
+    chunks = await _said_to(scripted_server, "Are you a chatbot? Be honest with me.")
+    assert chunks[-1].full_text == "Sorry, I'm not sure what you mean. I'm Isabella."
+    assert scripted_server.society.dialogue.fallbacks == 1
