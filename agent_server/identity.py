@@ -366,8 +366,17 @@ def in_first_person(text: str, name: str, pronoun: str = "", people: tuple[str, 
             # whose "she" is not known).
             cut = min([o for o in others if o >= at], default=len(sentence)) if not any(o < at for o in others) else at
             sentence = sentence[:at] + _own_pronouns(sentence[at:cut], pronoun) + sentence[cut:]
+        # The agent and its partner are "we" after: "with my wife Mei, a college
+        # professor, and their son Eddy" is "our son".
+        sentence = _OUR_CHILD.sub(r"\1our", sentence)
         if joined and out:
             out[-1] = f"{out[-1]}; {sentence}"
         else:
             out.append(sentence)
     return " ".join(out)
+
+
+# "with my wife Mei, a college professor, and their son": the couple's "their", in the
+# list the partner heads.
+_OUR_CHILD = re.compile(r"(\bwith my (?:wife|husband|partner|spouse) [A-Z][\w'-]*(?: [A-Z][\w'-]*)?"
+                        r"(?:, [^,.;]+,)? and )their\b")
