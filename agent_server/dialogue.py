@@ -15,7 +15,7 @@ import itertools
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 
 from agent_server import character
@@ -121,6 +121,9 @@ class Dialogue:
         # Sentences of conversation lines that said as the speaker's own what someone
         # else had said of themselves, said as heard instead (as_heard).
         self.attributed = 0
+        # Conversation lines that opened by calling someone other than the listener by
+        # name, said to the listener instead (addressed).
+        self.readdressed = 0
         self.invitations = invitations
         self.topics = topics
         self.answering = answering
@@ -170,6 +173,11 @@ class Dialogue:
             text = await self._utterance(speaker, listener.name, request)
             heard = memories + [f'{name} said to {speaker.name}: "{said}"' for sid, name, said in conversation.lines
                                 if sid == listener.id]
+            if text and (spoken_to := addressed(text, listener.name, speaker.identity.people)) != text:
+                self.readdressed += 1
+                log.info("%s's line to %s opened on someone else's name (%r): said to %s", speaker.name,
+                         listener.name, text, listener.first_name)
+                text = spoken_to
             if text and (owned := as_heard(text, heard, speaker, listener,
                                            own=self.topics.own_gists(speaker, listener))) != text:
                 self.attributed += 1
@@ -464,6 +472,27 @@ class Dialogue:
         self.fallbacks += 1
         # An empty answer stopped before its first whole sentence (llm/grounding.py).
         return ("I'd rather not answer that." if answer else NOT_KNOWING), used
+
+
+# A line's opening words that call the one spoken to by name: "May, ...", "Hi May! ...",
+# "Oh, hello May, ...".
+_CALLING = re.compile(r"^((?:(?:oh|ah|well|hi|hey|hello|good (?:morning|afternoon|evening)|morning|evening),?\s+){0,2})"
+                      r"([A-Z][\w'-]*)(?=[!.?]|,(?!\s+(?:my|the|a|an|our|his|her|their|who|whose|which)\b))",
+                      re.IGNORECASE)
+
+
+def addressed(text: str, listener: str, people: Iterable[str]) -> str:
+    """`text`, a line said to `listener`, calling them by their first name where it opens
+    by calling someone else of `people` (the speaker's world) by theirs: a small model
+    copies the line it said to the last one it spoke to ("May, I'm holding a party ...",
+    said to Diego). A name that is not someone's ("Wow, ..."), and one that is the subject
+    of the sentence ("Sam, my neighbour, is running for mayor."), are left as they are."""
+    m = _CALLING.match(text)
+    first = listener.split()[0] if listener.split() else ""
+    if m is None or not first or m[2] == first or not m[2][:1].isupper():
+        return text
+    others = {n.split()[0] for n in people if n.split() and n.split()[0] != first}
+    return text[:m.start(2)] + first + text[m.end(2):] if m[2] in others else text
 
 
 def as_heard(text: str, heard: list[str], speaker: Mind, listener: Mind,

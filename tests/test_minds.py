@@ -187,6 +187,35 @@ async def test_what_another_said_of_themselves_is_said_again_as_heard_not_as_one
         await server.stop()
 
 
+async def test_a_line_opening_on_someone_elses_name_is_said_to_the_listener(tmp_path, embedder):
+    """Isabella talks with John; a first line copied from one to Mei ("Mei, ...") is said
+    to John, and a line whose subject is someone named stays as it is."""
+    script = TownScript(reaction="Talk to", end_conversation_after=2, lines=(
+        "Mei, I'm holding a tea party at Hobbs Cafe on Friday.", "Mei, my neighbour, is coming too."))
+    server = await start_scripted(tmp_path, ScriptedModel(script), embedder)
+    try:
+        society = server.society
+        await _sync(society, [_sees("isabella", "john_lin", "walking in the park")], EIGHT_AM)
+        lines = [(name, text) for _, name, text in society.conversations[-1].lines]
+        assert lines[0][1].startswith("John, I'm holding a tea party") and lines[0][0] == "Isabella Rodriguez"
+        assert lines[1][1] == "Mei, my neighbour, is coming too."
+        assert society.dialogue.readdressed == 1
+    finally:
+        await server.stop()
+
+
+def test_a_line_calling_another_by_name_is_said_to_the_listener():
+    from agent_server.dialogue import addressed
+
+    people = ("May Chen", "Diego Ruiz", "Sam Moore")
+    assert addressed("May, I'm holding a party on Friday.", "Diego Ruiz", people) == \
+        "Diego, I'm holding a party on Friday."
+    assert addressed("Oh, hello May! Are you coming?", "Diego Ruiz", people) == "Oh, hello Diego! Are you coming?"
+    for kept in ("Sam, my neighbour, is running for mayor.", "Wow, what a day.", "May I ask you something?",
+                 "Diego, hello.", "Maybe, who knows."):
+        assert addressed(kept, "Diego Ruiz", people) == kept, kept
+
+
 def test_a_line_repeating_what_a_third_said_of_themselves_tells_who_said_it():
     from types import SimpleNamespace
 
