@@ -215,6 +215,32 @@ _OFFERED_FULL = re.compile(r"\b(?i:name is|name's|you are now|you're now|you are
 # terminal": a role offered, whatever its case.
 _ROLE = re.compile(r"\b(?i:you are now|you're now|you are|you're|pretend to be|pretend you are|pretend you're|"
                    r"act as|acting as|play|playing|roleplay as|be)\s+(?i:a|an|the|my)\s+((?i:[a-z]+))")
+# A line asking the agent to be someone or something else, or to play at being: "pretend
+# you are a dragon", "act as a Linux terminal", "you are now a pirate", "let's play a game",
+# "stop being Dana", "talk like a pirate", "in this role-play", "you be the narrator". Not a
+# compliment ("you're a great cook"), nor asking what it is ("You're a pharmacist, right?").
+_PLAY = re.compile(r"\b(?:pretend (?:to be|(?:that )?you(?:'re| are))|act as|acting as|role[- ]?play|"
+                   r"you(?:'ll| will| can| could| should| must)? play (?:the )?(?:role|part) of|"
+                   r"you are now|you're now|you(?:'re| are) my \w+ now|"
+                   r"from now on,? you(?:'re| are| will be| shall be)|stop being|(?:talk|speak) like an?|"
+                   r"you be (?:the|a|an|my)|let'?s play a game)\b", re.IGNORECASE)
+# A name given to it: "your new name is Zara", "I'll call you Max".
+_RENAMED = re.compile(r"\b(?i:your (?:new )?name is|your name's|call you)\s+([A-Z][a-z]+)")
+
+
+def asks_to_play(text: str, name: str = "", known: set[str] | frozenset[str] = frozenset()) -> bool:
+    """Whether `text` asks the agent called `name` to be someone or something else (a
+    role, another name, "you're not Dana"), or to play at being. `known`: the names of
+    its world, which are no new name ("Your name is Tom, right?")."""
+    if _PLAY.search(text):
+        return True
+    first = name.split()[0] if name.split() else ""
+    if first and re.search(rf"\byou(?:'re| are) not {re.escape(first)}\b", text, re.IGNORECASE):
+        return True
+    own = {w.lower() for w in name.split()} | {k.lower() for k in known}
+    return any(m.lower() not in own for m in _RENAMED.findall(text))
+
+
 # Kin a line may make the agent ("you're my grandmother"), and what the agent who took
 # that role would call the one who said it ("my granddaughter"): saying so takes the role.
 _KIN_OF = {

@@ -124,6 +124,9 @@ class Dialogue:
         # Conversation lines that opened by calling someone other than the listener by
         # name, said to the listener instead (addressed).
         self.readdressed = 0
+        # Lines asking the agent to play at being someone else, answered as itself
+        # (character.asks_to_play).
+        self.declined = 0
         self.invitations = invitations
         self.topics = topics
         self.answering = answering
@@ -300,9 +303,21 @@ class Dialogue:
             said = [t for sid, _, t in conversation.lines if sid == mind.id]
             told = [t for sid, _, t in conversation.lines if sid == PLAYER_ID]
             knows = statements(mind, found, player, told)
-            answer = await self.answering.find(mind, text, knows, priority=Priority.PLAYER, purpose="player_chat",
-                                               asker=player, unsaid=said)
-            if (answer is not None and character.speaks_in_person(answer.text, player)
+            if character.asks_to_play(text, mind.name, known):
+                # Asked to be someone or something else, or to play at being: it stays
+                # itself and says who it is. Let answer, the 135M model played along
+                # with most such lines in ways no list of a role's words catches ("Hi
+                # there, sweetie!" as the player's grandmother, "my majesty's power" as
+                # a dragon, "As a character named Isabella, my motivation is ...").
+                line = _as_itself(mind, said)
+                self.declined += 1
+                shown.append(line)
+                yield line
+            answer = None if shown else await self.answering.find(
+                mind, text, knows, priority=Priority.PLAYER, purpose="player_chat", asker=player, unsaid=said)
+            if shown:
+                pass
+            elif (answer is not None and character.speaks_in_person(answer.text, player)
                     and not character.breaks_character(answer.text, known, text, name=mind.name, listener=player,
                                                        pushed=tuple(told))):
                 shown.append(answer.text)
@@ -546,13 +561,30 @@ def _in_person(text: str, shown: list[str], player: str) -> str:
     return out if out and character.speaks_in_person("".join(shown) + out, player) else ""
 
 
+def _who(mind: Mind) -> str:
+    """ "I'm Tom, the owner of Harvey Oak Supply Store": who the agent is, said plainly."""
+    occupation = mind.identity.occupation
+    return f"I'm {mind.first_name}, {with_article(occupation)}" if occupation else f"I'm {mind.first_name}"
+
+
 def _fallback_line(mind: Mind) -> str:
     """What the agent says when two answers in a row broke character: in its own
     character, from its identity, and plainly not an answer (counted in
     Dialogue.fallbacks)."""
-    occupation = mind.identity.occupation
-    who = f"I'm {mind.first_name}, {with_article(occupation)}" if occupation else f"I'm {mind.first_name}"
-    return f"Sorry, I'm not sure what you mean. {who}."
+    return f"Sorry, I'm not sure what you mean. {_who(mind)}."
+
+
+# What the agent says, asked to play at being someone else: a different way each time in
+# one conversation (character.asks_to_play).
+_AS_ITSELF = ("I'm not one for games, I'm afraid. {who}.", "I'd rather just be myself. {who}.",
+              "No, I'm still just me. {who}.")
+
+
+def _as_itself(mind: Mind, said: list[str]) -> str:
+    """The agent's answer to a line asking it to be someone else (`said`: its lines so far
+    in the conversation)."""
+    who = _who(mind)
+    return _AS_ITSELF[sum(1 for s in said if s.endswith(f" {who}.")) % len(_AS_ITSELF)].format(who=who)
 
 
 @functools.lru_cache(maxsize=1024)
