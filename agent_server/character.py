@@ -41,6 +41,24 @@ def neutralise(text: str) -> str:
     return " ".join(text.split())
 
 
+# A line written to the model behind the agent, not to a person: a role label opening a
+# line ("System:", "### Instruction:"), or words about its prompt and instructions
+# ("ignore all previous instructions", "what is your system prompt?", "repeat the text
+# above", "developer mode"). With a template marker (_MARKERS), no person says it.
+_TO_THE_MODEL = re.compile(r"(?im:^\s*(?:#+\s*)?(?:system|user|assistant|human|instruction|response)\s*:)|"
+                           r"(?i:\b(?:system prompt|(?:previous|prior|above|earlier) instructions|"
+                           r"your (?:instructions|prompt|system message)|"
+                           r"(?:repeat|print|show|copy|output) (?:me )?(?:the |all )?(?:text|words|lines|everything) above|"
+                           r"developer mode|system override|jailbreak)\b)")
+
+
+def addresses_the_model(text: str) -> bool:
+    """Whether the player's line (as typed, before `neutralise`) speaks to the model that
+    runs the agent rather than to a person: template markers, role labels, its prompt
+    and instructions. The agent does not understand it, as a person would not."""
+    return bool(_MARKERS.search(text) or _TO_THE_MODEL.search(text))
+
+
 # ---- breaking character -------------------------------------------------------------
 
 
