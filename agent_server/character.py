@@ -48,7 +48,8 @@ def neutralise(text: str) -> str:
 _TO_THE_MODEL = re.compile(r"(?im:^\s*(?:#+\s*)?(?:system|user|assistant|human|instruction|response)\s*:)|"
                            r"(?i:\b(?:system prompt|(?:previous|prior|above|earlier) instructions|"
                            r"your (?:instructions|prompt|system message)|"
-                           r"(?:repeat|print|show|copy|output) (?:me )?(?:the |all )?(?:text|words|lines|everything) above|"
+                           r"(?:repeat|print|show|copy|output) (?:me )?(?:the |all )?"
+                           r"(?:text|words|lines|everything) above|"
                            r"developer mode|system override|jailbreak)\b)")
 
 

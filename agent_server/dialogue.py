@@ -307,7 +307,7 @@ class Dialogue:
             knows = statements(mind, found, player, told)
             if to_the_model or character.asks_to_play(text, mind.name, known):
                 # Asked to be someone or something else, or to play at being: it stays
-                # itself and says who it is. Let answer, the 135M model played along
+                # itself and says who it is. Left to answer, the 135M model played along
                 # with most such lines in ways no list of a role's words catches ("Hi
                 # there, sweetie!" as the player's grandmother, "my majesty's power" as
                 # a dragon, "As a character named Isabella, my motivation is ...").
@@ -318,24 +318,23 @@ class Dialogue:
                 self.declined += 1
                 shown.append(line)
                 yield line
-            answer = None if shown else await self.answering.find(
-                mind, text, knows, priority=Priority.PLAYER, purpose="player_chat", asker=player, unsaid=said)
-            if shown:
-                pass
-            elif (answer is not None and character.speaks_in_person(answer.text, player)
-                    and not character.breaks_character(answer.text, known, text, name=mind.name, listener=player,
-                                                       pushed=tuple(told))):
-                shown.append(answer.text)
-                yield answer.text
-            elif answer is None and (unknown := unanswered(text)) and self.answering.reads("player_chat"):
-                # Asked whether it heard of something, or a fact of the world, and nothing
-                # it knows answers: it tells what it knows that names it, or it has not
-                # heard, or does not know (the model would tell of what it never heard).
-                line = naming(text, [k for k in knows if k not in said], asker=player)
-                line = line if line and character.speaks_in_person(line, player) and not character.breaks_character(
-                    line, known, text, name=mind.name, listener=player, pushed=tuple(told)) else unknown
-                shown.append(line)
-                yield line
+            else:
+                answer = await self.answering.find(mind, text, knows, priority=Priority.PLAYER,
+                                                   purpose="player_chat", asker=player, unsaid=said)
+                if (answer is not None and character.speaks_in_person(answer.text, player)
+                        and not character.breaks_character(answer.text, known, text, name=mind.name, listener=player,
+                                                           pushed=tuple(told))):
+                    shown.append(answer.text)
+                    yield answer.text
+                elif answer is None and (unknown := unanswered(text)) and self.answering.reads("player_chat"):
+                    # Asked whether it heard of something, or a fact of the world, and nothing
+                    # it knows answers: it tells what it knows that names it, or it has not
+                    # heard, or does not know (the model would tell of what it never heard).
+                    line = naming(text, [k for k in knows if k not in said], asker=player)
+                    line = line if line and character.speaks_in_person(line, player) and not character.breaks_character(
+                        line, known, text, name=mind.name, listener=player, pushed=tuple(told)) else unknown
+                    shown.append(line)
+                    yield line
             for attempt in range(0 if shown else 2):
                 # A second try, at the player's priority: after an answer that broke
                 # character, the same prompt sampled anew and warmer (a reminder in the
