@@ -44,13 +44,16 @@ def neutralise(text: str) -> str:
 # A line written to the model behind the agent, not to a person: a role label opening a
 # line ("System:", "### Instruction:"), or words about its prompt and instructions
 # ("ignore all previous instructions", "what is your system prompt?", "repeat the text
-# above", "developer mode"). With a template marker (_MARKERS), no person says it.
+# above", "developer mode") and the part it plays ("ignore your character", "drop the
+# act", "out of character"). With a template marker (_MARKERS), no person says it.
 _TO_THE_MODEL = re.compile(r"(?im:^\s*(?:#+\s*)?(?:system|user|assistant|human|instruction|response)\s*:)|"
                            r"(?i:\b(?:system prompt|(?:previous|prior|above|earlier) instructions|"
                            r"your (?:instructions|prompt|system message)|"
                            r"(?:repeat|print|show|copy|output) (?:me )?(?:the |all )?"
                            r"(?:text|words|lines|everything) above|"
-                           r"developer mode|system override|jailbreak)\b)")
+                           r"(?:ignore|drop|break|leave|forget) (?:your|the|this) "
+                           r"(?:character|role|act|persona|script)|"
+                           r"out of character|stop pretending|developer mode|system override|jailbreak)\b)")
 
 
 def addresses_the_model(text: str) -> bool:
