@@ -110,7 +110,8 @@ async def test_every_prompt_an_agent_speaks_or_decides_from_carries_its_identity
     ("Sam Moore and Ann Lee are married and live with their son Eddy.", "Ann Lee", "she",
      "Sam Moore and I are married and live with our son Eddy."),
     ("John Lin lives with his wife Mei, a college professor, and their son Eddy. He visits the Lins and their dog.",
-     "John Lin", "he", "I live with my wife Mei, a college professor, and our son Eddy. I visit the Lins and their dog."),
+     "John Lin", "he",
+     "I live with my wife Mei, a college professor, and our son Eddy. I visit the Lins and their dog."),
     # Told something of itself: its pronoun after is its own, where nobody else is named
     # before it (whose "she" is not known after "Priya Sharma told ...").
     ("Head office told Ann Lee that she can give one raise on her team, and Sam Moore agreed with her.",
