@@ -228,11 +228,10 @@ def asks_if_machine(text: str) -> bool:
 
 
 # "your name is Bob", "you are now Jack", "call you Max", "named Rex": a name offered.
-_OFFERED = re.compile(r"\b(?i:name is|name's|you are now|you're now|you are|you're|call you|named|be)\s+"
-                      r"(?i:now\s+|(?:now\s+)?an?\s+\w+\s+(?:named|called)\s+)?([A-Z][a-z]+)")
+_OFFERING = r"\b(?i:name is|name's|you are now|you're now|you are|you're|call you|named|be)\s+"
+_OFFERED = re.compile(_OFFERING + r"(?i:now\s+|(?:now\s+)?an?\s+\w+\s+(?:named|called)\s+)?([A-Z][a-z]+)")
 # "you are Captain Jack Sparrow now", "call you Lady Zara": a name of several words offered.
-_OFFERED_FULL = re.compile(r"\b(?i:name is|name's|you are now|you're now|you are|you're|call you|named|be)\s+"
-                           r"(?i:now\s+)?([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)")
+_OFFERED_FULL = re.compile(_OFFERING + r"(?i:now\s+)?([A-Z][a-z]+(?:\s+[A-Z][a-z]+)+)")
 # "you are now a pirate", "pretend to be a dragon", "act as an assistant", "act as a Linux
 # terminal": a role offered, whatever its case.
 _ROLE = re.compile(r"\b(?i:you are now|you're now|you are|you're|pretend to be|pretend you are|pretend you're|"
@@ -466,22 +465,13 @@ class CharacterGuard:
         first = words[start][0]
         if start == 0 and first in self._offered:
             # Answering with the name offered ("Bob."), unless asking it back ("Bob?").
-            after = self.text[words[start][2] + len(words[start][1]):].lstrip()
-            if not after and not final:
-                return "partial", 0
-            if not after.startswith("?"):
-                return "whole", 1
+            if found := self._said_not_asked(words[start], final=final):
+                return found, 1 if found == "whole" else 0
         for phrase in self._named:
-            n = 0
-            while n < len(phrase) and start + n < len(words) and words[start + n][0] == phrase[n]:
-                n += 1
+            n = self._fitting(phrase, words, start)
             if n == len(phrase):
-                last = words[start + n - 1]
-                after = self.text[last[2] + len(last[1]):].lstrip()
-                if not after and not final:
-                    return "partial", 0
-                if not after.startswith("?"):
-                    return "whole", n
+                if found := self._said_not_asked(words[start + n - 1], final=final):
+                    return found, n if found == "whole" else 0
             elif start + n == len(words) and not final:
                 partial = True
         candidates = _PHRASES.get(first, [])
@@ -495,14 +485,27 @@ class CharacterGuard:
                 continue  # an assistant by trade ("a teaching assistant") says so
             if len(phrase) == 1 and phrase[0] in self.known:
                 continue  # a name of its world (a neighbour called Claude or Gemma)
-            n = 0
-            while n < len(phrase) and start + n < len(words) and self._fits(phrase[n], words[start + n]):
-                n += 1
+            n = self._fitting(phrase, words, start)
             if n == len(phrase):
                 return "whole", n
             if start + n == len(words) and not final:
                 partial = True
         return ("partial", 0) if partial else ("", 0)
+
+    def _fitting(self, phrase: tuple[str, ...], words: list[tuple[str, str, int]], start: int) -> int:
+        """How many of `phrase`'s words, from its first, the words from `start` fit."""
+        n = 0
+        while n < len(phrase) and start + n < len(words) and self._fits(phrase[n], words[start + n]):
+            n += 1
+        return n
+
+    def _said_not_asked(self, last: tuple[str, str, int], *, final: bool) -> str:
+        """After an offered name that ends with the word `last`: "partial" while nothing
+        follows it yet, "" where it is asked back ("Bob?"), else "whole"."""
+        after = self.text[last[2] + len(last[1]):].lstrip()
+        if not after and not final:
+            return "partial"
+        return "" if after.startswith("?") else "whole"
 
     def _fits(self, expected: str, word: tuple[str, str, int]) -> bool:
         lower, written, offset = word

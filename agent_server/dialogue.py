@@ -304,7 +304,6 @@ class Dialogue:
             # (answering.py); the model writes the answer otherwise.
             said = [t for sid, _, t in conversation.lines if sid == mind.id]
             told = [t for sid, _, t in conversation.lines if sid == PLAYER_ID]
-            knows = statements(mind, found, player, told)
             if to_the_model or character.asks_to_play(text, mind.name, known):
                 # Asked to be someone or something else, or to play at being: it stays
                 # itself and says who it is. Left to answer, the 135M model played along
@@ -319,6 +318,7 @@ class Dialogue:
                 shown.append(line)
                 yield line
             else:
+                knows = statements(mind, found, player, told)
                 answer = await self.answering.find(mind, text, knows, priority=Priority.PLAYER,
                                                    purpose="player_chat", asker=player, unsaid=said)
                 if (answer is not None and character.speaks_in_person(answer.text, player)
