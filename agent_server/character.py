@@ -48,12 +48,12 @@ def neutralise(text: str) -> str:
 # act", "out of character"). With a template marker (_MARKERS), no person says it.
 _TO_THE_MODEL = re.compile(r"(?im:^\s*(?:#+\s*)?(?:system|user|assistant|human|instruction|response)\s*:)|"
                            r"(?i:\b(?:system prompt|(?:previous|prior|above|earlier) instructions|"
-                           r"your (?:instructions|prompt|system message)|"
+                           r"your (?:instructions|prompt|system message)(?!\s+(?:for|on|from|about|to)\b)|"
                            r"(?:repeat|print|show|copy|output) (?:me )?(?:the |all )?"
-                           r"(?:text|words|lines|everything) above|"
+                           r"(?:text|words|lines|everything) above(?!\s+(?:the|a|an|my|your|his|her|our|their|this|that)\b)|"
                            r"(?:ignore|drop|break|leave|forget) (?:your|the|this) "
                            r"(?:character|role|act|persona|script)|"
-                           r"out of character|stop pretending|developer mode|system override|jailbreak)\b)")
+                           r"out of character(?!\s+for\b)|stop pretending|developer mode|system override|jailbreak)\b)")
 
 
 def addresses_the_model(text: str) -> bool:
@@ -239,12 +239,20 @@ _ROLE = re.compile(r"\b(?i:you are now|you're now|you are|you're|pretend to be|p
 # A line asking the agent to be someone or something else, or to play at being: "pretend
 # you are a dragon", "act as a Linux terminal", "you are now a pirate", "let's play a game",
 # "stop being Dana", "talk like a pirate", "in this role-play", "you be the narrator". Not a
-# compliment ("you're a great cook"), nor asking what it is ("You're a pharmacist, right?").
-_PLAY = re.compile(r"\b(?:pretend (?:to be|(?:that )?you(?:'re| are))|act as|acting as|role[- ]?play|"
+# compliment ("you're a great cook", "you are now the best baker in town", "you're now
+# officially my favourite"), nor asking what it is ("You're a pharmacist, right?"), nor
+# the everyday senses of the same words: acting as if, one's own acting as something
+# ("I was acting as chair"), a game of cards, stop being sad, out of character for you.
+_PLAY = re.compile(r"\b(?:pretend (?:to be|(?:that )?you(?:'re| are))|"
+                   r"(?<!\bI )(?<!\bI'm )(?<!\bwas )(?<!\bwere )(?<!\bbeen )(?:act|acting) as (?!if\b|though\b)|"
+                   r"role[- ]?play|"
                    r"you(?:'ll| will| can| could| should| must)? play (?:the )?(?:role|part) of|"
-                   r"you are now|you're now|you(?:'re| are) my \w+ now|"
-                   r"from now on,? you(?:'re| are| will be| shall be)|stop being|(?:talk|speak) like an?|"
-                   r"you be (?:the|a|an|my)|let'?s play a game)\b", re.IGNORECASE)
+                   r"(?:you are|you're) now(?!\s+(?:the\s+(?:best|most|greatest|only|first|\w+est)\b|"
+                   r"(?:my|our|the town's)\s+favou?rite|officially|truly|really|definitely|part of|one of|in charge))|"
+                   r"you(?:'re| are) my \w+ now|"
+                   r"from now on,? you(?:'re| are| will be| shall be)|"
+                   r"stop being (?:(?-i:[A-Z])[\w'-]*|an?\s+\w+|the\s+\w+|yourself|you)|(?:talk|speak) like an?|"
+                   r"you be (?:the|a|an|my)|let'?s play a game(?!\s+of\b))\b", re.IGNORECASE)
 # A name given to it: "your new name is Zara", "I'll call you Max".
 _RENAMED = re.compile(r"\b(?i:your (?:new )?name is|your name's|call you)\s+([A-Z][a-z]+)")
 
@@ -256,7 +264,7 @@ def asks_to_play(text: str, name: str = "", known: set[str] | frozenset[str] = f
     if _PLAY.search(text):
         return True
     first = name.split()[0] if name.split() else ""
-    if first and re.search(rf"\byou(?:'re| are) not {re.escape(first)}\b", text, re.IGNORECASE):
+    if first and re.search(rf"\byou(?:'re| are) not {re.escape(first)}\b(?!['’]s)", text, re.IGNORECASE):
         return True
     own = {w.lower() for w in name.split()} | {k.lower() for k in known}
     return any(m.lower() not in own for m in _RENAMED.findall(text))
