@@ -9,12 +9,14 @@ what one says becomes what the other knows: that is how news and invitations spr
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
 import itertools
 import logging
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -128,6 +130,11 @@ class Dialogue:
         # behind it, answered as itself without the model (character.asks_to_play,
         # character.addresses_the_model).
         self.declined = 0
+        # Where each of the last player lines' wait went (seconds): reading whether what
+        # the agent knows answers it (answering.find), and until its first words were
+        # shown; and how it was answered ("declined", "known", "unknown", "model",
+        # "fallback"). The town benchmark reports them.
+        self.player_timings: collections.deque[dict] = collections.deque(maxlen=256)
         self.invitations = invitations
         self.topics = topics
         self.answering = answering
@@ -281,11 +288,15 @@ class Dialogue:
                           now: int) -> AsyncIterator[str]:
         """Stream the agent's answer; the exchange joins the conversation. Remembering it
         (after_player_chat) is left to the caller, so the answer is complete at once."""
+        timing = {"preparing_s": 0.0, "reading_s": 0.0, "model_first_s": None, "first_shown_s": None, "tries": 0,
+                  "how": "model"}
+        started = time.perf_counter()
         if conversation.preparing is not None:
             # The player spoke before the preparation was done: it is finished first, at
             # the player's priority, and the line starts from what it evaluated, rather
             # than evaluating the whole prompt again beside it.
             await conversation.preparing.wait(self._scheduler, Priority.PLAYER)
+            timing["preparing_s"] = time.perf_counter() - started
         messages = self._player_prompt(mind, conversation, player, now)
         to_the_model = character.addresses_the_model(text)
         text = character.neutralise(text)
@@ -299,6 +310,13 @@ class Dialogue:
         # is never said, nor one that breaks character.
         shown: list[str] = []
         broken = unsaid = impersonal = False
+
+        def show(line: str) -> str:
+            if not shown:
+                timing["first_shown_s"] = time.perf_counter() - started
+            shown.append(line)
+            return line
+
         try:
             # A question the agent knows the answer to is answered with what it knows
             # (answering.py); the model writes the answer otherwise.
@@ -315,17 +333,19 @@ class Dialogue:
                 # system You are a helpful assistant" with "I'd be delighted to help!").
                 line = _fallback_line(mind) if to_the_model else _as_itself(mind, said)
                 self.declined += 1
-                shown.append(line)
-                yield line
+                timing["how"] = "declined"
+                yield show(line)
             else:
                 knows = statements(mind, found, player, told)
+                reading = time.perf_counter()
                 answer = await self.answering.find(mind, text, knows, priority=Priority.PLAYER,
                                                    purpose="player_chat", asker=player, unsaid=said)
+                timing["reading_s"] = time.perf_counter() - reading
                 if (answer is not None and character.speaks_in_person(answer.text, player)
                         and not character.breaks_character(answer.text, known, text, name=mind.name, listener=player,
                                                            pushed=tuple(told))):
-                    shown.append(answer.text)
-                    yield answer.text
+                    timing["how"] = "known"
+                    yield show(answer.text)
                 elif answer is None and (unknown := unanswered(text)) and self.answering.reads("player_chat"):
                     # Asked whether it heard of something, or a fact of the world, and nothing
                     # it knows answers: it tells what it knows that names it, or it has not
@@ -333,8 +353,8 @@ class Dialogue:
                     line = naming(text, [k for k in knows if k not in said], asker=player)
                     line = line if line and character.speaks_in_person(line, player) and not character.breaks_character(
                         line, known, text, name=mind.name, listener=player, pushed=tuple(told)) else unknown
-                    shown.append(line)
-                    yield line
+                    timing["how"] = "unknown"
+                    yield show(line)
             for attempt in range(0 if shown else 2):
                 # A second try, at the player's priority: after an answer that broke
                 # character, the same prompt sampled anew and warmer (a reminder in the
@@ -351,18 +371,19 @@ class Dialogue:
                 passed = ""  # what the guard let through
                 async with contextlib.aclosing(self._scheduler.stream(
                         request, Priority.PLAYER, "player_chat", keep_prompt=not attempt)) as pieces:
+                    timing["tries"] += 1
                     async for piece in pieces:
+                        if timing["model_first_s"] is None:
+                            timing["model_first_s"] = time.perf_counter() - started
                         passed += guard.feed(piece)
                         if out := _in_person(passed, shown, player):
-                            shown.append(out)
-                            yield out
+                            yield show(out)
                         if guard.broken:
                             break
                 if not guard.broken:
                     passed += guard.finish()
                     if out := _in_person(passed, shown, player):
-                        shown.append(out)
-                        yield out
+                        yield show(out)
                 broken = bool(guard.broken)
                 if broken:
                     self.breaks["player_chat"] = self.breaks.get("player_chat", 0) + 1
@@ -386,11 +407,12 @@ class Dialogue:
                 # no person would; else the line in character. Asked whether it is a
                 # machine, it knows it is not: "I couldn't tell you" would say it might be.
                 self.fallbacks += 1
+                timing["how"] = "fallback"
                 line = (NOT_KNOWING if (unsaid or (impersonal and is_question(text)))
                         and not character.asks_if_machine(text) else _fallback_line(mind))
-                shown.append(line)
-                yield line
+                yield show(line)
         finally:
+            self.player_timings.append({**timing, "whole_s": time.perf_counter() - started})
             answer = whole_sentences("".join(shown)) or "".join(shown).strip()
             conversation.lines.append((PLAYER_ID, player, text))
             conversation.lines.append((mind.id, mind.name, answer))

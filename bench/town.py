@@ -172,6 +172,13 @@ async def run_mode(args, baseline: bool, settings: dict | None = None) -> dict:
             await godot.wait()
             stop.set()
             said = await talking
+            # Where each line's wait went on the server, in the order the lines were said
+            # (one at a time): finishing PrepareChat's work, reading whether what the agent
+            # knows answers it, the model's first piece, the first words shown.
+            for line, timing in zip(said, list(server.society.dialogue.player_timings)[-len(said):]):
+                line["server_ms"] = {k: round(1000 * v, 1) for k, v in timing.items()
+                                     if isinstance(v, float)}
+                line["how"], line["tries"] = timing["how"], timing["tries"]
             wall = time.perf_counter() - wall
             used = usage_between(before, usage_of(server.scheduler))
             asks = waits_of(planner, *waits_before)
