@@ -92,7 +92,11 @@ MIN_WORDS = 3
 # Who a question is about: the asker ("what colour did I say my cat is?") or the one
 # asked. "Can I ask ...", "I wonder ..." frame a question and say nothing of the asker.
 _FRAMES = re.compile(r"\b(?:(?:can|may|could|might) I ask|I (?:wonder|was wondering|'d like to know|would like to know|"
-                     r"want to know|'m curious|am curious))\b", re.IGNORECASE)
+                     r"want to know|'m curious|am curious)|"
+                     # Asking the way ("Where can I get a coffee?", "How do I get to the park?"),
+                     # asking to be told ("Can you tell me where ...").
+                     r"(?:can|could|should|do|would|might|may) I (?:get|go|find|buy|grab|eat)|"
+                     r"(?:(?:can|could|would|will) you )?(?:tell|show) me)\b", re.IGNORECASE)
 # Words by which a sentence speaks in the first person (of the asker, in a question).
 FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|[Mm]y|[Mm]e|[Mm]ine|[Mm]yself)(?![\w'])")
 TOLD_BACK = "You told me"
@@ -242,6 +246,28 @@ def naming(question: str, known: Iterable[str], *, asker: str = "") -> str | Non
     holding = [k for k in known if about <= {_stem(w) for w in _words(k)} and len(k.split()) <= MAX_WORDS
                and not k.startswith(f"{TOLD_BACK} you")]
     return min(holding, key=len, default=None)
+
+
+# A question asking the way: where something is or can be had, how to get there, whether
+# the town has one ("Where's the pub?", "Where can I get a coffee around here?", "How do I
+# get to Johnson Park?", "Is there a pharmacy nearby?", "Do you know a good place for
+# lunch?"); after "do you know", "can you tell me" and their kin, which ask nothing of
+# the one asked.
+_THE_WAY = re.compile(_LEAD + r"(?:where\b(?!\s+(?:did|was|were|had|have|has)\b)|how (?:do|can|would|could|should|might) (?:I|we|one) (?:get|go|find)\b|"
+                      r"(?:is|are) there (?:a|an|any|some)\b(?=.*\b(?:near|nearby|around|close|here|anywhere|town)\b)|"
+                      r"(?:a|any|some) (?:good |nice )?place (?:to|for|where)\b)", re.IGNORECASE)
+_TELL_ME = re.compile(r"\b(?:do|would|did) you (?:happen to )?know|\b(?:can|could|would) you (?:tell me|recommend|"
+                      r"suggest|point me to|show me)", re.IGNORECASE)
+
+
+def asks_the_way(question: str) -> bool:
+    """Whether `question` asks the way (_THE_WAY), and nothing of the one asked ("Where
+    do you live?", "Where do you work?" ask of it, and its identity answers them): then
+    what the agent knows of its town's places (PlaceChooser.directions) may answer it.
+    Not where its own things are ("Where's your shop?"), nor where something was."""
+    asked = _TELL_ME.sub("", question).strip()
+    return (is_question(question) and bool(_THE_WAY.search(asked)) and not _ASKED.search(asked)
+            and not re.search(r"\byour\b", asked, re.IGNORECASE))
 
 
 def asks_who(question: str) -> bool:

@@ -21,8 +21,8 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 
 from agent_server import character
-from agent_server.answering import (FIRST_PERSON, NOT_KNOWING, QUOTED, Answering, as_sentence, is_question, naming,
-                                    sentences, statements, told_back, unanswered)
+from agent_server.answering import (FIRST_PERSON, NOT_KNOWING, QUOTED, Answering, as_sentence, asks_the_way, is_question,
+                                    naming, sentences, statements, told_back, unanswered)
 from agent_server.identity import Identity, with_article
 from agent_server.invitations import Invitations
 from agent_server.llm.grounding import whole_sentences
@@ -285,9 +285,10 @@ class Dialogue:
             conversation.preparing = None
 
     async def player_chat(self, mind: Mind, conversation: Conversation, player: str, text: str,
-                          now: int) -> AsyncIterator[str]:
+                          now: int, *, here: str = "") -> AsyncIterator[str]:
         """Stream the agent's answer; the exchange joins the conversation. Remembering it
-        (after_player_chat) is left to the caller, so the answer is complete at once."""
+        (after_player_chat) is left to the caller, so the answer is complete at once.
+        `here`: the place id the agent is at, as the world last reported it."""
         timing = {"preparing_s": 0.0, "reading_s": 0.0, "model_first_s": None, "first_shown_s": None, "tries": 0,
                   "how": "model"}
         started = time.perf_counter()
@@ -337,6 +338,9 @@ class Dialogue:
                 yield show(line)
             else:
                 knows = statements(mind, found, player, told)
+                if asks_the_way(text):
+                    # Asked the way, it knows its town: where its places are, and its people live.
+                    knows += [s for s in self._planner.places.directions(mind, here) if s not in knows]
                 reading = time.perf_counter()
                 answer = await self.answering.find(mind, text, knows, priority=Priority.PLAYER,
                                                    purpose="player_chat", asker=player, unsaid=said)

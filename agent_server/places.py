@@ -58,6 +58,9 @@ _LOCATIVE = re.compile(r"\b(?:at|in|inside|into|to|outside|near|by)\s+", re.IGNO
 # A round of visits to everyone the agent knows (Step.visiting): inviting people to an
 # event it hosts (planning.hosting).
 ANYONE = "*"
+# Metres between two places within which one is "just a few steps" from the other, as
+# someone telling the way says it; farther, "a short walk" (directions).
+NEAR_M = 25.0
 # A person visited is not gone to again for this long (game seconds) while others wait.
 VISIT_AGAIN_S = 6 * 3600
 # What a home, and one's own room in it, are for: the meaning an agent's own places have
@@ -171,6 +174,54 @@ class PlaceChooser:
             homes = {self._town.sector_of(home).id for _, home in self.homes.values()}
             self._public = tuple(p for p in self._town.places(SECTOR) if p.id not in homes)
         return list(self._public)
+
+    def directions(self, mind: Mind, here: str = "") -> list[str]:
+        """Where the town's public places are (and the rooms in them), and the homes of
+        the people `mind` knows, as it tells someone who asks the way (`here`: the place id it is at, "" if not
+        known): "You'll find Hobbs Cafe, a cafe that serves coffee, tea and pastries, a
+        short walk from here, by Oak Hill College." Everyone who lives in a town knows
+        where its cafe and its pub are, and where a friend lives; left to the model, the
+        default model answered "Where can I get a coffee around here?" with "I'm afraid
+        I've forgotten", and "Is there a pub in town?" with no."""
+        town = self._town
+        at = town.sector_of(here) if here in town else None
+        public = self.public()
+
+        def far(sector: town_pb2.Place) -> str:
+            """How far `sector` is from here."""
+            if at is None:
+                return ""
+            return "just a few steps from here" if _distance(at, sector) < NEAR_M else "a short walk from here"
+
+        def way(sector: town_pb2.Place) -> str:
+            """How far `sector` is from here, and the public place it is by."""
+            landmark = min((p for p in public if p.id != sector.id), key=lambda p: _distance(p, sector), default=None)
+            return ", ".join(part for part in (far(sector), f"by {landmark.name}" if landmark else "") if part)
+
+        told = []
+        for sector in public:
+            description = f", {sector.description}" if sector.description else ""
+            if at is not None and sector.id == at.id:
+                told.append(f"You're at {sector.name} right now{description}.")
+            else:
+                where = way(sector)
+                told.append(f"You'll find {sector.name}{description}{', ' + where if where else ''}.")
+            # And what is inside it ("Where's the library?": at Oak Hill College).
+            for arena in town.children(sector.id):
+                if arena.kind == ARENA and self._may_enter(None, arena.id):
+                    what = f", {arena.description}" if arena.description else ""
+                    named = arena.name if arena.name[:1].isupper() else f"the {arena.name}"
+                    told.append(f"You'll find {named} at {sector.name}{what}.")
+        for agent_id, (name, home) in self.homes.items():
+            if agent_id == mind.id or name not in mind.identity.people or home not in town:
+                continue
+            # Without a landmark: "by Oak Park" made a home read as the answer to "Is
+            # there a park nearby?".
+            sector = town.sector_of(home)
+            where = far(sector)
+            told.append(f"{name} lives at {sector.name}; you'll find it {where}." if where else
+                        f"{name} lives at {sector.name}, if you're looking for them.")
+        return told
 
     def _says_where(self, mind: Mind, action: str) -> bool:
         """Whether `action` says where it happens: a place of the town, or home, right

@@ -227,7 +227,8 @@ class Society:
         said = len(conversation.lines)
         finished = False
         try:
-            async with contextlib.aclosing(self.dialogue.player_chat(mind, conversation, player, text, now)) as pieces:
+            async with contextlib.aclosing(self.dialogue.player_chat(
+                    mind, conversation, player, text, now, here=self.world.agents[agent_id].state.place_id)) as pieces:
                 async for piece in pieces:
                     yield piece
             finished = True

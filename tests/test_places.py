@@ -224,3 +224,43 @@ async def test_a_visit_goes_where_the_one_sought_usually_is_at_that_hour(choosin
     assert whom == "isabella_rodriguez" and smallville.town.sector_of(place).id == "hobbs_cafe"
     place, _ = await chooser.next_visit(tom, ["isabella_rodriguez"], 2 * day + 3 * 3600)
     assert smallville.town.sector_of(place).id == "oak_hill_apartments"
+
+
+@pytest.mark.parametrize("choosing", [ScriptedModel(_always_carmens)], indirect=True)
+async def test_asked_the_way_an_agent_knows_where_its_towns_places_are_and_its_people_live(choosing, smallville):
+    chooser, mind, _ = choosing
+    tom = mind("tom_moreno")
+    told = chooser.directions(tom, "harvey_oak_supply_store.checkout")
+    # Every public place, said as one tells the way, by the public place nearest to it;
+    # where it is standing, that it is here.
+    assert "You're at Harvey Oak Supply Store right now, a hardware and supply store." in told
+    cafe = next(t for t in told if t.startswith("You'll find Hobbs Cafe,"))
+    assert "a cafe that serves coffee, tea and pastries" in cafe and "from here" in cafe and ", by " in cafe
+    assert "You'll find the library at Oak Hill College, the college library, quiet and warm." in told
+    # The homes of the people it knows, not its own; no one's home is a public place,
+    # nor anyone's room.
+    assert any(t.startswith("Isabella Rodriguez lives at Oak Hill Apartments; you'll find it ") for t in told)
+    assert not any(t.startswith("Tom Moreno lives") for t in told)
+    assert not any("Moreno Family House," in t or "apartment," in t for t in told)
+    # Nearer places are a few steps away, farther ones a short walk.
+    pub = next(t for t in told if t.startswith("You'll find The Rose and Crown Pub,"))
+    park = next(t for t in told if t.startswith("You'll find Johnson Park,"))
+    assert "just a few steps from here" in pub and "a short walk from here" in park
+    # Where the agent is not known, nothing is said of how far.
+    assert not any("from here" in t for t in chooser.directions(tom, ""))
+
+
+def test_a_question_asking_the_way_is_told_from_one_asking_where_the_agent_lives_or_was():
+    from agent_server.answering import asks_the_way, of_asker
+
+    for question in ("Where is Hobbs Cafe?", "Where can I get a coffee around here?", "Is there a pub in town?",
+                     "How do I get to Johnson Park?", "Is there a pharmacy nearby?", "Do you know where the pub is?",
+                     "Can you tell me where the library is?", "Do you know a good place for lunch?",
+                     "Where does Sam Moore live?"):
+        assert asks_the_way(question), question
+    for question in ("Where do you live?", "Where do you work?", "Where's your house?", "Where did Robin move from?",
+                     "Where was the party?", "Is there a problem?", "Is there anything you need?"):
+        assert not asks_the_way(question), question
+    # Asking the way, or asking to be told, says nothing of the asker.
+    assert not of_asker("Where can I get a coffee around here?") and not of_asker("Can you tell me where it is?")
+    assert of_asker("Where did I leave my keys?") and of_asker("Can you tell me what I do?")

@@ -133,3 +133,13 @@ async def test_after_an_answer_the_next_line_finds_the_whole_conversation_warm(t
     # prompt's end and the line's differ), the answer's words included.
     assert answer > 8
     assert stats.reused_tokens - reused >= so_far - 8
+
+
+async def test_asked_the_way_an_agent_tells_where_the_towns_places_are(town):
+    """Asked the way, an agent answers with where its town's places are (places.py's
+    directions), not with "I'm afraid I've forgotten" or a place the town does not have."""
+    town.sync([agents_pb2.AgentState(agent_id="john_lin", place_id="willow_market.pharmacy")], EIGHT_AM + 9800)
+    for line, place in (("Where can I get a coffee around here?", "Hobbs Cafe"),
+                        ("Is there a park nearby?", "Oak Park"), ("Where does Isabella live?", "Rodriguez Apartment")):
+        said = "".join([p async for p in town.chat("john_lin", "Robin", line, EIGHT_AM + 9860)])
+        assert place in said, (line, said)
