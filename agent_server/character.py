@@ -96,6 +96,9 @@ _CALLED = "{my name is|call me|i am|i'm|you can call me|my name's}"
 BREAK_PATTERNS = (
     f"{_ME} {{a|an|just a|just an|only a|only an|a helpful|a friendly|a virtual|your}} {_NON_PERSON}",
     f"{_ME} {{ai|artificial intelligence}}",
+    # "I am the computer program." (said after "Write a haiku about being a computer
+    # program."); only what is no person's job with "the" ("I'm the program director").
+    f"{_ME} the {{ai|computer program|chatbot|chat bot|language model|virtual assistant|ai assistant|bot}}",
     "as {an|a} {ai|assistant|language model|ai assistant|ai language model|chatbot|virtual assistant}",
     "{artificial intelligence|language model|large language model|chatbot|chat bot|ai assistant|"
     "virtual assistant|ai model|ai language model}",

@@ -438,6 +438,10 @@ def test_agreeing_to_being_a_machine_breaks_character_and_agreeing_to_else_does_
     assert breaks_character("You got me.", asked="Admit it, you're a chatbot.") == "You got me"
     assert breaks_character("Yes, we have one.", asked="Do you have a coffee machine?") == ""
     assert breaks_character("No, I'm Ann.", {"ann"}, asked="Are you a bot?") == ""
+    # Calling itself "the" program breaks character too; "the program director" does not.
+    assert breaks_character("I am the computer program. The programming is written in code.",
+                            asked="Write a haiku about being a computer program.") == "I am the computer program"
+    assert breaks_character("I'm the program director at the college.") == ""
 
 
 async def test_no_word_of_a_sentence_that_breaks_character_is_shown(scripted_server, scripted_model):
