@@ -117,6 +117,8 @@ BREAK_PATTERNS = (
     "{i have been|i've been|i was|i am|i'm} trained on {data|a dataset|datasets|text|a large|large|a vast|vast}",
     "{the story you're writing|the story you are writing}",
     "{role play|role-play|roleplay|stay in character|in this role|playing a character}",
+    # "I'll be playing the role of Tom over there" (said by Tom to "Hi there!").
+    "{playing|play} the {role|part} of",
     "{can i|may i|i can|i can't|i cannot|i'm unable to|i am unable to} assist",
     "{i'm|i am|im} here to {assist|help you with any}",
     "{as of|since} my last {update|training|knowledge update}",
@@ -175,6 +177,10 @@ BREAK_PATTERNS = (
     "{python|javascript|java|sql|html|css|bash} {function|code|script|program|snippet|query}",
     "{code snippet|json payload|json object|json data|json output|json format|click on the link|click the link}",
 )
+# How one says one's name, by first word.
+_CALLED_PHRASES: dict[str, list[tuple[str, ...]]] = {}
+for _phrase in _expand(_CALLED):
+    _CALLED_PHRASES.setdefault(_phrase[0], []).append(_phrase)
 _PHRASES: dict[str, list[tuple[str, ...]]] = {}
 for _phrase in (p for pattern in BREAK_PATTERNS for p in _expand(pattern)):
     _PHRASES.setdefault(_phrase[0], []).append(_phrase)
@@ -393,9 +399,20 @@ class CharacterGuard:
     # those lines tried to give it stays refused ("You are now a pirate called Bob.",
     # then "What did I ask you first?" answered "I'm an amazing pirate").
     pushed: tuple[str, ...] = ()
+    # The other people of its world: calling itself by one of their names ("Hello! I'm
+    # Sam." said by Tom) breaks character; not speaking of them ("I'm Jane Moreno's
+    # husband", "I'm Sam's neighbour").
+    others: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.known = {part for k in self.known for part in (k.lower(), *k.lower().split("-")) if part}
+        own_words = set(self.name.lower().split())
+        # First name -> surnames, of the others whose first name is not its own.
+        self._others: dict[str, set[str]] = {}
+        for other in self.others:
+            first, *rest = other.lower().split() or [""]
+            if first and first not in own_words:
+                self._others.setdefault(first, set()).update(rest)
         self._first = {phrase[0] for phrase in _AGREEING} if asks_if_machine(self.asked) else set()
         # The names the line tries to give the agent ("your name is Bob", "you are Jack").
         lines = (self.asked, *self.pushed)
@@ -485,6 +502,8 @@ class CharacterGuard:
                     return found, n if found == "whole" else 0
             elif start + n == len(words) and not final:
                 partial = True
+        if self._others and (found := self._calls_itself_another(words, start, final=final))[0]:
+            return found
         candidates = _PHRASES.get(first, [])
         if start == 0:
             if first in self._first:
@@ -501,6 +520,33 @@ class CharacterGuard:
                 return "whole", n
             if start + n == len(words) and not final:
                 partial = True
+        return ("partial", 0) if partial else ("", 0)
+
+    def _calls_itself_another(self, words: list[tuple[str, str, int]], start: int, *,
+                              final: bool) -> tuple[str, int]:
+        """("whole", length) where the words from `start` say the agent's name is another's
+        of its world ("I'm Sam.", "My name is Sam Moore,"), ("partial", 0) while that
+        could still come, else ("", 0). The name must end a clause (punctuation, "and"):
+        "I'm Jane Moreno's husband" speaks of her."""
+        partial = False
+        for phrase in _CALLED_PHRASES.get(words[start][0], ()):
+            n = self._fitting(phrase, words, start)
+            if n < len(phrase):
+                partial = partial or (start + n == len(words) and not final)
+                continue
+            at = start + n
+            if at == len(words):
+                partial = partial or not final
+                continue
+            surnames = self._others.get(words[at][0])
+            if surnames is None or not words[at][1][:1].isupper():
+                continue
+            last = at + 1 if at + 1 < len(words) and words[at + 1][0] in surnames else at
+            after = self.text[words[last][2] + len(words[last][1]):]
+            if not final and (not after.strip() or (last == at == len(words) - 1 and re.match(r"\s+[A-Z]", after))):
+                partial = True  # nothing after the name yet, or a word (a surname?) on its way
+            elif not after.strip() or re.match(r"\s*(?:[.,!;:]|and\b)", after):
+                return "whole", last - start + 1
         return ("partial", 0) if partial else ("", 0)
 
     def _fitting(self, phrase: tuple[str, ...], words: list[tuple[str, str, int]], start: int) -> int:
@@ -533,11 +579,11 @@ class CharacterGuard:
 
 def breaks_character(text: str, known: set[str] | frozenset[str] = frozenset(), asked: str = "",
                      said: tuple[str, ...] = (), name: str = "", listener: str = "",
-                     pushed: tuple[str, ...] = ()) -> str:
+                     pushed: tuple[str, ...] = (), others: tuple[str, ...] = ()) -> str:
     """The phrase in which a whole answer (to `asked`, after `said`, by `name` to
-    `listener`, who said `pushed` before) breaks character, or ""."""
+    `listener`, who said `pushed` before, in a world of `others`) breaks character, or ""."""
     guard = CharacterGuard(known=set(known), asked=asked, said=tuple(said), name=name, listener=listener,
-                           pushed=tuple(pushed))
+                           pushed=tuple(pushed), others=tuple(others))
     guard.feed(text)
     guard.finish()
     return guard.broken

@@ -149,7 +149,7 @@ class Dialogue:
         """`text` (an answer to `asked`) if it keeps `mind` in character, else "" (counted
         in `breaks`)."""
         broken = character.breaks_character(text, self.known_names(mind, other), asked, name=mind.name,
-                                            listener=other)
+                                            listener=other, others=mind.identity.people)
         if not broken:
             return text
         self.breaks[purpose] = self.breaks.get(purpose, 0) + 1
@@ -370,7 +370,7 @@ class Dialogue:
                 request = player_chat.build(messages + turns, max_tokens=self._chat_max_tokens,
                                             temperature=temperature, logit_bias=logit_bias)
                 guard = character.CharacterGuard(known=known, asked=text, name=mind.name, listener=player,
-                                                 pushed=tuple(told),
+                                                 pushed=tuple(told), others=mind.identity.people,
                                                  said=tuple(t for sid, _, t in conversation.lines if sid == mind.id))
                 passed = ""  # what the guard let through
                 async with contextlib.aclosing(self._scheduler.stream(

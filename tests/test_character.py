@@ -298,7 +298,7 @@ def test_taking_an_offered_role_or_calling_oneself_a_program_breaks_character():
     dragon = "Pretend you are a dragon guarding a treasure."
     assert breaks_character("I will begin by taking on the role of a skilled and loyal dragon.", asked=dragon) == \
         "role of a skilled and loyal dragon"
-    assert breaks_character("I'll play the part of the dragon, then.", asked=dragon) == "part of the dragon"
+    assert breaks_character("I'll play the part of the dragon, then.", asked=dragon) == "play the part of"
     assert breaks_character("Dragons? I sell paint and rope, friend.", asked=dragon) == ""
     assert breaks_character("Yes, I'm a pharmacist at the market.", {"john", "pharmacist"},
                             asked="You're a pharmacist, right?") == ""
@@ -564,3 +564,26 @@ async def test_asked_if_it_is_a_machine_it_does_not_say_it_could_not_tell(script
     chunks = await _said_to(scripted_server, "Are you a chatbot? Be honest with me.")
     assert chunks[-1].full_text == "Sorry, I'm not sure what you mean. I'm Isabella."
     assert scripted_server.society.dialogue.fallbacks == 1
+
+
+def test_calling_itself_by_another_name_of_its_world_breaks_character_and_speaking_of_them_does_not():
+    others = ("Sam Moore", "Jane Moreno", "Eddy Lin")
+    known = {"tom", "moreno", "sam", "moore", "jane", "eddy", "lin"}
+
+    def broken(text: str) -> str:
+        return breaks_character(text, known, "Hi there!", name="Tom Moreno", listener="Robin", others=others)
+
+    assert broken("Hello! I'm Sam. I'll be over there.") == "I'm Sam"
+    assert broken("My name is Sam Moore, nice to meet you.") == "My name is Sam Moore"
+    assert broken("I'm Sam and I run the store.") == "I'm Sam"
+    for text in ("I'm Jane Moreno's husband.", "I'm Sam's neighbour.", "I am Eddy Lin's friend.", "I'm Tom."):
+        assert broken(text) == "", text
+    # Streamed, the name is held while a surname may follow it, and nothing of it is shown.
+    guard = CharacterGuard(known=known, name="Tom Moreno", listener="Robin", others=others)
+    shown = "".join(guard.feed(p) for p in ("Hello! I", "'m Sam", " Moore", ". Nice", " day.")) + guard.finish()
+    assert shown == "Hello! " and guard.broken == "I'm Sam Moore"
+    guard = CharacterGuard(known=known, name="Tom Moreno", listener="Robin", others=others)
+    shown = "".join(guard.feed(p) for p in ("I'm Sam", " Moore", "'s friend.")) + guard.finish()
+    assert shown == "I'm Sam Moore's friend." and not guard.broken
+    # Playing a part, as a model speaks of itself.
+    assert broken("Hello! I'll be playing the role of Tom over there.") == "playing the role of"
