@@ -93,9 +93,10 @@ MIN_WORDS = 3
 # asked. "Can I ask ...", "I wonder ..." frame a question and say nothing of the asker.
 _FRAMES = re.compile(r"\b(?:(?:can|may|could|might) I ask|I (?:wonder|was wondering|'d like to know|would like to know|"
                      r"want to know|'m curious|am curious)|"
-                     # Asking the way ("Where can I get a coffee?", "How do I get to the park?"),
-                     # asking to be told ("Can you tell me where ...").
-                     r"(?:can|could|should|do|would|might|may) I (?:get|go|find|buy|grab|eat)|"
+                     # Asking leave, advice or the way ("Can I come to your party?", "Why should
+                     # I vote for you?", "How do I get to the park?"), asking to be told ("Can
+                     # you tell me where ..."): what the asker is or did is not asked.
+                     r"(?:can|could|should|would|might|may|shall) I \w+|do I (?:get|go|find|buy)|"
                      r"(?:(?:can|could|would|will) you )?(?:tell|show) me)\b", re.IGNORECASE)
 # Words by which a sentence speaks in the first person (of the asker, in a question).
 FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|[Mm]y|[Mm]e|[Mm]ine|[Mm]yself)(?![\w'])")
@@ -193,6 +194,11 @@ _ASKED = re.compile(r"\b(?:you|yours|yourself|you're|you've|you'd|you'll|ya)\b",
 NOT_KNOWING = "I couldn't tell you, I'm afraid."
 
 
+# The one asked's people: "Who's your best friend?", "What's your wife's name?" ask of it,
+# not of the world (asks_about_world), though "your" says nothing of it elsewhere.
+_THEIR_PEOPLE = re.compile(r"\byour\s+(?:\w+\s+)?" + _SOMEONE.pattern.removeprefix(r"\b"), re.IGNORECASE)
+
+
 def asks_about_world(question: str) -> bool:
     """Whether `question` asks a fact of the world (_OF_WORLD) and nothing of the one
     asked ("you") or the one asking: then, where nothing the agent knows answers it, it
@@ -200,7 +206,7 @@ def asks_about_world(question: str) -> bool:
     mural was painted by a local artist", a flu shot's price at its own pharmacy), as
     asks_if_known is answered NOT_HEARD."""
     return (is_question(question) and bool(_OF_WORLD.search(question)) and not _ASKED.search(question)
-            and not of_asker(question))
+            and not _THEIR_PEOPLE.search(question) and not of_asker(question))
 
 
 def unanswered(question: str) -> str | None:
@@ -268,6 +274,20 @@ def asks_the_way(question: str) -> bool:
     asked = _TELL_ME.sub("", question).strip()
     return (is_question(question) and bool(_THE_WAY.search(asked)) and not _ASKED.search(asked)
             and not re.search(r"\byour\b", asked, re.IGNORECASE))
+
+
+# A question asking the time or the day: "What time is it?", "What's the date today?",
+# "Do you have the time?", "What day is it?".
+_THE_TIME = re.compile(_LEAD + r"(?:what\s+(?:time|day|date)\s+is\s+(?:it|today)\b|"
+                       r"what(?:'s|\s+is)\s+(?:the\s+)?(?:time|date|day)(?:\s+(?:today|now|it is))?\s*\?|"
+                       r"(?:do|would) you (?:know|have) (?:what time it is|the time)\b)", re.IGNORECASE)
+
+
+def asks_the_time(question: str) -> bool:
+    """Whether `question` asks the time or the day: the agent knows it (its clock), and
+    says it (Dialogue.player_chat), rather than "I couldn't tell you" or a time the model
+    makes up."""
+    return is_question(question) and bool(_THE_TIME.search(question))
 
 
 def asks_who(question: str) -> bool:

@@ -51,6 +51,18 @@ def calendar_time(seconds: int, start_date: str) -> str:
     return f"{calendar_day(seconds, start_date)}, {rest // 3600:02d}:{rest % 3600 // 60:02d}"
 
 
+def spoken_time(seconds: int, start_date: str) -> str:
+    """The time as one tells it: "10:15 am on Monday, February 13" (without a calendar,
+    "10:15 am")."""
+    rest = int(seconds) % SECONDS_PER_DAY
+    hour, minute = rest // 3600, rest % 3600 // 60
+    said = f"{(hour + 11) % 12 + 1}:{minute:02d} {'am' if hour < 12 else 'pm'}"
+    if not start_date:
+        return said
+    date = datetime.date.fromisoformat(start_date) + datetime.timedelta(days=int(seconds) // SECONDS_PER_DAY)
+    return f"{said} on {date:%A}, {date:%B} {date.day}"
+
+
 def parse_clock(value: str) -> int:
     """ "07:00" -> seconds after midnight. Raises ValueError."""
     match = _TIME.match(value)

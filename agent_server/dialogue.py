@@ -21,8 +21,9 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 
 from agent_server import character
-from agent_server.answering import (FIRST_PERSON, NOT_KNOWING, QUOTED, Answering, as_sentence, asks_the_way, is_question,
-                                    naming, sentences, statements, told_back, unanswered)
+from agent_server.answering import (FIRST_PERSON, NOT_KNOWING, QUOTED, Answering, as_sentence, asks_the_time,
+                                    asks_the_way, is_question, naming, sentences, statements, told_back, unanswered)
+from agent_server.clock import spoken_time
 from agent_server.identity import Identity, with_article
 from agent_server.invitations import Invitations
 from agent_server.llm.grounding import whole_sentences
@@ -124,7 +125,8 @@ class Dialogue:
         # else had said of themselves, said as heard instead (as_heard).
         self.attributed = 0
         # Conversation lines that opened by calling someone other than the listener by
-        # name, said to the listener instead (addressed).
+        # name, said to the listener instead (addressed); and pieces of answers to the
+        # player that called them by the agent's own name or another's (to_the_player).
         self.readdressed = 0
         # Lines asking the agent to play at being someone else, or speaking to the model
         # behind it, answered as itself without the model (character.asks_to_play,
@@ -184,7 +186,7 @@ class Dialogue:
             text = await self._utterance(speaker, listener.name, request)
             heard = memories + [f'{name} said to {speaker.name}: "{said}"' for sid, name, said in conversation.lines
                                 if sid == listener.id]
-            if text and (spoken_to := addressed(text, listener.name, speaker.identity.people)) != text:
+            if text and (spoken_to := addressed(text, listener.name, (*speaker.identity.people, speaker.name))) != text:
                 self.readdressed += 1
                 log.info("%s's line to %s opened on someone else's name (%r): said to %s", speaker.name,
                          listener.name, text, listener.first_name)
@@ -318,6 +320,13 @@ class Dialogue:
             shown.append(line)
             return line
 
+        def spoken(line: str) -> str:
+            """A line the model wrote, said to the player (to_the_player)."""
+            out = to_the_player(line, mind.name, mind.identity.people, player)
+            if out != line:
+                self.readdressed += 1
+            return out
+
         try:
             # A question the agent knows the answer to is answered with what it knows
             # (answering.py); the model writes the answer otherwise.
@@ -336,6 +345,11 @@ class Dialogue:
                 self.declined += 1
                 timing["how"] = "declined"
                 yield show(line)
+            elif asks_the_time(text):
+                # Asked the time or the day, it knows them (the model said "I couldn't
+                # tell you" or a time of its own).
+                timing["how"] = "known"
+                yield show(f"It's {spoken_time(now, mind.f.start_date)}.")
             else:
                 knows = statements(mind, found, player, told)
                 if asks_the_way(text):
@@ -373,6 +387,7 @@ class Dialogue:
                                                  pushed=tuple(told), others=mind.identity.people,
                                                  said=tuple(t for sid, _, t in conversation.lines if sid == mind.id))
                 passed = ""  # what the guard let through
+                taken: list[str] = []  # what of it was shown, as written (then said to the player: spoken)
                 async with contextlib.aclosing(self._scheduler.stream(
                         request, Priority.PLAYER, "player_chat", keep_prompt=not attempt)) as pieces:
                     timing["tries"] += 1
@@ -380,14 +395,16 @@ class Dialogue:
                         if timing["model_first_s"] is None:
                             timing["model_first_s"] = time.perf_counter() - started
                         passed += guard.feed(piece)
-                        if out := _in_person(passed, shown, player):
-                            yield show(out)
+                        if out := _in_person(passed, taken, player):
+                            taken.append(out)
+                            yield show(spoken(out))
                         if guard.broken:
                             break
                 if not guard.broken:
                     passed += guard.finish()
-                    if out := _in_person(passed, shown, player):
-                        yield show(out)
+                    if out := _in_person(passed, taken, player):
+                        taken.append(out)
+                        yield show(spoken(out))
                 broken = bool(guard.broken)
                 if broken:
                     self.breaks["player_chat"] = self.breaks.get("player_chat", 0) + 1
@@ -538,6 +555,24 @@ def addressed(text: str, listener: str, people: Iterable[str]) -> str:
         return text
     others = {n.split()[0] for n in people if n.split() and n.split()[0] != first}
     return text[:m.start(2)] + first + text[m.end(2):] if m[2] in others else text
+
+
+def to_the_player(text: str, name: str, people: Iterable[str], player: str) -> str:
+    """`text`, sentences of an answer to `player` by the agent called `name`, calling the
+    player by their first name where a sentence opens by calling them by its own or
+    another's of `people` ("Good morning, Sam." said by Sam), or ends by calling them by
+    its own ("It's a pleasure to have you, Sam."); an ending name of someone else may be
+    said of them ("I live with my wife, Jane.") and is left."""
+    first, own = (player.split() or [""])[0], (name.split() or [""])[0]
+    if not first:
+        return text
+    parts = re.split(r"(?<=[.!?])(\s+)", text)
+    for i in range(0, len(parts), 2):
+        lead = parts[i][:len(parts[i]) - len(parts[i].lstrip())]
+        parts[i] = lead + addressed(parts[i].lstrip(), player, (*people, name))
+        if own and own != first:
+            parts[i] = re.sub(rf",\s+{re.escape(own)}(?=\s*[.!?]+[\"'”]?\s*$)", f", {first}", parts[i])
+    return "".join(parts)
 
 
 def as_heard(text: str, heard: list[str], speaker: Mind, listener: Mind,

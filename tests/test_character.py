@@ -587,3 +587,75 @@ def test_calling_itself_by_another_name_of_its_world_breaks_character_and_speaki
     assert shown == "I'm Sam Moore's friend." and not guard.broken
     # Playing a part, as a model speaks of itself.
     assert broken("Hello! I'll be playing the role of Tom over there.") == "playing the role of"
+
+
+async def test_the_time_is_told_and_the_player_called_by_their_own_name(scripted_server, scripted_model):
+    """Asked the time, the agent tells its clock without the model; an answer calling the
+    player by the agent's own name, or another's, calls them by theirs."""
+    society = scripted_server.society
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{scripted_server.grpc_port}") as channel:
+        stub = service_pb2_grpc.SimulacraStub(channel)
+
+        async def chat(text: str, game_time: int) -> str:
+            chunks = [c async for c in stub.Chat(service_pb2.ChatRequest(agent_id="isabella", text=text,
+                                                                         player_name="Robin", game_time=game_time))]
+            return chunks[-1].full_text
+
+        from agent_server.clock import spoken_time
+
+        def answers() -> int:
+            return sum(1 for r in scripted_model.history if r.purpose.startswith("player_chat"))
+
+        before = answers()
+        assert await chat("What time is it?", 8 * 3600 + 45 * 60) == f"It's {spoken_time(8 * 3600 + 45 * 60, society.f.start_date)}."
+        assert spoken_time(8 * 3600 + 45 * 60, society.f.start_date).startswith("8:45 am")
+        assert answers() == before  # no model
+        await society.settle()
+        scripted_model.enqueue("Good morning, Isabella! It's lovely to see you, Isabella.")
+        assert await chat("Good morning!", 8 * 3600 + 50 * 60) == "Good morning, Robin! It's lovely to see you, Robin."
+    assert society.dialogue.readdressed == 2  # each sentence shown
+
+
+def test_spoken_time_and_which_lines_ask_it():
+    from agent_server.answering import asks_the_time
+    from agent_server.clock import spoken_time
+
+    assert spoken_time(10 * 3600 + 15 * 60, "2023-02-13") == "10:15 am on Monday, February 13"
+    assert spoken_time(86400 + 13 * 3600 + 5 * 60, "2023-02-13") == "1:05 pm on Tuesday, February 14"
+    assert spoken_time(0, "") == "12:00 am" and spoken_time(12 * 3600, "") == "12:00 pm"
+    for line in ("What time is it?", "Hey, what's the time?", "Do you have the time?", "What day is it today?",
+                 "What's the date today?"):
+        assert asks_the_time(line), line
+    for line in ("What time do you close?", "What time does the party start?", "What day is the party?",
+                 "What's the date of the party?", "What time is it at the party"):
+        assert not asks_the_time(line), line
+
+
+def test_an_answer_to_the_player_calls_them_by_their_name_not_its_own():
+    from agent_server.dialogue import to_the_player
+
+    people = ("Tom Moreno", "Jennifer Moore")
+    assert to_the_player("Good morning, Sam. I'm glad you're here.", "Sam Moore", people, "Robin") == \
+        "Good morning, Robin. I'm glad you're here."
+    assert to_the_player(" Hi Tom! It's a pleasure to have you, Sam.", "Sam Moore", people, "Robin") == \
+        " Hi Robin! It's a pleasure to have you, Robin."
+    for kept in ("I live with my wife, Jennifer.", "Sam, my neighbour, is running.", "Thanks, Robin.",
+                 "Well, Sam is my name."):
+        assert to_the_player(kept, "Sam Moore", people, "Robin") == kept, kept
+    # A player who shares the agent's name is called by it.
+    assert to_the_player("Good morning, Sam.", "Sam Moore", people, "Sam") == "Good morning, Sam."
+
+
+def test_asking_leave_or_advice_is_no_question_about_the_asker_and_their_people_are_the_agents():
+    from agent_server.answering import asks_about_world, of_asker
+
+    for question in ("Can I come to your party?", "Why should I vote for you?", "What should I bring?",
+                     "May I sit here?"):
+        assert not of_asker(question), question
+    for question in ("Do you remember what I do?", "What did I tell you?", "Where did I leave my keys?"):
+        assert of_asker(question), question
+    # "Who's your best friend?" asks of the agent's people: not a fact of the world it
+    # may not know ("I couldn't tell you"); "your pharmacy" is still of the world.
+    assert not asks_about_world("Who's your best friend in town?")
+    assert not asks_about_world("What's your wife's name?")
+    assert asks_about_world("How much does a flu shot cost at your pharmacy?")
