@@ -147,7 +147,7 @@ BREAK_PATTERNS = (
     "{i am|i'm|as} {a|an} <joined> <word> assistant",
     # An assistant's offer of service: "I'm ready to assist.", "What would you like me to
     # assist with?" (a person helps; "assist" so offered is a model's).
-    "{i'm|i am|im} ready to assist",
+    "{i'm|i am|im} {ready|happy|glad|pleased|delighted} to assist",
     "{my role is|my purpose is|my job is|my function is} to {assist|serve as|act as}",
     "{like|want|need} me to assist",
     "{can't|cannot|unable to|not able to} {access|browse|search} the {internet|web}",
@@ -229,6 +229,22 @@ _AGREEING = [p for pattern in ("{yes|yeah|yep|yup|correct|indeed|true|exactly|ri
                                "{that's right|that is right|you're right|you are right|you got me|i admit|i am|i'm}"
                                " {it|that|one}", "{you're right|you are right|you got me|i admit it}")
              for p in _expand(pattern)]
+
+
+# A line taking leave: "Bye!", "Thanks, see you later!", "OK, take care.", "Good night,
+# Isabella." (a few words, no question).
+_GOODBYE = re.compile(r"^(?:(?:ok(?:ay)?|well|alright|right|anyway|thanks?(?: you)?(?: so much| a lot)?|cheers|great|"
+                      r"nice (?:talking|chatting|meeting you)(?: to you| with you)?)[,!.]*\s+)*"
+                      r"(?:bye(?:-bye| now)?|good-?bye|see (?:you|ya)\b|farewell|take care|catch you later|"
+                      r"good ?night|have a (?:good|nice|great|lovely) (?:day|one|evening|night|afternoon|morning))\b",
+                      re.IGNORECASE)
+
+
+def says_goodbye(text: str) -> bool:
+    """Whether the player's line takes leave of the agent: it is answered with a
+    farewell (the default model answered "Bye, Isabella!" with "I'm afraid of you." and
+    "Thanks, see you later!" with "I'm sorry for your loss.")."""
+    return "?" not in text and len(text.split()) <= 10 and bool(_GOODBYE.match(text.strip()))
 
 
 def asks_if_machine(text: str) -> bool:

@@ -345,6 +345,10 @@ class Dialogue:
                 self.declined += 1
                 timing["how"] = "declined"
                 yield show(line)
+            elif character.says_goodbye(text):
+                # Taking leave, the player is seen off (another way each time).
+                timing["how"] = "farewell"
+                yield show(_farewell(player, said))
             elif asks_the_time(text):
                 # Asked the time or the day, it knows them (the model said "I couldn't
                 # tell you" or a time of its own).
@@ -624,6 +628,18 @@ def _in_person(text: str, shown: list[str], player: str) -> str:
     one that does, or never."""
     out = _more_sentences(text, shown)
     return out if out and character.speaks_in_person("".join(shown) + out, player) else ""
+
+
+# What the agent says to a player taking leave: a different way each time in one
+# conversation (character.says_goodbye).
+_FAREWELLS = ("Goodbye, {first}! Take care.", "See you around, {first}.", "Bye now, {first}. Come by again soon.")
+
+
+def _farewell(player: str, said: list[str]) -> str:
+    """A farewell to `player`, other than the ones the agent `said` in the conversation."""
+    first = (player.split() or [""])[0]
+    lines = [f.format(first=first) if first else f.replace(", {first}", "") for f in _FAREWELLS]
+    return next((line for line in lines if line not in said), lines[len(said) % len(lines)])
 
 
 def _who(mind: Mind) -> str:

@@ -659,3 +659,24 @@ def test_asking_leave_or_advice_is_no_question_about_the_asker_and_their_people_
     assert not asks_about_world("Who's your best friend in town?")
     assert not asks_about_world("What's your wife's name?")
     assert asks_about_world("How much does a flu shot cost at your pharmacy?")
+
+
+def test_a_player_taking_leave_is_seen_off_another_way_each_time():
+    from agent_server.character import says_goodbye
+    from agent_server.dialogue import _farewell
+
+    for line in ("Bye, Isabella!", "Thanks, see you later!", "OK, take care.", "Good night, Tom.", "Have a nice day!",
+                 "Nice talking to you, bye!", "See you at the party!"):
+        assert says_goodbye(line), line
+    for line in ("Bye?", "Later that day I saw Tom.", "Thanks for the coffee.", "Why did you say goodbye?",
+                 "Can I see you tomorrow?"):
+        assert not says_goodbye(line), line
+    first = _farewell("Robin Lee", [])
+    assert first == "Goodbye, Robin! Take care."
+    assert _farewell("Robin Lee", [first]) != first
+    assert _farewell("", []) == "Goodbye! Take care."
+
+
+def test_an_assistants_offer_to_assist_breaks_character():
+    assert breaks_character("Hello there! I'm happy to assist you with your math homework.") == "I'm happy to assist"
+    assert breaks_character("I'm happy to help you with the shelves.") == ""
