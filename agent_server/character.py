@@ -175,6 +175,10 @@ BREAK_PATTERNS = (
     "{follow these steps|following steps|here are the steps|step-by-step guide|step-by-step instructions}",
     "creative writing {project|task|projects|tasks}",
     "{python|javascript|java|sql|html|css|bash} {function|code|script|program|snippet|query}",
+    # "Python's built-in functions", "The previous response was ...": a model on its work.
+    "{python's|javascript's|java's} {built-in|function|functions|code|syntax|library|libraries}",
+    "built-in {function|functions|method|methods}",
+    "{the|my} previous {response|answer|reply|output}",
     "{code snippet|json payload|json object|json data|json output|json format|click on the link|click the link}",
 )
 # How one says one's name, by first word.

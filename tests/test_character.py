@@ -680,3 +680,6 @@ def test_a_player_taking_leave_is_seen_off_another_way_each_time():
 def test_an_assistants_offer_to_assist_breaks_character():
     assert breaks_character("Hello there! I'm happy to assist you with your math homework.") == "I'm happy to assist"
     assert breaks_character("I'm happy to help you with the shelves.") == ""
+    assert breaks_character("The previous response was a good example of how Python's built-in functions work.") == \
+        "The previous response"
+    assert breaks_character("I saw a lovely python at the zoo, and my previous job was at the docks.") == ""
