@@ -134,8 +134,8 @@ class Dialogue:
         self.declined = 0
         # Where each of the last player lines' wait went (seconds): reading whether what
         # the agent knows answers it (answering.find), and until its first words were
-        # shown; and how it was answered ("declined", "known", "unknown", "model",
-        # "fallback"). The town benchmark reports them.
+        # shown; and how it was answered ("declined", "farewell", "known", "unknown",
+        # "model", "fallback"). The town benchmark reports them.
         self.player_timings: collections.deque[dict] = collections.deque(maxlen=256)
         self.invitations = invitations
         self.topics = topics
