@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 # ---- the player's words as data ----------------------------------------------------
@@ -181,13 +182,19 @@ BREAK_PATTERNS = (
     "{the|my} previous {response|answer|reply|output}",
     "{code snippet|json payload|json object|json data|json output|json format|click on the link|click the link}",
 )
+
+
+def _by_first_word(phrases: Iterable[tuple[str, ...]]) -> dict[str, list[tuple[str, ...]]]:
+    """`phrases` by their first word, in order: a guard reading a word tries only those."""
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        index.setdefault(phrase[0], []).append(phrase)
+    return index
+
+
 # How one says one's name, by first word.
-_CALLED_PHRASES: dict[str, list[tuple[str, ...]]] = {}
-for _phrase in _expand(_CALLED):
-    _CALLED_PHRASES.setdefault(_phrase[0], []).append(_phrase)
-_PHRASES: dict[str, list[tuple[str, ...]]] = {}
-for _phrase in (p for pattern in BREAK_PATTERNS for p in _expand(pattern)):
-    _PHRASES.setdefault(_phrase[0], []).append(_phrase)
+_CALLED_PHRASES = _by_first_word(_expand(_CALLED))
+_PHRASES = _by_first_word(p for pattern in BREAK_PATTERNS for p in _expand(pattern))
 # Capitalised words after "I'm" that are not a name.
 _NOT_NAMES = {"i", "not", "so", "sorry", "just", "afraid", "glad", "happy", "fine", "good", "here", "sure", "well",
               "a", "an", "the", "very", "really", "still", "always", "never", "also", "only", "quite", "pretty",

@@ -389,7 +389,7 @@ class Dialogue:
                                             temperature=temperature, logit_bias=logit_bias)
                 guard = character.CharacterGuard(known=known, asked=text, name=mind.name, listener=player,
                                                  pushed=tuple(told), others=mind.identity.people,
-                                                 said=tuple(t for sid, _, t in conversation.lines if sid == mind.id))
+                                                 said=tuple(said))
                 passed = ""  # what the guard let through
                 taken: list[str] = []  # what of it was shown, as written (then said to the player: spoken)
                 async with contextlib.aclosing(self._scheduler.stream(
