@@ -21,8 +21,10 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 
 from agent_server import character
+from agent_server.assistant_speech import AssistantSpeech
 from agent_server.answering import (FIRST_PERSON, NOT_KNOWING, QUOTED, Answering, as_sentence, asks_the_time,
-                                    asks_the_way, is_question, naming, sentences, statements, told_back, unanswered)
+                                    asks_the_way, is_question, naming, own_statements, sentences, statements, told_back,
+                                    unanswered)
 from agent_server.clock import spoken_time
 from agent_server.identity import Identity, with_article
 from agent_server.invitations import Invitations
@@ -94,7 +96,8 @@ class Conversation:
 class Dialogue:
     def __init__(self, planner: Planner, scheduler: LLMScheduler, memory: MemoryStore, town: Town,
                  options: MindOptions = MindOptions(), *, topics: Topics, answering: Answering,
-                 invitations: Invitations | None = None, town_names: set[str] | None = None) -> None:
+                 invitations: Invitations | None = None, town_names: set[str] | None = None,
+                 speech: AssistantSpeech | None = None) -> None:
         """`planner`: who replans after a conversation; `scheduler`: the model's, which
         the player's and interviewers' answers are asked of directly; `memory`: the stream
         both agents' memories of a conversation are written to together; `town`: whose
@@ -102,7 +105,9 @@ class Dialogue:
         talk about; `answering`: a question one knows the answer to is answered with what
         one knows; `invitations`: what one hears of a gathering is kept, and may become a
         plan; `town_names`: the names anyone in the town may use without inventing them
-        (the people's and the places')."""
+        (the people's and the places'); `speech`: reads whether a sentence the model
+        wrote is an assistant's rather than a person's (none: only the character guard
+        reads it)."""
         self._planner = planner
         self._scheduler = scheduler
         self._memory = memory
@@ -140,6 +145,7 @@ class Dialogue:
         self.invitations = invitations
         self.topics = topics
         self.answering = answering
+        self.speech = speech
 
     def known_names(self, mind: Mind, other: str = "") -> set[str]:
         """The names `mind` may use: its identity's, the town's, the other's; the words
@@ -147,16 +153,42 @@ class Dialogue:
         identity speaks of (a father may speak of his son, whoever calls him son)."""
         return _own_names(mind.identity) | self.town_names | {w for w in other.split() if w}
 
-    def _checked(self, text: str, mind: Mind, other: str, purpose: str, asked: str = "") -> str:
+    async def _checked(self, text: str, mind: Mind, other: str, purpose: str, asked: str = "") -> str:
         """`text` (an answer to `asked`) if it keeps `mind` in character, else "" (counted
-        in `breaks`)."""
+        in `breaks`). Its sentences up to the first an assistant would say (`speech`) are
+        what it says; none, if that is the first."""
         broken = character.breaks_character(text, self.known_names(mind, other), asked, name=mind.name,
                                             listener=other, others=mind.identity.people)
         if not broken:
-            return text
+            text, broken = await self._as_a_person(text, mind)
+            if text:
+                return text
         self.breaks[purpose] = self.breaks.get(purpose, 0) + 1
         log.info("%s broke character (%s: %r); asking again", mind.name, purpose, broken)
         return ""
+
+    async def _as_shown(self, more: str, taken: list[str], mind: Mind) -> tuple[str, str]:
+        """`more`, the next whole sentences of `mind`'s answer whose sentences `taken` were
+        shown, as far as a person would say them, and the first an assistant would (see
+        _as_a_person), as they join what was shown."""
+        kept, assistant = await self._as_a_person(more, mind)
+        if assistant and kept and taken:
+            kept = " " + kept
+        return kept, assistant
+
+    async def _as_a_person(self, text: str, mind: Mind) -> tuple[str, str]:
+        """`text`'s sentences before the first that an assistant would say and a person
+        would not (`speech`; `mind`'s identity in its own words is its own voice), and
+        that sentence ("" if none is)."""
+        if self.speech is None or not self.speech.applies:
+            return text, ""
+        kept: list[str] = []
+        own = own_statements(mind)
+        for sentence in sentences(text):
+            if await self.speech.says_async(sentence, own):
+                return " ".join(kept), sentence
+            kept.append(sentence)
+        return text, ""
 
     def new_conversation(self, participant_ids: list[str], now: int) -> Conversation:
         return Conversation(f"c{next(self._ids)}-{now}", participant_ids, now)
@@ -247,7 +279,7 @@ class Dialogue:
         conversation's, or a greeting's (to the player)."""
         for _ in range(2):
             text = converse.parse_utterance(await speaker.ask(request, Priority.CONVERSATION, purpose), speaker.name)
-            if self._checked(text, speaker, listener, purpose):
+            if text := await self._checked(text, speaker, listener, purpose):
                 return text
         self.fallbacks += 1
         return ""
@@ -392,6 +424,7 @@ class Dialogue:
                                                  said=tuple(said))
                 passed = ""  # what the guard let through
                 taken: list[str] = []  # what of it was shown, as written (then said to the player: spoken)
+                assistant = ""  # a sentence only an assistant would say (`speech`), not said
                 async with contextlib.aclosing(self._scheduler.stream(
                         request, Priority.PLAYER, "player_chat", keep_prompt=not attempt)) as pieces:
                     timing["tries"] += 1
@@ -400,20 +433,24 @@ class Dialogue:
                             timing["model_first_s"] = time.perf_counter() - started
                         passed += guard.feed(piece)
                         if out := _in_person(passed, taken, player):
-                            taken.append(out)
-                            yield show(spoken(out))
-                        if guard.broken:
+                            out, assistant = await self._as_shown(out, taken, mind)
+                            if out:
+                                taken.append(out)
+                                yield show(spoken(out))
+                        if guard.broken or assistant:
                             break
-                if not guard.broken:
+                if not guard.broken and not assistant:
                     passed += guard.finish()
                     if out := _in_person(passed, taken, player):
-                        taken.append(out)
-                        yield show(spoken(out))
-                broken = bool(guard.broken)
+                        out, assistant = await self._as_shown(out, taken, mind)
+                        if out:
+                            taken.append(out)
+                            yield show(spoken(out))
+                broken = bool(guard.broken or assistant)
                 if broken:
                     self.breaks["player_chat"] = self.breaks.get("player_chat", 0) + 1
-                    log.info("%s broke character with %s (%r)%s", mind.name, player, guard.broken,
-                             "" if shown else "; asking again")
+                    log.info("%s broke character with %s (%r)%s", mind.name, player,
+                             guard.broken or f"an assistant's sentence: {assistant}", "" if shown else "; asking again")
                 elif not shown and _more_sentences(passed, shown):
                     impersonal = True
                     self.impersonal += 1
@@ -533,8 +570,8 @@ class Dialogue:
                                       max_tokens=max_tokens or self._chat_max_tokens, again=bool(attempt))
             answer = interview.clean((await self._scheduler.complete(request, priority, "interview")).text,
                                      mind.name)
-            if self._checked(answer, mind, "", "interview", asked=question):
-                return answer, used
+            if kept := await self._checked(answer, mind, "", "interview", asked=question):
+                return kept, used
         self.fallbacks += 1
         # An empty answer stopped before its first whole sentence (llm/grounding.py).
         return ("I'd rather not answer that." if answer else NOT_KNOWING), used

@@ -28,6 +28,9 @@ class MindOptions:
     reflection_threshold: int = 150
     # A topic chosen before a speaker's first line (topics.py); off: the paper's way.
     topic_choice: bool = True
+    # Sentences the model writes read by the assistant-speech classifier before they
+    # are said (assistant_speech.py; dialogue.Dialogue).
+    assistant_speech: bool = True
     # One mind thinking at a time (society.Society), and every place chosen anew, routine
     # actions too (places.PlaceChooser): the baseline benchmark.
     sequential: bool = False
@@ -51,6 +54,7 @@ class MindOptions:
             reflection=settings.reflection,
             reflection_threshold=settings.reflection_threshold,
             topic_choice=settings.topic_choice,
+            assistant_speech=settings.assistant_speech,
             sequential=settings.baseline,
             cache_places=not settings.baseline,
             level_of_detail=settings.level_of_detail and not settings.baseline,

@@ -187,6 +187,12 @@ class Settings(BaseSettings):
         "it hosts or heard of, its news, the relationship, small talk); off for the evaluation's ablation without "
         "topic choice (the paper's way).",
     )
+    assistant_speech: bool = Field(
+        True, description="Each sentence an agent's model writes for the player, an interviewer or another agent "
+        "is read by a classifier of an assistant's speech (agent_server/assistant_speech.py) before it is said: one "
+        "that only an assistant, a program or a writer's helper would say is not said, and the answer is asked "
+        "again as one that broke character. Off: only the character guard's phrases are caught.",
+    )
     level_of_detail: bool = Field(
         True, description="Agents far from the player and off screen think in less detail: they follow their "
         "hours without decomposing them and make few decisions (lod_decisions_per_hour), and catch up when the "

@@ -19,6 +19,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 
 from agent_server.answering import Answering
+from agent_server.assistant_speech import AssistantSpeech
 from agent_server.clock import day_of, format_game_time
 from agent_server.dialogue import PLAYER_ID, Conversation, Dialogue
 from agent_server.emoji import emoji_for
@@ -69,6 +70,7 @@ class Society:
         self.dialogue = Dialogue(self.planner, f.scheduler, f.memory, f.town, options,
                                  topics=Topics(f.town, f.memory, f.journal, enabled=options.topic_choice, news=news),
                                  answering=Answering(f.scheduler, f.retriever.embedder),
+                                 speech=AssistantSpeech(f.retriever.embedder) if options.assistant_speech else None,
                                  invitations=Invitations(self.planner, scenario, f.start_date), town_names=town_names)
         self.world = World(scenario.agents, scenario.proto.start_time)
         self.minds: dict[str, Mind] = {}
