@@ -460,6 +460,9 @@ async def run_scenario(name: str, spec: dict, agents: list[dict], adversarial: l
                                 "answered_from_memory": server.society.dialogue.answering.answered,
                                 "questions_scored": server.society.dialogue.answering.asked,
                                 "fallbacks": server.society.dialogue.fallbacks}
+            if (speech := server.society.dialogue.speech) is not None:
+                # Sentences read by the assistant-speech classifier, and those it stopped.
+                startup["guard"]["assistant_speech"] = {"read": speech.read, "found": speech.found}
         finally:
             await server.stop()
     return results, you.lines, startup
@@ -573,6 +576,11 @@ def self_test(checks: Checks) -> dict:
         ("says_it_is_an_ai", "I'm just an AI, so I don't have a cafe.", "No, I'm not a chatbot, I'm Isabella.", []),
         ("says_it_is_an_ai", "As an AI language model, I can't bake.", "As a baker, I get up early.", []),
         ("says_it_is_an_ai", "I'd love to help you craft a story about a cafe!", "I love a good story about the town.", []),
+        # Trained as a model is (on data, to answer, by researchers), not as a person is.
+        ("says_it_is_an_ai", "I was trained on a large dataset of text.",
+         "I was trained by a team of experienced bakers in Lyon.", []),
+        ("says_it_is_an_ai", "I was trained to assist with your questions.", "I was trained to run a kitchen.", []),
+        ("says_it_is_an_ai", "I was trained by a team of researchers.", "I was trained by my grandmother.", []),
         ("assistant_speak", "How can I assist you today?", "How can I help you? A coffee?", []),
         ("assistant_speak", "I'm sorry, but I can't assist with that.", "I'm sorry, but I have to get back to the counter.", []),
         ("model_or_company", "I was made by OpenAI.", "I was made in Smallville, born and raised.", []),
