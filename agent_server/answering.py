@@ -52,6 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agent_server.character import speaks_in_person
+from agent_server.clock import TIME_WORDS
 from agent_server.identity import Identity
 from agent_server.llm.grounding import ALWAYS
 from agent_server.memory import Embedder
@@ -288,6 +289,54 @@ def asks_the_time(question: str) -> bool:
     says it (Dialogue.player_chat), rather than "I couldn't tell you" or a time the model
     makes up."""
     return is_question(question) and bool(_THE_TIME.search(question))
+
+
+# A question asking when, or how long ("What time does it start?", "When is that?").
+_WHEN = re.compile(_LEAD + r"(?:when|what\s+(?:time|day|date)|(?:till|until)\s+when|how\s+long)\b", re.IGNORECASE)
+# A time past, or a length of time, in words (clock.TIME_WORDS has the times to come).
+_TIME_PAST = re.compile(r"\b(?:yesterday|last (?:night|week|month|year|\w+day)|(?:a|an|\d+|one|two|three|four|five|"
+                        r"six|seven|eight|nine|ten|twelve|twenty|thirty|forty|fifty) (?:minutes?|hours?|days?|weeks?|"
+                        r"months?|years?))\b", re.IGNORECASE)
+# A question asking where ("Where is it?"), and a place in a sentence: a name after a word
+# of place ("at Hobbs Cafe", "in the Moore Family House").
+_WHERE = re.compile(_LEAD + r"where\b", re.IGNORECASE)
+_AT_A_PLACE = re.compile(r"\b(?:at|in|to|by|near|behind|beside|outside)\s+(?:the\s+)?(?-i:[A-Z])[\w'-]*")
+# How an agent says again what it said ("As I said, ...").
+AS_I_SAID = "As I said, "
+
+
+def said_again(question: str, line: str, people: Iterable[str] = (), names: Iterable[str] = ()) -> str | None:
+    """What the agent said last (`line`), said again ("As I said, I'm planning a party at
+    Hobbs Cafe on February 14, from 5 pm to 7 pm."), where `question` points back to it
+    (a word such as "it", "there", "they", and no name of its own: "What time does it
+    start?") and asks what a sentence of it holds: when (a time said in words), where (a
+    place), who (someone: names_someone, of `people`); None else. The sentence goes on in
+    lower case after "As I said, " unless it opens with "I" or one of `names` (the words
+    of its world's names: "Hobbs Cafe opens at 8 am."). Why: answering leaves
+    out what the agent has said in the conversation (lest it answer every question with
+    one line), so a follow-up on its own words found nothing, and the agent said "I
+    couldn't tell you" of the party it had just described."""
+    if not is_question(question) or not _BACK.search(question) or named(question):
+        return None
+    if _WHEN.search(question):
+        def holds(sentence: str) -> bool:
+            return bool(TIME_WORDS.search(sentence) or _TIME_PAST.search(sentence))
+    elif _WHERE.search(question):
+        holds = _AT_A_PLACE.search
+    elif asks_who(question):
+        def holds(sentence: str) -> bool:
+            return names_someone(sentence, people)
+    else:
+        return None
+    for sentence in sentences(line.removeprefix(AS_I_SAID)):
+        if holds(sentence):
+            framed = _FRAMED.match(sentence)
+            said = framed[1] if framed else sentence
+            first = re.split(r"[\s,']", said, maxsplit=1)[0]
+            if first != "I" and first not in set(names) | {w for p in people for w in p.split()}:
+                said = said[0].lower() + said[1:]
+            return AS_I_SAID + said
+    return None
 
 
 def asks_who(question: str) -> bool:

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from agent_server import character
 from agent_server.assistant_speech import AssistantSpeech
 from agent_server.answering import (FIRST_PERSON, NOT_KNOWING, QUOTED, Answering, as_sentence, asks_the_time,
-                                    asks_the_way, is_question, naming, own_statements, sentences, statements, told_back,
-                                    unanswered)
+                                    asks_the_way, is_question, naming, own_statements, said_again, sentences, statements,
+                                    told_back, unanswered)
 from agent_server.clock import spoken_time
 from agent_server.identity import Identity, with_article
 from agent_server.invitations import Invitations
@@ -386,6 +386,12 @@ class Dialogue:
                 # tell you" or a time of its own).
                 timing["how"] = "known"
                 yield show(f"It's {spoken_time(now, mind.f.start_date)}.")
+            elif said and (again := said_again(text, said[-1], mind.identity.people, self.town_names)):
+                # A follow-up on what it just said ("What time does it start?", "Where is
+                # it?"): it says it again (answering leaves out what was said, and "Where
+                # is it?" read as asking the way found a place of the town).
+                timing["how"] = "known"
+                yield show(again)
             else:
                 knows = statements(mind, found, player, told)
                 if asks_the_way(text):

@@ -21,7 +21,7 @@ import datetime
 import logging
 import re
 
-from agent_server.clock import SECONDS_PER_DAY, calendar_day, calendar_time, day_of
+from agent_server.clock import MONTHS, SECONDS_PER_DAY, TIME_WORDS, calendar_day, calendar_time, day_of
 from agent_server.mind import HeardEvent, Mind, Step
 from agent_server.planning import Planner
 from agent_server.prompts import invitation
@@ -32,12 +32,9 @@ from agent_server.town import SECTOR
 log = logging.getLogger(__name__)
 
 # Lines that carry no time at all hold no invitation to plan for: the model is not asked.
-_MONTHS = ("january|february|march|april|may|june|july|august|september|october|november|december")
+_MONTHS = MONTHS
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_TIME_WORDS = re.compile(
-    r"\b(?:\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|o'clock)|\d{1,2}:\d{2}|noon|midnight|tonight|tomorrow|today"
-    r"|this (?:morning|afternoon|evening)|(?:mon|tues|wednes|thurs|fri|satur|sun)day|(?:" + _MONTHS + r") \d{1,2})\b",
-    re.IGNORECASE)
+_TIME_WORDS = TIME_WORDS
 _CLOCK = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)|\b([01]?\d|2[0-3]):(\d{2})\b", re.IGNORECASE)
 _DATE = re.compile(r"\b(" + _MONTHS + r") (\d{1,2})\b", re.IGNORECASE)
 # The days an invitation may be for, from today; and its hours, when the words do not say.

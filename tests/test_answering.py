@@ -15,7 +15,7 @@ import pytest
 
 from agent_server.answering import (ANSWERS_NATS, NOT_HEARD, NOT_KNOWING, Answering, asks_about_world, asks_if_known,
                                     asks_who, clauses, named, names_someone, naming, of_asker, own_statements,
-                                    statements, told_back, unanswered)
+                                    said_again, statements, told_back, unanswered)
 from agent_server.identity import Identity
 from agent_server.llm.base import LLMRequest
 from agent_server.llm.llama_cpp import LlamaCppModel
@@ -294,6 +294,43 @@ async def test_a_statement_once_said_is_not_said_again_in_the_conversation(scrip
     scripted_model.says = "I run the cafe, as I said."
     scripted_model.answers = [first]  # only what was said already would answer
     assert await _chat(scripted_server, "Sorry, what do you do?") == "I run the cafe, as I said."
+
+
+def test_a_follow_up_on_what_the_agent_just_said_is_answered_by_saying_it_again():
+    party = "As for my plans, I am planning a Valentine's Day party at Hobbs Cafe on February 14, from 5 pm to 7 pm."
+    again = "As I said, I am planning a Valentine's Day party at Hobbs Cafe on February 14, from 5 pm to 7 pm."
+    for asked in ("What time does it start?", "Where is it?", "When is that?", "How long does it last?",
+                  "Sorry, when is it again?"):
+        assert said_again(asked, party) == again, asked
+    # Not pointing back, naming what it asks of, asking what the line does not hold, or
+    # asking no question: nothing is said again.
+    for asked in ("What time does the library open?", "Where do you live?", "When does Sam's party start?",
+                  "Who is coming to it?", "Can I come to it?", "Is it fun?", "It sounds fun."):
+        assert said_again(asked, party, ["Sam Moore"]) is None, asked
+    assert said_again("When is it?", "I couldn't tell you, I'm afraid.") is None
+    # The sentence of the line that holds it, in lower case after "As I said, " unless it
+    # opens with "I" or a name of the world.
+    heard = "Oh, that's sad. Sam Moore told me the library burned down last night."
+    assert said_again("Who told you that?", heard, ["Sam Moore"]) == ("As I said, Sam Moore told me the library "
+                                                                       "burned down last night.")
+    assert said_again("When did it happen?", heard, ["Sam Moore"]) == ("As I said, Sam Moore told me the library "
+                                                                        "burned down last night.")
+    assert said_again("When is it?", "The party starts at 5 pm.") == "As I said, the party starts at 5 pm."
+    assert said_again("When is it?", "Hobbs Cafe has it at noon.", names={"Hobbs", "Cafe"}) == (
+        "As I said, Hobbs Cafe has it at noon.")
+
+
+async def test_a_follow_up_on_the_agents_last_line_says_it_again(scripted_server, scripted_model):
+    scripted_model.says = "I'm having a party at Hobbs Cafe tomorrow at 5 pm, do come!"
+    await _chat(scripted_server, "Hi Isabella, lovely day.")
+    scripted_model.says = "I am fine, thank you."
+    asked, scored = len(scripted_model.history), len(scripted_model.scored)
+    assert await _chat(scripted_server, "Oh, what time does it start?") == ("As I said, I'm having a party at Hobbs "
+                                                                            "Cafe tomorrow at 5 pm, do come!")
+    # The model wrote nothing, nor was anything weighed.
+    assert not [r for r in scripted_model.history[asked:] if r.grounded] and len(scripted_model.scored) == scored
+    # Asked what the line does not hold, it is not said again.
+    assert await _chat(scripted_server, "Who is invited to it?") == NOT_KNOWING
 
 
 async def test_an_interview_question_the_agent_knows_is_answered_with_what_it_knows(scripted_server,
