@@ -210,6 +210,43 @@ def asks_about_world(question: str) -> bool:
             and not _THEIR_PEOPLE.search(question) and not of_asker(question))
 
 
+# Kin one may not have, as a question asks of the one asked's ("What's your brother's
+# name?", "Do you have any kids?"): the words that would say it has them, and what it
+# says if its identity says none of them.
+_KIN = (
+    (r"brothers?", ("brother", "brothers", "siblings"), "I don't have a brother."),
+    (r"sisters?", ("sister", "sisters", "siblings"), "I don't have a sister."),
+    (r"siblings?", ("brother", "brothers", "sister", "sisters", "siblings"), "I don't have any brothers or sisters."),
+    (r"sons?", ("son", "sons", "child", "children", "kids"), "I don't have a son."),
+    (r"daughters?", ("daughter", "daughters", "child", "children", "kids"), "I don't have a daughter."),
+    (r"child|children|kids?", ("son", "sons", "daughter", "daughters", "child", "children", "kids"),
+     "I don't have any children."),
+    (r"grand(?:son|daughter|child|children|kids?)s?", ("grandson", "granddaughter", "grandchild", "grandchildren",
+                                                        "grandkids"), "I don't have any grandchildren."),
+    (r"wife|husband|spouse", ("wife", "husband", "spouse", "married"), "I'm not married."),
+)
+_OF_ONES_KIN = [(re.compile(rf"\b(?:your|you\s+have\s+(?:a|an|any)|you\s+got\s+(?:a|an|any))\s+(?:\w+\s+)?"
+                            rf"(?:{kin})\b" + (r"|\bare\s+you\s+married\b" if "married" in has else ""),
+                            re.IGNORECASE), has, none) for kin, has, none in _KIN]
+
+
+def no_such_kin(question: str, identity: Identity) -> str | None:
+    """What the agent says to a question asking of its kin (a brother, a daughter, a
+    spouse ...) that its identity says nothing of: that it has none ("I don't have a
+    brother."), as its persona, which says who its family are, has it. None where the
+    question asks of no such kin, or the identity speaks of them. Why: asked "What's the
+    name of your brother?" and "What is your daughter's name?", the default model gave
+    Tom a brother-in-law and John the player's daughter."""
+    if not is_question(question):
+        return None
+    said = set(re.findall(r"[a-z]+", " ".join((identity.own_words(), identity.persona, *identity.relationships))
+                          .lower()))
+    for asks, has, none in _OF_ONES_KIN:
+        if asks.search(question) and not said & set(has):
+            return none
+    return None
+
+
 def unanswered(question: str) -> str | None:
     """What the agent says to `question` when nothing it knows answers it and nothing it
     knows names what it asks about (naming): NOT_HEARD to whether it heard of something,

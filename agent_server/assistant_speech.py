@@ -38,6 +38,7 @@ import argparse
 import asyncio
 import json
 import sys
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +89,7 @@ class AssistantSpeech:
         self._embedder = embedder
         self._model = model if model is not None else SpeechModel.load()
         self._seen: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
         self._cache = cache
         # Sentences read, and of them those found an assistant's.
         self.read = 0
@@ -101,14 +103,18 @@ class AssistantSpeech:
 
     def _vector(self, text: str) -> np.ndarray:
         """`text`'s embedding, kept for the last `cache` texts read. Embeds on the calling
-        thread: a few milliseconds."""
+        thread (a few milliseconds); several threads may read at once (says_async)."""
         key = " ".join(text.split())
-        if key not in self._seen:
-            self._seen[key] = self._embedder.embed(key)
-        self._seen.move_to_end(key)
-        while len(self._seen) > self._cache:
-            self._seen.popitem(last=False)
-        return self._seen[key]
+        with self._lock:
+            vector = self._seen.get(key)
+        if vector is None:
+            vector = self._embedder.embed(key)
+        with self._lock:
+            self._seen[key] = vector
+            self._seen.move_to_end(key)
+            while len(self._seen) > self._cache:
+                self._seen.popitem(last=False)
+        return vector
 
     def probability(self, sentence: str) -> float:
         """The probability that `sentence` is an assistant's (0 where the model does not
@@ -122,12 +128,13 @@ class AssistantSpeech:
         speaker says of itself (its identity's sentences); a sentence close to one of
         them in meaning (OWN_VOICE) is its own, whatever its trade ("I test software
         from home", said by a software tester)."""
-        self.read += 1
         found = self.probability(sentence) >= self._model.threshold
         if found and own:
             vector = self._vector(sentence)
             found = not any(float(vector @ self._vector(s)) >= OWN_VOICE for s in own)
-        self.found += found
+        with self._lock:
+            self.read += 1
+            self.found += found
         return found
 
     async def says_async(self, sentence: str, own: tuple[str, ...] = ()) -> bool:

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from agent_server import character
 from agent_server.assistant_speech import AssistantSpeech
 from agent_server.answering import (FIRST_PERSON, NOT_KNOWING, QUOTED, Answering, as_sentence, asks_the_time,
-                                    asks_the_way, is_question, naming, own_statements, said_again, sentences, statements,
-                                    told_back, unanswered)
+                                    asks_the_way, is_question, naming, no_such_kin, own_statements, said_again, sentences,
+                                    statements, told_back, unanswered)
 from agent_server.clock import spoken_time
 from agent_server.identity import Identity, with_article
 from agent_server.invitations import Invitations
@@ -392,6 +392,15 @@ class Dialogue:
                 # is it?" read as asking the way found a place of the town).
                 timing["how"] = "known"
                 yield show(again)
+            elif self.invitations is not None and (welcome := self.invitations.welcome(mind, text, now)):
+                # Asked to come to a gathering it holds ("Can I come to your party?"), it
+                # welcomes the player and says where and when.
+                timing["how"] = "known"
+                yield show(welcome)
+            elif none := no_such_kin(text, mind.identity):
+                # Asked of kin its identity says nothing of, it has none (the model gave it some).
+                timing["how"] = "known"
+                yield show(none)
             else:
                 knows = statements(mind, found, player, told)
                 if asks_the_way(text):
@@ -557,6 +566,8 @@ class Dialogue:
         used = mind.recall_for_answer(question, now, touch=False)
         memories = [s.node.description for s in used]
         question = character.neutralise(question)
+        if none := no_such_kin(question, mind.identity):
+            return none, used  # kin its identity says nothing of: it has none
         # A question the agent knows the answer to is answered with what it knows.
         knows = statements(mind, memories, "")
         answer = await self.answering.find(mind, question, knows, priority=priority, purpose="interview")

@@ -44,6 +44,24 @@ HOURS = list(range(7, 23))
 DEFAULT_MINUTES = 120
 
 
+# Someone asking to come to a gathering ("Can I come to your party?", "May I join?", "Am I
+# invited?"); not to come in, over or back, nor along with someone.
+_ASKS_TO_COME = re.compile(r"\b(?:(?:can|could|may|might) (?:I|we) (?:come|join|attend|be there|drop by|stop by)"
+                           r"(?!\s+(?:in|inside|over|back|home|here|closer|with|along with)\b)|"
+                           r"(?:am I|are we|is everyone|is anyone) (?:invited|welcome)|(?:can|could|may) (?:anyone|everyone) "
+                           r"come)\b", re.IGNORECASE)
+# A line asking to come to something it names, other than "your" one or "it" ("the
+# chess match", "Sam's party", "for lunch"): the gathering held must be named by a word
+# of what it is.
+_NAMES_ANOTHER = re.compile(r"\b(?:come|join|attend|invited|welcome)\b.*\b(?:to|at|for|on)\s+"
+                            r"(?!(?:your|yours|it|this|that)\b)\w", re.IGNORECASE)
+
+
+def asks_to_come(text: str) -> bool:
+    """Whether `text` asks to come to a gathering (Invitations.welcome)."""
+    return bool(_ASKS_TO_COME.search(text))
+
+
 class Invitations:
     def __init__(self, planner: Planner, scenario: Scenario, start_date: str) -> None:
         self._planner = planner
@@ -151,6 +169,29 @@ class Invitations:
             return invitation.parse_what(text)
         except ValueError:
             return "a gathering"
+
+    def welcome(self, mind: Mind, asked: str, now: int) -> str | None:
+        """`mind`'s answer to someone asking to come (asks_to_come: "Can I come to your
+        party?", "Am I invited?") where it holds a gathering to come and the line asks of
+        it (speaks of it by a word of what it is, or as "your" or "it", or of nothing in
+        particular): "Yes, do come! I'm holding the Valentine's Day party at Hobbs Cafe,
+        Tuesday February 14, 17:00." (the soonest, if it holds several the line fits);
+        None else. Why: asked by the player, the default model answered the host of a
+        party with "I don't have the ability to visit your party" or an assistant's
+        excuses, though it invites other agents (topics.py)."""
+        if not asks_to_come(asked) or any(name not in mind.name.split()
+                                          for name in re.findall(r"\b((?-i:[A-Z])\w+)'s\b", asked)):
+            return None  # not asking to come, or to someone else's ("Sam's party")
+        held = [e for e in mind.state.heard_events if e.teller == mind.name and e.end > now]
+        words = set(re.findall(r"[a-z']{4,}", asked.lower()))
+        named = [e for e in held if words & set(re.findall(r"[a-z']{4,}", e.what.lower()))]
+        if not named and _NAMES_ANOTHER.search(asked):
+            return None
+        event = min(named or held, key=lambda e: e.start, default=None)
+        if event is None:
+            return None
+        place = self._scenario.town.sector_of(event.place_id).name
+        return f"Yes, do come! I'm holding {event.what} at {place}, {mind.clock(event.start)}."
 
     def _mentions(self, text: str, event: HeardEvent) -> bool:
         """Whether `text` speaks of `event`: its place's name, a word of what it is, or a time."""

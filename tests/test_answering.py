@@ -15,14 +15,19 @@ import pytest
 
 from agent_server.answering import (ANSWERS_NATS, NOT_HEARD, NOT_KNOWING, Answering, asks_about_world, asks_if_known,
                                     asks_who, clauses, named, names_someone, naming, of_asker, own_statements,
-                                    said_again, statements, told_back, unanswered)
+                                    no_such_kin, said_again, statements, told_back, unanswered)
 from agent_server.identity import Identity
+from agent_server.invitations import asks_to_come
 from agent_server.llm.base import LLMRequest
 from agent_server.llm.llama_cpp import LlamaCppModel
 from agent_server.prompts import evidence
 from agent_server.scheduler import LLMScheduler, Priority
+from agent_server.settings import PROJECT_ROOT
 from simulacra.v1 import service_pb2, service_pb2_grpc
+from tests.conftest import start_scripted
 from tests.scripted_model import ScriptedModel
+
+TEA_PARTY = PROJECT_ROOT / "tests" / "data" / "tea_party.toml"
 
 
 class ReadingModel(ScriptedModel):
@@ -331,6 +336,50 @@ async def test_a_follow_up_on_the_agents_last_line_says_it_again(scripted_server
     assert not [r for r in scripted_model.history[asked:] if r.grounded] and len(scripted_model.scored) == scored
     # Asked what the line does not hold, it is not said again.
     assert await _chat(scripted_server, "Who is invited to it?") == NOT_KNOWING
+
+
+def test_asked_of_kin_its_identity_says_nothing_of_the_agent_has_none():
+    single = Identity(name="Ann Lee", persona="Ann Lee runs the bakery and lives alone above it.")
+    family = Identity(name="Bo Park", persona="Bo Park is married to Cy Park; their son Di studies music.",
+                      relationships=("Bo Park and Eve Park are sisters.",))
+    assert no_such_kin("What's the name of your brother?", single) == "I don't have a brother."
+    assert no_such_kin("What is your daughter's name?", single) == "I don't have a daughter."
+    assert no_such_kin("Do you have any kids?", single) == "I don't have any children."
+    assert no_such_kin("Are you married?", single) == no_such_kin("Who is your wife?", single) == "I'm not married."
+    # Kin the identity speaks of, its relationships included, are for the agent to tell.
+    for asked in ("Who is your wife?", "Are you married?", "How is your son?", "Do you have any kids?",
+                  "Is your sister well?"):
+        assert no_such_kin(asked, family) is None, asked
+    assert no_such_kin("Do you have a daughter?", family) == "I don't have a daughter."
+    # Not asking of its kin.
+    for asked in ("My brother is visiting.", "Is Tom's brother in town?", "Where do you live?"):
+        assert no_such_kin(asked, single) is None, asked
+
+
+def test_a_line_asking_to_come_to_a_gathering_is_told_apart():
+    for asked in ("Can I come to your party?", "Can I come?", "May I join?", "Am I invited?", "Is everyone welcome?",
+                  "Could we come along?", "Can I come to the party?"):
+        assert asks_to_come(asked), asked
+    for asked in ("Can I come in?", "Can I come over later?", "Can I come with you?", "Is it fun?",
+                  "I'll come by tomorrow."):
+        assert not asks_to_come(asked), asked
+
+
+async def test_asked_to_come_to_the_gathering_it_holds_the_host_welcomes_the_player(tmp_path, scripted_model,
+                                                                                      embedder):
+    running = await start_scripted(tmp_path, scripted_model, embedder, scenario_path=TEA_PARTY)
+    try:
+        isabella = running.society.minds["isabella"]
+        [party] = [e for e in isabella.state.heard_events if e.teller == isabella.name]
+        welcome = f"Yes, do come! I'm holding {party.what} at Hobbs Cafe, {isabella.clock(party.start)}."
+        asked = len(scripted_model.history)
+        assert await _chat(running, "Oh, can I come to your tea party?") == welcome
+        assert not [r for r in scripted_model.history[asked:] if r.grounded]  # the model wrote nothing
+        # Asked to come to something else, or to come in, the host does not invite.
+        for line in ("Can I join you for lunch?", "Can I come to Sam's party?", "Can I come in?"):
+            assert await _chat(running, line) != welcome, line
+    finally:
+        await running.stop()
 
 
 async def test_an_interview_question_the_agent_knows_is_answered_with_what_it_knows(scripted_server,

@@ -105,6 +105,18 @@ def own_statements_of(agent) -> tuple[str, ...]:
     return own_statements(_Mind())
 
 
+def test_sentences_read_on_many_threads_at_once_keep_the_cache_whole(embedder):
+    """Agents' lines are read on worker threads, several at a time (says_async)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    speech = AssistantSpeech(embedder, cache=4)
+    said = list(UNSEEN_ASSISTANT + UNSEEN_PERSON) * 4
+    with ThreadPoolExecutor(8) as pool:
+        found = list(pool.map(speech.says, said))
+    assert found == [s in UNSEEN_ASSISTANT for s in said]
+    assert speech.read == len(said) and speech.found == 4 * len(UNSEEN_ASSISTANT) and len(speech._seen) <= 4
+
+
 def test_another_embedder_reads_nothing(embedder):
     model = SpeechModel.load()
     other = SpeechModel(embedder="another-embedder", weights=model.weights, bias=model.bias, threshold=model.threshold)

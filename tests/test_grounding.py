@@ -135,11 +135,11 @@ async def test_an_answer_stopped_before_a_whole_sentence_is_asked_again_then_not
     answers end in the agent not knowing."""
     async with grpc.aio.insecure_channel(f"127.0.0.1:{scripted_server.grpc_port}") as channel:
         stub = service_pb2_grpc.SimulacraStub(channel)
-        scripted_model.enqueue("My sister's name is", "Her name")
+        scripted_model.enqueue("My cat's name is", "Her name")
         seen = len(scripted_model.history)
         chunks = [c async for c in stub.Chat(service_pb2.ChatRequest(
-            agent_id="isabella", text="What's your sister's name?", player_name="Sam"))]
-    assert "sister" not in "".join(c.text for c in chunks).lower()
+            agent_id="isabella", text="What's your cat's name?", player_name="Sam"))]
+    assert "cat" not in "".join(c.text for c in chunks).lower()
     assert chunks[-1].full_text == NOT_KNOWING
     asked = [r for r in scripted_model.history[seen:] if r.grounded]
     assert len(asked) == 2
@@ -151,9 +151,9 @@ async def test_an_answer_meant_to_be_made_up_then_breaking_character_ends_in_not
                                                                                           scripted_model):
     async with grpc.aio.insecure_channel(f"127.0.0.1:{scripted_server.grpc_port}") as channel:
         stub = service_pb2_grpc.SimulacraStub(channel)
-        scripted_model.enqueue("My sister's name is", "I am an AI language model.")
+        scripted_model.enqueue("My cat's name is", "I am an AI language model.")
         chunks = [c async for c in stub.Chat(service_pb2.ChatRequest(
-            agent_id="isabella", text="What's your sister's name?", player_name="Sam"))]
+            agent_id="isabella", text="What's your cat's name?", player_name="Sam"))]
     assert chunks[-1].full_text == NOT_KNOWING
 
 
