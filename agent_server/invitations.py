@@ -50,11 +50,12 @@ _ASKS_TO_COME = re.compile(r"\b(?:(?:can|could|may|might) (?:I|we) (?:come|join|
                            r"(?!\s+(?:in|inside|over|back|home|here|closer|with|along with)\b)|"
                            r"(?:am I|are we|is everyone|is anyone) (?:invited|welcome)|(?:can|could|may) (?:anyone|everyone) "
                            r"come)\b", re.IGNORECASE)
-# A line asking to come to something it names, other than "your" one or "it" ("the
-# chess match", "Sam's party", "for lunch"): the gathering held must be named by a word
-# of what it is.
-_NAMES_ANOTHER = re.compile(r"\b(?:come|join|attend|invited|welcome)\b.*\b(?:to|at|for|on)\s+"
-                            r"(?!(?:your|yours|it|this|that)\b)\w", re.IGNORECASE)
+# What a line asking to come asks to come to ("to your party", "for lunch", "to it"): a
+# gathering held is asked of only by "it" or "that", a word of what it is, or a word for
+# any gathering; "Can I come to your house?", "Can I join you for lunch?" ask of none.
+_COME_TO = re.compile(r"\b(?:come|join|attend|invited|welcome|be there)\b.*?\b(?:to|at|for|on)\s+"
+                      r"(?:(?:your|yours|the|a|an)\s+)?([\w']+)", re.IGNORECASE)
+_ANY_GATHERING = frozenset("it this that party event gathering celebration do bash meeting thing".split())
 
 
 def asks_to_come(text: str) -> bool:
@@ -185,8 +186,8 @@ class Invitations:
         held = [e for e in mind.state.heard_events if e.teller == mind.name and e.end > now]
         words = set(re.findall(r"[a-z']{4,}", asked.lower()))
         named = [e for e in held if words & set(re.findall(r"[a-z']{4,}", e.what.lower()))]
-        if not named and _NAMES_ANOTHER.search(asked):
-            return None
+        if (to := _COME_TO.search(asked)) and to[1].lower() not in _ANY_GATHERING and not named:
+            return None  # asking to come to something else
         event = min(named or held, key=lambda e: e.start, default=None)
         if event is None:
             return None

@@ -374,9 +374,11 @@ async def test_asked_to_come_to_the_gathering_it_holds_the_host_welcomes_the_pla
         welcome = f"Yes, do come! I'm holding {party.what} at Hobbs Cafe, {isabella.clock(party.start)}."
         asked = len(scripted_model.history)
         assert await _chat(running, "Oh, can I come to your tea party?") == welcome
+        assert await _chat(running, "Am I invited to it?") == await _chat(running, "Can I come?") == welcome
         assert not [r for r in scripted_model.history[asked:] if r.grounded]  # the model wrote nothing
         # Asked to come to something else, or to come in, the host does not invite.
-        for line in ("Can I join you for lunch?", "Can I come to Sam's party?", "Can I come in?"):
+        for line in ("Can I join you for lunch?", "Can I come to Sam's party?", "Can I come in?",
+                     "Can we come to your house?", "Could I come to the chess match?"):
             assert await _chat(running, line) != welcome, line
     finally:
         await running.stop()
