@@ -11,10 +11,15 @@ Each new phrase added to the guard caught the last answer seen and not the next.
 these sentences share is their register (service offered to a user, talk of requests,
 responses, prompts, formats, code, stories to write), which a sentence embedding holds:
 a logistic regression on the embedder's vectors, trained on sentences the default
-model wrote on the believability benchmark's lines over many runs, each labelled by
-hand (`data/assistant_speech_labels.json`: a sentence a person of a town could say, or
-one only an assistant, a program or a writer's helper would), reads a sentence in one
-embedding (a few milliseconds).
+model wrote on the believability benchmark's lines over many runs
+(`data/assistant_speech_labels.json`: a sentence a person of a town could say, or one
+only an assistant, a program or a writer's helper would), reads a sentence in one
+embedding (a few milliseconds). How they were labelled: every sentence holding a word
+of an assistant's trade (assist, provide, information, user, story, program ...: 974)
+was read and labelled by hand, as were a random 150 of the rest and the 206 of the rest
+that a first model trained on these read likeliest an assistant's; the others (about
+3,000) are a person's unread, except those holding a word of a program's work (Python,
+a terminal, a VPN, a request, a format ...), which were left out.
 
 Labelled: "assistant" for a sentence no person in a town would say in a conversation:
 an assistant's service ("I'm here to help you with whatever's on your mind", "feel free
