@@ -342,18 +342,21 @@ _AT_A_PLACE = re.compile(r"\b(?:at|in|to|by|near|behind|beside|outside)\s+(?:the
 AS_I_SAID = "As I said, "
 
 
-def said_again(question: str, line: str, people: Iterable[str] = (), names: Iterable[str] = ()) -> str | None:
+def said_again(question: str, line: str, people: Iterable[str] = (), names: Iterable[str] = (),
+               speakers: Iterable[str] = ()) -> str | None:
     """What the agent said last (`line`), said again ("As I said, I'm planning a party at
     Hobbs Cafe on February 14, from 5 pm to 7 pm."), where `question` points back to it
     (a word such as "it", "there", "they", and no name of its own: "What time does it
     start?") and asks what a sentence of it holds: when (a time said in words), where (a
     place), who (someone: names_someone, of `people`); None else. The sentence goes on in
     lower case after "As I said, " unless it opens with "I" or one of `names` (the words
-    of its world's names: "Hobbs Cafe opens at 8 am."). Why: answering leaves
+    of its world's names: "Hobbs Cafe opens at 8 am."). `speakers`: the names of the two
+    talking, which the question may call them by ("When is it, Isabella?"). Why: answering leaves
     out what the agent has said in the conversation (lest it answer every question with
     one line), so a follow-up on its own words found nothing, and the agent said "I
     couldn't tell you" of the party it had just described."""
-    if not is_question(question) or not _BACK.search(question) or named(question):
+    if not is_question(question) or not _BACK.search(question) or named(question) - {
+            w for name in speakers for w in name.split()}:
         return None
     if _WHEN.search(question):
         def holds(sentence: str) -> bool:

@@ -386,7 +386,8 @@ class Dialogue:
                 # tell you" or a time of its own).
                 timing["how"] = "known"
                 yield show(f"It's {spoken_time(now, mind.f.start_date)}.")
-            elif said and (again := said_again(text, said[-1], mind.identity.people, self.town_names)):
+            elif said and (again := said_again(text, said[-1], mind.identity.people, self.town_names,
+                                               (mind.name, player))):
                 # A follow-up on what it just said ("What time does it start?", "Where is
                 # it?"): it says it again (answering leaves out what was said, and "Where
                 # is it?" read as asking the way found a place of the town).

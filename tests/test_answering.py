@@ -305,13 +305,13 @@ def test_a_follow_up_on_what_the_agent_just_said_is_answered_by_saying_it_again(
     party = "As for my plans, I am planning a Valentine's Day party at Hobbs Cafe on February 14, from 5 pm to 7 pm."
     again = "As I said, I am planning a Valentine's Day party at Hobbs Cafe on February 14, from 5 pm to 7 pm."
     for asked in ("What time does it start?", "Where is it?", "When is that?", "How long does it last?",
-                  "Sorry, when is it again?"):
-        assert said_again(asked, party) == again, asked
+                  "Sorry, when is it again?", "When is it, Isabella?", "Isabella, where is it?"):
+        assert said_again(asked, party, speakers=("Isabella Rodriguez", "Robin")) == again, asked
     # Not pointing back, naming what it asks of, asking what the line does not hold, or
     # asking no question: nothing is said again.
     for asked in ("What time does the library open?", "Where do you live?", "When does Sam's party start?",
                   "Who is coming to it?", "Can I come to it?", "Is it fun?", "It sounds fun."):
-        assert said_again(asked, party, ["Sam Moore"]) is None, asked
+        assert said_again(asked, party, ["Sam Moore"], speakers=("Isabella Rodriguez", "Robin")) is None, asked
     assert said_again("When is it?", "I couldn't tell you, I'm afraid.") is None
     # The sentence of the line that holds it, in lower case after "As I said, " unless it
     # opens with "I" or a name of the world.
