@@ -237,14 +237,12 @@ def no_such_kin(question: str, identity: Identity) -> str | None:
     question asks of no such kin, or the identity speaks of them. Why: asked "What's the
     name of your brother?" and "What is your daughter's name?", the default model gave
     Tom a brother-in-law and John the player's daughter."""
-    if not is_question(question):
-        return None
+    asked = [(has, none) for asks, has, none in _OF_ONES_KIN if asks.search(question)] if is_question(question) else []
+    if not asked:
+        return None  # most lines: the identity's words are not read
     said = set(re.findall(r"[a-z]+", " ".join((identity.own_words(), identity.persona, *identity.relationships))
                           .lower()))
-    for asks, has, none in _OF_ONES_KIN:
-        if asks.search(question) and not said & set(has):
-            return none
-    return None
+    return next((none for has, none in asked if not said & set(has)), None)
 
 
 def unanswered(question: str) -> str | None:

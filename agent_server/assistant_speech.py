@@ -67,6 +67,10 @@ FOLDS = 5
 OWN_VOICE = 0.7
 
 
+def _logistic(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
 @dataclass(frozen=True)
 class SpeechModel:
     """The regression's weights over an embedder's vectors, and the threshold."""
@@ -84,7 +88,7 @@ class SpeechModel:
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
         """The probability that each row's sentence is an assistant's."""
-        return 1.0 / (1.0 + np.exp(-(np.asarray(vectors, dtype=np.float32) @ self.weights + self.bias)))
+        return _logistic(np.asarray(vectors, dtype=np.float32) @ self.weights + self.bias)
 
 
 class AssistantSpeech:
@@ -160,7 +164,7 @@ def fit(vectors: np.ndarray, labels: np.ndarray, penalty: float = PENALTY) -> tu
     ridge = penalty * np.diag(np.r_[np.ones(dim), 0.0])
     w = np.zeros(dim + 1)
     for _ in range(50):
-        p = 1.0 / (1.0 + np.exp(-(x @ w)))
+        p = _logistic(x @ w)
         gradient = x.T @ (weight * (p - y)) + ridge @ w
         hessian = (x * (weight * p * (1 - p))[:, None]).T @ x + ridge
         step = np.linalg.solve(hessian, gradient)
@@ -178,7 +182,7 @@ def cross_validated(vectors: np.ndarray, labels: np.ndarray, *, folds: int = FOL
     for held in np.array_split(order, folds):
         kept = np.setdiff1d(order, held)
         w, b = fit(vectors[kept], labels[kept], penalty)
-        out[held] = 1.0 / (1.0 + np.exp(-(vectors[held] @ w + b)))
+        out[held] = _logistic(vectors[held] @ w + b)
     return out
 
 

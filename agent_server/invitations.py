@@ -32,11 +32,9 @@ from agent_server.town import SECTOR
 log = logging.getLogger(__name__)
 
 # Lines that carry no time at all hold no invitation to plan for: the model is not asked.
-_MONTHS = MONTHS
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_TIME_WORDS = TIME_WORDS
 _CLOCK = re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)|\b([01]?\d|2[0-3]):(\d{2})\b", re.IGNORECASE)
-_DATE = re.compile(r"\b(" + _MONTHS + r") (\d{1,2})\b", re.IGNORECASE)
+_DATE = re.compile(r"\b(" + MONTHS + r") (\d{1,2})\b", re.IGNORECASE)
 # The days an invitation may be for, from today; and its hours, when the words do not say.
 DAYS_AHEAD = 7
 HOURS = list(range(7, 23))
@@ -56,6 +54,12 @@ _ASKS_TO_COME = re.compile(r"\b(?:(?:can|could|may|might) (?:I|we) (?:come|join|
 _COME_TO = re.compile(r"\b(?:come|join|attend|invited|welcome|be there)\b.*?\b(?:to|at|for|on)\s+"
                       r"(?:(?:your|yours|the|a|an)\s+)?([\w']+)", re.IGNORECASE)
 _ANY_GATHERING = frozenset("it this that party event gathering celebration do bash meeting thing".split())
+
+
+def _words_of(text: str) -> set[str]:
+    """The words of four letters or more of `text`, in lower case: what a gathering is
+    called by ("valentine's", "party")."""
+    return set(re.findall(r"[a-z']{4,}", text.lower()))
 
 
 def asks_to_come(text: str) -> bool:
@@ -94,7 +98,7 @@ class Invitations:
             # or a time: what the listener learns is what the teller knows of it.
             return await self._keep(mind, HeardEvent(about.what, teller, about.place_id, about.start, about.end,
                                                      now), now)
-        if not _TIME_WORDS.search(text):
+        if not TIME_WORDS.search(text):
             return None
         fields = dict(teller=teller, listener=mind.name, lines=lines[-4:])
         if await mind.choose(invitation.heard_request(**fields), invitation.YES_NO, Priority.REACTION,
@@ -184,8 +188,8 @@ class Invitations:
                                           for name in re.findall(r"\b((?-i:[A-Z])\w+)'s\b", asked)):
             return None  # not asking to come, or to someone else's ("Sam's party")
         held = [e for e in mind.state.heard_events if e.teller == mind.name and e.end > now]
-        words = set(re.findall(r"[a-z']{4,}", asked.lower()))
-        named = [e for e in held if words & set(re.findall(r"[a-z']{4,}", e.what.lower()))]
+        words = _words_of(asked)
+        named = [e for e in held if words & _words_of(e.what)]
         if (to := _COME_TO.search(asked)) and to[1].lower() not in _ANY_GATHERING and not named:
             return None  # asking to come to something else
         event = min(named or held, key=lambda e: e.start, default=None)
@@ -197,10 +201,10 @@ class Invitations:
     def _mentions(self, text: str, event: HeardEvent) -> bool:
         """Whether `text` speaks of `event`: its place's name, a word of what it is, or a time."""
         lowered = text.lower()
-        words = [w for w in re.findall(r"[a-z']{4,}", event.what.lower())]
+        words = _words_of(event.what)
         place = self._scenario.town.sector_of(event.place_id).name.lower()
         return place in lowered or any(re.search(rf"\b{re.escape(w)}", lowered) for w in words) \
-            or bool(_TIME_WORDS.search(text))
+            or bool(TIME_WORDS.search(text))
 
     def _named_place(self, text: str) -> str:
         lowered = text.lower()
@@ -219,7 +223,7 @@ class Invitations:
             start = datetime.date.fromisoformat(self._start_date)
             date = _DATE.search(text)
             if date:
-                month = _MONTHS.split("|").index(date.group(1).lower()) + 1
+                month = MONTHS.split("|").index(date.group(1).lower()) + 1
                 for d in range(DAYS_AHEAD):
                     day = start + datetime.timedelta(days=today + d)
                     if (day.month, day.day) == (month, int(date.group(2))):
