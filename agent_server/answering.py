@@ -98,7 +98,13 @@ _FRAMES = re.compile(r"\b(?:(?:can|may|could|might) I ask|I (?:wonder|was wonder
                      # I vote for you?", "How do I get to the park?"), asking to be told ("Can
                      # you tell me where ..."): what the asker is or did is not asked.
                      r"(?:can|could|should|would|might|may|shall) I \w+|do I (?:get|go|find|buy)|"
-                     r"(?:(?:can|could|would|will) you )?(?:tell|show) me)\b", re.IGNORECASE)
+                     r"(?:(?:can|could|would|will) you )?(?:tell|show) me|"
+                     # What the asker heard or believes of the one asked ("I heard you're
+                     # throwing a party, is that true?", "Sam told me you fix bikes?"): it
+                     # asks of them, not of the asker.
+                     r"(?:I(?:'ve| have)? (?:hear|heard|read|saw|seen|noticed|understand|gather|think|thought|believe|"
+                     r"guess|suppose|bet|assume|was told)|I(?:'m| am) told|[\w'-]+ told me)(?: that)?(?= you\b| your\b))\b",
+                     re.IGNORECASE)
 # Words by which a sentence speaks in the first person (of the asker, in a question).
 FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|[Mm]y|[Mm]e|[Mm]ine|[Mm]yself)(?![\w'])")
 TOLD_BACK = "You told me"
@@ -125,6 +131,14 @@ _OWN_SUBJECT = re.compile(r"(?:I|I'm|I've|I'd|I'll|My)\b")
 # Words that point back to someone or something named before.
 _BACK = re.compile(r"\b(?:he|him|his|she|her|hers|they|them|their|it|its|there|that|this|these|those)\b",
                    re.IGNORECASE)
+# Words by which a question points back to what was said before it: a pronoun, "there"
+# but the one that says something is ("Is there money for raises?"), and "that" or "this"
+# standing alone ("When is that?"; not "this week", "that shop").
+_POINTER = re.compile(r"\b(?:he|him|his|she|her|hers|they|them|their|it|its)\b|"
+                      r"(?<!\bis )(?<!\bare )(?<!\bwas )(?<!\bwere )\bthere\b(?!\s+(?:is|are|was|were|'s|be|been|will|"
+                      r"any|a|an|some|many|much)\b)|\b(?:that|this|these|those)(?=\s*(?:[?.!,]|$))", re.IGNORECASE)
+# Something named in words a pointing word could point to ("the landlord", "a friend").
+_SOMETHING = re.compile(r"\b(?:the|a|an|your|my|our|his|her|their)\s+\w+", re.IGNORECASE)
 # A statement of the identity said in a frame ("As for work, I'm ...", "As for my plans, I ...").
 _FRAMED = re.compile(r"^As for [^,]+, (.+)$")
 # A plan's list of steps as memory keeps it ("At 07:00 Sam Moore will ...; then ...").
@@ -340,6 +354,18 @@ _AT_A_PLACE = re.compile(r"\b(?:at|in|to|by|near|behind|beside|outside)\s+(?:the
 AS_I_SAID = "As I said, "
 
 
+def points_back(question: str, speakers: Iterable[str] = ()) -> bool:
+    """Whether `question` points back to what was said before ("What time does it start?",
+    "Who's going to be there?"): one sentence, with a word such as "it", "there", "they"
+    (_POINTER) and nothing before it that the word could point to ("Did the landlord say
+    he's selling?"), and no name of its own but those of the two talking (`speakers`:
+    "When is it, Isabella?")."""
+    pointer = _POINTER.search(question)
+    return (is_question(question) and len(sentences(question)) == 1 and pointer is not None
+            and not _SOMETHING.search(question[:pointer.start()])
+            and not named(question) - {w for name in speakers for w in name.split()})
+
+
 def said_again(question: str, line: str, people: Iterable[str] = (), names: Iterable[str] = (),
                speakers: Iterable[str] = ()) -> str | None:
     """What the agent said last (`line`), said again ("As I said, I'm planning a party at
@@ -353,8 +379,7 @@ def said_again(question: str, line: str, people: Iterable[str] = (), names: Iter
     out what the agent has said in the conversation (lest it answer every question with
     one line), so a follow-up on its own words found nothing, and the agent said "I
     couldn't tell you" of the party it had just described."""
-    if not is_question(question) or not _BACK.search(question) or named(question) - {
-            w for name in speakers for w in name.split()}:
+    if not points_back(question, speakers):
         return None
     if _WHEN.search(question):
         def holds(sentence: str) -> bool:
@@ -558,7 +583,7 @@ class Answering:
         return np.stack([self._vectors[t] for t in texts])
 
     async def find(self, mind: Mind, question: str, known: list[str], *, priority: Priority, purpose: str,
-                   asker: str = "", unsaid: Iterable[str] = ()) -> Answer | None:
+                   asker: str = "", unsaid: Iterable[str] = (), context: str = "") -> Answer | None:
         """The statement of `known` that answers `question` (from `asker`) best, if the
         mean of the model's two readings of it reaches ANSWERS_NATS; None else. A
         statement that answers holds every name and number the question holds but the
@@ -569,7 +594,11 @@ class Answering:
         they told of themselves (a question about the agent is not answered with the
         asker's job; 'You told me, "Lily has a cough."' may answer "Is Lily ill?").
         A question asking who is answered only by a statement naming someone (asks_who).
-        `unsaid`: statements not to give again (its lines so far in this conversation)."""
+        `unsaid`: statements not to give again (its lines so far in this conversation).
+        `context`: what the question follows on from (the asker's line before, for a
+        question pointing back to it: "I heard you're throwing a party." then "When is
+        it?"), read with the question for which statements are closest and which answers;
+        who and what the question asks of is the question's own."""
         if not is_question(question) or not self.reads(purpose):
             return None
         again = {" ".join(s.split()).lower() for s in unsaid}
@@ -584,18 +613,19 @@ class Answering:
             return None
         self.asked += 1
         started = time.perf_counter()
-        vectors = await self._embedded([question, *known])
+        read = " ".join(f"{context} {question}".split())
+        vectors = await self._embedded([read, *known])
         closest = [known[i] for i in np.argsort(-(vectors[1:] @ vectors[0]))]
         own = set(own_statements(mind))
         added = [s for s in closest[POOL:] if s in own][:OWN_POOL]
         pool = closest[:POOL] + added
-        option = [evidence.asked(question)]
+        option = [evidence.asked(read)]
         # One piece of work: the pool as the question's answer, against as the answer to
         # a request asking nothing (those not kept yet), and the question after nothing.
         reader = id(self._scheduler.serving(purpose))
         new = [s for s in pool if (reader, s) not in self._unasked]
         as_answer, unasked_new, (base,) = await self._scheduler.score_many(
-            [(evidence.asking(question), pool), (evidence.asking(evidence.NOTHING), new),
+            [(evidence.asking(read), pool), (evidence.asking(evidence.NOTHING), new),
              (evidence.probe(evidence.NOTHING), option)], priority, purpose)
         self._unasked.update(zip(((reader, s) for s in new), unasked_new))
         keys = [(reader, s) for s in pool]
@@ -615,7 +645,7 @@ class Answering:
                 best = Answer(statement, nats)
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s: %r is answered best by %r (%.1f nats; read in %.0f ms); pool (answering) %s; "
-                      "read (asking) %s", mind.name, question, best and best.text, best.nats if best else 0.0,
+                      "read (asking) %s", mind.name, read, best and best.text, best.nats if best else 0.0,
                       (time.perf_counter() - started) * 1000,
                       {s: round(float(answering[s]), 1) for s in pool},
                       {s: round(float(a), 1) for s, a in asked.items()})

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from agent_server import character
 from agent_server.assistant_speech import AssistantSpeech
 from agent_server.answering import (FIRST_PERSON, NOT_KNOWING, QUOTED, Answering, as_sentence, asks_the_time,
-                                    asks_the_way, is_question, naming, no_such_kin, own_statements, said_again, sentences,
-                                    statements, told_back, unanswered)
+                                    asks_the_way, is_question, naming, no_such_kin, own_statements, points_back,
+                                    said_again, sentences, statements, told_back, unanswered)
 from agent_server.clock import spoken_time
 from agent_server.identity import Identity, with_article
 from agent_server.invitations import Invitations
@@ -408,8 +408,11 @@ class Dialogue:
                     # Asked the way, it knows its town: where its places are, and its people live.
                     knows += [s for s in self._planner.places.directions(mind, here) if s not in knows]
                 reading = time.perf_counter()
+                # A question pointing back ("When is it?") is read with the player's line
+                # before, which it may point to ("I heard you're throwing a party.").
+                before = told[-1] if told and points_back(text, (mind.name, player)) else ""
                 answer = await self.answering.find(mind, text, knows, priority=Priority.PLAYER,
-                                                   purpose="player_chat", asker=player, unsaid=said)
+                                                   purpose="player_chat", asker=player, unsaid=said, context=before)
                 timing["reading_s"] = time.perf_counter() - reading
                 if (answer is not None and character.speaks_in_person(answer.text, player)
                         and not character.breaks_character(answer.text, known, text, name=mind.name, listener=player,

@@ -15,7 +15,8 @@ import pytest
 
 from agent_server.answering import (ANSWERS_NATS, NOT_HEARD, NOT_KNOWING, Answering, asks_about_world, asks_if_known,
                                     asks_who, clauses, named, names_someone, naming, of_asker, own_statements,
-                                    no_such_kin, said_again, statements, told_back, unanswered)
+                                    no_such_kin, points_back, said_again, statements, told_back,
+                                    unanswered)
 from agent_server.identity import Identity
 from agent_server.invitations import asks_to_come
 from agent_server.llm.base import LLMRequest
@@ -43,6 +44,8 @@ class ReadingModel(ScriptedModel):
         self.answers: list[str] = []
         self.likely = ANSWERS_NATS + 3
         self.scored: list[str] = []
+        # The questions read (statements weighed as their answers).
+        self.questions: list[str] = []
         self.says = "I am fine, thank you."
 
     def _holds_answer(self, statement: str) -> bool:
@@ -51,6 +54,8 @@ class ReadingModel(ScriptedModel):
     def score_options(self, request: LLMRequest, options: list[str], *, per_token: bool = False) -> list[float]:
         if request.messages[0]["content"] == evidence.ANSWER_SYSTEM:  # statements as the answer
             asked = request.messages[-1]["content"] != evidence.NOTHING
+            if asked:
+                self.questions.append(request.messages[-1]["content"])
             return [-30.0 + (self.likely if asked and self._holds_answer(o) else 0.0) for o in options]
         if request.messages[0]["content"] != evidence.SYSTEM:
             return super().score_options(request, options, per_token=per_token)
@@ -181,6 +186,14 @@ async def test_a_question_about_the_asker_is_answered_by_what_they_told_and_no_o
         return found and found.text
 
     assert of_asker("Do you remember what I do for a living?") and not of_asker("Can I ask where you work?")
+    # What the asker heard or believes of the one asked asks of them.
+    for question in ("I heard you're throwing a party, is that true?", "I hear you might run for mayor?",
+                     "Tom told me you fix bikes, is that right?", "I was told your shop is closing?",
+                     "I think you sell paint?"):
+        assert not of_asker(question), question
+    for question in ("I heard a noise last night, did you?", "I think you told me my cat is grey?",
+                     "Did I tell you what I heard?"):
+        assert of_asker(question), question
     assert await find("Do you remember what I do for a living?") in known[1:]
     assert await find("What do you do for a living?") in (known[0], known[2])
     assert await find("Can I ask what you do for a living?") in (known[0], known[2])
@@ -310,7 +323,8 @@ def test_a_follow_up_on_what_the_agent_just_said_is_answered_by_saying_it_again(
     # Not pointing back, naming what it asks of, asking what the line does not hold, or
     # asking no question: nothing is said again.
     for asked in ("What time does the library open?", "Where do you live?", "When does Sam's party start?",
-                  "Who is coming to it?", "Can I come to it?", "Is it fun?", "It sounds fun."):
+                  "Who is coming to it?", "Can I come to it?", "Is it fun?", "It sounds fun.",
+                  "When is the concert at the pub this week?"):
         assert said_again(asked, party, ["Sam Moore"], speakers=("Isabella Rodriguez", "Robin")) is None, asked
     assert said_again("When is it?", "I couldn't tell you, I'm afraid.") is None
     # The sentence of the line that holds it, in lower case after "As I said, " unless it
@@ -336,6 +350,28 @@ async def test_a_follow_up_on_the_agents_last_line_says_it_again(scripted_server
     assert not [r for r in scripted_model.history[asked:] if r.grounded] and len(scripted_model.scored) == scored
     # Asked what the line does not hold, it is not said again.
     assert await _chat(scripted_server, "Who is invited to it?") == NOT_KNOWING
+
+
+async def test_a_question_pointing_back_to_the_players_line_before_is_read_with_it(scripted_server,
+                                                                                     scripted_model):
+    """"When is it?" after the player's "I heard you're having a party." asks of the party:
+    the reading weighs the agent's statements as answers to both lines together; a
+    question that points back to nothing, or names what it asks of, is read alone."""
+    assert points_back("When is it?") and points_back("Who's going to be there, Isabella?", ["Isabella Rodriguez"])
+    # Not a question, naming what it asks of, "this week", a "there" that says something is,
+    # or something before the word that it points to.
+    for line in ("It sounds fun.", "When does the library open?", "When is the concert at the pub this week?",
+                 "Is there money for raises?", "Did the landlord tell you he's selling the building?",
+                 "Can I bring a friend to it?", "Which hospital is it? What's it called?"):
+        assert not points_back(line), line
+    scripted_model.says = "Oh, lovely weather."
+    await _chat(scripted_server, "I heard you're having a party.")
+    await _chat(scripted_server, "When is it?")
+    assert scripted_model.questions[-1] == "I heard you're having a party. When is it?"
+    await _chat(scripted_server, "What do you do for work?")
+    assert scripted_model.questions[-1] == "What do you do for work?"
+    await _chat(scripted_server, "When does the library open?")
+    assert scripted_model.questions[-1] == "When does the library open?"
 
 
 def test_asked_of_kin_its_identity_says_nothing_of_the_agent_has_none():
