@@ -259,11 +259,40 @@ def no_such_kin(question: str, identity: Identity) -> str | None:
     return next((none for has, none in asked if not said & set(has)), None)
 
 
+# Words for a gathering one may be asked to go to, in any town.
+GATHERINGS = frozenset("""party parties event gathering celebration bash meeting concert festival fair show dance
+wedding ceremony parade match game tournament rally reading exhibition opening reception potluck picnic fundraiser
+auction funeral debate gig recital screening premiere contest competition barbecue""".split())
+# Whether the one asked goes to something: "Are you going to the party?", "Will you be at
+# the concert?", "Are you coming?"; "going to" a verb ("Are you going to buy paint?") asks
+# what it will do, and is told apart by what follows (asks_if_going).
+_IF_GOING = re.compile(r"\b(?:are|will|would|were)\s+you\s+(?:still\s+|also\s+|really\s+|even\s+)?"
+                       r"(?:going|coming|attending|be\s+(?:going|coming|attending|there|at)|go|come|attend)\b",
+                       re.IGNORECASE)
+
+# A gathering named after "going to", "be at" ...: with a word before it that makes it a
+# thing ("the party", "Sam's wedding", "a big concert"), not a verb ("to show me").
+_A_GATHERING = re.compile(r"\s+(?:(?:to|at|for)\s+)?(?:the|a|an|this|that|your|my|our|his|her|their|tonight's|"
+                          r"tomorrow's|(?-i:[A-Z])[\w-]*'s)\s+(?:[\w'-]+\s+){0,3}?(?:" + "|".join(sorted(GATHERINGS))
+                          + r")\b", re.IGNORECASE)
+
+
+def asks_if_going(question: str, *, named: bool = True) -> bool:
+    """Whether `question` asks if the one asked goes to a gathering it names by what it is
+    (GATHERINGS): "Are you going to the party at the cafe?", "Will you be at the concert?";
+    not the asker's own ("Will you come to my wedding?", an invitation). `named` False:
+    or to one it names not ("Are you going?", "Will you be there?")."""
+    found = _IF_GOING.search(question) if is_question(question) else None
+    return (found is not None and (not named or bool(_A_GATHERING.match(question, found.end())))
+            and not of_asker(question))
+
+
 def unanswered(question: str) -> str | None:
     """What the agent says to `question` when nothing it knows answers it and nothing it
     knows names what it asks about (naming): NOT_HEARD to whether it heard of something,
-    NOT_KNOWING to a fact of the world; None to anything else (the model answers)."""
-    if asks_if_known(question):
+    or goes to a gathering (it has not heard of it); NOT_KNOWING to a fact of the world;
+    None to anything else (the model answers)."""
+    if asks_if_known(question) or asks_if_going(question):
         return NOT_HEARD
     return NOT_KNOWING if asks_about_world(question) else None
 

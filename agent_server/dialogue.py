@@ -398,6 +398,14 @@ class Dialogue:
                 # welcomes the player and says where and when.
                 timing["how"] = "known"
                 yield show(welcome)
+            elif self.invitations is not None and (
+                    of_gathering := self.invitations.going(mind, text, now, " ".join(told[-1:] + said[-1:]))
+                    or self.invitations.guests(mind, text, now, " ".join(told[-1:] + said[-1:]))):
+                # Asked whether it goes to a gathering it knows of, or, of its own, who is
+                # coming: it says what it knows (whether it holds it, goes, or not; whom
+                # it has invited).
+                timing["how"] = "known"
+                yield show(of_gathering)
             elif none := no_such_kin(text, mind.identity):
                 # Asked of kin its identity says nothing of, it has none (the model gave it some).
                 timing["how"] = "known"

@@ -21,6 +21,7 @@ import datetime
 import logging
 import re
 
+from agent_server.answering import GATHERINGS, asks_if_going, points_back
 from agent_server.clock import MONTHS, SECONDS_PER_DAY, TIME_WORDS, calendar_day, calendar_time, day_of
 from agent_server.mind import HeardEvent, Mind, Step
 from agent_server.planning import Planner
@@ -53,6 +54,12 @@ _ASKS_TO_COME = re.compile(r"\b(?:(?:can|could|may|might) (?:I|we) (?:come|join|
 # any gathering; "Can I come to your house?", "Can I join you for lunch?" ask of none.
 _COME_TO = re.compile(r"\b(?:come|join|attend|invited|welcome|be there)\b.*?\b(?:to|at|for|on)\s+"
                       r"(?:(?:your|yours|the|a|an)\s+)?([\w']+)", re.IGNORECASE)
+# Asking who is invited to or coming to a gathering ("Who else is coming?", "Who's going to
+# be there?", "Who did you invite?"); not who is going to do something ("Who is going to win?").
+_WHO_COMES = re.compile(r"\bwho(?:'s|\s+is|\s+are|\s+will|\s+else)?(?:\s+else)?(?:\s+(?:is|will|be|'s))?\s+"
+                        r"(?:invited|attending|be\s+there|(?:going|coming)(?=\s*(?:[?.!,]|$|\s+(?:to\s+(?:it|the|your|"
+                        r"be\s+there)|there)\b)))|\bwho\s+(?:did|have|will)\s+you\s+(?:invite|invited|ask|asked)\b",
+                        re.IGNORECASE)
 _ANY_GATHERING = frozenset("it this that party event gathering celebration do bash meeting thing".split())
 
 
@@ -198,6 +205,62 @@ class Invitations:
         place = self._scenario.town.sector_of(event.place_id).name
         return f"Yes, do come! I'm holding {event.what} at {place}, {mind.clock(event.start)}."
 
+    def going(self, mind: Mind, asked: str, now: int, before: str = "") -> str | None:
+        """`mind`'s answer to whether it goes to a gathering it knows of (asks_if_going: "Are
+        you going to the party?"; "Will you be there?" where the lines `before` speak of
+        it): that it holds it, goes, or was told of it and does not go, with where and
+        when; None where the line asks of none it knows (then, if it names one, the agent
+        has not heard of it: answering.unanswered). Why: asked "Are you going to the party
+        at the cafe?", John, who had not heard of it, told of "a big party with my friends
+        at my house tonight"; a guest's answer came from the model whether it meant to go
+        or not."""
+        if not asks_if_going(asked, named=False):
+            return None
+        event = self._asked_of(mind, asked, now, before)
+        if event is None:
+            return None
+        place, when = self._scenario.town.sector_of(event.place_id).name, mind.clock(event.start)
+        if event.teller == mind.name:
+            return f"Of course, I'm holding it: {event.what} at {place}, {when}."
+        if event.going:
+            return f"Yes, I'm going to {event.what} at {place}, {when}. {event.teller} told me about it."
+        return f"{event.teller} told me about {event.what} at {place}, {when}, but I don't think I'll go."
+
+    def guests(self, mind: Mind, asked: str, now: int, before: str = "") -> str | None:
+        """The host's answer to who is invited to, or coming to, a gathering it holds ("Who
+        else is coming?", "Who did you invite?"): whom it has told of it so far (the
+        topics it chose: Topics.shared); None where the line asks no such thing, or of no
+        gathering it holds. Why: the host said "I couldn't tell you" of its own guests."""
+        if not _WHO_COMES.search(asked):
+            return None
+        event = self._asked_of(mind, asked, now, before, held_only=True)
+        if event is None:
+            return None
+        if not event.told:
+            return f"I haven't asked anyone yet, but I hope the whole town comes to {event.what}!"
+        return f"So far I've invited {_listed(event.told)}, and I hope more will come."
+
+    def _asked_of(self, mind: Mind, asked: str, now: int, before: str, held_only: bool = False) -> HeardEvent | None:
+        """The gathering to come that `asked` speaks of, of those `mind` knows (holds, if
+        `held_only`): by a word of what it is; else, where the line points back, by what
+        the lines `before` say of it (what it is, or its place); else, if the line names
+        no gathering and the agent holds one, the one it holds. The soonest of several;
+        None where it names another's ("Sam's party") or something else."""
+        known = [e for e in mind.state.heard_events if e.end > now and (e.teller == mind.name or not held_only)]
+        if not known:
+            return None
+        owners = set(re.findall(r"\b((?-i:[A-Z])\w+)'s\b", asked))
+        known = [e for e in known if all(o in e.teller.split() or o.lower() in _words_of(e.what) for o in owners)]
+        words = _words_of(asked)
+        named = [e for e in known if words & _words_of(e.what)]
+        if not named and points_back(asked, (mind.name,)) and before:
+            lowered = before.lower()
+            named = [e for e in known if _words_of(before) & _words_of(e.what)
+                     or self._scenario.town.sector_of(e.place_id).name.lower() in lowered]
+        if not named and held_only and not words & GATHERINGS and not owners:
+            named = known
+        return min(named, key=lambda e: e.start, default=None)
+
     def _mentions(self, text: str, event: HeardEvent) -> bool:
         """Whether `text` speaks of `event`: its place's name, a word of what it is, or a time."""
         lowered = text.lower()
@@ -250,6 +313,11 @@ class Invitations:
         else:
             hour, minute = int(m.group(4)), int(m.group(5))
         return hour * 3600 + minute * 60 if hour < 24 and minute < 60 else None
+
+
+def _listed(names: list[str]) -> str:
+    """"Mei Lin", "Mei Lin and Rajiv Patel", "Mei Lin, Rajiv Patel and Abigail Chen"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _hour_label(hour: int) -> str:

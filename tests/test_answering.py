@@ -13,11 +13,13 @@ from types import SimpleNamespace
 import grpc
 import pytest
 
-from agent_server.answering import (ANSWERS_NATS, NOT_HEARD, NOT_KNOWING, Answering, asks_about_world, asks_if_known,
+from agent_server.answering import (ANSWERS_NATS, NOT_HEARD, NOT_KNOWING, Answering, asks_about_world, asks_if_going,
+                                    asks_if_known,
                                     asks_who, clauses, named, names_someone, naming, of_asker, own_statements,
                                     no_such_kin, points_back, said_again, statements, told_back,
                                     unanswered)
 from agent_server.identity import Identity
+from agent_server.mind import HeardEvent
 from agent_server.invitations import asks_to_come
 from agent_server.llm.base import LLMRequest
 from agent_server.llm.llama_cpp import LlamaCppModel
@@ -416,6 +418,64 @@ async def test_asked_to_come_to_the_gathering_it_holds_the_host_welcomes_the_pla
         for line in ("Can I join you for lunch?", "Can I come to Sam's party?", "Can I come in?",
                      "Can we come to your house?", "Could I come to the chess match?"):
             assert await _chat(running, line) != welcome, line
+    finally:
+        await running.stop()
+
+
+def test_a_question_whether_one_goes_to_a_gathering_is_told_apart():
+    for line in ("Are you going to the party at the cafe?", "Will you be at the concert tonight?",
+                 "Are you coming to the meeting?", "Are you going to Isabella's party?",
+                 "Will you attend the town meeting tomorrow?"):
+        assert asks_if_going(line) and unanswered(line) == NOT_HEARD, line
+    # "Going to" a verb, a place, the asker's own gathering, or none named.
+    for line in ("Are you going to buy paint?", "Are you going to show me the way?", "Are you going home?",
+                 "Are you going to play a game with me?", "Are you going to the store?",
+                 "Will you come to my wedding?", "Are you going?"):
+        assert not asks_if_going(line), line
+    assert asks_if_going("Are you going?", named=False) and asks_if_going("Will you be there?", named=False)
+
+
+async def _chat_with(server, agent: str, text: str) -> str:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{server.grpc_port}") as channel:
+        stub = service_pb2_grpc.SimulacraStub(channel)
+        chunks = [c async for c in stub.Chat(service_pb2.ChatRequest(agent_id=agent, text=text, player_name="Sam"))]
+    return chunks[-1].full_text
+
+
+async def test_asked_whether_it_goes_to_a_gathering_an_agent_says_what_it_knows(tmp_path, scripted_model, embedder):
+    """The host holds it, and says whom it has invited; a guest goes or not, as it
+    decided; one who never heard of it has not (the model is not asked)."""
+    running = await start_scripted(tmp_path, scripted_model, embedder, scenario_path=TEA_PARTY)
+    try:
+        minds = running.society.minds
+        isabella, john, mei = minds["isabella"], minds["john_lin"], minds["mei_lin"]
+        [party] = [e for e in isabella.state.heard_events if e.teller == isabella.name]
+        where = f"{party.what} at Hobbs Cafe, {isabella.clock(party.start)}"
+        asked = len(scripted_model.history)
+        assert await _chat_with(running, "isabella", "Are you going to the tea party?") == (
+            f"Of course, I'm holding it: {where}.")
+        assert await _chat_with(running, "isabella", "Who else is coming?") == (
+            f"I haven't asked anyone yet, but I hope the whole town comes to {party.what}!")
+        party.told[:] = ["John Lin", "Mei Lin"]
+        assert await _chat_with(running, "isabella", "Who did you invite?") == (
+            "So far I've invited John Lin and Mei Lin, and I hope more will come.")
+        john.state.heard_events[:] = [HeardEvent(party.what, isabella.name, party.place_id, party.start, party.end,
+                                                 0, going=True)]
+        mei.state.heard_events[:] = [HeardEvent(party.what, "John Lin", party.place_id, party.start, party.end, 0)]
+        assert await _chat_with(running, "john_lin", "Will you be at the tea party?") == (
+            f"Yes, I'm going to {where}. Isabella Rodriguez told me about it.")
+        assert await _chat_with(running, "mei_lin", "Are you going to the party?") == (
+            f"John Lin told me about {where}, but I don't think I'll go.")
+        # "Will you be there?" after the player spoke of it.
+        await _chat_with(running, "john_lin", "Isabella's tea party sounds lovely.")
+        assert await _chat_with(running, "john_lin", "Will you be there?") == (
+            f"Yes, I'm going to {where}. Isabella Rodriguez told me about it.")
+        assert not [r for r in scripted_model.history[asked:] if r.grounded and r.messages[-1]["content"] != (
+            "Isabella's tea party sounds lovely.")]  # the model wrote only the answer to the remark
+        # Of another gathering, or asked of one by one who knows none, it has not heard.
+        mei.state.heard_events.clear()
+        assert await _chat_with(running, "mei_lin", "Are you going to the tea party?") == NOT_HEARD
+        assert await _chat_with(running, "john_lin", "Will you be at the concert tonight?") == NOT_HEARD
     finally:
         await running.stop()
 
