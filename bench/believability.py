@@ -419,6 +419,16 @@ async def run_scenario(name: str, spec: dict, agents: list[dict], adversarial: l
                         results.append(checked(checks, f, player, name, "conversation", "chat", question, answer))
                     log.info("%s: talked with %s", name, f.name)
 
+                # A second visit: what a player says in passing (reported apart).
+                for agent in agents:
+                    f = facts[agent["id"]]
+                    await you.walk_up(agent["id"], player)
+                    for n, line in enumerate(agent.get("everyday", [])[:args.limit]):
+                        if n:
+                            await asyncio.sleep(TYPING_S)
+                        answer = await you.say(agent["id"], player, line["text"], "everyday")
+                        results.append(checked(checks, f, player, name, "everyday", "chat", line, answer))
+
                 # Visitors who push each agent out of its role, one line each.
                 for i, (agent, line) in enumerate(adversarial):
                     f = facts[agent["id"]]
@@ -511,6 +521,30 @@ def percentiles(values: list[float], scale: float = 1000.0, digits: int = 1) -> 
 
 
 def report(results: list[dict], lines: list[dict], targets: dict) -> dict:
+    """The figures against the targets over every answer but the everyday lines' (which
+    came later: the headline stays comparable with runs before them), and the everyday
+    lines' apart (summary.everyday)."""
+    everyday = [r for r in results if r["category"] == "everyday"]
+    out = _report([r for r in results if r["category"] != "everyday"], [x for x in lines if x["kind"] != "everyday"],
+                  targets)
+    if everyday:
+        invented = [r for r in everyday if "invented" in r]
+        out["summary"]["everyday"] = {
+            "answers": len(everyday),
+            "in_character_breaks": round(1 - share(everyday, "in_character")["share"], 3),
+            "grounded": share(everyday, "grounded"),
+            "invented": {"count": len(invented), "invented": sum(r["invented"] for r in invented)},
+            "form": share(everyday, "form"),
+            "first_token_ms": percentiles([x["first_token_s"] for x in lines if x["kind"] == "everyday"])}
+        out["failures"] += [{"scenario": r["scenario"], "agent": r["agent"], "category": r["category"],
+                             "via": r["via"], "question": r["question"], "answer": r["answer"], "failed": r["failed"]}
+                            for r in everyday if r["failed"]]
+        out["all_answers"] += [{k: r[k] for k in ("agent", "category", "via", "question", "answer")}
+                               for r in everyday]
+    return out
+
+
+def _report(results: list[dict], lines: list[dict], targets: dict) -> dict:
     streamed = [x for x in lines if x["tokens"] > 1 and x["first_token_s"] is not None
                 and x["last_token_s"] > x["first_token_s"]]
     spread = sum(x["last_token_s"] - x["first_token_s"] for x in streamed)
