@@ -232,7 +232,8 @@ class Checks:
         self_subject = re.search(rf"\b{names}\s+(?:{self.self_verbs})\b", text)
         if self_subject:
             problems.append(f"third_person_self: {self_subject.group(0)!r}")
-        if not self.person.search(text) and not re.search(rf"\b{re.escape(player)}\b", text):
+        if not self.person.search(text) and not re.search(rf"\b(?:{re.escape(player)}|{re.escape(player.split()[0])})\b",
+                                                          text):
             problems.append("not_first_person")  # neither speaks as itself nor to the player
         plain = [_plain(s) for s in said]
         repeated = {s for s in plain if s and plain.count(s) > 1}
@@ -679,6 +680,15 @@ def self_test(checks: Checks) -> dict:
     for rule, bad, good in form:
         expect(rule, checks.form(bad, isabella, "Robin"), True, bad)
         expect(rule, checks.form(good, isabella, "Robin"), False, good)
+    # A player of two names is addressed by the first ("Goodbye, Alex!").
+    expect("not_first_person", checks.form("Goodbye! Take care.", isabella, "Alex Rivera"), True, "Goodbye! Take care.")
+    expect("not_first_person", checks.form("Goodbye, Alex! Take care.", isabella, "Alex Rivera"), False,
+           "Goodbye, Alex! Take care.")
+    # Whether it goes to a gathering it never heard of: as the data's everyday lines ask it.
+    going = next(line for agent in json.loads(DATA.read_text())["agents"] for line in agent.get("everyday", [])
+                 if line.get("never_told"))
+    inventions += [("asserts", "I'll be there, of course.", "No, I haven't heard anything about that.", going),
+                   ("asserts", "I'm going with my wife.", "I'm going to stay home, I think.", going)]
     for rule, bad, good, question in inventions:
         expect(rule, checks.invents(bad, isabella, question), True, bad)
         expect(rule, checks.invents(good, isabella, question), False, good)
