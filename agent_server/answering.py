@@ -156,6 +156,26 @@ def is_question(text: str) -> bool:
     return "?" in text
 
 
+# Words a line greets or takes leave with, before a name ("Hello John, ...").
+_GREETING = r"(?i:hi|hello|hey|morning|afternoon|evening|good\s+(?:morning|afternoon|evening|day|night)|thanks|" \
+            r"thank\s+you|cheers|bye|goodbye|see\s+you|dear)"
+
+
+def unaddressed(text: str, name: str) -> str:
+    """`text` without the name it calls the one spoken to by (`name`: full, first or last,
+    with a title or not): "Hello John, how's the family?" -> "Hello, how's the family?",
+    "Morning, Dana. Do you have five minutes?" -> "Morning. Do you have five minutes?".
+    Why: read as a question, the name made the agent's self-introduction ("I'm John Lin,
+    45, patient, kind and organized.") its likeliest answer."""
+    forms = sorted({name, *name.split()} - {""}, key=len, reverse=True)
+    if not forms:
+        return text
+    called = r"(?:(?:Mr|Mrs|Ms|Miss|Dr)\.?\s+)?(?:" + "|".join(map(re.escape, forms)) + r")\b"
+    text = re.sub(rf",\s*{called}(?=\s*[.!?,])", "", text)
+    text = re.sub(rf"(?:^|(?<=[.!?]\s)){called}\s*,\s*", "", text)
+    return re.sub(rf"\b({_GREETING})\s+{called}", r"\1", text)
+
+
 # Where a question's asking begins: a line's or a sentence's start, or after a comma
 # ("Hey, when ..."), past a word that leads in ("So, who ...", "Tell me, where ...").
 _LEAD = r"(?:^|[.!?,]\s+)(?:(?:and|so|but|then|hey|say|tell me),?\s+)?"
@@ -642,7 +662,7 @@ class Answering:
             return None
         self.asked += 1
         started = time.perf_counter()
-        read = " ".join(f"{context} {question}".split())
+        read = unaddressed(" ".join(f"{context} {question}".split()), mind.name)
         vectors = await self._embedded([read, *known])
         closest = [known[i] for i in np.argsort(-(vectors[1:] @ vectors[0]))]
         own = set(own_statements(mind))

@@ -17,7 +17,7 @@ from agent_server.answering import (ANSWERS_NATS, NOT_HEARD, NOT_KNOWING, Answer
                                     asks_if_known,
                                     asks_who, clauses, named, names_someone, naming, of_asker, own_statements,
                                     no_such_kin, points_back, said_again, statements, told_back,
-                                    unanswered)
+                                    unaddressed, unanswered)
 from agent_server.identity import Identity
 from agent_server.mind import HeardEvent
 from agent_server.invitations import asks_to_come
@@ -374,6 +374,21 @@ async def test_a_question_pointing_back_to_the_players_line_before_is_read_with_
     assert scripted_model.questions[-1] == "What do you do for work?"
     await _chat(scripted_server, "When does the library open?")
     assert scripted_model.questions[-1] == "When does the library open?"
+
+
+async def test_a_question_is_read_without_the_name_it_calls_the_agent_by(scripted_server, scripted_model):
+    """Read with the name, "Hello John, how's the family?" found John's self-introduction
+    ("I'm John Lin, 45, ...") its likeliest answer."""
+    for line, name, read in (("Hello John, how's the family?", "John Lin", "Hello, how's the family?"),
+                             ("Morning, Dana. Do you have a minute?", "Dana Whitfield", "Morning. Do you have a minute?"),
+                             ("Isabella, where is it?", "Isabella Rodriguez", "where is it?"),
+                             ("When is it, Mr Lin?", "John Lin", "When is it?"),
+                             ("Good evening, Dr. Lin.", "John Lin", "Good evening.")):
+        assert unaddressed(line, name) == read, line
+    # Not where the name is what is asked of.
+    assert unaddressed("Are you John Lin?", "John Lin") == "Are you John Lin?"
+    await _chat(scripted_server, "Hello Isabella, what do you do for work?")
+    assert scripted_model.questions[-1] == "Hello, what do you do for work?"
 
 
 def test_asked_of_kin_its_identity_says_nothing_of_the_agent_has_none():
