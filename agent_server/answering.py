@@ -376,8 +376,9 @@ def asks_the_way(question: str) -> bool:
 
 
 # A question asking the time or the day: "What time is it?", "What's the date today?",
-# "Do you have the time?", "What day is it?".
-_THE_TIME = re.compile(_LEAD + r"(?:what\s+(?:time|day|date)\s+is\s+(?:it|today)\b|"
+# "Do you have the time?", "What day is it?"; not when something is ("What time is it
+# happening?", "What day is it on?").
+_THE_TIME = re.compile(_LEAD + r"(?:what\s+(?:time|day|date)\s+is\s+(?:it|today)\b(?!\s+(?:\w+ing|on|at|in|for)\b)|"
                        r"what(?:'s|\s+is)\s+(?:the\s+)?(?:time|date|day)(?:\s+(?:today|now|it is))?\s*\?|"
                        r"(?:do|would) you (?:know|have) (?:what time it is|the time)\b)", re.IGNORECASE)
 
