@@ -290,31 +290,68 @@ _IF_GOING = re.compile(r"\b(?:are|will|would|were)\s+you\s+(?:still\s+|also\s+|r
                        r"(?:going|coming|attending|be\s+(?:going|coming|attending|there|at)|go|come|attend)\b",
                        re.IGNORECASE)
 
-# A gathering named after "going to", "be at" ...: with a word before it that makes it a
-# thing ("the party", "Sam's wedding", "a big concert"), not a verb ("to show me").
-_A_GATHERING = re.compile(r"\s+(?:(?:to|at|for)\s+)?(?:the|a|an|this|that|your|my|our|his|her|their|tonight's|"
-                          r"tomorrow's|(?-i:[A-Z])[\w-]*'s)\s+(?:[\w'-]+\s+){0,3}?(?:" + "|".join(sorted(GATHERINGS))
-                          + r")\b", re.IGNORECASE)
+# What follows "going to", "be at" ...: a thing, with a word before it that makes it one
+# ("the search for Rascal", "Sam's wedding", "a big concert"; not a verb: "to show me"),
+# up to where the words go on to where or when it is ("in the park", "tonight").
+_A_THING = re.compile(r"\s+(?:(?:to|at|for)\s+)?(?:the|a|an|this|that|your|my|our|his|her|their|tonight's|"
+                      r"tomorrow's|(?-i:[A-Z])[\w-]*'s)\s+(?P<what>[\w'-]+(?:\s+[\w'-]+){0,3}?)"
+                      r"(?=\s*(?:[?.!,;]|$)|\s+(?:in|at|on|for|with|this|next|tonight|tomorrow|today|later|after|"
+                      r"before|by|near|up|over|down)\b)", re.IGNORECASE)
+
+
+def going_to(question: str) -> str | None:
+    """What `question` asks whether the one asked goes to, in its words ("Are you going to
+    the search for Rascal?" -> "search", "Will you be at the town meeting tonight?" ->
+    "town meeting"); "" where it asks so of nothing named ("Are you going?", "Will you be
+    there?"); None where it does not ask whether they go, or asks to come to the asker's
+    own ("Will you come to my wedding?", an invitation), or what they will do ("Are you
+    going to buy paint?": no thing follows)."""
+    found = _IF_GOING.search(question) if is_question(question) else None
+    if found is None or of_asker(question):
+        return None
+    thing = _A_THING.match(question, found.end())
+    if thing is not None:
+        return thing["what"]
+    rest = question[found.end():].strip()
+    return "" if not rest or rest[0] in "?.!," or re.match(r"(?:there|to it|to that)\b", rest, re.IGNORECASE) \
+        else None
 
 
 def asks_if_going(question: str, *, named: bool = True) -> bool:
-    """Whether `question` asks if the one asked goes to a gathering it names by what it is
-    (GATHERINGS): "Are you going to the party at the cafe?", "Will you be at the concert?";
-    not the asker's own ("Will you come to my wedding?", an invitation). `named` False:
-    or to one it names not ("Are you going?", "Will you be there?")."""
-    found = _IF_GOING.search(question) if is_question(question) else None
-    return (found is not None and (not named or bool(_A_GATHERING.match(question, found.end())))
-            and not of_asker(question))
+    """Whether `question` asks if the one asked goes to something it names (going_to:
+    "Are you going to the party at the cafe?", "Will you be at the search?"), or, `named`
+    False, to anything ("Are you going?", "Will you be there?")."""
+    what = going_to(question)
+    return what is not None and (bool(what) or not named)
 
 
-def unanswered(question: str) -> str | None:
+# Where anyone goes, in any town, that is no gathering ("Are you going to the doctor?").
+_DESTINATIONS = frozenset("""doctor doctors dentist hospital clinic beach pool gym church temple mosque school college
+university work office bank shop shops store market supermarket library station airport city town bed home class
+lake river mountains country hairdresser barber vet pharmacy post park garden restaurant cafe pub bar kitchen
+toilet bathroom""".split())
+
+
+def unanswered(question: str, known: Iterable[str] = (), places: Iterable[str] = ()) -> str | None:
     """What the agent says to `question` when nothing it knows answers it and nothing it
     knows names what it asks about (naming): NOT_HEARD to whether it heard of something,
-    or goes to a gathering (it has not heard of it); NOT_KNOWING to a fact of the world;
-    None to anything else (the model answers)."""
-    if asks_if_known(question) or asks_if_going(question):
+    or goes to a gathering it knows nothing of (a word of GATHERINGS, or of no place: none
+    of the words of the `places` of its town nor _DESTINATIONS, "the search"; and no word
+    of it in what it knows, `known`);
+    NOT_KNOWING to a fact of the world; None to anything else (the model answers)."""
+    if asks_if_known(question):
         return NOT_HEARD
+    if what := going_to(question):
+        words = _content_words(what)
+        place_words = _content_words(" ".join(places)) | _DESTINATIONS
+        if (words & GATHERINGS or not words & place_words) and not words & _content_words(" ".join(known)):
+            return NOT_HEARD
     return NOT_KNOWING if asks_about_world(question) else None
+
+
+def _content_words(text: str) -> set[str]:
+    """The words of four letters or more of `text`, lower case, a possessive's "'s" aside."""
+    return {re.sub(r"'s?$", "", w) for w in re.findall(r"[a-z][a-z'-]{3,}", text.lower())}
 
 
 # Words a question whether one knows of something asks with, which say nothing of what
@@ -392,6 +429,10 @@ def asks_the_time(question: str) -> bool:
 
 # A question asking when, or how long ("What time does it start?", "When is that?").
 _WHEN = re.compile(_LEAD + r"(?:when|what\s+(?:time|day|date)|(?:till|until)\s+when|how\s+long)\b", re.IGNORECASE)
+# A time said in words that says when (clock.TIME_WORDS but a bare "today", "tonight" or
+# "tomorrow", which a sentence may hold without telling when anything is: "it's a little
+# different today").
+_A_TIME = re.compile(r"\b(?!(?:today|tonight|tomorrow)\b)" + TIME_WORDS.pattern.removeprefix(r"\b"), re.IGNORECASE)
 # A time past, or a length of time, in words (clock.TIME_WORDS has the times to come).
 _TIME_PAST = re.compile(r"\b(?:yesterday|last (?:night|week|month|year|\w+day)|(?:a|an|\d+|one|two|three|four|five|"
                         r"six|seven|eight|nine|ten|twelve|twenty|thirty|forty|fifty) (?:minutes?|hours?|days?|weeks?|"
@@ -433,7 +474,7 @@ def said_again(question: str, line: str, people: Iterable[str] = (), names: Iter
         return None
     if _WHEN.search(question):
         def holds(sentence: str) -> bool:
-            return bool(TIME_WORDS.search(sentence) or _TIME_PAST.search(sentence))
+            return bool(_A_TIME.search(sentence) or _TIME_PAST.search(sentence))
     elif _WHERE.search(question):
         holds = _AT_A_PLACE.search
     elif asks_who(question):

@@ -147,6 +147,17 @@ class Dialogue:
         self.answering = answering
         self.speech = speech
 
+    @functools.cached_property
+    def _place_names(self) -> list[str]:
+        """The names of the town's places."""
+        return [p.name for p in self._town.places()]
+
+    @staticmethod
+    def _known_of(mind: Mind, knows: list[str]) -> list[str]:
+        """What `mind` knows that a question may ask of: the statements read for it, and
+        the gatherings it heard of."""
+        return [*knows, *(e.what for e in mind.state.heard_events)]
+
     def known_names(self, mind: Mind, other: str = "") -> set[str]:
         """The names `mind` may use: its identity's, the town's, the other's; the words
         of its occupation (an assistant by trade may say it is one), and of the kin its
@@ -427,7 +438,8 @@ class Dialogue:
                                                            pushed=tuple(told))):
                     timing["how"] = "known"
                     yield show(answer.text)
-                elif answer is None and (unknown := unanswered(text)) and self.answering.reads("player_chat"):
+                elif answer is None and (unknown := unanswered(text, self._known_of(mind, knows), self._place_names)) \
+                        and self.answering.reads("player_chat"):
                     # Asked whether it heard of something, or a fact of the world, and nothing
                     # it knows answers: it tells what it knows that names it, or it has not
                     # heard, or does not know (the model would tell of what it never heard).
@@ -586,7 +598,8 @@ class Dialogue:
         if answer is not None and not character.breaks_character(answer.text, self.known_names(mind), question,
                                                                  name=mind.name):
             return answer.text, used
-        if answer is None and (unknown := unanswered(question)) and self.answering.reads("interview"):
+        if answer is None and (unknown := unanswered(question, self._known_of(mind, knows), self._place_names)) \
+                and self.answering.reads("interview"):
             # Nothing it knows answers: what it knows that names it, or it has not heard,
             # or does not know.
             line = naming(question, knows)

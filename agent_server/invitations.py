@@ -60,6 +60,11 @@ _WHO_COMES = re.compile(r"\bwho(?:'s|\s+is|\s+are|\s+will|\s+else)?(?:\s+else)?(
                         r"(?:invited|attending|be\s+there|(?:going|coming)(?=\s*(?:[?.!,]|$|\s+(?:to\s+(?:it|the|your|"
                         r"be\s+there)|there)\b)))|\bwho\s+(?:did|have|will)\s+you\s+(?:invite|invited|ask|asked)\b",
                         re.IGNORECASE)
+# Asking whether one holds something ("Are you throwing a party?", "I heard you're
+# organising something in the park?").
+_HOLDING = re.compile(r"\b(?:(?:are|were|will)\s+you\s+(?:still\s+|really\s+|also\s+)?(?:be\s+)?|you(?:'re|\s+are)\s+)"
+                      r"(?:organi[sz]ing|holding|hosting|throwing|planning|putting\s+on|having|arranging)\b",
+                      re.IGNORECASE)
 _ANY_GATHERING = frozenset("it this that party event gathering celebration do bash meeting thing".split())
 
 
@@ -206,14 +211,25 @@ class Invitations:
         return f"Yes, do come! I'm holding {event.what} at {place}, {mind.clock(event.start)}."
 
     def going(self, mind: Mind, asked: str, now: int, before: str = "") -> str | None:
-        """`mind`'s answer to whether it goes to a gathering it knows of (asks_if_going: "Are
-        you going to the party?"; "Will you be there?" where the lines `before` speak of
-        it): that it holds it, goes, or was told of it and does not go, with where and
-        when; None where the line asks of none it knows (then, if it names one, the agent
+        """`mind`'s answer to whether it holds a gathering ("Are you throwing a party?", "I
+        heard you're organising something?"), where it holds one, or goes to one it knows
+        of (asks_if_going: "Are you going to the party?"; "Will you be there?" where the
+        lines `before` speak of it): that it holds it, goes, or was told of it and does
+        not go, with where and when; None where the line asks of none it knows (then, if it names one, the agent
         has not heard of it: answering.unanswered). Why: asked "Are you going to the party
         at the cafe?", John, who had not heard of it, told of "a big party with my friends
         at my house tonight"; a guest's answer came from the model whether it meant to go
         or not."""
+        if (holding := _HOLDING.search(asked)) and "?" in asked:
+            # Asked whether it holds something ("I heard you're organising something in
+            # the park?"): of a gathering it holds, it does.
+            held = [e for e in mind.state.heard_events if e.teller == mind.name and e.end > now]
+            words = _words_of(asked[holding.end():])
+            event = min((e for e in held if words & (_words_of(e.what) | GATHERINGS | {"something", "anything"})),
+                        key=lambda e: e.start, default=None)
+            if event is not None:
+                place = self._scenario.town.sector_of(event.place_id).name
+                return f"Yes, I'm holding {event.what} at {place}, {mind.clock(event.start)}."
         if not asks_if_going(asked, named=False):
             return None
         event = self._asked_of(mind, asked, now, before)

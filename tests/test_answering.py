@@ -14,7 +14,7 @@ import grpc
 import pytest
 
 from agent_server.answering import (ANSWERS_NATS, NOT_HEARD, NOT_KNOWING, Answering, asks_about_world, asks_if_going,
-                                    asks_if_known,
+                                    asks_if_known, going_to,
                                     asks_who, clauses, named, names_someone, naming, of_asker, own_statements,
                                     no_such_kin, points_back, said_again, statements, told_back,
                                     unaddressed, unanswered)
@@ -438,16 +438,27 @@ async def test_asked_to_come_to_the_gathering_it_holds_the_host_welcomes_the_pla
 
 
 def test_a_question_whether_one_goes_to_a_gathering_is_told_apart():
-    for line in ("Are you going to the party at the cafe?", "Will you be at the concert tonight?",
-                 "Are you coming to the meeting?", "Are you going to Isabella's party?",
-                 "Will you attend the town meeting tomorrow?"):
-        assert asks_if_going(line) and unanswered(line) == NOT_HEARD, line
-    # "Going to" a verb, a place, the asker's own gathering, or none named.
+    places = ["Hobbs Cafe", "Johnson Park", "Harvey Oak Supply Store"]
+    for line, what in (("Are you going to the party at the cafe?", "party"),
+                       ("Will you be at the concert tonight?", "concert"),
+                       ("Are you coming to the meeting?", "meeting"),
+                       ("Are you going to Isabella's party?", "party"),
+                       ("Will you attend the town meeting tomorrow?", "town meeting"),
+                       # Any gathering, by any name, that is no place.
+                       ("Are you coming to the search for Rascal?", "search"),
+                       ("Will you be at the building's fundraiser on Saturday?", "building's fundraiser")):
+        assert going_to(line) == what and unanswered(line, [], places) == NOT_HEARD, line
+    # What it knows a word of, it has heard of (the model answers).
+    assert unanswered("Are you going to the search?", ["Grace is holding a search for her dog."], places) is None
+    # Going to a place, the asker's own gathering, or doing something: no gathering it has not heard of.
+    for line in ("Are you going to the store?", "Are you going to the park later?", "Are you going to the doctor?"):
+        assert going_to(line) and unanswered(line, [], places) is None, line
     for line in ("Are you going to buy paint?", "Are you going to show me the way?", "Are you going home?",
-                 "Are you going to play a game with me?", "Are you going to the store?",
-                 "Will you come to my wedding?", "Are you going?"):
-        assert not asks_if_going(line), line
-    assert asks_if_going("Are you going?", named=False) and asks_if_going("Will you be there?", named=False)
+                 "Are you going to play a game with me?", "Will you come to my wedding?"):
+        assert going_to(line) is None and unanswered(line, [], places) is None, line
+    # Named nothing: the gathering spoken of before, if any (Invitations.going).
+    assert going_to("Are you going?") == going_to("Will you be there?") == ""
+    assert not asks_if_going("Are you going?") and asks_if_going("Will you be there?", named=False)
 
 
 async def _chat_with(server, agent: str, text: str) -> str:
@@ -458,8 +469,9 @@ async def _chat_with(server, agent: str, text: str) -> str:
 
 
 async def test_asked_whether_it_goes_to_a_gathering_an_agent_says_what_it_knows(tmp_path, scripted_model, embedder):
-    """The host holds it, and says whom it has invited; a guest goes or not, as it
-    decided; one who never heard of it has not (the model is not asked)."""
+    """The host holds it (and says so, asked whether it holds something), and says whom it
+    has invited; a guest goes or not, as it decided; one who never heard of it has not
+    (the model is not asked)."""
     running = await start_scripted(tmp_path, scripted_model, embedder, scenario_path=TEA_PARTY)
     try:
         minds = running.society.minds
@@ -469,6 +481,11 @@ async def test_asked_whether_it_goes_to_a_gathering_an_agent_says_what_it_knows(
         asked = len(scripted_model.history)
         assert await _chat_with(running, "isabella", "Are you going to the tea party?") == (
             f"Of course, I'm holding it: {where}.")
+        for line in ("I heard you're organising something?", "Are you throwing a tea party?",
+                     "Are you planning anything special soon?"):
+            assert await _chat_with(running, "isabella", line) == f"Yes, I'm holding {where}.", line
+        assert "holding" not in await _chat_with(running, "isabella", "Are you having lunch?")
+        assert "holding" not in await _chat_with(running, "john_lin", "Are you planning anything special?")
         assert await _chat_with(running, "isabella", "Who else is coming?") == (
             f"I haven't asked anyone yet, but I hope the whole town comes to {party.what}!")
         party.told[:] = ["John Lin", "Mei Lin"]
@@ -485,8 +502,9 @@ async def test_asked_whether_it_goes_to_a_gathering_an_agent_says_what_it_knows(
         await _chat_with(running, "john_lin", "Isabella's tea party sounds lovely.")
         assert await _chat_with(running, "john_lin", "Will you be there?") == (
             f"Yes, I'm going to {where}. Isabella Rodriguez told me about it.")
-        assert not [r for r in scripted_model.history[asked:] if r.grounded and r.messages[-1]["content"] != (
-            "Isabella's tea party sounds lovely.")]  # the model wrote only the answer to the remark
+        modelled = {"Isabella's tea party sounds lovely.", "Are you having lunch?", "Are you planning anything special?"}
+        assert not [r for r in scripted_model.history[asked:] if r.grounded
+                    and not any(line in r.messages[-1]["content"] for line in modelled)]  # the model wrote only those
         # Of another gathering, or asked of one by one who knows none, it has not heard.
         mei.state.heard_events.clear()
         assert await _chat_with(running, "mei_lin", "Are you going to the tea party?") == NOT_HEARD
