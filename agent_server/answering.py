@@ -103,7 +103,8 @@ _FRAMES = re.compile(r"\b(?:(?:can|may|could|might) I ask|I (?:wonder|was wonder
                      # throwing a party, is that true?", "Sam told me you fix bikes?"): it
                      # asks of them, not of the asker.
                      r"(?:I(?:'ve| have)? (?:hear|heard|read|saw|seen|noticed|understand|gather|think|thought|believe|"
-                     r"guess|suppose|bet|assume|was told)|I(?:'m| am) told|[\w'-]+ told me)(?: that)?(?= you\b| your\b))\b",
+                     r"guess|suppose|bet|assume|was told)|I(?:'m| am) told|[\w'-]+ told me)(?: that)?"
+                     r"(?= you\b| your\b))\b",
                      re.IGNORECASE)
 # Words by which a sentence speaks in the first person (of the asker, in a question).
 FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|[Mm]y|[Mm]e|[Mm]ine|[Mm]yself)(?![\w'])")

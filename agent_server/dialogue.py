@@ -410,8 +410,8 @@ class Dialogue:
                 timing["how"] = "known"
                 yield show(welcome)
             elif self.invitations is not None and (
-                    of_gathering := self.invitations.going(mind, text, now, " ".join(told[-1:] + said[-1:]))
-                    or self.invitations.guests(mind, text, now, " ".join(told[-1:] + said[-1:]))):
+                    of_gathering := self.invitations.going(mind, text, now, lately := " ".join(told[-1:] + said[-1:]))
+                    or self.invitations.guests(mind, text, now, lately)):
                 # Asked whether it goes to a gathering it knows of, or, of its own, who is
                 # coming: it says what it knows (whether it holds it, goes, or not; whom
                 # it has invited).

@@ -63,7 +63,7 @@ _WHO_COMES = re.compile(r"\bwho(?:'s|\s+is|\s+are|\s+will|\s+else)?(?:\s+else)?(
 # Asking whether one holds something ("Are you throwing a party?", "I heard you're
 # organising something in the park?").
 _HOLDING = re.compile(r"\b(?:(?:are|were|will)\s+you\s+(?:still\s+|really\s+|also\s+)?(?:be\s+)?|you(?:'re|\s+are)\s+)"
-                      r"(?:organi[sz]ing|holding|hosting|throwing|planning|putting\s+on|having|arranging)\b",
+                      r"(organi[sz]ing|holding|hosting|throwing|planning|putting\s+on|having|arranging)\b",
                       re.IGNORECASE)
 _ANY_GATHERING = frozenset("it this that party event gathering celebration do bash meeting thing".split())
 
@@ -215,17 +215,19 @@ class Invitations:
         heard you're organising something?"), where it holds one, or goes to one it knows
         of (asks_if_going: "Are you going to the party?"; "Will you be there?" where the
         lines `before` speak of it): that it holds it, goes, or was told of it and does
-        not go, with where and when; None where the line asks of none it knows (then, if it names one, the agent
-        has not heard of it: answering.unanswered). Why: asked "Are you going to the party
-        at the cafe?", John, who had not heard of it, told of "a big party with my friends
-        at my house tonight"; a guest's answer came from the model whether it meant to go
-        or not."""
+        not go, with where and when; None where the line asks of none it knows (then, if
+        it names one, the agent has not heard of it: answering.unanswered). Why: asked
+        "Are you going to the party at the cafe?", John, who had not heard of it, told of
+        "a big party with my friends at my house tonight"; a guest's answer came from the
+        model whether it meant to go or not."""
         if (holding := _HOLDING.search(asked)) and "?" in asked:
             # Asked whether it holds something ("I heard you're organising something in
-            # the park?"): of a gathering it holds, it does.
+            # the park?"): of a gathering it holds, it does. "Having something" is not
+            # holding it ("Are you having anything to drink?").
             held = [e for e in mind.state.heard_events if e.teller == mind.name and e.end > now]
             words = _words_of(asked[holding.end():])
-            event = min((e for e in held if words & (_words_of(e.what) | GATHERINGS | {"something", "anything"})),
+            vague = set() if holding[1].lower() == "having" else {"something", "anything"}
+            event = min((e for e in held if words & (_words_of(e.what) | GATHERINGS | vague)),
                         key=lambda e: e.start, default=None)
             if event is not None:
                 place = self._scenario.town.sector_of(event.place_id).name

@@ -485,6 +485,8 @@ async def test_asked_whether_it_goes_to_a_gathering_an_agent_says_what_it_knows(
                      "Are you planning anything special soon?"):
             assert await _chat_with(running, "isabella", line) == f"Yes, I'm holding {where}.", line
         assert "holding" not in await _chat_with(running, "isabella", "Are you having lunch?")
+        assert "holding" not in await _chat_with(running, "isabella", "Are you having anything to drink?")
+        assert await _chat_with(running, "isabella", "Are you having a party?") == f"Yes, I'm holding {where}."
         assert "holding" not in await _chat_with(running, "john_lin", "Are you planning anything special?")
         assert await _chat_with(running, "isabella", "Who else is coming?") == (
             f"I haven't asked anyone yet, but I hope the whole town comes to {party.what}!")
@@ -502,7 +504,8 @@ async def test_asked_whether_it_goes_to_a_gathering_an_agent_says_what_it_knows(
         await _chat_with(running, "john_lin", "Isabella's tea party sounds lovely.")
         assert await _chat_with(running, "john_lin", "Will you be there?") == (
             f"Yes, I'm going to {where}. Isabella Rodriguez told me about it.")
-        modelled = {"Isabella's tea party sounds lovely.", "Are you having lunch?", "Are you planning anything special?"}
+        modelled = {"Isabella's tea party sounds lovely.", "Are you having lunch?", "Are you planning anything special?",
+                    "Are you having anything to drink?"}
         assert not [r for r in scripted_model.history[asked:] if r.grounded
                     and not any(line in r.messages[-1]["content"] for line in modelled)]  # the model wrote only those
         # Of another gathering, or asked of one by one who knows none, it has not heard.
