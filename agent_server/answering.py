@@ -442,6 +442,9 @@ _TIME_PAST = re.compile(r"\b(?:yesterday|last (?:night|week|month|year|\w+day)|(
 # of place ("at Hobbs Cafe", "in the Moore Family House").
 _WHERE = re.compile(_LEAD + r"where\b", re.IGNORECASE)
 _AT_A_PLACE = re.compile(r"\b(?:at|in|to|by|near|behind|beside|outside)\s+(?:the\s+)?(?-i:[A-Z])[\w'-]*")
+# A sentence's opening that answered the question before it ("Yes, I'm holding ..."): not
+# said again.
+_AFFIRMED = re.compile(r"^(?:yes|yeah|of course|sure|absolutely|oh|well),\s+(?=\S)", re.IGNORECASE)
 # How an agent says again what it said ("As I said, ...").
 AS_I_SAID = "As I said, "
 
@@ -486,7 +489,7 @@ def said_again(question: str, line: str, people: Iterable[str] = (), names: Iter
     for sentence in sentences(line.removeprefix(AS_I_SAID)):
         if holds(sentence):
             framed = _FRAMED.match(sentence)
-            said = framed[1] if framed else sentence
+            said = _AFFIRMED.sub("", framed[1] if framed else sentence)
             first = re.split(r"[\s,']", said, maxsplit=1)[0]
             if first != "I" and first not in set(names) | {w for p in people for w in p.split()}:
                 said = said[0].lower() + said[1:]

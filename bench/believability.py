@@ -420,16 +420,6 @@ async def run_scenario(name: str, spec: dict, agents: list[dict], adversarial: l
                         results.append(checked(checks, f, player, name, "conversation", "chat", question, answer))
                     log.info("%s: talked with %s", name, f.name)
 
-                # A second visit: what a player says in passing (reported apart).
-                for agent in agents:
-                    f = facts[agent["id"]]
-                    await you.walk_up(agent["id"], player)
-                    for n, line in enumerate(agent.get("everyday", [])[:args.limit]):
-                        if n:
-                            await asyncio.sleep(TYPING_S)
-                        answer = await you.say(agent["id"], player, line["text"], "everyday")
-                        results.append(checked(checks, f, player, name, "everyday", "chat", line, answer))
-
                 # Visitors who push each agent out of its role, one line each.
                 for i, (agent, line) in enumerate(adversarial):
                     f = facts[agent["id"]]
@@ -460,6 +450,17 @@ async def run_scenario(name: str, spec: dict, agents: list[dict], adversarial: l
                                                   for category in CATEGORIES
                                                   for q in agent["interview"][category][:args.limit]))
                 log.info("%s: interviews done", name)
+
+                # Last, a second visit: what a player says in passing (reported apart; after the
+                # interviews, which ask what the player told earlier).
+                for agent in agents:
+                    f = facts[agent["id"]]
+                    await you.walk_up(agent["id"], player)
+                    for n, line in enumerate(agent.get("everyday", [])[:args.limit]):
+                        if n:
+                            await asyncio.sleep(TYPING_S)
+                        answer = await you.say(agent["id"], player, line["text"], "everyday")
+                        results.append(checked(checks, f, player, name, "everyday", "chat", line, answer))
             # What the mechanisms did meanwhile: answers that broke character and were
             # asked again, answers to the player that stopped before a whole sentence
             # (grounding) and were asked again, those that spoke neither as the agent nor

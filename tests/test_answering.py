@@ -337,6 +337,9 @@ def test_a_follow_up_on_what_the_agent_just_said_is_answered_by_saying_it_again(
     assert said_again("When did it happen?", heard, ["Sam Moore"]) == ("As I said, Sam Moore told me the library "
                                                                         "burned down last night.")
     assert said_again("When is it?", "The party starts at 5 pm.") == "As I said, the party starts at 5 pm."
+    assert said_again("When is it?", "Yes, I'm holding it at 5 pm.") == "As I said, I'm holding it at 5 pm."
+    # A time that says when: not a bare "today" in passing.
+    assert said_again("When is it?", "Oh, it's a little different today.") is None
     assert said_again("When is it?", "Hobbs Cafe has it at noon.", names={"Hobbs", "Cafe"}) == (
         "As I said, Hobbs Cafe has it at noon.")
 
