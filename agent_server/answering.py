@@ -336,16 +336,19 @@ toilet bathroom""".split())
 def unanswered(question: str, known: Iterable[str] = (), places: Iterable[str] = ()) -> str | None:
     """What the agent says to `question` when nothing it knows answers it and nothing it
     knows names what it asks about (naming): NOT_HEARD to whether it heard of something,
-    or goes to a gathering it knows nothing of (a word of GATHERINGS, or of no place: none
-    of the words of the `places` of its town nor _DESTINATIONS, "the search"; and no word
-    of it in what it knows, `known`);
+    or goes to a gathering it knows nothing of (what it is, the last word of what the
+    question names: a word of GATHERINGS, or of no place, none of the words of the
+    `places` of its town nor _DESTINATIONS, "the search"; and not a word of what it
+    knows, `known`: "the office party" is unheard of by one who knows an office and no
+    party);
     NOT_KNOWING to a fact of the world; None to anything else (the model answers)."""
     if asks_if_known(question):
         return NOT_HEARD
     if what := going_to(question):
-        words = _content_words(what)
+        # What it is, by its last word ("the office party": a party, whatever the office).
+        words = _content_words(what.split()[-1])
         place_words = _content_words(" ".join(places)) | _DESTINATIONS
-        if (words & GATHERINGS or not words & place_words) and not words & _content_words(" ".join(known)):
+        if (words & GATHERINGS or words and not words & place_words) and not words & _content_words(" ".join(known)):
             return NOT_HEARD
     return NOT_KNOWING if asks_about_world(question) else None
 

@@ -451,8 +451,11 @@ def test_a_question_whether_one_goes_to_a_gathering_is_told_apart():
                        ("Are you coming to the search for Rascal?", "search"),
                        ("Will you be at the building's fundraiser on Saturday?", "building's fundraiser")):
         assert going_to(line) == what and unanswered(line, [], places) == NOT_HEARD, line
-    # What it knows a word of, it has heard of (the model answers).
+    # What it knows of, it has heard of (the model answers); what it is counts, not what
+    # else the question says of it.
     assert unanswered("Are you going to the search?", ["Grace is holding a search for her dog."], places) is None
+    assert unanswered("Are you going to the office party next week?", ["I work at the office."], places) == NOT_HEARD
+    assert unanswered("Are you going to the office party?", ["We're having a party at the office."], places) is None
     # Going to a place, the asker's own gathering, or doing something: no gathering it has not heard of.
     for line in ("Are you going to the store?", "Are you going to the park later?", "Are you going to the doctor?"):
         assert going_to(line) and unanswered(line, [], places) is None, line
