@@ -23,6 +23,7 @@ import re
 
 from agent_server.answering import GATHERINGS, asks_if_going, points_back
 from agent_server.clock import MONTHS, SECONDS_PER_DAY, TIME_WORDS, calendar_day, calendar_time, day_of
+from agent_server.identity import and_list
 from agent_server.mind import HeardEvent, Mind, Step
 from agent_server.planning import Planner
 from agent_server.prompts import invitation
@@ -72,6 +73,16 @@ def _words_of(text: str) -> set[str]:
     """The words of four letters or more of `text`, in lower case: what a gathering is
     called by ("valentine's", "party")."""
     return set(re.findall(r"[a-z']{4,}", text.lower()))
+
+
+def _held(mind: Mind, now: int) -> list[HeardEvent]:
+    """The gatherings to come that `mind` holds."""
+    return [e for e in mind.state.heard_events if e.teller == mind.name and e.end > now]
+
+
+def _owners(text: str) -> set[str]:
+    """The names `text` says something is of ("Sam's party" -> Sam)."""
+    return set(re.findall(r"\b((?-i:[A-Z])\w+)'s\b", text))
 
 
 def asks_to_come(text: str) -> bool:
@@ -197,9 +208,9 @@ class Invitations:
         party with "I don't have the ability to visit your party" or an assistant's
         excuses, though it invites other agents (topics.py)."""
         if not asks_to_come(asked) or any(name not in mind.name.split()
-                                          for name in re.findall(r"\b((?-i:[A-Z])\w+)'s\b", asked)):
+                                          for name in _owners(asked)):
             return None  # not asking to come, or to someone else's ("Sam's party")
-        held = [e for e in mind.state.heard_events if e.teller == mind.name and e.end > now]
+        held = _held(mind, now)
         words = _words_of(asked)
         named = [e for e in held if words & _words_of(e.what)]
         if (to := _COME_TO.search(asked)) and to[1].lower() not in _ANY_GATHERING and not named:
@@ -207,7 +218,7 @@ class Invitations:
         event = min(named or held, key=lambda e: e.start, default=None)
         if event is None:
             return None
-        place = self._scenario.town.sector_of(event.place_id).name
+        place = self._place_of(event)
         return f"Yes, do come! I'm holding {event.what} at {place}, {mind.clock(event.start)}."
 
     def going(self, mind: Mind, asked: str, now: int, before: str = "") -> str | None:
@@ -224,20 +235,20 @@ class Invitations:
             # Asked whether it holds something ("I heard you're organising something in
             # the park?"): of a gathering it holds, it does. "Having something" is not
             # holding it ("Are you having anything to drink?").
-            held = [e for e in mind.state.heard_events if e.teller == mind.name and e.end > now]
+            held = _held(mind, now)
             words = _words_of(asked[holding.end():])
             vague = set() if holding[1].lower() == "having" else {"something", "anything"}
             event = min((e for e in held if words & (_words_of(e.what) | GATHERINGS | vague)),
                         key=lambda e: e.start, default=None)
             if event is not None:
-                place = self._scenario.town.sector_of(event.place_id).name
+                place = self._place_of(event)
                 return f"Yes, I'm holding {event.what} at {place}, {mind.clock(event.start)}."
         if not asks_if_going(asked, named=False):
             return None
         event = self._asked_of(mind, asked, now, before)
         if event is None:
             return None
-        place, when = self._scenario.town.sector_of(event.place_id).name, mind.clock(event.start)
+        place, when = self._place_of(event), mind.clock(event.start)
         if event.teller == mind.name:
             return f"Of course, I'm holding it: {event.what} at {place}, {when}."
         if event.going:
@@ -256,7 +267,7 @@ class Invitations:
             return None
         if not event.told:
             return f"I haven't asked anyone yet, but I hope the whole town comes to {event.what}!"
-        return f"So far I've invited {_listed(event.told)}, and I hope more will come."
+        return f"So far I've invited {and_list(event.told)}, and I hope more will come."
 
     def _asked_of(self, mind: Mind, asked: str, now: int, before: str, held_only: bool = False) -> HeardEvent | None:
         """The gathering to come that `asked` speaks of, of those `mind` knows (holds, if
@@ -267,23 +278,27 @@ class Invitations:
         known = [e for e in mind.state.heard_events if e.end > now and (e.teller == mind.name or not held_only)]
         if not known:
             return None
-        owners = set(re.findall(r"\b((?-i:[A-Z])\w+)'s\b", asked))
+        owners = _owners(asked)
         known = [e for e in known if all(o in e.teller.split() or o.lower() in _words_of(e.what) for o in owners)]
         words = _words_of(asked)
         named = [e for e in known if words & _words_of(e.what)]
         if not named and points_back(asked, (mind.name,)) and before:
             lowered = before.lower()
             named = [e for e in known if _words_of(before) & _words_of(e.what)
-                     or self._scenario.town.sector_of(e.place_id).name.lower() in lowered]
+                     or self._place_of(e).lower() in lowered]
         if not named and held_only and not words & GATHERINGS and not owners:
             named = known
         return min(named, key=lambda e: e.start, default=None)
+
+    def _place_of(self, event: HeardEvent) -> str:
+        """The name of the building or area `event` is at ("Hobbs Cafe")."""
+        return self._scenario.town.sector_of(event.place_id).name
 
     def _mentions(self, text: str, event: HeardEvent) -> bool:
         """Whether `text` speaks of `event`: its place's name, a word of what it is, or a time."""
         lowered = text.lower()
         words = _words_of(event.what)
-        place = self._scenario.town.sector_of(event.place_id).name.lower()
+        place = self._place_of(event).lower()
         return place in lowered or any(re.search(rf"\b{re.escape(w)}", lowered) for w in words) \
             or bool(TIME_WORDS.search(text))
 
@@ -331,11 +346,6 @@ class Invitations:
         else:
             hour, minute = int(m.group(4)), int(m.group(5))
         return hour * 3600 + minute * 60 if hour < 24 and minute < 60 else None
-
-
-def _listed(names: list[str]) -> str:
-    """"Mei Lin", "Mei Lin and Rajiv Patel", "Mei Lin, Rajiv Patel and Abigail Chen"."""
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _hour_label(hour: int) -> str:
