@@ -308,7 +308,7 @@ def going_to(question: str) -> str | None:
     own ("Will you come to my wedding?", an invitation), or what they will do ("Are you
     going to buy paint?": no thing follows)."""
     found = _IF_GOING.search(question) if is_question(question) else None
-    if found is None or of_asker(question):
+    if found is None or speaks_of_self(question):
         return None
     thing = _A_THING.match(question, found.end())
     if thing is not None:
@@ -563,9 +563,20 @@ _OURS = re.compile(r"\b(?:[Ww]e|[Uu]s|[Oo]ur|[Oo]urs|[Ww]e're|[Ww]e've)\b")
 
 
 def of_asker(question: str) -> bool:
-    """Whether `question` asks about the one asking it (they speak of themselves in it):
-    then only what they told can answer it, and else nothing they told."""
-    return bool(FIRST_PERSON.search(_FRAMES.sub("", question)))
+    """Whether `question` asks about the one asking it (they speak of themselves in what
+    it asks, its sentences that ask): then only what they told can answer it, and else
+    nothing they told. What they say of themselves before they ask is no part of it ("My
+    fence is falling apart. Do you sell anything that could help?" asks what the agent
+    sells; read as asking of the asker, nothing the agent knew could answer it)."""
+    asking = " ".join(s for s in sentences(question) if is_question(s)) or question
+    return speaks_of_self(asking)
+
+
+def speaks_of_self(line: str) -> bool:
+    """Whether the one saying `line` speaks of themselves anywhere in it, a frame aside
+    ("I'm having a party on Friday. Are you coming?": whether the one asked comes to the
+    asker's own)."""
+    return bool(FIRST_PERSON.search(_FRAMES.sub("", line)))
 
 
 def told_back(sentence: str) -> str:

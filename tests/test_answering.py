@@ -196,6 +196,11 @@ async def test_a_question_about_the_asker_is_answered_by_what_they_told_and_no_o
     for question in ("I heard a noise last night, did you?", "I think you told me my cat is grey?",
                      "Did I tell you what I heard?"):
         assert of_asker(question), question
+    # What the asker says of themselves before asking is no part of what they ask.
+    assert not of_asker("My fence is falling apart. Do you sell anything that could help?")
+    assert of_asker("I'm a carpenter. Do you remember what I do?")
+    assert asks_if_known("I lost my dog. Did you hear anything about it?")
+    assert await find("My roof leaks. What do you do for a living?") in (known[0], known[2])
     assert await find("Do you remember what I do for a living?") in known[1:]
     assert await find("What do you do for a living?") in (known[0], known[2])
     assert await find("Can I ask what you do for a living?") in (known[0], known[2])
@@ -460,7 +465,8 @@ def test_a_question_whether_one_goes_to_a_gathering_is_told_apart():
     for line in ("Are you going to the store?", "Are you going to the park later?", "Are you going to the doctor?"):
         assert going_to(line) and unanswered(line, [], places) is None, line
     for line in ("Are you going to buy paint?", "Are you going to show me the way?", "Are you going home?",
-                 "Are you going to play a game with me?", "Will you come to my wedding?"):
+                 "Are you going to play a game with me?", "Will you come to my wedding?",
+                 "I'm having a party on Friday. Are you coming?"):
         assert going_to(line) is None and unanswered(line, [], places) is None, line
     # Named nothing: the gathering spoken of before, if any (Invitations.going).
     assert going_to("Are you going?") == going_to("Will you be there?") == ""
