@@ -254,8 +254,11 @@ _GOODBYE = re.compile(r"^(?:(?:ok(?:ay)?|well|alright|right|anyway|thanks?(?: yo
 def says_goodbye(text: str) -> bool:
     """Whether the player's line takes leave of the agent: it is answered with a
     farewell (the default model answered "Bye, Isabella!" with "I'm afraid of you." and
-    "Thanks, see you later!" with "I'm sorry for your loss.")."""
-    return "?" not in text and len(text.split()) <= 10 and bool(_GOODBYE.match(text.strip()))
+    "Thanks, see you later!" with "I'm sorry for your loss."). The leave may be taken
+    after something else is said ("Good to see you, bye!", "Great chat. Take care!"): a
+    part of the line between commas or stops that takes it counts."""
+    return "?" not in text and len(text.split()) <= 10 and any(
+        _GOODBYE.match(part.strip()) for part in re.split(r"[,;.!]+", text) if part.strip())
 
 
 def asks_if_machine(text: str) -> bool:
