@@ -366,6 +366,8 @@ def in_first_person(text: str, name: str, pronoun: str = "", people: tuple[str, 
             # whose "she" is not known).
             cut = min([o for o in others if o >= at], default=len(sentence)) if not any(o < at for o in others) else at
             sentence = sentence[:at] + _own_pronouns(sentence[at:cut], pronoun) + sentence[cut:]
+        if pronoun and (rest is not None or objects):
+            sentence = _bound_to_self(sentence, pronoun, [n for n in people if n != name])
         # The agent and its partner are "we" after: "with my wife Mei, a college
         # professor, and their son Eddy" is "our son".
         sentence = _OUR_CHILD.sub(r"\1our", sentence)
@@ -374,6 +376,31 @@ def in_first_person(text: str, name: str, pronoun: str = "", people: tuple[str, 
         else:
             out.append(sentence)
     return " ".join(out)
+
+
+def _bound_to_self(sentence: str, pronoun: str, others: list[str]) -> str:
+    """`sentence`, about the agent, with its object pronoun ("him", "her" not before a
+    noun) made "me" where one other person is named before it in the sentence and is the
+    subject of the clause it is in: that person it cannot be (they would be "himself"),
+    and the agent is the only other one spoken of ("I am Eddy Lin's father; I wish Eddy
+    would talk to him more about his music": "talk to me"; "his music" stays Eddy's)."""
+    # "her" before a noun is a possessive ("her work"); "him" is always an object.
+    objective = r"\bhim\b" if pronoun == "he" else rf"\bher\b(?!\s+(?!(?:{_NOT_OWNED})\b)[a-z])"
+    out, at = [], 0
+    for m in re.finditer(objective, sentence):
+        before = sentence[:m.start()]
+        named = {person for person in others for w in {person, person.split()[0]}
+                 if re.search(rf"\b{re.escape(w)}\b", before)}
+        if len(named) != 1:
+            continue
+        person = named.pop()
+        last = max(x.end() for w in {person, person.split()[0]} for x in re.finditer(rf"\b{re.escape(w)}\b", before))
+        # Their name, then a verb of their own ("Eddy would talk to"), and nothing that
+        # ends the clause before the pronoun.
+        if re.match(r"\s+(?!(?:and|or|but|who|whom|whose|which|that)\b)[a-z]+\b[^,.;:!?]*$", before[last:]):
+            out.append(sentence[at:m.start()] + "me")
+            at = m.end()
+    return "".join(out) + sentence[at:]
 
 
 # "with my wife Mei, a college professor, and their son": the couple's "their", in the

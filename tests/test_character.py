@@ -115,7 +115,13 @@ async def test_every_prompt_an_agent_speaks_or_decides_from_carries_its_identity
     # Told something of itself: its pronoun after is its own, where nobody else is named
     # before it (whose "she" is not known after "Priya Sharma told ...").
     ("Head office told Ann Lee that she can give one raise on her team, and Sam Moore agreed with her.",
-     "Ann Lee", "she", "Head office told me that I can give one raise on my team, and Sam Moore agreed with her."),
+     "Ann Lee", "she", "Head office told me that I can give one raise on my team, and Sam Moore agreed with me."),
+    # The agent as the object of another's clause: not them (they would be "himself").
+    ("Ann Lee is Tom Moreno's mother; she wishes Tom would call her about his work.", "Ann Lee", "she",
+     "I am Tom Moreno's mother; I wish Tom would call me about his work."),
+    ("Tom Moreno met Sam Moore and gave him a hammer.", "Tom Moreno", "he", "I met Sam Moore and gave him a hammer."),
+    ("Ann Lee asked Sam Moore, and Dana Whitfield thanked her.", "Ann Lee", "she",
+     "I asked Sam Moore, and Dana Whitfield thanked her."),
     ("Priya Sharma told Ann Lee that she wants a raise.", "Ann Lee", "she",
      "Priya Sharma told me that she wants a raise."),
 ])
