@@ -56,11 +56,12 @@ _ASKS_TO_COME = re.compile(r"\b(?:(?:can|could|may|might) (?:I|we) (?:come|join|
 _COME_TO = re.compile(r"\b(?:come|join|attend|invited|welcome|be there)\b.*?\b(?:to|at|for|on)\s+"
                       r"(?:(?:your|yours|the|a|an)\s+)?([\w']+)", re.IGNORECASE)
 # Asking who is invited to or coming to a gathering ("Who else is coming?", "Who's going to
-# be there?", "Who did you invite?"); not who is going to do something ("Who is going to win?").
+# be there?", "Who's coming to help?", "Who did you invite?"); not who is going to do
+# something ("Who is going to win?").
 _WHO_COMES = re.compile(r"\bwho(?:'s|\s+is|\s+are|\s+will|\s+else)?(?:\s+else)?(?:\s+(?:is|will|be|'s))?\s+"
                         r"(?:invited|attending|be\s+there|(?:going|coming)(?=\s*(?:[?.!,]|$|\s+(?:to\s+(?:it|the|your|"
-                        r"be\s+there)|there)\b)))|\bwho\s+(?:did|have|will)\s+you\s+(?:invite|invited|ask|asked)\b",
-                        re.IGNORECASE)
+                        r"be\s+there)|there)\b))|coming(?=\s+to\s+[a-z]+\b))|"
+                        r"\bwho\s+(?:did|have|will)\s+you\s+(?:invite|invited|ask|asked)\b", re.IGNORECASE)
 # Asking whether one holds something ("Are you throwing a party?", "I heard you're
 # organising something in the park?").
 _HOLDING = re.compile(r"\b(?:(?:are|were|will)\s+you\s+(?:still\s+|really\s+|also\s+)?(?:be\s+)?|you(?:'re|\s+are)\s+)"
