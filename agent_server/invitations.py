@@ -82,8 +82,10 @@ def _held(mind: Mind, now: int) -> list[HeardEvent]:
 
 
 def _owners(text: str) -> set[str]:
-    """The names `text` says something is of ("Sam's party" -> Sam)."""
-    return set(re.findall(r"\b((?-i:[A-Z])\w+)'s\b", text))
+    """The names `text` says something is of ("Sam's party" -> Sam); not a word with "is"
+    or "has" ("Who's coming?", "That's Sam's")."""
+    return set(re.findall(r"\b(?!(?:Who|What|Where|When|Why|How|It|That|There|Here|He|She|This|Let|Everyone|Nobody)'s)"
+                          r"((?-i:[A-Z])\w+)'s\b", text))
 
 
 def asks_to_come(text: str) -> bool:
