@@ -33,7 +33,8 @@ speaker's ("I'm a carpenter, and I've just moved here ...") as each clause, for 
 question each answers. Its own earlier lines are not evidence (what it said may have
 been wrong), nor labels and plan lists ("My plan for day 1: ...", "At 07:00 ... will
 ...; then ..."), nor questions, nor what speaks neither as the agent nor to the asker
-(it would not be said); nor a statement it has already said in this conversation.
+(it would not be said); nor a statement it has already said in this conversation,
+unless the same question is asked again (answered_before: then "As I said, ...").
 
 Backends that cannot read probabilities (a remote server) never answer this way.
 """
@@ -491,13 +492,38 @@ def said_again(question: str, line: str, people: Iterable[str] = (), names: Iter
         return None
     for sentence in sentences(line.removeprefix(AS_I_SAID)):
         if holds(sentence):
-            framed = _FRAMED.match(sentence)
-            said = _AFFIRMED.sub("", framed[1] if framed else sentence)
-            first = re.split(r"[\s,']", said, maxsplit=1)[0]
-            if first != "I" and first not in set(names) | {w for p in people for w in p.split()}:
-                said = said[0].lower() + said[1:]
-            return AS_I_SAID + said
+            return as_said(sentence, people, names)
     return None
+
+
+def as_said(sentence: str, people: Iterable[str] = (), names: Iterable[str] = ()) -> str:
+    """`sentence`, which the agent said before, said again: "As I said, ..." before it,
+    without its frame ("As for my plans, ") or the "Yes, " that answered the line before;
+    it goes on in lower case unless it opens with "I" or a name (of `people`, or one of
+    `names`, the words of its world's names)."""
+    sentence = sentence.removeprefix(AS_I_SAID)
+    framed = _FRAMED.match(sentence)
+    said = _AFFIRMED.sub("", framed[1] if framed else sentence)
+    first = re.split(r"[\s,']", said, maxsplit=1)[0]
+    if first != "I" and first not in set(names) | {w for p in people for w in p.split()}:
+        said = said[0].lower() + said[1:]
+    return AS_I_SAID + said
+
+
+def answered_before(question: str, lines: Iterable[tuple[bool, str]]) -> list[str]:
+    """What the agent answered when the same question was asked before in the
+    conversation (`lines`: whether the player said it, and what was said, in order): the
+    same words, whatever their case and stops ("What does your son study?" again on a
+    second visit). Such an answer may be given again (answering leaves out what the agent
+    said in the conversation, so asked again, the agent found nothing and the model
+    wrote of a son "with an amazing talent for playing guitar")."""
+    asked = _words(question.lower())
+    out, after = [], False
+    for by_player, text in lines:
+        if not by_player and after:
+            out.append(text)
+        after = by_player and is_question(text) and _words(text.lower()) == asked
+    return out
 
 
 def asks_who(question: str) -> bool:

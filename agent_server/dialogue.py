@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 
 from agent_server import character
 from agent_server.assistant_speech import AssistantSpeech
-from agent_server.answering import (FIRST_PERSON, NOT_KNOWING, QUOTED, Answering, as_sentence, asks_the_time,
-                                    asks_the_way, is_question, naming, no_such_kin, own_statements, points_back,
-                                    said_again, sentences, statements, told_back, unanswered)
+from agent_server.answering import (FIRST_PERSON, NOT_KNOWING, QUOTED, Answer, Answering, answered_before, as_said,
+                                    as_sentence, asks_the_time, asks_the_way, is_question, naming, no_such_kin,
+                                    own_statements, points_back, said_again, sentences, statements, told_back,
+                                    unanswered)
 from agent_server.clock import spoken_time
 from agent_server.identity import Identity, with_article
 from agent_server.invitations import Invitations
@@ -430,9 +431,14 @@ class Dialogue:
                 # A question pointing back ("When is it?") is read with the player's line
                 # before, which it may point to ("I heard you're throwing a party.").
                 before = told[-1] if told and points_back(text, (mind.name, player)) else ""
-                answer = await self.answering.find(mind, text, knows, priority=Priority.PLAYER,
-                                                   purpose="player_chat", asker=player, unsaid=said, context=before)
+                # Asked again what it was asked before, it may say again what it knew then.
+                again = answered_before(text, [(sid == PLAYER_ID, t) for sid, _, t in conversation.lines])
+                answer = await self.answering.find(mind, text, knows, priority=Priority.PLAYER, purpose="player_chat",
+                                                   asker=player, unsaid=[s for s in said if s not in again],
+                                                   context=before)
                 timing["reading_s"] = time.perf_counter() - reading
+                if answer is not None and answer.text in again:
+                    answer = Answer(as_said(answer.text, mind.identity.people, self.town_names), answer.nats)
                 if (answer is not None and character.speaks_in_person(answer.text, player)
                         and not character.breaks_character(answer.text, known, text, name=mind.name, listener=player,
                                                            pushed=tuple(told))):

@@ -13,7 +13,8 @@ from types import SimpleNamespace
 import grpc
 import pytest
 
-from agent_server.answering import (ANSWERS_NATS, NOT_HEARD, NOT_KNOWING, Answering, asks_about_world, asks_if_going,
+from agent_server.answering import (ANSWERS_NATS, NOT_HEARD, NOT_KNOWING, Answering, answered_before, as_said,
+                                    asks_about_world, asks_if_going,
                                     asks_if_known, going_to,
                                     asks_who, clauses, named, names_someone, naming, of_asker, own_statements,
                                     no_such_kin, points_back, said_again, statements, told_back,
@@ -319,6 +320,21 @@ async def test_a_statement_once_said_is_not_said_again_in_the_conversation(scrip
     scripted_model.says = "I run the cafe, as I said."
     scripted_model.answers = [first]  # only what was said already would answer
     assert await _chat(scripted_server, "Sorry, what do you do?") == "I run the cafe, as I said."
+    # Asked the same question again, it says again what it knew (the model writes nothing).
+    asked = len(scripted_model.history)
+    assert await _chat(scripted_server, "What do you do?") == as_said(first)
+    assert not [r for r in scripted_model.history[asked:] if r.grounded]
+
+
+def test_answered_before_finds_what_the_agent_said_to_the_same_question():
+    lines = [(True, "What does your son study?"), (False, "Eddy studies music."), (True, "Nice!"), (False, "Thanks."),
+             (True, "what does your son study?"), (False, "As I said, Eddy studies music.")]
+    assert answered_before("What does your son study?", lines) == ["Eddy studies music.",
+                                                                   "As I said, Eddy studies music."]
+    assert answered_before("What does your daughter study?", lines) == []
+    assert as_said("As for my plans, I'm running for mayor.") == "As I said, I'm running for mayor."
+    assert as_said("Yes, the party starts at 5 pm.") == "As I said, the party starts at 5 pm."
+    assert as_said("Hobbs Cafe opens at 8 am.", names=["Hobbs", "Cafe"]) == "As I said, Hobbs Cafe opens at 8 am."
 
 
 def test_a_follow_up_on_what_the_agent_just_said_is_answered_by_saying_it_again():
