@@ -47,7 +47,7 @@ import logging
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -718,7 +718,8 @@ class Answering:
         return np.stack([self._vectors[t] for t in texts])
 
     async def find(self, mind: Mind, question: str, known: list[str], *, priority: Priority, purpose: str,
-                   asker: str = "", unsaid: Iterable[str] = (), context: str = "") -> Answer | None:
+                   asker: str = "", unsaid: Iterable[str] = (), context: str = "",
+                   said_before: Mapping[str, float] | None = None) -> Answer | None:
         """The statement of `known` that answers `question` (from `asker`) best, if the
         mean of the model's two readings of it reaches ANSWERS_NATS; None else. A
         statement that answers holds every name and number the question holds but the
@@ -730,13 +731,19 @@ class Answering:
         asker's job; 'You told me, "Lily has a cough."' may answer "Is Lily ill?").
         A question asking who is answered only by a statement naming someone (asks_who).
         `unsaid`: statements not to give again (its lines so far in this conversation).
+        `said_before`: statements said already as answers, with how well they answered
+        (nats): each may be given again where it answers this question at least as well
+        as the one it was said for (the opening hour, said to "When is the big sale?",
+        again to "When do you open in the morning?"), not to a question it answers worse
+        (lest one statement answer every question).
         `context`: what the question follows on from (the asker's line before, for a
         question pointing back to it: "I heard you're throwing a party." then "When is
         it?"), read with the question for which statements are closest and which answers;
         who and what the question asks of is the question's own."""
         if not is_question(question) or not self.reads(purpose):
             return None
-        again = {" ".join(s.split()).lower() for s in unsaid}
+        said_before = said_before or {}
+        again = {" ".join(s.split()).lower() for s in unsaid if s not in said_before}
         needed = named(question) - set(mind.name.split()) - set(asker.split())
         about_asker = of_asker(question)
         of_people = asks_who(question)
@@ -776,6 +783,8 @@ class Answering:
         for statement, (score,) in zip(candidates, after):
             asked[statement] = score - base
             nats = (asked[statement] + answering[statement]) / 2
+            if nats < said_before.get(statement, -np.inf):
+                continue  # said already, to a question it answered better
             if best is None or nats > best.nats:
                 best = Answer(statement, nats)
         if log.isEnabledFor(logging.DEBUG):

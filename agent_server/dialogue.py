@@ -14,6 +14,7 @@ import contextlib
 import functools
 import itertools
 import logging
+import math
 import re
 import sqlite3
 import time
@@ -70,6 +71,9 @@ class Conversation:
     preamble: list[dict[str, str]] = field(default_factory=list)
     exchanges: list[list[dict[str, str]]] = field(default_factory=list)
     recalled: set[str] = field(default_factory=set)
+    # With the player: the statements it answered with from what it knows, and how well
+    # each answered (answering.Answering.find's said_before); not kept in a save.
+    answered: dict[str, float] = field(default_factory=dict)
     # A PrepareChat in progress (the player's line, when it comes, hastens it and
     # starts from what it evaluated).
     preparing: WorkAhead | None = None
@@ -431,18 +435,21 @@ class Dialogue:
                 # A question pointing back ("When is it?") is read with the player's line
                 # before, which it may point to ("I heard you're throwing a party.").
                 before = told[-1] if told and points_back(text, (mind.name, player)) else ""
-                # Asked again what it was asked before, it may say again what it knew then.
-                again = answered_before(text, [(sid == PLAYER_ID, t) for sid, _, t in conversation.lines])
+                # What it answered with before it may say again where it answers this
+                # question as well; asked the same question again, whatever it knew then.
+                again = dict(conversation.answered) | dict.fromkeys(
+                    answered_before(text, [(sid == PLAYER_ID, t) for sid, _, t in conversation.lines]), -math.inf)
                 answer = await self.answering.find(mind, text, knows, priority=Priority.PLAYER, purpose="player_chat",
-                                                   asker=player, unsaid=[s for s in said if s not in again],
-                                                   context=before)
+                                                   asker=player, unsaid=said, context=before, said_before=again)
                 timing["reading_s"] = time.perf_counter() - reading
-                if answer is not None and answer.text in again:
-                    answer = Answer(as_said(answer.text, mind.identity.people, self.town_names), answer.nats)
+                statement = answer.text if answer is not None else ""
+                if statement in again or statement in said:
+                    answer = Answer(as_said(statement, mind.identity.people, self.town_names), answer.nats)
                 if (answer is not None and character.speaks_in_person(answer.text, player)
                         and not character.breaks_character(answer.text, known, text, name=mind.name, listener=player,
                                                            pushed=tuple(told))):
                     timing["how"] = "known"
+                    conversation.answered[statement] = max(answer.nats, conversation.answered.get(statement, -math.inf))
                     yield show(answer.text)
                 elif answer is None and (unknown := unanswered(text, self._known_of(mind, knows), self._place_names)) \
                         and self.answering.reads("player_chat"):

@@ -314,16 +314,20 @@ async def test_what_was_told_in_the_conversation_answers_a_question_about_it(scr
     assert answer == "You told me your grey cat ran off this morning."
 
 
-async def test_a_statement_once_said_is_not_said_again_in_the_conversation(scripted_server, scripted_model):
+async def test_a_statement_once_said_is_said_again_only_where_it_answers_as_well(scripted_server, scripted_model):
     scripted_model.answers = ["owner of Hobbs Cafe"]
     first = await _chat(scripted_server, "What do you do?")
     scripted_model.says = "I run the cafe, as I said."
     scripted_model.answers = [first]  # only what was said already would answer
+    scripted_model.likely = ANSWERS_NATS + 2  # enough to answer, but less than it answered the first
     assert await _chat(scripted_server, "Sorry, what do you do?") == "I run the cafe, as I said."
-    # Asked the same question again, it says again what it knew (the model writes nothing).
+    # A question it answers as well as the first (the same, asked again) gets it again,
+    # without the model.
     asked = len(scripted_model.history)
     assert await _chat(scripted_server, "What do you do?") == as_said(first)
     assert not [r for r in scripted_model.history[asked:] if r.grounded]
+    scripted_model.likely = ANSWERS_NATS + 4  # better than before
+    assert await _chat(scripted_server, "What is it you do all day?") == as_said(first)
 
 
 def test_answered_before_finds_what_the_agent_said_to_the_same_question():
