@@ -732,10 +732,11 @@ class Answering:
         A question asking who is answered only by a statement naming someone (asks_who).
         `unsaid`: statements not to give again (its lines so far in this conversation).
         `said_before`: statements said already as answers, with how well they answered
-        (nats): each may be given again where it answers this question at least as well
-        as the one it was said for (the opening hour, said to "When is the big sale?",
-        again to "When do you open in the morning?"), not to a question it answers worse
-        (lest one statement answer every question).
+        (nats; -inf for one that may be said again as any other, to the same question
+        asked again): each may be given again where nothing unsaid answers and it answers
+        this question at least as well as the one it was said for (the opening hour, said
+        to "When is the big sale?", again to "When do you open in the morning?"), not to
+        a question it answers worse (lest one statement answer every question).
         `context`: what the question follows on from (the asker's line before, for a
         question pointing back to it: "I heard you're throwing a party." then "When is
         it?"), read with the question for which statements are closest and which answers;
@@ -779,14 +780,21 @@ class Answering:
         after = await self._scheduler.score_many([(evidence.probe(s), option) for s in candidates], priority,
                                                  purpose)
         best: Answer | None = None
+        # A statement said already (to another question) answers only where nothing
+        # unsaid does: one says something new to a new question where one can.
+        said_best: Answer | None = None
         asked: dict[str, float] = {}
         for statement, (score,) in zip(candidates, after):
             asked[statement] = score - base
             nats = (asked[statement] + answering[statement]) / 2
-            if nats < said_before.get(statement, -np.inf):
-                continue  # said already, to a question it answered better
-            if best is None or nats > best.nats:
+            bar = said_before.get(statement, -np.inf)
+            if bar > -np.inf:
+                if nats >= bar and (said_best is None or nats > said_best.nats):
+                    said_best = Answer(statement, nats)
+            elif best is None or nats > best.nats:
                 best = Answer(statement, nats)
+        if said_best is not None and (best is None or best.nats < ANSWERS_NATS):
+            best = said_best
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s: %r is answered best by %r (%.1f nats; read in %.0f ms); pool (answering) %s; "
                       "read (asking) %s", mind.name, read, best and best.text, best.nats if best else 0.0,

@@ -435,8 +435,9 @@ class Dialogue:
                 # A question pointing back ("When is it?") is read with the player's line
                 # before, which it may point to ("I heard you're throwing a party.").
                 before = told[-1] if told and points_back(text, (mind.name, player)) else ""
-                # What it answered with before it may say again where it answers this
-                # question as well; asked the same question again, whatever it knew then.
+                # What it answered with before it may say again where nothing new answers
+                # and it answers this question as well; asked the same question again,
+                # what it knew then, as anything it knows.
                 again = dict(conversation.answered) | dict.fromkeys(
                     answered_before(text, [(sid == PLAYER_ID, t) for sid, _, t in conversation.lines]), -math.inf)
                 answer = await self.answering.find(mind, text, knows, priority=Priority.PLAYER, purpose="player_chat",

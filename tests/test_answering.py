@@ -328,6 +328,10 @@ async def test_a_statement_once_said_is_said_again_only_where_it_answers_as_well
     assert not [r for r in scripted_model.history[asked:] if r.grounded]
     scripted_model.likely = ANSWERS_NATS + 4  # better than before
     assert await _chat(scripted_server, "What is it you do all day?") == as_said(first)
+    # ... where nothing it has not said answers as well.
+    scripted_model.answers = [first, "bake pastries"]
+    new = await _chat(scripted_server, "What is it you do in the mornings?")
+    assert "pastries" in new and not new.startswith("As I said")
 
 
 def test_answered_before_finds_what_the_agent_said_to_the_same_question():
