@@ -17,12 +17,13 @@ ANSWERS_NATS answers; below that (a line pushing the character out of its role, 
 question about what it was never told, most reactions and opinions) the model answers
 in its own words. Two pieces of scoring work on scoring's own context (the player's kept
 prompt stays warm), each one request to the scheduler: the POOL closest statements,
-and the OWN_POOL closest of its identity's, as answers to the question and, those not
+the OWN_POOL closest of its identity's and of those it said already to another
+question in the conversation, as answers to the question and, those not
 read before, as answers to nothing asked (kept), with the question after a statement
 that says nothing; then the question after each candidate: the closest, the likeliest
-as its answer, and the closest of its identity's added (a plain fact of itself, "I'm the
-owner of Hobbs Cafe.", is likely as the answer to anything, "Tell me something."
-included, so that reading finds it last).
+as its answer (and the likeliest of those said already), and the closest of its
+identity's added (a plain fact of itself, "I'm the owner of Hobbs Cafe.", is likely as
+the answer to anything, "Tell me something." included, so that reading finds it last).
 
 What an agent knows, as statements it could say: its identity block's sentences, the
 memories recalled for the question (what it saw someone doing, as "I saw ..."; a line
@@ -758,10 +759,15 @@ class Answering:
         started = time.perf_counter()
         read = unaddressed(" ".join(f"{context} {question}".split()), mind.name)
         vectors = await self._embedded([read, *known])
-        closest = [known[i] for i in np.argsort(-(vectors[1:] @ vectors[0]))]
+        ranked = [known[i] for i in np.argsort(-(vectors[1:] @ vectors[0]))]
+        # Statements said already to another question (the OWN_POOL closest) are weighed
+        # beside the pool, not in its places: they answer only where nothing unsaid does.
+        held = {s for s, bar in said_before.items() if bar > -np.inf}
+        closest = [s for s in ranked if s not in held]
+        said = [s for s in ranked if s in held][:OWN_POOL]
         own = set(own_statements(mind))
         added = [s for s in closest[POOL:] if s in own][:OWN_POOL]
-        pool = closest[:POOL] + added
+        pool = closest[:POOL] + added + said
         option = [evidence.asked(read)]
         # One piece of work: the pool as the question's answer, against as the answer to
         # a request asking nothing (those not kept yet), and the question after nothing.
@@ -774,9 +780,10 @@ class Answering:
         keys = [(reader, s) for s in pool]
         answering = {s: a - self._unasked[k] for s, a, k in zip(pool, as_answer, keys)}
         _keep_recent(self._unasked, keys, self._cache)
-        likeliest = sorted(pool, key=lambda s: -answering[s])[:CANDIDATES]
+        likeliest = sorted(closest[:POOL] + added, key=lambda s: -answering[s])[:CANDIDATES]
+        likeliest += sorted(said, key=lambda s: -answering[s])[:CANDIDATES]
         # Then the question after each candidate, in one piece of work.
-        candidates = list(dict.fromkeys(pool[:CANDIDATES] + likeliest + added[:CANDIDATES]))
+        candidates = list(dict.fromkeys(closest[:CANDIDATES] + likeliest + added[:CANDIDATES]))
         after = await self._scheduler.score_many([(evidence.probe(s), option) for s in candidates], priority,
                                                  purpose)
         best: Answer | None = None
