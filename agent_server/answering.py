@@ -794,9 +794,8 @@ class Answering:
         for statement, (score,) in zip(candidates, after):
             asked[statement] = score - base
             nats = (asked[statement] + answering[statement]) / 2
-            bar = said_before.get(statement, -np.inf)
-            if bar > -np.inf:
-                if nats >= bar and (said_best is None or nats > said_best.nats):
+            if statement in held:
+                if nats >= said_before[statement] and (said_best is None or nats > said_best.nats):
                     said_best = Answer(statement, nats)
             elif best is None or nats > best.nats:
                 best = Answer(statement, nats)

@@ -444,7 +444,7 @@ class Dialogue:
                                                    asker=player, unsaid=said, context=before, said_before=again)
                 timing["reading_s"] = time.perf_counter() - reading
                 statement = answer.text if answer is not None else ""
-                if answer is not None and (statement in again or statement in said):
+                if answer is not None and statement in again:
                     answer = Answer(as_said(statement, mind.identity.people, self.town_names), answer.nats)
                 if (answer is not None and character.speaks_in_person(answer.text, player)
                         and not character.breaks_character(answer.text, known, text, name=mind.name, listener=player,
