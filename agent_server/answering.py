@@ -76,6 +76,12 @@ log = logging.getLogger(__name__)
 # answer found "I am planning a Valentine's Day party ..." for "Are you planning
 # anything special soon?" over "I wake up around 6 am and bake pastries ...".
 ANSWERS_NATS = 4.5
+# A statement the agent said already in the conversation answers again where nothing
+# unsaid answers and it answers at least as well as when it was said, or reaches this
+# (e^9: answering beyond doubt): "I got a raise last year after asking Dana Whitfield
+# twice.", said at 17.8 nats to "Did Dana ever give you a raise?", still answers
+# "Someone told me you got a raise last year, is that right?" at 14.5.
+AGAIN_NATS = 2 * ANSWERS_NATS
 # The statements closest to the question by the embedder that are read as its answer
 # (their cost grows with their tokens, a few tens of milliseconds each with the
 # default model), and of them the CANDIDATES closest and the CANDIDATES likeliest
@@ -83,6 +89,12 @@ ANSWERS_NATS = 4.5
 # did as well on the captured questions within one answer.
 POOL = 4
 CANDIDATES = 1
+# Of the statements not said yet, the LIKELIEST likeliest are weighed both ways: the
+# likeliest as the answer may be read worse the other way than the next ("Jane Moreno
+# and I have been married for twenty-five years." 6.3 then 2.0 for "Who do you live
+# with?", where "... and live in the Moreno Family House" was next at 3.4 and never
+# read the other way; Sam's like sentence read 1.1 then 8.5).
+LIKELIEST = 2
 # Beside them, the OWN_POOL closest of the agent's identity sentences: what it is asked
 # most ("What's your line of work?") is said there in words the embedder may not find
 # close ("I'm the owner of Harvey Oak Supply Store."), and memories that share the
@@ -108,6 +120,12 @@ _FRAMES = re.compile(r"\b(?:(?:can|may|could|might) I ask|I (?:wonder|was wonder
                      r"guess|suppose|bet|assume|was told)|I(?:'m| am) told|[\w'-]+ told me)(?: that)?"
                      r"(?= you\b| your\b))\b",
                      re.IGNORECASE)
+# The asker as the one something is done for, or asked of the one asked ("Is there
+# anything you could do for me about a raise?", "Could you sell me some rope?", "Can you
+# help me?"): what the one asked can do is asked, not what the asker is or did ("Could you
+# remind me what I do?" still asks of the asker, by its "I").
+_FOR_ASKER = re.compile(r"\b(?:for|to) me\b|\b(?:(?:can|could|would|will|might)(?:n't)? you|"
+                        r"you (?:can|could|would|will|might))\b(?: [\w']+){0,2} me\b", re.IGNORECASE)
 # Words by which a sentence speaks in the first person (of the asker, in a question).
 FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|[Mm]y|[Mm]e|[Mm]ine|[Mm]yself)(?![\w'])")
 TOLD_BACK = "You told me"
@@ -594,9 +612,11 @@ def of_asker(question: str) -> bool:
     it asks, its sentences that ask): then only what they told can answer it, and else
     nothing they told. What they say of themselves before they ask is no part of it ("My
     fence is falling apart. Do you sell anything that could help?" asks what the agent
-    sells; read as asking of the asker, nothing the agent knew could answer it)."""
+    sells; read as asking of the asker, nothing the agent knew could answer it). Nor
+    does one who asks what the one asked can do for them ("Is there anything you could do
+    for me about a raise?": read as of the asker, only what they told was weighed)."""
     asking = " ".join(s for s in sentences(question) if is_question(s)) or question
-    return speaks_of_self(asking)
+    return speaks_of_self(_FOR_ASKER.sub("", asking))
 
 
 def speaks_of_self(line: str) -> bool:
@@ -736,8 +756,9 @@ class Answering:
         (nats; -inf for one that may be said again as any other, to the same question
         asked again): each may be given again where nothing unsaid answers and it answers
         this question at least as well as the one it was said for (the opening hour, said
-        to "When is the big sale?", again to "When do you open in the morning?"), not to
-        a question it answers worse (lest one statement answer every question).
+        to "When is the big sale?", again to "When do you open in the morning?"), or
+        beyond doubt (AGAIN_NATS); not to a question it answers worse (lest one statement
+        answer every question).
         `context`: what the question follows on from (the asker's line before, for a
         question pointing back to it: "I heard you're throwing a party." then "When is
         it?"), read with the question for which statements are closest and which answers;
@@ -780,7 +801,7 @@ class Answering:
         keys = [(reader, s) for s in pool]
         answering = {s: a - self._unasked[k] for s, a, k in zip(pool, as_answer, keys)}
         _keep_recent(self._unasked, keys, self._cache)
-        likeliest = sorted(closest[:POOL] + added, key=lambda s: -answering[s])[:CANDIDATES]
+        likeliest = sorted(closest[:POOL] + added, key=lambda s: -answering[s])[:LIKELIEST]
         likeliest += sorted(said, key=lambda s: -answering[s])[:CANDIDATES]
         # Then the question after each candidate, in one piece of work.
         candidates = list(dict.fromkeys(closest[:CANDIDATES] + likeliest + added[:CANDIDATES]))
@@ -795,7 +816,7 @@ class Answering:
             asked[statement] = score - base
             nats = (asked[statement] + answering[statement]) / 2
             if statement in held:
-                if nats >= said_before[statement] and (said_best is None or nats > said_best.nats):
+                if nats >= min(said_before[statement], AGAIN_NATS) and (said_best is None or nats > said_best.nats):
                     said_best = Answer(statement, nats)
             elif best is None or nats > best.nats:
                 best = Answer(statement, nats)

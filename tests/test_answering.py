@@ -13,8 +13,8 @@ from types import SimpleNamespace
 import grpc
 import pytest
 
-from agent_server.answering import (ANSWERS_NATS, NOT_HEARD, NOT_KNOWING, Answering, answered_before, as_said,
-                                    asks_about_world, asks_if_going,
+from agent_server.answering import (AGAIN_NATS, ANSWERS_NATS, NOT_HEARD, NOT_KNOWING, Answering, answered_before,
+                                    as_said, asks_about_world, asks_if_going,
                                     asks_if_known, going_to,
                                     asks_who, clauses, named, names_someone, naming, of_asker, own_statements,
                                     no_such_kin, points_back, said_again, statements, told_back,
@@ -200,6 +200,12 @@ async def test_a_question_about_the_asker_is_answered_by_what_they_told_and_no_o
     # What the asker says of themselves before asking is no part of what they ask.
     assert not of_asker("My fence is falling apart. Do you sell anything that could help?")
     assert of_asker("I'm a carpenter. Do you remember what I do?")
+    # What the one asked can do for the asker asks of the one asked.
+    for question in ("Is there anything you could do for me about a raise?", "Could you sell me some rope?",
+                     "Can you help me?", "Do you have anything for me?", "What would you recommend to me?"):
+        assert not of_asker(question), question
+    for question in ("Could you remind me what I do?", "Can you tell me my name?", "Do you remember me?"):
+        assert of_asker(question), question
     assert asks_if_known("I lost my dog. Did you hear anything about it?")
     assert await find("My roof leaks. What do you do for a living?") in (known[0], known[2])
     assert await find("Do you remember what I do for a living?") in known[1:]
@@ -332,6 +338,18 @@ async def test_a_statement_once_said_is_said_again_only_where_it_answers_as_well
     scripted_model.answers = [first, "bake pastries"]
     new = await _chat(scripted_server, "What is it you do in the mornings?")
     assert "pastries" in new and not new.startswith("As I said")
+
+
+async def test_a_statement_once_said_answers_again_where_it_answers_beyond_doubt(scripted_server, scripted_model):
+    scripted_model.answers = ["owner of Hobbs Cafe"]
+    scripted_model.likely = AGAIN_NATS + 4
+    first = await _chat(scripted_server, "What do you do?")
+    scripted_model.says = "I run the cafe, as I said."
+    scripted_model.answers = [first]
+    scripted_model.likely = AGAIN_NATS + 1  # less than it answered the first, beyond doubt all the same
+    assert await _chat(scripted_server, "Someone told me you run a cafe, is that right?") == as_said(first)
+    scripted_model.likely = AGAIN_NATS - 1
+    assert await _chat(scripted_server, "And what is it you do all day?") == "I run the cafe, as I said."
 
 
 def test_answered_before_finds_what_the_agent_said_to_the_same_question():
