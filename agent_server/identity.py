@@ -243,18 +243,35 @@ _JOINED = re.compile(rf"(?:\b(\w+))?(?:,? \b(?:and|but|or|then)\b|,) ((?:{'|'.jo
                      r"([a-z]\w*)(?:(?= (\w+)))?")
 
 
+# Where a clause of another subject begins inside the agent's ("... told him the boiler is
+# twenty years old and needs replacing", "... a cafe that opens at 8 and closes ..."): the
+# verbs joined after it, up to a comma, are that subject's ("... until the cafe closes at
+# 8 pm, then walks home": the agent's again).
+_OTHER_CLAUSE = re.compile(r"\b(?:the|a|an|his|her|their|its|this|these)\s+(?:[a-z]+\s+)?"
+                           r"(?:is|was|are|were|has|had|have|does|did|needs|needed|seems|looks)\b|"
+                           r"\b(?:that|which|until|when|while|because|if|since|after|before|once)\s+"
+                           r"(?:the|a|an|his|her|their|its|this|these|[A-Z][\w'-]*)\s+(?:[a-z]+\s+)?[a-z]+s\b")
+
+
 def _joined_verbs(rest: str) -> str:
     """The verbs joined to the first agreeing with "I" too: "... and loves helping
-    people", "..., reads the paper and walks home"."""
+    people", "..., reads the paper and walks home"; not those of another subject's clause
+    within it (_OTHER_CLAUSE)."""
+    others = [(m.start(), rest.find(",", m.end()) % (len(rest) + 1)) for m in _OTHER_CLAUSE.finditer(rest)]
+
     def joined(m: re.Match) -> str:
         before, adverb, word, after = m.group(1) or "", m.group(2), m.group(3), m.group(4) or ""
+        if any(start < m.start(3) < end for start, end in others):
+            return m.group(0)
         lower, following = word.lower(), after.lower()
         # An adverb between the joiner and the word makes it a verb ("and sometimes has").
         # So does a plural object after it ("and bakes pastries", "and runs errands"),
         # unless the word before the joiner is a plural noun too ("cats and dogs ..."),
         # not one of time ("for years and lives in ...").
+        # After a clock's time too ("wakes up at 8 am, studies biology ...").
         verb = lower in _IRREGULAR or (
-            lower.endswith("s") and (bool(adverb) or following in _OBJECT_STARTS or following.endswith("ing")
+            lower.endswith("s") and (bool(adverb) or before.lower() in ("am", "pm") or following in _OBJECT_STARTS
+                                     or following.endswith("ing")
                                      or after[:1].isupper()
                                      or ((following in _LINKS or following.endswith("s"))
                                          and (not before.lower().endswith("s") or before.lower() in _TIMES))))
@@ -265,23 +282,41 @@ def _joined_verbs(rest: str) -> str:
     return _JOINED.sub(joined, rest)
 
 
+_PRONOUN_OF = {"she": "she", "her": "she", "herself": "she", "he": "he", "his": "he", "him": "he", "himself": "he"}
+
+
 def _pronoun_of(name: str, texts: tuple[str, ...]) -> str:
-    """"she", "he" or "" (unknown): the pronoun that opens the sentence after one about `name`."""
+    """"she", "he" or "" (unknown): the pronoun (or its possessive: "Her radiators have
+    been cold ...") that opens the sentence after one about `name`; else the first that a
+    sentence opening with `name` holds before anyone else is named in it ("Grace sleeps in
+    the morning after her night shift")."""
     first = name.split()[0]
-    for text in texts:
-        sentences = _SENTENCE.split(" ".join(text.split()))
+    split = [_SENTENCE.split(" ".join(text.split())) for text in texts]
+    for sentences in split:
         for before, after in zip(sentences, sentences[1:]):
             if before.startswith((name, first)):
                 head = after.split(" ", 1)[0].lower()
-                if head in {"she", "he"}:
-                    return head
+                if head in _PRONOUN_OF:
+                    return _PRONOUN_OF[head]
+    for sentences in split:
+        for sentence in sentences:
+            if sentence.startswith((name, first)):
+                words = re.findall(r"[\w'-]+", sentence[len(name if sentence.startswith(name) else first):])
+                for word in words:
+                    if word[0].isupper():
+                        break  # someone else named: whose pronoun follows is not known
+                    if word in _PRONOUN_OF:
+                        return _PRONOUN_OF[word]
     return ""
+
+
+_POSSESSIVE = {"she": "her", "he": "his"}
 
 
 def _own_pronouns(text: str, pronoun: str) -> str:
     """`text` with the agent's pronoun ("she", "he"), its possessive before a noun
     ("her regulars") and its reflexive in the first person."""
-    possessive = {"she": "her", "he": "his"}[pronoun]
+    possessive = _POSSESSIVE[pronoun]
     reflexive = {"she": "herself", "he": "himself"}[pronoun]
     text = re.sub(rf"\b{pronoun} (\w+)", lambda m: "I " + _with_i(m.group(1)), text)
     text = re.sub(rf"\b{possessive} (?=[a-z])(?!(?:{_NOT_OWNED})\b)", "my ", text)
@@ -323,6 +358,10 @@ def in_first_person(text: str, name: str, pronoun: str = "", people: tuple[str, 
             rest, about_self = sentence[m.end():], True
         elif subject_pronoun and about_self and (m := re.match(rf"{subject_pronoun} ", sentence)):
             rest = sentence[m.end():]
+        elif subject_pronoun and about_self and (m := re.match(rf"{_POSSESSIVE[pronoun].capitalize()} (?=[a-z])",
+                                                               sentence)):
+            # Its own things after a sentence about it: "Her radiators have been cold ...".
+            sentence = "My " + _own_pronouns(sentence[m.end():], pronoun)
         else:
             about_self = False
         if rest is not None:

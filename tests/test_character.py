@@ -124,11 +124,32 @@ async def test_every_prompt_an_agent_speaks_or_decides_from_carries_its_identity
      "I asked Sam Moore, and Dana Whitfield thanked her."),
     ("Priya Sharma told Ann Lee that she wants a raise.", "Ann Lee", "she",
      "Priya Sharma told me that she wants a raise."),
+    # Its things after a sentence about it; verbs joined after a clock's time.
+    ("Ann Lee is a nurse. Her radiators have been cold for weeks.", "Ann Lee", "she",
+     "I am a nurse. My radiators have been cold for weeks."),
+    ("Ann Lee wakes up at 6:30 am and cooks breakfast. She works until 6 pm, cooks dinner and goes to bed.",
+     "Ann Lee", "she", "I wake up at 6:30 am and cook breakfast. I work until 6 pm, cook dinner and go to bed."),
+    ("Ann Lee wakes up at 8 am, studies biology until 4 pm and works evening shifts.", "Ann Lee", "she",
+     "I wake up at 8 am, study biology until 4 pm and work evening shifts."),
+    # A verb of another subject's clause within its own is that subject's, up to a comma.
+    ("Tom Moreno told Sam Moore that the boiler is old and needs replacing.", "Tom Moreno", "he",
+     "I told Sam Moore that the boiler is old and needs replacing."),
+    ("Ann Lee works at the counter until the cafe closes at 8 pm, then walks home and goes to bed.", "Ann Lee",
+     "she", "I work at the counter until the cafe closes at 8 pm, then walk home and go to bed."),
 ])
 def test_what_the_agent_says_of_itself_is_in_the_first_person(text, name, pronoun, said):
     from agent_server.identity import in_first_person
     assert in_first_person(text, name, pronoun, people=("Sam Moore", "Priya Sharma", "Dana Whitfield",
                                                           "Adam Smith", "Tom Moreno")) == said
+
+
+def test_the_agents_pronoun_is_read_from_what_its_scenario_says_of_it():
+    from agent_server.identity import _pronoun_of
+    assert _pronoun_of("Ann Lee", ("Ann Lee is a nurse. Her radiators are cold.",)) == "she"
+    assert _pronoun_of("Ann Lee", ("Ann Lee is a nurse. He is not.",)) == "he"
+    assert _pronoun_of("Ann Lee", ("Ann sleeps in the morning after her night shift.",)) == "she"
+    assert _pronoun_of("Tom Moreno", ("Tom Moreno rents his flat from Ann Lee.",)) == "he"
+    assert _pronoun_of("Ann Lee", ("Ann met Tom and his dog.",)) == ""  # whose "his" is not known
 
 
 async def test_the_daily_summary_adds_to_the_identity_and_never_replaces_it(tea_party):
