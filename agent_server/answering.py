@@ -223,6 +223,24 @@ _IF_KNOWN = re.compile(_LEAD + r"(?:did|have|do|had|has)\s+you\s+"
                        r"(?!\s+(?:(?:of|about)\s+)?(?:(?-i:[A-Z])[\w'-]*\s*)+[?.!]?\s*$)", re.IGNORECASE)
 # The agent's answer to such a question when nothing it knows answers it.
 NOT_HEARD = "No, I haven't heard anything about that."
+# Asked to tell of something ("Tell me about the stock market in 2025.", "Can you tell me
+# more about the new bakery?"): not of the one asked nor the asker, nor of what was just
+# said ("Tell me more about that."). Left to the model, the 135M model told of the stock
+# market in 2025 as an expert would.
+_TELL_ABOUT = re.compile(r"\btell\s+me\s+(?:more\s+|a\s+bit\s+|a\s+little\s+|something\s+|anything\s+|everything\s+|"
+                         r"all\s+|a\s+lot\s+)?about\s+"
+                         r"(?!(?:it|that|this|those|these|them|him|her|me|my|mine|myself|you|your|yours|yourself|us|our|"
+                         r"ours|what|how|why|when|where|who|which|whether|if)\b|(?:(?-i:[A-Z])[\w'-]*\s*)+[?.!]?\s*$)",
+                         re.IGNORECASE)
+# What the agent says to such a line when nothing it knows names what it asks about.
+KNOWS_NOTHING = "I don't know anything about that, I'm afraid."
+
+
+def asks_to_be_told(line: str) -> bool:
+    """Whether `line` asks the agent to tell of something of the world, asked or not
+    ("Tell me about the stock market in 2025."): where nothing it knows names it
+    (naming), it knows nothing of it (KNOWS_NOTHING)."""
+    return bool(_TELL_ABOUT.search(line)) and not of_asker(line)
 
 
 def asks_if_known(question: str) -> bool:
@@ -364,6 +382,8 @@ def unanswered(question: str, known: Iterable[str] = (), places: Iterable[str] =
     NOT_KNOWING to a fact of the world; None to anything else (the model answers)."""
     if asks_if_known(question):
         return NOT_HEARD
+    if asks_to_be_told(question):
+        return KNOWS_NOTHING
     if what := going_to(question):
         # What it is, by its last word ("the office party": a party, whatever the office).
         words = _content_words(what.split()[-1])
@@ -383,7 +403,7 @@ def _content_words(text: str) -> set[str]:
 _ASKING_WORDS = frozenset("""about anything something heard hear know knew learn learned learnt have what that
 this there these those lately recently news going happened happening with from your they them their been were does
 could would should into over also just then than when where which while will much more some very whose many long
-name named called""".split())
+name named called tell please everything little""".split())
 
 
 def _stem(word: str) -> str:
@@ -693,6 +713,24 @@ def _plainly(sentence: str) -> str:
     return re.sub(r"\bi've\b", "i have", re.sub(r"\bi'm\b", "i am", sentence.lower()))
 
 
+# The one asked, anywhere in a question ("What's your line of work?").
+_OF_ASKED = re.compile(r"\b(?:you|your|yours|yourself|you're|you've|you'd|you'll)\b", re.IGNORECASE)
+
+
+def last_resort(question: str, read: Iterable[Answer], mind: Mind) -> str | None:
+    """What the agent says to `question` where the model twice wrote nothing it may say,
+    rather than that it does not know: of the statements `read` (Answering.find's
+    under_bar), one of its own identity's, read likelier an answer than not (nats > 0),
+    where the question asks of the agent itself and not of the world or the asker ("What's
+    your line of work?": "As for work, I'm the owner of Harvey Oak Supply Store.", read at
+    2.4 nats, against "I couldn't tell you, I'm afraid." of its own work). None else."""
+    if not is_question(question) or not _OF_ASKED.search(question) or of_asker(question) \
+            or asks_about_world(question):
+        return None
+    own = set(own_statements(mind))
+    return next((a.text for a in read if a.nats > 0 and a.text in own), None)
+
+
 def own_statements(mind: Mind) -> tuple[str, ...]:
     """The sentences (and clauses: `clauses`) of `mind`'s identity, as it says them."""
     return _own_statements(mind.identity)
@@ -740,7 +778,8 @@ class Answering:
 
     async def find(self, mind: Mind, question: str, known: list[str], *, priority: Priority, purpose: str,
                    asker: str = "", unsaid: Iterable[str] = (), context: str = "",
-                   said_before: Mapping[str, float] | None = None) -> Answer | None:
+                   said_before: Mapping[str, float] | None = None,
+                   under_bar: list[Answer] | None = None) -> Answer | None:
         """The statement of `known` that answers `question` (from `asker`) best, if the
         mean of the model's two readings of it reaches ANSWERS_NATS; None else. A
         statement that answers holds every name and number the question holds but the
@@ -762,7 +801,9 @@ class Answering:
         `context`: what the question follows on from (the asker's line before, for a
         question pointing back to it: "I heard you're throwing a party." then "When is
         it?"), read with the question for which statements are closest and which answers;
-        who and what the question asks of is the question's own."""
+        who and what the question asks of is the question's own.
+        `under_bar`: where given, the statement read likeliest is put in it where it does
+        not reach ANSWERS_NATS (a last resort for the dialogue: last_resort)."""
         if not is_question(question) or not self.reads(purpose):
             return None
         said_before = said_before or {}
@@ -829,6 +870,8 @@ class Answering:
                       {s: round(float(answering[s]), 1) for s in pool},
                       {s: round(float(a), 1) for s, a in asked.items()})
         if best is None or best.nats < ANSWERS_NATS:
+            if best is not None and under_bar is not None:
+                under_bar.append(best)
             return None
         self.answered += 1
         return best

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from agent_server import character
 from agent_server.assistant_speech import AssistantSpeech
 from agent_server.answering import (FIRST_PERSON, NOT_KNOWING, QUOTED, Answer, Answering, answered_before, as_said,
-                                    as_sentence, asks_the_time, asks_the_way, is_question, naming, no_such_kin,
-                                    own_statements, points_back, said_again, sentences, statements, told_back,
-                                    unanswered)
+                                    as_sentence, asks_the_time, asks_the_way, is_question, last_resort, naming,
+                                    no_such_kin, own_statements, points_back, said_again, sentences, statements,
+                                    told_back, unanswered)
 from agent_server.clock import spoken_time
 from agent_server.identity import Identity, with_article
 from agent_server.invitations import Invitations
@@ -380,6 +380,7 @@ class Dialogue:
             # (answering.py); the model writes the answer otherwise.
             said = [t for sid, _, t in conversation.lines if sid == mind.id]
             told = [t for sid, _, t in conversation.lines if sid == PLAYER_ID]
+            under_bar: list[Answer] = []  # what the reading found likeliest, under its bar
             if to_the_model or character.asks_to_play(text, mind.name, known):
                 # Asked to be someone or something else, or to play at being: it stays
                 # itself and says who it is. Left to answer, the 135M model played along
@@ -441,7 +442,8 @@ class Dialogue:
                 again = dict(conversation.answered) | dict.fromkeys(
                     answered_before(text, [(sid == PLAYER_ID, t) for sid, _, t in conversation.lines]), -math.inf)
                 answer = await self.answering.find(mind, text, knows, priority=Priority.PLAYER, purpose="player_chat",
-                                                   asker=player, unsaid=said, context=before, said_before=again)
+                                                   asker=player, unsaid=said, context=before, said_before=again,
+                                                   under_bar=under_bar)
                 timing["reading_s"] = time.perf_counter() - reading
                 statement = answer.text if answer is not None else ""
                 if answer is not None and statement in again:
@@ -458,6 +460,10 @@ class Dialogue:
                     # it knows answers: it tells what it knows that names it, or it has not
                     # heard, or does not know (the model would tell of what it never heard).
                     line = naming(text, [k for k in knows if k not in said], asker=player)
+                    if line is None and (again := naming(text, [k for k in knows if k in said], asker=player)):
+                        # What it said already names it: it says so again, rather than
+                        # that it never heard of it.
+                        line = as_said(again, mind.identity.people, self.town_names)
                     line = line if line and character.speaks_in_person(line, player) and not character.breaks_character(
                         line, known, text, name=mind.name, listener=player, pushed=tuple(told)) else unknown
                     timing["how"] = "unknown"
@@ -525,6 +531,11 @@ class Dialogue:
                 timing["how"] = "fallback"
                 line = (NOT_KNOWING if (unsaid or (impersonal and is_question(text)))
                         and not character.asks_if_machine(text) else _fallback_line(mind))
+                # Asked of itself, what it read likeliest of its own identity, rather than
+                # that it does not know ("What's your line of work?").
+                if line == NOT_KNOWING and (own := last_resort(text, under_bar, mind)):
+                    timing["how"] = "known"
+                    line = own
                 yield show(line)
         finally:
             self.player_timings.append({**timing, "whole_s": time.perf_counter() - started})

@@ -13,8 +13,8 @@ from types import SimpleNamespace
 import grpc
 import pytest
 
-from agent_server.answering import (AGAIN_NATS, ANSWERS_NATS, NOT_HEARD, NOT_KNOWING, Answering, answered_before,
-                                    as_said, asks_about_world, asks_if_going,
+from agent_server.answering import (AGAIN_NATS, ANSWERS_NATS, KNOWS_NOTHING, NOT_HEARD, NOT_KNOWING, Answering,
+                                    answered_before, as_said, asks_about_world, asks_to_be_told, asks_if_going,
                                     asks_if_known, going_to,
                                     asks_who, clauses, named, names_someone, naming, of_asker, own_statements,
                                     no_such_kin, points_back, said_again, statements, told_back,
@@ -292,6 +292,42 @@ async def test_asked_whether_it_heard_of_what_nothing_it_knows_tells_the_agent_h
     # about is told: the agent knows of it.
     said = await _chat(scripted_server, "Did you hear anything about the walks in Oak Park lately?")
     assert said == "I live in the Rodriguez Apartment and like to walk in Oak Park after work."
+    # Asked to tell of something of the world, it tells what it knows of it, or that it
+    # knows nothing of it; the model does not write it.
+    scripted_model.says = "In 2025, the stock market was a wild ride."
+    asked = len(scripted_model.history)
+    assert await _chat(scripted_server, "Tell me about the stock market in 2025.") == KNOWS_NOTHING
+    assert not [r for r in scripted_model.history[asked:] if r.grounded]
+    # What it said already is said again, not that it knows nothing of it.
+    said = await _chat(scripted_server, "Could you tell me a little about the walks in Oak Park?")
+    assert said == as_said("I live in the Rodriguez Apartment and like to walk in Oak Park after work.")
+
+
+async def test_where_the_model_twice_writes_nothing_whole_the_agent_says_its_own_likeliest_statement(
+        scripted_server, scripted_model):
+    """Asked of itself, an agent whose reading found its own statement likelier an answer
+    than not (under the bar) says it, not that it does not know."""
+    mind = scripted_server.society.minds["isabella"]
+    work = next(s for s in own_statements(mind) if "owner of Hobbs Cafe" in s)
+    scripted_model.answers = [work]
+    scripted_model.says = "Well, I'm the"  # stops before a whole sentence, twice
+    scripted_model.likely = ANSWERS_NATS - 2
+    assert await _chat(scripted_server, "What's your line of work?") == work
+    scripted_model.likely = -1.0  # read no likelier an answer than not
+    assert await _chat(scripted_server, "So what is it you do for work?") == NOT_KNOWING
+    # Asked of the world or of the asker, it does not know.
+    scripted_model.likely = ANSWERS_NATS - 2
+    assert await _chat(scripted_server, "Who painted the mural on the wall of the pub?") == NOT_KNOWING
+    assert await _chat(scripted_server, "Do you remember what I do for work?") == NOT_KNOWING
+
+
+def test_a_request_to_be_told_of_something_is_told_apart_from_one_about_the_agent_or_what_was_said():
+    for line in ("Tell me about the stock market in 2025.", "Can you tell me more about the new bakery?",
+                 "Please tell me something about the election."):
+        assert asks_to_be_told(line), line
+    for line in ("Tell me more about that.", "Tell me about yourself.", "Tell me about your day.",
+                 "Tell me about Hobbs Cafe.", "Tell me about my cat.", "Tell me a joke.", "Tell me about it!"):
+        assert not asks_to_be_told(line), line
 
 
 def test_asked_whether_it_knows_of_something_a_statement_naming_all_it_asks_about_tells_it():
