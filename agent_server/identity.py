@@ -257,7 +257,10 @@ def _joined_verbs(rest: str) -> str:
     """The verbs joined to the first agreeing with "I" too: "... and loves helping
     people", "..., reads the paper and walks home"; not those of another subject's clause
     within it (_OTHER_CLAUSE)."""
-    others = [(m.start(), rest.find(",", m.end()) % (len(rest) + 1)) for m in _OTHER_CLAUSE.finditer(rest)]
+    others = []  # (where another subject's clause begins, the comma that ends it or the end)
+    for m in _OTHER_CLAUSE.finditer(rest):
+        comma = rest.find(",", m.end())
+        others.append((m.start(), comma if comma >= 0 else len(rest)))
 
     def joined(m: re.Match) -> str:
         before, adverb, word, after = m.group(1) or "", m.group(2), m.group(3), m.group(4) or ""
@@ -282,6 +285,7 @@ def _joined_verbs(rest: str) -> str:
     return _JOINED.sub(joined, rest)
 
 
+# The pronoun each of its forms is of (_pronoun_of).
 _PRONOUN_OF = {"she": "she", "her": "she", "herself": "she", "he": "he", "his": "he", "him": "he", "himself": "he"}
 
 
@@ -310,6 +314,7 @@ def _pronoun_of(name: str, texts: tuple[str, ...]) -> str:
     return ""
 
 
+# A pronoun's possessive ("her regulars", "His shop ...").
 _POSSESSIVE = {"she": "her", "he": "his"}
 
 
