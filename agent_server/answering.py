@@ -213,6 +213,9 @@ _SOMEONE = re.compile(
     r"friends|neighbou?rs?|colleagues?|boss|landlord|tenants?|alone|myself|nobody|no one)\b")
 
 
+# What is only a name, to the line's end ("... about Hobbs Cafe?"): asking of it is asking
+# whether one knows who or what it is, not of news of it.
+_NAMES_ONLY = r"(?:(?-i:[A-Z])[\w'-]*\s*)+[?.!]?\s*$"
 # A question whether the agent knows of something ("Did you hear about the fire?", "Do
 # you know anything about a search?", "Have you heard that ...?"); not one whether it
 # knows someone ("Do you know Tom Moreno?"), nor what it remembers of the asker.
@@ -220,7 +223,7 @@ _IF_KNOWN = re.compile(_LEAD + r"(?:did|have|do|had|has)\s+you\s+"
                        r"(?:ever\s+|already\s+|just\s+|perhaps\s+|maybe\s+)?"
                        r"(?:hear|heard|(?:know|knew|learn|learned|learnt)\s+(?:about|anything|of|that|something|much))\b"
                        r"(?!\s+(?:me|my|him|her|them|it|you|your|each other|anyone|someone)\b)"
-                       r"(?!\s+(?:(?:of|about)\s+)?(?:(?-i:[A-Z])[\w'-]*\s*)+[?.!]?\s*$)", re.IGNORECASE)
+                       r"(?!\s+(?:(?:of|about)\s+)?" + _NAMES_ONLY + ")", re.IGNORECASE)
 # The agent's answer to such a question when nothing it knows answers it.
 NOT_HEARD = "No, I haven't heard anything about that."
 # Asked to tell of something ("Tell me about the stock market in 2025.", "Can you tell me
@@ -230,8 +233,7 @@ NOT_HEARD = "No, I haven't heard anything about that."
 _TELL_ABOUT = re.compile(r"\btell\s+me\s+(?:more\s+|a\s+bit\s+|a\s+little\s+|something\s+|anything\s+|everything\s+|"
                          r"all\s+|a\s+lot\s+)?about\s+"
                          r"(?!(?:it|that|this|those|these|them|him|her|me|my|mine|myself|you|your|yours|yourself|us|our|"
-                         r"ours|what|how|why|when|where|who|which|whether|if)\b|(?:(?-i:[A-Z])[\w'-]*\s*)+[?.!]?\s*$)",
-                         re.IGNORECASE)
+                         r"ours|what|how|why|when|where|who|which|whether|if)\b|" + _NAMES_ONLY + ")", re.IGNORECASE)
 # What the agent says to such a line when nothing it knows names what it asks about.
 KNOWS_NOTHING = "I don't know anything about that, I'm afraid."
 
