@@ -42,6 +42,8 @@ var debrief: bool = false
 var record: Dictionary = {}
 
 var _steps: Array[Dictionary] = []
+# Where the player stood when the quick save was asked for.
+var _saved_player_at: Vector3 = Vector3.ZERO
 
 
 func run() -> void:
@@ -289,11 +291,18 @@ func _inspect(npc: Node3D) -> void:
 
 
 # Quick-saves (F5), walks off, quick-loads (F9): the world must come back as it was
-# saved, the player included, with the minds restored on the server.
+# saved, the player included, with the minds restored on the server. Where the player
+# stood is read on the frame the save is asked for (the save records it then) and
+# again on the frame the load is done: an NPC walking by may nudge a standing player
+# on any later frame, and that is not the load's doing.
 func _save_and_load() -> bool:
-	var saved_at: Vector3 = play.player.global_position
+	_saved_player_at = play.player.global_position
+	var on_save: Callable = func(_name: String) -> void: _saved_player_at = play.player.global_position
+	play.hud.save_requested.connect(on_save)
 	var saved_time: float = play.game_time()
 	await _press_key(KEY_F5)
+	play.hud.save_requested.disconnect(on_save)
+	var saved_at: Vector3 = _saved_player_at
 	if not await _wait_until(func() -> bool: return play.hud.status_text().begins_with("Saved"), SAVE_TIMEOUT_S):
 		_fail("quick save did not finish: %s" % play.hud.status_text())
 		return false
@@ -307,9 +316,10 @@ func _save_and_load() -> bool:
 	if not await _wait_until(func() -> bool: return play.hud.status_text().begins_with("Loaded"), SAVE_TIMEOUT_S):
 		_fail("quick load did not finish: %s" % play.hud.status_text())
 		return false
+	var back_m: float = _flat(play.player.global_position - saved_at).length()
 	await _settle()
-	_step("saved_and_loaded", {"moved_m": snappedf(moved, 0.01),
-		"player_back_m": snappedf(_flat(play.player.global_position - saved_at).length(), 0.01),
+	_step("saved_and_loaded", {"moved_m": snappedf(moved, 0.01), "player_back_m": snappedf(back_m, 0.01),
+		"player_after_settling_m": snappedf(_flat(play.player.global_position - saved_at).length(), 0.01),
 		"clock_after_load_s": snappedf(play.game_time() - saved_time, 0.1)})
 	return true
 
