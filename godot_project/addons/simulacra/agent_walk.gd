@@ -19,6 +19,11 @@ extends RefCounted
 const STUCK_TIMEOUT_S: float = 5.0
 const STUCK_PROGRESS_M: float = 0.25
 const AVOIDANCE_PATIENCE_S: float = 2.0
+# A body that avoidance pushed farther than this from its path plans its path anew from
+# where it stands (NavigationAgent3D.path_max_distance), and so does one that gives way
+# or has stalled for half the timeout: the old path's next point may lie behind a
+# table or a corner from there, and walking straight at it would only slide.
+const OFF_PATH_REPLAN_M: float = 1.0
 # After the navmesh path, the body walks straight on until this close to the
 # destination, if the path ended no farther than target_desired_distance plus
 # FINAL_APPROACH_SLACK_M from it.
@@ -44,6 +49,8 @@ var _stalled_s: float = 0.0
 # Whether this trip still steers round others: it stops for good once within
 # avoidance_until_m of the destination, or when avoidance made no progress.
 var _trip_avoids: bool = false
+# Whether the path was planned anew in this stall (since the body last made progress).
+var _replanned_in_stall: bool = false
 # The velocity avoidance last computed (NavigationAgent3D.velocity_computed).
 var _safe_velocity: Vector3 = Vector3.ZERO
 var _has_safe_velocity: bool = false
@@ -54,6 +61,7 @@ var _has_safe_velocity: bool = false
 func _init(body: CharacterBody3D, agent: NavigationAgent3D, avoid_others: bool, walk_speed: float) -> void:
 	_body = body
 	_agent = agent
+	_agent.path_max_distance = OFF_PATH_REPLAN_M
 	if avoid_others:
 		_agent.avoidance_enabled = true
 		_agent.radius = 0.4
@@ -90,12 +98,14 @@ func begin(command: Dictionary, move_to: Dictionary, now: int, walk_speed: float
 		"nav_path_length": 0.0,
 		"max_step": 0.0,
 		"gave_way": false,
+		"replans": 0,
 		"started_at": now,
 		"arrived_at": null,
 	}
 	_last_position = origin
 	_stuck_anchor = origin
 	_stalled_s = 0.0
+	_replanned_in_stall = false
 	_trip_avoids = avoid_others
 	_has_safe_velocity = false
 	_match_navmesh_height()
@@ -181,16 +191,28 @@ func track(delta: float) -> bool:
 	if flat_distance(_stuck_anchor, position) >= STUCK_PROGRESS_M:
 		_stuck_anchor = position
 		_stalled_s = 0.0
+		_replanned_in_stall = false
 		return false
 	_stalled_s += delta
 	if _trip_avoids and _stalled_s > AVOIDANCE_PATIENCE_S:
 		# Steering round others leads nowhere (a crowd at the place, a jam in a
-		# doorway): walk straight on, with the whole timeout to get going.
+		# doorway): walk straight on, along a path planned from here, with the whole
+		# timeout to get going.
 		_trip_avoids = false
 		trip["gave_way"] = true
 		_stalled_s = 0.0
+		_replan()
 		return false
+	if not _replanned_in_stall and _stalled_s > STUCK_TIMEOUT_S / 2.0:
+		_replan()
 	return _stalled_s > STUCK_TIMEOUT_S
+
+
+# Plans the path to the destination anew from where the body stands.
+func _replan() -> void:
+	_replanned_in_stall = true
+	trip["replans"] = int(trip["replans"]) + 1
+	_agent.target_position = _destination
 
 
 ## Closes the trip at game second now with outcome, where the body stands, and
