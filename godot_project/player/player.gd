@@ -27,6 +27,8 @@ const BODY_TURN_SPEED: float = 10.0
 const WORLD_LAYER: int = 1
 const NPC_LAYER: int = 2
 const PLAYER_LAYER: int = 4
+## How far walking NPCs keep round the player (as agent_walk.gd's agents round each other).
+const AVOIDANCE_RADIUS: float = 0.4
 
 ## The name NPCs know the player by.
 var player_name: String = "Alex"
@@ -41,6 +43,7 @@ var _body: Body = null
 var _pivot: Node3D = null
 var _arm: SpringArm3D = null
 var _name_plate: Label3D = null
+var _obstacle: NavigationObstacle3D = null
 
 
 func _ready() -> void:
@@ -53,6 +56,12 @@ func _ready() -> void:
 	collider.shape = shape
 	collider.position = Vector3(0.0, 0.85, 0.0)
 	add_child(collider)
+	# NPCs do not collide with the player: they steer round it as round each other,
+	# by this obstacle that moves with it, instead of walking into it and shoving it.
+	_obstacle = NavigationObstacle3D.new()
+	_obstacle.radius = AVOIDANCE_RADIUS
+	_obstacle.avoidance_enabled = true
+	add_child(_obstacle)
 	_body = Body.new()
 	_body.name = "Body"
 	add_child(_body)
@@ -147,6 +156,7 @@ func _physics_process(delta: float) -> void:
 	velocity.z = horizontal.z
 	velocity.y = 0.0 if is_on_floor() else velocity.y - GRAVITY * delta
 	move_and_slide()
+	_obstacle.velocity = Vector3(velocity.x, 0.0, velocity.z)
 	if wish.length() > 0.01:
 		_body.rotation.y = rotate_toward(_body.rotation.y, atan2(-wish.x, -wish.z), BODY_TURN_SPEED * delta)
 	_body.animate(delta)
