@@ -227,7 +227,7 @@ def _with_i(rest: str) -> str:
     the verb are kept ("often has" → "often have")."""
     words = rest.split(" ")
     for i, word in enumerate(words):
-        bare = word.strip(",;")
+        bare = word.strip(",;.!?")
         if not bare:
             continue
         if bare.lower() in _ADVERBS or (bare.lower().endswith("ly") and bare.lower() not in {"fly", "apply", "reply"}):
@@ -253,6 +253,17 @@ _OTHER_CLAUSE = re.compile(r"\b(?:the|a|an|his|her|their|its|this|these)\s+(?:[a
                            r"(?:the|a|an|his|her|their|its|this|these|[A-Z][\w'-]*)\s+(?:[a-z]+\s+)?[a-z]+s\b")
 
 
+# Words that may follow a plural noun directly ("pastries and cakes that ...", "friends
+# and neighbours alike"): after a coordinated "-s" word, they do not make it a verb.
+_AFTER_PLURALS = {"and", "or", "but", "nor", "that", "which", "who", "whom", "whose", "too", "alike", "here", "there",
+                  "together", "of", "than", "as", "so", "then", "while", "when", "where", "because", "since", "if",
+                  "though", "although", "online", "nearby", "abroad", "today", "tonight", "outside", "inside",
+                  "downtown", "instead", "again", "galore", "aplenty"}
+# A subject pronoun after a coordinated "-s" word begins its clause: the word is a verb
+# ("... and wishes he knew more people").
+_SUBJECTS = {"he", "she", "they", "we", "you", "i"}
+
+
 def _joined_verbs(rest: str) -> str:
     """The verbs joined to the first agreeing with "I" too: "... and loves helping
     people", "..., reads the paper and walks home"; not those of another subject's clause
@@ -272,12 +283,21 @@ def _joined_verbs(rest: str) -> str:
         # unless the word before the joiner is a plural noun too ("cats and dogs ..."),
         # not one of time ("for years and lives in ...").
         # After a clock's time too ("wakes up at 8 am, studies biology ...").
+        # A lowercase word after it that is neither a link nor what may follow a plural
+        # ("and plays online chess", "and helps half the town", "and cooks simple meals")
+        # makes it a verb too, where more of the clause follows that word; so does a
+        # subject pronoun. A name before the joiner ("in the Oak Hill Apartments and
+        # writes at ...") is no list of plural nouns with a lowercase word.
+        further = m.string[m.end(3):].lstrip()
+        more = re.match(r"[\w'-]+\s+[\w'-]", further) is not None
+        content = (following.isalpha() and following.islower() and following not in _LINKS
+                   and following not in _AFTER_PLURALS and not following.endswith("ly") and more)
+        listed = before.lower().endswith("s") and before.lower() not in _TIMES and not before[:1].isupper()
         verb = lower in _IRREGULAR or (
             lower.endswith("s") and (bool(adverb) or before.lower() in ("am", "pm") or following in _OBJECT_STARTS
                                      or following.endswith("ing")
-                                     or after[:1].isupper()
-                                     or ((following in _LINKS or following.endswith("s"))
-                                         and (not before.lower().endswith("s") or before.lower() in _TIMES))))
+                                     or after[:1].isupper() or following in _SUBJECTS or content
+                                     or ((following in _LINKS or following.endswith("s")) and not listed)))
         if not verb:
             return m.group(0)
         start = m.start(3) - m.start(0)
@@ -328,6 +348,12 @@ def _own_pronouns(text: str, pronoun: str) -> str:
     return re.sub(rf"\b{reflexive}\b", "myself", text)
 
 
+# A phrase of when or where that opens a sentence before its subject ("In the evening ",
+# "On Saturdays, ", "After work ").
+_OPENING_PHRASE = re.compile(r"(?:In|On|At|After|Before|During|Every|Most|Each|Some|Once|Later|Then|Afterwards)"
+                             r"\b[^,;.]{0,40}?(?:, | (?=(?:she|he|[A-Z][\w'-]*) ))")
+
+
 def in_first_person(text: str, name: str, pronoun: str = "", people: tuple[str, ...] = (),
                     *, opens_on_self: bool = False) -> str:
     """`text`, about the agent called `name` (whose pronoun is `pronoun`, "she" or "he",
@@ -349,6 +375,13 @@ def in_first_person(text: str, name: str, pronoun: str = "", people: tuple[str, 
         pieces += [(part[:1].upper() + part[1:] if i else part, i > 0) for i, part in enumerate(parts)]
     for sentence, joined in pieces:
         rest = None
+        # A sentence may open on when or where ("In the evening she walks ..."): the
+        # phrase is kept before the subject.
+        lead = ""
+        if (m := _OPENING_PHRASE.match(sentence)) and (re.match(rf"{own} ", sentence[m.end():]) or (
+                subject_pronoun and about_self and sentence[m.end():].startswith(f"{pronoun} "))):
+            lead, sentence = m.group(0), sentence[m.end():]
+            sentence = sentence[:1].upper() + sentence[1:]
         if m := re.match(rf"{own}'s\b", sentence):
             sentence = "My" + sentence[m.end():]
             about_self = False
@@ -386,6 +419,8 @@ def in_first_person(text: str, name: str, pronoun: str = "", people: tuple[str, 
                               rf"(?!\s+(?!(?:{_NOT_OWNED})\b)[a-z])", r"\1me", head)
                 rest = head + tail
             sentence = "I " + rest
+        if lead:
+            sentence = lead + sentence[:1].lower() + sentence[1:] if not sentence.startswith("I ") else lead + sentence
         sentence = re.sub(rf"\b{own}'s\b", "my", sentence)
         # "..., and Isabella knows his order": a subject of its own.
         sentence = re.sub(rf"\b(and|but|so|while|when) {own} ([a-z]\w*)",

@@ -136,6 +136,21 @@ async def test_every_prompt_an_agent_speaks_or_decides_from_carries_its_identity
      "I told Sam Moore that the boiler is old and needs replacing."),
     ("Ann Lee works at the counter until the cafe closes at 8 pm, then walks home and goes to bed.", "Ann Lee",
      "she", "I work at the counter until the cafe closes at 8 pm, then walk home and go to bed."),
+    # A joined "-s" word with more of its clause after it, or a subject pronoun, is a verb;
+    # after a name it is no plural of a list; a list of plural nouns stays one.
+    ("Ann Lee is patient and gives clear advice when asked.", "Ann Lee", "she",
+     "I am patient and give clear advice when asked."),
+    ("Ann Lee rents a room in the Elm Street Flats and paints landscapes at night.", "Ann Lee", "she",
+     "I rent a room in the Elm Street Flats and paint landscapes at night."),
+    ("Ann Lee buys flour at the mill and wishes she had an oven.", "Ann Lee", "she",
+     "I buy flour at the mill and wish I had an oven."),
+    ("Ann Lee sells bread and cakes online. She knits scarves and hats for friends.", "Ann Lee", "she",
+     "I sell bread and cakes online. I knit scarves and hats for friends."),
+    # A sentence that opens on when or where, then the agent.
+    ("Ann Lee works until 5 pm. In the evening she walks her dog and reads the news. On Sundays, Ann Lee bakes.",
+     "Ann Lee", "she", "I work until 5 pm. In the evening I walk my dog and read the news. On Sundays, I bake."),
+    ("Ann Lee sells coffee and pastries together. She helps friends and neighbours alike.", "Ann Lee", "she",
+     "I sell coffee and pastries together. I help friends and neighbours alike."),
 ])
 def test_what_the_agent_says_of_itself_is_in_the_first_person(text, name, pronoun, said):
     from agent_server.identity import in_first_person
