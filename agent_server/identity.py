@@ -13,6 +13,7 @@ agent's words.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from simulacra.v1 import agents_pb2
@@ -38,6 +39,10 @@ class Identity:
     intentions: tuple[str, ...] = ()
     # The names of the other people in its world (Scenario.identity).
     people: tuple[str, ...] = ()
+    # Their pronouns where their scenario's text says ("she", "he"), by name: a pronoun
+    # of the agent's own after the agent, where nobody it could be is named before it,
+    # is the agent's (in_first_person).
+    pronouns: tuple[tuple[str, str], ...] = ()
 
     @property
     def first_name(self) -> str:
@@ -46,11 +51,11 @@ class Identity:
     @classmethod
     def of_agent(cls, agent: agents_pb2.Agent, home: str = "", relationships: tuple[str, ...] = (),
                  intentions: tuple[str, ...] = (), people: tuple[str, ...] = (),
-                 housemates: tuple[str, ...] = ()) -> "Identity":
+                 housemates: tuple[str, ...] = (), pronouns: tuple[tuple[str, str], ...] = ()) -> "Identity":
         return cls(name=agent.name, persona=" ".join(agent.persona.split()), age=agent.age,
                    traits=tuple(agent.traits), occupation=agent.occupation, home=home, housemates=housemates,
                    habits=" ".join(agent.lifestyle.split()), relationships=relationships, intentions=intentions,
-                   people=people)
+                   people=people, pronouns=pronouns)
 
     @property
     def pronoun(self) -> str:
@@ -59,7 +64,8 @@ class Identity:
 
     def of_self(self, text: str) -> str:
         """`text` (a memory, a plan item) as the agent says it of itself: in_first_person."""
-        return in_first_person(text, self.name, self.pronoun, self.people, opens_on_self=True)
+        return in_first_person(text, self.name, self.pronoun, self.people, opens_on_self=True,
+                               pronouns=dict(self.pronouns))
 
     def own_words(self) -> str:
         """The identity block in the first person, for the prompts the agent speaks to the
@@ -76,7 +82,8 @@ class Identity:
             # "I'm the owner of Hobbs Cafe." as no likelier an answer than as one to
             # nothing asked (a mean of 0.2 nats over eight occupations and eight ways of
             # asking), and "As for work, I'm ..." as 3.5 (answering.py weighs both).
-            facts.append(f"As for work, I'm {with_article(self.occupation)}")
+            facts.append(_resolved_to_self(f"As for work, I'm {with_article(self.occupation)}", self.pronoun,
+                                           dict(self.pronouns)))
         if self.home:
             facts.append(f"I live at {self.of_self(self.home)}")
         if self.housemates:
@@ -355,12 +362,15 @@ _OPENING_PHRASE = re.compile(r"(?:In|On|At|After|Before|During|Every|Most|Each|S
 
 
 def in_first_person(text: str, name: str, pronoun: str = "", people: tuple[str, ...] = (),
-                    *, opens_on_self: bool = False) -> str:
+                    *, opens_on_self: bool = False, pronouns: Mapping[str, str] | None = None) -> str:
     """`text`, about the agent called `name` (whose pronoun is `pronoun`, "she" or "he",
     or "" if unknown), as the agent would say it of itself. `people`: the names of others
     in its world; after one of them in a sentence, "her" or "his" may be theirs, and is
     left as it is. `opens_on_self`: a first sentence that opens with the pronoun is about
-    the agent (a memory split from its persona: "She loves making people feel welcome.")."""
+    the agent (a memory split from its persona: "She loves making people feel welcome.").
+    `pronouns`: the pronouns of those of `people` whose scenario says; with them, a
+    pronoun of the agent's after the agent, where nobody it could be is named before it,
+    is the agent's (_resolved_to_self)."""
     first = name.split()[0]
     own = rf"(?:{re.escape(name)}|{re.escape(first)})(?!\w)"
     other = r"[A-Z][\w'-]*(?: [A-Z][\w'-]*)*"
@@ -451,10 +461,104 @@ def in_first_person(text: str, name: str, pronoun: str = "", people: tuple[str, 
         # professor, and their son Eddy" is "our son".
         sentence = _OUR_CHILD.sub(r"\1our", sentence)
         if joined and out:
+            # A clause after a semicolon goes on the sentence ("...; he wishes ...").
+            sentence = re.sub(r"^(?:He|She|They)\b", lambda m: m.group(0).lower(), sentence)
             out[-1] = f"{out[-1]}; {sentence}"
         else:
             out.append(sentence)
+        if pronoun and pronouns is not None:
+            out[-1] = _resolved_to_self(out[-1], pronoun, pronouns)
     return " ".join(out)
+
+
+# Words after "her" that make it the object, not a possessive ("lived with her since").
+_NOT_A_NOUN = "|".join(sorted({"since", "because", "while", "as", "than", "though", "although", "unless", "once",
+                               "twice", "more", "less", "very", "all", "both", "now", "then", "today", "tonight",
+                               "yesterday", "tomorrow", "here", "there", "later", "soon", "still", "again", "who",
+                               "which", "where", "whenever", "every", "each", "anything", "everything", "nothing",
+                               "something", "well", "much", "enough", "alone", "herself"}))
+# Where the agent is spoken of in a sentence in the first person already.
+_OF_SELF = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|me|my|mine|myself)(?![\w'])")
+
+
+# A capitalised word or run of them (a name, a place, a sentence's first word).
+_CAPITALISED = re.compile(r"\b[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*")
+# Before a capitalised run, what makes it a place ("at Hobbs Cafe", "the Oak Hill
+# Apartments"), not someone.
+_PLACE_BEFORE = re.compile(r"\b(?:the|at|in|into|from|near|by|of|outside|behind|beside|around|through|across)\s+$",
+                           re.IGNORECASE)
+# The last word of a place's name ("Hobbs Cafe", "Johnson Park").
+_PLACE_NOUNS = {"cafe", "café", "park", "house", "store", "shop", "market", "pub", "bar", "inn", "hotel", "college",
+                "school", "university", "library", "office", "offices", "hall", "street", "road", "square", "garden",
+                "gardens", "apartments", "flats", "dorm", "space", "church", "hospital", "clinic", "station",
+                "bakery", "restaurant", "pharmacy", "farm", "museum", "theatre", "theater", "gym", "club", "centre",
+                "center", "building", "tower", "bridge", "beach", "lake", "river", "town", "city"}
+# Capitalised words that are no one: the agent, and words that open a sentence or clause.
+_NO_ONE = {"I", "I'm", "I've", "I'd", "I'll", "My", "The", "A", "An", "In", "On", "At", "After", "Before", "During",
+           "Every", "Most", "Each", "Some", "Once", "Later", "Then", "As", "When", "While", "What", "This", "That",
+           "These", "Those", "Her", "His", "He", "She", "They", "It", "We", "Our", "Their", "Its"}
+
+
+def _may_be_someone(run: re.Match, unlike: set[str], known: set[str]) -> bool:
+    """Whether a capitalised run of a sentence may name someone whose pronoun is the
+    agent's: not one known by the other pronoun, not a place (after "at", "the" ..., or
+    named as one: "Hobbs Cafe") unless it is someone `known` ("Kim Park"), not the agent
+    or a word that opens a sentence."""
+    name = re.sub(r"'s$", "", run.group(0))
+    words = name.split()
+    if all(w in _NO_ONE or w in unlike for w in words) or name in unlike:
+        return False
+    if name in known or any(w in known for w in words if w not in _NO_ONE):
+        return True
+    return words[-1].lower() not in _PLACE_NOUNS and _PLACE_BEFORE.search(run.string[:run.start()]) is None
+
+
+def _resolved_to_self(sentence: str, pronoun: str, pronouns: Mapping[str, str]) -> str:
+    """`sentence` with each pronoun of the agent's ("she", "her", "herself") that
+    follows the agent (I, me, my) made the agent's own ("I", "me", "my", "myself"),
+    where no one it could be is named before it in the sentence: someone whose pronoun
+    is the agent's or not known (`pronouns`, by name; a name not in it counts as one
+    not known, a place does not). "I am married to Tom Moreno and live in the Moreno
+    Family House, where she grows seedlings" is "where I grow seedlings"; in "I have managed Priya Sharma ... and trust her judgement" the "her"
+    may be Priya's, and stays."""
+    if pronoun not in ("she", "he"):
+        return sentence
+    forms = {"she": ("she", "her", "hers", "herself"), "he": ("he", "him", "his", "himself")}[pronoun]
+    own_form = re.compile(rf"\b(?:{'|'.join(forms)})\b", re.IGNORECASE)
+    other_gender = "he" if pronoun == "she" else "she"
+    # Names known to be of the other pronoun: they are no one the agent's pronoun is.
+    unlike = {w for n, p in pronouns.items() if p == other_gender for w in (n, *n.split())}
+    known = {w for n, p in pronouns.items() if p != other_gender for w in (n, *n.split())}
+    out, at = [], 0
+    for m in own_form.finditer(sentence):
+        before = sentence[:m.start()]
+        if len(re.findall(r'["“”]', before)) % 2:
+            continue  # Within what someone said: their words, not the agent's.
+        if not _OF_SELF.search(before) or any(_may_be_someone(c, unlike, known) for c in _CAPITALISED.finditer(before)):
+            continue
+        word, after = m.group(0).lower(), sentence[m.end():]
+        if word == pronoun:
+            # Its verb agrees with "I" ("she grows" is "I grow").
+            verb = re.match(r" (\S+)", after)
+            out.append(sentence[at:m.start()] + "I" + (" " + _with_i(verb.group(1)) if verb else ""))
+            at = m.end() + (verb.end() if verb else 0)
+            continue
+        owned = re.match(rf"\s+(?!(?:{_NOT_OWNED}|{_NOT_A_NOUN})\b)[a-z]", after) is not None  # "her work"
+        if not owned and word in ("him", "her") and re.search(r"\bI\s+(?:[a-z]+\s+){1,3}$", before):
+            continue  # "I also told him ...": the one told is not the agent (that is "myself").
+        if word in ("herself", "himself"):
+            replaced = "myself"
+        elif word == "hers" or (word == "his" and not owned):
+            replaced = "mine"
+        elif word == "his" or (word == "her" and owned):
+            replaced = "my"
+        else:
+            replaced = "me"
+        if m.group(0)[:1].isupper():
+            replaced = replaced[:1].upper() + replaced[1:]
+        out.append(sentence[at:m.start()] + replaced)
+        at = m.end()
+    return "".join(out) + sentence[at:]
 
 
 def _bound_to_self(sentence: str, pronoun: str, others: list[str]) -> str:

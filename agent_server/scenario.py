@@ -108,11 +108,17 @@ class Scenario:
         """The agent's fixed identity block (identity.py): its persona, where it lives,
         the relationships it is part of and its seeds."""
         agent = self.agent(agent_id)
+        others = [a for a in self.proto.agents if a.id != agent_id]
         return Identity.of_agent(agent, home=self.home_in_words(agent_id),
                                  relationships=tuple(self._relationships_of(agent_id)),
-                                 intentions=tuple(s.text for s in self.proto.seeds if s.agent_id == agent_id),
-                                 people=tuple(a.name for a in self.proto.agents if a.id != agent_id),
-                                 housemates=self.housemates(agent_id))
+                                 intentions=self._seeds_of(agent_id),
+                                 people=tuple(a.name for a in others),
+                                 housemates=self.housemates(agent_id),
+                                 pronouns=tuple((a.name, Identity.of_agent(a, intentions=self._seeds_of(a.id)).pronoun)
+                                                for a in others))
+
+    def _seeds_of(self, agent_id: str) -> tuple[str, ...]:
+        return tuple(s.text for s in self.proto.seeds if s.agent_id == agent_id)
 
     def housemates(self, agent_id: str) -> tuple[str, ...]:
         """The names of those whose home is in the same room as the agent's (a couple's

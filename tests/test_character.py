@@ -158,6 +158,29 @@ def test_what_the_agent_says_of_itself_is_in_the_first_person(text, name, pronou
                                                           "Adam Smith", "Tom Moreno")) == said
 
 
+@pytest.mark.parametrize("text, name, pronoun, said", [
+    ("Ann Lee is married to Tom Moreno and lives in the Lee House, where she grows roses.", "Ann Lee", "she",
+     "I am married to Tom Moreno and live in the Lee House, where I grow roses."),
+    ("Sam Moore buys bread at Ann Lee's shop and chats with her about the weather.", "Ann Lee", "she",
+     "Sam Moore buys bread at my shop and chats with me about the weather."),
+    ("Ann Lee is Tom Moreno's aunt; he has lived with her since he was ten.", "Ann Lee", "she",
+     "I am Tom Moreno's aunt; he has lived with me since he was ten."),
+    # Not where someone it could be is named before it, nor the one the agent told, nor
+    # within what someone said.
+    ("Ann Lee has managed Priya Sharma for years and trusts her judgement.", "Ann Lee", "she",
+     "I have managed Priya Sharma for years and trust her judgement."),
+    ("Ann Lee told Dana Whitfield the news. Ann Lee also told her the date.", "Ann Lee", "she",
+     "I told Dana Whitfield the news. I also told her the date."),
+    ('Sam Moore told Ann Lee, "She is late again."', "Ann Lee", "she", 'Sam Moore told me, "She is late again."'),
+    ("Ann Lee met Kim Park, and she liked her.", "Ann Lee", "she", "I met Kim Park, and she liked her."),
+])
+def test_the_agents_own_pronoun_after_it_is_its_own(text, name, pronoun, said):
+    from agent_server.identity import in_first_person
+    # Kim Park's pronoun is not known; Tom Moreno's and Sam Moore's are "he".
+    pronouns = {"Sam Moore": "he", "Tom Moreno": "he", "Priya Sharma": "she", "Dana Whitfield": "she", "Kim Park": ""}
+    assert in_first_person(text, name, pronoun, people=tuple(pronouns), pronouns=pronouns) == said
+
+
 def test_the_agents_pronoun_is_read_from_what_its_scenario_says_of_it():
     from agent_server.identity import _pronoun_of
     assert _pronoun_of("Ann Lee", ("Ann Lee is a nurse. Her radiators are cold.",)) == "she"
