@@ -430,7 +430,7 @@ def in_first_person(text: str, name: str, pronoun: str = "", people: tuple[str, 
                 rest = head + tail
             sentence = "I " + rest
         if lead:
-            sentence = lead + sentence[:1].lower() + sentence[1:] if not sentence.startswith("I ") else lead + sentence
+            sentence = lead + (sentence if sentence.startswith("I ") else sentence[:1].lower() + sentence[1:])
         sentence = re.sub(rf"\b{own}'s\b", "my", sentence)
         # "..., and Isabella knows his order": a subject of its own.
         sentence = re.sub(rf"\b(and|but|so|while|when) {own} ([a-z]\w*)",
@@ -519,8 +519,9 @@ def _resolved_to_self(sentence: str, pronoun: str, pronouns: Mapping[str, str]) 
     where no one it could be is named before it in the sentence: someone whose pronoun
     is the agent's or not known (`pronouns`, by name; a name not in it counts as one
     not known, a place does not). "I am married to Tom Moreno and live in the Moreno
-    Family House, where she grows seedlings" is "where I grow seedlings"; in "I have managed Priya Sharma ... and trust her judgement" the "her"
-    may be Priya's, and stays."""
+    Family House, where she grows seedlings" is "where I grow seedlings"; in "I have
+    managed Priya Sharma ... and trust her judgement" the "her" may be Priya's, and
+    stays."""
     if pronoun not in ("she", "he"):
         return sentence
     forms = {"she": ("she", "her", "hers", "herself"), "he": ("he", "him", "his", "himself")}[pronoun]
