@@ -362,5 +362,10 @@ async def test_the_players_scoring_takes_the_scoring_context_from_paused_backgro
         return player, await asyncio.wait_for(background, 60)
 
     player, background = await with_scheduler(model, body)
-    assert player == pytest.approx(model.score_options(short, ["Red."]), abs=1e-3)
-    assert background == pytest.approx(unhurried, abs=1e-3)
+    # The same scores as alone, to rounding: a prompt's prefix already in the scoring
+    # context is reused, and its keys and values round by the batch they were evaluated
+    # in, so a score depends a little on what the context held before ("Red." read
+    # -7.110 after the long prompt, -7.021 after the short one). A wrong context or a
+    # lost pause is off by nats.
+    assert player == pytest.approx(model.score_options(short, ["Red."]), abs=0.15)
+    assert background == pytest.approx(unhurried, abs=0.15)
