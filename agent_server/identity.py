@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from simulacra.v1 import agents_pb2
 
@@ -57,15 +58,20 @@ class Identity:
                    habits=" ".join(agent.lifestyle.split()), relationships=relationships, intentions=intentions,
                    people=people, pronouns=pronouns)
 
-    @property
+    @cached_property
     def pronoun(self) -> str:
-        """"she", "he", or "" where the scenario's text does not say."""
+        """"she", "he", or "" where the scenario's text does not say (read once: the
+        identity is fixed)."""
         return _pronoun_of(self.name, (self.persona, self.habits, *self.intentions))
 
     def of_self(self, text: str) -> str:
         """`text` (a memory, a plan item) as the agent says it of itself: in_first_person."""
         return in_first_person(text, self.name, self.pronoun, self.people, opens_on_self=True,
-                               pronouns=dict(self.pronouns))
+                               pronouns=self._pronouns_by_name)
+
+    @cached_property
+    def _pronouns_by_name(self) -> dict[str, str]:
+        return dict(self.pronouns)
 
     def own_words(self) -> str:
         """The identity block in the first person, for the prompts the agent speaks to the
@@ -83,7 +89,7 @@ class Identity:
             # nothing asked (a mean of 0.2 nats over eight occupations and eight ways of
             # asking), and "As for work, I'm ..." as 3.5 (answering.py weighs both).
             facts.append(_resolved_to_self(f"As for work, I'm {with_article(self.occupation)}", self.pronoun,
-                                           dict(self.pronouns)))
+                                           self._pronouns_by_name))
         if self.home:
             facts.append(f"I live at {self.of_self(self.home)}")
         if self.housemates:
@@ -357,7 +363,8 @@ def _own_pronouns(text: str, pronoun: str) -> str:
 
 # A phrase of when or where that opens a sentence before its subject ("In the evening ",
 # "On Saturdays, ", "After work ").
-_OPENING_PHRASE = re.compile(r"(?:In|On|At|After|Before|During|Every|Most|Each|Some|Once|Later|Then|Afterwards)"
+_OPENERS = ("In", "On", "At", "After", "Before", "During", "Every", "Most", "Each", "Some", "Once", "Later", "Then")
+_OPENING_PHRASE = re.compile(rf"(?:{'|'.join(_OPENERS)}|Afterwards)"
                              r"\b[^,;.]{0,40}?(?:, | (?=(?:she|he|[A-Z][\w'-]*) ))")
 
 
@@ -494,9 +501,8 @@ _PLACE_NOUNS = {"cafe", "café", "park", "house", "store", "shop", "market", "pu
                 "bakery", "restaurant", "pharmacy", "farm", "museum", "theatre", "theater", "gym", "club", "centre",
                 "center", "building", "tower", "bridge", "beach", "lake", "river", "town", "city"}
 # Capitalised words that are no one: the agent, and words that open a sentence or clause.
-_NO_ONE = {"I", "I'm", "I've", "I'd", "I'll", "My", "The", "A", "An", "In", "On", "At", "After", "Before", "During",
-           "Every", "Most", "Each", "Some", "Once", "Later", "Then", "As", "When", "While", "What", "This", "That",
-           "These", "Those", "Her", "His", "He", "She", "They", "It", "We", "Our", "Their", "Its"}
+_NO_ONE = {"I", "I'm", "I've", "I'd", "I'll", "My", "The", "A", "An", *_OPENERS, "As", "When", "While", "What", "This",
+           "That", "These", "Those", "Her", "His", "He", "She", "They", "It", "We", "Our", "Their", "Its"}
 
 
 def _may_be_someone(run: re.Match, unlike: set[str], known: set[str]) -> bool:

@@ -15,6 +15,7 @@ import difflib
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -114,8 +115,13 @@ class Scenario:
                                  intentions=self._seeds_of(agent_id),
                                  people=tuple(a.name for a in others),
                                  housemates=self.housemates(agent_id),
-                                 pronouns=tuple((a.name, Identity.of_agent(a, intentions=self._seeds_of(a.id)).pronoun)
-                                                for a in others))
+                                 pronouns=tuple((a.name, self._pronouns[a.name]) for a in others))
+
+    @cached_property
+    def _pronouns(self) -> dict[str, str]:
+        """Each agent's pronoun by name, as its own text says (Identity.pronoun): read
+        once, for every agent's identity names every other."""
+        return {a.name: Identity.of_agent(a, intentions=self._seeds_of(a.id)).pronoun for a in self.proto.agents}
 
     def _seeds_of(self, agent_id: str) -> tuple[str, ...]:
         return tuple(s.text for s in self.proto.seeds if s.agent_id == agent_id)
