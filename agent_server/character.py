@@ -76,7 +76,7 @@ def _expand(pattern: str) -> list[tuple[str, ...]]:
 
 def _norm(word: str) -> str:
     return word.replace("\u2019", "'").rstrip(".'-").lower() if word not in ("<name>", "<word>", "<joined>",
-                                                                            "<trade>") else word
+                                                                            "<trade>", "<end>") else word
 
 
 _ME = "{i am|i'm|im|i was|i'm just|i am just|i'm only|i am only|i'm not|i am not|i'm actually|i am actually}"
@@ -93,7 +93,8 @@ _CALLED = "{my name is|call me|i am|i'm|you can call me|my name's}"
 # What an NPC never says of itself. Words are matched whole, lower-cased, punctuation
 # aside; "<name>" is a capitalised word that is not a name the agent knows, "<word>" any
 # word, "<joined>" a word joined to the next by a hyphen, "<trade>" a trade it does not
-# have (TRADES).
+# have (TRADES); "<end>", last, that the sentence ends there; a word ending in "^" is
+# that word opening a clause (after punctuation or "but", "and", "so", "because").
 BREAK_PATTERNS = (
     f"{_ME} {{a|an|just a|just an|only a|only an|a helpful|a friendly|a virtual|your}} {_NON_PERSON}",
     f"{_ME} {{ai|artificial intelligence}}",
@@ -121,6 +122,14 @@ BREAK_PATTERNS = (
     # "I'll be playing the role of Tom over there" (said by Tom to "Hi there!").
     "{playing|play} the {role|part} of",
     "{can i|may i|i can|i can't|i cannot|i'm unable to|i am unable to} assist",
+    # An assistant's refusal, which says no more than that it will not: "I'm sorry, but I
+    # can't help with that." (the 135M model's answer to a hardware shop's owner asked
+    # whether he sells anything for a broken fence; the Qwen models' to a jailbreak). A
+    # person who cannot help says why, or what they can do instead.
+    "{sorry|apologize} but {i can't|i cannot|i'm unable to|i am unable to|i won't be able to} "
+    "{help|assist} {with|you with} {that|this} <end>",
+    "{help|assist} {with|you with} {that|this|your} request",
+    "{can't|cannot|unable to} {fulfill|fulfil|comply with} {that|this|your} request",
     "{i'm|i am|im} here to {assist|help you with any}",
     "{as of|since} my last {update|training|knowledge update}",
     "{text-based|text based} {assistant|model|ai|program|interface}",
@@ -143,6 +152,10 @@ BREAK_PATTERNS = (
     # A trade the agent does not have (TRADES), with up to two words before it ("I'm a
     # professional animator").
     *(f"{_CLAIM} {{a|an|your}} {gap}<trade>" for gap in ("", "<word> ", "<word> <word> ")),
+    # Or speaking as one, "as" opening a clause: "I'm sorry, but as a coffee shop
+    # assistant, I don't have ..." (said by the cafe's owner asked for a coffee); not "I
+    # see him as a good teacher".
+    *(f"as^ {{a|an}} {gap}<trade>" for gap in ("", "<word> ", "<word> <word> ")),
     "{i am|i'm|as} {a|an} <word> {professional|virtual|digital|personal} assistant",
     # Of a quality in two words joined by a hyphen: "a language-powered assistant".
     "{i am|i'm|as} {a|an} <joined> <word> assistant",
@@ -184,11 +197,15 @@ BREAK_PATTERNS = (
 )
 
 
+# Words after which a word opens a clause (the "^" of a phrase's word).
+_CLAUSE_OPENERS = frozenset({"but", "and", "so", "because"})
+
+
 def _by_first_word(phrases: Iterable[tuple[str, ...]]) -> dict[str, list[tuple[str, ...]]]:
     """`phrases` by their first word, in order: a guard reading a word tries only those."""
     index: dict[str, list[tuple[str, ...]]] = {}
     for phrase in phrases:
-        index.setdefault(phrase[0], []).append(phrase)
+        index.setdefault(phrase[0].removesuffix("^"), []).append(phrase)
     return index
 
 
@@ -545,10 +562,18 @@ class CharacterGuard:
                 continue  # an assistant by trade ("a teaching assistant") says so
             if len(phrase) == 1 and phrase[0] in self.known:
                 continue  # a name of its world (a neighbour called Claude or Gemma)
+            ends = phrase[-1] == "<end>"
+            if ends:
+                phrase = phrase[:-1]
             n = self._fitting(phrase, words, start)
             if n == len(phrase):
-                return "whole", n
-            if start + n == len(words) and not final:
+                if not ends:
+                    return "whole", n
+                if found := self._ends_sentence(words[start + n - 1], final=final):
+                    if found == "whole":
+                        return "whole", n
+                    partial = True
+            elif start + n == len(words) and not final:
                 partial = True
         return ("partial", 0) if partial else ("", 0)
 
@@ -594,8 +619,21 @@ class CharacterGuard:
             return "partial"
         return "" if after.startswith("?") else "whole"
 
+    def _ends_sentence(self, last: tuple[str, str, int], *, final: bool) -> str:
+        """After a phrase that must end a sentence, ending with the word `last`:
+        "partial" while nothing follows it yet, "whole" where the sentence ends there
+        (".", "!", or the answer's end), else ""."""
+        after = self.text[last[2] + len(last[1]):].lstrip()
+        if not after:
+            return "whole" if final else "partial"
+        return "whole" if after[0] in ".!" else ""
+
     def _fits(self, expected: str, word: tuple[str, str, int]) -> bool:
         lower, written, offset = word
+        if expected.endswith("^"):  # the word, opening a clause
+            before = self.text[:offset].rstrip()
+            return lower == expected[:-1] and (not before or before[-1] in ".,;:!?\"" or
+                                               before.split()[-1].lower() in _CLAUSE_OPENERS)
         if expected == "<word>":
             return True
         if expected == "<joined>":  # a word joined to the next by a hyphen

@@ -394,6 +394,26 @@ def test_an_assistant_s_offers_and_instructions_break_character():
         assert breaks_character(fine) == "", fine
 
 
+def test_an_assistant_s_bare_refusal_breaks_character_and_a_person_s_refusal_does_not():
+    assert breaks_character("I'm sorry, but I can't help with that.") == "sorry, but I can't help with that"
+    assert breaks_character("Sorry, but I cannot assist you with this!") == "Sorry, but I cannot assist you with this"
+    assert breaks_character("I'm afraid I can't help you with that request.") == "help you with that request"
+    assert breaks_character("I'm sorry, but I cannot fulfil your request.") == "cannot fulfil your request"
+    for fine in ("I'm sorry, but I can't help with that, the mill is shut on Sundays.",
+                 "I can't help you with that, but the baker might.", "Sorry, I can't do that today.",
+                 "I'm sorry, but I can't help with that fence until Friday."):
+        assert breaks_character(fine) == "", fine
+    # Streamed, the refusal is held until its sentence ends, and shown when it goes on.
+    guard = CharacterGuard()
+    shown = guard.feed("Sorry, but I can't help with that")
+    assert "help" not in shown and not guard.broken
+    shown += guard.feed(", the mill is shut.") + guard.finish()
+    assert shown == "Sorry, but I can't help with that, the mill is shut." and not guard.broken
+    guard = CharacterGuard()
+    assert "help" not in guard.feed("Sorry, but I can't help with that") + guard.finish()
+    assert guard.broken == "Sorry, but I can't help with that"
+
+
 def test_calling_oneself_by_a_trade_one_does_not_have_breaks_character():
     tom = {"tom", "moreno", "owner", "harvey", "oak", "supply", "store"} | trade_words("I sell paint and rope.")
     assert breaks_character("I'm a professional animator and creative director.", tom) == "I'm a professional animator"
@@ -407,6 +427,12 @@ def test_calling_oneself_by_a_trade_one_does_not_have_breaks_character():
                  "I'm a good judge of character."):
         assert breaks_character(line, tom) == "", line
     assert "pharmacist" in trade_words("I am the pharmacist at the market.")
+    # Speaking as one of a trade it does not have, "as" opening a clause; not of another.
+    assert breaks_character("Sorry, but as a coffee shop assistant, I have no drinks.", isabella) == \
+        "as a coffee shop assistant"
+    assert breaks_character("As a teacher, I know.", tom) == "As a teacher"
+    for line in ("As a baker, I get up early.", "I see Sam as a good teacher.", "As a child, I loved the sea."):
+        assert breaks_character(line, isabella) == "", line
 
 
 def test_speaking_as_the_kin_a_line_made_the_agent_breaks_character_and_its_own_kin_do_not():
