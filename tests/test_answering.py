@@ -700,6 +700,39 @@ async def test_a_question_asking_who_is_answered_only_by_a_statement_naming_some
         await scheduler.close()
 
 
+async def test_one_days_plan_answers_a_question_of_that_day_not_one_of_what_the_agent_does(scripted_model,
+                                                                                            embedder):
+    """An hour planned for one day ("At 07:00 I will mend the gate.") says what the agent
+    will do then: asked what it does ("When do you usually start work?"), its habit
+    answers, though the model reads the plan likelier; asked of a day, the plan may."""
+    scheduler = LLMScheduler(scripted_model)
+    await scheduler.start()
+    answering = Answering(scheduler, embedder)
+    mind = SimpleNamespace(name="Wren Hollis", identity=Identity(name="Wren Hollis"))
+    known = ["At 07:00 I will mend the gate at the mill.", "I start work at the mill at 6 am most mornings."]
+    scripted_model.answers = ["At 07:00", "I start work"]
+    reads = scripted_model.score_options
+
+    def plan_likelier(request: LLMRequest, options: list[str], *, per_token: bool = False) -> list[float]:
+        scores = reads(request, options, per_token=per_token)
+        plan = request.messages[-1]["content"] == known[0]  # the question after the plan
+        return [x + (2.0 if plan or o == known[0] else 0.0) for x, o in zip(scores, options)]
+
+    scripted_model.score_options = plan_likelier
+    try:
+        for question in ("When do you usually start work?", "How early do you start at the mill?",
+                         "What time do you start on Mondays?"):
+            found = await answering.find(mind, question, known, priority=Priority.PLAYER, purpose="player_chat")
+            assert found is not None and found.text == known[1], question
+        scripted_model.answers = ["At 07:00"]
+        for question in ("What will you do this morning?", "What are you doing at the mill tomorrow?",
+                         "What are your plans for today?"):
+            found = await answering.find(mind, question, known, priority=Priority.PLAYER, purpose="player_chat")
+            assert found is not None and found.text == known[0], question
+    finally:
+        await scheduler.close()
+
+
 async def test_a_backend_that_cannot_read_probabilities_never_answers_this_way(embedder):
     model = ScriptedModel()
     scheduler = LLMScheduler(model)
