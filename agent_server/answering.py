@@ -131,7 +131,8 @@ FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|[Mm]y|[Mm]e|[Mm]ine|[Mm]yse
 TOLD_BACK = "You told me"
 # A statement of what someone told the agent: told back to the asker, or heard from
 # another ('Tom Moreno told me, "..."').
-_TOLD = re.compile(rf'^(?:{TOLD_BACK}\b|[A-Z][\w\'-]*(?: [A-Z][\w\'-]*)* told me, ")')
+_TOLD = re.compile(rf'^(?:{TOLD_BACK}\b|[A-Z][\w\'-]*(?: [A-Z][\w\'-]*)* told me'
+                   r'(?: [A-Z][\w\'-]*(?: [A-Z][\w\'-]*)* said)?, ")')
 # What the agent saw someone doing, as perception remembers it: "Tom Moreno is carrying
 # a ladder" (said as "I saw Tom Moreno carrying a ladder.").
 _DOING = re.compile(r"^(?P<who>[A-Z][\w'-]*(?: [A-Z][\w'-]*)+) is (?P<doing>[a-z]+ing\b.*)$")
@@ -660,6 +661,30 @@ def speaks_of_self(line: str) -> bool:
     return bool(FIRST_PERSON.search(_FRAMES.sub("", line)))
 
 
+# What one says one was told by someone else, as heard_from words it: 'Abigail Chen told
+# me, "..."' (the closing quote may be lost where a line was cut short).
+_HEARSAY = re.compile(r'^(?!You\b)(?P<who>[A-Z][\w\'-]*(?: [A-Z][\w\'-]*)*) told me(?: (?P<origin>[A-Z][\w\'-]*'
+                      r'(?: [A-Z][\w\'-]*)*) said)?, "(?P<said>.*?)"?$')
+
+
+def heard_from(who: str, said: str) -> str:
+    """What `who` said to the agent, as the agent tells it on: 'Sam Moore told me, "I have
+    decided to run for mayor."'. Where `who` was passing on what another told them, the
+    one who first said it is named and the tellers between are left out: 'Tom Moreno told
+    me Sam Moore said, "I have decided to run for mayor."' (quoted whole, each teller's
+    line held the last one's, 'Abigail Chen told me, "Hailey Johnson told me, "Francisco
+    Lopez told me, ...', and the "I" of the words said read as the teller's)."""
+    origin = None
+    while (passed := _HEARSAY.match(said.strip())) is not None:
+        origin, said = passed["origin"] or passed["who"], passed["said"]
+    if origin is not None:
+        said = said.split('"', 1)[0]  # the words quoted, not what the teller said after them
+    said = as_sentence(said.strip())
+    if origin is None or origin == who:
+        return f'{who} told me, "{said}"'
+    return f'{who} told me {origin} said, "{said}"'
+
+
 def told_back(sentence: str) -> str:
     """A sentence the asker said, as the agent tells it back to them: "You told me you lost
     your grey cat ..." where it begins with the asker speaking of themselves (and says
@@ -698,11 +723,12 @@ def statements(mind: Mind, memories: Iterable[str], asker: str, told: Iterable[s
             out.append(sentence)
 
     def heard(who: str, said: str) -> None:
-        for s in sentences(said):
+        passed = _HEARSAY.match(said.strip())
+        for s in sentences(said) if passed is None else [said]:
             if "?" in s or len(s.split()) <= MIN_WORDS:  # "Hello, I'm Robin." is no news
                 continue
-            for c in clauses(s):
-                add(told_back(c) if who == asker else f'{who} told me, "{as_sentence(c)}"')
+            for c in clauses(s) if passed is None else [s]:
+                add(told_back(c) if who == asker else heard_from(who, c))
 
     for s in own_statements(mind):
         add(s)

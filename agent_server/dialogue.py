@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from agent_server import character
 from agent_server.assistant_speech import AssistantSpeech
 from agent_server.answering import (FIRST_PERSON, NOT_KNOWING, QUOTED, Answer, Answering, answered_before, as_said,
-                                    as_sentence, asks_the_time, asks_the_way, is_question, last_resort, naming,
+                                    asks_the_time, asks_the_way, heard_from, is_question, last_resort, naming,
                                     no_such_kin, own_statements, points_back, said_again, sentences, statements,
                                     told_back, unanswered)
 from agent_server.clock import spoken_time
@@ -705,7 +705,7 @@ def as_heard(text: str, heard: list[str], speaker: Mind, listener: Mind,
         if len(words) >= ECHO_WORDS and not any(gist and gist <= words for gist in own):
             for who, said in theirs:
                 if len(words & gist_of(said, speaker, listener)) >= ECHO_SHARE * len(words):
-                    sentence = told_back(said) if who == listener.name else f'{who} told me, "{as_sentence(said)}"'
+                    sentence = told_back(said) if who == listener.name else heard_from(who, said)
                     break
         out.append(sentence)
     return " ".join(out)

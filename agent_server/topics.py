@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from agent_server.answering import QUOTED, as_sentence, sentences
+from agent_server.answering import QUOTED, as_sentence, heard_from, sentences
 from agent_server.journal import Journal
 from agent_server.memory import MemoryStore
 from agent_server.mind import HeardEvent, Mind
@@ -118,7 +118,7 @@ class Topics:
             quoted = QUOTED.match(weightiest.description)
             offer(Topic("heard:" + _key(weightiest.description), f"what {speaker.first_name} heard: "
                         f"{weightiest.description}",
-                        statement=f'{quoted["who"]} told me, "{quoted["said"].strip()}"' if quoted else "",
+                        statement=heard_from(quoted["who"], quoted["said"]) if quoted else "",
                         gist=gist_of(quoted["said"] if quoted else "", speaker, listener)))
         for relationship in speaker.identity.relationships:
             if listener.name in relationship or listener.first_name in relationship.split():

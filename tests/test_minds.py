@@ -241,6 +241,31 @@ def test_a_line_repeating_what_a_third_said_of_themselves_tells_who_said_it():
     assert as_heard(line, echoed, isabella, giorgio, own=[frozenset({"valentine", "party", "hobbs", "cafe"})]) == line
 
 
+def test_news_passed_on_names_who_first_said_it_and_leaves_out_the_tellers_between():
+    """A line heard from one who was passing on what another said is told on with the one
+    who first said it, not as a quotation within a quotation, which grew by a teller at
+    each telling ('Ada Voss told me, "Bo Ring told me, "Cy Marsh told me, ...')."""
+    from types import SimpleNamespace
+
+    from agent_server.answering import heard_from, statements
+    from agent_server.dialogue import as_heard
+    from agent_server.identity import Identity
+
+    assert heard_from("Ada Voss", "I found a fox in the orchard.") == 'Ada Voss told me, "I found a fox in the orchard."'
+    assert heard_from("Ada Voss", 'Bo Ring told me, "Cy Marsh told me, "I found a fox in the orchard.') == \
+        'Ada Voss told me Cy Marsh said, "I found a fox in the orchard."'
+    assert heard_from("Ada Voss", 'Bo Ring told me Cy Marsh said, "I found a fox." It was late.') == \
+        'Ada Voss told me Cy Marsh said, "I found a fox."'
+    # In a conversation's line, and in what the agent knows to answer a question with.
+    heard = ['Ada Voss said to Dee Holt: "Cy Marsh told me, "I have found a fox living in the orchard.""']
+    dee, eli = SimpleNamespace(name="Dee Holt"), SimpleNamespace(name="Eli Park")
+    assert as_heard("I have found a fox living in the orchard!", heard, dee, eli) == \
+        'Ada Voss told me Cy Marsh said, "I have found a fox living in the orchard."'
+    mind = SimpleNamespace(name="Dee Holt", first_name="Dee", identity=Identity(name="Dee Holt"))
+    assert 'Ada Voss told me Cy Marsh said, "I have found a fox living in the orchard."' in statements(
+        mind, heard, "Eli Park")
+
+
 async def test_minds_and_memories_persist_across_a_restart(tmp_path, embedder):
     server = await start_scripted(tmp_path, ScriptedModel(TownScript()), embedder)
     await server.society.next_action("john_lin", EIGHT_AM)
