@@ -23,6 +23,7 @@ from agent_server.journal import Journal
 from agent_server.llm.base import LLMRequest
 from agent_server.memory import (MemoryNode, MemoryStore, NewMemory, PendingMemory, RetrievalWeights, Retriever,
                                  ScoredMemory)
+from agent_server.prompts.phrases import progressive
 from agent_server.scheduler import LLMScheduler, Priority, Urgency, urgent_work
 from agent_server.town import Town
 from simulacra.v1 import agents_pb2
@@ -323,7 +324,7 @@ class Mind:
         if self.current is None:
             return "idle"
         where = self.f.town.place(self.current.place_id).name if self.current.place_id else "somewhere"
-        return f"{self.current.description} at the {where}"
+        return f"{progressive(self.current.description)} at the {where}"
 
     def chunk_at(self, now: int) -> Step | None:
         return next((s for s in self.state.hourly if s.covers(now)), None)

@@ -13,6 +13,7 @@ from agent_server.detail import LevelOfDetail
 from agent_server.mind import Mind, Step
 from agent_server.places import PlaceChooser
 from agent_server.prompts import react
+from agent_server.prompts.phrases import progressive
 from agent_server.scheduler import Priority
 from agent_server.town import Town
 from simulacra.v1 import agents_pb2
@@ -56,7 +57,8 @@ class Reactor:
             subject = perception.WhichOneof("subject")
             if subject == "agent" and perception.agent.agent_id in names:
                 other = perception.agent
-                text = f"{names[other.agent_id]} is {other.activity or 'standing around'}"
+                doing = progressive(other.activity) if other.activity else "standing around"
+                text = f"{names[other.agent_id]} is {doing}"
                 key = other.agent_id
             elif subject == "object" and perception.object.place_id in town:
                 place = town.place(perception.object.place_id)

@@ -11,6 +11,7 @@ from agent_server.llm.base import LLMRequest
 from agent_server.mind import Step
 from agent_server.options import MindOptions
 from agent_server.prompts import converse
+from agent_server.prompts.phrases import progressive
 from agent_server.reacting import Reaction
 from agent_server.reflection import THRESHOLD
 from agent_server.scheduler import Priority
@@ -118,6 +119,30 @@ async def test_a_repeated_observation_is_stored_once(running):
     for minute in range(3):
         await _sync(society, [_sees("john_lin", "mei_lin", "reading a book", distance=20)], EIGHT_AM + minute * 60)
     assert society.f.memory.count("john_lin") == before + 1
+
+
+async def test_what_someone_is_doing_is_remembered_and_told_in_the_progressive(running):
+    """A plan's action ("bake bread for the party", as said after "will") is what another
+    sees someone doing, and what the agent is doing in its prompts, in -ing: not "Mei Lin
+    is bake bread"."""
+    society = running.society
+    await _sync(society, [_sees("john_lin", "mei_lin", "wake up and get ready; then bake bread for the fair",
+                                distance=20)], EIGHT_AM)
+    assert "Mei Lin is waking up and getting ready; then baking bread for the fair" in [
+        m.description for m in society.f.memory.recent("john_lin", 5)]
+    await _sync(society, [_sees("john_lin", "mei_lin", "lunch at the cafe", distance=20)], EIGHT_AM + 60)
+    assert "Mei Lin is having lunch at the cafe" in [m.description for m in society.f.memory.recent("john_lin", 5)]
+    for action, said in (("sit by the window", "sitting"), ("plan the lesson", "planning"), ("lie down", "lying"),
+                         ("see a friend", "seeing"), ("visit Sam", "visiting"), ("paint and draw", "painting and drawing"),
+                         ("bake bread and cakes", "baking bread and cakes"), ("reading", "reading"), ("idle", "idle"),
+                         ("at work", "at work")):
+        assert progressive(action).startswith(said), action
+    mind = society.minds["john_lin"]
+    current, mind.current = mind.current, Step(EIGHT_AM, 30, "open the pharmacy", mind.agent.home_place_id)
+    try:
+        assert mind.activity().startswith("opening the pharmacy at the ")
+    finally:
+        mind.current = current
 
 
 async def test_a_reaction_replans_from_now(tmp_path, embedder):
