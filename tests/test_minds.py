@@ -133,8 +133,9 @@ async def test_what_someone_is_doing_is_remembered_and_told_in_the_progressive(r
     await _sync(society, [_sees("john_lin", "mei_lin", "lunch at the cafe", distance=20)], EIGHT_AM + 60)
     assert "Mei Lin is having lunch at the cafe" in [m.description for m in society.f.memory.recent("john_lin", 5)]
     for action, said in (("sit by the window", "sitting"), ("plan the lesson", "planning"), ("lie down", "lying"),
-                         ("see a friend", "seeing"), ("visit Sam", "visiting"), ("paint and draw", "painting and drawing"),
-                         ("bake bread and cakes", "baking bread and cakes"), ("reading", "reading"), ("idle", "idle"),
+                         ("see a friend", "seeing"), ("visit Sam", "visiting"),
+                         ("read and write", "reading and writing"), ("bake bread and cakes", "baking bread and cakes"),
+                         ("buy food and drink", "buying food and drink"), ("reading", "reading"), ("idle", "idle"),
                          ("at work", "at work")):
         assert progressive(action).startswith(said), action
     mind = society.minds["john_lin"]
