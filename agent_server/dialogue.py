@@ -665,21 +665,29 @@ def addressed(text: str, listener: str, people: Iterable[str]) -> str:
     return text[:m.start(2)] + first + text[m.end(2):] if m[2] in others else text
 
 
+# How one calls someone by their surname.
+_TITLES = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?"
+
+
 def to_the_player(text: str, name: str, people: Iterable[str], player: str) -> str:
     """`text`, sentences of an answer to `player` by the agent called `name`, calling the
     player by their first name where a sentence opens by calling them by its own or
     another's of `people` ("Good morning, Sam." said by Sam), or ends by calling them by
-    its own ("It's a pleasure to have you, Sam."); an ending name of someone else may be
-    said of them ("I live with my wife, Jane.") and is left."""
+    its own, or its surname with a title ("It's a pleasure to have you, Sam.", "Good
+    evening, Mr. Kowalski!" said by Stanislaw Kowalski, greeted so); an ending name of
+    someone else may be said of them ("I live with my wife, Jane.") and is left."""
     first, own = (player.split() or [""])[0], (name.split() or [""])[0]
     if not first:
         return text
-    parts = re.split(r"(?<=[.!?])(\s+)", text)
+    surname = name.split()[-1] if len(name.split()) > 1 else ""
+    calls = "|".join([re.escape(own)] * bool(own and own != first)
+                     + [rf"{_TITLES}\s+{re.escape(surname)}"] * bool(surname))
+    parts = re.split(r"(?<=[.!?])(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bMx\.)(?<!\bDr\.)(\s+)", text)
     for i in range(0, len(parts), 2):
         lead = parts[i][:len(parts[i]) - len(parts[i].lstrip())]
         parts[i] = lead + addressed(parts[i].lstrip(), player, (*people, name))
-        if own and own != first:
-            parts[i] = re.sub(rf",\s+{re.escape(own)}(?=\s*[.!?]+[\"'”]?\s*$)", f", {first}", parts[i])
+        if calls:
+            parts[i] = re.sub(rf",\s+(?:{calls})(?=\s*[.!?]+[\"'”]?\s*$)", f", {first}", parts[i])
     return "".join(parts)
 
 
