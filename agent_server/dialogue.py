@@ -370,7 +370,7 @@ class Dialogue:
 
         def spoken(line: str) -> str:
             """A line the model wrote, said to the player (to_the_player)."""
-            out = to_the_player(line, mind.name, mind.identity.people, player)
+            out = to_the_player(line, mind.name, mind.identity.people, player, asked=text)
             if out != line:
                 self.readdressed += 1
             return out
@@ -669,19 +669,22 @@ def addressed(text: str, listener: str, people: Iterable[str]) -> str:
 _TITLES = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?"
 
 
-def to_the_player(text: str, name: str, people: Iterable[str], player: str) -> str:
+def to_the_player(text: str, name: str, people: Iterable[str], player: str, asked: str = "") -> str:
     """`text`, sentences of an answer to `player` by the agent called `name`, calling the
     player by their first name where a sentence opens by calling them by its own or
     another's of `people` ("Good morning, Sam." said by Sam), or ends by calling them by
-    its own, or its surname with a title ("It's a pleasure to have you, Sam.", "Good
-    evening, Mr. Kowalski!" said by Stanislaw Kowalski, greeted so); an ending name of
-    someone else may be said of them ("I live with my wife, Jane.") and is left."""
+    its own, or by the title and surname the player's line `asked` called the agent by
+    ("It's a pleasure to have you, Sam."; "Good evening, Mr. Kowalski!" said by Stanislaw
+    Kowalski to "Good evening, Mr Kowalski."); an ending name of someone else may be said
+    of them ("I live with my wife, Jane.", "... my wife, Mrs. Moreno." said by Tom Moreno
+    to one who did not call him so) and is left."""
     first, own = (player.split() or [""])[0], (name.split() or [""])[0]
     if not first:
         return text
     surname = name.split()[-1] if len(name.split()) > 1 else ""
+    titled = rf"{_TITLES}\s+{re.escape(surname)}"
     calls = "|".join([re.escape(own)] * bool(own and own != first)
-                     + [rf"{_TITLES}\s+{re.escape(surname)}"] * bool(surname))
+                     + [titled] * bool(surname and re.search(rf"\b{titled}\b", asked)))
     parts = re.split(r"(?<=[.!?])(?<!\bMr\.)(?<!\bMrs\.)(?<!\bMs\.)(?<!\bMx\.)(?<!\bDr\.)(\s+)", text)
     for i in range(0, len(parts), 2):
         lead = parts[i][:len(parts[i]) - len(parts[i].lstrip())]

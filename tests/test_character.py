@@ -736,11 +736,14 @@ def test_an_answer_to_the_player_calls_them_by_their_name_not_its_own():
         assert to_the_player(kept, "Sam Moore", people, "Robin") == kept, kept
     # A player who shares the agent's name is called by it.
     assert to_the_player("Good morning, Sam.", "Sam Moore", people, "Sam") == "Good morning, Sam."
-    # Its surname with a title, as the player greeted it ("Good evening, Mr Moore."), is the player's.
-    assert to_the_player("Good evening, Mr. Moore! Come in.", "Sam Moore", people, "Robin Hale") == \
-        "Good evening, Robin! Come in."
-    assert to_the_player("I know Mrs. Moreno. Good day, Dr Moore.", "Sam Moore", people, "Robin") == \
-        "I know Mrs. Moreno. Good day, Robin."
+    # Its surname with a title, as the player greeted it ("Good evening, Mr Moore."), is the player's;
+    # not where the player did not call it so (of its kin: "my wife, Mrs. Moore.").
+    assert to_the_player("Good evening, Mr. Moore! Come in.", "Sam Moore", people, "Robin Hale",
+                         asked="Good evening, Mr Moore.") == "Good evening, Robin! Come in."
+    assert to_the_player("I know Mrs. Moreno. Good day, Dr Moore.", "Sam Moore", people, "Robin",
+                         asked="Hello, Dr. Moore!") == "I know Mrs. Moreno. Good day, Robin."
+    assert to_the_player("I live with my wife, Mrs. Moore.", "Sam Moore", people, "Robin",
+                         asked="Who do you live with?") == "I live with my wife, Mrs. Moore."
 
 
 def test_asking_leave_or_advice_is_no_question_about_the_asker_and_their_people_are_the_agents():
