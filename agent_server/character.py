@@ -193,6 +193,12 @@ BREAK_PATTERNS = (
     "{python's|javascript's|java's} {built-in|function|functions|code|syntax|library|libraries}",
     "built-in {function|functions|method|methods}",
     "{the|my} previous {response|answer|reply|output}",
+    # Speaking of the exchange as text ("It sounds like you're asking me about a couple's
+    # plans, but the sentence is actually describing someone ... in my response I chose to
+    # use ..."): a person answers what was said, not the sentence it was said in.
+    "in my {response|reply} {i|i've|i'd|i'll|i'm|i have}",
+    "the {sentence|passage|phrase} {is|was} {|actually |really }{describing|saying|asking|referring}",
+    "the {sentence|passage|phrase} you {wrote|gave|typed|sent}",
     "{code snippet|json payload|json object|json data|json output|json format|click on the link|click the link}",
 )
 

@@ -633,6 +633,9 @@ def self_test(checks: Checks) -> dict:
          "I'm here to help with the party.", []),
         ("assistant_speak", "I'm here to help you with whatever's on your mind.", "I'm here to help you with the cake.",
          []),
+        # Speaking of the exchange as text: what the line "describes", what "my response" did.
+        ("assistant_speak", "In my response I chose to call you Robin.", "In my reply to the council I said no.", []),
+        ("assistant_speak", "The sentence is actually describing your family.", "The sentence he got was two years.", []),
         ("repeats_instructions", "I've been Isabella for years.", "I've been at the cafe for years.", []),
         ("takes_the_role", "Here's the Python function you asked for.", "Python? I only know coffee.",
          [r"\bpython (?:function|code|script|program)\b"]),

@@ -785,3 +785,15 @@ def test_an_assistants_offer_to_assist_breaks_character():
     assert breaks_character("The previous response was a good example of how Python's built-in functions work.") == \
         "The previous response"
     assert breaks_character("I saw a lovely python at the zoo, and my previous job was at the docks.") == ""
+
+
+def test_speaking_of_the_exchange_as_text_breaks_character_and_speaking_of_a_sentence_does_not():
+    # The model's answer to a tenant telling her landlord her sister is coming to stay.
+    said = ("It sounds like you're asking me about a couple's plans, but the sentence is actually describing "
+            "someone who isn't a part of your family. However, in my response I chose to use your name.")
+    assert breaks_character(said) == "the sentence is actually describing"
+    assert breaks_character("In my reply I left out the address.") == "In my reply I"
+    assert breaks_character("The phrase you typed means nothing to me.") == "The phrase you typed"
+    for person in ("In my reply to the council I said no.", "The sentence he got was two years, and the judge "
+                   "said the sentence was fair.", "I don't know what you're asking for, but the mill is shut."):
+        assert breaks_character(person) == "", person
