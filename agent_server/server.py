@@ -95,6 +95,7 @@ def _embedded(settings: Settings, path: Path, *, parallel: int) -> LanguageModel
         parallel=parallel,
         kv_cache_type=settings.kv_cache_type,
         chat_template=settings.chat_template,
+        kept_prompts_mb=settings.kept_prompts_mb,
     )
 
 

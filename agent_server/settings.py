@@ -141,6 +141,12 @@ class Settings(BaseSettings):
         "together: q8_0 (8-bit, about 45% less memory for keys; the default) or f16 (llama.cpp's own). "
         "Values, and option scoring's cache, stay f16.",
     )
+    kept_prompts_mb: float = Field(
+        64, ge=0, le=65536,
+        description="Memory for scoring prompts the embedded model keeps evaluated (answering's readings of a "
+        "statement, question after question), restored instead of evaluated again; about 1.2 MB a prompt on "
+        "the default model. 0 keeps none.",
+    )
     llm_parallel: int = Field(
         8, ge=1, le=64, description="Requests the embedded model decodes together (continuous batching)."
     )

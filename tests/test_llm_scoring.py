@@ -65,3 +65,34 @@ async def test_several_requests_scored_as_one_piece_of_work_read_as_each_alone(m
     finally:
         await scheduler.close()
     assert together == alone and together[2] == []
+
+
+@pytest.mark.model
+def test_a_kept_prompt_is_restored_and_reads_as_when_it_was_evaluated(real_model_path):
+    model = LlamaCppModel(real_model_path, n_ctx=1024, parallel=1)
+    system = {"role": "system", "content": "Someone says something, and someone asks about it."}
+
+    def said(text: str, reread: bool = True) -> LLMRequest:
+        return LLMRequest(messages=[system, {"role": "user", "content": text}], max_tokens=0, reread=reread)
+
+    options = ["Question: What do you do for a living?", "Question: Where do you live?"]
+    first = model.score_options(said("I mend nets for the fishing boats in the harbour."), options)
+    other = model.score_options(said("Tell me something."), options)
+    assert model.restored == {"whole": 0, "beginning": 0}
+    # Read again after another prompt, the first is restored whole: the same numbers.
+    again = model.score_options(said("I mend nets for the fishing boats in the harbour."), options)
+    assert again == first and model.restored["whole"] == 1
+    # A prompt beginning as a kept one (the system turn) evaluates only what follows it,
+    # and reads as evaluated whole, to rounding.
+    model.score_options(LLMRequest(messages=[{"role": "user", "content": "Name a colour."}], max_tokens=0), ["Red."])
+    started = model.score_options(said("My brother Olle lives above the chandlery.", reread=False), options)
+    assert model.restored["beginning"] == 1
+    cold = LlamaCppModel(real_model_path, n_ctx=1024, parallel=1, kept_prompts_mb=0)
+    assert cold.score_options(said("My brother Olle lives above the chandlery."), options) == \
+        pytest.approx(started, abs=0.15)
+    assert cold.score_options(said("Tell me something."), options) == pytest.approx(other, abs=0.15)
+    assert cold.restored == {"whole": 0, "beginning": 0}
+    # Past its memory, the least recently used prompt is dropped.
+    model._kept_limit = max(k.nbytes for k in model._kept.values()) + 1
+    model.score_options(said("The ferry leaves at six."), options)
+    assert len(model._kept) == 1

@@ -81,6 +81,11 @@ class LLMRequest:
     # number, only if the messages hold it, so that an answer names no person, place or
     # figure it was not given. Remote models ignore it.
     grounded: bool = False
+    # A prompt scored again and again (answering's readings of the same statements,
+    # question after question): a backend with a scoring context of its own keeps its
+    # evaluated state, and restores it rather than evaluating it again (LlamaCppModel).
+    # Others ignore it.
+    reread: bool = False
     # The cognitive function the request is for ("decompose", "conversation"): the
     # scheduler's purpose, set by the scheduler as it takes the request, so that a
     # backend or a test double can tell what it answers. Backends ignore it.

@@ -20,9 +20,10 @@ ANSWER_SYSTEM = "Someone asks a question, and the other person answers it."
 
 
 def probe(statement: str) -> LLMRequest:
-    """The request whose answer, scored, is the question (`asked`)."""
+    """The request whose answer, scored, is the question (`asked`): one per statement,
+    read again for each question it may answer (reread)."""
     return LLMRequest(messages=[{"role": "system", "content": SYSTEM}, {"role": "user", "content": statement}],
-                      max_tokens=0, temperature=0.0)
+                      max_tokens=0, temperature=0.0, reread=True)
 
 
 def asked(question: str) -> str:
@@ -32,7 +33,7 @@ def asked(question: str) -> str:
 
 def asking(question: str) -> LLMRequest:
     """The request whose answer, scored, is a statement (said as the answer to `question`;
-    NOTHING asks nothing)."""
-    return LLMRequest(messages=[{"role": "system", "content": ANSWER_SYSTEM},
-                                {"role": "user", "content": " ".join(question.split())}],
-                      max_tokens=0, temperature=0.0)
+    NOTHING asks nothing: read for every question, and kept, reread)."""
+    question = " ".join(question.split())
+    return LLMRequest(messages=[{"role": "system", "content": ANSWER_SYSTEM}, {"role": "user", "content": question}],
+                      max_tokens=0, temperature=0.0, reread=question == NOTHING)
