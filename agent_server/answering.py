@@ -54,7 +54,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agent_server.character import speaks_in_person
-from agent_server.clock import TIME_WORDS
+from agent_server.clock import DAY_WORDS, TIME_WORDS
 from agent_server.identity import Identity
 from agent_server.llm.grounding import ALWAYS
 from agent_server.memory import Embedder
@@ -129,13 +129,17 @@ _FOR_ASKER = re.compile(r"\b(?:for|to) me\b|\b(?:(?:can|could|would|will|might)(
 # Words by which a sentence speaks in the first person (of the asker, in a question).
 FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|[Mm]y|[Mm]e|[Mm]ine|[Mm]yself)(?![\w'])")
 TOLD_BACK = "You told me"
+# A name as statements write it: capitalised words ("Tom Moreno").
+_NAME = r"[A-Z][\w'-]*(?: [A-Z][\w'-]*)*"
+# How one says one was told something by someone else, as heard_from words it: 'Abigail
+# Chen told me, "', 'Tom Moreno told me Sam Moore said, "'.
+_TELLER = rf'(?P<who>{_NAME}) told me(?: (?P<origin>{_NAME}) said)?, "'
 # A statement of what someone told the agent: told back to the asker, or heard from
-# another ('Tom Moreno told me, "..."').
-_TOLD = re.compile(rf'^(?:{TOLD_BACK}\b|[A-Z][\w\'-]*(?: [A-Z][\w\'-]*)* told me'
-                   r'(?: [A-Z][\w\'-]*(?: [A-Z][\w\'-]*)* said)?, ")')
+# another.
+_TOLD = re.compile(rf'^(?:{TOLD_BACK}\b|{_TELLER})')
 # What the agent saw someone doing, as perception remembers it: "Tom Moreno is carrying
 # a ladder" (said as "I saw Tom Moreno carrying a ladder.").
-_DOING = re.compile(r"^(?P<who>[A-Z][\w'-]*(?: [A-Z][\w'-]*)+) is (?P<doing>[a-z]+ing\b.*)$")
+_DOING = re.compile(rf"^(?P<who>[A-Z][\w'-]* {_NAME}) is (?P<doing>[a-z]+ing\b.*)$")
 # A line heard, as a dialogue memory keeps it: 'Tom Moreno said to Isabella Rodriguez: "..."'.
 QUOTED = re.compile(r'^(?P<who>.+?) (?:said|says) to (?P<whom>.+?): "(?P<said>.*)"\s*$')
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”]?\s+(?=[\"'“]?[A-Z0-9])")
@@ -173,9 +177,8 @@ _ONE_DAY = re.compile(r"^At \d{1,2}:\d{2} I will\b")
 # ("How early do you start baking?", "When do you usually leave?") asks what the agent
 # does, which its habits answer: Isabella's plan for one morning read 0.5 nats likelier
 # than "I wake up around 6 am and bake pastries ..." as the answer to the first.
-_OF_A_DAY = re.compile(r"(?:\b(?:will|won't|going to|gonna|plan|plans|planning|planned|now|later|next|soon|today|"
-                       r"tonight|tomorrow|this (?:morning|afternoon|evening|week|weekend)|"
-                       r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b|'ll\b|\b(?:are|aren't) you \w+ing\b|"
+_OF_A_DAY = re.compile(r"(?:\b(?:will|won't|going to|gonna|plan|plans|planning|planned|now|later|next|soon|"
+                       + DAY_WORDS + r"|this (?:week|weekend))\b|'ll\b|\b(?:are|aren't) you \w+ing\b|"
                        r"'re \w+ing\b)", re.IGNORECASE)
 
 
@@ -661,10 +664,9 @@ def speaks_of_self(line: str) -> bool:
     return bool(FIRST_PERSON.search(_FRAMES.sub("", line)))
 
 
-# What one says one was told by someone else, as heard_from words it: 'Abigail Chen told
-# me, "..."' (the closing quote may be lost where a line was cut short).
-_HEARSAY = re.compile(r'^(?!You\b)(?P<who>[A-Z][\w\'-]*(?: [A-Z][\w\'-]*)*) told me(?: (?P<origin>[A-Z][\w\'-]*'
-                      r'(?: [A-Z][\w\'-]*)*) said)?, "(?P<said>.*?)"?$')
+# What one says one was told by someone else, whole (the closing quote may be lost where
+# a line was cut short).
+_HEARSAY = re.compile(rf'^(?!You\b){_TELLER}(?P<said>.*?)"?$')
 
 
 def heard_from(who: str, said: str) -> str:

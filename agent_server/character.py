@@ -617,10 +617,14 @@ class CharacterGuard:
             n += 1
         return n
 
+    def _after(self, last: tuple[str, str, int]) -> str:
+        """What the answer holds after the word `last`, from the next character not a space."""
+        return self.text[last[2] + len(last[1]):].lstrip()
+
     def _said_not_asked(self, last: tuple[str, str, int], *, final: bool) -> str:
         """After an offered name that ends with the word `last`: "partial" while nothing
         follows it yet, "" where it is asked back ("Bob?"), else "whole"."""
-        after = self.text[last[2] + len(last[1]):].lstrip()
+        after = self._after(last)
         if not after and not final:
             return "partial"
         return "" if after.startswith("?") else "whole"
@@ -629,7 +633,7 @@ class CharacterGuard:
         """After a phrase that must end a sentence, ending with the word `last`:
         "partial" while nothing follows it yet, "whole" where the sentence ends there
         (".", "!", or the answer's end), else ""."""
-        after = self.text[last[2] + len(last[1]):].lstrip()
+        after = self._after(last)
         if not after:
             return "whole" if final else "partial"
         return "whole" if after[0] in ".!" else ""

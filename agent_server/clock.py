@@ -14,10 +14,12 @@ import re
 SECONDS_PER_DAY = 24 * 3600
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+# Words naming a day by where it lies from today, or a part of today, or a weekday.
+DAY_WORDS = r"tonight|tomorrow|today|this (?:morning|afternoon|evening)|(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 # A time in words: a clock time, a part of a day, a weekday, a date.
 TIME_WORDS = re.compile(
-    r"\b(?:\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|o'clock)|\d{1,2}:\d{2}|noon|midnight|tonight|tomorrow|today"
-    r"|this (?:morning|afternoon|evening)|(?:mon|tues|wednes|thurs|fri|satur|sun)day|(?:" + MONTHS + r") \d{1,2})\b",
+    r"\b(?:\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|o'clock)|\d{1,2}:\d{2}|noon|midnight|" + DAY_WORDS
+    + r"|(?:" + MONTHS + r") \d{1,2})\b",
     re.IGNORECASE)
 
 
