@@ -100,6 +100,9 @@ LIKELIEST = 2
 # close ("I'm the owner of Harvey Oak Supply Store."), and memories that share the
 # question's words ("I work at the counter until ...") fill the pool before them.
 OWN_POOL = 2
+# Readings done ahead (Answering.ahead) go to the model this many at a time, so that
+# other work of the same priority waits for no more than a few of them.
+AHEAD_PIECE = 4
 # Statements longer than this (words) are not said as an answer.
 MAX_WORDS = 40
 MIN_WORDS = 3
@@ -817,6 +820,29 @@ class Answering:
                 self._vectors[text] = vector
         _keep_recent(self._vectors, texts, self._cache)
         return np.stack([self._vectors[t] for t in texts])
+
+    async def ahead(self, mind: Mind, *, priority: Priority, purpose: str) -> None:
+        """Read ahead, while the asker is yet to ask, what any question to `mind` is read
+        against: the statements of its identity, embedded, read as the answer to a
+        request asking nothing, and each evaluated as what a question follows (kept by a
+        model that keeps scoring prompts: LLMRequest.reread). Then a question evaluates
+        only itself and what it recalled. In pieces of a few statements, each one request
+        at `priority` (below the player's: the player's line never waits for them)."""
+        if not self.reads(purpose):
+            return
+        own = statements(mind, [], asker="")
+        await self._embedded(own)
+        reader = id(self._scheduler.serving(purpose))
+        new = [s for s in own if (reader, s) not in self._unasked]
+        work = [(evidence.asking(evidence.NOTHING), new), (evidence.probe(evidence.NOTHING), [])]
+        work += [(evidence.probe(s), []) for s in own]
+        for at in range(0, len(work), AHEAD_PIECE):
+            piece = work[at:at + AHEAD_PIECE]
+            scores = await self._scheduler.score_many(piece, priority, purpose)
+            for (_, options), read in zip(piece, scores):
+                if options is new:
+                    self._unasked.update(zip(((reader, s) for s in new), read))
+                    _keep_recent(self._unasked, [(reader, s) for s in new], self._cache)
 
     async def find(self, mind: Mind, question: str, known: list[str], *, priority: Priority, purpose: str,
                    asker: str = "", unsaid: Iterable[str] = (), context: str = "",

@@ -333,6 +333,13 @@ class Dialogue:
             log.warning("could not prepare %s's conversation with %s: %s", mind.name, player, exc)
         finally:
             conversation.preparing = None
+        # Then, below the player's priority (their line never waits for it) and above the
+        # town's, what any question is read against (Answering.ahead): the first question
+        # otherwise reads the agent's identity from nothing; later ones find it kept.
+        try:
+            await self.answering.ahead(mind, priority=Priority.INTERVIEW, purpose="player_chat_prepare")
+        except Exception as exc:  # only a head start, as the preparation
+            log.warning("could not read ahead for %s's conversation with %s: %s", mind.name, player, exc)
 
     async def player_chat(self, mind: Mind, conversation: Conversation, player: str, text: str,
                           now: int, *, here: str = "") -> AsyncIterator[str]:

@@ -8,6 +8,7 @@ statements it finds answer which questions."""
 
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 
 import grpc
@@ -786,3 +787,22 @@ async def test_the_real_model_finds_what_answers_a_question_and_nothing_for_a_pu
         assert await find("Are you a chatbot? Be honest with me.") is None
     finally:
         await scheduler.close()
+
+
+async def test_what_any_question_is_read_against_is_read_ahead_while_the_player_is_yet_to_speak(scripted_server,
+                                                                                           scripted_model):
+    mind = scripted_server.society.minds["isabella"]
+    answering = scripted_server.society.dialogue.answering
+    own = statements(mind, [], asker="")
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{scripted_server.grpc_port}") as channel:
+        stub = service_pb2_grpc.SimulacraStub(channel)
+        await stub.PrepareChat(service_pb2.PrepareChatRequest(agent_id="isabella", player_name="Sam"))
+    for _ in range(200):
+        if set(own) <= set(scripted_model.scored):
+            break
+        await asyncio.sleep(0.05)
+    # Each of its identity's statements evaluated as what a question follows, and read as
+    # the answer to nothing asked: a question then reads only itself against them.
+    assert own and set(own) <= set(scripted_model.scored)
+    assert {s for _, s in answering._unasked} >= set(own)
+    assert not scripted_model.questions  # nothing was asked yet
