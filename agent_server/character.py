@@ -86,8 +86,9 @@ _NON_PERSON = "{ai|a.i.|chatbot|chat bot|robot|language model|large language mod
               "ai assistant|ai model|ai language model|fictional character|writing assistant|" \
               "creative writing assistant|digital assistant|helpful assistant|computer program|bot|" \
               "imaginary person|imaginary character|fictional person|made-up character|virtual person|machine}"
-# How one says what one is by trade.
-_CLAIM = "{i am|i'm|im|i work as|i'm just|i am just|i'm actually|i am actually|i'm also|i am also}"
+# How one says what one is by trade ("My job is an artist.", said by a store's owner).
+_CLAIM = "{i am|i'm|im|i work as|i'm just|i am just|i'm actually|i am actually|i'm also|i am also|my job is|" \
+         "my profession is|my occupation is|my trade is}"
 # How one says one's name.
 _CALLED = "{my name is|call me|i am|i'm|you can call me|my name's}"
 # What an NPC never says of itself. Words are matched whole, lower-cased, punctuation

@@ -419,6 +419,8 @@ def test_calling_oneself_by_a_trade_one_does_not_have_breaks_character():
     assert breaks_character("I'm a professional animator and creative director.", tom) == "I'm a professional animator"
     assert breaks_character("I'm a software developer.", tom) == "I'm a software developer"
     assert breaks_character("Hello there, I'm your assistant.", tom) == "I'm your assistant"
+    assert breaks_character("My job is an artist. I make beautiful things.", tom) == "My job is an artist"
+    assert breaks_character("My job is a lot of lifting.", tom) == ""
     # Its own trade, said in other words than the scenario's ("I bake": a baker), and
     # what anyone may call themselves for a pastime or a knack, are not.
     isabella = {"isabella", "owner", "hobbs", "cafe"} | trade_words("I bake the cafe's pastries myself.")
