@@ -267,11 +267,13 @@ _AGREEING = [p for pattern in ("{yes|yeah|yep|yup|correct|indeed|true|exactly|ri
 
 
 # A line taking leave: "Bye!", "Thanks, see you later!", "OK, take care.", "Good night,
-# Isabella." (a few words, no question).
+# Isabella.", "Sleep well, Grace!" (a few words, no question).
 _GOODBYE = re.compile(r"^(?:(?:ok(?:ay)?|well|alright|right|anyway|thanks?(?: you)?(?: so much| a lot)?|cheers|great|"
                       r"nice (?:talking|chatting|meeting you)(?: to you| with you)?)[,!.]*\s+)*"
                       r"(?:bye(?:-bye| now)?|good-?bye|see (?:you|ya)\b|farewell|take care|catch you later|"
-                      r"good ?night|have a (?:good|nice|great|lovely) (?:day|one|evening|night|afternoon|morning))\b",
+                      r"good ?night|night night|sleep (?:well|tight)|sweet dreams|so long|until next time|"
+                      r"talk (?:to you )?(?:later|soon)|"
+                      r"have a (?:good|nice|great|lovely) (?:day|one|evening|night|afternoon|morning))\b",
                       re.IGNORECASE)
 
 

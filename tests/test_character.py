@@ -769,11 +769,12 @@ def test_a_player_taking_leave_is_seen_off_another_way_each_time():
 
     for line in ("Bye, Isabella!", "Thanks, see you later!", "OK, take care.", "Good night, Tom.", "Have a nice day!",
                  "Nice talking to you, bye!", "See you at the party!", "Good to see you, bye!",
-                 "Great chat. Take care!", "Thanks for the help, see you tomorrow."):
+                 "Great chat. Take care!", "Thanks for the help, see you tomorrow.", "Sleep well, Grace!",
+                 "Sweet dreams.", "OK, talk to you later."):
         assert says_goodbye(line), line
     for line in ("Bye?", "Later that day I saw Tom.", "Thanks for the coffee.", "Why did you say goodbye?",
                  "Can I see you tomorrow?", "Good to see you, Tom.", "I said goodbye to Sam, he left.",
-                 "Hi, good morning!"):
+                 "Hi, good morning!", "Did you sleep well?", "I couldn't sleep well last night."):
         assert not says_goodbye(line), line
     first = _farewell("Robin Lee", [])
     assert first == "Goodbye, Robin! Take care."
