@@ -266,6 +266,14 @@ _AGREEING = [p for pattern in ("{yes|yeah|yep|yup|correct|indeed|true|exactly|ri
              for p in _expand(pattern)]
 
 
+# Words by which a line speaks of a loss, a death or an illness, which one may condole.
+_LOSS = re.compile(r"\b(?:los[st]|losing|loses|died|dies|dying|dead|death|passed away|funeral|grie(?:f|ve|ving|ved)|"
+                   r"killed|sick|ill|illness|hospital|accident|injur\w*|miss(?:ing|ed)?|gone|broke up|divorce\w*)\b",
+                   re.IGNORECASE)
+_CONDOLENCES = _expand("{sorry|sorry to hear} {for|about|of} your loss") + _expand(
+    "my {condolences|deepest condolences|sincere condolences|deepest sympathies|sincere sympathies}")
+
+
 # A line taking leave: "Bye!", "Thanks, see you later!", "OK, take care.", "Good night,
 # Isabella.", "Sleep well, Grace!" (a few words, no question).
 _GOODBYE = re.compile(r"^(?:(?:ok(?:ay)?|well|alright|right|anyway|thanks?(?: you)?(?: so much| a lot)?|cheers|great|"
@@ -500,6 +508,12 @@ class CharacterGuard:
                             if phrase[-1] not in self.known]
         self._echoes = [words for words in (tuple(w for w, _, _ in _words(t))[:ECHO_WORDS]
                                             for t in (self.asked, *self.said)) if len(words) >= ECHO_WORDS]
+        # Condolences where no loss was spoken of: the default model's answer to lines of
+        # every kind ("Morning, Dana. Do you have five minutes?", "Hi Grace, long night?",
+        # "Do you sell anything that could help?" got "I'm so sorry for your loss."). No
+        # one condoles a loss they never heard of.
+        if not any(_LOSS.search(line) for line in lines):
+            self._roles += _CONDOLENCES
         own, theirs = self.name.lower().split(), self.listener.lower().split()
         if own:  # its name as a part it plays ("I've been Dana for a long time")
             self._roles += _expand(f"{{i've been|i have been}} {own[0]}")

@@ -800,3 +800,15 @@ def test_speaking_of_the_exchange_as_text_breaks_character_and_speaking_of_a_sen
     for person in ("In my reply to the council I said no.", "The sentence he got was two years, and the judge "
                    "said the sentence was fair.", "I don't know what you're asking for, but the mill is shut."):
         assert breaks_character(person) == "", person
+
+
+
+def test_condolences_for_a_loss_no_one_spoke_of_break_character_and_for_one_spoken_of_do_not():
+    for asked in ("Morning, Dana. Do you have five minutes?", "Hi Grace, long night?"):
+        assert breaks_character("I'm so sorry for your loss.", asked=asked) == "sorry for your loss", asked
+        assert breaks_character("Oh. My deepest condolences.", asked=asked) == "My deepest condolences", asked
+    for asked in ("I lost my grey cat near the park.", "My grandmother passed away last week.",
+                  "My brother is in hospital."):
+        assert breaks_character("I'm so sorry for your loss.", asked=asked) == "", asked
+    # Told earlier in the conversation, a loss may be condoled later.
+    assert breaks_character("I'm sorry for your loss.", asked="How are you?", pushed=("My dog died.",)) == ""
