@@ -812,3 +812,14 @@ def test_condolences_for_a_loss_no_one_spoke_of_break_character_and_for_one_spok
         assert breaks_character("I'm so sorry for your loss.", asked=asked) == "", asked
     # Told earlier in the conversation, a loss may be condoled later.
     assert breaks_character("I'm sorry for your loss.", asked="How are you?", pushed=("My dog died.",)) == ""
+
+
+def test_someone_the_text_names_who_is_no_agent_is_told_apart_from_the_agent():
+    # A son its persona speaks of who is no agent of the scenario (or left out of it).
+    from agent_server.identity import in_first_person
+    assert in_first_person("John Lin is Eddy Lin's father; he wishes Eddy would talk to him more about his music.",
+                           "John Lin", "he", opens_on_self=True, pronouns={}) == \
+        "I am Eddy Lin's father; I wish Eddy would talk to me more about his music."
+    assert in_first_person("Grace Okafor rents her flat; her daughter Ada visits her on Sundays.", "Grace Okafor",
+                           "she", opens_on_self=True, pronouns={}) == \
+        "I rent my flat; my daughter Ada visits me on Sundays."
