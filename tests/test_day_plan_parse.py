@@ -39,3 +39,18 @@ def test_steps_that_cannot_be_steps_of_the_hour_are_left_out():
     # Nothing left: the hour itself is its one step.
     assert decompose.parse("1. Nadia will sleep (15 minutes)\n", 60, "work at the bakery") == \
         [(60, "work at the bakery")]
+
+
+
+def test_a_phrase_its_grammar_cut_at_its_bound_loses_its_last_word():
+    from agent_server.prompts import day_plan, react
+    from agent_server.prompts.phrases import tidy
+
+    cut = "spend the next hours in my flat on the ground f"
+    assert tidy(cut, cap=len(cut)) == "spend the next hours in my flat on the ground"
+    assert tidy("walk to the park", cap=50) == "walk to the park"  # under its bound: whole
+    item = ("open the shop, sweep the floor and check the fridges " * 2)[:day_plan.ITEM_CHARS]
+    assert parse_plan(f"1. 8:00 am: Ann will {item}")[0][1] == "open the shop, sweep the floor and check"
+    assert parse_plan("1. 8:00 am: Ann will open the shop")[0][1] == "open the shop"
+    instead = ("tidy the shop and then sit down in the back room for a " * 2)[:react.ACTIVITY_CHARS]
+    assert react.parse_instead(f"Ann will {instead}.", "Ann") == "tidy the shop and then sit down in the back room"

@@ -90,7 +90,7 @@ def parse_plan(text: str) -> list[tuple[int, str]]:
         match = _LINE.match(line.strip())
         if not match:
             raise ValueError(f"unexpected plan line {line!r}")
-        hour, minute, half, description = int(match[1]), int(match[2]), match[3], tidy(match[4])
+        hour, minute, half, description = int(match[1]), int(match[2]), match[3], tidy(match[4], cap=ITEM_CHARS)
         at = (hour % 12 + (12 if half == "pm" else 0)) * 60 + minute
         if items and at <= items[-1][0]:
             at = items[-1][0] + 30

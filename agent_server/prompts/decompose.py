@@ -53,7 +53,7 @@ def parse(text: str, minutes: int = 60, chunk: str = "") -> list[tuple[int, str]
         match = _LINE.match(line.strip())
         if not match:
             raise ValueError(f"unexpected step {line!r}")
-        duration, action = int(match[2]), tidy(match[1])
+        duration, action = int(match[2]), tidy(match[1], cap=ACTION_CHARS)
         if chunk and not fits(action, chunk):
             continue
         if steps and _same(steps[-1][1], action):

@@ -43,5 +43,5 @@ def parse(text: str, hours: list[int], name: str) -> list[tuple[int, str]]:
         label = hour_label(hour, first)
         if not line.startswith(label):
             raise ValueError(f"unexpected hour line {line!r}")
-        result.append((hour, tidy(line[len(label):])))
+        result.append((hour, tidy(line[len(label):], cap=ACTIVITY_CHARS)))
     return result

@@ -11,8 +11,13 @@ _DANGLING = {"a", "an", "and", "at", "for", "in", "of", "on", "or", "the", "to",
              "as", "because", "if", "since", "than", "not", "some"}
 
 
-def tidy(phrase: str) -> str:
+def tidy(phrase: str, cap: int = 0) -> str:
+    """`phrase` without trailing joining words and punctuation; where it reached `cap`
+    characters (its grammar's bound), without its last word too, which may be cut
+    ("spend the evening in my flat on the f")."""
     words = re.sub(r"\s+", " ", phrase).strip(" ,;:'-").split(" ")
+    if cap and len(phrase) >= cap and len(words) > 1:
+        words.pop()
     while len(words) > 1 and words[-1].lower().strip(",;:'-") in _DANGLING:
         words.pop()
     return " ".join(words).strip(" ,;:'-")

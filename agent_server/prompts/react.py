@@ -50,7 +50,7 @@ def parse_instead(text: str, name: str) -> str:
     prefix = f"{name} will "
     if not text.startswith(prefix) or not text.endswith("."):
         raise ValueError(f"unexpected reaction {text!r}")
-    return tidy(text[len(prefix):-1])
+    return tidy(text[len(prefix):-1], cap=ACTIVITY_CHARS)
 
 
 _REPLAN = """{summary}
