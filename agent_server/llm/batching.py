@@ -37,7 +37,7 @@ from __future__ import annotations
 import codecs
 import ctypes
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import llama_cpp
@@ -256,7 +256,7 @@ class BatchEngine:
         opening) only when no slot is cold, since its other cells are then lost."""
         whole, partial = (None, 0), (None, 0)
         for slot, (held, _, _, _) in self._warm.items():
-            common = _common_prefix(held, tokens)
+            common = common_prefix(held, tokens)
             if common < MIN_REUSE_TOKENS:
                 continue
             if common >= len(held) - TAIL_SLACK and common > whole[1]:
@@ -558,7 +558,8 @@ class BatchEngine:
         return bool(np.isfinite(one["logit"][0]))
 
 
-def _common_prefix(a: list[int], b: list[int]) -> int:
+def common_prefix(a: Iterable[int], b: Iterable[int]) -> int:
+    """How many tokens two token lists share from their start."""
     n = 0
     for x, y in zip(a, b):
         if x != y:

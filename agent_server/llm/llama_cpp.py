@@ -23,7 +23,7 @@ import numpy as np
 
 from agent_server.errors import Unavailable
 from agent_server.llm.base import LanguageModel, LLMRequest
-from agent_server.llm.batching import BatchEngine, Sequence, _common_prefix, drive
+from agent_server.llm.batching import BatchEngine, Sequence, common_prefix, drive
 from agent_server.llm.grounding import Grounding, Vocabulary, known_words
 
 log = logging.getLogger(__name__)
@@ -292,10 +292,10 @@ class LlamaCppModel(LanguageModel):
         what the context holds, restore it and cut it where they part: only the rest
         of `tokens` is evaluated."""
         llm = self._llm
-        held = _common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
+        held = common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
         best, shared = None, held
         for key, kept in self._kept.items():
-            if (n := _common_prefix(key, tokens)) > shared:
+            if (n := common_prefix(key, tokens)) > shared:
                 best, shared = (key, kept), n
         if best is None or shared < held + RESTORE_MIN_TOKENS or not self._restore(*best):
             return
@@ -307,12 +307,7 @@ class LlamaCppModel(LanguageModel):
     def _eval_reusing_prefix(self, tokens: list[int]) -> Iterator[None]:
         """Evaluate `tokens` after the prefix the context already holds, SCORE_CHUNK at a
         time, pausing between chunks."""
-        cached = self._llm.input_ids[: self._llm.n_tokens]
-        shared = 0
-        for a, b in zip(cached, tokens):
-            if a != b:
-                break
-            shared += 1
+        shared = common_prefix(self._llm.input_ids[: self._llm.n_tokens], tokens)
         # The last token is evaluated again so that its logits are current.
         start = min(shared, len(tokens) - 1)
         self._llm.n_tokens = start
