@@ -379,10 +379,6 @@ def in_first_person(text: str, name: str, pronoun: str = "", people: tuple[str, 
     pronoun of the agent's after the agent, where nobody it could be is named before it,
     is the agent's (_resolved_to_self)."""
     first = name.split()[0]
-    # Others the text names though they are none of `people` (a son its persona speaks of
-    # who is no agent of the scenario: "he wishes Eddy would talk to him more about his
-    # music", where "his music" is Eddy's and "him" the agent).
-    people = (*people, *_named_in(text, name, people))
     own = rf"(?:{re.escape(name)}|{re.escape(first)})(?!\w)"
     other = r"[A-Z][\w'-]*(?: [A-Z][\w'-]*)*"
     subject_pronoun = pronoun.capitalize() if pronoun else None
@@ -507,27 +503,6 @@ _PLACE_NOUNS = {"cafe", "café", "park", "house", "store", "shop", "market", "pu
 # Capitalised words that are no one: the agent, and words that open a sentence or clause.
 _NO_ONE = {"I", "I'm", "I've", "I'd", "I'll", "My", "The", "A", "An", *_OPENERS, "As", "When", "While", "What", "This",
            "That", "These", "Those", "Her", "His", "He", "She", "They", "It", "We", "Our", "Their", "Its"}
-
-
-def _named_in(text: str, name: str, people: tuple[str, ...]) -> list[str]:
-    """The capitalised runs of `text` that may name someone (_may_be_someone) and are
-    neither the agent (`name`, or a part of it) nor one of `people`, nor part of theirs
-    or of one found before (each person once)."""
-    own = set(name.split())
-    known = {w for n in people for w in n.split()}
-    found = []
-    for run in _CAPITALISED.finditer(text):
-        words = re.sub(r"'s$", "", run.group(0)).split()
-        while words and words[0] in _NO_ONE:  # "My son Eddy": not "My"
-            words = words[1:]
-        if len(words) == 1 and re.search(r"(?:^|[.!?;:]\s+)$", text[:run.start()]):
-            continue  # one word opening a sentence ("Head office told ..."), no name for sure
-        if not words or set(words) <= own | known or words[0] in own \
-                or any(set(words) <= set(f.split()) for f in found):  # "Eddy" after "Eddy Lin"
-            continue
-        if _may_be_someone(run, set(), set()) and " ".join(words) not in found:
-            found.append(" ".join(words))
-    return found
 
 
 def _may_be_someone(run: re.Match, unlike: set[str], known: set[str]) -> bool:

@@ -814,12 +814,15 @@ def test_condolences_for_a_loss_no_one_spoke_of_break_character_and_for_one_spok
     assert breaks_character("I'm sorry for your loss.", asked="How are you?", pushed=("My dog died.",)) == ""
 
 
-def test_someone_the_text_names_who_is_no_agent_is_told_apart_from_the_agent():
-    # A son its persona speaks of who is no agent of the scenario (or left out of it).
+@pytest.mark.parametrize("text, name, pronoun, said", [
+    # Another named who is none of the scenario's people does not take the agent's
+    # pronoun from it: the subject of a clause joined on is still the agent.
+    ("Dana Whitfield noticed that late shipments fell after Alex Rivera rebuilt the schedule, but she has not "
+     "told Alex.", "Dana Whitfield", "she",
+     "I noticed that late shipments fell after Alex Rivera rebuilt the schedule, but I have not told Alex."),
+    ("Ayesha Khan is a student at Oak Hill College writing her thesis on Shakespeare's comedies.", "Ayesha Khan",
+     "she", "I am a student at Oak Hill College writing my thesis on Shakespeare's comedies."),
+])
+def test_the_agents_pronoun_after_a_name_of_no_one_in_its_world_is_its_own(text, name, pronoun, said):
     from agent_server.identity import in_first_person
-    assert in_first_person("John Lin is Eddy Lin's father; he wishes Eddy would talk to him more about his music.",
-                           "John Lin", "he", opens_on_self=True, pronouns={}) == \
-        "I am Eddy Lin's father; I wish Eddy would talk to me more about his music."
-    assert in_first_person("Grace Okafor rents her flat; her daughter Ada visits her on Sundays.", "Grace Okafor",
-                           "she", opens_on_self=True, pronouns={}) == \
-        "I rent my flat; my daughter Ada visits me on Sundays."
+    assert in_first_person(text, name, pronoun, opens_on_self=True, pronouns={}) == said
