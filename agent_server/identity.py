@@ -392,6 +392,7 @@ def in_first_person(text: str, name: str, pronoun: str = "", people: tuple[str, 
         pieces += [(part[:1].upper() + part[1:] if i else part, i > 0) for i, part in enumerate(parts)]
     for sentence, joined in pieces:
         rest = None
+        subjects: list[str] = []  # others _their_clause found
         # A sentence may open on when or where ("In the evening she walks ..."): the
         # phrase is kept before the subject.
         lead = ""
@@ -428,7 +429,17 @@ def in_first_person(text: str, name: str, pronoun: str = "", people: tuple[str, 
                 others = [m.start() for n in people for w in {n, n.split()[0]} if w and w not in name.split()
                           for m in re.finditer(rf"\b{re.escape(w)}\b", rest)]
                 cut = min(others, default=len(rest))
-                head, tail = _own_pronouns(rest[:cut], pronoun), rest[cut:]
+                # Someone the text names who is none of `people` (a son who is no agent), as
+                # the subject of a clause before a helping verb ("he wishes Eddy would talk
+                # to him more about his music"): that clause is theirs, up to its end.
+                if (theirs := _their_clause(rest[:cut], name)) is not None:
+                    start, end, who = theirs
+                    subjects.append(who)
+                    head = (_own_pronouns(rest[:start], pronoun) + rest[start:end]
+                            + _own_pronouns(rest[end:cut], pronoun))
+                else:
+                    head = _own_pronouns(rest[:cut], pronoun)
+                tail = rest[cut:]
                 # The agent as the object of a clause of its own people ("..., and my
                 # neighbours come to him", "..., and my friends ask her for advice"); a
                 # "her" with a noun after it is a possessive, and was made "my".
@@ -463,7 +474,7 @@ def in_first_person(text: str, name: str, pronoun: str = "", people: tuple[str, 
             cut = min([o for o in others if o >= at], default=len(sentence)) if not any(o < at for o in others) else at
             sentence = sentence[:at] + _own_pronouns(sentence[at:cut], pronoun) + sentence[cut:]
         if pronoun and (rest is not None or objects):
-            sentence = _bound_to_self(sentence, pronoun, [n for n in people if n != name])
+            sentence = _bound_to_self(sentence, pronoun, [n for n in people if n != name] + subjects)
         # The agent and its partner are "we" after: "with my wife Mei, a college
         # professor, and their son Eddy" is "our son".
         sentence = _OUR_CHILD.sub(r"\1our", sentence)
@@ -503,6 +514,26 @@ _PLACE_NOUNS = {"cafe", "café", "park", "house", "store", "shop", "market", "pu
 # Capitalised words that are no one: the agent, and words that open a sentence or clause.
 _NO_ONE = {"I", "I'm", "I've", "I'd", "I'll", "My", "The", "A", "An", *_OPENERS, "As", "When", "While", "What", "This",
            "That", "These", "Those", "Her", "His", "He", "She", "They", "It", "We", "Our", "Their", "Its"}
+
+
+# Someone named as the subject of a clause, before a helping verb ("Eddy would talk").
+_SUBJECT_NAMED = re.compile(r"\b([A-Z][\w'-]*(?: [A-Z][\w'-]*)?) (?=(?:would|will|could|can|should|might|may|"
+                            r"must|does|did|is|was|has|had)\b)")
+
+
+def _their_clause(text: str, name: str) -> tuple[int, int, str] | None:
+    """Where in `text` (what follows the agent as a subject) a clause begins whose subject
+    is someone named who is not the agent and may be a person (not a place: "Hobbs Cafe
+    is ..."), and where it ends (a comma, semicolon, stop, "and" or "but"), with the
+    name; None if none does."""
+    own = set(name.split())
+    for m in _SUBJECT_NAMED.finditer(text):
+        words = m.group(1).split()
+        if words[0] in _NO_ONE or set(words) & own or not _may_be_someone(m, set(), set()):
+            continue
+        end = re.search(r"[,;.]|\b(?:and|but)\b", text[m.end():])
+        return m.start(), m.end() + (end.start() if end else len(text) - m.end()), m.group(1)
+    return None
 
 
 def _may_be_someone(run: re.Match, unlike: set[str], known: set[str]) -> bool:

@@ -826,3 +826,17 @@ def test_condolences_for_a_loss_no_one_spoke_of_break_character_and_for_one_spok
 def test_the_agents_pronoun_after_a_name_of_no_one_in_its_world_is_its_own(text, name, pronoun, said):
     from agent_server.identity import in_first_person
     assert in_first_person(text, name, pronoun, opens_on_self=True, pronouns={}) == said
+
+
+def test_someone_named_as_the_subject_of_a_clause_is_told_apart_from_the_agent_though_no_agent():
+    # A son its persona speaks of who is no agent of the scenario (or left out of it):
+    # his clause is his, "him" in it the agent.
+    from agent_server.identity import in_first_person
+    said = "I am Eddy Lin's father; I wish Eddy would talk to me more about his music."
+    text = "John Lin is Eddy Lin's father; he wishes Eddy would talk to him more about his music."
+    assert in_first_person(text, "John Lin", "he", opens_on_self=True, pronouns={}) == said
+    assert in_first_person(text, "John Lin", "he", ("Eddy Lin",), opens_on_self=True, pronouns={}) == said
+    # After that clause ends, the agent's own again; a place is no one's clause.
+    assert in_first_person("Ann Lee hopes Mira will visit, and she bakes her a cake; Hobbs Cafe is where she "
+                           "works.", "Ann Lee", "she", opens_on_self=True, pronouns={}) == \
+        "I hope Mira will visit, and I bake her a cake; Hobbs Cafe is where I work."
