@@ -834,15 +834,15 @@ class Answering:
         await self._embedded(own)
         reader = id(self._scheduler.serving(purpose))
         new = [s for s in own if (reader, s) not in self._unasked]
-        work = [(evidence.asking(evidence.NOTHING), new), (evidence.probe(evidence.NOTHING), [])]
-        work += [(evidence.probe(s), []) for s in own]
+        # The request asking nothing first, with the statements not read against it yet
+        # (and evaluated even where none is new: a question's request begins as it does).
+        (unasked,) = await self._scheduler.score_many([(evidence.asking(evidence.NOTHING), new)], priority, purpose)
+        self._unasked.update(zip(((reader, s) for s in new), unasked))
+        _keep_recent(self._unasked, [(reader, s) for s in new], self._cache)
+        work = [evidence.probe(evidence.NOTHING), *(evidence.probe(s) for s in own)]
         for at in range(0, len(work), AHEAD_PIECE):
-            piece = work[at:at + AHEAD_PIECE]
-            scores = await self._scheduler.score_many(piece, priority, purpose)
-            for (_, options), read in zip(piece, scores):
-                if options is new:
-                    self._unasked.update(zip(((reader, s) for s in new), read))
-                    _keep_recent(self._unasked, [(reader, s) for s in new], self._cache)
+            await self._scheduler.score_many([(request, []) for request in work[at:at + AHEAD_PIECE]], priority,
+                                             purpose)
 
     async def find(self, mind: Mind, question: str, known: list[str], *, priority: Priority, purpose: str,
                    asker: str = "", unsaid: Iterable[str] = (), context: str = "",

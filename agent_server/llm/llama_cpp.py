@@ -293,11 +293,16 @@ class LlamaCppModel(LanguageModel):
         of `tokens` is evaluated."""
         llm = self._llm
         held = common_prefix(llm.input_ids[: llm.n_tokens].tolist(), tokens)
+        # Only a kept prompt that begins with the first `need` tokens can serve: compared
+        # whole first (in C), so that scoring no kept prompt can help (importance,
+        # places) does not walk each one token by token.
+        need = held + RESTORE_MIN_TOKENS
+        start = tuple(tokens[:need])
         best, shared = None, held
         for key, kept in self._kept.items():
-            if (n := common_prefix(key, tokens)) > shared:
+            if key[:need] == start and (n := common_prefix(key, tokens)) > shared:
                 best, shared = (key, kept), n
-        if best is None or shared < held + RESTORE_MIN_TOKENS or not self._restore(*best):
+        if best is None or len(start) < need or not self._restore(*best):
             return
         self._kept.move_to_end(best[0])
         llm._ctx.kv_cache_seq_rm(-1, shared, -1)
