@@ -489,22 +489,25 @@ class CharacterGuard:
         self._named = list(dict.fromkeys(
             tuple(words[i:j]) for words in offered for i in range(len(words)) for j in range(i + 2, len(words) + 1)
             if not set(words[i:j]) <= self.known))
-        # The roles it tries to give ("you are now a pirate"): taking one breaks character.
+        # What this exchange rules out of the answer (self._unsaid), besides what rules it
+        # out of any: the roles it tries to give ("you are now a pirate"), taking one
+        # breaks character; its kin made of the agent; condolences where no loss was
+        # spoken of; the agent's name as a part, and the listener's as the agent's own.
         # Not a word of its own identity: "You're a pharmacist, right?" asks what the
         # pharmacist is, and "Yes, I'm a pharmacist." takes no role.
         roles = ({m.lower() for line in lines for m in _ROLE.findall(line)}
                  - {"person", "human", "real", "good", "nice"} - self.known)
         # With up to two words before the role ("I'm an amazing pirate").
-        self._roles = [phrase for role in roles for gap in ("", "<word> ", "<word> <word> ") for phrase in _expand(
+        self._unsaid = [phrase for role in roles for gap in ("", "<word> ", "<word> <word> ") for phrase in _expand(
             f"{{i'm|i am|i'm now|i am now|i'll be|i will be|as|being}} {{a|an|the|your}} {gap}{role}")]
         # The part itself, with up to three words before the role ("taking on the role of
         # a skilled and loyal dragon"): no one but its player speaks of a role so.
-        self._roles += [phrase for role in roles for gap in ("", "<word> ", "<word> <word> ", "<word> <word> <word> ")
+        self._unsaid += [phrase for role in roles for gap in ("", "<word> ", "<word> <word> ", "<word> <word> <word> ")
                         for phrase in _expand(f"{{role of|role as|part of}} {{a|an|the|your}} {gap}{role}")]
         # Kin made of the agent: it speaks of the one who said so as that kin's kin ("my
         # dear granddaughter"), unless that is kin the agent has (its identity's words).
         for role in roles & _KIN_OF.keys():
-            self._roles += [phrase for gap in ("", "<word> ") for phrase in _expand(f"my {gap}{_KIN_OF[role]}")
+            self._unsaid += [phrase for gap in ("", "<word> ") for phrase in _expand(f"my {gap}{_KIN_OF[role]}")
                             if phrase[-1] not in self.known]
         self._echoes = [words for words in (tuple(w for w, _, _ in _words(t))[:ECHO_WORDS]
                                             for t in (self.asked, *self.said)) if len(words) >= ECHO_WORDS]
@@ -513,15 +516,15 @@ class CharacterGuard:
         # "Do you sell anything that could help?" got "I'm so sorry for your loss."). No
         # one condoles a loss they never heard of.
         if not any(_LOSS.search(line) for line in lines):
-            self._roles += _CONDOLENCES
+            self._unsaid += _CONDOLENCES
         own, theirs = self.name.lower().split(), self.listener.lower().split()
         if own:  # its name as a part it plays ("I've been Dana for a long time")
-            self._roles += _expand(f"{{i've been|i have been}} {own[0]}")
+            self._unsaid += _expand(f"{{i've been|i have been}} {own[0]}")
         if own and own[0] not in theirs:
             for called in dict.fromkeys([" ".join(own), own[0]]):
-                self._roles += _expand(f"{called} {_SELF_VERBS}")
+                self._unsaid += _expand(f"{called} {_SELF_VERBS}")
         for their in set(theirs) - set(own):
-            self._roles += _expand(f"{_CALLED} {their}")
+            self._unsaid += _expand(f"{_CALLED} {their}")
 
     def feed(self, piece: str) -> str:
         if self.broken:
@@ -579,7 +582,7 @@ class CharacterGuard:
             if first in self._first:
                 candidates = candidates + [p for p in _AGREEING if p[0] == first]
             candidates = candidates + [e for e in self._echoes if e[0] == first]
-        candidates = candidates + [r for r in self._roles if r[0] == first]
+        candidates = candidates + [r for r in self._unsaid if r[0] == first]
         for phrase in candidates:
             if "assistant" in phrase and "assistant" in self.known:
                 continue  # an assistant by trade ("a teaching assistant") says so

@@ -217,6 +217,8 @@ _NOT_OWNED = "|".join(sorted(_LINKS | {"to", "for", "of", "and", "or", "but", "a
                                        "how", "why", "when", "if", "so", "too", "again", "up", "out", "off", "away"}))
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'])")
 _WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+# A capitalised word, of a name or a place: names of several words are runs of it.
+_NAME_WORD = r"[A-Z][\w'-]*"
 
 
 def _agreeing(verb: str) -> str:
@@ -380,7 +382,7 @@ def in_first_person(text: str, name: str, pronoun: str = "", people: tuple[str, 
     is the agent's (_resolved_to_self)."""
     first = name.split()[0]
     own = rf"(?:{re.escape(name)}|{re.escape(first)})(?!\w)"
-    other = r"[A-Z][\w'-]*(?: [A-Z][\w'-]*)*"
+    other = rf"{_NAME_WORD}(?: {_NAME_WORD})*"
     subject_pronoun = pronoun.capitalize() if pronoun else None
     out = []
     about_self = opens_on_self
@@ -500,7 +502,7 @@ _OF_SELF = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|me|my|mine|myself)(?![\w'])")
 
 
 # A capitalised word or run of them (a name, a place, a sentence's first word).
-_CAPITALISED = re.compile(r"\b[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*")
+_CAPITALISED = re.compile(rf"\b{_NAME_WORD}(?:\s+{_NAME_WORD})*")
 # Before a capitalised run, what makes it a place ("at Hobbs Cafe", "the Oak Hill
 # Apartments"), not someone.
 _PLACE_BEFORE = re.compile(r"\b(?:the|at|in|into|from|near|by|of|outside|behind|beside|around|through|across)\s+$",
@@ -517,7 +519,7 @@ _NO_ONE = {"I", "I'm", "I've", "I'd", "I'll", "My", "The", "A", "An", *_OPENERS,
 
 
 # Someone named as the subject of a clause, before a helping verb ("Eddy would talk").
-_SUBJECT_NAMED = re.compile(r"\b([A-Z][\w'-]*(?: [A-Z][\w'-]*)?) (?=(?:would|will|could|can|should|might|may|"
+_SUBJECT_NAMED = re.compile(rf"\b({_NAME_WORD}(?: {_NAME_WORD})?) (?=(?:would|will|could|can|should|might|may|"
                             r"must|does|did|is|was|has|had)\b)")
 
 
