@@ -175,5 +175,16 @@ def test_a_line_stopped_before_its_opening_quote_says_nothing():
     assert parse_utterance('Walter Smith: "', "Walter Smith") == ""
     assert parse_utterance('Walter Smith: "Good morning. I was', "Walter Smith") == "Good morning."
     assert parse_utterance('Walter Smith: "Good morning."', "Walter Smith") == "Good morning."
+    # A line the model closed where it does not end a sentence: cut at its bound, its
+    # whole sentences, or its words but the last (which may be cut); stopped on a comma
+    # where a quotation was to follow, nothing.
+    from agent_server.prompts.converse import UTTERANCE_CHARS
+    long = "I have been at the market all morning and the stalls were full of apples and pears " * 3
+    cut = long[:UTTERANCE_CHARS - 7] + " tomorr"  # at the bound, mid-word
+    assert parse_utterance(f'Walter Smith: "Fine day. {cut}"', "Walter Smith") == "Fine day."
+    said = parse_utterance(f'Walter Smith: "{cut}"', "Walter Smith")
+    assert said.endswith(".") and not said.endswith("tomorr.") and said.startswith("I have been at the market")
+    assert parse_utterance('Walter Smith: "Nora Moore told me,"', "Walter Smith") == ""
+    assert parse_utterance('Walter Smith: "Hi Nora"', "Walter Smith") == "Hi Nora."
     with pytest.raises(ValueError):
         parse_utterance('Nora Moore: "Hello."', "Walter Smith")

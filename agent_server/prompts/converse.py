@@ -3,10 +3,13 @@ remembers of the other, the situation and the dialogue so far; and the decision 
 
 from __future__ import annotations
 
+import re
+
 from agent_server.character import avoid_bias
 from agent_server.llm import grammar
 from agent_server.llm.base import LLMRequest
 from agent_server.llm.grounding import whole_sentences
+from agent_server.prompts.phrases import tidy
 
 _SPEAK = """{summary}
 It is {clock}. {name} is {doing}, and meets {other}.
@@ -74,7 +77,25 @@ def parse_utterance(text: str, name: str) -> str:
         raise ValueError(f"unexpected utterance {text!r}")
     if not text.endswith('"') or len(text) == len(prefix):
         return whole_sentences(text[len(prefix):])
-    return text[len(prefix):-1].strip()
+    said = text[len(prefix):-1].strip()
+    return _ended(said, cut=len(said) >= UTTERANCE_CHARS)
+
+
+def _ended(said: str, *, cut: bool) -> str:
+    """`said`, a line the model closed, as it ends: as it is where it ends a sentence;
+    else its whole sentences (a line run to its bound stops mid-word: "... and they're
+    doing some kl"); with none, its words as a sentence, the last left out where the
+    line ran to its bound (it may be cut), but "" where it stopped on a comma or colon,
+    short of its bound: the model meant to go on with what its grammar does not let it
+    write (the quotation after "Isabella Rodriguez told me,")."""
+    if re.search(r"[.!?][\"'”)]*$", said):
+        return said
+    if whole := whole_sentences(said):
+        return whole
+    if not cut and re.search(r"[,;:]$", said):
+        return ""
+    words = tidy(said, cap=UTTERANCE_CHARS if cut else 0)
+    return f"{words}." if words else ""
 
 
 def end_request(a: str, b: str, lines: list[tuple[str, str]]) -> LLMRequest:
