@@ -672,6 +672,11 @@ def speaks_of_self(line: str) -> bool:
 _HEARSAY = re.compile(rf'^(?!You\b){_TELLER}(?P<said>.*?)"?$')
 
 
+def is_hearsay(said: str) -> bool:
+    """Whether `said` passes on what another said ('Sam Moore told me, "..."')."""
+    return _HEARSAY.match(said.strip()) is not None
+
+
 def heard_from(who: str, said: str) -> str:
     """What `who` said to the agent, as the agent tells it on: 'Sam Moore told me, "I have
     decided to run for mayor."'. Where `who` was passing on what another told them, the
@@ -728,11 +733,11 @@ def statements(mind: Mind, memories: Iterable[str], asker: str, told: Iterable[s
             out.append(sentence)
 
     def heard(who: str, said: str) -> None:
-        passed = _HEARSAY.match(said.strip())
-        for s in sentences(said) if passed is None else [said]:
+        passed = is_hearsay(said)
+        for s in [said] if passed else sentences(said):
             if "?" in s or len(s.split()) <= MIN_WORDS:  # "Hello, I'm Robin." is no news
                 continue
-            for c in clauses(s) if passed is None else [s]:
+            for c in [s] if passed else clauses(s):
                 add(told_back(c) if who == asker else heard_from(who, c))
 
     for s in own_statements(mind):

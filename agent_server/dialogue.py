@@ -232,15 +232,15 @@ class Dialogue:
                 topic=topic.text if topic is not None else "",
             )
             text = await self._utterance(speaker, listener.name, request)
-            heard = memories + [f'{name} said to {speaker.name}: "{said}"' for sid, name, said in conversation.lines
-                                if sid == listener.id]
+            present = [f'{name} said to {speaker.name}: "{said}"' for sid, name, said in conversation.lines
+                       if sid == listener.id]
             if text and (spoken_to := addressed(text, listener.name, (*speaker.identity.people, speaker.name))) != text:
                 self.readdressed += 1
                 log.info("%s's line to %s opened on someone else's name (%r): said to %s", speaker.name,
                          listener.name, text, listener.first_name)
                 text = spoken_to
-            if text and (owned := as_heard(text, heard, speaker, listener,
-                                           own=self.topics.own_gists(speaker, listener))) != text:
+            if text and (owned := as_heard(text, memories + present, speaker, listener,
+                                           own=self.topics.own_gists(speaker, listener), present=present)) != text:
                 self.attributed += 1
                 log.info("%s said to %s as its own what it heard (%r): said as heard", speaker.name, listener.name,
                          text)
@@ -702,7 +702,7 @@ def to_the_player(text: str, name: str, people: Iterable[str], player: str, aske
 
 
 def as_heard(text: str, heard: list[str], speaker: Mind, listener: Mind,
-             own: list[frozenset[str]] = ()) -> str:
+             own: list[frozenset[str]] = (), present: Iterable[str] = ()) -> str:
     """`text`, a line of `speaker`'s to `listener`, with each of its sentences in the first
     person that says again what someone else said to it of themselves (a dialogue
     memory of `heard`; ECHO_SHARE of its words) said as heard: 'Sam Moore told me, "I
@@ -711,9 +711,15 @@ def as_heard(text: str, heard: list[str], speaker: Mind, listener: Mind,
     heard it: Tom Moreno told Arthur "I have decided to run for mayor of Smallville",
     which Sam had told him that morning. A sentence holding the gist words of one of
     `own` (what is the speaker's own to tell: Topics.own_gists) stays its own: the host
-    of a party says "I'm holding the party" however many guests have said it back."""
-    theirs = [(quoted["who"], said) for quoted in map(QUOTED.match, heard)
-              if quoted and quoted["who"] != speaker.name and quoted["whom"] == speaker.name
+    of a party says "I'm holding the party" however many guests have said it back.
+    A sentence that says again what the listener said in this conversation (`present`:
+    its lines, as `heard` holds them) is left out, not told back to them ("You told me
+    you have decided to run for mayor", said to the one who had just said so, is the
+    line parroted): "" where nothing else is said."""
+    present = set(present)
+    theirs = [(quoted["who"], said, description in present) for description in heard
+              if (quoted := QUOTED.match(description)) and quoted["who"] != speaker.name
+              and quoted["whom"] == speaker.name
               for said in sentences(quoted["said"]) if FIRST_PERSON.search(said)]
     if not theirs:
         return text
@@ -721,11 +727,13 @@ def as_heard(text: str, heard: list[str], speaker: Mind, listener: Mind,
     for sentence in sentences(text):
         words = gist_of(sentence, speaker, listener) if FIRST_PERSON.search(sentence) else frozenset()
         if len(words) >= ECHO_WORDS and not any(gist and gist <= words for gist in own):
-            for who, said in theirs:
+            for who, said, just_said in theirs:
                 if len(words & gist_of(said, speaker, listener)) >= ECHO_SHARE * len(words):
-                    sentence = told_back(said) if who == listener.name else heard_from(who, said)
+                    sentence = "" if just_said and who == listener.name else \
+                        told_back(said) if who == listener.name else heard_from(who, said)
                     break
-        out.append(sentence)
+        if sentence:
+            out.append(sentence)
     return " ".join(out)
 
 

@@ -6,7 +6,9 @@ The candidates: a gathering it hosts or heard of (invitations.py) that this list
 not heard of from it; its own news (a scenario seed without an event: "has decided to
 run for mayor"); the weightiest thing it was told lately by someone else; the
 relationship; what the other is doing; and small talk, always. A topic shared with a
-listener is not offered again for that listener.
+listener is not offered again for that listener. What one heard is passed on only where
+it is news: a sentence speaking to the one who heard it ("I'm so glad you want to talk
+about our friendship.") is not.
 
 A topic with something to tell (a gathering, news, what one heard) carries what the
 speaker knows of it as it would say it (`Topic.statement`), and the words that mark a
@@ -28,7 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from agent_server.answering import QUOTED, as_sentence, heard_from, sentences
+from agent_server.answering import QUOTED, as_sentence, heard_from, is_hearsay, sentences
 from agent_server.journal import Journal
 from agent_server.memory import MemoryStore
 from agent_server.mind import HeardEvent, Mind
@@ -113,13 +115,13 @@ class Topics:
                  if m.kind == "dialogue" and m.created_at >= now - NEWS_WINDOW_S
                  and m.importance >= NEWS_MIN_IMPORTANCE and not m.description.startswith(
                      (speaker.name, listener.name, f"Conversation with"))]
-        if heard:
-            weightiest = max(heard, key=lambda m: (m.importance, m.created_at))
-            quoted = QUOTED.match(weightiest.description)
+        tellable = [(m, quoted["who"], news) for m in heard if (quoted := QUOTED.match(m.description))
+                    and (news := _news(quoted["said"]))]
+        if tellable:
+            weightiest, who, news = max(tellable, key=lambda t: (t[0].importance, t[0].created_at))
             offer(Topic("heard:" + _key(weightiest.description), f"what {speaker.first_name} heard: "
                         f"{weightiest.description}",
-                        statement=heard_from(quoted["who"], quoted["said"]) if quoted else "",
-                        gist=gist_of(quoted["said"] if quoted else "", speaker, listener)))
+                        statement=heard_from(who, news), gist=gist_of(news, speaker, listener)))
         for relationship in speaker.identity.relationships:
             if listener.name in relationship or listener.first_name in relationship.split():
                 offer(Topic("relationship:" + listener.id, f"how things are between them ({relationship})"))
@@ -210,6 +212,20 @@ def _fact(news: str) -> str:
     """What a piece of news tells: its first sentence (what follows is what the holder
     means to do about it: "He wants to tell his friends ...")."""
     return (sentences(news) or [news])[0]
+
+
+# Words that speak to the one who hears a sentence.
+_TO_HEARER = re.compile(r"\b(?:you|your|yours|yourself|you're|you've|you'd|you'll)(?![\w'])", re.IGNORECASE)
+
+
+def _news(said: str) -> str:
+    """What of a line one heard is news one may pass on: its sentences that do not speak
+    to the one who heard them ("I'm so glad you want to talk about our friendship." is
+    about the two of them, and no news to anyone else); a line passing on what another
+    said, whole (heard_from tells it on)."""
+    if is_hearsay(said):
+        return said
+    return " ".join(s for s in sentences(said) if not _TO_HEARER.search(s))
 
 
 def _key(text: str) -> str:

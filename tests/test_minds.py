@@ -207,7 +207,8 @@ async def test_what_another_said_of_themselves_is_said_again_as_heard_not_as_one
         society = server.society
         await _sync(society, [_sees("isabella", "john_lin", "walking in the park")], EIGHT_AM)
         lines = [text for _, _, text in society.conversations[-1].lines]
-        assert lines[1] == "Great news! You told me you have decided to run for mayor of the town council."
+        # Said back to the one who has just said it, it is left out: not "You told me ...".
+        assert lines[1] == "Great news!"
         assert society.dialogue.attributed == 1
     finally:
         await server.stop()
@@ -265,6 +266,29 @@ def test_a_line_repeating_what_a_third_said_of_themselves_tells_who_said_it():
     line = "I'm holding the Valentine's Day party at Hobbs Cafe tomorrow!"
     assert as_heard(line, echoed, isabella, giorgio).startswith("You told me")
     assert as_heard(line, echoed, isabella, giorgio, own=[frozenset({"valentine", "party", "hobbs", "cafe"})]) == line
+
+
+def test_a_line_saying_again_what_the_listener_has_just_said_leaves_it_out():
+    """Said to the one who said it in this conversation, an echo of their line is no line
+    of one's own ("You told me you have decided to run for mayor ..." said to the
+    candidate who had just said so, with "You told me ..." twice in one line): it is left
+    out, and a line that was nothing else is nothing. What they said in another
+    conversation is still told back to them, as what they told."""
+    from types import SimpleNamespace
+
+    from agent_server.dialogue import as_heard
+
+    kofi, lena = SimpleNamespace(name="Kofi Mensah"), SimpleNamespace(name="Lena Brandt")
+    just = ['Lena Brandt said to Kofi Mensah: "I have bought the old bakery on Mill Street. I start baking bread in May."']
+    line = "How exciting! I have bought the old bakery on Mill Street, you said."
+    assert as_heard(line, just, kofi, lena, present=just) == "How exciting!"
+    assert as_heard("I have bought the old bakery on Mill Street. I start baking bread in May.", just, kofi, lena,
+                    present=just) == ""
+    assert as_heard(line, just, kofi, lena).startswith("How exciting! You told me you have bought the old bakery")
+    # Another's words said in this conversation by someone else are still said as heard.
+    other = ['Ida Park said to Kofi Mensah: "I have bought the old bakery on Mill Street."']
+    assert as_heard(line, other, kofi, lena, present=just) == \
+        'How exciting! Ida Park told me, "I have bought the old bakery on Mill Street."'
 
 
 def test_news_passed_on_names_who_first_said_it_and_leaves_out_the_tellers_between():
@@ -805,6 +829,34 @@ def test_a_topic_is_told_by_a_line_holding_its_gist():
     assert Topics.told_in("Bake pastries at Hobbs Cafe, Tuesday February 14", invite) == "Come."
     # What, without where or when, does not let one come.
     assert Topics.told_in("It's just a Valentine's party!", invite) == "Come."
+
+
+def test_what_one_heard_is_passed_on_only_where_it_is_news():
+    """Of the lines one heard lately, weighty as the model rated them, the topic of what
+    one heard passes on only the sentences that are news to another: not those speaking
+    to the one who heard them ("I'm so glad you want to talk about our friendship.",
+    passed on as 'Maria Lopez told me, "I'm so glad you want to talk ..."')."""
+    from types import SimpleNamespace
+
+    from agent_server.topics import Topics
+
+    def heard(description: str, importance: int, at: int) -> SimpleNamespace:
+        return SimpleNamespace(kind="dialogue", created_at=at, importance=importance, description=description)
+
+    def mind(name: str) -> SimpleNamespace:
+        return SimpleNamespace(name=name, first_name=name.split()[0], id=name.split()[0].lower(),
+                               state=SimpleNamespace(told={}, heard_events=[]),
+                               identity=SimpleNamespace(relationships=[]), activity=lambda: "reading")
+
+    memories = [heard('Ida Park said to Kofi Mensah: "I\'m so glad you came by. You always cheer me up."', 8, 100),
+                heard('Ida Park said to Kofi Mensah: "Lovely to see you! The mill on the river is closing '
+                      'next month."', 6, 50)]
+    topics = Topics(SimpleNamespace(), SimpleNamespace(recent=lambda agent, n: memories), SimpleNamespace())
+    found = [t for t in topics.candidates(mind("Kofi Mensah"), mind("Lena Brandt"), 200) if t.key.startswith("heard:")]
+    assert [t.statement for t in found] == ['Ida Park told me, "The mill on the river is closing next month."']
+    assert {"mill", "river", "closing", "month"} <= found[0].gist and "lovely" not in found[0].gist
+    memories.pop()
+    assert not any(t.key.startswith("heard:") for t in topics.candidates(mind("Kofi Mensah"), mind("Lena Brandt"), 200))
 
 
 async def test_with_nothing_new_small_talk_is_a_real_choice_and_without_topic_choice_none_is_made(tmp_path,
