@@ -186,5 +186,9 @@ def test_a_line_stopped_before_its_opening_quote_says_nothing():
     assert said.endswith(".") and not said.endswith("tomorr.") and said.startswith("I have been at the market")
     assert parse_utterance('Walter Smith: "Nora Moore told me,"', "Walter Smith") == ""
     assert parse_utterance('Walter Smith: "Hi Nora"', "Walter Smith") == "Hi Nora."
+    # Stage directions and asides in brackets are not said.
+    assert parse_utterance('Walter Smith: "Hey, Nora! (to Nora) Good to see you. (smiles)"', "Walter Smith") == \
+        "Hey, Nora! Good to see you."
+    assert parse_utterance('Walter Smith: "Good to see you. (waves to', "Walter Smith") == "Good to see you."
     with pytest.raises(ValueError):
         parse_utterance('Nora Moore: "Hello."', "Walter Smith")

@@ -67,7 +67,7 @@ def utterance_request(*, name: str, summary: str, clock: str, doing: str, other:
 
 
 def parse_utterance(text: str, name: str) -> str:
-    """The line said; a line that stopped before its closing quote (where the model meant
+    """The line said (without stage directions in brackets); a line that stopped before its closing quote (where the model meant
     to name what it was not given: llm/grounding.py) keeps its whole sentences ("" if none,
     or if it stopped before its opening quote)."""
     prefix = f'{name}: "'
@@ -76,9 +76,16 @@ def parse_utterance(text: str, name: str) -> str:
     if not text.startswith(prefix):
         raise ValueError(f"unexpected utterance {text!r}")
     if not text.endswith('"') or len(text) == len(prefix):
-        return whole_sentences(text[len(prefix):])
+        return whole_sentences(_spoken(text[len(prefix):]))
     said = text[len(prefix):-1].strip()
-    return _ended(said, cut=len(said) >= UTTERANCE_CHARS)
+    return _ended(_spoken(said), cut=len(said) >= UTTERANCE_CHARS)
+
+
+def _spoken(said: str) -> str:
+    """`said` without what is in brackets: no one speaks a stage direction ("What's up?
+    (to Jane) I'm so glad you're here."), and an aside in brackets is written, not said."""
+    said = re.sub(r"\s*\([^()]*\)", "", said)
+    return said.split("(", 1)[0].rstrip() if "(" in said else said
 
 
 def _ended(said: str, *, cut: bool) -> str:
