@@ -31,7 +31,7 @@ from agent_server.clock import spoken_time
 from agent_server.identity import Identity, with_article
 from agent_server.invitations import Invitations
 from agent_server.llm.grounding import whole_sentences
-from agent_server.topics import Topic, Topics, gist_of
+from agent_server.topics import Topic, Topics, gist_of, news_in
 from agent_server.memory import MemoryStore, PendingMemory
 from agent_server.mind import Mind
 from agent_server.options import MindOptions
@@ -715,7 +715,9 @@ def as_heard(text: str, heard: list[str], speaker: Mind, listener: Mind,
     A sentence that says again what the listener said in this conversation (`present`:
     its lines, as `heard` holds them) is left out, not told back to them ("You told me
     you have decided to run for mayor", said to the one who had just said so, is the
-    line parroted): "" where nothing else is said."""
+    line parroted); so is one that says again what a third said to the speaker of the
+    speaker (topics.news_in: 'Rajiv Patel told me, "I just love your style."' is no
+    news to pass on). "" where nothing else is said."""
     present = set(present)
     theirs = [(quoted["who"], said, description in present) for description in heard
               if (quoted := QUOTED.match(description)) and quoted["who"] != speaker.name
@@ -729,8 +731,10 @@ def as_heard(text: str, heard: list[str], speaker: Mind, listener: Mind,
         if len(words) >= ECHO_WORDS and not any(gist and gist <= words for gist in own):
             for who, said, just_said in theirs:
                 if len(words & gist_of(said, speaker, listener)) >= ECHO_SHARE * len(words):
-                    sentence = "" if just_said and who == listener.name else \
-                        told_back(said) if who == listener.name else heard_from(who, said)
+                    if who == listener.name:
+                        sentence = "" if just_said else told_back(said)
+                    else:
+                        sentence = heard_from(who, said) if news_in(said) else ""
                     break
         if sentence:
             out.append(sentence)

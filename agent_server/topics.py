@@ -116,7 +116,7 @@ class Topics:
                  and m.importance >= NEWS_MIN_IMPORTANCE and not m.description.startswith(
                      (speaker.name, listener.name, f"Conversation with"))]
         tellable = [(m, quoted["who"], news) for m in heard if (quoted := QUOTED.match(m.description))
-                    and (news := _news(quoted["said"]))]
+                    and (news := news_in(quoted["said"]))]
         if tellable:
             weightiest, who, news = max(tellable, key=lambda t: (t[0].importance, t[0].created_at))
             offer(Topic("heard:" + _key(weightiest.description), f"what {speaker.first_name} heard: "
@@ -218,7 +218,7 @@ def _fact(news: str) -> str:
 _TO_HEARER = re.compile(r"\b(?:you|your|yours|yourself|you're|you've|you'd|you'll)(?![\w'])", re.IGNORECASE)
 
 
-def _news(said: str) -> str:
+def news_in(said: str) -> str:
     """What of a line one heard is news one may pass on: its sentences that do not speak
     to the one who heard them ("I'm so glad you want to talk about our friendship." is
     about the two of them, and no news to anyone else); a line passing on what another

@@ -289,6 +289,10 @@ def test_a_line_saying_again_what_the_listener_has_just_said_leaves_it_out():
     other = ['Ida Park said to Kofi Mensah: "I have bought the old bakery on Mill Street."']
     assert as_heard(line, other, kofi, lena, present=just) == \
         'How exciting! Ida Park told me, "I have bought the old bakery on Mill Street."'
+    # What a third said to the speaker of the speaker is no news to pass on: left out.
+    praise = ['Ida Park said to Kofi Mensah: "I just love your style and your lovely garden gate."']
+    assert as_heard("Hello Lena. I just love your style and your lovely garden gate.", praise, kofi, lena) == \
+        "Hello Lena."
 
 
 def test_news_passed_on_names_who_first_said_it_and_leaves_out_the_tellers_between():
