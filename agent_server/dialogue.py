@@ -715,9 +715,9 @@ def as_heard(text: str, heard: list[str], speaker: Mind, listener: Mind,
     A sentence that says again what the listener said in this conversation (`present`:
     its lines, as `heard` holds them) is left out, not told back to them ("You told me
     you have decided to run for mayor", said to the one who had just said so, is the
-    line parroted); so is one that says again what a third said to the speaker of the
-    speaker (topics.news_in: 'Rajiv Patel told me, "I just love your style."' is no
-    news to pass on). "" where nothing else is said."""
+    line parroted); so is one that says again what a third said to the speaker in the
+    second person (topics.news_in: 'Rajiv Patel told me, "I just love your style."' is
+    no news to pass on). "" where nothing else is said."""
     present = set(present)
     theirs = [(quoted["who"], said, description in present) for description in heard
               if (quoted := QUOTED.match(description)) and quoted["who"] != speaker.name

@@ -67,9 +67,10 @@ def utterance_request(*, name: str, summary: str, clock: str, doing: str, other:
 
 
 def parse_utterance(text: str, name: str) -> str:
-    """The line said (without stage directions in brackets); a line that stopped before its closing quote (where the model meant
-    to name what it was not given: llm/grounding.py) keeps its whole sentences ("" if none,
-    or if it stopped before its opening quote)."""
+    """The line said, without stage directions in brackets (_spoken); a line that stopped
+    before its closing quote (where the model meant to name what it was not given:
+    llm/grounding.py) keeps its whole sentences ("" if none, or if it stopped before its
+    opening quote); one the model closed ends as a sentence ends (_ended)."""
     prefix = f'{name}: "'
     if prefix.startswith(text):
         return ""  # stopped inside the speaker's label, before a word was said
