@@ -66,7 +66,6 @@ const WorldSync: GDScript = preload("res://main/world_sync.gd")
 const NPC_SCENE: PackedScene = preload("res://npc/npc.tscn")
 const CONNECT_GIVE_UP_S: float = 60.0
 const SETUP_RETRY_S: float = 2.0
-const NAV_SYNC_MAX_FRAMES: int = 30
 const EXIT_BAD_ARGUMENTS: int = 2
 
 var _headless_run: bool = false
@@ -196,7 +195,9 @@ func _set_up() -> void:
 	_town_builder.build(_town)
 	_town_builder.bake()
 	_polygon_count = _town_builder.polygon_count()
-	await _wait_for_navigation_sync()
+	if not await _town_builder.wait_for_navmesh():
+		_timeline.error("the navigation map did not take up the baked navmesh within %.0f s; its places read as unreachable"
+			% TownBuilder.NAVMESH_WAIT_S)
 	_unreachable = _town_builder.unreachable_places(_town)
 	_timeline.log_line("built %s: %d places, %d obstacles, a navmesh of %d polygons" % [
 		_town.name, _town.places.size(), _town.obstacles.size(), _polygon_count])
@@ -250,17 +251,6 @@ func _spawn(agent: Dictionary) -> void:
 	_names.add(npc.agent_id(), npc.display_name())
 	_npcs.append(npc)
 	_timeline.log_line("%s is at %s" % [npc.display_name(), _town.path_name(home)])
-
-
-# The navigation map takes up a new navmesh on a later physics frame; queries
-# before that see an empty map.
-func _wait_for_navigation_sync() -> void:
-	var map: RID = get_world_3d().navigation_map
-	var iteration: int = NavigationServer3D.map_get_iteration_id(map)
-	for _i: int in NAV_SYNC_MAX_FRAMES:
-		await get_tree().physics_frame
-		if NavigationServer3D.map_get_iteration_id(map) != iteration:
-			return
 
 
 # The body of an agent, or the player's: what NPCs turn to face in conversation.

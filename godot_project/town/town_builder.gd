@@ -35,6 +35,8 @@ const TownBuildings: GDScript = preload("res://town/town_buildings.gd")
 const TownOutdoors: GDScript = preload("res://town/town_outdoors.gd")
 
 const GROUND_DEPTH: float = 1.0
+## How long wait_for_navmesh() waits for the navigation map, in seconds of real time.
+const NAVMESH_WAIT_S: float = 30.0
 const GRASS_COLOR: Color = Color("#78a055")
 const SECTOR_FLOOR_Y: float = 0.005
 const ARENA_FLOOR_Y: float = 0.012
@@ -126,16 +128,25 @@ func build(town: TownData) -> void:
 	built.emit()
 
 
-## Bakes the navmesh from the static colliders, synchronously.
-## Waits (up to 300 physics frames) until the navigation map has taken up the baked
-## navmesh: queries before that see an empty map. The builder must be in the tree.
-func wait_for_navmesh() -> void:
+## Waits until the navigation map answers queries from the baked navmesh: the map's
+## closest point to the origin belongs to this region. Until then queries see an empty
+## or an older map: the map and the region sync on their own threads, and the map may
+## change its iteration before the region's new polygons are in it. Gives up after
+## NAVMESH_WAIT_S seconds of real time (a busy machine takes longer) and returns
+## whether the navmesh was taken up. Call it after bake(); the builder must be in the tree.
+func wait_for_navmesh() -> bool:
 	var map: RID = get_world_3d().navigation_map
-	for _i: int in 300:
+	var deadline: int = Time.get_ticks_msec() + int(NAVMESH_WAIT_S * 1000.0)
+	while true:
 		await get_tree().physics_frame
 		if NavigationServer3D.map_get_iteration_id(map) > 0 \
 				and NavigationServer3D.map_get_closest_point_owner(map, Vector3.ZERO) == get_rid():
-			return
+			return true
+		if Time.get_ticks_msec() > deadline:
+			push_error("town %s: the navigation map did not take up the baked navmesh within %.0f s"
+				% [_town.name, NAVMESH_WAIT_S])
+			return false
+	return false
 
 
 func bake() -> void:
