@@ -677,6 +677,12 @@ def is_hearsay(said: str) -> bool:
     return _HEARSAY.match(said.strip()) is not None
 
 
+def is_news(sentence: str) -> bool:
+    """Whether a sentence one heard says something one could tell on: not a question,
+    and more than a greeting's few words ("Hello, I'm Robin.", "Awesome, eh?")."""
+    return "?" not in sentence and len(sentence.split()) > MIN_WORDS
+
+
 def heard_from(who: str, said: str) -> str:
     """What `who` said to the agent, as the agent tells it on: 'Sam Moore told me, "I have
     decided to run for mayor."'. Where `who` was passing on what another told them, the
@@ -735,7 +741,7 @@ def statements(mind: Mind, memories: Iterable[str], asker: str, told: Iterable[s
     def heard(who: str, said: str) -> None:
         passed = is_hearsay(said)
         for s in [said] if passed else sentences(said):
-            if "?" in s or len(s.split()) <= MIN_WORDS:  # "Hello, I'm Robin." is no news
+            if not is_news(s):
                 continue
             for c in [s] if passed else clauses(s):
                 add(told_back(c) if who == asker else heard_from(who, c))

@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from agent_server.answering import QUOTED, as_sentence, heard_from, is_hearsay, sentences
+from agent_server.answering import QUOTED, as_sentence, heard_from, is_hearsay, is_news, sentences
 from agent_server.journal import Journal
 from agent_server.memory import MemoryStore
 from agent_server.mind import HeardEvent, Mind
@@ -221,11 +221,12 @@ _TO_HEARER = re.compile(r"\b(?:you|your|yours|yourself|you're|you've|you'd|you'l
 def news_in(said: str) -> str:
     """What of a line one heard is news one may pass on: its sentences that do not speak
     to the one who heard them ("I'm so glad you want to talk about our friendship." is
-    about the two of them, and no news to anyone else); a line passing on what another
-    said, whole (heard_from tells it on)."""
+    about the two of them, and no news to anyone else) and are news at all (not a
+    question, not an exclamation of a few words: "Awesome, eh?"); a line passing on what
+    another said, whole (heard_from tells it on)."""
     if is_hearsay(said):
         return said
-    return " ".join(s for s in sentences(said) if not _TO_HEARER.search(s))
+    return " ".join(s for s in sentences(said) if is_news(s) and not _TO_HEARER.search(s))
 
 
 def _key(text: str) -> str:

@@ -861,6 +861,10 @@ def test_what_one_heard_is_passed_on_only_where_it_is_news():
     assert {"mill", "river", "closing", "month"} <= found[0].gist and "lovely" not in found[0].gist
     memories.pop()
     assert not any(t.key.startswith("heard:") for t in topics.candidates(mind("Kofi Mensah"), mind("Lena Brandt"), 200))
+    # A question, or an exclamation of a few words, is no news either ('Wolfgang Schulz
+    # told me, "Bien, eh?"' was passed on so).
+    memories.append(heard('Ida Park said to Kofi Mensah: "Splendid, eh? Is the mill still open?"', 7, 150))
+    assert not any(t.key.startswith("heard:") for t in topics.candidates(mind("Kofi Mensah"), mind("Lena Brandt"), 200))
 
 
 async def test_with_nothing_new_small_talk_is_a_real_choice_and_without_topic_choice_none_is_made(tmp_path,
