@@ -149,6 +149,8 @@ func wait_for_navmesh() -> bool:
 	return false
 
 
+## Bakes the navmesh from the static colliders, synchronously; the navigation map takes
+## it up on a later physics frame (wait_for_navmesh).
 func bake() -> void:
 	var mesh: NavigationMesh = NavigationMesh.new()
 	mesh.geometry_parsed_geometry_type = NavigationMesh.PARSED_GEOMETRY_STATIC_COLLIDERS
