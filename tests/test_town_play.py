@@ -220,6 +220,10 @@ def test_a_crowd_at_a_place_does_not_keep_a_newcomer_out(tmp_path):
     assert not harness.script_errors(run.stdout + run.stderr), run.stdout + run.stderr
     trips = json.loads(report.read_text())["trips"]
     assert len(trips) == 12
+    # Every NPC's line and trip, shown in full when the test fails (pytest shortens
+    # the assertion's message).
+    print(run.stdout)
+    print(json.dumps(trips, indent=1))
     for trip in trips:
         assert trip["outcome"] == "arrived", trip
         assert trip["distance_to_destination"] <= 0.1, trip
