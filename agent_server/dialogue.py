@@ -55,6 +55,9 @@ LINE_RECALL = 5
 # first-person sentence someone else said to the speaker says it again as its own.
 ECHO_SHARE = 0.8
 ECHO_WORDS = 3
+# A sentence of a line holding this many words in a row of the description of what its
+# speaker wants to talk about says the prompt back (without_topic).
+TOPIC_RUN = 5
 
 
 @dataclass
@@ -134,6 +137,9 @@ class Dialogue:
         # Sentences of conversation lines that said as the speaker's own what someone
         # else had said of themselves, said as heard instead (as_heard).
         self.attributed = 0
+        # Conversation lines that said back the description of their topic (without_topic):
+        # those sentences left out, the line asked again once where nothing else was said.
+        self.topic_said_back = 0
         # Conversation lines that opened by calling someone other than the listener by
         # name, said to the listener instead (addressed); and pieces of answers to the
         # player that called them by the agent's own name or another's (to_the_player).
@@ -231,7 +237,13 @@ class Dialogue:
                 other=listener.name, memories=memories, lines=conversation.named_lines(),
                 topic=topic.text if topic is not None else "",
             )
-            text = await self._utterance(speaker, listener.name, request)
+            for _ in range(2):
+                said = await self._utterance(speaker, listener.name, request)
+                if (text := without_topic(said, topic)) or not said:
+                    break  # asked again once where the line said nothing but its topic back
+            if text != said:
+                self.topic_said_back += 1
+                log.info("%s's line to %s said its topic back (%r): left out", speaker.name, listener.name, said)
             present = [f'{name} said to {speaker.name}: "{said}"' for sid, name, said in conversation.lines
                        if sid == listener.id]
             if text and (spoken_to := addressed(text, listener.name, (*speaker.identity.people, speaker.name))) != text:
@@ -739,6 +751,27 @@ def as_heard(text: str, heard: list[str], speaker: Mind, listener: Mind,
         if sentence:
             out.append(sentence)
     return " ".join(out)
+
+
+def without_topic(text: str, topic: Topic | None) -> str:
+    """`text` without its sentences that say back the description of what the speaker
+    chose to talk about, where that is a description and not what to tell (a topic with
+    no statement: how things are between the two, what the other is doing, small talk):
+    TOPIC_RUN of its words in a row, those in brackets aside. "I want to talk about how
+    things are between them." is the prompt's "X wants to talk about <topic>." copied,
+    not something a person says. "" where nothing else is said."""
+    if topic is None or topic.statement:
+        return text
+    described = re.findall(r"[a-z']+", re.sub(r"\([^()]*\)", " ", topic.text).lower())
+    runs = {tuple(described[i:i + TOPIC_RUN]) for i in range(len(described) - TOPIC_RUN + 1)}
+    if not runs:
+        return text
+
+    def says_back(sentence: str) -> bool:
+        words = re.findall(r"[a-z']+", sentence.lower())
+        return any(tuple(words[i:i + TOPIC_RUN]) in runs for i in range(len(words) - TOPIC_RUN + 1))
+
+    return " ".join(s for s in sentences(text) if not says_back(s))
 
 
 def _said_before(text: str, conversation: Conversation) -> bool:

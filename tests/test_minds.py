@@ -894,6 +894,42 @@ async def test_with_nothing_new_small_talk_is_a_real_choice_and_without_topic_ch
         await server.stop()
 
 
+def test_a_line_that_says_its_topic_back_leaves_that_out():
+    """The prompt asks for a line as "X wants to talk about <topic>."; a small model copies
+    the description ("I want to talk about how things are between them."). A sentence
+    holding TOPIC_RUN of its words in a row is left out; the words in brackets (the
+    relationship itself), a topic with something to tell, and other wording stay."""
+    from agent_server.dialogue import without_topic
+    from agent_server.topics import Topic
+
+    between = Topic("relationship:kofi", "how things are between them (Ida Park and Kofi Mensah are old "
+                                         "friends who sail together.)")
+    assert without_topic("Kofi! I want to talk about how things are between them. The boat is ready.",
+                         between) == "Kofi! The boat is ready."
+    assert without_topic("I want to talk about how things are between them.", between) == ""
+    assert without_topic("How are things between us, old friend?", between) == "How are things between us, old friend?"
+    assert without_topic("Ida Park and Kofi Mensah are old friends, you know.", between) \
+        == "Ida Park and Kofi Mensah are old friends, you know."
+    news = Topic("news:mill", "Ida's news: the mill on the river is closing next month",
+                 statement="The mill on the river is closing next month.")
+    assert without_topic("The mill on the river is closing next month.", news) \
+        == "The mill on the river is closing next month."
+    assert without_topic("Hello there.", None) == "Hello there."
+
+
+async def test_a_line_that_said_nothing_but_its_topic_back_is_asked_again_once(tmp_path, embedder):
+    model = ScriptedModel(TownScript(reaction="Talk to", end_conversation_after=2, topic="small talk",
+                                     lines=("I want some small talk about the day.",
+                                            "Hello John. Time for small talk about the day!", "Hello Isabella.")))
+    server = await start_scripted(tmp_path, model, embedder)
+    try:
+        await _sync(server.society, [_sees("isabella", "john_lin", "walking in the park")], EIGHT_AM)
+        assert [text for _, _, text in server.society.conversations[-1].lines] == ["Hello John.", "Hello Isabella."]
+        assert server.society.dialogue.topic_said_back == 1
+    finally:
+        await server.stop()
+
+
 async def test_a_conversation_cut_short_before_it_is_remembered_leaves_no_lines_in_the_record(tmp_path, embedder):
     """The conversation's record and what its two agents remember agree: when the model
     fails before the lines are remembered (here, at the summary), neither holds them."""
