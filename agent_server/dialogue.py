@@ -762,22 +762,26 @@ def without_topic(text: str, topic: Topic | None) -> str:
     not something a person says. "" where nothing else is said."""
     if topic is None or topic.statement:
         return text
-    described = re.findall(r"[a-z']+", re.sub(r"\([^()]*\)", " ", topic.text).lower())
-    runs = {tuple(described[i:i + TOPIC_RUN]) for i in range(len(described) - TOPIC_RUN + 1)}
+    runs = _runs(_words_of(re.sub(r"\([^()]*\)", " ", topic.text)))
     if not runs:
         return text
+    return " ".join(s for s in sentences(text) if not runs & _runs(_words_of(s)))
 
-    def says_back(sentence: str) -> bool:
-        words = re.findall(r"[a-z']+", sentence.lower())
-        return any(tuple(words[i:i + TOPIC_RUN]) in runs for i in range(len(words) - TOPIC_RUN + 1))
 
-    return " ".join(s for s in sentences(text) if not says_back(s))
+def _words_of(text: str) -> list[str]:
+    """`text`'s words in order, in lower case."""
+    return re.findall(r"[a-z']+", text.lower())
+
+
+def _runs(words: list[str]) -> set[tuple[str, ...]]:
+    """Every TOPIC_RUN of `words` in a row."""
+    return {tuple(words[i:i + TOPIC_RUN]) for i in range(len(words) - TOPIC_RUN + 1)}
 
 
 def _said_before(text: str, conversation: Conversation) -> bool:
-    words = set(re.findall(r"[a-z']+", text.lower()))
+    words = set(_words_of(text))
     for _, _, earlier in conversation.lines:
-        before = set(re.findall(r"[a-z']+", earlier.lower()))
+        before = set(_words_of(earlier))
         if words and len(words & before) / len(words | before) > 0.8:
             return True
     return False
