@@ -137,15 +137,13 @@ func build(town: TownData) -> void:
 func wait_for_navmesh() -> bool:
 	var map: RID = get_world_3d().navigation_map
 	var deadline: int = Time.get_ticks_msec() + int(NAVMESH_WAIT_S * 1000.0)
-	while true:
+	while Time.get_ticks_msec() <= deadline:
 		await get_tree().physics_frame
 		if NavigationServer3D.map_get_iteration_id(map) > 0 \
 				and NavigationServer3D.map_get_closest_point_owner(map, Vector3.ZERO) == get_rid():
 			return true
-		if Time.get_ticks_msec() > deadline:
-			push_error("town %s: the navigation map did not take up the baked navmesh within %.0f s"
-				% [_town.name, NAVMESH_WAIT_S])
-			return false
+	push_error("town %s: the navigation map did not take up the baked navmesh within %.0f s"
+		% [_town.name, NAVMESH_WAIT_S])
 	return false
 
 
