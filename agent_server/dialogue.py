@@ -140,6 +140,11 @@ class Dialogue:
         # Conversation lines that said back the description of their topic (without_topic):
         # those sentences left out, the line asked again once where nothing else was said.
         self.topic_said_back = 0
+        # Conversation lines that spoke of their speaker by its own name (in_own_voice):
+        # "I'm happy to meet you and Carmen Ortiz." said by Carmen, "I think Sam's going to
+        # make the right decision." said by Sam; those sentences left out, and what was
+        # said to it by name said to "me" ('Eddy Lin said to Carlos, "..."' by Carlos).
+        self.spoke_of_itself = 0
         # Conversation lines that opened by calling someone other than the listener by
         # name, said to the listener instead (addressed); and pieces of answers to the
         # player that called them by the agent's own name or another's (to_the_player).
@@ -239,11 +244,16 @@ class Dialogue:
             )
             for _ in range(2):
                 said = await self._utterance(speaker, listener.name, request)
-                if (text := without_topic(said, topic)) or not said:
-                    break  # asked again once where the line said nothing but its topic back
-            if text != said:
+                voiced = in_own_voice(said, speaker.name, listener.name)
+                if (text := without_topic(voiced, topic)) or not said:
+                    break  # asked again once where the line said nothing but that
+            if voiced != said:
+                self.spoke_of_itself += 1
+                log.info("%s's line to %s spoke of itself by name (%r): said as its own", speaker.name,
+                         listener.name, said)
+            if text != voiced:
                 self.topic_said_back += 1
-                log.info("%s's line to %s said its topic back (%r): left out", speaker.name, listener.name, said)
+                log.info("%s's line to %s said its topic back (%r): left out", speaker.name, listener.name, voiced)
             present = [f'{name} said to {speaker.name}: "{said}"' for sid, name, said in conversation.lines
                        if sid == listener.id]
             if text and (spoken_to := addressed(text, listener.name, (*speaker.identity.people, speaker.name))) != text:
@@ -766,6 +776,77 @@ def without_topic(text: str, topic: Topic | None) -> str:
     if not runs:
         return text
     return " ".join(s for s in sentences(text) if not runs & _runs(_words_of(s)))
+
+
+# What a line says to its speaker, by name: the memory stream's 'Eddy Lin said to Carlos:'
+# copied into a line of Carlos's; said to "me".
+_TO_SELF = r"\b(said to|says to|told|asked|wrote to) {name}\b"
+# Where a speaker names itself as itself: "I'm Carmen.", "My name is Carmen Ortiz".
+_INTRODUCING = r"\b(?:I'm|I am|[Mm]y name is|[Cc]all me|[Tt]his is|[Ii]t's me,?) {name}\b"
+# A span in single quotes: what someone said, ending as a clause ends ('Awesome, eh?').
+_SINGLE_QUOTED = re.compile(r"(?<![\w'])'(?=\w).*?[.!?,]'(?![\w'])")
+
+
+def in_own_voice(text: str, name: str, listener: str) -> str:
+    """`text`, a line the agent called `name` says to `listener`, without its sentences
+    that speak of the agent by its own name, outside what they quote: a person speaks of
+    itself as "I" ("I'm happy to meet you and Carmen Ortiz." said by Carmen, "I think
+    Sam's going to make the right decision." by Sam, "I don't know Maria." by Maria).
+    What was said to it by name is said to "me" ('Eddy Lin said to Carlos, "Awesome,
+    eh?"' by Carlos: 'Eddy Lin said to me, ...'); a sentence where it gives its name
+    ("Hi, I'm Carmen.") is its own. Its first name is not looked for where the listener
+    shares it (it may be theirs). "" where nothing else is said."""
+    if not name.strip():
+        return text
+    first, listener_first = name.split()[0], (listener.split() or [""])[0]
+    forms = [name] + ([first] if first != listener_first and first != name else [])
+    called = "(?:" + "|".join(re.escape(f) for f in forms) + ")"
+    named = re.compile(rf"\b{called}\b")
+    to_self = re.compile(_TO_SELF.format(name=called))
+    introducing = re.compile(_INTRODUCING.format(name=called))
+
+    def names_itself(sentence: str, quoting: bool) -> bool:
+        outside, _ = _outside_quotes(sentence, quoting)
+        return named.search(introducing.sub(" ", outside)) is not None
+
+    kept, quoting = [], False
+    for sentence in _pieces(text):
+        if names_itself(sentence, quoting):
+            mended = to_self.sub(r"\1 me", sentence)
+            if names_itself(mended, quoting):
+                _, quoting = _outside_quotes(sentence, quoting)
+                continue
+            sentence = mended
+        _, quoting = _outside_quotes(sentence, quoting)
+        kept.append(sentence)
+    return " ".join(kept)
+
+
+# Where a sentence ends: after its stop and a closing quote, before the next one's start.
+_PIECE_END = re.compile(r"[.!?][\"'\u201d]?(?=\s+[\"'\u201c]?[A-Z0-9])")
+
+
+def _pieces(text: str) -> list[str]:
+    """`text`'s sentences as written, each with its closing quote (answering.sentences
+    leaves that out: whole sentences of what was said, not of what quotes it)."""
+    out, start = [], 0
+    for end in _PIECE_END.finditer(text):
+        out.append(text[start:end.end()].strip())
+        start = end.end()
+    out.append(text[start:].strip())
+    return [p for p in out if p]
+
+
+def _outside_quotes(sentence: str, quoting: bool) -> tuple[str, bool]:
+    """What of `sentence` is outside double quotes (entered inside them where `quoting`)
+    and outside single-quoted speech, and whether a quote is still open at its end."""
+    out = []
+    for ch in sentence:
+        if ch in '"\u201c\u201d':
+            quoting = ch == "\u201c" or (ch == '"' and not quoting)
+        elif not quoting:
+            out.append(ch)
+    return _SINGLE_QUOTED.sub(" ", "".join(out)), quoting
 
 
 def _words_of(text: str) -> list[str]:

@@ -930,6 +930,44 @@ async def test_a_line_that_said_nothing_but_its_topic_back_is_asked_again_once(t
         await server.stop()
 
 
+def test_a_line_that_speaks_of_its_speaker_by_name_leaves_that_out():
+    """A small model writes its speaker in the third person ("I'm happy to meet you and
+    Ida Park." said by Ida): a person speaks of itself as "I". What others said, quoted,
+    stays whole; what was said to it by name is said to "me"; giving one's name is one's
+    own; a first name the listener shares is not looked for."""
+    from agent_server.dialogue import in_own_voice
+
+    assert in_own_voice("Hello there. I'm happy to meet you and Ida Park.", "Ida Park", "Kofi Mensah") \
+        == "Hello there."
+    assert in_own_voice("I think Ida's going to win the race. The boat is ready!", "Ida Park", "Kofi Mensah") \
+        == "The boat is ready!"
+    assert in_own_voice("It's so nice to meet someone like Ida.", "Ida Park", "Kofi Mensah") == ""
+    assert in_own_voice("Kofi, I'm Ida. I sail.", "Ida Park", "Kofi Mensah") == "Kofi, I'm Ida. I sail."
+    assert in_own_voice("My name is Ida Park, and I sail.", "Ida Park", "Kofi Mensah") \
+        == "My name is Ida Park, and I sail."
+    quoted = 'Rosa Diaz told me, "Ida, the mill is closing." Then she left.'
+    assert in_own_voice(quoted, "Ida Park", "Kofi Mensah") == quoted
+    assert in_own_voice("Rosa Diaz said to Ida, 'The mill is closing.' Sad news.", "Ida Park", "Kofi Mensah") \
+        == "Rosa Diaz said to me, 'The mill is closing.' Sad news."
+    assert in_own_voice("Rosa told Ida Park about the fair.", "Ida Park", "Kofi Mensah") \
+        == "Rosa told me about the fair."
+    assert in_own_voice("Good to see you, Ida!", "Ida Park", "Ida Mensah") == "Good to see you, Ida!"
+    assert in_own_voice("Ida Park is glad to see you, Ida!", "Ida Park", "Ida Mensah") == ""
+
+
+async def test_a_line_that_said_nothing_but_its_speaker_by_name_is_asked_again_once(tmp_path, embedder):
+    model = ScriptedModel(TownScript(reaction="Talk to", end_conversation_after=2, topic="small talk",
+                                     lines=("It's so nice to meet someone like Isabella Rodriguez.",
+                                            "Hello John. What a day for Isabella!", "Hello Isabella.")))
+    server = await start_scripted(tmp_path, model, embedder)
+    try:
+        await _sync(server.society, [_sees("isabella", "john_lin", "walking in the park")], EIGHT_AM)
+        assert [text for _, _, text in server.society.conversations[-1].lines] == ["Hello John.", "Hello Isabella."]
+        assert server.society.dialogue.spoke_of_itself == 1
+    finally:
+        await server.stop()
+
+
 async def test_a_conversation_cut_short_before_it_is_remembered_leaves_no_lines_in_the_record(tmp_path, embedder):
     """The conversation's record and what its two agents remember agree: when the model
     fails before the lines are remembered (here, at the summary), neither holds them."""
