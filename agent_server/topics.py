@@ -68,6 +68,10 @@ class Topic:
     # what, does not tell it). Empty for the rest (news, what one heard: the gist is all).
     what: frozenset[str] = field(default_factory=frozenset)
     where: frozenset[str] = field(default_factory=frozenset)
+    # The speaker's own to tell (a gathering it holds, its own news): a line that tells it
+    # as the listener's ("I'm so glad you're running for mayor!" said by the one who is)
+    # does not tell it.
+    own: bool = False
 
 
 class Topics:
@@ -106,11 +110,12 @@ class Topics:
                 text = f"{event.what} at {place}, {when}, which {event.teller} told {speaker.first_name} about"
                 statement = f"{event.teller} told me about {event.what} at {place}, {when}."
             offer(Topic(f"event:{event.place_id}:{event.start}", text, event, statement,
-                        *_event_gist(event.what, place, when, speaker, listener)))
+                        *_event_gist(event.what, place, when, speaker, listener), own=event.teller == speaker.name))
         for news in self.news.get(speaker.id, []):
             fact = _fact(news)
             offer(Topic("news:" + _key(news), f"{speaker.first_name}'s news: {news}",
-                        statement=as_sentence(speaker.identity.of_self(fact)), gist=gist_of(fact, speaker, listener)))
+                        statement=as_sentence(speaker.identity.of_self(fact)), gist=gist_of(fact, speaker, listener),
+                        own=True))
         heard = [m for m in self._memory.recent(speaker.id, 60)
                  if m.kind == "dialogue" and m.created_at >= now - NEWS_WINDOW_S
                  and m.importance >= NEWS_MIN_IMPORTANCE and not m.description.startswith(
@@ -161,12 +166,16 @@ class Topics:
     def told_in(line: str, topic: Topic | None) -> str:
         """`line`, a speaker's first on `topic`, if it tells the topic (holds GIST_WORDS of
         its gist words, all of them if fewer, and for a gathering one of what it is and
-        one of where or when) or the topic has nothing to tell; else the topic's statement."""
+        one of where or when; for the speaker's own, none of its sentences that hold them
+        telling it as the listener's) or the topic has nothing to tell; else the topic's
+        statement."""
         if topic is None or not topic.statement or not topic.gist:
             return line
         words = _words(line)
         tells = len(words & topic.gist) >= min(GIST_WORDS, len(topic.gist)) and all(
             words & part for part in (topic.what, topic.where) if part)
+        if tells and topic.own:
+            tells = not any(_YOU_DO.search(s) for s in sentences(line) if _words(s) & topic.gist)
         return line if tells else topic.statement
 
     @staticmethod
@@ -181,6 +190,9 @@ class Topics:
 
 
 _WORD = re.compile(r"[a-z][a-z'-]*[a-z]")
+# "You" as the one who does or is something: what the speaker's own news says of it, said
+# of the listener ("you're running for mayor", "you have a party at the cafe").
+_YOU_DO = re.compile(r"\byou(?:'re|\u2019re| are|'ve|\u2019ve| have|'ll|\u2019ll| will| were)\b", re.IGNORECASE)
 
 
 def gist_of(text: str, *people: Mind) -> frozenset[str]:

@@ -835,6 +835,34 @@ def test_a_topic_is_told_by_a_line_holding_its_gist():
     assert Topics.told_in("It's just a Valentine's party!", invite) == "Come."
 
 
+def test_ones_own_news_told_as_the_listeners_does_not_tell_it():
+    """A small model turns the speaker's own news onto the listener ("I'm so glad you're
+    running for mayor!" said by the candidate to a friend): the line says the news's words
+    but tells the wrong one of it; the speaker's statement is said instead. Someone else's
+    news, and a line that asks the listener along, are told as written."""
+    from types import SimpleNamespace
+
+    from agent_server.topics import Topic, Topics, _event_gist, gist_of
+    people = [SimpleNamespace(name="Ida Park"), SimpleNamespace(name="Kofi Mensah")]
+    gist = gist_of("Ida Park has opened a bakery on Quay Street.", *people)
+    own = Topic("news:x", "Ida's news", statement="I have opened a bakery on Quay Street.", gist=gist, own=True)
+    assert Topics.told_in("Kofi, so glad you've opened a bakery on Quay Street!", own) \
+        == "I have opened a bakery on Quay Street."
+    assert Topics.told_in("So glad you're opening a bakery on Quay Street!", own) \
+        == "I have opened a bakery on Quay Street."
+    assert Topics.told_in("You have a bakery on Quay Street now.", own) == "I have opened a bakery on Quay Street."
+    assert Topics.told_in("Kofi! My bakery on Quay Street is open. You'll love it.", own) \
+        == "Kofi! My bakery on Quay Street is open. You'll love it."
+    heard = Topic("heard:x", "what Kofi heard", statement='Ida told me, "I opened a bakery."', gist=gist)
+    assert Topics.told_in("You're going to love the bakery on Quay Street.", heard) \
+        == "You're going to love the bakery on Quay Street."
+    fair, what, where = _event_gist("the harvest fair", "Quay Street", "Saturday May 2, 10:00", *people)
+    invite = Topic("event:x", "inviting", statement="Come.", gist=fair, what=what, where=where, own=True)
+    assert Topics.told_in("Will you come to my harvest fair on Quay Street?", invite) \
+        == "Will you come to my harvest fair on Quay Street?"
+    assert Topics.told_in("You're holding the harvest fair on Quay Street!", invite) == "Come."
+
+
 def test_what_one_heard_is_passed_on_only_where_it_is_news():
     """Of the lines one heard lately, weighty as the model rated them, the topic of what
     one heard passes on only the sentences that are news to another: not those speaking
