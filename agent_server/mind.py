@@ -323,8 +323,11 @@ class Mind:
         describe the speaker and the listener by it (each is, of course, in the conversation)."""
         if self.current is None:
             return "idle"
-        where = self.f.town.place(self.current.place_id).name if self.current.place_id else "somewhere"
-        return f"{progressive(self.current.description)} at the {where}"
+        if not self.current.place_id:
+            return f"{progressive(self.current.description)} somewhere"
+        where = self.f.town.place(self.current.place_id).name
+        # "at the stove", "at Sam's bed": a name of its own takes no article.
+        return f"{progressive(self.current.description)} at {'' if where[:1].isupper() else 'the '}{where}"
 
     def chunk_at(self, now: int) -> Step | None:
         return next((s for s in self.state.hourly if s.covers(now)), None)

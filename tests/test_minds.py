@@ -142,6 +142,11 @@ async def test_what_someone_is_doing_is_remembered_and_told_in_the_progressive(r
     current, mind.current = mind.current, Step(EIGHT_AM, 30, "open the pharmacy", mind.agent.home_place_id)
     try:
         assert mind.activity().startswith("opening the pharmacy at the ")
+        named = next(p for p in society.f.town.places() if p.name[:1].isupper())  # "John's bed"
+        mind.current = Step(EIGHT_AM, 30, "sleep", named.id)
+        assert mind.activity() == f"sleeping at {named.name}"
+        mind.current = Step(EIGHT_AM, 30, "take a walk", "")
+        assert mind.activity() == "taking a walk somewhere"
     finally:
         mind.current = current
 
