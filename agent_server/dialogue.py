@@ -779,8 +779,8 @@ def without_topic(text: str, topic: Topic | None) -> str:
 
 
 # What a line says to its speaker, by name: the memory stream's 'Eddy Lin said to Carlos:'
-# copied into a line of Carlos's; said to "me".
-_TO_SELF = r"\b(said to|says to|told|asked|wrote to) {name}\b"
+# copied into a line of Carlos's; said to "me" (not after "I": "I told me" says nothing).
+_TO_SELF = r"(?<!\bI )\b(said to|says to|told|asked|wrote to) {name}\b"
 # Where a speaker names itself as itself: "I'm Carmen.", "My name is Carmen Ortiz".
 _INTRODUCING = r"\b(?:I'm|I am|[Mm]y name is|[Cc]all me|[Tt]his is|[Ii]t's me,?) {name}\b"
 # A span in single quotes: what someone said, ending as a clause ends ('Awesome, eh?').
@@ -809,9 +809,10 @@ def in_own_voice(text: str, name: str, listener: str) -> str:
         outside, _ = _outside_quotes(sentence, quoting)
         return named.search(introducing.sub(" ", outside)) is not None
 
-    kept, quoting = [], False
+    kept, quoting, changed = [], False, False
     for sentence in _pieces(text):
         if names_itself(sentence, quoting):
+            changed = True
             mended = to_self.sub(r"\1 me", sentence)
             if names_itself(mended, quoting):
                 _, quoting = _outside_quotes(sentence, quoting)
@@ -819,7 +820,7 @@ def in_own_voice(text: str, name: str, listener: str) -> str:
             sentence = mended
         _, quoting = _outside_quotes(sentence, quoting)
         kept.append(sentence)
-    return " ".join(kept)
+    return " ".join(kept) if changed else text
 
 
 # Where a sentence ends: after its stop and a closing quote, before the next one's start.

@@ -985,6 +985,8 @@ def test_a_line_that_speaks_of_its_speaker_by_name_leaves_that_out():
     assert in_own_voice("Rosa told Ida Park about the fair.", "Ida Park", "Kofi Mensah") \
         == "Rosa told me about the fair."
     assert in_own_voice("Good to see you, Ida!", "Ida Park", "Ida Mensah") == "Good to see you, Ida!"
+    assert in_own_voice("I told Ida I would come. Fine day.", "Ida Park", "Kofi Mensah") == "Fine day."
+    assert in_own_voice("Fine day.  The boat is ready.", "Ida Park", "Kofi Mensah") == "Fine day.  The boat is ready."
     assert in_own_voice("Ida Park is glad to see you, Ida!", "Ida Park", "Ida Mensah") == ""
 
 
