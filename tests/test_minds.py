@@ -950,15 +950,21 @@ def test_a_line_that_says_its_topic_back_leaves_that_out():
     assert without_topic("Hello there.", None) == "Hello there."
 
 
-async def test_a_line_that_said_nothing_but_its_topic_back_is_asked_again_once(tmp_path, embedder):
+@pytest.mark.parametrize("first, second, counted", [
+    ("I want some small talk about the day.", "Hello John. Time for small talk about the day!", "topic_said_back"),
+    ("It's so nice to meet someone like Isabella Rodriguez.", "Hello John. What a day for Isabella!",
+     "spoke_of_itself"),
+])
+async def test_a_line_that_said_nothing_else_is_asked_again_once(tmp_path, embedder, first, second, counted):
+    """A line that said nothing but its topic back, or nothing but its speaker by name, is
+    asked again once; what the second says besides is said."""
     model = ScriptedModel(TownScript(reaction="Talk to", end_conversation_after=2, topic="small talk",
-                                     lines=("I want some small talk about the day.",
-                                            "Hello John. Time for small talk about the day!", "Hello Isabella.")))
+                                     lines=(first, second, "Hello Isabella.")))
     server = await start_scripted(tmp_path, model, embedder)
     try:
         await _sync(server.society, [_sees("isabella", "john_lin", "walking in the park")], EIGHT_AM)
         assert [text for _, _, text in server.society.conversations[-1].lines] == ["Hello John.", "Hello Isabella."]
-        assert server.society.dialogue.topic_said_back == 1
+        assert getattr(server.society.dialogue, counted) == 1
     finally:
         await server.stop()
 
@@ -988,19 +994,6 @@ def test_a_line_that_speaks_of_its_speaker_by_name_leaves_that_out():
     assert in_own_voice("I told Ida I would come. Fine day.", "Ida Park", "Kofi Mensah") == "Fine day."
     assert in_own_voice("Fine day.  The boat is ready.", "Ida Park", "Kofi Mensah") == "Fine day.  The boat is ready."
     assert in_own_voice("Ida Park is glad to see you, Ida!", "Ida Park", "Ida Mensah") == ""
-
-
-async def test_a_line_that_said_nothing_but_its_speaker_by_name_is_asked_again_once(tmp_path, embedder):
-    model = ScriptedModel(TownScript(reaction="Talk to", end_conversation_after=2, topic="small talk",
-                                     lines=("It's so nice to meet someone like Isabella Rodriguez.",
-                                            "Hello John. What a day for Isabella!", "Hello Isabella.")))
-    server = await start_scripted(tmp_path, model, embedder)
-    try:
-        await _sync(server.society, [_sees("isabella", "john_lin", "walking in the park")], EIGHT_AM)
-        assert [text for _, _, text in server.society.conversations[-1].lines] == ["Hello John.", "Hello Isabella."]
-        assert server.society.dialogue.spoke_of_itself == 1
-    finally:
-        await server.stop()
 
 
 async def test_a_conversation_cut_short_before_it_is_remembered_leaves_no_lines_in_the_record(tmp_path, embedder):
