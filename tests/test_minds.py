@@ -976,24 +976,23 @@ def test_a_line_that_speaks_of_its_speaker_by_name_leaves_that_out():
     own; a first name the listener shares is not looked for."""
     from agent_server.dialogue import in_own_voice
 
-    assert in_own_voice("Hello there. I'm happy to meet you and Ida Park.", "Ida Park", "Kofi Mensah") \
-        == "Hello there."
-    assert in_own_voice("I think Ida's going to win the race. The boat is ready!", "Ida Park", "Kofi Mensah") \
-        == "The boat is ready!"
-    assert in_own_voice("It's so nice to meet someone like Ida.", "Ida Park", "Kofi Mensah") == ""
-    assert in_own_voice("Kofi, I'm Ida. I sail.", "Ida Park", "Kofi Mensah") == "Kofi, I'm Ida. I sail."
-    assert in_own_voice("My name is Ida Park, and I sail.", "Ida Park", "Kofi Mensah") \
-        == "My name is Ida Park, and I sail."
     quoted = 'Rosa Diaz told me, "Ida, the mill is closing." Then she left.'
-    assert in_own_voice(quoted, "Ida Park", "Kofi Mensah") == quoted
-    assert in_own_voice("Rosa Diaz said to Ida, 'The mill is closing.' Sad news.", "Ida Park", "Kofi Mensah") \
-        == "Rosa Diaz said to me, 'The mill is closing.' Sad news."
-    assert in_own_voice("Rosa told Ida Park about the fair.", "Ida Park", "Kofi Mensah") \
-        == "Rosa told me about the fair."
-    assert in_own_voice("Good to see you, Ida!", "Ida Park", "Ida Mensah") == "Good to see you, Ida!"
-    assert in_own_voice("I told Ida I would come. Fine day.", "Ida Park", "Kofi Mensah") == "Fine day."
-    assert in_own_voice("Fine day.  The boat is ready.", "Ida Park", "Kofi Mensah") == "Fine day.  The boat is ready."
-    assert in_own_voice("Ida Park is glad to see you, Ida!", "Ida Park", "Ida Mensah") == ""
+    for line, listener, said in [
+        ("Hello there. I'm happy to meet you and Ida Park.", "Kofi Mensah", "Hello there."),
+        ("I think Ida's going to win the race. The boat is ready!", "Kofi Mensah", "The boat is ready!"),
+        ("It's so nice to meet someone like Ida.", "Kofi Mensah", ""),
+        ("Kofi, I'm Ida. I sail.", "Kofi Mensah", "Kofi, I'm Ida. I sail."),
+        ("My name is Ida Park, and I sail.", "Kofi Mensah", "My name is Ida Park, and I sail."),
+        (quoted, "Kofi Mensah", quoted),
+        ("Rosa Diaz said to Ida, 'The mill is closing.' Sad news.", "Kofi Mensah",
+         "Rosa Diaz said to me, 'The mill is closing.' Sad news."),
+        ("Rosa told Ida Park about the fair.", "Kofi Mensah", "Rosa told me about the fair."),
+        ("I told Ida I would come. Fine day.", "Kofi Mensah", "Fine day."),
+        ("Fine day.  The boat is ready.", "Kofi Mensah", "Fine day.  The boat is ready."),  # as written
+        ("Good to see you, Ida!", "Ida Mensah", "Good to see you, Ida!"),
+        ("Ida Park is glad to see you, Ida!", "Ida Mensah", ""),
+    ]:
+        assert in_own_voice(line, "Ida Park", listener) == said, line
 
 
 async def test_a_conversation_cut_short_before_it_is_remembered_leaves_no_lines_in_the_record(tmp_path, embedder):
