@@ -805,21 +805,20 @@ def in_own_voice(text: str, name: str, listener: str) -> str:
     to_self = re.compile(_TO_SELF.format(name=called))
     introducing = re.compile(_INTRODUCING.format(name=called))
 
-    def names_itself(sentence: str, quoting: bool) -> bool:
-        outside, _ = _outside_quotes(sentence, quoting)
+    def names_itself(outside: str) -> bool:
         return named.search(introducing.sub(" ", outside)) is not None
 
     kept, quoting, changed = [], False, False
     for sentence in _pieces(text):
-        if names_itself(sentence, quoting):
+        outside, after = _outside_quotes(sentence, quoting)
+        if names_itself(outside):
             changed = True
-            mended = to_self.sub(r"\1 me", sentence)
-            if names_itself(mended, quoting):
-                _, quoting = _outside_quotes(sentence, quoting)
-                continue
-            sentence = mended
-        _, quoting = _outside_quotes(sentence, quoting)
-        kept.append(sentence)
+            sentence = to_self.sub(r"\1 me", sentence)  # touches no quote: `after` holds
+            if names_itself(_outside_quotes(sentence, quoting)[0]):
+                sentence = ""
+        quoting = after
+        if sentence:
+            kept.append(sentence)
     return " ".join(kept) if changed else text
 
 
